@@ -1,0 +1,87 @@
+/** CLI command shape and shared helpers. One file per command in commands/, listed in index.ts. */
+import type { ParseArgsConfig } from 'node:util';
+import { StrongboxClient } from '../sdk/client.js';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: Readonly<Record<string, string | undefined>>;
+  /** resolves when the process is asked to stop (SIGTERM/SIGINT); used by `server` */
+  stopSignal: Promise<string>;
+}
+
+export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+
+export interface CommandArgs {
+  values: Record<string, string | boolean | undefined>;
+  positionals: string[];
+}
+
+export interface Command {
+  /** e.g. ['key', 'sign'] */
+  path: string[];
+  summary: string;
+  /** usage after the command path, e.g. '<key> (--digest HEX | --message HEX) [--hash sha256|keccak256]' */
+  usage: string;
+  options: OptionSpec;
+  /** how many positionals are required */
+  positionals: string[];
+  run(args: CommandArgs, io: CliIo): Promise<number>;
+}
+
+/** Exit code for CLI usage errors (bad flags, missing arguments), before any request is made. */
+export const USAGE_EXIT_CODE = 2;
+
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const clientOptions: OptionSpec = {
+  addr: { type: 'string' },
+  token: { type: 'string' },
+  json: { type: 'boolean' },
+};
+
+export const DEFAULT_ADDR = 'http://127.0.0.1:8230';
+
+/** The client for remote commands: --addr/STRONGBOX_ADDR and STRONGBOX_TOKEN (a --token flag is accepted but shows in `ps`). */
+export function clientFrom(args: CommandArgs, io: CliIo): StrongboxClient {
+  const addr = (args.values['addr'] as string | undefined) ?? io.env['STRONGBOX_ADDR'] ?? DEFAULT_ADDR;
+  const token = (args.values['token'] as string | undefined) ?? io.env['STRONGBOX_TOKEN'];
+  return new StrongboxClient({ addr, ...(token === undefined ? {} : { token }) });
+}
+
+/** Prints a result: JSON with --json, otherwise `human(result)` lines. */
+export function output<T>(args: CommandArgs, io: CliIo, result: T, human: (r: T) => string): number {
+  io.stdout(args.values['json'] ? JSON.stringify(result, null, 2) + '\n' : human(result) + '\n');
+  return 0;
+}
+
+export function table(rows: [string, unknown][]): string {
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return rows
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k.padEnd(width)}  ${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
+    .join('\n');
+}
+
+export function requireString(args: CommandArgs, name: string): string {
+  const v = args.values[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required`);
+  return v;
+}
+
+export function optionalString(args: CommandArgs, name: string): string | undefined {
+  const v = args.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function parseIntegerFlag(args: CommandArgs, name: string, fallback?: number): number | undefined {
+  const v = args.values[name];
+  if (v === undefined) return fallback;
+  if (typeof v !== 'string' || !/^[0-9]+$/.test(v)) throw new UsageError(`--${name} must be a whole number`);
+  return Number(v);
+}

@@ -1,0 +1,104 @@
+/** The CLI: command table, help, argument parsing and error → exit code mapping. */
+import { parseArgs } from 'node:util';
+import { exitCodeOf, StrongboxError } from '../protocol/errors.js';
+import { StrongboxApiError } from '../sdk/client.js';
+import { ConfigError } from '../config.js';
+import { USAGE_EXIT_CODE, UsageError, type CliIo, type Command } from './command.js';
+import keyCreate from './commands/key-create.js';
+import keyDataKey from './commands/key-data-key.js';
+import keyDecrypt from './commands/key-decrypt.js';
+import keyEncrypt from './commands/key-encrypt.js';
+import keyImport from './commands/key-import.js';
+import keyList from './commands/key-list.js';
+import keyPublicKey from './commands/key-public-key.js';
+import keyShow from './commands/key-show.js';
+import keySign from './commands/key-sign.js';
+import keyVerify from './commands/key-verify.js';
+import operatorInit from './commands/operator-init.js';
+import operatorSeal from './commands/operator-seal.js';
+import operatorStatus from './commands/operator-status.js';
+import operatorUnseal from './commands/operator-unseal.js';
+import server from './commands/server.js';
+
+export const commands: readonly Command[] = [
+  server,
+  operatorInit,
+  operatorUnseal,
+  operatorSeal,
+  operatorStatus,
+  keyCreate,
+  keyList,
+  keyShow,
+  keyPublicKey,
+  keySign,
+  keyVerify,
+  keyImport,
+  keyEncrypt,
+  keyDecrypt,
+  keyDataKey,
+];
+
+export function helpText(): string {
+  const width = Math.max(...commands.map((c) => c.path.join(' ').length));
+  return [
+    'Usage: strongbox <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
+    '',
+    'Remote commands read STRONGBOX_ADDR (default http://127.0.0.1:8230) and STRONGBOX_TOKEN,',
+    'print human-readable output, or JSON with --json. Exit codes: docs/errors.md.',
+    "Run 'strongbox <command> --help' for a command's options.",
+  ].join('\n');
+}
+
+function commandHelp(c: Command): string {
+  return `Usage: strongbox ${c.path.join(' ')} ${c.usage}`.trimEnd() + `\n\n${c.summary}\n`;
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.stdout(helpText() + '\n');
+    return argv.length === 0 ? USAGE_EXIT_CODE : 0;
+  }
+  if (argv[0] === '--version') {
+    const { VERSION } = await import('../version.js');
+    io.stdout(VERSION + '\n');
+    return 0;
+  }
+  const command = commands.find((c) => c.path.every((p, i) => argv[i] === p));
+  if (command === undefined) {
+    io.stderr(`error: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${helpText()}\n`);
+    return USAGE_EXIT_CODE;
+  }
+  const rest = argv.slice(command.path.length);
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.stdout(commandHelp(command));
+    return 0;
+  }
+  try {
+    const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    if (positionals.length < command.positionals.length) throw new UsageError(`missing <${command.positionals[positionals.length]}>`);
+    if (positionals.length > Math.max(command.positionals.length, command.path[1] === 'unseal' ? 1 : 0)) throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
+    return await command.run({ values: values as Record<string, string | boolean | undefined>, positionals }, io);
+  } catch (err) {
+    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`error: ${(err as Error).message}\n${commandHelp(command)}`);
+      return USAGE_EXIT_CODE;
+    }
+    if (err instanceof ConfigError) {
+      io.stderr(`error: ${err.message}\n`);
+      return exitCodeOf('INVALID_ARGUMENT');
+    }
+    if (err instanceof StrongboxApiError) {
+      io.stderr(`error: ${err.code}: ${err.message}${err.requestId ? ` (request id ${err.requestId})` : ''}\n`);
+      return err.code === 'NETWORK_ERROR' ? exitCodeOf('SHUTTING_DOWN') : exitCodeOf(err.code);
+    }
+    if (err instanceof StrongboxError) {
+      io.stderr(`error: ${err.code}: ${err.message}\n`);
+      return exitCodeOf(err.code);
+    }
+    io.stderr(`error: ${(err as Error).message}\n`);
+    return exitCodeOf('INTERNAL');
+  }
+}

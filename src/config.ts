@@ -1,0 +1,101 @@
+/**
+ * Server settings from, in increasing precedence: defaults, a JSON config file (--config),
+ * STRONGBOX_* environment variables, command-line flags. Validated here, naming the setting.
+ */
+import { readFileSync } from 'node:fs';
+import { DEFAULT_KEY_CACHE_SIZE } from './app.js';
+import { sealTypes } from './providers/registry.js';
+import type { SealType } from './providers/types.js';
+
+export interface ServerSettings {
+  dev: boolean;
+  dataDir: string | undefined;
+  host: string;
+  port: number;
+  seal: SealType;
+  logLevel: string;
+  keyCacheSize: number;
+  devRootToken: string | undefined;
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+/** Setting name → environment variable. */
+export const ENV = {
+  dataDir: 'STRONGBOX_DATA_DIR',
+  listen: 'STRONGBOX_LISTEN',
+  seal: 'STRONGBOX_SEAL',
+  logLevel: 'STRONGBOX_LOG_LEVEL',
+  keyCacheSize: 'STRONGBOX_KEY_CACHE_SIZE',
+  devRootToken: 'STRONGBOX_DEV_ROOT_TOKEN',
+} as const;
+type SettingName = keyof typeof ENV;
+const FILE_KEYS = new Set<string>([...Object.keys(ENV), 'dev']);
+
+export function parseListen(value: string, source: string): { host: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) throw new ConfigError(`${source}: listen must be HOST:PORT (e.g. 127.0.0.1:8230), got ${JSON.stringify(value)}`);
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+}
+
+export function loadSettings(flags: Partial<Record<SettingName | 'config', string>> & { dev?: boolean }, env: Readonly<Record<string, string | undefined>>): ServerSettings {
+  let file: Record<string, unknown> = {};
+  if (flags.config !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(flags.config, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`--config: cannot read ${flags.config}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`);
+    }
+    try {
+      file = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      throw new ConfigError(`--config: ${flags.config} is not valid JSON`);
+    }
+    if (typeof file !== 'object' || file === null || Array.isArray(file)) throw new ConfigError(`--config: ${flags.config} must hold a JSON object`);
+    for (const k of Object.keys(file)) if (!FILE_KEYS.has(k)) throw new ConfigError(`--config: unknown setting "${k}" (known: ${[...FILE_KEYS].join(', ')})`);
+  }
+  const pick = (name: SettingName): { value: string; source: string } | undefined => {
+    const flag = flags[name];
+    if (flag !== undefined) return { value: flag, source: `--${name.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}` };
+    const e = env[ENV[name]];
+    if (e !== undefined && e !== '') return { value: e, source: ENV[name] };
+    const f = file[name];
+    if (f !== undefined) {
+      if (typeof f !== 'string' && typeof f !== 'number') throw new ConfigError(`--config: ${name} must be a string or number`);
+      return { value: String(f), source: `config ${name}` };
+    }
+    return undefined;
+  };
+
+  const dev = flags.dev === true || file['dev'] === true;
+  const listen = pick('listen');
+  const { host, port } = listen ? parseListen(listen.value, listen.source) : { host: '127.0.0.1', port: 8230 };
+  const seal = pick('seal');
+  if (seal && !sealTypes.includes(seal.value as SealType)) throw new ConfigError(`${seal.source}: seal must be one of ${sealTypes.join(', ')}`);
+  const logLevel = pick('logLevel');
+  if (logLevel && !LOG_LEVELS.includes(logLevel.value)) throw new ConfigError(`${logLevel.source}: log level must be one of ${LOG_LEVELS.join(', ')}`);
+  const cache = pick('keyCacheSize');
+  if (cache && !/^[0-9]{1,9}$/.test(cache.value)) throw new ConfigError(`${cache.source}: key cache size must be a whole number`);
+  const devRootToken = pick('devRootToken');
+  if (devRootToken && !dev) throw new ConfigError(`${devRootToken.source}: a fixed root token is only allowed with --dev`);
+  const dataDir = pick('dataDir')?.value;
+  if (!dev && dataDir === undefined) throw new ConfigError(`--data-dir is required (or ${ENV.dataDir}, or dataDir in --config); use --dev for a throwaway server`);
+  return {
+    dev,
+    dataDir,
+    host,
+    port,
+    seal: (seal?.value as SealType | undefined) ?? 'shamir',
+    logLevel: logLevel?.value ?? 'info',
+    keyCacheSize: cache ? Number(cache.value) : DEFAULT_KEY_CACHE_SIZE,
+    devRootToken: devRootToken?.value,
+  };
+}

@@ -1,0 +1,19 @@
+import { createKey } from '../../service/create-key.js';
+import { defineRoute } from '../route.js';
+import { keyInfo, keyName, keyType, object } from '../schemas.js';
+
+export default defineRoute({
+  method: 'POST',
+  url: '/v1/keys',
+  operationId: 'createKey',
+  summary: 'Generate a key inside Strongbox (durable before 201)',
+  tags: ['keys'],
+  auth: 'token',
+  requiresUnsealed: true,
+  successStatus: 201,
+  schema: {
+    body: object({ type: keyType, name: keyName }, ['type']),
+    response: { 201: keyInfo },
+  },
+  handler: ({ services }, { body }) => createKey(services.ctx, body),
+});

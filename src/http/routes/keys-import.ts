@@ -1,0 +1,27 @@
+import { importKey } from '../../service/import-key.js';
+import { defineRoute } from '../route.js';
+import { hex, keyInfo, keyName, keyType, object } from '../schemas.js';
+
+export default defineRoute({
+  method: 'POST',
+  url: '/v1/keys/import',
+  operationId: 'importKey',
+  summary: 'Import a private key from raw hex or PEM (SEC1, PKCS#8); validated before it is stored',
+  tags: ['keys'],
+  auth: 'token',
+  requiresUnsealed: true,
+  successStatus: 201,
+  schema: {
+    body: object(
+      {
+        type: keyType,
+        name: keyName,
+        privateKey: hex('32-byte scalar, Ed25519 seed, or AES-256 key'),
+        pem: { type: 'string', maxLength: 16384, description: 'PEM private key (SEC1 or PKCS#8)' },
+      },
+      ['type'],
+    ),
+    response: { 201: keyInfo },
+  },
+  handler: ({ services }, { body }) => importKey(services.ctx, body),
+});

@@ -1,0 +1,29 @@
+import { getPublicKey } from '../../service/get-public-key.js';
+import { defineRoute } from '../route.js';
+import { keyParams, object, publicKeyFormat } from '../schemas.js';
+
+export default defineRoute({
+  method: 'GET',
+  url: '/v1/keys/:id/public-key',
+  operationId: 'getPublicKey',
+  summary: 'Public key as PEM or DER SubjectPublicKeyInfo, raw hex, compressed point, or JWK',
+  tags: ['keys'],
+  auth: 'token',
+  requiresUnsealed: true,
+  successStatus: 200,
+  schema: {
+    params: keyParams,
+    querystring: object({ format: { ...publicKeyFormat, description: 'default pem' } }),
+    response: {
+      200: {
+        type: 'object',
+        required: ['format', 'publicKey'],
+        properties: {
+          format: publicKeyFormat,
+          publicKey: { anyOf: [{ type: 'string' }, { type: 'object', additionalProperties: { type: 'string' } }] },
+        },
+      },
+    },
+  },
+  handler: ({ services }, { params, query }) => getPublicKey(services.ctx, { key: params.id, format: query.format ?? 'pem' }),
+});

@@ -1,0 +1,23 @@
+import { getHealth } from '../../service/sys-health.js';
+import { defineRoute } from '../route.js';
+
+export default defineRoute({
+  method: 'GET',
+  url: '/v1/sys/health',
+  operationId: 'getHealth',
+  summary: 'Initialization and seal state (no authentication)',
+  tags: ['sys'],
+  auth: 'none',
+  requiresUnsealed: false,
+  successStatus: 200,
+  schema: {
+    response: {
+      200: {
+        type: 'object',
+        required: ['initialized', 'sealed', 'version', 'sealType'],
+        properties: { initialized: { type: 'boolean' }, sealed: { type: 'boolean' }, version: { type: 'string' }, sealType: { type: ['string', 'null'] } },
+      },
+    },
+  },
+  handler: ({ services }) => getHealth(services.ctx),
+});

@@ -1,0 +1,97 @@
+/**
+ * The barrier: while unsealed it holds the root key and the keyring in memory and seals/opens
+ * records with them; while sealed it holds nothing and every operation fails with SEALED.
+ * Storage never sees what passes through here in plaintext.
+ */
+import { StrongboxError } from '../protocol/errors.js';
+import { wipe } from '../crypto/wipe.js';
+import { Keyring } from './keyring.js';
+import { AeadAuthenticationError, EnvelopeFormatError, openEnvelope, readEnvelopeHeader, sealEnvelope } from './envelope.js';
+
+/** AAD contexts of the two records sealed above the keyring. Frozen: changing them breaks every installation. */
+export const ROOT_KEY_CONTEXT = 'strongbox/root-key';
+export const KEYRING_CONTEXT = 'strongbox/keyring';
+/** Term 0 marks an envelope sealed directly under the root key or an unseal key, not a keyring term. */
+export const DIRECT_TERM = 0;
+
+export class Barrier {
+  #rootKey: Uint8Array | undefined;
+  #keyring: Keyring | undefined;
+  readonly #sealListeners: (() => void)[] = [];
+
+  get sealed(): boolean {
+    return this.#keyring === undefined;
+  }
+
+  get activeTerm(): number | undefined {
+    return this.#keyring?.activeTerm;
+  }
+
+  /** Opens the sealed keyring with the root key and starts serving. Takes ownership of rootKey. */
+  unseal(rootKey: Uint8Array, sealedKeyring: Uint8Array): void {
+    let plaintext: Uint8Array | undefined;
+    try {
+      plaintext = openEnvelope(rootKey, sealedKeyring, KEYRING_CONTEXT);
+      const keyring = Keyring.deserialize(plaintext);
+      this.seal();
+      this.#rootKey = rootKey;
+      this.#keyring = keyring;
+    } catch (err) {
+      wipe(rootKey);
+      throw new StrongboxError('INTEGRITY_CHECK_FAILED', 'the stored keyring failed its integrity check', { cause: err });
+    } finally {
+      wipe(plaintext);
+    }
+  }
+
+  /** Zeroizes the root key, the keyring and (through listeners) every cached key. Idempotent. */
+  seal(): void {
+    const wasUnsealed = this.#keyring !== undefined;
+    this.#keyring?.wipe();
+    wipe(this.#rootKey);
+    this.#keyring = undefined;
+    this.#rootKey = undefined;
+    if (wasUnsealed) for (const listener of this.#sealListeners) listener();
+  }
+
+  onSeal(listener: () => void): void {
+    this.#sealListeners.push(listener);
+  }
+
+  #requireKeyring(): Keyring {
+    if (this.#keyring === undefined) throw new StrongboxError('SEALED');
+    return this.#keyring;
+  }
+
+  /** Seals plaintext under the active keyring term, bound to `context` (the record identity). */
+  encrypt(plaintext: Uint8Array, context: string): Uint8Array {
+    const keyring = this.#requireKeyring();
+    return sealEnvelope(keyring.termKey(keyring.activeTerm)!, keyring.activeTerm, plaintext, context);
+  }
+
+  /** Opens an envelope; a tampered or misplaced blob raises INTEGRITY_CHECK_FAILED (DATA_LOSS). */
+  decrypt(envelope: Uint8Array, context: string): Uint8Array {
+    const keyring = this.#requireKeyring();
+    try {
+      const { term } = readEnvelopeHeader(envelope);
+      const key = keyring.termKey(term);
+      if (key === undefined) throw new EnvelopeFormatError(`unknown keyring term ${term}`);
+      return openEnvelope(key, envelope, context);
+    } catch (err) {
+      if (err instanceof EnvelopeFormatError || err instanceof AeadAuthenticationError) {
+        throw new StrongboxError('INTEGRITY_CHECK_FAILED', 'stored key material failed its integrity check', { cause: err });
+      }
+      throw err;
+    }
+  }
+
+  /** Seals a new keyring under a root key (at init; later at rotation). */
+  static sealKeyring(rootKey: Uint8Array, keyring: Keyring): Uint8Array {
+    const plaintext = keyring.serialize();
+    try {
+      return sealEnvelope(rootKey, DIRECT_TERM, plaintext, KEYRING_CONTEXT);
+    } finally {
+      wipe(plaintext);
+    }
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * The error registry: every error Strongbox can answer with has one stable code here.
+ * Each code belongs to one category; each category maps to one HTTP status and one CLI
+ * exit code. Interfaces never choose a status from message text — they look the code up.
+ * Shared by server, CLI and SDK (no Node-only imports). docs/errors.md is kept in sync by a test.
+ */
+
+export const categories = {
+  INVALID_ARGUMENT: { status: 400, exitCode: 3 },
+  UNAUTHENTICATED: { status: 401, exitCode: 4 },
+  PERMISSION_DENIED: { status: 403, exitCode: 5 },
+  NOT_FOUND: { status: 404, exitCode: 6 },
+  ALREADY_EXISTS: { status: 409, exitCode: 7 },
+  FAILED_PRECONDITION: { status: 409, exitCode: 8 },
+  PAYLOAD_TOO_LARGE: { status: 413, exitCode: 3 },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, exitCode: 3 },
+  RESOURCE_EXHAUSTED: { status: 429, exitCode: 9 },
+  UNAVAILABLE: { status: 503, exitCode: 10 },
+  DATA_LOSS: { status: 500, exitCode: 12 },
+  INTERNAL: { status: 500, exitCode: 1 },
+} as const;
+
+export type ErrorCategory = keyof typeof categories;
+
+interface ErrorSpec {
+  readonly category: ErrorCategory;
+  readonly title: string;
+  /** Whether a client may retry the same request unchanged and expect a different outcome. */
+  readonly retryable: boolean;
+}
+
+export const errorCodes = {
+  INVALID_ARGUMENT: { category: 'INVALID_ARGUMENT', title: 'A request field is invalid', retryable: false },
+  INVALID_JSON: { category: 'INVALID_ARGUMENT', title: 'The request body is not valid JSON', retryable: false },
+  UNKNOWN_FIELD: { category: 'INVALID_ARGUMENT', title: 'The request has a field this operation does not accept', retryable: false },
+  INVALID_KEY_MATERIAL: { category: 'INVALID_ARGUMENT', title: 'The key material is not a valid key of that type', retryable: false },
+  UNSUPPORTED_OPERATION: { category: 'INVALID_ARGUMENT', title: 'The key type does not support this operation', retryable: false },
+  INVALID_SHARE: { category: 'INVALID_ARGUMENT', title: 'An unseal share is malformed', retryable: false },
+  UNSEAL_FAILED: { category: 'INVALID_ARGUMENT', title: 'The shares given do not reconstruct the unseal key', retryable: false },
+  ROUTE_NOT_FOUND: { category: 'NOT_FOUND', title: 'No such route', retryable: false },
+  METHOD_NOT_ALLOWED: { category: 'INVALID_ARGUMENT', title: 'The method is not allowed on this route', retryable: false },
+  BODY_TOO_LARGE: { category: 'PAYLOAD_TOO_LARGE', title: 'The request body exceeds the size limit', retryable: false },
+  UNSUPPORTED_MEDIA_TYPE: { category: 'UNSUPPORTED_MEDIA_TYPE', title: 'The request body must be application/json', retryable: false },
+  UNAUTHENTICATED: { category: 'UNAUTHENTICATED', title: 'A valid bearer token is required', retryable: false },
+  PERMISSION_DENIED: { category: 'PERMISSION_DENIED', title: 'The token is not allowed to do this', retryable: false },
+  KEY_NOT_FOUND: { category: 'NOT_FOUND', title: 'No key has that id or name', retryable: false },
+  KEY_NAME_TAKEN: { category: 'ALREADY_EXISTS', title: 'Another key already has that name', retryable: false },
+  ALREADY_INITIALIZED: { category: 'ALREADY_EXISTS', title: 'Strongbox is already initialized', retryable: false },
+  NOT_INITIALIZED: { category: 'FAILED_PRECONDITION', title: 'Strongbox is not initialized yet', retryable: false },
+  KEY_VERSION_NOT_FOUND: { category: 'NOT_FOUND', title: 'The ciphertext names a key version that does not exist', retryable: false },
+  RATE_LIMITED: { category: 'RESOURCE_EXHAUSTED', title: 'Too many requests', retryable: true },
+  SEALED: { category: 'UNAVAILABLE', title: 'Strongbox is sealed', retryable: true },
+  SHUTTING_DOWN: { category: 'UNAVAILABLE', title: 'The server is shutting down', retryable: true },
+  DECRYPTION_FAILED: { category: 'INVALID_ARGUMENT', title: 'The ciphertext or its AAD failed authentication', retryable: false },
+  INTEGRITY_CHECK_FAILED: { category: 'DATA_LOSS', title: 'Stored key material failed its integrity check', retryable: false },
+  INTERNAL: { category: 'INTERNAL', title: 'Internal error', retryable: false },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(errorCodes, value);
+}
+
+export function statusOf(code: ErrorCode): number {
+  return categories[errorCodes[code].category].status;
+}
+
+export function exitCodeOf(code: ErrorCode): number {
+  return categories[errorCodes[code].category].exitCode;
+}
+
+export interface StrongboxErrorOptions {
+  /** The request field the error is about, as a JSON pointer-ish dotted path (e.g. `digest`). */
+  field?: string;
+  cause?: unknown;
+}
+
+/**
+ * The one error type the service layer throws. `detail` must never contain secret material:
+ * it is sent to the client and written to logs.
+ */
+export class StrongboxError extends Error {
+  readonly code: ErrorCode;
+  readonly field: string | undefined;
+
+  constructor(code: ErrorCode, detail?: string, options: StrongboxErrorOptions = {}) {
+    super(detail ?? errorCodes[code].title, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'StrongboxError';
+    this.code = code;
+    this.field = options.field;
+  }
+
+  get status(): number {
+    return statusOf(this.code);
+  }
+
+  get retryable(): boolean {
+    return errorCodes[this.code].retryable;
+  }
+}
+
+/** RFC 9457 problem details, as Strongbox sends them (with `code` and `requestId` extensions). */
+export interface ProblemDetails {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: ErrorCode;
+  requestId?: string;
+  field?: string;
+}
+
+export function problemType(code: ErrorCode): string {
+  return `urn:strongbox:error:${code}`;
+}

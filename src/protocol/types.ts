@@ -1,0 +1,58 @@
+/** Wire types of the v1 REST API, shared by server, CLI and SDK (no Node-only imports). */
+export const keyTypes = ['secp256k1', 'p256', 'ed25519', 'aes256'] as const;
+export type KeyType = (typeof keyTypes)[number];
+export type Hex = `0x${string}`;
+
+export const hashNames = ['sha256', 'keccak256'] as const;
+export type HashName = (typeof hashNames)[number];
+export const signatureEncodings = ['der', 'raw', 'recoverable'] as const;
+export type SignatureEncoding = (typeof signatureEncodings)[number];
+export const publicKeyFormats = ['pem', 'der', 'hex', 'compressed', 'jwk'] as const;
+export type PublicKeyFormat = (typeof publicKeyFormats)[number];
+
+/** Key names: 1-128 of [A-Za-z0-9._-], starting with a letter or digit, and not shaped like a key id. */
+export const KEY_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
+export const KEY_ID_PATTERN = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+
+export interface KeyInfo {
+  id: string;
+  name: string | null;
+  type: KeyType;
+  origin: 'generated' | 'imported';
+  state: 'enabled';
+  exportable: false;
+  version: number;
+  /** raw public key: uncompressed SEC1 point for ECDSA keys, 32 bytes for Ed25519 */
+  publicKey?: Hex;
+  /** EIP-55 checksummed Ethereum address (secp256k1 keys) */
+  address?: string;
+  /** key check value (aes256 keys) */
+  kcv?: Hex;
+  createdAt: string;
+}
+
+export interface HealthResponse {
+  initialized: boolean;
+  sealed: boolean;
+  version: string;
+  sealType: string | null;
+}
+
+export interface InitResponse {
+  shares: Hex[];
+  threshold: number;
+  rootToken: string;
+}
+
+export interface UnsealResponse {
+  sealed: boolean;
+  progress: number;
+  threshold: number;
+}
+
+export interface SignResponse {
+  signature: Hex;
+  encoding: SignatureEncoding;
+  recoveryId?: number;
+  keyVersion: number;
+}

@@ -1,0 +1,22 @@
+/** The wire view of a key record: metadata and public material only, never secrets. */
+import { toHex } from '../protocol/hex.js';
+import type { KeyInfo } from '../protocol/types.js';
+import { ethereumAddress } from '../chains/ethereum/address.js';
+import type { KeyRecord } from '../storage/types.js';
+
+export function toKeyInfo(record: KeyRecord): KeyInfo {
+  const info: KeyInfo = {
+    id: record.id,
+    name: record.name,
+    type: record.type,
+    origin: record.origin,
+    state: record.state,
+    exportable: false,
+    version: record.currentVersion,
+    createdAt: record.createdAt,
+  };
+  if (record.publicKey !== null) info.publicKey = toHex(record.publicKey);
+  if (record.type === 'secp256k1' && record.publicKey !== null) info.address = ethereumAddress(record.publicKey);
+  if (record.kcv !== null) info.kcv = toHex(record.kcv);
+  return info;
+}

@@ -1,0 +1,29 @@
+/**
+ * Sign with a stored key. The key is unwrapped through the key cache; the signer verifies its
+ * own output against the public key before this returns (GUIDE §10).
+ */
+import { StrongboxError } from '../protocol/errors.js';
+import { toHex } from '../protocol/hex.js';
+import type { SignResponse } from '../protocol/types.js';
+import { requireSigningAlgorithm } from '../crypto/algorithms.js';
+import type { ServiceContext } from './context.js';
+import { loadKey, resolveKey } from './resolve-key.js';
+import { toEncoding, toSignPayload, type PayloadFields } from './sign-payload.js';
+
+export interface SignParameters extends PayloadFields {
+  key: string;
+}
+
+export async function sign(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache'>, params: SignParameters): Promise<SignResponse> {
+  if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
+  const record = await resolveKey(ctx, params.key);
+  const alg = requireSigningAlgorithm(record.type, 'sign');
+  const payload = toSignPayload(alg, params);
+  const encoding = toEncoding(alg, params.encoding);
+  const loaded = await loadKey(ctx, record);
+  if (loaded.kind !== 'signer') throw new StrongboxError('INTERNAL', 'key material kind mismatch');
+  const result = loaded.signer.sign(payload, encoding);
+  const out: SignResponse = { signature: toHex(result.signature), encoding, keyVersion: record.currentVersion };
+  if (result.recoveryId !== undefined) out.recoveryId = result.recoveryId;
+  return out;
+}

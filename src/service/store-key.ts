@@ -1,0 +1,45 @@
+/**
+ * Shared by create-key and import-key: seal validated secret material under the barrier and
+ * persist the key durably (the caller answers 201 only after this returns).
+ */
+import { StrongboxError } from '../protocol/errors.js';
+import type { KeyInfo, KeyType } from '../protocol/types.js';
+import { signingAlgorithm } from '../crypto/algorithms.js';
+import { keyCheckValue } from '../crypto/aes256.js';
+import { randomId } from '../crypto/random.js';
+import { ConflictError, type KeyRecord } from '../storage/types.js';
+import type { ServiceContext } from './context.js';
+import { toKeyInfo } from './key-info.js';
+import { keyMaterialContext } from './resolve-key.js';
+
+export async function storeKey(
+  ctx: Pick<ServiceContext, 'store' | 'barrier' | 'now'>,
+  params: { type: KeyType; name: string | undefined; origin: KeyRecord['origin']; secretKey: Uint8Array },
+): Promise<KeyInfo> {
+  const { type, secretKey } = params;
+  if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
+  const alg = signingAlgorithm(type);
+  const id = randomId();
+  const createdAt = ctx.now().toISOString();
+  const record: KeyRecord = {
+    id,
+    name: params.name ?? null,
+    type,
+    origin: params.origin,
+    state: 'enabled',
+    publicKey: alg ? alg.publicKeyOf(secretKey) : null,
+    kcv: alg ? null : keyCheckValue(secretKey),
+    currentVersion: 1,
+    createdAt,
+  };
+  const sealedMaterial = ctx.barrier.encrypt(secretKey, keyMaterialContext(id, 1, type));
+  try {
+    await ctx.store.createKey(record, { keyId: id, version: 1, sealedMaterial, createdAt });
+  } catch (err) {
+    if (err instanceof ConflictError && err.constraint === 'key_name') {
+      throw new StrongboxError('KEY_NAME_TAKEN', `a key named ${JSON.stringify(params.name)} already exists`, { field: 'name' });
+    }
+    throw err;
+  }
+  return toKeyInfo(record);
+}

@@ -1,0 +1,62 @@
+/**
+ * Initialization (once per installation): generate the root key and the first keyring term,
+ * let the unseal provider protect the root key (Shamir: split the unseal key into shares),
+ * seal the keyring under the root key, mint the root token, and persist only sealed values and
+ * the token's hash. The server stays sealed afterwards; the shares unseal it.
+ */
+import { createHash } from 'node:crypto';
+import { StrongboxError } from '../protocol/errors.js';
+import { toHex } from '../protocol/hex.js';
+import type { InitResponse } from '../protocol/types.js';
+import { AES_KEY_BYTES } from '../crypto/aead.js';
+import { randomBytes } from '../crypto/random.js';
+import { wipe } from '../crypto/wipe.js';
+import { Barrier } from '../keyring/barrier.js';
+import { Keyring } from '../keyring/keyring.js';
+import { MAX_SHARES } from '../providers/shamir/index.js';
+import type { ServiceContext } from './context.js';
+import { SYS } from './context.js';
+import { encodeSealConfig, readSealConfig } from './seal-config.js';
+import { newRootToken } from './authenticate.js';
+
+export interface InitParameters {
+  shares: number;
+  threshold: number;
+  /** dev mode only: use this root token instead of a random one */
+  rootToken?: string;
+}
+
+export async function initialize(ctx: Pick<ServiceContext, 'store' | 'provider'>, params: InitParameters): Promise<InitResponse> {
+  const { shares, threshold } = params;
+  if (!Number.isInteger(shares) || shares < 1 || shares > MAX_SHARES) {
+    throw new StrongboxError('INVALID_ARGUMENT', `shares must be an integer from 1 to ${MAX_SHARES}`, { field: 'shares' });
+  }
+  if (!Number.isInteger(threshold) || threshold < 1 || threshold > shares) {
+    throw new StrongboxError('INVALID_ARGUMENT', 'threshold must be an integer from 1 to shares', { field: 'threshold' });
+  }
+  if ((await readSealConfig(ctx)) !== undefined) throw new StrongboxError('ALREADY_INITIALIZED');
+
+  const config = { type: ctx.provider.type, shares, threshold };
+  const rootKey = randomBytes(AES_KEY_BYTES);
+  const keyring = Keyring.create();
+  try {
+    const { sealedRootKey, shares: shareBytes } = await ctx.provider.protect(rootKey, config);
+    const rootToken = params.rootToken ?? newRootToken();
+    const written = await ctx.store.putSysValues(
+      {
+        [SYS.sealConfig]: encodeSealConfig(config),
+        [SYS.sealedRootKey]: sealedRootKey,
+        [SYS.sealedKeyring]: Barrier.sealKeyring(rootKey, keyring),
+        [SYS.rootTokenHash]: createHash('sha256').update(rootToken, 'utf8').digest(),
+      },
+      { ifAbsent: SYS.sealConfig },
+    );
+    if (!written) throw new StrongboxError('ALREADY_INITIALIZED');
+    const out = { shares: shareBytes.map(toHex), threshold, rootToken };
+    wipe(...shareBytes);
+    return out;
+  } finally {
+    wipe(rootKey);
+    keyring.wipe();
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * Unseal: collect shares until the threshold is met, then let the provider recover the root key
+ * and open the keyring. A failed reconstruction discards all collected shares (the operators
+ * start again), so one bad share cannot be combined silently with later good ones.
+ */
+import { StrongboxError } from '../protocol/errors.js';
+import { parseHex } from '../protocol/hex.js';
+import type { UnsealResponse } from '../protocol/types.js';
+import { decodeShare } from '../providers/shamir/index.js';
+import { UnsealRejectedError } from '../providers/types.js';
+import type { ServiceContext } from './context.js';
+import { SYS } from './context.js';
+import { readSealConfig } from './seal-config.js';
+
+export interface UnsealParameters {
+  share: string;
+}
+
+export async function unseal(
+  ctx: Pick<ServiceContext, 'store' | 'barrier' | 'provider' | 'unsealProgress'>,
+  params: UnsealParameters,
+): Promise<UnsealResponse> {
+  const config = await readSealConfig(ctx);
+  if (config === undefined) throw new StrongboxError('NOT_INITIALIZED');
+  if (!ctx.barrier.sealed) return { sealed: false, progress: 0, threshold: config.threshold };
+
+  const share = parseHex(params.share, { field: 'share', minBytes: 2, maxBytes: 64 });
+  try {
+    const decoded = decodeShare(share);
+    if (decoded.threshold !== config.threshold) throw new UnsealRejectedError('share belongs to a different share set');
+  } catch (err) {
+    throw new StrongboxError('INVALID_SHARE', err instanceof UnsealRejectedError ? err.message : 'malformed share', { field: 'share' });
+  }
+  ctx.unsealProgress.add(share);
+  if (ctx.unsealProgress.count < config.threshold) {
+    return { sealed: true, progress: ctx.unsealProgress.count, threshold: config.threshold };
+  }
+
+  const shares = ctx.unsealProgress.take();
+  const [sealedRootKey, sealedKeyring] = await Promise.all([ctx.store.getSysValue(SYS.sealedRootKey), ctx.store.getSysValue(SYS.sealedKeyring)]);
+  if (sealedRootKey === undefined || sealedKeyring === undefined) throw new StrongboxError('INTEGRITY_CHECK_FAILED', 'sealed root key or keyring missing from storage');
+  let rootKey: Uint8Array;
+  try {
+    rootKey = await ctx.provider.recover(sealedRootKey, { shares }, config);
+  } catch (err) {
+    if (err instanceof UnsealRejectedError) throw new StrongboxError('UNSEAL_FAILED', 'the shares given do not reconstruct the unseal key; progress was reset', { field: 'share' });
+    throw err;
+  } finally {
+    for (const s of shares) s.fill(0);
+  }
+  ctx.barrier.unseal(rootKey, sealedKeyring);
+  return { sealed: false, progress: 0, threshold: config.threshold };
+}
+
+/** Seal: drop every key from memory at once. Also forgets a partial unseal. */
+export function seal(ctx: Pick<ServiceContext, 'barrier' | 'unsealProgress'>): { sealed: true } {
+  ctx.unsealProgress.reset();
+  ctx.barrier.seal();
+  return { sealed: true };
+}

@@ -1,0 +1,20 @@
+/** Verify a signature against a stored key's public key (standard ECDSA: any valid S is accepted). */
+import { parseHex } from '../protocol/hex.js';
+import { requireSigningAlgorithm } from '../crypto/algorithms.js';
+import type { ServiceContext } from './context.js';
+import { resolveKey } from './resolve-key.js';
+import { toEncoding, toSignPayload, type PayloadFields } from './sign-payload.js';
+
+export interface VerifyParameters extends PayloadFields {
+  key: string;
+  signature: string;
+}
+
+export async function verify(ctx: Pick<ServiceContext, 'store'>, params: VerifyParameters): Promise<{ valid: boolean }> {
+  const record = await resolveKey(ctx, params.key);
+  const alg = requireSigningAlgorithm(record.type, 'verify');
+  const payload = toSignPayload(alg, params);
+  const encoding = toEncoding(alg, params.encoding);
+  const signature = parseHex(params.signature, { field: 'signature', minBytes: 1, maxBytes: 80 });
+  return { valid: alg.verify(record.publicKey!, payload, signature, encoding) };
+}

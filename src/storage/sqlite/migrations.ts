@@ -1,0 +1,41 @@
+/**
+ * Numbered, immutable SQLite migrations. Append a new entry to change the schema; never edit
+ * an applied one (installations in the field have already run it).
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'initial',
+    sql: `
+      CREATE TABLE sys_values (
+        name  TEXT PRIMARY KEY,
+        value BLOB NOT NULL
+      ) STRICT;
+      CREATE TABLE keys (
+        seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+        id              TEXT NOT NULL UNIQUE,
+        name            TEXT UNIQUE,
+        type            TEXT NOT NULL,
+        origin          TEXT NOT NULL,
+        state           TEXT NOT NULL,
+        public_key      BLOB,
+        kcv             BLOB,
+        current_version INTEGER NOT NULL,
+        created_at      TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE key_versions (
+        key_id          TEXT NOT NULL REFERENCES keys(id),
+        version         INTEGER NOT NULL,
+        sealed_material BLOB NOT NULL,
+        created_at      TEXT NOT NULL,
+        PRIMARY KEY (key_id, version)
+      ) STRICT;
+    `,
+  },
+];
