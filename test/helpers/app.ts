@@ -1,0 +1,77 @@
+/** In-process Strongbox on a real SQLite file in a temp dir, driven through Fastify's inject. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Writable } from 'node:stream';
+import { createStrongbox, type Strongbox } from '../../src/app.js';
+
+export interface TestBox {
+  box: Strongbox;
+  dataDir: string;
+  rootToken: string;
+  shares: string[];
+  /** JSON request with the root token (unless `token` is given; null sends none) */
+  call(method: string, url: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any; headers: Record<string, unknown> }>;
+  /** closes the server, keeping the data dir (for restarts) */
+  stop(): Promise<void>;
+  /** closes and deletes the data dir */
+  cleanup(): Promise<void>;
+}
+
+export interface TestBoxOptions {
+  dataDir?: string;
+  shares?: number;
+  threshold?: number;
+  /** skip init/unseal (for restarts and init tests) */
+  bare?: boolean;
+  rootToken?: string;
+  logStream?: Writable;
+  keyCacheSize?: number;
+}
+
+export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBox> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'strongbox-test-'));
+  const box = createStrongbox({
+    dataDir,
+    seal: 'shamir',
+    keyCacheSize: options.keyCacheSize ?? 1000,
+    logger: options.logStream ? { level: 'info', stream: options.logStream } : false,
+  });
+  const t: TestBox = {
+    box,
+    dataDir,
+    rootToken: options.rootToken ?? '',
+    shares: [],
+    async call(method, url, body, token) {
+      const tok = token === undefined ? t.rootToken : token;
+      const res = await box.http.inject({
+        method: method as 'GET',
+        url,
+        headers: tok === null ? {} : { authorization: `Bearer ${tok}` },
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
+      let parsed: unknown;
+      try {
+        parsed = res.body === '' ? undefined : JSON.parse(res.body);
+      } catch {
+        parsed = res.body;
+      }
+      return { status: res.statusCode, body: parsed, headers: res.headers };
+    },
+    async stop() {
+      await box.close();
+    },
+    async cleanup() {
+      await box.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  if (!options.bare) {
+    const init = await t.call('POST', '/v1/sys/init', { shares: options.shares ?? 1, threshold: options.threshold ?? 1 }, null);
+    if (init.status !== 200) throw new Error(`init failed: ${JSON.stringify(init.body)}`);
+    t.rootToken = init.body.rootToken;
+    t.shares = init.body.shares;
+    for (const share of t.shares.slice(0, options.threshold ?? 1)) await t.call('POST', '/v1/sys/unseal', { share }, null);
+  }
+  return t;
+}

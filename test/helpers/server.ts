@@ -1,0 +1,48 @@
+/** Spawns the built `strongbox server` on 127.0.0.1 port 0 and parses the address it prints. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cliPath } from './paths.js';
+
+export interface SpawnedServer {
+  proc: ChildProcess;
+  addr: string;
+  stdout: () => string;
+  stderr: () => string;
+  /** SIGTERM and wait for exit; resolves to the exit code */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<SpawnedServer> {
+  const proc = spawn(process.execPath, [cliPath, 'server', '--listen', '127.0.0.1:0', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const addr = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 20_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /strongbox listening on (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!);
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}: ${err}`));
+    });
+  });
+  return {
+    proc,
+    addr,
+    stdout: () => out,
+    stderr: () => err,
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return exited;
+    },
+  };
+}
