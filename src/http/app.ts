@@ -84,7 +84,9 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       method: route.method,
       url: route.url,
       schema: route.schema,
-      preHandler: async (request) => {
+      // onRequest runs before the body is read or validated: an unauthenticated caller learns
+      // nothing about the request shape, and a sealed server does not parse bodies at all.
+      onRequest: async (request) => {
         if (route.auth === 'token') request.principal = await services.auth.authenticate(request.headers.authorization);
         if (route.requiresUnsealed && services.ctx.barrier.sealed) throw new StrongboxError('SEALED');
       },

@@ -32,7 +32,7 @@ function invalidPem(detail: string): StrongboxError {
 /** Returns the secret scalar/seed of a PEM key of the expected type, after checking its embedded public key. */
 function secretFromPem(type: KeyType, pem: string): Uint8Array {
   const crv = JWK_CURVE[type];
-  if (crv === undefined) throw new StrongboxError('INVALID_ARGUMENT', `${type} keys cannot be imported from PEM; use privateKey`, { field: 'pem' });
+  if (crv === undefined) throw new StrongboxError('INVALID_ARGUMENT', `pem is not accepted for ${type} keys; use privateKey`, { field: 'pem' });
   if (pem.length > MAX_PEM_CHARS || !pem.includes('-----BEGIN')) throw invalidPem('pem must be a PEM-encoded private key');
   let jwk: JsonWebKey;
   try {

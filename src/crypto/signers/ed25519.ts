@@ -42,7 +42,7 @@ export const ed25519: AsymmetricAlgorithm = {
   },
 
   assertSecretKey(secretKey) {
-    if (secretKey.byteLength !== 32) throw new StrongboxError('INVALID_KEY_MATERIAL', 'Ed25519 private key must be a 32-byte seed', { field: 'privateKey' });
+    if (secretKey.byteLength !== 32) throw new StrongboxError('INVALID_KEY_MATERIAL', 'privateKey must be a 32-byte Ed25519 seed', { field: 'privateKey' });
   },
 
   publicKeyOf(secretKey) {
@@ -55,7 +55,7 @@ export const ed25519: AsymmetricAlgorithm = {
       if (publicKey.byteLength !== 32) throw new Error('length');
       publicKeyObject(publicKey);
     } catch {
-      throw new StrongboxError('INVALID_KEY_MATERIAL', 'not a valid Ed25519 public key', { field: 'publicKey' });
+      throw new StrongboxError('INVALID_KEY_MATERIAL', 'publicKey is not a valid Ed25519 public key', { field: 'publicKey' });
     }
   },
 

@@ -43,7 +43,7 @@ export const p256: AsymmetricAlgorithm = {
 
   assertSecretKey(secretKey) {
     const d = secretKey.byteLength === 32 ? scalarOf(secretKey) : 0n;
-    if (d <= 0n || d >= N) throw new StrongboxError('INVALID_KEY_MATERIAL', 'P-256 private key must be a scalar in [1, n-1]', { field: 'privateKey' });
+    if (d <= 0n || d >= N) throw new StrongboxError('INVALID_KEY_MATERIAL', 'privateKey must be a P-256 scalar in [1, n-1]', { field: 'privateKey' });
   },
 
   publicKeyOf(secretKey) {
@@ -54,7 +54,7 @@ export const p256: AsymmetricAlgorithm = {
     try {
       curve.Point.fromBytes(publicKey).assertValidity();
     } catch {
-      throw new StrongboxError('INVALID_KEY_MATERIAL', 'not a valid P-256 point', { field: 'publicKey' });
+      throw new StrongboxError('INVALID_KEY_MATERIAL', 'publicKey is not a valid P-256 point', { field: 'publicKey' });
     }
   },
 

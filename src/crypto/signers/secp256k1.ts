@@ -59,7 +59,7 @@ export const secp256k1: AsymmetricAlgorithm = {
 
   assertSecretKey(secretKey) {
     if (secretKey.byteLength !== 32 || !native.privateKeyVerify(secretKey)) {
-      throw new StrongboxError('INVALID_KEY_MATERIAL', 'secp256k1 private key must be a scalar in [1, n-1]', { field: 'privateKey' });
+      throw new StrongboxError('INVALID_KEY_MATERIAL', 'privateKey must be a secp256k1 scalar in [1, n-1]', { field: 'privateKey' });
     }
   },
 
@@ -68,7 +68,7 @@ export const secp256k1: AsymmetricAlgorithm = {
   },
 
   assertPublicKey(publicKey) {
-    if (!native.publicKeyVerify(publicKey)) throw new StrongboxError('INVALID_KEY_MATERIAL', 'not a valid secp256k1 point', { field: 'publicKey' });
+    if (!native.publicKeyVerify(publicKey)) throw new StrongboxError('INVALID_KEY_MATERIAL', 'publicKey is not a valid secp256k1 point', { field: 'publicKey' });
   },
 
   load(secretKey: Uint8Array, publicKey: Uint8Array): LoadedSigner {

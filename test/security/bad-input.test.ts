@@ -1,0 +1,162 @@
+/**
+ * The bad-input table: every route × malformed input → the expected 4xx status, error code and
+ * named field. Generic cases are generated from the route table, so a new route is covered
+ * automatically; specific cases list each field's malformed values.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTestBox, type TestBox } from '../helpers/app.js';
+import { routes } from '../../src/http/routes/index.js';
+
+const N = 'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141'; // secp256k1 order
+const P256_N = 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551';
+const d32 = '0x' + 'ab'.repeat(32);
+
+let box: TestBox;
+let ids: Record<string, string>;
+
+async function raw(method: string, url: string, payload: string | Buffer | undefined, headers: Record<string, string>) {
+  const res = await box.box.http.inject({ method: method as 'POST', url, headers: { authorization: `Bearer ${box.rootToken}`, ...headers }, ...(payload === undefined ? {} : { payload }) });
+  return { status: res.statusCode, body: JSON.parse(res.body) as { code: string; field?: string; detail: string; status: number }, type: res.headers['content-type'] };
+}
+
+const concrete = (url: string) => url.replace(':id', 'k-secp256k1');
+
+describe('bad input', () => {
+  before(async () => {
+    box = await startTestBox();
+    ids = {};
+    for (const type of ['secp256k1', 'p256', 'ed25519', 'aes256']) ids[type] = (await box.call('POST', '/v1/keys', { type, name: `k-${type}` })).body.id;
+  });
+  after(() => box.cleanup());
+
+  describe('generic cases for every route', () => {
+    for (const route of routes) {
+      const url = concrete(route.url);
+      if (route.schema.body) {
+        it(`${route.method} ${route.url}: invalid JSON → 400 INVALID_JSON`, async () => {
+          const r = await raw(route.method, url, '{"type": ', { 'content-type': 'application/json' });
+          assert.equal(r.status, 400);
+          assert.equal(r.body.code, 'INVALID_JSON');
+          assert.equal(r.type, 'application/problem+json; charset=utf-8');
+        });
+        it(`${route.method} ${route.url}: body over 1 MiB → 413 BODY_TOO_LARGE`, async () => {
+          const r = await raw(route.method, url, JSON.stringify({ pad: 'x'.repeat(1024 * 1024) }), { 'content-type': 'application/json' });
+          assert.equal(r.status, 413);
+          assert.equal(r.body.code, 'BODY_TOO_LARGE');
+        });
+        it(`${route.method} ${route.url}: text/plain body → 415 UNSUPPORTED_MEDIA_TYPE`, async () => {
+          const r = await raw(route.method, url, 'hello', { 'content-type': 'text/plain' });
+          assert.equal(r.status, 415);
+          assert.equal(r.body.code, 'UNSUPPORTED_MEDIA_TYPE');
+        });
+        it(`${route.method} ${route.url}: unknown field → 400 UNKNOWN_FIELD naming it`, async () => {
+          const r = await raw(route.method, url, JSON.stringify({ bogusField: 1 }), { 'content-type': 'application/json' });
+          assert.equal(r.status, 400);
+          assert.ok(['UNKNOWN_FIELD', 'INVALID_ARGUMENT'].includes(r.body.code), r.body.code);
+          if (r.body.code === 'UNKNOWN_FIELD') assert.equal(r.body.field, 'bogusField');
+          else assert.ok(r.body.field, 'a missing required field is named first');
+        });
+        it(`${route.method} ${route.url}: JSON array body → 400`, async () => {
+          const r = await raw(route.method, url, '[]', { 'content-type': 'application/json' });
+          assert.equal(r.status, 400);
+        });
+      }
+      if (route.auth === 'token') {
+        it(`${route.method} ${route.url}: no token → 401`, async () => {
+          const res = await box.call(route.method, url, route.schema.body ? {} : undefined, null);
+          assert.equal(res.status, 401);
+          assert.equal(res.body.code, 'UNAUTHENTICATED');
+        });
+        it(`${route.method} ${route.url}: wrong token → 401`, async () => {
+          const res = await box.call(route.method, url, route.schema.body ? {} : undefined, box.rootToken + 'x');
+          assert.equal(res.status, 401);
+        });
+      }
+    }
+    it('unknown route → 404 ROUTE_NOT_FOUND as problem+json', async () => {
+      const r = await raw('GET', '/v1/nope', undefined, {});
+      assert.equal(r.status, 404);
+      assert.equal(r.body.code, 'ROUTE_NOT_FOUND');
+    });
+  });
+
+  type Case = [name: string, method: string, url: string, body: unknown, status: number, code: string, field?: string];
+  const cases: Case[] = [
+    ['init: shares 0', 'POST', '/v1/sys/init', { shares: 0, threshold: 1 }, 400, 'INVALID_ARGUMENT', 'shares'],
+    ['init: shares 17', 'POST', '/v1/sys/init', { shares: 17, threshold: 1 }, 400, 'INVALID_ARGUMENT', 'shares'],
+    ['init: shares as string', 'POST', '/v1/sys/init', { shares: '3', threshold: 2 }, 400, 'INVALID_ARGUMENT', 'shares'],
+    ['init: threshold missing', 'POST', '/v1/sys/init', { shares: 3 }, 400, 'INVALID_ARGUMENT', 'threshold'],
+    ['unseal: share not hex', 'POST', '/v1/sys/unseal', { share: 'zz' }, 400, 'INVALID_ARGUMENT', 'share'],
+    ['create: unknown type', 'POST', '/v1/keys', { type: 'rsa2048' }, 400, 'INVALID_ARGUMENT', 'type'],
+    ['create: type missing', 'POST', '/v1/keys', { name: 'x' }, 400, 'INVALID_ARGUMENT', 'type'],
+    ['create: name with a slash', 'POST', '/v1/keys', { type: 'p256', name: 'a/b' }, 400, 'INVALID_ARGUMENT', 'name'],
+    ['create: name too long', 'POST', '/v1/keys', { type: 'p256', name: 'a'.repeat(129) }, 400, 'INVALID_ARGUMENT', 'name'],
+    ['create: name shaped like an id', 'POST', '/v1/keys', { type: 'p256', name: '01234567-89ab-cdef-0123-456789abcdef' }, 400, 'INVALID_ARGUMENT', 'name'],
+    ['import: no material', 'POST', '/v1/keys/import', { type: 'secp256k1' }, 400, 'INVALID_ARGUMENT', 'privateKey'],
+    ['import: both materials', 'POST', '/v1/keys/import', { type: 'secp256k1', privateKey: d32, pem: 'x' }, 400, 'INVALID_ARGUMENT', 'pem'],
+    ['import: short scalar', 'POST', '/v1/keys/import', { type: 'secp256k1', privateKey: '0x01' }, 400, 'INVALID_ARGUMENT', 'privateKey'],
+    ['import: secp256k1 scalar 0', 'POST', '/v1/keys/import', { type: 'secp256k1', privateKey: '0x' + '00'.repeat(32) }, 400, 'INVALID_KEY_MATERIAL', 'privateKey'],
+    ['import: secp256k1 scalar n', 'POST', '/v1/keys/import', { type: 'secp256k1', privateKey: '0x' + N }, 400, 'INVALID_KEY_MATERIAL', 'privateKey'],
+    ['import: p256 scalar n', 'POST', '/v1/keys/import', { type: 'p256', privateKey: '0x' + P256_N }, 400, 'INVALID_KEY_MATERIAL', 'privateKey'],
+    ['import: p256 scalar > n', 'POST', '/v1/keys/import', { type: 'p256', privateKey: '0x' + 'ff'.repeat(32) }, 400, 'INVALID_KEY_MATERIAL', 'privateKey'],
+    ['import: aes256 wrong length', 'POST', '/v1/keys/import', { type: 'aes256', privateKey: '0x' + '00'.repeat(16) }, 400, 'INVALID_ARGUMENT', 'privateKey'],
+    ['import: garbage pem', 'POST', '/v1/keys/import', { type: 'p256', pem: 'not a pem' }, 400, 'INVALID_KEY_MATERIAL', 'pem'],
+    ['import: aes256 from pem', 'POST', '/v1/keys/import', { type: 'aes256', pem: '-----BEGIN X-----' }, 400, 'INVALID_ARGUMENT', 'pem'],
+    ['list: limit 0', 'GET', '/v1/keys?limit=0', undefined, 400, 'INVALID_ARGUMENT', 'limit'],
+    ['list: limit 5000', 'GET', '/v1/keys?limit=5000', undefined, 400, 'INVALID_ARGUMENT', 'limit'],
+    ['list: limit abc', 'GET', '/v1/keys?limit=abc', undefined, 400, 'INVALID_ARGUMENT', 'limit'],
+    ['list: bad cursor', 'GET', '/v1/keys?cursor=abc', undefined, 400, 'INVALID_ARGUMENT', 'cursor'],
+    ['list: unknown query parameter', 'GET', '/v1/keys?colour=red', undefined, 400, 'UNKNOWN_FIELD', 'colour'],
+    ['get: unknown key', 'GET', '/v1/keys/no-such-key', undefined, 404, 'KEY_NOT_FOUND'],
+    ['get: unknown key id', 'GET', '/v1/keys/01234567-89ab-4def-8123-456789abcdef', undefined, 404, 'KEY_NOT_FOUND'],
+    ['public-key: unknown format', 'GET', '/v1/keys/k-p256/public-key?format=xml', undefined, 400, 'INVALID_ARGUMENT', 'format'],
+    ['sign: digest 31 bytes', 'POST', '/v1/keys/k-secp256k1/sign', { digest: '0x' + 'ab'.repeat(31) }, 400, 'INVALID_ARGUMENT', 'digest'],
+    ['sign: digest 33 bytes', 'POST', '/v1/keys/k-secp256k1/sign', { digest: '0x' + 'ab'.repeat(33) }, 400, 'INVALID_ARGUMENT', 'digest'],
+    ['sign: digest without 0x', 'POST', '/v1/keys/k-secp256k1/sign', { digest: 'ab'.repeat(32) }, 400, 'INVALID_ARGUMENT', 'digest'],
+    ['sign: digest odd length', 'POST', '/v1/keys/k-secp256k1/sign', { digest: '0xabc' }, 400, 'INVALID_ARGUMENT', 'digest'],
+    ['sign: digest not hex', 'POST', '/v1/keys/k-secp256k1/sign', { digest: '0x' + 'zz'.repeat(32) }, 400, 'INVALID_ARGUMENT', 'digest'],
+    ['sign: digest as number', 'POST', '/v1/keys/k-secp256k1/sign', { digest: 12 }, 400, 'INVALID_ARGUMENT', 'digest'],
+    ['sign: digest and message', 'POST', '/v1/keys/k-secp256k1/sign', { digest: d32, message: '0x01' }, 400, 'INVALID_ARGUMENT', 'digest'],
+    ['sign: neither digest nor message', 'POST', '/v1/keys/k-secp256k1/sign', {}, 400, 'INVALID_ARGUMENT', 'message'],
+    ['sign: hash with a digest', 'POST', '/v1/keys/k-secp256k1/sign', { digest: d32, hash: 'sha256' }, 400, 'INVALID_ARGUMENT', 'hash'],
+    ['sign: unknown hash', 'POST', '/v1/keys/k-secp256k1/sign', { message: '0x01', hash: 'md5' }, 400, 'INVALID_ARGUMENT', 'hash'],
+    ['sign: keccak256 on p256', 'POST', '/v1/keys/k-p256/sign', { message: '0x01', hash: 'keccak256' }, 400, 'INVALID_ARGUMENT', 'hash'],
+    ['sign: recoverable on p256', 'POST', '/v1/keys/k-p256/sign', { digest: d32, encoding: 'recoverable' }, 400, 'INVALID_ARGUMENT', 'encoding'],
+    ['sign: unknown encoding', 'POST', '/v1/keys/k-secp256k1/sign', { digest: d32, encoding: 'base64' }, 400, 'INVALID_ARGUMENT', 'encoding'],
+    ['sign: digest on ed25519', 'POST', '/v1/keys/k-ed25519/sign', { digest: d32 }, 400, 'UNSUPPORTED_OPERATION', 'digest'],
+    ['sign: hash on ed25519', 'POST', '/v1/keys/k-ed25519/sign', { message: '0x01', hash: 'sha256' }, 400, 'INVALID_ARGUMENT', 'hash'],
+    ['sign: der on ed25519', 'POST', '/v1/keys/k-ed25519/sign', { message: '0x01', encoding: 'der' }, 400, 'INVALID_ARGUMENT', 'encoding'],
+    ['sign: with an aes256 key', 'POST', '/v1/keys/k-aes256/sign', { digest: d32 }, 400, 'UNSUPPORTED_OPERATION'],
+    ['sign: unknown key', 'POST', '/v1/keys/ghost/sign', { digest: d32 }, 404, 'KEY_NOT_FOUND'],
+    ['sign: message over 256 KiB', 'POST', '/v1/keys/k-secp256k1/sign', { message: '0x' + '00'.repeat(256 * 1024 + 1) }, 400, 'INVALID_ARGUMENT', 'message'],
+    ['verify: signature missing', 'POST', '/v1/keys/k-secp256k1/verify', { digest: d32 }, 400, 'INVALID_ARGUMENT', 'signature'],
+    ['verify: signature not hex', 'POST', '/v1/keys/k-secp256k1/verify', { digest: d32, signature: 'xyz' }, 400, 'INVALID_ARGUMENT', 'signature'],
+    ['encrypt: with a secp256k1 key', 'POST', '/v1/keys/k-secp256k1/encrypt', { plaintext: '0x00' }, 400, 'UNSUPPORTED_OPERATION'],
+    ['encrypt: plaintext missing', 'POST', '/v1/keys/k-aes256/encrypt', {}, 400, 'INVALID_ARGUMENT', 'plaintext'],
+    ['encrypt: aad not hex', 'POST', '/v1/keys/k-aes256/encrypt', { plaintext: '0x00', aad: 'hello' }, 400, 'INVALID_ARGUMENT', 'aad'],
+    ['decrypt: ciphertext too short', 'POST', '/v1/keys/k-aes256/decrypt', { ciphertext: '0x0102' }, 400, 'INVALID_ARGUMENT', 'ciphertext'],
+    ['decrypt: not a Strongbox ciphertext', 'POST', '/v1/keys/k-aes256/decrypt', { ciphertext: '0x09' + '00'.repeat(40) }, 400, 'INVALID_ARGUMENT', 'ciphertext'],
+    ['decrypt: names a key version that does not exist', 'POST', '/v1/keys/k-aes256/decrypt', { ciphertext: '0x0100000009' + '00'.repeat(40) }, 404, 'KEY_VERSION_NOT_FOUND', 'ciphertext'],
+    ['data-key: 8 bytes', 'POST', '/v1/keys/k-aes256/data-key', { bytes: 8 }, 400, 'INVALID_ARGUMENT', 'bytes'],
+    ['data-key: 100 bytes', 'POST', '/v1/keys/k-aes256/data-key', { bytes: 100 }, 400, 'INVALID_ARGUMENT', 'bytes'],
+    ['data-key: with a p256 key', 'POST', '/v1/keys/k-p256/data-key', {}, 400, 'UNSUPPORTED_OPERATION'],
+  ];
+
+  describe('field-specific cases', () => {
+    for (const [name, method, url, body, status, code, field] of cases) {
+      it(`${name} → ${status} ${code}${field ? ` (${field})` : ''}`, async () => {
+        const res = await box.call(method, url, body);
+        assert.equal(res.status, status, JSON.stringify(res.body));
+        assert.equal(res.body.code, code, JSON.stringify(res.body));
+        assert.equal(res.body.status, status);
+        assert.equal(typeof res.body.requestId, 'string');
+        if (field !== undefined) {
+          assert.equal(res.body.field, field, JSON.stringify(res.body));
+          assert.ok(res.body.detail.includes(field), `detail names ${field}: ${res.body.detail}`);
+        }
+        assert.equal(/at .*\.js:\d+/.test(JSON.stringify(res.body)), false, 'no stack trace in the body');
+      });
+    }
+  });
+});
