@@ -1,0 +1,40 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadSettings } from './config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'strongbox-config-'));
+const file = (obj: unknown) => {
+  const p = join(dir, `c${Math.random()}.json`);
+  writeFileSync(p, JSON.stringify(obj));
+  return p;
+};
+
+describe('server settings', () => {
+  it('flags override environment, which overrides the config file', () => {
+    const config = file({ listen: '127.0.0.1:1000', dataDir: '/from-file', logLevel: 'debug' });
+    const s = loadSettings({ config, listen: '127.0.0.1:3000' }, { STRONGBOX_LISTEN: '127.0.0.1:2000', STRONGBOX_DATA_DIR: '/from-env' });
+    assert.equal(s.port, 3000);
+    assert.equal(s.dataDir, '/from-env');
+    assert.equal(s.logLevel, 'debug');
+  });
+
+  it('requires a data dir outside dev mode', () => {
+    assert.throws(() => loadSettings({}, {}), (e: unknown) => e instanceof ConfigError && /--data-dir/.test(e.message));
+    assert.equal(loadSettings({ dev: true }, {}).dataDir, undefined);
+  });
+
+  it('names the bad setting and its source', () => {
+    assert.throws(() => loadSettings({ dataDir: '/x', listen: 'nonsense' }, {}), /--listen: listen must be HOST:PORT/);
+    assert.throws(() => loadSettings({ dataDir: '/x' }, { STRONGBOX_LOG_LEVEL: 'loud' }), /STRONGBOX_LOG_LEVEL/);
+    assert.throws(() => loadSettings({ config: file({ colour: 'red' }) }, {}), /unknown setting "colour"/);
+    assert.throws(() => loadSettings({ config: join(dir, 'missing.json') }, {}), /cannot read/);
+    assert.throws(() => loadSettings({ dataDir: '/x', devRootToken: 't' }, {}), /only allowed with --dev/);
+  });
+
+  it('parses IPv6 listen addresses', () => {
+    assert.deepEqual([loadSettings({ dev: true, listen: '[::1]:8230' }, {}).host], ['::1']);
+  });
+});

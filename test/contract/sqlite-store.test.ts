@@ -1,0 +1,23 @@
+/** The Store contract against the SQLite backend on a real file. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openSqliteStore } from '../../src/storage/sqlite/index.js';
+import { storeContract } from './store.contract.js';
+
+storeContract('sqlite', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strongbox-store-'));
+  let store = openSqliteStore(dir);
+  return {
+    store,
+    async reopen() {
+      await store.close();
+      store = openSqliteStore(dir);
+      return store;
+    },
+    async cleanup() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});

@@ -1,0 +1,98 @@
+/**
+ * The Store contract: what every storage backend must do (SQLite now, PostgreSQL later).
+ * Call `storeContract(name, open)` from a backend's test file.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { ConflictError, type KeyRecord, type Store } from '../../src/storage/types.js';
+
+export interface StoreHarness {
+  store: Store;
+  /** closes the store and opens it again on the same data (durability) */
+  reopen(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+function key(overrides: Partial<KeyRecord> = {}): KeyRecord {
+  return {
+    id: randomUUID(),
+    name: null,
+    type: 'secp256k1',
+    origin: 'generated',
+    state: 'enabled',
+    publicKey: new Uint8Array([4, 1, 2, 3]),
+    kcv: null,
+    currentVersion: 1,
+    createdAt: new Date(0).toISOString(),
+    ...overrides,
+  };
+}
+
+export function storeContract(name: string, open: () => Promise<StoreHarness>): void {
+  describe(`Store contract: ${name}`, () => {
+    let h: StoreHarness;
+    let store: Store;
+    before(async () => {
+      h = await open();
+      store = h.store;
+    });
+    after(() => h.cleanup());
+
+    it('sys values: absent, then written atomically, ifAbsent refuses a second write', async () => {
+      assert.equal(await store.getSysValue('a'), undefined);
+      assert.equal(await store.putSysValues({ a: new Uint8Array([1]), b: new Uint8Array([2]) }, { ifAbsent: 'a' }), true);
+      assert.equal(await store.putSysValues({ a: new Uint8Array([9]), c: new Uint8Array([3]) }, { ifAbsent: 'a' }), false);
+      assert.deepEqual(await store.getSysValue('a'), new Uint8Array([1]));
+      assert.equal(await store.getSysValue('c'), undefined, 'a refused write writes nothing');
+      assert.equal(await store.putSysValues({ a: new Uint8Array([7]) }), true);
+      assert.deepEqual(await store.getSysValue('a'), new Uint8Array([7]));
+    });
+
+    it('creates a key with its first version, readable by id and by name', async () => {
+      const k = key({ name: 'contract-a' });
+      const sealed = new Uint8Array([1, 2, 3, 4, 5]);
+      await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: sealed, createdAt: k.createdAt });
+      assert.deepEqual(await store.getKey(k.id), k);
+      assert.deepEqual(await store.getKeyByName('contract-a'), k);
+      assert.deepEqual((await store.getKeyVersion(k.id, 1))?.sealedMaterial, sealed);
+      assert.equal(await store.getKeyVersion(k.id, 2), undefined);
+      assert.equal(await store.getKey(randomUUID()), undefined);
+    });
+
+    it('rejects a duplicate name with ConflictError(key_name) and stores nothing', async () => {
+      const k = key({ name: 'contract-dup' });
+      await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: k.createdAt });
+      const k2 = key({ name: 'contract-dup' });
+      await assert.rejects(store.createKey(k2, { keyId: k2.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: k2.createdAt }), (e: unknown) => e instanceof ConflictError && e.constraint === 'key_name');
+      assert.equal(await store.getKey(k2.id), undefined);
+    });
+
+    it('lists keys in creation order across pages', async () => {
+      const created: string[] = [];
+      for (let i = 0; i < 7; i++) {
+        const k = key({ type: 'aes256', publicKey: null, kcv: new Uint8Array([1, 2, 3]) });
+        await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([i]), createdAt: k.createdAt });
+        created.push(k.id);
+      }
+      const all: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await store.listKeys(after === undefined ? { limit: 3 } : { limit: 3, after });
+        all.push(...page.keys.map((k) => k.id));
+        if (page.nextCursor === null) break;
+        after = page.nextCursor;
+      }
+      assert.deepEqual(all.slice(-7), created);
+      assert.equal(new Set(all).size, all.length);
+    });
+
+    it('what was written is durable across a reopen', async () => {
+      const k = key({ name: 'contract-durable' });
+      await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([42]), createdAt: k.createdAt });
+      store = await h.reopen();
+      assert.deepEqual(await store.getKeyByName('contract-durable'), k);
+      assert.deepEqual(await store.getSysValue('a'), new Uint8Array([7]));
+    });
+  });
+}
