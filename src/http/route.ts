@@ -39,3 +39,8 @@ export interface Route {
 export function defineRoute(route: Route): Route {
   return route;
 }
+
+/** A key route: authenticated, refused while sealed, tagged `keys`; 200 unless said otherwise. */
+export function defineKeyRoute(route: Omit<Route, 'tags' | 'auth' | 'requiresUnsealed' | 'successStatus'> & { successStatus?: number }): Route {
+  return { tags: ['keys'], auth: 'token', requiresUnsealed: true, successStatus: 200, ...route };
+}

@@ -1,15 +1,12 @@
 import { createKey } from '../../service/create-key.js';
-import { defineRoute } from '../route.js';
+import { defineKeyRoute } from '../route.js';
 import { keyInfo, keyName, keyType, object } from '../schemas.js';
 
-export default defineRoute({
+export default defineKeyRoute({
   method: 'POST',
   url: '/v1/keys',
   operationId: 'createKey',
   summary: 'Generate a key inside Strongbox (durable before 201)',
-  tags: ['keys'],
-  auth: 'token',
-  requiresUnsealed: true,
   successStatus: 201,
   schema: {
     body: object({ type: keyType, name: keyName }, ['type']),

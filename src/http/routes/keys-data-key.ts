@@ -1,16 +1,12 @@
 import { generateDataKey } from '../../service/generate-data-key.js';
-import { defineRoute } from '../route.js';
+import { defineKeyRoute } from '../route.js';
 import { hex, keyParams, object } from '../schemas.js';
 
-export default defineRoute({
+export default defineKeyRoute({
   method: 'POST',
   url: '/v1/keys/:id/data-key',
   operationId: 'generateDataKey',
   summary: 'Generate a data key: plaintext (unless withoutPlaintext) and wrapped under the aes256 key',
-  tags: ['keys'],
-  auth: 'token',
-  requiresUnsealed: true,
-  successStatus: 200,
   schema: {
     params: keyParams,
     body: object({

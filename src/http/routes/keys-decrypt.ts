@@ -1,16 +1,12 @@
 import { decrypt } from '../../service/decrypt.js';
-import { defineRoute } from '../route.js';
+import { defineKeyRoute } from '../route.js';
 import { hex, keyParams, object } from '../schemas.js';
 
-export default defineRoute({
+export default defineKeyRoute({
   method: 'POST',
   url: '/v1/keys/:id/decrypt',
   operationId: 'decrypt',
   summary: 'AES-256-GCM decrypt a Strongbox ciphertext (aes256 keys)',
-  tags: ['keys'],
-  auth: 'token',
-  requiresUnsealed: true,
-  successStatus: 200,
   schema: {
     params: keyParams,
     body: object({ ciphertext: hex('ciphertext returned by encrypt or data-key'), aad: hex('the AAD given at encryption') }, ['ciphertext']),

@@ -1,16 +1,12 @@
 import { encrypt } from '../../service/encrypt.js';
-import { defineRoute } from '../route.js';
+import { defineKeyRoute } from '../route.js';
 import { hex, keyParams, object } from '../schemas.js';
 
-export default defineRoute({
+export default defineKeyRoute({
   method: 'POST',
   url: '/v1/keys/:id/encrypt',
   operationId: 'encrypt',
   summary: 'AES-256-GCM encrypt under the current key version (aes256 keys)',
-  tags: ['keys'],
-  auth: 'token',
-  requiresUnsealed: true,
-  successStatus: 200,
   schema: {
     params: keyParams,
     body: object({ plaintext: hex('bytes to encrypt (at most 256 KiB)'), aad: hex('additional authenticated data, needed again to decrypt') }, ['plaintext']),

@@ -1,15 +1,12 @@
 import { importKey } from '../../service/import-key.js';
-import { defineRoute } from '../route.js';
+import { defineKeyRoute } from '../route.js';
 import { hex, keyInfo, keyName, keyType, object } from '../schemas.js';
 
-export default defineRoute({
+export default defineKeyRoute({
   method: 'POST',
   url: '/v1/keys/import',
   operationId: 'importKey',
   summary: 'Import a private key from raw hex or PEM (SEC1, PKCS#8); validated before it is stored',
-  tags: ['keys'],
-  auth: 'token',
-  requiresUnsealed: true,
   successStatus: 201,
   schema: {
     body: object(

@@ -1,16 +1,12 @@
 import { listKeys } from '../../service/list-keys.js';
-import { defineRoute } from '../route.js';
+import { defineKeyRoute } from '../route.js';
 import { keyInfo, object } from '../schemas.js';
 
-export default defineRoute({
+export default defineKeyRoute({
   method: 'GET',
   url: '/v1/keys',
   operationId: 'listKeys',
   summary: 'List keys, oldest first, one page at a time',
-  tags: ['keys'],
-  auth: 'token',
-  requiresUnsealed: true,
-  successStatus: 200,
   schema: {
     querystring: object({
       limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'page size, 1-1000 (default 100)' },

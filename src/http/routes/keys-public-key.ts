@@ -1,16 +1,12 @@
 import { getPublicKey } from '../../service/get-public-key.js';
-import { defineRoute } from '../route.js';
+import { defineKeyRoute } from '../route.js';
 import { keyParams, object, publicKeyFormat } from '../schemas.js';
 
-export default defineRoute({
+export default defineKeyRoute({
   method: 'GET',
   url: '/v1/keys/:id/public-key',
   operationId: 'getPublicKey',
   summary: 'Public key as PEM or DER SubjectPublicKeyInfo, raw hex, compressed point, or JWK',
-  tags: ['keys'],
-  auth: 'token',
-  requiresUnsealed: true,
-  successStatus: 200,
   schema: {
     params: keyParams,
     querystring: object({ format: { ...publicKeyFormat, description: 'default pem' } }),

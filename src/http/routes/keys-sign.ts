@@ -1,5 +1,5 @@
 import { sign } from '../../service/sign.js';
-import { defineRoute } from '../route.js';
+import { defineKeyRoute } from '../route.js';
 import { encoding, hashName, hex, keyParams, object } from '../schemas.js';
 
 export const payloadFields = {
@@ -9,15 +9,11 @@ export const payloadFields = {
   encoding,
 };
 
-export default defineRoute({
+export default defineKeyRoute({
   method: 'POST',
   url: '/v1/keys/:id/sign',
   operationId: 'sign',
   summary: 'Sign a digest or message (RFC 6979 deterministic, low-S ECDSA; PureEdDSA); verified before release',
-  tags: ['keys'],
-  auth: 'token',
-  requiresUnsealed: true,
-  successStatus: 200,
   schema: {
     params: keyParams,
     body: object(payloadFields),

@@ -1,17 +1,13 @@
 import { verify } from '../../service/verify.js';
-import { defineRoute } from '../route.js';
+import { defineKeyRoute } from '../route.js';
 import { hex, keyParams, object } from '../schemas.js';
 import { payloadFields } from './keys-sign.js';
 
-export default defineRoute({
+export default defineKeyRoute({
   method: 'POST',
   url: '/v1/keys/:id/verify',
   operationId: 'verify',
   summary: 'Verify a signature against the key (standard ECDSA: any valid S is accepted)',
-  tags: ['keys'],
-  auth: 'token',
-  requiresUnsealed: true,
-  successStatus: 200,
   schema: {
     params: keyParams,
     body: object({ ...payloadFields, signature: hex('signature in the given encoding') }, ['signature']),
