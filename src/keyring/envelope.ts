@@ -8,7 +8,7 @@
  *
  * AAD = the 5 header bytes || the record's identity (e.g. "key:<id>:v<version>:<type>"), so a
  * blob moved to another record, or a header edited to another term, fails authentication.
- * This layout is frozen: test/vectors/envelope-v1.test.ts decrypts golden files forever.
+ * This layout is frozen: test/vectors/golden-envelope-v1.test.ts decrypts golden files forever.
  */
 import { AeadAuthenticationError, aesGcmDecrypt, aesGcmEncrypt, GCM_NONCE_BYTES, GCM_TAG_BYTES } from '../crypto/aead.js';
 

@@ -61,7 +61,9 @@ export class Keyring {
     const terms = new Map<number, Uint8Array>();
     let offset = 8;
     for (let i = 0; i < count; i++) {
-      terms.set(view.getUint32(offset, false), bytes.slice(offset + 4, offset + 4 + AES_KEY_BYTES));
+      const term = view.getUint32(offset, false);
+      if (terms.has(term)) throw new Error('keyring has a duplicate term');
+      terms.set(term, bytes.slice(offset + 4, offset + 4 + AES_KEY_BYTES));
       offset += 4 + AES_KEY_BYTES;
     }
     if (!terms.has(activeTerm)) throw new Error('keyring active term missing');

@@ -4,6 +4,7 @@
  * (docs/architecture.md, "Limits of zeroization").
  */
 import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
+import { ed25519 as edCurve } from '@noble/curves/ed25519.js';
 import { StrongboxError } from '../../protocol/errors.js';
 import { randomBytes } from '../random.js';
 import type { AsymmetricAlgorithm, LoadedSigner, SignPayload } from './types.js';
@@ -53,7 +54,8 @@ export const ed25519: AsymmetricAlgorithm = {
   assertPublicKey(publicKey) {
     try {
       if (publicKey.byteLength !== 32) throw new Error('length');
-      publicKeyObject(publicKey);
+      // OpenSSL imports any 32 bytes; decoding the point (canonical y, on the curve) is the real check.
+      edCurve.Point.fromBytes(publicKey, false);
     } catch {
       throw new StrongboxError('INVALID_KEY_MATERIAL', 'publicKey is not a valid Ed25519 public key', { field: 'publicKey' });
     }

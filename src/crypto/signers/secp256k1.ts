@@ -68,7 +68,13 @@ export const secp256k1: AsymmetricAlgorithm = {
   },
 
   assertPublicKey(publicKey) {
-    if (!native.publicKeyVerify(publicKey)) throw new StrongboxError('INVALID_KEY_MATERIAL', 'publicKey is not a valid secp256k1 point', { field: 'publicKey' });
+    let valid = false;
+    try {
+      valid = (publicKey.byteLength === 33 || publicKey.byteLength === 65) && native.publicKeyVerify(publicKey);
+    } catch {
+      valid = false;
+    }
+    if (!valid) throw new StrongboxError('INVALID_KEY_MATERIAL', 'publicKey is not a valid secp256k1 point', { field: 'publicKey' });
   },
 
   load(secretKey: Uint8Array, publicKey: Uint8Array): LoadedSigner {
