@@ -13,6 +13,9 @@ import { UnsealProgress } from './service/unseal-progress.js';
 import { openSqliteStore } from './storage/sqlite/index.js';
 import { createHttpApp, type HttpAppOptions } from './http/app.js';
 import { VERSION } from './version.js';
+import { AuditLog } from './audit/log.js';
+import { PolicyCache } from './service/authorize.js';
+import { GenerateRootState } from './service/generate-root.js';
 
 export interface StrongboxConfig {
   dataDir: string;
@@ -20,6 +23,12 @@ export interface StrongboxConfig {
   /** upper bound on unwrapped keys held in memory */
   keyCacheSize: number;
   logger: HttpAppOptions['logger'];
+  audit?: {
+    checkpointEvery?: number;
+    checkpointIntervalMs?: number;
+    /** also write each durable audit record as a JSON line here */
+    sink?: { write(line: string): unknown };
+  };
 }
 
 export interface Strongbox {
@@ -31,26 +40,45 @@ export interface Strongbox {
 
 export const DEFAULT_KEY_CACHE_SIZE = 10_000;
 
-export function createStrongbox(config: StrongboxConfig): Strongbox {
+export async function createStrongbox(config: StrongboxConfig): Promise<Strongbox> {
   const store = openSqliteStore(config.dataDir);
   const barrier = new Barrier();
   const keyCache = new KeyCache(config.keyCacheSize);
-  barrier.onSeal(() => keyCache.clear());
+  const audit = await AuditLog.open(store, {
+    checkpointEvery: config.audit?.checkpointEvery ?? 1000,
+    checkpointIntervalMs: config.audit?.checkpointIntervalMs ?? 10_000,
+    ...(config.audit?.sink ? { sink: config.audit.sink } : {}),
+  });
+  barrier.onSeal(() => {
+    keyCache.clear();
+    audit.keys?.wipe();
+    audit.keys = undefined;
+  });
+  let onTokensChanged = (): void => undefined;
   const ctx: ServiceContext = {
     store,
     barrier,
     keyCache,
     provider: createUnsealProvider(config.seal),
     unsealProgress: new UnsealProgress(),
+    audit,
+    auditKeys: () => audit.keys,
+    policyCache: new PolicyCache(),
+    generateRoot: new GenerateRootState(),
+    onTokensChanged: () => onTokensChanged(),
     version: VERSION,
     now: () => new Date(),
   };
-  const http = createHttpApp({ services: { ctx, auth: createAuthenticator(ctx) }, logger: config.logger });
+  const auth = createAuthenticator(ctx);
+  onTokensChanged = () => auth.invalidate();
+  const http = createHttpApp({ services: { ctx, auth }, logger: config.logger });
   return {
     ctx,
     http,
     async close() {
       await http.close();
+      await audit.checkpoint().catch(() => undefined);
+      audit.close();
       barrier.seal();
       await store.close();
     },

@@ -8,6 +8,24 @@ import type { Writable } from 'node:stream';
 import { randomUUID } from 'node:crypto';
 import { StrongboxError } from '../protocol/errors.js';
 import type { Principal } from '../service/context.js';
+import type { AuditOutcome } from '../audit/record.js';
+import type { Action } from '../policy/actions.js';
+import type { Resource } from '../policy/types.js';
+import { authorize, describeResource } from '../service/authorize.js';
+
+function defaultResource(action: Action): Resource {
+  const prefix = action.slice(0, action.indexOf(':'));
+  switch (prefix) {
+    case 'keys':
+      return { kind: 'keys' };
+    case 'audit':
+      return { kind: 'audit' };
+    case 'tokens':
+      return { kind: 'token' };
+    default:
+      return { kind: 'sys' };
+  }
+}
 import { buildOpenApi } from './openapi.js';
 import { toProblem, toStrongboxError } from './problem.js';
 import type { Route } from './route.js';
@@ -27,7 +45,15 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
     errorCode: string | undefined;
+    route: Route | undefined;
+    auditResource: string | undefined;
+    auditReason: string | undefined;
   }
+}
+
+function outcomeOf(status: number): AuditOutcome {
+  if (status < 400) return 'success';
+  return status === 401 || status === 403 ? 'denied' : 'error';
 }
 
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
@@ -46,6 +72,51 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('principal', undefined);
   app.decorateRequest('errorCode', undefined);
+  app.decorateRequest('route', undefined);
+  app.decorateRequest('auditResource', undefined);
+  app.decorateRequest('auditReason', undefined);
+  const { ctx } = services;
+
+  // Fail closed: every response — success, error, denial, unknown route — waits until its audit
+  // record is durable. If it cannot be, the response becomes 503 AUDIT_UNAVAILABLE and nothing
+  // (no signature, no plaintext) is released.
+  app.addHook('onSend', async (request, reply, payload) => {
+    const route = request.route;
+    const keys = ctx.auditKeys();
+    let inputs: Record<string, string> | null = null;
+    const body = request.body as Record<string, unknown> | undefined;
+    if (route?.sensitive && body && typeof body === 'object') {
+      for (const field of route.sensitive) {
+        const value = body[field];
+        if (typeof value !== 'string') continue;
+        inputs ??= {};
+        inputs[field] = keys ? keys.hmac(field, value) : 'unavailable:sealed';
+      }
+    }
+    try {
+      await ctx.audit.append({
+        requestId: request.id,
+        interface: 'http',
+        operation: route?.operationId ?? 'unknown',
+        action: route?.action ?? null,
+        resource: request.auditResource ?? null,
+        principal: request.principal?.accessor ?? null,
+        clientIp: request.ip ?? null,
+        outcome: outcomeOf(reply.statusCode),
+        status: reply.statusCode,
+        code: request.errorCode ?? null,
+        reason: request.auditReason ?? null,
+        inputs,
+      });
+      return payload;
+    } catch (err) {
+      const error = toStrongboxError(err);
+      request.log.error({ code: error.code, err: error.cause ?? err }, 'audit write failed; response withheld');
+      request.errorCode = error.code;
+      reply.status(error.status).type('application/problem+json').header('retry-after', '5');
+      return JSON.stringify(toProblem(error, request.id));
+    }
+  });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -72,6 +143,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     request.errorCode = error.code;
     const body = toProblem(error, request.id);
     if (error.code === 'SEALED' || error.code === 'SHUTTING_DOWN') reply.header('retry-after', '5');
+    if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
+    if (error.reason !== undefined) request.auditReason = error.reason;
     return reply.status(body.status).type('application/problem+json').send(body);
   });
 
@@ -87,8 +160,19 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       // onRequest runs before the body is read or validated: an unauthenticated caller learns
       // nothing about the request shape, and a sealed server does not parse bodies at all.
       onRequest: async (request) => {
+        request.route = route;
         if (route.auth === 'token') request.principal = await services.auth.authenticate(request.headers.authorization);
-        if (route.requiresUnsealed && services.ctx.barrier.sealed) throw new StrongboxError('SEALED');
+        if (route.requiresUnsealed && ctx.barrier.sealed) throw new StrongboxError('SEALED');
+      },
+      // Authorization needs the validated input (which key, which secret path), so it runs after
+      // schema validation and before the handler — once, here, for every route.
+      preHandler: async (request) => {
+        if (route.action === null) return;
+        const input = { body: request.body ?? {}, params: request.params, query: request.query ?? {} };
+        const resource = route.resource ? await route.resource(ctx, input) : defaultResource(route.action);
+        request.auditResource = describeResource(resource);
+        const decision = await authorize(ctx, request.principal!, route.action, resource, request.ip);
+        request.auditReason = decision.reason;
       },
       handler: async (request, reply) => {
         const result = await route.handler(

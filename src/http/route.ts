@@ -4,9 +4,12 @@
  * `requiresUnsealed` flags — never inside handlers.
  */
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from '../service/context.js';
+import type { Principal, ServiceContext } from '../service/context.js';
+import type { Action } from '../policy/actions.js';
+import type { Resource } from '../policy/types.js';
 import type { Services } from './services.js';
 import type { JsonSchema } from './schemas.js';
+import { keyResource } from '../service/resolve-key.js';
 
 export interface RouteSchema {
   params?: JsonSchema;
@@ -22,6 +25,15 @@ export interface RouteContext {
   request: FastifyRequest;
 }
 
+export interface RouteInput {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  params: any;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  query: any;
+}
+
 export interface Route {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   url: string;
@@ -30,17 +42,25 @@ export interface Route {
   tags: string[];
   auth: 'none' | 'token';
   requiresUnsealed: boolean;
+  /** the policy action checked before the handler runs; null = any valid token (or none) may call it */
+  action: Action | null;
+  /** what the action applies to; defaults to the resource kind implied by the action's prefix */
+  resource?: (ctx: ServiceContext, input: RouteInput) => Promise<Resource> | Resource;
+  /** body fields whose values are sensitive: the audit record holds only their HMAC */
+  sensitive?: readonly string[];
   successStatus: number;
   schema: RouteSchema;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  handler(ctx: RouteContext, input: { body: any; params: any; query: any }): Promise<unknown>;
+  handler(ctx: RouteContext, input: RouteInput): Promise<unknown>;
 }
 
 export function defineRoute(route: Route): Route {
   return route;
 }
 
-/** A key route: authenticated, refused while sealed, tagged `keys`; 200 unless said otherwise. */
-export function defineKeyRoute(route: Omit<Route, 'tags' | 'auth' | 'requiresUnsealed' | 'successStatus'> & { successStatus?: number }): Route {
-  return { tags: ['keys'], auth: 'token', requiresUnsealed: true, successStatus: 200, ...route };
+/**
+ * A key route: authenticated, refused while sealed, tagged `keys`, 200 unless said otherwise, and
+ * by default authorized against the key named by the `id` path parameter.
+ */
+export function defineKeyRoute(route: Omit<Route, 'tags' | 'auth' | 'requiresUnsealed' | 'successStatus' | 'action'> & { successStatus?: number; action: Action }): Route {
+  return { tags: ['keys'], auth: 'token', requiresUnsealed: true, successStatus: 200, resource: (ctx, input) => keyResource(ctx, input.params.id as string), ...route };
 }

@@ -53,3 +53,49 @@ export const problem: JsonSchema = {
 export function object(properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema {
   return { type: 'object', additionalProperties: false, required, properties };
 }
+
+export const tokenInfo: JsonSchema = {
+  type: 'object',
+  required: ['accessor', 'name', 'subject', 'policies', 'parentAccessor', 'createdAt', 'expiresAt', 'numUsesLeft', 'rateLimit', 'revoked'],
+  properties: {
+    token: { type: 'string', description: 'the token itself: shown only when created' },
+    accessor: { type: 'string' },
+    name: { type: ['string', 'null'] },
+    subject: { type: 'string' },
+    policies: { type: 'array', items: { type: 'string' } },
+    parentAccessor: { type: ['string', 'null'] },
+    createdAt: { type: 'string' },
+    expiresAt: { type: ['string', 'null'] },
+    numUsesLeft: { type: ['integer', 'null'] },
+    rateLimit: { anyOf: [{ type: 'null' }, { type: 'object', properties: { perSecond: { type: 'number' }, burst: { type: 'integer' } } }] },
+    revoked: { type: 'boolean' },
+  },
+};
+
+const statement: JsonSchema = object(
+  {
+    effect: { type: 'string', enum: ['allow', 'deny'] },
+    actions: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', maxLength: 64 } },
+    resources: { type: 'array', minItems: 1, maxItems: 256, items: { type: 'string', minLength: 1, maxLength: 512 } },
+    conditions: object({
+      sourceIp: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', maxLength: 64 } },
+      timeWindow: object(
+        {
+          start: { type: 'string', description: 'HH:MM UTC' },
+          end: { type: 'string', description: 'HH:MM UTC' },
+          days: { type: 'array', items: { type: 'string', enum: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] } },
+        },
+        ['start', 'end'],
+      ),
+    }),
+  },
+  ['effect', 'actions', 'resources'],
+);
+
+export const policyDocument: JsonSchema = object({ statements: { type: 'array', minItems: 1, maxItems: 256, items: statement } }, ['statements']);
+
+export const policyView: JsonSchema = {
+  type: 'object',
+  required: ['name', 'builtin', 'statements', 'updatedAt'],
+  properties: { name: { type: 'string' }, builtin: { type: 'boolean' }, statements: { type: 'array', items: { type: 'object', additionalProperties: true } }, updatedAt: { type: ['string', 'null'] } },
+};

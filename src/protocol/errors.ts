@@ -51,6 +51,16 @@ export const errorCodes = {
   RATE_LIMITED: { category: 'RESOURCE_EXHAUSTED', title: 'Too many requests', retryable: true },
   SEALED: { category: 'UNAVAILABLE', title: 'Strongbox is sealed', retryable: true },
   SHUTTING_DOWN: { category: 'UNAVAILABLE', title: 'The server is shutting down', retryable: true },
+  AUDIT_UNAVAILABLE: { category: 'UNAVAILABLE', title: 'The audit record could not be made durable, so the result was withheld', retryable: true },
+  TOKEN_EXPIRED: { category: 'UNAUTHENTICATED', title: 'The token has expired', retryable: false },
+  TOKEN_REVOKED: { category: 'UNAUTHENTICATED', title: 'The token was revoked', retryable: false },
+  TOKEN_USES_EXHAUSTED: { category: 'UNAUTHENTICATED', title: 'The token has no uses left', retryable: false },
+  POLICY_NOT_FOUND: { category: 'NOT_FOUND', title: 'No policy has that name', retryable: false },
+  TOKEN_NOT_FOUND: { category: 'NOT_FOUND', title: 'No token has that accessor', retryable: false },
+  BUILTIN_POLICY: { category: 'FAILED_PRECONDITION', title: 'Built-in policies cannot be changed or deleted', retryable: false },
+  LAST_ROOT_TOKEN: { category: 'FAILED_PRECONDITION', title: 'The root token cannot be revoked while no admin token would remain', retryable: false },
+  ESCALATION_DENIED: { category: 'PERMISSION_DENIED', title: 'A token cannot mint a token with more power than it has', retryable: false },
+  GENERATE_ROOT_NOT_STARTED: { category: 'FAILED_PRECONDITION', title: 'No root-token generation is in progress (or the nonce does not match)', retryable: false },
   DECRYPTION_FAILED: { category: 'INVALID_ARGUMENT', title: 'The ciphertext or its AAD failed authentication', retryable: false },
   INTEGRITY_CHECK_FAILED: { category: 'DATA_LOSS', title: 'Stored key material failed its integrity check', retryable: false },
   INTERNAL: { category: 'INTERNAL', title: 'Internal error', retryable: false },
@@ -74,6 +84,10 @@ export interface StrongboxErrorOptions {
   /** The request field the error is about, as a JSON pointer-ish dotted path (e.g. `digest`). */
   field?: string;
   cause?: unknown;
+  /** for RATE_LIMITED: seconds until a retry may succeed (sent as Retry-After) */
+  retryAfterSeconds?: number;
+  /** for PERMISSION_DENIED: which policy statement decided (recorded in the audit log) */
+  reason?: string;
 }
 
 /**
@@ -83,12 +97,16 @@ export interface StrongboxErrorOptions {
 export class StrongboxError extends Error {
   readonly code: ErrorCode;
   readonly field: string | undefined;
+  readonly retryAfterSeconds: number | undefined;
+  readonly reason: string | undefined;
 
   constructor(code: ErrorCode, detail?: string, options: StrongboxErrorOptions = {}) {
     super(detail ?? errorCodes[code].title, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'StrongboxError';
     this.code = code;
     this.field = options.field;
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.reason = options.reason;
   }
 
   get status(): number {

@@ -1,42 +1,78 @@
 /**
  * Bearer-token authentication. Tokens are 256-bit random strings; only their SHA-256 is stored
- * (a fast hash suffices for high-entropy secrets) and hashes are compared in constant time.
+ * (a fast hash suffices for high-entropy secrets) and the lookup is by hash, so no token
+ * comparison happens in JS at all; the accessor is a separate random, non-secret handle.
+ * Token records are cached for at most TOKEN_CACHE_MS; revocation on this node clears the cache
+ * at once, and other nodes see it within TOKEN_CACHE_MS.
  */
 import { createHash } from 'node:crypto';
 import { StrongboxError } from '../protocol/errors.js';
-import { constantTimeEqual } from '../crypto/compare.js';
 import { randomBytes } from '../crypto/random.js';
+import type { TokenRecord } from '../storage/types.js';
 import type { Principal, ServiceContext } from './context.js';
-import { SYS } from './context.js';
+import { RateLimiter } from './rate-limit.js';
 
-const TOKEN_PREFIX = 'sbr.';
+export const TOKEN_CACHE_MS = 1000;
+const TOKEN_PREFIX = 'sbt.';
 
-export function newRootToken(): string {
-  return TOKEN_PREFIX + Buffer.from(randomBytes(32)).toString('base64url');
+export function newToken(): { token: string; tokenHash: Uint8Array; accessor: string } {
+  const token = TOKEN_PREFIX + Buffer.from(randomBytes(32)).toString('base64url');
+  return { token, tokenHash: hashToken(token), accessor: 'acc.' + Buffer.from(randomBytes(12)).toString('base64url') };
 }
 
-/** A non-secret, stable handle of a token for logs: a truncated hash (cannot be used to authenticate). */
-export function tokenAccessor(tokenHash: Uint8Array): string {
-  return 'acc.' + Buffer.from(createHash('sha256').update('strongbox/accessor').update(tokenHash).digest().subarray(0, 12)).toString('base64url');
+export function hashToken(token: string): Uint8Array {
+  return new Uint8Array(createHash('sha256').update(token, 'utf8').digest());
+}
+
+export function isRootToken(t: Pick<TokenRecord, 'policies'>): boolean {
+  return t.policies.includes('root');
+}
+
+export function toPrincipal(t: TokenRecord): Principal {
+  return { accessor: t.accessor, subject: t.subject, policies: t.policies, token: t, isRoot: isRootToken(t) };
 }
 
 export interface Authenticator {
   authenticate(authorization: string | undefined): Promise<Principal>;
+  /** forget cached token records (after revocation or renewal on this node) */
+  invalidate(): void;
 }
 
-export function createAuthenticator(ctx: Pick<ServiceContext, 'store'>): Authenticator {
-  let rootHash: Uint8Array | undefined;
+export function createAuthenticator(ctx: Pick<ServiceContext, 'store' | 'now'>): Authenticator {
+  const cache = new Map<string, { record: TokenRecord; at: number }>();
+  const limiter = new RateLimiter();
   return {
     async authenticate(authorization) {
-      if (authorization === undefined || !authorization.startsWith('Bearer ')) {
+      if (authorization === undefined || !authorization.startsWith('Bearer ') || authorization.length > 512) {
         throw new StrongboxError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
       }
-      const presented = createHash('sha256').update(authorization.slice(7), 'utf8').digest();
-      // The root token hash never changes once written, so it is cached after the first read.
-      rootHash ??= await ctx.store.getSysValue(SYS.rootTokenHash);
-      if (rootHash === undefined) throw new StrongboxError('NOT_INITIALIZED');
-      if (!constantTimeEqual(presented, rootHash)) throw new StrongboxError('UNAUTHENTICATED', 'the token is not valid');
-      return { kind: 'root', accessor: tokenAccessor(rootHash) };
+      const hash = hashToken(authorization.slice(7));
+      const key = Buffer.from(hash).toString('base64');
+      const nowMs = ctx.now().getTime();
+      let record = cache.get(key);
+      if (record === undefined || nowMs - record.at > TOKEN_CACHE_MS) {
+        const fresh = await ctx.store.getTokenByHash(hash);
+        if (fresh === undefined) throw new StrongboxError('UNAUTHENTICATED', 'the token is not valid');
+        record = { record: fresh, at: nowMs };
+        if (fresh.numUsesLeft === null) {
+          if (cache.size > 10_000) cache.clear();
+          cache.set(key, record);
+        }
+      }
+      const t = record.record;
+      if (t.revokedAt !== null) throw new StrongboxError('TOKEN_REVOKED', 'the token was revoked');
+      if (t.expiresAt !== null && Date.parse(t.expiresAt) <= nowMs) throw new StrongboxError('TOKEN_EXPIRED', `the token expired at ${t.expiresAt}`);
+      if (t.ratePerSecond !== null) {
+        const retryAfterMs = limiter.take(t.accessor, t.ratePerSecond, t.rateBurst ?? Math.max(1, Math.ceil(t.ratePerSecond)), nowMs);
+        if (retryAfterMs > 0) throw new StrongboxError('RATE_LIMITED', `rate limit of ${t.ratePerSecond}/s exceeded; retry after ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
+      }
+      if (t.numUsesLeft !== null && !(await ctx.store.consumeTokenUse(t.accessor))) {
+        throw new StrongboxError('TOKEN_USES_EXHAUSTED', 'the token has no uses left');
+      }
+      return toPrincipal(t);
+    },
+    invalidate() {
+      cache.clear();
     },
   };
 }

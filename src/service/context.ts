@@ -7,6 +7,11 @@ import type { UnsealProvider } from '../providers/types.js';
 import type { Store } from '../storage/types.js';
 import type { KeyCache } from './key-cache.js';
 import type { UnsealProgress } from './unseal-progress.js';
+import type { AuditLog } from '../audit/log.js';
+import type { AuditKeys } from '../audit/keys.js';
+import type { TokenRecord } from '../storage/types.js';
+import type { PolicyCache } from './authorize.js';
+import type { GenerateRootState } from './generate-root.js';
 
 export interface ServiceContext {
   store: Store;
@@ -14,16 +19,27 @@ export interface ServiceContext {
   keyCache: KeyCache;
   provider: UnsealProvider;
   unsealProgress: UnsealProgress;
+  audit: AuditLog;
+  /** the audit HMAC and checkpoint keys; present only while unsealed */
+  auditKeys: () => AuditKeys | undefined;
+  policyCache: PolicyCache;
+  generateRoot: GenerateRootState;
+  /** called after tokens are revoked or renewed on this node */
+  onTokensChanged(): void;
   /** the server's version string, reported by health */
   version: string;
   now(): Date;
 }
 
-/** The caller, as established by authentication. Only the root token exists in this version. */
+/** The caller, as established by authentication. */
 export interface Principal {
-  kind: 'root';
-  /** non-secret handle for logs (never the token) */
+  /** non-secret handle for logs and audit (never the token) */
   accessor: string;
+  /** whose data the token acts for (`${subject}` in policy resources) */
+  subject: string;
+  policies: string[];
+  token: TokenRecord;
+  isRoot: boolean;
 }
 
 /** Names of the values kept in the store's sys table. Frozen: they are on disk in every installation. */
@@ -31,5 +47,4 @@ export const SYS = {
   sealConfig: 'seal_config',
   sealedRootKey: 'sealed_root_key',
   sealedKeyring: 'sealed_keyring',
-  rootTokenHash: 'root_token_hash',
 } as const;

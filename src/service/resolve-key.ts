@@ -9,6 +9,7 @@ import { wipe } from '../crypto/wipe.js';
 import type { KeyRecord } from '../storage/types.js';
 import type { ServiceContext } from './context.js';
 import type { CachedKey } from './key-cache.js';
+import type { Resource } from '../policy/types.js';
 
 const KEY_ID = new RegExp(KEY_ID_PATTERN);
 
@@ -20,6 +21,16 @@ export async function resolveKey(ctx: Pick<ServiceContext, 'store'>, idOrName: s
   const record = KEY_ID.test(idOrName) ? await ctx.store.getKey(idOrName) : await ctx.store.getKeyByName(idOrName);
   if (record === undefined) throw new StrongboxError('KEY_NOT_FOUND', `no key has the id or name ${JSON.stringify(idOrName.slice(0, 128))}`);
   return record;
+}
+
+/**
+ * The policy resource for a key reference. An unknown key yields a resource named by the reference
+ * itself, so the caller gets 403 when not allowed and 404 only when allowed (no existence oracle).
+ */
+export async function keyResource(ctx: Pick<ServiceContext, 'store'>, idOrName: string): Promise<Resource> {
+  const record = KEY_ID.test(idOrName) ? await ctx.store.getKey(idOrName) : await ctx.store.getKeyByName(idOrName);
+  if (record === undefined) return KEY_ID.test(idOrName) ? { kind: 'key', id: idOrName, name: null } : { kind: 'key', id: '?', name: idOrName };
+  return { kind: 'key', id: record.id, name: record.name };
 }
 
 /** Unwraps version `version` of a key (or takes it from the cache). Requires an unsealed barrier. */

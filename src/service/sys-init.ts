@@ -1,10 +1,9 @@
 /**
  * Initialization (once per installation): generate the root key and the first keyring term,
  * let the unseal provider protect the root key (Shamir: split the unseal key into shares),
- * seal the keyring under the root key, mint the root token, and persist only sealed values and
- * the token's hash. The server stays sealed afterwards; the shares unseal it.
+ * seal the keyring under the root key, persist only sealed values, then mint the root token
+ * (stored as a hash). The server stays sealed afterwards; the shares unseal it.
  */
-import { createHash } from 'node:crypto';
 import { StrongboxError } from '../protocol/errors.js';
 import { toHex } from '../protocol/hex.js';
 import type { InitResponse } from '../protocol/types.js';
@@ -17,7 +16,7 @@ import { MAX_SHARES } from '../providers/shamir/index.js';
 import type { ServiceContext } from './context.js';
 import { SYS } from './context.js';
 import { encodeSealConfig, readSealConfig } from './seal-config.js';
-import { newRootToken } from './authenticate.js';
+import { mintRootToken } from './root-token.js';
 
 export interface InitParameters {
   shares: number;
@@ -26,7 +25,7 @@ export interface InitParameters {
   rootToken?: string;
 }
 
-export async function initialize(ctx: Pick<ServiceContext, 'store' | 'provider'>, params: InitParameters): Promise<InitResponse> {
+export async function initialize(ctx: Pick<ServiceContext, 'store' | 'provider' | 'now'>, params: InitParameters): Promise<InitResponse> {
   const { shares, threshold } = params;
   if (!Number.isInteger(shares) || shares < 1 || shares > MAX_SHARES) {
     throw new StrongboxError('INVALID_ARGUMENT', `shares must be an integer from 1 to ${MAX_SHARES}`, { field: 'shares' });
@@ -41,17 +40,16 @@ export async function initialize(ctx: Pick<ServiceContext, 'store' | 'provider'>
   const keyring = Keyring.create();
   try {
     const { sealedRootKey, shares: shareBytes } = await ctx.provider.protect(rootKey, config);
-    const rootToken = params.rootToken ?? newRootToken();
     const written = await ctx.store.putSysValues(
       {
         [SYS.sealConfig]: encodeSealConfig(config),
         [SYS.sealedRootKey]: sealedRootKey,
         [SYS.sealedKeyring]: Barrier.sealKeyring(rootKey, keyring),
-        [SYS.rootTokenHash]: createHash('sha256').update(rootToken, 'utf8').digest(),
       },
       { ifAbsent: SYS.sealConfig },
     );
     if (!written) throw new StrongboxError('ALREADY_INITIALIZED');
+    const { token: rootToken } = await mintRootToken(ctx, params.rootToken);
     const out = { shares: shareBytes.map(toHex), threshold, rootToken };
     wipe(...shareBytes);
     return out;

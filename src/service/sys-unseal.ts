@@ -11,13 +11,14 @@ import { UnsealRejectedError } from '../providers/types.js';
 import type { ServiceContext } from './context.js';
 import { SYS } from './context.js';
 import { readSealConfig } from './seal-config.js';
+import { loadAuditKeys } from '../audit/keys.js';
 
 export interface UnsealParameters {
   share: string;
 }
 
 export async function unseal(
-  ctx: Pick<ServiceContext, 'store' | 'barrier' | 'provider' | 'unsealProgress'>,
+  ctx: Pick<ServiceContext, 'store' | 'barrier' | 'provider' | 'unsealProgress' | 'audit'>,
   params: UnsealParameters,
 ): Promise<UnsealResponse> {
   const config = await readSealConfig(ctx);
@@ -49,6 +50,7 @@ export async function unseal(
     for (const s of shares) s.fill(0);
   }
   ctx.barrier.unseal(rootKey, sealedKeyring);
+  ctx.audit.keys = await loadAuditKeys(ctx.store, ctx.barrier);
   return { sealed: false, progress: 0, threshold: config.threshold };
 }
 

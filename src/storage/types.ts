@@ -45,12 +45,51 @@ export interface KeyPage {
 
 /** Thrown when a uniqueness constraint is violated; `constraint` names which one. */
 export class ConflictError extends Error {
-  readonly constraint: 'key_name' | 'key_id' | 'sys_value';
+  readonly constraint: 'key_name' | 'key_id' | 'sys_value' | 'token' | 'audit_seq';
   constructor(constraint: ConflictError['constraint']) {
     super(`conflict on ${constraint}`);
     this.name = 'ConflictError';
     this.constraint = constraint;
   }
+}
+
+export interface TokenRecord {
+  /** non-secret handle used in logs, audit and revocation */
+  accessor: string;
+  /** SHA-256 of the token; the token itself is never stored */
+  tokenHash: Uint8Array;
+  name: string | null;
+  /** whose data the token acts for (`${subject}` in policy resources) */
+  subject: string;
+  policies: string[];
+  parentAccessor: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  ttlSeconds: number | null;
+  numUsesLeft: number | null;
+  ratePerSecond: number | null;
+  rateBurst: number | null;
+  revokedAt: string | null;
+}
+
+export interface PolicyRecord {
+  name: string;
+  /** the policy document as JSON text */
+  document: string;
+  updatedAt: string;
+}
+
+/** One audit record as stored: its canonical JSON text and its chain hash. */
+export interface AuditRow {
+  seq: number;
+  record: string;
+  hash: Uint8Array;
+}
+
+export interface CheckpointRow {
+  seq: number;
+  /** the signed checkpoint as JSON text */
+  checkpoint: string;
 }
 
 export interface Store {
@@ -68,5 +107,30 @@ export interface Store {
   getKeyByName(name: string): Promise<KeyRecord | undefined>;
   listKeys(options: ListKeysOptions): Promise<KeyPage>;
   getKeyVersion(keyId: string, version: number): Promise<KeyVersionRecord | undefined>;
+
+  createToken(token: TokenRecord): Promise<void>;
+  getTokenByHash(tokenHash: Uint8Array): Promise<TokenRecord | undefined>;
+  getTokenByAccessor(accessor: string): Promise<TokenRecord | undefined>;
+  /** Atomically takes one use from a use-limited token; false when none was left. */
+  consumeTokenUse(accessor: string): Promise<boolean>;
+  setTokenExpiry(accessor: string, expiresAt: string | null): Promise<void>;
+  /** Revokes the token and all its descendants; returns the accessors revoked. */
+  revokeTokenTree(accessor: string, revokedAt: string): Promise<string[]>;
+  /** Unrevoked tokens (any expiry) holding one of these policies. */
+  listTokensWithPolicies(policies: string[]): Promise<TokenRecord[]>;
+
+  putPolicy(policy: PolicyRecord): Promise<void>;
+  getPolicy(name: string): Promise<PolicyRecord | undefined>;
+  deletePolicy(name: string): Promise<boolean>;
+  listPolicies(): Promise<PolicyRecord[]>;
+
+  /** Appends audit rows (consecutive seqs) durably, in one transaction. */
+  appendAudit(rows: AuditRow[]): Promise<void>;
+  /** The last audit row, or undefined for an empty log. */
+  auditHead(): Promise<AuditRow | undefined>;
+  readAudit(options: { afterSeq: number; limit: number }): Promise<AuditRow[]>;
+  appendCheckpoint(row: CheckpointRow): Promise<void>;
+  listCheckpoints(): Promise<CheckpointRow[]>;
+
   close(): Promise<void>;
 }

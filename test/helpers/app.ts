@@ -31,7 +31,7 @@ export interface TestBoxOptions {
 
 export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBox> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'strongbox-test-'));
-  const box = createStrongbox({
+  const box = await createStrongbox({
     dataDir,
     seal: 'shamir',
     keyCacheSize: options.keyCacheSize ?? 1000,

@@ -48,7 +48,7 @@ export default {
     );
     const tempDir = settings.dev && settings.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'strongbox-dev-')) : undefined;
     const dataDir = settings.dataDir ?? tempDir!;
-    const box = createStrongbox({ dataDir, seal: settings.seal, keyCacheSize: settings.keyCacheSize, logger: { level: settings.logLevel } });
+    const box = await createStrongbox({ dataDir, seal: settings.seal, keyCacheSize: settings.keyCacheSize, logger: { level: settings.logLevel } });
 
     if (settings.dev) {
       io.stderr(DEV_BANNER + '\n');

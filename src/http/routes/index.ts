@@ -1,5 +1,21 @@
 /** The route table: one ordered list (Vault's `Paths`). A test snapshots it. */
 import type { Route } from '../route.js';
+import auditCheckpoints from './audit-checkpoints.js';
+import auditHash from './audit-hash.js';
+import auditList from './audit-list.js';
+import policiesDelete from './policies-delete.js';
+import policiesGet from './policies-get.js';
+import policiesList from './policies-list.js';
+import policiesPut from './policies-put.js';
+import sysAuditKey from './sys-audit-key.js';
+import sysGenerateRootCancel from './sys-generate-root-cancel.js';
+import sysGenerateRootStart from './sys-generate-root-start.js';
+import sysGenerateRootUpdate from './sys-generate-root-update.js';
+import tokensCreate from './tokens-create.js';
+import tokensGet from './tokens-get.js';
+import tokensRenewSelf from './tokens-renew-self.js';
+import tokensRevoke from './tokens-revoke.js';
+import tokensSelf from './tokens-self.js';
 import keysCreate from './keys-create.js';
 import keysDataKey from './keys-data-key.js';
 import keysDecrypt from './keys-decrypt.js';
@@ -20,6 +36,10 @@ export const routes: readonly Route[] = [
   sysInit,
   sysUnseal,
   sysSeal,
+  sysAuditKey,
+  sysGenerateRootStart,
+  sysGenerateRootUpdate,
+  sysGenerateRootCancel,
   keysCreate,
   keysImport,
   keysList,
@@ -30,4 +50,16 @@ export const routes: readonly Route[] = [
   keysEncrypt,
   keysDecrypt,
   keysDataKey,
+  tokensCreate,
+  tokensSelf,
+  tokensRenewSelf,
+  tokensRevoke,
+  tokensGet,
+  policiesList,
+  policiesPut,
+  policiesGet,
+  policiesDelete,
+  auditList,
+  auditCheckpoints,
+  auditHash,
 ];

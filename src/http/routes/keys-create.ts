@@ -8,6 +8,8 @@ export default defineKeyRoute({
   operationId: 'createKey',
   summary: 'Generate a key inside Strongbox (durable before 201)',
   successStatus: 201,
+  action: 'keys:create',
+  resource: (_ctx, { body }) => ({ kind: 'keys', ...(typeof body.name === 'string' ? { name: body.name } : {}) }),
   schema: {
     body: object({ type: keyType, name: keyName }, ['type']),
     response: { 201: keyInfo },

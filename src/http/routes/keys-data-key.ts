@@ -7,6 +7,8 @@ export default defineKeyRoute({
   url: '/v1/keys/:id/data-key',
   operationId: 'generateDataKey',
   summary: 'Generate a data key: plaintext (unless withoutPlaintext) and wrapped under the aes256 key',
+  action: 'keys:encrypt',
+  sensitive: ['aad'],
   schema: {
     params: keyParams,
     body: object({

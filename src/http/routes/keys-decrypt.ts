@@ -7,6 +7,8 @@ export default defineKeyRoute({
   url: '/v1/keys/:id/decrypt',
   operationId: 'decrypt',
   summary: 'AES-256-GCM decrypt a Strongbox ciphertext (aes256 keys)',
+  action: 'keys:decrypt',
+  sensitive: ['ciphertext', 'aad'],
   schema: {
     params: keyParams,
     body: object({ ciphertext: hex('ciphertext returned by encrypt or data-key'), aad: hex('the AAD given at encryption') }, ['ciphertext']),

@@ -7,6 +7,8 @@ export default defineKeyRoute({
   url: '/v1/keys/:id/encrypt',
   operationId: 'encrypt',
   summary: 'AES-256-GCM encrypt under the current key version (aes256 keys)',
+  action: 'keys:encrypt',
+  sensitive: ['plaintext', 'aad'],
   schema: {
     params: keyParams,
     body: object({ plaintext: hex('bytes to encrypt (at most 256 KiB)'), aad: hex('additional authenticated data, needed again to decrypt') }, ['plaintext']),

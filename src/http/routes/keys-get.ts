@@ -7,6 +7,7 @@ export default defineKeyRoute({
   url: '/v1/keys/:id',
   operationId: 'getKey',
   summary: 'Key metadata by id or name',
+  action: 'keys:read',
   schema: { params: keyParams, response: { 200: keyInfo } },
   handler: ({ services }, { params }) => getKey(services.ctx, { key: params.id }),
 });

@@ -8,6 +8,8 @@ export default defineKeyRoute({
   operationId: 'importKey',
   summary: 'Import a private key from raw hex or PEM (SEC1, PKCS#8); validated before it is stored',
   successStatus: 201,
+  action: 'keys:create',
+  resource: (_ctx, { body }) => ({ kind: 'keys', ...(typeof body.name === 'string' ? { name: body.name } : {}) }),
   schema: {
     body: object(
       {

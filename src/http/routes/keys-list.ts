@@ -7,6 +7,8 @@ export default defineKeyRoute({
   url: '/v1/keys',
   operationId: 'listKeys',
   summary: 'List keys, oldest first, one page at a time',
+  action: 'keys:read',
+  resource: () => ({ kind: 'keys' }),
   schema: {
     querystring: object({
       limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'page size, 1-1000 (default 100)' },

@@ -7,6 +7,7 @@ export default defineKeyRoute({
   url: '/v1/keys/:id/public-key',
   operationId: 'getPublicKey',
   summary: 'Public key as PEM or DER SubjectPublicKeyInfo, raw hex, compressed point, or JWK',
+  action: 'keys:read',
   schema: {
     params: keyParams,
     querystring: object({ format: { ...publicKeyFormat, description: 'default pem' } }),

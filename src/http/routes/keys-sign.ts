@@ -14,6 +14,8 @@ export default defineKeyRoute({
   url: '/v1/keys/:id/sign',
   operationId: 'sign',
   summary: 'Sign a digest or message (RFC 6979 deterministic, low-S ECDSA; PureEdDSA); verified before release',
+  action: 'keys:sign',
+  sensitive: ['digest', 'message'],
   schema: {
     params: keyParams,
     body: object(payloadFields),

@@ -8,6 +8,8 @@ export default defineKeyRoute({
   url: '/v1/keys/:id/verify',
   operationId: 'verify',
   summary: 'Verify a signature against the key (standard ECDSA: any valid S is accepted)',
+  action: 'keys:verify',
+  sensitive: ['digest', 'message'],
   schema: {
     params: keyParams,
     body: object({ ...payloadFields, signature: hex('signature in the given encoding') }, ['signature']),

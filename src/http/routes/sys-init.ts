@@ -10,6 +10,7 @@ export default defineRoute({
   tags: ['sys'],
   auth: 'none',
   requiresUnsealed: false,
+  action: null,
   successStatus: 200,
   schema: {
     body: object(

@@ -9,6 +9,8 @@ export default defineRoute({
   tags: ['sys'],
   auth: 'token',
   requiresUnsealed: false,
+  action: 'sys:seal',
+  resource: () => ({ kind: 'sys' }),
   successStatus: 200,
   schema: {
     response: { 200: { type: 'object', required: ['sealed'], properties: { sealed: { type: 'boolean' } } } },

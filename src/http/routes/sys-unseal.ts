@@ -16,6 +16,7 @@ export default defineRoute({
   tags: ['sys'],
   auth: 'none',
   requiresUnsealed: false,
+  action: null,
   successStatus: 200,
   schema: {
     body: object({ share: hex('one unseal share as returned by init') }, ['share']),

@@ -7,7 +7,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConflictError, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store } from '../types.js';
+import { Worker } from 'node:worker_threads';
+import { ConflictError, type AuditRow, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord } from '../types.js';
 import { migrations } from './migrations.js';
 
 export const SQLITE_FILE = 'strongbox.db';
@@ -39,6 +40,88 @@ function toKeyRecord(row: KeyRow): KeyRecord {
   };
 }
 
+interface TokenRow {
+  accessor: string;
+  token_hash: Buffer;
+  name: string | null;
+  subject: string;
+  policies: string;
+  parent_accessor: string | null;
+  created_at: string;
+  expires_at: string | null;
+  ttl_seconds: number | null;
+  num_uses_left: number | null;
+  rate_per_second: number | null;
+  rate_burst: number | null;
+  revoked_at: string | null;
+}
+
+function toTokenRecord(r: TokenRow): TokenRecord {
+  return {
+    accessor: r.accessor,
+    tokenHash: new Uint8Array(r.token_hash),
+    name: r.name,
+    subject: r.subject,
+    policies: JSON.parse(r.policies) as string[],
+    parentAccessor: r.parent_accessor,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    ttlSeconds: r.ttl_seconds,
+    numUsesLeft: r.num_uses_left,
+    ratePerSecond: r.rate_per_second,
+    rateBurst: r.rate_burst,
+    revokedAt: r.revoked_at,
+  };
+}
+
+/** Appends audit batches on a worker thread's own connection (see audit-worker.ts). */
+function createAuditAppender(file: string) {
+  let worker: Worker | undefined;
+  let nextId = 1;
+  const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  const start = (): Worker => {
+    const w = new Worker(new URL('./audit-worker.js', import.meta.url), { workerData: { file } });
+    w.on('message', (msg: { id: number; error?: string; code?: string } | 'closed') => {
+      if (msg === 'closed') return;
+      const p = pending.get(msg.id);
+      pending.delete(msg.id);
+      // Keep the process alive only while a batch is in flight.
+      if (pending.size === 0) w.unref();
+      if (msg.error === undefined) p?.resolve();
+      else p?.reject(msg.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ? new ConflictError('audit_seq') : new Error(`audit append failed: ${msg.error}`));
+    });
+    w.on('error', (err) => {
+      for (const p of pending.values()) p.reject(err);
+      pending.clear();
+      worker = undefined;
+    });
+    w.unref();
+    return w;
+  };
+  return {
+    append(rows: AuditRow[]): Promise<void> {
+      worker ??= start();
+      const id = nextId++;
+      return new Promise<void>((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker!.ref();
+        worker!.postMessage({ id, rows });
+      });
+    },
+    async close(): Promise<void> {
+      const w = worker;
+      worker = undefined;
+      if (w === undefined) return;
+      w.ref();
+      await new Promise<void>((resolve) => {
+        w.once('exit', () => resolve());
+        w.postMessage('close');
+        w.once('message', () => void w.terminate());
+      });
+    },
+  };
+}
+
 function isUniqueViolation(err: unknown): boolean {
   return err instanceof Error && (err as { code?: unknown }).code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
@@ -57,7 +140,8 @@ export function migrate(db: Database.Database): void {
 
 export function openSqliteStore(dataDir: string): Store {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db = new Database(join(dataDir, SQLITE_FILE));
+  const file = join(dataDir, SQLITE_FILE);
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
@@ -74,7 +158,32 @@ export function openSqliteStore(dataDir: string): Store {
     getKeyByName: db.prepare('SELECT * FROM keys WHERE name = ?'),
     listKeys: db.prepare('SELECT * FROM keys WHERE seq > ? ORDER BY seq LIMIT ?'),
     getVersion: db.prepare('SELECT * FROM key_versions WHERE key_id = ? AND version = ?'),
+    insertToken: db.prepare(`INSERT INTO tokens (accessor, token_hash, name, subject, policies, parent_accessor, created_at, expires_at, ttl_seconds, num_uses_left, rate_per_second, rate_burst, revoked_at)
+                             VALUES (@accessor, @tokenHash, @name, @subject, @policies, @parentAccessor, @createdAt, @expiresAt, @ttlSeconds, @numUsesLeft, @ratePerSecond, @rateBurst, @revokedAt)`),
+    tokenByHash: db.prepare('SELECT * FROM tokens WHERE token_hash = ?'),
+    tokenByAccessor: db.prepare('SELECT * FROM tokens WHERE accessor = ?'),
+    consumeUse: db.prepare('UPDATE tokens SET num_uses_left = num_uses_left - 1 WHERE accessor = ? AND num_uses_left > 0'),
+    setExpiry: db.prepare('UPDATE tokens SET expires_at = ? WHERE accessor = ?'),
+    tokenTree: db.prepare(`WITH RECURSIVE tree(accessor) AS (SELECT accessor FROM tokens WHERE accessor = ?
+                             UNION SELECT t.accessor FROM tokens t JOIN tree ON t.parent_accessor = tree.accessor)
+                           SELECT accessor FROM tree`).pluck(),
+    revoke: db.prepare('UPDATE tokens SET revoked_at = ? WHERE accessor = ? AND revoked_at IS NULL'),
+    liveTokens: db.prepare('SELECT * FROM tokens WHERE revoked_at IS NULL'),
+    putPolicy: db.prepare('INSERT INTO policies (name, document, updated_at) VALUES (?, ?, ?) ON CONFLICT(name) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at'),
+    getPolicy: db.prepare('SELECT * FROM policies WHERE name = ?'),
+    deletePolicy: db.prepare('DELETE FROM policies WHERE name = ?'),
+    listPolicies: db.prepare('SELECT * FROM policies ORDER BY name'),
+    auditHead: db.prepare('SELECT * FROM audit_records ORDER BY seq DESC LIMIT 1'),
+    readAudit: db.prepare('SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?'),
+    insertCheckpoint: db.prepare('INSERT INTO audit_checkpoints (seq, checkpoint) VALUES (?, ?)'),
+    listCheckpoints: db.prepare('SELECT * FROM audit_checkpoints ORDER BY seq'),
   };
+  const audit = createAuditAppender(file);
+  const revokeTree = db.transaction((accessor: string, at: string): string[] => {
+    const tree = stmts.tokenTree.all(accessor) as string[];
+    return tree.filter((a) => stmts.revoke.run(at, a).changes > 0);
+  });
+  const toAuditRow = (r: { seq: number; record: string; hash: Buffer }): AuditRow => ({ seq: r.seq, record: r.record, hash: new Uint8Array(r.hash) });
 
   const putSysValues = db.transaction((entries: Record<string, Uint8Array>, ifAbsent: string | undefined): boolean => {
     if (ifAbsent !== undefined && stmts.getSys.get(ifAbsent) !== undefined) return false;
@@ -124,7 +233,65 @@ export function openSqliteStore(dataDir: string): Store {
       const row = stmts.getVersion.get(keyId, version) as { key_id: string; version: number; sealed_material: Buffer; created_at: string } | undefined;
       return row && { keyId: row.key_id, version: row.version, sealedMaterial: new Uint8Array(row.sealed_material), createdAt: row.created_at };
     },
+    async createToken(t) {
+      try {
+        stmts.insertToken.run({ ...t, policies: JSON.stringify(t.policies) });
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new ConflictError('token');
+        throw err;
+      }
+    },
+    async getTokenByHash(hash) {
+      const r = stmts.tokenByHash.get(hash) as TokenRow | undefined;
+      return r && toTokenRecord(r);
+    },
+    async getTokenByAccessor(accessor) {
+      const r = stmts.tokenByAccessor.get(accessor) as TokenRow | undefined;
+      return r && toTokenRecord(r);
+    },
+    async consumeTokenUse(accessor) {
+      return stmts.consumeUse.run(accessor).changes === 1;
+    },
+    async setTokenExpiry(accessor, expiresAt) {
+      stmts.setExpiry.run(expiresAt, accessor);
+    },
+    async revokeTokenTree(accessor, revokedAt) {
+      return revokeTree.immediate(accessor, revokedAt);
+    },
+    async listTokensWithPolicies(policies) {
+      return (stmts.liveTokens.all() as TokenRow[]).map(toTokenRecord).filter((t) => t.policies.some((p) => policies.includes(p)));
+    },
+    async putPolicy(p) {
+      stmts.putPolicy.run(p.name, p.document, p.updatedAt);
+    },
+    async getPolicy(name) {
+      const r = stmts.getPolicy.get(name) as { name: string; document: string; updated_at: string } | undefined;
+      return r && { name: r.name, document: r.document, updatedAt: r.updated_at };
+    },
+    async deletePolicy(name) {
+      return stmts.deletePolicy.run(name).changes > 0;
+    },
+    async listPolicies() {
+      return (stmts.listPolicies.all() as { name: string; document: string; updated_at: string }[]).map((r) => ({ name: r.name, document: r.document, updatedAt: r.updated_at }));
+    },
+    appendAudit(rows) {
+      return audit.append(rows);
+    },
+    async auditHead() {
+      const r = stmts.auditHead.get() as { seq: number; record: string; hash: Buffer } | undefined;
+      return r && toAuditRow(r);
+    },
+    async readAudit({ afterSeq, limit }) {
+      return (stmts.readAudit.all(afterSeq, limit) as { seq: number; record: string; hash: Buffer }[]).map(toAuditRow);
+    },
+    async appendCheckpoint(row) {
+      stmts.insertCheckpoint.run(row.seq, row.checkpoint);
+    },
+    async listCheckpoints() {
+      return stmts.listCheckpoints.all() as { seq: number; checkpoint: string }[];
+    },
     async close() {
+      await audit.close();
       if (db.open) db.close();
     },
   };

@@ -38,4 +38,40 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'tokens-policies-audit',
+    sql: `
+      CREATE TABLE tokens (
+        accessor        TEXT PRIMARY KEY,
+        token_hash      BLOB NOT NULL UNIQUE,
+        name            TEXT,
+        subject         TEXT NOT NULL,
+        policies        TEXT NOT NULL,
+        parent_accessor TEXT,
+        created_at      TEXT NOT NULL,
+        expires_at      TEXT,
+        ttl_seconds     INTEGER,
+        num_uses_left   INTEGER,
+        rate_per_second REAL,
+        rate_burst      INTEGER,
+        revoked_at      TEXT
+      ) STRICT;
+      CREATE INDEX tokens_parent ON tokens(parent_accessor);
+      CREATE TABLE policies (
+        name       TEXT PRIMARY KEY,
+        document   TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE audit_records (
+        seq        INTEGER PRIMARY KEY,
+        record     TEXT NOT NULL,
+        hash       BLOB NOT NULL
+      ) STRICT;
+      CREATE TABLE audit_checkpoints (
+        seq        INTEGER PRIMARY KEY,
+        checkpoint TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

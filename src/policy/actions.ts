@@ -1,0 +1,34 @@
+/**
+ * Every action a policy can allow or deny, with the resource kind it applies to. Routes declare
+ * one action each; docs/policies.md lists them (kept in sync by a test).
+ */
+export const actions = {
+  'keys:create': 'create or import a key',
+  'keys:read': 'read key metadata and public keys; list keys',
+  'keys:sign': 'sign with a key',
+  'keys:verify': 'verify a signature with a key',
+  'keys:encrypt': 'encrypt and generate data keys with an aes256 key',
+  'keys:decrypt': 'decrypt with an aes256 key',
+  'keys:update': 'change description, tags and aliases',
+  'keys:rotate': 'rotate an aes256 key, set its rotation period or minimum decryption version',
+  'keys:disable': 'disable and enable a key',
+  'keys:delete': 'schedule and cancel key deletion',
+  'secrets:read': 'read a secret (any version)',
+  'secrets:write': 'write a new version of a secret',
+  'secrets:delete': 'soft-delete, undelete or destroy secret versions; delete all versions',
+  'secrets:list': 'list secret paths under a prefix',
+  'audit:read': 'read and export the audit log',
+  'sys:seal': 'seal Strongbox',
+  'sys:read': 'read the audit public key and other non-secret system state',
+  'tokens:create': 'mint child tokens (never with more power than the parent)',
+  'tokens:revoke': 'revoke tokens by accessor',
+  'tokens:read': 'look up tokens by accessor',
+  'policies:read': 'read and list policies',
+  'policies:write': 'create, replace and delete policies',
+} as const;
+
+export type Action = keyof typeof actions;
+
+export function isAction(value: string): value is Action {
+  return Object.hasOwn(actions, value);
+}

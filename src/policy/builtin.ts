@@ -1,0 +1,36 @@
+/**
+ * Built-in policies. They cannot be edited or deleted. `root` is held only by root tokens.
+ * Per-user secrets live under `secret:users/${subject}/`: only their owner's tokens reach them —
+ * `admin` and `operator` explicitly cannot read them (root can: it is the break-glass credential).
+ */
+import type { PolicyDocument } from './types.js';
+
+const userSecrets = 'secret:users/*';
+
+export const builtinPolicies: Readonly<Record<string, PolicyDocument>> = {
+  root: { statements: [{ effect: 'allow', actions: ['*'], resources: ['*'] }] },
+  admin: {
+    statements: [
+      { effect: 'allow', actions: ['*'], resources: ['*'] },
+      { effect: 'deny', actions: ['secrets:read', 'secrets:write', 'secrets:list', 'secrets:delete'], resources: [userSecrets] },
+    ],
+  },
+  operator: {
+    statements: [
+      { effect: 'allow', actions: ['sys:*', 'keys:create', 'keys:read', 'keys:update', 'keys:rotate', 'keys:disable', 'keys:delete', 'policies:read', 'tokens:read'], resources: ['*'] },
+    ],
+  },
+  signer: {
+    statements: [{ effect: 'allow', actions: ['keys:read', 'keys:sign', 'keys:verify', 'keys:encrypt', 'keys:decrypt'], resources: ['key:*'] }],
+  },
+  auditor: {
+    statements: [{ effect: 'allow', actions: ['audit:read', 'keys:read', 'policies:read', 'tokens:read', 'sys:read'], resources: ['*'] }],
+  },
+  user: {
+    statements: [{ effect: 'allow', actions: ['secrets:*'], resources: ['secret:users/${subject}/*'] }],
+  },
+};
+
+export function isBuiltinPolicy(name: string): boolean {
+  return Object.hasOwn(builtinPolicies, name);
+}

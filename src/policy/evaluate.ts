@@ -1,0 +1,107 @@
+/**
+ * Policy evaluation: default deny; an allow statement that matches action, resource and conditions
+ * allows; any matching deny statement wins over every allow. Pure: no I/O, no clock of its own.
+ */
+import { BlockList, isIP } from 'node:net';
+import { globMatch } from './glob.js';
+import type { Conditions, PolicyDocument, RequestFacts, Resource, Statement } from './types.js';
+
+export interface Decision {
+  allowed: boolean;
+  /** why, for the audit log: "allowed by admin#0", "denied by payments#2", "no statement allows" */
+  reason: string;
+}
+
+function actionMatches(pattern: string, action: string): boolean {
+  if (pattern === '*' || pattern === action) return true;
+  return pattern.endsWith(':*') && action.startsWith(pattern.slice(0, -1));
+}
+
+/** The resource strings a resource answers to; a statement matches when any glob matches any of them. */
+export function resourceNames(resource: Resource): string[] {
+  switch (resource.kind) {
+    case 'key': {
+      const names = [`key:${resource.id}`];
+      if (resource.name !== null) names.push(`key:name/${resource.name}`);
+      for (const alias of resource.aliases ?? []) names.push(`key:alias/${alias}`);
+      return names;
+    }
+    case 'keys':
+      // the key collection (list, create); a create with a name also answers to that name
+      return resource.name === undefined ? ['key:*'] : ['key:*', `key:name/${resource.name}`];
+    case 'secret':
+      return [`secret:${resource.path}`];
+    case 'policy':
+      return [`policy:${resource.name}`];
+    case 'token':
+      return ['token:*'];
+    case 'audit':
+      return ['audit:*'];
+    case 'sys':
+      return ['sys:*'];
+  }
+}
+
+function resourceMatches(pattern: string, names: string[], subject: string): boolean {
+  const glob = pattern.replaceAll('${subject}', subject);
+  if (glob === '*') return true;
+  // `key:*` covers every key resource, including the collection ("keys") used by create and list.
+  return names.some((n) => globMatch(glob, n));
+}
+
+const blockLists = new WeakMap<string[], BlockList>();
+
+function ipAllowed(cidrs: string[], ip: string | undefined): boolean {
+  if (ip === undefined) return false;
+  let list = blockLists.get(cidrs);
+  if (list === undefined) {
+    list = new BlockList();
+    for (const cidr of cidrs) {
+      const [addr, bits] = cidr.split('/');
+      const family = isIP(addr!) === 6 ? 'ipv6' : 'ipv4';
+      list.addSubnet(addr!, Number(bits ?? (family === 'ipv6' ? 128 : 32)), family);
+    }
+    blockLists.set(cidrs, list);
+  }
+  const plain = ip.startsWith('::ffff:') && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+  return list.check(plain, isIP(plain) === 6 ? 'ipv6' : 'ipv4');
+}
+
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+
+function minutes(hhmm: string): number {
+  const [h, m] = hhmm.split(':').map(Number);
+  return h! * 60 + m!;
+}
+
+function conditionsHold(c: Conditions | undefined, facts: RequestFacts): boolean {
+  if (c === undefined) return true;
+  if (c.sourceIp !== undefined && !ipAllowed(c.sourceIp, facts.sourceIp)) return false;
+  if (c.timeWindow !== undefined) {
+    const { start, end, days } = c.timeWindow;
+    if (days !== undefined && !days.includes(DAYS[facts.now.getUTCDay()]!)) return false;
+    const now = facts.now.getUTCHours() * 60 + facts.now.getUTCMinutes();
+    const s = minutes(start);
+    const e = minutes(end);
+    const inside = s <= e ? now >= s && now < e : now >= s || now < e;
+    if (!inside) return false;
+  }
+  return true;
+}
+
+function matches(st: Statement, facts: RequestFacts, names: string[]): boolean {
+  return st.actions.some((a) => actionMatches(a, facts.action)) && st.resources.some((r) => resourceMatches(r, names, facts.subject)) && conditionsHold(st.conditions, facts);
+}
+
+export function evaluate(policies: ReadonlyMap<string, PolicyDocument>, facts: RequestFacts): Decision {
+  const names = resourceNames(facts.resource);
+  let allowedBy: string | undefined;
+  for (const [name, doc] of policies) {
+    for (const [i, st] of doc.statements.entries()) {
+      if (!matches(st, facts, names)) continue;
+      if (st.effect === 'deny') return { allowed: false, reason: `denied by ${name}#${i}` };
+      allowedBy ??= `allowed by ${name}#${i}`;
+    }
+  }
+  return allowedBy === undefined ? { allowed: false, reason: 'no statement allows' } : { allowed: true, reason: allowedBy };
+}

@@ -1,0 +1,51 @@
+/** Policy documents: named lists of statements; default deny, an explicit deny wins. */
+import type { Action } from './actions.js';
+
+export interface TimeWindow {
+  /** "HH:MM" (UTC), inclusive */
+  start: string;
+  /** "HH:MM" (UTC), exclusive; may be before start to span midnight */
+  end: string;
+  /** restrict to these UTC weekdays */
+  days?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
+}
+
+export interface Conditions {
+  /** the client address must be in one of these CIDR blocks (IPv4 or IPv6) */
+  sourceIp?: string[];
+  timeWindow?: TimeWindow;
+}
+
+export interface Statement {
+  effect: 'allow' | 'deny';
+  /** action names; `*` and `prefix:*` wildcards */
+  actions: string[];
+  /**
+   * `*`, `key:<id>`, `key:name/<glob>`, `key:*`, `secret:<path glob>`, `policy:<name glob>`,
+   * `token:*`, `audit:*`, `sys:*`. `${subject}` is replaced by the caller's subject.
+   */
+  resources: string[];
+  conditions?: Conditions;
+}
+
+export interface PolicyDocument {
+  statements: Statement[];
+}
+
+/** What an action is applied to, as the authorizer sees it. */
+export type Resource =
+  | { kind: 'key'; id: string; name: string | null; aliases?: readonly string[] }
+  | { kind: 'keys'; name?: string }
+  | { kind: 'secret'; path: string }
+  | { kind: 'policy'; name: string }
+  | { kind: 'token' }
+  | { kind: 'audit' }
+  | { kind: 'sys' };
+
+export interface RequestFacts {
+  action: Action;
+  resource: Resource;
+  sourceIp: string | undefined;
+  now: Date;
+  subject: string;
+}

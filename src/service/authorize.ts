@@ -1,0 +1,64 @@
+/**
+ * Authorization: the caller's policies (built-in or stored; cached for POLICY_CACHE_MS, cleared on
+ * local writes) evaluated against one action on one resource. Every interface calls this one function.
+ */
+import { StrongboxError } from '../protocol/errors.js';
+import { builtinPolicies } from '../policy/builtin.js';
+import { evaluate, resourceNames, type Decision } from '../policy/evaluate.js';
+import type { Action } from '../policy/actions.js';
+import type { PolicyDocument, Resource } from '../policy/types.js';
+import type { Principal, ServiceContext } from './context.js';
+
+export const POLICY_CACHE_MS = 1000;
+
+export class PolicyCache {
+  readonly #entries = new Map<string, { doc: PolicyDocument | null; at: number }>();
+
+  async get(ctx: Pick<ServiceContext, 'store'>, name: string, nowMs: number): Promise<PolicyDocument | null> {
+    const builtin = builtinPolicies[name];
+    if (builtin !== undefined) return builtin;
+    const hit = this.#entries.get(name);
+    if (hit !== undefined && nowMs - hit.at <= POLICY_CACHE_MS) return hit.doc;
+    const rec = await ctx.store.getPolicy(name);
+    const doc = rec === undefined ? null : (JSON.parse(rec.document) as PolicyDocument);
+    this.#entries.set(name, { doc, at: nowMs });
+    return doc;
+  }
+
+  invalidate(): void {
+    this.#entries.clear();
+  }
+}
+
+export function describeResource(resource: Resource): string {
+  return resourceNames(resource)[0]!;
+}
+
+export async function decide(
+  ctx: Pick<ServiceContext, 'store' | 'policyCache' | 'now'>,
+  principal: Principal,
+  action: Action,
+  resource: Resource,
+  sourceIp: string | undefined,
+): Promise<Decision> {
+  const now = ctx.now();
+  const docs = new Map<string, PolicyDocument>();
+  for (const name of principal.policies) {
+    const doc = await ctx.policyCache.get(ctx, name, now.getTime());
+    if (doc !== null) docs.set(name, doc);
+  }
+  return evaluate(docs, { action, resource, sourceIp, now, subject: principal.subject });
+}
+
+/** Throws PERMISSION_DENIED (with the reason) unless the principal may do `action` on `resource`. */
+export async function authorize(
+  ctx: Pick<ServiceContext, 'store' | 'policyCache' | 'now'>,
+  principal: Principal,
+  action: Action,
+  resource: Resource,
+  sourceIp: string | undefined,
+): Promise<Decision> {
+  const decision = await decide(ctx, principal, action, resource, sourceIp);
+  if (!decision.allowed) throw new StrongboxError('PERMISSION_DENIED', `${action} on ${describeResource(resource)} is not allowed (${decision.reason})`, { reason: decision.reason });
+  return decision;
+}

@@ -1,0 +1,96 @@
+/**
+ * generate-root: mint a new root token from a quorum of unseal shares (e.g. after the original was
+ * revoked). The operator who starts the attempt receives a one-time pad; the token is returned only
+ * XOR-ed with it, so whoever submits the last share cannot read the token (Vault's OTP scheme).
+ */
+import { StrongboxError } from '../protocol/errors.js';
+import { parseHex } from '../protocol/hex.js';
+import { constantTimeEqual } from '../crypto/compare.js';
+import { randomBytes } from '../crypto/random.js';
+import { wipe } from '../crypto/wipe.js';
+import { decodeShare } from '../providers/shamir/index.js';
+import { UnsealRejectedError } from '../providers/types.js';
+import type { ServiceContext } from './context.js';
+import { SYS } from './context.js';
+import { mintRootToken } from './root-token.js';
+import { readSealConfig } from './seal-config.js';
+import { UnsealProgress } from './unseal-progress.js';
+
+/** Root tokens are "sbt." + 43 base64url characters. */
+export const ROOT_TOKEN_LENGTH = 47;
+
+export class GenerateRootState {
+  nonce: string | undefined;
+  otp: Uint8Array | undefined;
+  readonly progress = new UnsealProgress();
+
+  reset(): void {
+    this.nonce = undefined;
+    wipe(this.otp);
+    this.otp = undefined;
+    this.progress.reset();
+  }
+}
+
+export function xorEncode(token: string, otp: Uint8Array): string {
+  const t = Buffer.from(token, 'utf8');
+  if (t.length !== otp.length) throw new StrongboxError('INTERNAL', 'token and one-time pad lengths differ');
+  return Buffer.from(t.map((b, i) => b ^ otp[i]!)).toString('base64url');
+}
+
+export function xorDecode(encoded: string, otpB64: string): string {
+  const e = Buffer.from(encoded, 'base64url');
+  const otp = Buffer.from(otpB64, 'base64url');
+  return Buffer.from(e.map((b, i) => b ^ (otp[i] ?? 0))).toString('utf8');
+}
+
+export async function startGenerateRoot(ctx: Pick<ServiceContext, 'store' | 'generateRoot'>): Promise<{ nonce: string; otp: string; threshold: number; progress: number }> {
+  const config = await readSealConfig(ctx);
+  if (config === undefined) throw new StrongboxError('NOT_INITIALIZED');
+  ctx.generateRoot.reset();
+  ctx.generateRoot.nonce = Buffer.from(randomBytes(16)).toString('hex');
+  ctx.generateRoot.otp = randomBytes(ROOT_TOKEN_LENGTH);
+  return { nonce: ctx.generateRoot.nonce, otp: Buffer.from(ctx.generateRoot.otp).toString('base64url'), threshold: config.threshold, progress: 0 };
+}
+
+export function cancelGenerateRoot(ctx: Pick<ServiceContext, 'generateRoot'>): { started: false } {
+  ctx.generateRoot.reset();
+  return { started: false };
+}
+
+export async function updateGenerateRoot(
+  ctx: Pick<ServiceContext, 'store' | 'provider' | 'generateRoot' | 'now'>,
+  params: { nonce: string; share: string },
+): Promise<{ progress: number; threshold: number; complete: boolean; encodedToken?: string }> {
+  const state = ctx.generateRoot;
+  const config = await readSealConfig(ctx);
+  if (config === undefined) throw new StrongboxError('NOT_INITIALIZED');
+  if (state.nonce === undefined || state.otp === undefined || !constantTimeEqual(Buffer.from(state.nonce), Buffer.from(params.nonce))) {
+    throw new StrongboxError('GENERATE_ROOT_NOT_STARTED', 'start an attempt first, and pass its nonce', { field: 'nonce' });
+  }
+  const share = parseHex(params.share, { field: 'share', minBytes: 2, maxBytes: 64 });
+  try {
+    if (decodeShare(share).threshold !== config.threshold) throw new UnsealRejectedError('share belongs to a different share set');
+  } catch (err) {
+    throw new StrongboxError('INVALID_SHARE', err instanceof UnsealRejectedError ? err.message : 'malformed share', { field: 'share' });
+  }
+  state.progress.add(share);
+  if (state.progress.count < config.threshold) return { progress: state.progress.count, threshold: config.threshold, complete: false };
+
+  const shares = state.progress.take();
+  const sealedRootKey = await ctx.store.getSysValue(SYS.sealedRootKey);
+  if (sealedRootKey === undefined) throw new StrongboxError('INTEGRITY_CHECK_FAILED', 'sealed root key missing from storage');
+  try {
+    // The quorum is proven by actually recovering the root key; it is wiped at once.
+    wipe(await ctx.provider.recover(sealedRootKey, { shares }, config));
+  } catch (err) {
+    if (err instanceof UnsealRejectedError) throw new StrongboxError('UNSEAL_FAILED', 'the shares given do not reconstruct the unseal key; progress was reset', { field: 'share' });
+    throw err;
+  } finally {
+    wipe(...shares);
+  }
+  const { token } = await mintRootToken(ctx);
+  const encodedToken = xorEncode(token, state.otp);
+  state.reset();
+  return { progress: config.threshold, threshold: config.threshold, complete: true, encodedToken };
+}

@@ -1,0 +1,10 @@
+/** Token metadata by accessor (tokens:read). */
+import { StrongboxError } from '../protocol/errors.js';
+import type { ServiceContext } from './context.js';
+import { toTokenInfo, type TokenInfo } from './token-info.js';
+
+export async function lookupToken(ctx: Pick<ServiceContext, 'store'>, params: { accessor: string }): Promise<TokenInfo> {
+  const t = await ctx.store.getTokenByAccessor(params.accessor);
+  if (t === undefined) throw new StrongboxError('TOKEN_NOT_FOUND', `no token has accessor ${params.accessor}`, { field: 'accessor' });
+  return toTokenInfo(t);
+}

@@ -1,0 +1,36 @@
+/**
+ * Revoke a token and every token minted under it. The last root-or-admin capability cannot be
+ * revoked away: a root token is revocable only while an admin or root token outside the revoked
+ * tree stays valid (otherwise Strongbox would be left with no administrator but generate-root).
+ */
+import { StrongboxError } from '../protocol/errors.js';
+import type { ServiceContext } from './context.js';
+import { isRootToken } from './authenticate.js';
+
+export async function revokeToken(ctx: Pick<ServiceContext, 'store' | 'now' | 'onTokensChanged'>, params: { accessor: string }): Promise<{ revoked: string[] }> {
+  const target = await ctx.store.getTokenByAccessor(params.accessor);
+  if (target === undefined) throw new StrongboxError('TOKEN_NOT_FOUND', `no token has accessor ${params.accessor}`, { field: 'accessor' });
+  const now = ctx.now();
+  if (isRootToken(target)) {
+    const admins = await ctx.store.listTokensWithPolicies(['root', 'admin']);
+    const survivors: string[] = [];
+    for (const t of admins) {
+      if (t.accessor === target.accessor || (t.expiresAt !== null && Date.parse(t.expiresAt) <= now.getTime())) continue;
+      // a survivor must not descend from the target
+      let cur: string | null = t.parentAccessor;
+      let descends = false;
+      while (cur !== null) {
+        if (cur === target.accessor) {
+          descends = true;
+          break;
+        }
+        cur = (await ctx.store.getTokenByAccessor(cur))?.parentAccessor ?? null;
+      }
+      if (!descends) survivors.push(t.accessor);
+    }
+    if (survivors.length === 0) throw new StrongboxError('LAST_ROOT_TOKEN', 'create an orphan admin token first (POST /v1/tokens with orphan: true)', { field: 'accessor' });
+  }
+  const revoked = await ctx.store.revokeTokenTree(target.accessor, now.toISOString());
+  ctx.onTokensChanged();
+  return { revoked };
+}
