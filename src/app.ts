@@ -38,7 +38,12 @@ export interface Strongbox {
   close(): Promise<void>;
 }
 
-export const DEFAULT_KEY_CACHE_SIZE = 10_000;
+export { DEFAULT_KEY_CACHE_SIZE } from './config.js';
+
+/** Read-only access to a data directory for offline tools (audit verify/export); never writes. */
+export function openStoreForReading(dataDir: string) {
+  return openSqliteStore(dataDir, { readonly: true });
+}
 
 export async function createStrongbox(config: StrongboxConfig): Promise<Strongbox> {
   const store = openSqliteStore(config.dataDir);

@@ -3,9 +3,10 @@
  * STRONGBOX_* environment variables, command-line flags. Validated here, naming the setting.
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_KEY_CACHE_SIZE } from './app.js';
 import { sealTypes } from './providers/registry.js';
 import type { SealType } from './providers/types.js';
+
+export const DEFAULT_KEY_CACHE_SIZE = 10_000;
 
 export interface ServerSettings {
   dev: boolean;

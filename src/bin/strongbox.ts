@@ -2,8 +2,17 @@
 /** The only place that touches process.argv, process.env, signals and process.exit. */
 import { runCli } from '../cli/index.js';
 
+// The first SIGTERM/SIGINT starts a drain; later ones are ignored so that the drain (which seals
+// and closes storage) is never cut short by a repeated signal.
 const stopSignal = new Promise<string>((resolve) => {
-  for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve(sig));
+  let received = false;
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.on(sig, () => {
+      if (received) process.stderr.write(`received ${sig} again: still draining\n`);
+      received = true;
+      resolve(sig);
+    });
+  }
 });
 
 const code = await runCli(process.argv.slice(2), {

@@ -19,6 +19,17 @@ import operatorSeal from './commands/operator-seal.js';
 import operatorStatus from './commands/operator-status.js';
 import operatorUnseal from './commands/operator-unseal.js';
 import server from './commands/server.js';
+import tokenCreate from './commands/token-create.js';
+import tokenLookup from './commands/token-lookup.js';
+import tokenRenew from './commands/token-renew.js';
+import tokenRevoke from './commands/token-revoke.js';
+import policyWrite from './commands/policy-write.js';
+import policyRead from './commands/policy-read.js';
+import policyList from './commands/policy-list.js';
+import policyDelete from './commands/policy-delete.js';
+import auditVerify from './commands/audit-verify.js';
+import auditExport from './commands/audit-export.js';
+import operatorGenerateRoot from './commands/operator-generate-root.js';
 
 export const commands: readonly Command[] = [
   server,
@@ -26,6 +37,7 @@ export const commands: readonly Command[] = [
   operatorUnseal,
   operatorSeal,
   operatorStatus,
+  operatorGenerateRoot,
   keyCreate,
   keyList,
   keyShow,
@@ -36,6 +48,16 @@ export const commands: readonly Command[] = [
   keyEncrypt,
   keyDecrypt,
   keyDataKey,
+  tokenCreate,
+  tokenLookup,
+  tokenRenew,
+  tokenRevoke,
+  policyWrite,
+  policyRead,
+  policyList,
+  policyDelete,
+  auditVerify,
+  auditExport,
 ];
 
 export function helpText(): string {
@@ -79,7 +101,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
     if (positionals.length < command.positionals.length) throw new UsageError(`missing <${command.positionals[positionals.length]}>`);
-    if (positionals.length > Math.max(command.positionals.length, command.path[1] === 'unseal' ? 1 : 0)) throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
+    if (positionals.length > Math.max(command.positionals.length, ['unseal', 'generate-root', 'lookup'].includes(command.path[1]!) ? 1 : 0)) throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
     return await command.run({ values: values as Record<string, string | boolean | undefined>, positionals }, io);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -65,7 +65,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     bodyLimit: MAX_BODY_BYTES,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
-    return503OnClosing: true,
+    // Our own onRequest hook answers during shutdown, so the 503 is a problem+json SHUTTING_DOWN.
+    return503OnClosing: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
   });
   // Only JSON bodies are accepted; anything else is 415 rather than a confusing schema error.
@@ -116,6 +117,14 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       reply.status(error.status).type('application/problem+json').header('retry-after', '5');
       return JSON.stringify(toProblem(error, request.id));
     }
+  });
+
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new StrongboxError('SHUTTING_DOWN', 'the server is shutting down; retry on another node or after restart');
   });
 
   app.addHook('onSend', async (request, reply) => {

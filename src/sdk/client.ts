@@ -32,6 +32,26 @@ export class StrongboxApiError extends Error {
   }
 }
 
+export interface TokenInfo {
+  accessor: string;
+  name: string | null;
+  subject: string;
+  policies: string[];
+  parentAccessor: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  numUsesLeft: number | null;
+  rateLimit: { perSecond: number; burst: number } | null;
+  revoked: boolean;
+}
+
+export interface PolicyView {
+  name: string;
+  builtin: boolean;
+  statements: unknown[];
+  updatedAt: string | null;
+}
+
 export interface SignParams {
   digest?: string;
   message?: string;
@@ -122,6 +142,56 @@ export class StrongboxClient {
   }
   decrypt(key: string, params: { ciphertext: string; aad?: string }) {
     return this.request<{ plaintext: string; keyVersion: number }>('POST', `/v1/keys/${encodeURIComponent(key)}/decrypt`, params);
+  }
+  createToken(params: { policies: string[]; ttl?: number; name?: string; numUses?: number; orphan?: boolean; subject?: string; rateLimit?: { perSecond: number; burst?: number } }) {
+    return this.request<TokenInfo & { token: string }>('POST', '/v1/tokens', params);
+  }
+  lookupSelf() {
+    return this.request<TokenInfo>('GET', '/v1/tokens/self');
+  }
+  renewSelf(params: { increment?: number } = {}) {
+    return this.request<TokenInfo>('POST', '/v1/tokens/self/renew', params);
+  }
+  revokeToken(accessor: string) {
+    return this.request<{ revoked: string[] }>('POST', '/v1/tokens/revoke', { accessor });
+  }
+  lookupToken(accessor: string) {
+    return this.request<TokenInfo>('GET', `/v1/tokens/${encodeURIComponent(accessor)}`);
+  }
+  putPolicy(name: string, document: { statements: unknown[] }) {
+    return this.request<PolicyView>('PUT', `/v1/policies/${encodeURIComponent(name)}`, document);
+  }
+  getPolicy(name: string) {
+    return this.request<PolicyView>('GET', `/v1/policies/${encodeURIComponent(name)}`);
+  }
+  deletePolicy(name: string) {
+    return this.request<{ deleted: boolean }>('DELETE', `/v1/policies/${encodeURIComponent(name)}`);
+  }
+  listPolicies() {
+    return this.request<{ policies: { name: string; builtin: boolean }[] }>('GET', '/v1/policies');
+  }
+  listAudit(params: { afterSeq?: number; limit?: number; principal?: string; action?: string; outcome?: string; resource?: string } = {}) {
+    const q = new URLSearchParams(Object.entries(params).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)] as [string, string]));
+    const qs = q.toString();
+    return this.request<{ records: Record<string, unknown>[]; nextAfterSeq: number | null }>('GET', `/v1/audit${qs ? `?${qs}` : ''}`);
+  }
+  auditCheckpoints() {
+    return this.request<{ checkpoints: Record<string, unknown>[] }>('GET', '/v1/audit/checkpoints');
+  }
+  auditHash(field: string, value: string) {
+    return this.request<{ field: string; hmac: string }>('POST', '/v1/audit/hash', { field, value });
+  }
+  auditKey() {
+    return this.request<{ algorithm: string; publicKey: string | null }>('GET', '/v1/sys/audit-key');
+  }
+  startGenerateRoot() {
+    return this.request<{ nonce: string; otp: string; progress: number; threshold: number }>('POST', '/v1/sys/generate-root/attempt');
+  }
+  updateGenerateRoot(nonce: string, share: string) {
+    return this.request<{ progress: number; threshold: number; complete?: boolean; encodedToken?: string }>('POST', '/v1/sys/generate-root/update', { nonce, share });
+  }
+  cancelGenerateRoot() {
+    return this.request<{ started: boolean }>('DELETE', '/v1/sys/generate-root/attempt');
   }
   generateDataKey(key: string, params: { bytes?: number; aad?: string; withoutPlaintext?: boolean } = {}) {
     return this.request<{ plaintext?: string; ciphertext: string; keyVersion: number }>('POST', `/v1/keys/${encodeURIComponent(key)}/data-key`, params);

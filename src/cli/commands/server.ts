@@ -6,10 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStrongbox } from '../../app.js';
 import { loadSettings } from '../../config.js';
-import { initialize } from '../../service/sys-init.js';
-import { unseal } from '../../service/sys-unseal.js';
 import { optionalString, type Command } from '../command.js';
 
 const DEV_BANNER = `
@@ -48,6 +45,10 @@ export default {
     );
     const tempDir = settings.dev && settings.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'strongbox-dev-')) : undefined;
     const dataDir = settings.dataDir ?? tempDir!;
+    // Loaded here, not at the top: the other commands are thin clients and should start fast.
+    const { createStrongbox } = await import('../../app.js');
+    const { initialize } = await import('../../service/sys-init.js');
+    const { unseal } = await import('../../service/sys-unseal.js');
     const box = await createStrongbox({ dataDir, seal: settings.seal, keyCacheSize: settings.keyCacheSize, logger: { level: settings.logLevel } });
 
     if (settings.dev) {

@@ -109,9 +109,12 @@ export const secp256k1: AsymmetricAlgorithm = {
     const decoded = decodeSignature(signature, encoding);
     if (decoded === undefined) return false;
     try {
-      if (!options.requireLowS) native.signatureNormalize(decoded.compact);
-      if (!native.ecdsaVerify(decoded.compact, digest, publicKey)) return false;
+      // libsecp256k1 verifies only low-S; standard ECDSA accepts either, so normalize a copy.
+      const normalized = decoded.compact.slice();
+      if (!options.requireLowS) native.signatureNormalize(normalized);
+      if (!native.ecdsaVerify(normalized, digest, publicKey)) return false;
       if (decoded.recoveryId !== undefined) {
+        // Recovery uses the signature as given: (r, n-s) recovers with the flipped id.
         const recovered = native.ecdsaRecover(decoded.compact, decoded.recoveryId, digest, false);
         return Buffer.compare(recovered, native.publicKeyConvert(publicKey, false)) === 0;
       }

@@ -138,15 +138,22 @@ export function migrate(db: Database.Database): void {
   }
 }
 
-export function openSqliteStore(dataDir: string): Store {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+export function openSqliteStore(dataDir: string, options: { readonly?: boolean } = {}): Store {
   const file = join(dataDir, SQLITE_FILE);
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  let db: Database.Database;
+  if (options.readonly) {
+    // For offline tools (audit verify/export), also while the server runs: WAL readers never block it.
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 5000');
+  } else {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+  }
 
   const stmts = {
     getSys: db.prepare('SELECT value FROM sys_values WHERE name = ?').pluck(),

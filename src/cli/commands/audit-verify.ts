@@ -1,0 +1,48 @@
+import { readFileSync } from 'node:fs';
+import { parseExport } from '../../audit/export.js';
+import type { Checkpoint } from '../../audit/record.js';
+import { verifyAuditLog, type VerifyReport } from '../../audit/verify.js';
+import { clientOptions, optionalString, output, UsageError, type Command } from '../command.js';
+import { auditSource } from './audit-export.js';
+
+export default {
+  path: ['audit', 'verify'],
+  summary: 'Check the audit hash chain and checkpoint signatures; exit 0 only when intact',
+  usage: '[--data-dir DIR | --file EXPORT.jsonl] [--public-key HEX]   (neither: from the server)',
+  options: { ...clientOptions, 'data-dir': { type: 'string' }, file: { type: 'string' }, 'public-key': { type: 'string' } },
+  positionals: [],
+  async run(args, io) {
+    const file = optionalString(args, 'file');
+    let trusted = optionalString(args, 'public-key')?.replace(/^0x/, '').toLowerCase();
+    if (trusted !== undefined && !/^[0-9a-f]{64}$/.test(trusted)) throw new UsageError('--public-key must be 32 bytes of hex');
+    if (file !== undefined && optionalString(args, 'data-dir') !== undefined) throw new UsageError('give --data-dir or --file, not both');
+    let report: VerifyReport;
+    if (file !== undefined) {
+      let text: string;
+      try {
+        text = readFileSync(file, 'utf8');
+      } catch (err) {
+        throw new UsageError(`--file: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
+      }
+      const parsed = parseExport(text);
+      report = await verifyAuditLog({ records: parsed.records, checkpoints: parsed.checkpoints, trustedPublicKey: trusted });
+      report.problems.unshift(...parsed.errors);
+      report.ok = report.problems.length === 0;
+    } else {
+      const records: { seq: number; record: string; hash: Uint8Array }[] = [];
+      const checkpoints: Checkpoint[] = [];
+      for await (const item of auditSource(args, io)) {
+        if (item.kind === 'record') records.push(item.row);
+        else if (item.kind === 'checkpoint') checkpoints.push(item.cp);
+        else if (trusted === undefined && item.hex !== null) trusted = item.hex;
+      }
+      report = await verifyAuditLog({ records, checkpoints, trustedPublicKey: trusted });
+    }
+    output(args, io, report, (r) =>
+      r.ok
+        ? `audit log intact: ${r.records} records (last seq ${r.lastSeq}), ${r.checkpoints} signed checkpoints`
+        : [`AUDIT LOG NOT INTACT (${r.records} records read, intact up to seq ${r.lastSeq}):`, ...r.problems.map((p) => `  - ${p}`)].join('\n'),
+    );
+    return report.ok ? 0 : 1;
+  },
+} satisfies Command;
