@@ -16,6 +16,7 @@ import { VERSION } from './version.js';
 import { AuditLog } from './audit/log.js';
 import { PolicyCache } from './service/authorize.js';
 import { GenerateRootState } from './service/generate-root.js';
+import { runLifecycle } from './service/run-lifecycle.js';
 
 export interface StrongboxConfig {
   dataDir: string;
@@ -23,6 +24,10 @@ export interface StrongboxConfig {
   /** upper bound on unwrapped keys held in memory */
   keyCacheSize: number;
   logger: HttpAppOptions['logger'];
+  /** lower bound of the key-deletion waiting period in days (default 7) */
+  minPendingDays?: number;
+  /** how often the lifecycle sweep (deletions, rotations) runs; default 60 s */
+  lifecycleIntervalMs?: number;
   audit?: {
     checkpointEvery?: number;
     checkpointIntervalMs?: number;
@@ -71,16 +76,22 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     policyCache: new PolicyCache(),
     generateRoot: new GenerateRootState(),
     onTokensChanged: () => onTokensChanged(),
+    settings: { minPendingDays: config.minPendingDays ?? 7 },
     version: VERSION,
     now: () => new Date(),
   };
   const auth = createAuthenticator(ctx);
   onTokensChanged = () => auth.invalidate();
   const http = createHttpApp({ services: { ctx, auth }, logger: config.logger });
+  const sweep = setInterval(() => {
+    if (!barrier.sealed) runLifecycle(ctx).catch((err: unknown) => http.log.error({ err }, 'lifecycle sweep failed'));
+  }, config.lifecycleIntervalMs ?? 60_000);
+  sweep.unref();
   return {
     ctx,
     http,
     async close() {
+      clearInterval(sweep);
       await http.close();
       await audit.checkpoint().catch(() => undefined);
       audit.close();

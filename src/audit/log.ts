@@ -110,6 +110,9 @@ export class AuditLog {
         // Everything queued after the failed batch chained onto records that never became durable.
         const dropped = [...batch, ...this.#batch];
         this.#batch = [];
+        // Rewind to the last durable record (known here), then confirm with storage when it answers.
+        this.#headSeq = this.#durableSeq;
+        this.#headHash = this.#durableHash;
         this.#resyncing = this.#resync().catch(() => undefined).finally(() => (this.#resyncing = undefined));
         await this.#resyncing;
         for (const p of dropped) p.reject(failure);

@@ -19,6 +19,8 @@ import operatorSeal from './commands/operator-seal.js';
 import operatorStatus from './commands/operator-status.js';
 import operatorUnseal from './commands/operator-unseal.js';
 import server from './commands/server.js';
+import { keyCancelDeletion, keyDelete, keyDisable, keyEnable, keyRotate } from './commands/key-state.js';
+import keyUpdate from './commands/key-update.js';
 import tokenCreate from './commands/token-create.js';
 import tokenLookup from './commands/token-lookup.js';
 import tokenRenew from './commands/token-renew.js';
@@ -48,6 +50,12 @@ export const commands: readonly Command[] = [
   keyEncrypt,
   keyDecrypt,
   keyDataKey,
+  keyUpdate,
+  keyDisable,
+  keyEnable,
+  keyDelete,
+  keyCancelDeletion,
+  keyRotate,
   tokenCreate,
   tokenLookup,
   tokenRenew,

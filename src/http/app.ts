@@ -173,6 +173,10 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         if (route.auth === 'token') request.principal = await services.auth.authenticate(request.headers.authorization);
         if (route.requiresUnsealed && ctx.barrier.sealed) throw new StrongboxError('SEALED');
       },
+      // A request without a body is validated as an empty object, so the error names the missing field.
+      preValidation: async (request) => {
+        if (request.body === undefined && route.schema.body) request.body = {};
+      },
       // Authorization needs the validated input (which key, which secret path), so it runs after
       // schema validation and before the handler — once, here, for every route.
       preHandler: async (request) => {

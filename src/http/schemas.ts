@@ -17,17 +17,31 @@ export const hashName: JsonSchema = { type: 'string', enum: [...hashNames], desc
 export const encoding: JsonSchema = { type: 'string', enum: [...signatureEncodings], description: 'der (ECDSA default), raw (r‖s, or the Ed25519 signature), recoverable (r‖s‖v, secp256k1)' };
 export const publicKeyFormat: JsonSchema = { type: 'string', enum: [...publicKeyFormats] };
 
+export const tags: JsonSchema = { type: 'object', maxProperties: 50, additionalProperties: { type: 'string', maxLength: 256 }, propertyNames: { maxLength: 128 }, description: 'string → string' };
+export const keyMetadata: Record<string, JsonSchema> = {
+  description: { type: 'string', maxLength: 1024 },
+  tags,
+  rotationPeriodDays: { type: 'integer', minimum: 1, maximum: 3650, description: 'aes256: rotate automatically every N days' },
+};
+
 export const keyInfo: JsonSchema = {
   type: 'object',
-  required: ['id', 'name', 'type', 'origin', 'state', 'exportable', 'version', 'createdAt'],
+  required: ['id', 'name', 'type', 'origin', 'state', 'exportable', 'version', 'description', 'tags', 'aliases', 'deletionDate', 'rotationPeriodDays', 'nextRotationAt', 'minDecryptionVersion', 'createdAt'],
   properties: {
     id: { type: 'string' },
     name: { type: ['string', 'null'] },
     type: keyType,
     origin: { type: 'string', enum: ['generated', 'imported'] },
-    state: { type: 'string', enum: ['enabled'] },
+    state: { type: 'string', enum: ['enabled', 'disabled', 'pending_deletion', 'destroyed'] },
     exportable: { type: 'boolean' },
     version: { type: 'integer' },
+    description: { type: 'string' },
+    tags: { type: 'object', additionalProperties: { type: 'string' } },
+    aliases: { type: 'array', items: { type: 'string' } },
+    deletionDate: { type: ['string', 'null'] },
+    rotationPeriodDays: { type: ['integer', 'null'] },
+    nextRotationAt: { type: ['string', 'null'] },
+    minDecryptionVersion: { type: 'integer' },
     publicKey: hex('raw public key: uncompressed SEC1 point (ECDSA) or 32 bytes (Ed25519)'),
     address: { type: 'string', description: 'EIP-55 Ethereum address (secp256k1 keys)' },
     kcv: hex('key check value (aes256 keys)'),

@@ -2,6 +2,8 @@
 export const keyTypes = ['secp256k1', 'p256', 'ed25519', 'aes256'] as const;
 export type KeyType = (typeof keyTypes)[number];
 export type Hex = `0x${string}`;
+export const keyStates = ['enabled', 'disabled', 'pending_deletion', 'destroyed'] as const;
+export type KeyState = (typeof keyStates)[number];
 
 export const hashNames = ['sha256', 'keccak256'] as const;
 export type HashName = (typeof hashNames)[number];
@@ -19,9 +21,18 @@ export interface KeyInfo {
   name: string | null;
   type: KeyType;
   origin: 'generated' | 'imported';
-  state: 'enabled';
+  state: KeyState;
   exportable: false;
   version: number;
+  description: string;
+  tags: Record<string, string>;
+  aliases: string[];
+  /** pending_deletion: when the key material will be destroyed */
+  deletionDate: string | null;
+  /** aes256: automatic rotation period, and the oldest version still allowed to decrypt */
+  rotationPeriodDays: number | null;
+  nextRotationAt: string | null;
+  minDecryptionVersion: number;
   /** raw public key: uncompressed SEC1 point for ECDSA keys, 32 bytes for Ed25519 */
   publicKey?: Hex;
   /** EIP-55 checksummed Ethereum address (secp256k1 keys) */

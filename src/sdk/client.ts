@@ -143,6 +143,33 @@ export class StrongboxClient {
   decrypt(key: string, params: { ciphertext: string; aad?: string }) {
     return this.request<{ plaintext: string; keyVersion: number }>('POST', `/v1/keys/${encodeURIComponent(key)}/decrypt`, params);
   }
+  disableKey(key: string) {
+    return this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(key)}/disable`);
+  }
+  enableKey(key: string) {
+    return this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(key)}/enable`);
+  }
+  scheduleKeyDeletion(key: string, params: { pendingDays?: number } = {}) {
+    return this.request<KeyInfo>('DELETE', `/v1/keys/${encodeURIComponent(key)}`, params);
+  }
+  cancelKeyDeletion(key: string) {
+    return this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(key)}/cancel-deletion`);
+  }
+  updateKey(key: string, params: { description?: string; tags?: Record<string, string> }) {
+    return this.request<KeyInfo>('PATCH', `/v1/keys/${encodeURIComponent(key)}`, params);
+  }
+  addKeyAlias(key: string, alias: string) {
+    return this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(key)}/aliases`, { alias });
+  }
+  removeKeyAlias(key: string, alias: string) {
+    return this.request<KeyInfo>('DELETE', `/v1/keys/${encodeURIComponent(key)}/aliases/${encodeURIComponent(alias)}`);
+  }
+  rotateKey(key: string) {
+    return this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(key)}/rotate`);
+  }
+  configureRotation(key: string, params: { rotationPeriodDays?: number | null; minDecryptionVersion?: number }) {
+    return this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(key)}/rotation`, params);
+  }
   createToken(params: { policies: string[]; ttl?: number; name?: string; numUses?: number; orphan?: boolean; subject?: string; rateLimit?: { perSecond: number; burst?: number } }) {
     return this.request<TokenInfo & { token: string }>('POST', '/v1/tokens', params);
   }

@@ -26,6 +26,10 @@ export interface ServiceContext {
   generateRoot: GenerateRootState;
   /** called after tokens are revoked or renewed on this node */
   onTokensChanged(): void;
+  settings: {
+    /** lower bound of the key-deletion waiting period (7 by default; tests lower it) */
+    minPendingDays: number;
+  };
   /** the server's version string, reported by health */
   version: string;
   now(): Date;

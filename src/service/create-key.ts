@@ -4,20 +4,18 @@ import { signingAlgorithm } from '../crypto/algorithms.js';
 import { generateAesKey } from '../crypto/aes256.js';
 import { wipe } from '../crypto/wipe.js';
 import type { ServiceContext } from './context.js';
-import { storeKey } from './store-key.js';
-import { assertKeyName } from './validate.js';
+import { assertKeyMetadata, storeKey, type KeyMetadataParameters } from './store-key.js';
 
-export interface CreateKeyParameters {
+export interface CreateKeyParameters extends KeyMetadataParameters {
   type: KeyType;
-  name?: string;
 }
 
 export async function createKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'now'>, params: CreateKeyParameters): Promise<KeyInfo> {
-  assertKeyName(params.name);
+  assertKeyMetadata(params.type, params);
   const alg = signingAlgorithm(params.type);
   const secretKey = alg ? alg.generateSecretKey() : generateAesKey();
   try {
-    return await storeKey(ctx, { type: params.type, name: params.name, origin: 'generated', secretKey });
+    return await storeKey(ctx, { ...params, origin: 'generated', secretKey });
   } finally {
     wipe(secretKey);
   }

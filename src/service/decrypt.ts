@@ -23,6 +23,9 @@ export async function decrypt(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'k
     throw new StrongboxError('INVALID_ARGUMENT', 'ciphertext is not a Strongbox ciphertext', { field: 'ciphertext' });
   }
   if (version < 1 || version > record.currentVersion) throw new StrongboxError('KEY_VERSION_NOT_FOUND', `ciphertext names key version ${version}`, { field: 'ciphertext' });
+  if (version < record.minDecryptionVersion) {
+    throw new StrongboxError('KEY_VERSION_DISABLED', `ciphertext was made with key version ${version}; versions below ${record.minDecryptionVersion} no longer decrypt`, { field: 'ciphertext' });
+  }
   const secretKey = await symmetricSecret(ctx, record, version);
   let plaintext: Uint8Array;
   try {

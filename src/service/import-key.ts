@@ -10,12 +10,11 @@ import type { KeyInfo, KeyType } from '../protocol/types.js';
 import { signingAlgorithm } from '../crypto/algorithms.js';
 import { wipe } from '../crypto/wipe.js';
 import type { ServiceContext } from './context.js';
-import { storeKey } from './store-key.js';
-import { assertKeyName, assertKeyType } from './validate.js';
+import { assertKeyMetadata, storeKey, type KeyMetadataParameters } from './store-key.js';
+import { assertKeyType } from './validate.js';
 
-export interface ImportKeyParameters {
+export interface ImportKeyParameters extends KeyMetadataParameters {
   type: KeyType;
-  name?: string;
   /** 0x-hex: a 32-byte scalar (secp256k1, p256), seed (ed25519) or key (aes256) */
   privateKey?: string;
   /** PEM private key: SEC1 or PKCS#8 */
@@ -69,14 +68,15 @@ function secretFromRaw(type: KeyType, privateKey: string): Uint8Array {
 
 export async function importKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'now'>, params: ImportKeyParameters): Promise<KeyInfo> {
   assertKeyType(params.type);
-  assertKeyName(params.name);
+  assertKeyMetadata(params.type, params);
   if ((params.privateKey === undefined) === (params.pem === undefined)) {
     throw new StrongboxError('INVALID_ARGUMENT', 'give exactly one of privateKey or pem', { field: params.pem === undefined ? 'privateKey' : 'pem' });
   }
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
   const secretKey = params.pem !== undefined ? secretFromPem(params.type, params.pem) : secretFromRaw(params.type, params.privateKey!);
   try {
-    return await storeKey(ctx, { type: params.type, name: params.name, origin: 'imported', secretKey });
+    const { privateKey: _privateKey, pem: _pem, ...metadata } = params;
+    return await storeKey(ctx, { ...metadata, origin: 'imported', secretKey });
   } finally {
     wipe(secretKey);
   }

@@ -53,6 +53,16 @@ export class KeyCache {
     }
   }
 
+  /** Drops (and wipes) every cached version of one key: after disable, destroy or rotation. */
+  evictKey(keyId: string): void {
+    for (const [id, entry] of this.#entries) {
+      if (id.startsWith(`${keyId}:`)) {
+        wipeEntry(entry);
+        this.#entries.delete(id);
+      }
+    }
+  }
+
   clear(): void {
     for (const entry of this.#entries.values()) wipeEntry(entry);
     this.#entries.clear();

@@ -13,6 +13,13 @@ export function toKeyInfo(record: KeyRecord): KeyInfo {
     state: record.state,
     exportable: false,
     version: record.currentVersion,
+    description: record.description,
+    tags: record.tags,
+    aliases: record.aliases,
+    deletionDate: record.deletionDate,
+    rotationPeriodDays: record.rotationPeriodDays,
+    nextRotationAt: record.nextRotationAt,
+    minDecryptionVersion: record.minDecryptionVersion,
     createdAt: record.createdAt,
   };
   if (record.publicKey !== null) info.publicKey = toHex(record.publicKey);

@@ -17,8 +17,14 @@ export function keyMaterialContext(id: string, version: number, type: KeyRecord[
   return `key/${id}/v${version}/${type}`;
 }
 
+/** By id (UUID), else by unique name, else by alias. */
+async function findKey(ctx: Pick<ServiceContext, 'store'>, ref: string): Promise<KeyRecord | undefined> {
+  if (KEY_ID.test(ref)) return ctx.store.getKey(ref);
+  return (await ctx.store.getKeyByName(ref)) ?? (await ctx.store.getKeyByAlias(ref));
+}
+
 export async function resolveKey(ctx: Pick<ServiceContext, 'store'>, idOrName: string): Promise<KeyRecord> {
-  const record = KEY_ID.test(idOrName) ? await ctx.store.getKey(idOrName) : await ctx.store.getKeyByName(idOrName);
+  const record = await findKey(ctx, idOrName);
   if (record === undefined) throw new StrongboxError('KEY_NOT_FOUND', `no key has the id or name ${JSON.stringify(idOrName.slice(0, 128))}`);
   return record;
 }
@@ -28,9 +34,23 @@ export async function resolveKey(ctx: Pick<ServiceContext, 'store'>, idOrName: s
  * itself, so the caller gets 403 when not allowed and 404 only when allowed (no existence oracle).
  */
 export async function keyResource(ctx: Pick<ServiceContext, 'store'>, idOrName: string): Promise<Resource> {
-  const record = KEY_ID.test(idOrName) ? await ctx.store.getKey(idOrName) : await ctx.store.getKeyByName(idOrName);
+  const record = await findKey(ctx, idOrName);
   if (record === undefined) return KEY_ID.test(idOrName) ? { kind: 'key', id: idOrName, name: null } : { kind: 'key', id: '?', name: idOrName };
-  return { kind: 'key', id: record.id, name: record.name };
+  return { kind: 'key', id: record.id, name: record.name, aliases: record.aliases };
+}
+
+/** Crypto operations need an enabled key; metadata stays readable in every state. */
+export function assertUsable(record: KeyRecord): void {
+  switch (record.state) {
+    case 'enabled':
+      return;
+    case 'disabled':
+      throw new StrongboxError('KEY_DISABLED', `key ${record.id} is disabled; enable it first`);
+    case 'pending_deletion':
+      throw new StrongboxError('KEY_PENDING_DELETION', `key ${record.id} is scheduled for deletion on ${record.deletionDate}; cancel the deletion to use it`);
+    case 'destroyed':
+      throw new StrongboxError('KEY_DESTROYED', `key ${record.id} was destroyed; its public key and metadata remain for audit`);
+  }
 }
 
 /** Unwraps version `version` of a key (or takes it from the cache). Requires an unsealed barrier. */

@@ -7,7 +7,7 @@ import { toHex } from '../protocol/hex.js';
 import type { SignResponse } from '../protocol/types.js';
 import { requireSigningAlgorithm } from '../crypto/algorithms.js';
 import type { ServiceContext } from './context.js';
-import { loadKey, resolveKey } from './resolve-key.js';
+import { assertUsable, loadKey, resolveKey } from './resolve-key.js';
 import { toEncoding, toSignPayload, type PayloadFields } from './sign-payload.js';
 
 export interface SignParameters extends PayloadFields {
@@ -18,6 +18,7 @@ export async function sign(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyC
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
   const record = await resolveKey(ctx, params.key);
   const alg = requireSigningAlgorithm(record.type, 'sign');
+  assertUsable(record);
   const payload = toSignPayload(alg, params);
   const encoding = toEncoding(alg, params.encoding);
   const loaded = await loadKey(ctx, record);

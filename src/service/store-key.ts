@@ -11,10 +11,27 @@ import { ConflictError, type KeyRecord } from '../storage/types.js';
 import type { ServiceContext } from './context.js';
 import { toKeyInfo } from './key-info.js';
 import { keyMaterialContext } from './resolve-key.js';
+import { assertKeyName } from './validate.js';
+
+/** Optional metadata accepted by create and import. */
+export interface KeyMetadataParameters {
+  name?: string | undefined;
+  description?: string;
+  tags?: Record<string, string>;
+  /** aes256 only: rotate automatically every N days */
+  rotationPeriodDays?: number;
+}
+
+export function assertKeyMetadata(type: KeyType, params: KeyMetadataParameters): void {
+  assertKeyName(params.name);
+  if (params.rotationPeriodDays !== undefined && type !== 'aes256') {
+    throw new StrongboxError('UNSUPPORTED_OPERATION', 'rotationPeriodDays applies to aes256 keys only', { field: 'rotationPeriodDays' });
+  }
+}
 
 export async function storeKey(
   ctx: Pick<ServiceContext, 'store' | 'barrier' | 'now'>,
-  params: { type: KeyType; name: string | undefined; origin: KeyRecord['origin']; secretKey: Uint8Array },
+  params: KeyMetadataParameters & { type: KeyType; origin: KeyRecord['origin']; secretKey: Uint8Array },
 ): Promise<KeyInfo> {
   const { type, secretKey } = params;
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
@@ -31,6 +48,13 @@ export async function storeKey(
     kcv: alg ? null : keyCheckValue(secretKey),
     currentVersion: 1,
     createdAt,
+    description: params.description ?? '',
+    tags: params.tags ?? {},
+    deletionDate: null,
+    rotationPeriodDays: params.rotationPeriodDays ?? null,
+    nextRotationAt: params.rotationPeriodDays === undefined ? null : new Date(Date.parse(createdAt) + params.rotationPeriodDays * 86_400_000).toISOString(),
+    minDecryptionVersion: 1,
+    aliases: [],
   };
   const sealedMaterial = ctx.barrier.encrypt(secretKey, keyMaterialContext(id, 1, type));
   try {

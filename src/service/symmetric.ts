@@ -4,7 +4,7 @@ import { parseHex } from '../protocol/hex.js';
 import { isSymmetric } from '../crypto/algorithms.js';
 import type { KeyRecord } from '../storage/types.js';
 import type { ServiceContext } from './context.js';
-import { loadKey, resolveKey } from './resolve-key.js';
+import { assertUsable, loadKey, resolveKey } from './resolve-key.js';
 
 export const MAX_PLAINTEXT_BYTES = 256 * 1024;
 export const MAX_AAD_BYTES = 8 * 1024;
@@ -13,6 +13,7 @@ export async function resolveSymmetricKey(ctx: Pick<ServiceContext, 'store' | 'b
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
   const record = await resolveKey(ctx, key);
   if (!isSymmetric(record.type)) throw new StrongboxError('UNSUPPORTED_OPERATION', `${record.type} keys cannot ${operation}; use an aes256 key`);
+  assertUsable(record);
   return record;
 }
 

@@ -2,7 +2,7 @@
 import { parseHex } from '../protocol/hex.js';
 import { requireSigningAlgorithm } from '../crypto/algorithms.js';
 import type { ServiceContext } from './context.js';
-import { resolveKey } from './resolve-key.js';
+import { assertUsable, resolveKey } from './resolve-key.js';
 import { toEncoding, toSignPayload, type PayloadFields } from './sign-payload.js';
 
 export interface VerifyParameters extends PayloadFields {
@@ -13,6 +13,7 @@ export interface VerifyParameters extends PayloadFields {
 export async function verify(ctx: Pick<ServiceContext, 'store'>, params: VerifyParameters): Promise<{ valid: boolean }> {
   const record = await resolveKey(ctx, params.key);
   const alg = requireSigningAlgorithm(record.type, 'verify');
+  assertUsable(record);
   const payload = toSignPayload(alg, params);
   const encoding = toEncoding(alg, params.encoding);
   const signature = parseHex(params.signature, { field: 'signature', minBytes: 1, maxBytes: 80 });

@@ -8,7 +8,7 @@
 import type { KeyType } from '../protocol/types.js';
 export type { KeyType };
 export type KeyOrigin = 'generated' | 'imported';
-export type KeyState = 'enabled';
+export type KeyState = 'enabled' | 'disabled' | 'pending_deletion' | 'destroyed';
 
 export interface KeyRecord {
   id: string;
@@ -22,7 +22,20 @@ export interface KeyRecord {
   kcv: Uint8Array | null;
   currentVersion: number;
   createdAt: string;
+  description: string;
+  tags: Record<string, string>;
+  /** when a pending_deletion key will be destroyed */
+  deletionDate: string | null;
+  /** aes256: rotate automatically every N days */
+  rotationPeriodDays: number | null;
+  nextRotationAt: string | null;
+  /** aes256: ciphertexts of older versions are refused */
+  minDecryptionVersion: number;
+  aliases: string[];
 }
+
+/** Fields of a key that lifecycle operations change. */
+export type KeyPatch = Partial<Pick<KeyRecord, 'state' | 'description' | 'tags' | 'deletionDate' | 'rotationPeriodDays' | 'nextRotationAt' | 'minDecryptionVersion'>>;
 
 export interface KeyVersionRecord {
   keyId: string;
@@ -45,7 +58,7 @@ export interface KeyPage {
 
 /** Thrown when a uniqueness constraint is violated; `constraint` names which one. */
 export class ConflictError extends Error {
-  readonly constraint: 'key_name' | 'key_id' | 'sys_value' | 'token' | 'audit_seq';
+  readonly constraint: 'key_name' | 'key_id' | 'sys_value' | 'token' | 'audit_seq' | 'key_alias' | 'key_version';
   constructor(constraint: ConflictError['constraint']) {
     super(`conflict on ${constraint}`);
     this.name = 'ConflictError';
@@ -107,6 +120,18 @@ export interface Store {
   getKeyByName(name: string): Promise<KeyRecord | undefined>;
   listKeys(options: ListKeysOptions): Promise<KeyPage>;
   getKeyVersion(keyId: string, version: number): Promise<KeyVersionRecord | undefined>;
+  getKeyByAlias(alias: string): Promise<KeyRecord | undefined>;
+  /** Applies a patch; returns the updated record, or undefined when the key does not exist. */
+  updateKey(id: string, patch: KeyPatch): Promise<KeyRecord | undefined>;
+  /** Adds version `version.version`, which must be current+1, and makes it current (atomically). */
+  addKeyVersion(version: KeyVersionRecord, nextRotationAt: string | null): Promise<void>;
+  /** Erases every version's sealed material (crypto-shredding) and marks the key destroyed. */
+  destroyKeyMaterial(id: string): Promise<void>;
+  /** Aliases share one namespace with names; ConflictError('key_alias') when taken by either. */
+  addKeyAlias(keyId: string, alias: string, createdAt: string): Promise<void>;
+  removeKeyAlias(keyId: string, alias: string): Promise<boolean>;
+  /** Keys whose deletion date or rotation time is at or before `now`. */
+  listKeysDue(now: string): Promise<{ toDestroy: string[]; toRotate: string[] }>;
 
   createToken(token: TokenRecord): Promise<void>;
   getTokenByHash(tokenHash: Uint8Array): Promise<TokenRecord | undefined>;

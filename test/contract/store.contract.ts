@@ -25,6 +25,13 @@ function key(overrides: Partial<KeyRecord> = {}): KeyRecord {
     kcv: null,
     currentVersion: 1,
     createdAt: new Date(0).toISOString(),
+    description: '',
+    tags: {},
+    deletionDate: null,
+    rotationPeriodDays: null,
+    nextRotationAt: null,
+    minDecryptionVersion: 1,
+    aliases: [],
     ...overrides,
   };
 }

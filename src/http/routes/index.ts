@@ -1,5 +1,14 @@
 /** The route table: one ordered list (Vault's `Paths`). A test snapshots it. */
 import type { Route } from '../route.js';
+import keysDisable from './keys-disable.js';
+import keysEnable from './keys-enable.js';
+import keysDelete from './keys-delete.js';
+import keysCancelDeletion from './keys-cancel-deletion.js';
+import keysUpdate from './keys-update.js';
+import keysAliasAdd from './keys-alias-add.js';
+import keysAliasRemove from './keys-alias-remove.js';
+import keysRotate from './keys-rotate.js';
+import keysRotation from './keys-rotation.js';
 import auditCheckpoints from './audit-checkpoints.js';
 import auditHash from './audit-hash.js';
 import auditList from './audit-list.js';
@@ -50,6 +59,15 @@ export const routes: readonly Route[] = [
   keysEncrypt,
   keysDecrypt,
   keysDataKey,
+  keysUpdate,
+  keysAliasAdd,
+  keysAliasRemove,
+  keysDisable,
+  keysEnable,
+  keysDelete,
+  keysCancelDeletion,
+  keysRotate,
+  keysRotation,
   tokensCreate,
   tokensSelf,
   tokensRenewSelf,

@@ -1,6 +1,6 @@
 import { createKey } from '../../service/create-key.js';
 import { defineKeyRoute } from '../route.js';
-import { keyInfo, keyName, keyType, object } from '../schemas.js';
+import { keyInfo, keyMetadata, keyName, keyType, object } from '../schemas.js';
 
 export default defineKeyRoute({
   method: 'POST',
@@ -11,7 +11,7 @@ export default defineKeyRoute({
   action: 'keys:create',
   resource: (_ctx, { body }) => ({ kind: 'keys', ...(typeof body.name === 'string' ? { name: body.name } : {}) }),
   schema: {
-    body: object({ type: keyType, name: keyName }, ['type']),
+    body: object({ type: keyType, name: keyName, ...keyMetadata }, ['type']),
     response: { 201: keyInfo },
   },
   handler: ({ services }, { body }) => createKey(services.ctx, body),

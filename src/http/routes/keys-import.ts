@@ -1,6 +1,6 @@
 import { importKey } from '../../service/import-key.js';
 import { defineKeyRoute } from '../route.js';
-import { hex, keyInfo, keyName, keyType, object } from '../schemas.js';
+import { hex, keyInfo, keyMetadata, keyName, keyType, object } from '../schemas.js';
 
 export default defineKeyRoute({
   method: 'POST',
@@ -15,6 +15,7 @@ export default defineKeyRoute({
       {
         type: keyType,
         name: keyName,
+        ...keyMetadata,
         privateKey: hex('32-byte scalar, Ed25519 seed, or AES-256 key'),
         pem: { type: 'string', maxLength: 16384, description: 'PEM private key (SEC1 or PKCS#8)' },
       },

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ConflictError, type AuditRow, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord } from '../types.js';
+import { ConflictError, type AuditRow, type KeyPatch, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord } from '../types.js';
 import { migrations } from './migrations.js';
 
 export const SQLITE_FILE = 'strongbox.db';
@@ -24,6 +24,13 @@ interface KeyRow {
   kcv: Buffer | null;
   current_version: number;
   created_at: string;
+  description: string;
+  tags: string;
+  deletion_date: string | null;
+  rotation_period_days: number | null;
+  next_rotation_at: string | null;
+  min_decryption_version: number;
+  aliases: string | null;
 }
 
 function toKeyRecord(row: KeyRow): KeyRecord {
@@ -37,8 +44,18 @@ function toKeyRecord(row: KeyRow): KeyRecord {
     kcv: row.kcv === null ? null : new Uint8Array(row.kcv),
     currentVersion: row.current_version,
     createdAt: row.created_at,
+    description: row.description,
+    tags: JSON.parse(row.tags) as Record<string, string>,
+    deletionDate: row.deletion_date,
+    rotationPeriodDays: row.rotation_period_days,
+    nextRotationAt: row.next_rotation_at,
+    minDecryptionVersion: row.min_decryption_version,
+    aliases: row.aliases === null ? [] : (JSON.parse(row.aliases) as string[]).sort(),
   };
 }
+
+/** Every key read includes its aliases (a JSON array, null when none). */
+const KEY_SELECT = `SELECT k.*, (SELECT json_group_array(alias) FROM key_aliases a WHERE a.key_id = k.id HAVING count(*) > 0) AS aliases FROM keys k`;
 
 interface TokenRow {
   accessor: string;
@@ -152,18 +169,29 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
+    // Deleted content (destroyed key material) is overwritten with zeros, not left in free pages.
+    db.pragma('secure_delete = ON');
     migrate(db);
   }
 
   const stmts = {
     getSys: db.prepare('SELECT value FROM sys_values WHERE name = ?').pluck(),
     putSys: db.prepare('INSERT INTO sys_values (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
-    insertKey: db.prepare(`INSERT INTO keys (id, name, type, origin, state, public_key, kcv, current_version, created_at)
-                           VALUES (@id, @name, @type, @origin, @state, @publicKey, @kcv, @currentVersion, @createdAt)`),
+    insertKey: db.prepare(`INSERT INTO keys (id, name, type, origin, state, public_key, kcv, current_version, created_at, description, tags, rotation_period_days, next_rotation_at, min_decryption_version)
+                           VALUES (@id, @name, @type, @origin, @state, @publicKey, @kcv, @currentVersion, @createdAt, @description, @tags, @rotationPeriodDays, @nextRotationAt, @minDecryptionVersion)`),
     insertVersion: db.prepare('INSERT INTO key_versions (key_id, version, sealed_material, created_at) VALUES (?, ?, ?, ?)'),
-    getKey: db.prepare('SELECT * FROM keys WHERE id = ?'),
-    getKeyByName: db.prepare('SELECT * FROM keys WHERE name = ?'),
-    listKeys: db.prepare('SELECT * FROM keys WHERE seq > ? ORDER BY seq LIMIT ?'),
+    getKey: db.prepare(`${KEY_SELECT} WHERE k.id = ?`),
+    getKeyByName: db.prepare(`${KEY_SELECT} WHERE k.name = ?`),
+    getKeyByAlias: db.prepare(`${KEY_SELECT} WHERE k.id = (SELECT key_id FROM key_aliases WHERE alias = ?)`),
+    listKeys: db.prepare(`${KEY_SELECT} WHERE k.seq > ? ORDER BY k.seq LIMIT ?`),
+    aliasExists: db.prepare('SELECT 1 FROM key_aliases WHERE alias = ?').pluck(),
+    insertAlias: db.prepare('INSERT INTO key_aliases (alias, key_id, created_at) VALUES (?, ?, ?)'),
+    deleteAlias: db.prepare('DELETE FROM key_aliases WHERE alias = ? AND key_id = ?'),
+    updateVersion: db.prepare('UPDATE keys SET current_version = ?, next_rotation_at = ? WHERE id = ? AND current_version = ?'),
+    eraseMaterial: db.prepare('DELETE FROM key_versions WHERE key_id = ?'),
+    destroyKey: db.prepare(`UPDATE keys SET state = 'destroyed', deletion_date = NULL, next_rotation_at = NULL WHERE id = ?`),
+    dueDestroy: db.prepare(`SELECT id FROM keys WHERE state = 'pending_deletion' AND deletion_date <= ?`).pluck(),
+    dueRotate: db.prepare(`SELECT id FROM keys WHERE state = 'enabled' AND next_rotation_at <= ?`).pluck(),
     getVersion: db.prepare('SELECT * FROM key_versions WHERE key_id = ? AND version = ?'),
     insertToken: db.prepare(`INSERT INTO tokens (accessor, token_hash, name, subject, policies, parent_accessor, created_at, expires_at, ttl_seconds, num_uses_left, rate_per_second, rate_burst, revoked_at)
                              VALUES (@accessor, @tokenHash, @name, @subject, @policies, @parentAccessor, @createdAt, @expiresAt, @ttlSeconds, @numUsesLeft, @ratePerSecond, @rateBurst, @revokedAt)`),
@@ -186,6 +214,35 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     listCheckpoints: db.prepare('SELECT * FROM audit_checkpoints ORDER BY seq'),
   };
   const audit = createAuditAppender(file);
+  const patchColumns: Record<keyof KeyPatch, string> = {
+    state: 'state',
+    description: 'description',
+    tags: 'tags',
+    deletionDate: 'deletion_date',
+    rotationPeriodDays: 'rotation_period_days',
+    nextRotationAt: 'next_rotation_at',
+    minDecryptionVersion: 'min_decryption_version',
+  };
+  const updateKey = db.transaction((id: string, patch: KeyPatch): KeyRow | undefined => {
+    const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof KeyPatch, unknown][];
+    if (entries.length > 0) {
+      const sets = entries.map(([k]) => `${patchColumns[k]} = ?`).join(', ');
+      db.prepare(`UPDATE keys SET ${sets} WHERE id = ?`).run(...entries.map(([k, v]) => (k === 'tags' ? JSON.stringify(v) : v)), id);
+    }
+    return stmts.getKey.get(id) as KeyRow | undefined;
+  });
+  const addVersion = db.transaction((v: KeyVersionRecord, nextRotationAt: string | null) => {
+    if (stmts.updateVersion.run(v.version, nextRotationAt, v.keyId, v.version - 1).changes !== 1) throw new ConflictError('key_version');
+    stmts.insertVersion.run(v.keyId, v.version, v.sealedMaterial, v.createdAt);
+  });
+  const destroy = db.transaction((id: string) => {
+    stmts.eraseMaterial.run(id);
+    stmts.destroyKey.run(id);
+  });
+  const addAlias = db.transaction((keyId: string, alias: string, at: string) => {
+    if (stmts.aliasExists.get(alias) !== undefined || stmts.getKeyByName.get(alias) !== undefined) throw new ConflictError('key_alias');
+    stmts.insertAlias.run(alias, keyId, at);
+  });
   const revokeTree = db.transaction((accessor: string, at: string): string[] => {
     const tree = stmts.tokenTree.all(accessor) as string[];
     return tree.filter((a) => stmts.revoke.run(at, a).changes > 0);
@@ -199,8 +256,8 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
   });
 
   const createKey = db.transaction((key: KeyRecord, version: KeyVersionRecord) => {
-    if (key.name !== null && stmts.getKeyByName.get(key.name) !== undefined) throw new ConflictError('key_name');
-    stmts.insertKey.run({ ...key, publicKey: key.publicKey, kcv: key.kcv });
+    if (key.name !== null && (stmts.getKeyByName.get(key.name) !== undefined || stmts.aliasExists.get(key.name) !== undefined)) throw new ConflictError('key_name');
+    stmts.insertKey.run({ ...key, publicKey: key.publicKey, kcv: key.kcv, tags: JSON.stringify(key.tags) });
     stmts.insertVersion.run(version.keyId, version.version, version.sealedMaterial, version.createdAt);
   });
 
@@ -239,6 +296,31 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     async getKeyVersion(keyId, version) {
       const row = stmts.getVersion.get(keyId, version) as { key_id: string; version: number; sealed_material: Buffer; created_at: string } | undefined;
       return row && { keyId: row.key_id, version: row.version, sealedMaterial: new Uint8Array(row.sealed_material), createdAt: row.created_at };
+    },
+    async getKeyByAlias(alias) {
+      const row = stmts.getKeyByAlias.get(alias) as KeyRow | undefined;
+      return row && toKeyRecord(row);
+    },
+    async updateKey(id, patch) {
+      const row = updateKey.immediate(id, patch);
+      return row && toKeyRecord(row);
+    },
+    async addKeyVersion(version, nextRotationAt) {
+      addVersion.immediate(version, nextRotationAt);
+    },
+    async destroyKeyMaterial(id) {
+      destroy.immediate(id);
+      // Old WAL frames still hold the sealed blobs until the WAL is checkpointed and truncated.
+      db.pragma('wal_checkpoint(TRUNCATE)');
+    },
+    async addKeyAlias(keyId, alias, createdAt) {
+      addAlias.immediate(keyId, alias, createdAt);
+    },
+    async removeKeyAlias(keyId, alias) {
+      return stmts.deleteAlias.run(alias, keyId).changes > 0;
+    },
+    async listKeysDue(now) {
+      return { toDestroy: stmts.dueDestroy.all(now) as string[], toRotate: stmts.dueRotate.all(now) as string[] };
     },
     async createToken(t) {
       try {

@@ -74,4 +74,24 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 3,
+    name: 'key-lifecycle',
+    sql: `
+      ALTER TABLE keys ADD COLUMN description TEXT NOT NULL DEFAULT '';
+      ALTER TABLE keys ADD COLUMN tags TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE keys ADD COLUMN deletion_date TEXT;
+      ALTER TABLE keys ADD COLUMN rotation_period_days INTEGER;
+      ALTER TABLE keys ADD COLUMN next_rotation_at TEXT;
+      ALTER TABLE keys ADD COLUMN min_decryption_version INTEGER NOT NULL DEFAULT 1;
+      CREATE INDEX keys_deletion_date ON keys(deletion_date) WHERE deletion_date IS NOT NULL;
+      CREATE INDEX keys_next_rotation ON keys(next_rotation_at) WHERE next_rotation_at IS NOT NULL;
+      CREATE TABLE key_aliases (
+        alias      TEXT PRIMARY KEY,
+        key_id     TEXT NOT NULL REFERENCES keys(id),
+        created_at TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX key_aliases_key ON key_aliases(key_id);
+    `,
+  },
 ];

@@ -1,0 +1,263 @@
+/**
+ * Unit tests for policy evaluation (default deny, explicit deny wins, wildcards, resource globs,
+ * `${subject}` substitution, sourceIp and timeWindow conditions) and for the semantic validation
+ * of policy documents (each rejection names the field path).
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { StrongboxError } from '../protocol/errors.js';
+import type { Action } from './actions.js';
+import { builtinPolicies } from './builtin.js';
+import { evaluate } from './evaluate.js';
+import type { Conditions, PolicyDocument, RequestFacts, Resource, Statement } from './types.js';
+import { assertPolicyDocument } from './validate.js';
+
+const KEY_ID = '0b5e7c1a-3f2d-4e8b-9a61-2c4d5e6f7a8b';
+const OTHER_ID = '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a';
+const key = (id = KEY_ID, name: string | null = null, aliases?: string[]): Resource => ({ kind: 'key', id, name, ...(aliases ? { aliases } : {}) });
+/** Wednesday 2024-05-15, 12:00 UTC */
+const NOON_WED = new Date('2024-05-15T12:00:00Z');
+
+function facts(action: Action, resource: Resource, over: Partial<RequestFacts> = {}): RequestFacts {
+  return { action, resource, sourceIp: '127.0.0.1', now: NOON_WED, subject: 'alice', ...over };
+}
+
+function policies(entries: Record<string, Statement[]>): Map<string, PolicyDocument> {
+  return new Map(Object.entries(entries).map(([name, statements]) => [name, { statements }]));
+}
+
+function allow(actions: string[], resources: string[], conditions?: Conditions): Statement {
+  return { effect: 'allow', actions, resources, ...(conditions ? { conditions } : {}) };
+}
+
+function deny(actions: string[], resources: string[], conditions?: Conditions): Statement {
+  return { effect: 'deny', actions, resources, ...(conditions ? { conditions } : {}) };
+}
+
+describe('evaluate: decisions', () => {
+  it('denies by default: no policies, or no matching statement', () => {
+    const none = evaluate(new Map(), facts('keys:read', key()));
+    assert.deepEqual(none, { allowed: false, reason: 'no statement allows' });
+    const unrelated = evaluate(policies({ p: [allow(['keys:sign'], ['key:*'])] }), facts('keys:read', key()));
+    assert.deepEqual(unrelated, { allowed: false, reason: 'no statement allows' });
+  });
+
+  it('allows with a matching allow statement and names it in the reason', () => {
+    const d = evaluate(policies({ p: [allow(['keys:sign'], ['key:*']), allow(['keys:read'], ['key:*'])] }), facts('keys:read', key()));
+    assert.deepEqual(d, { allowed: true, reason: 'allowed by p#1' });
+  });
+
+  it('an explicit deny in another policy wins over an allow, in either order', () => {
+    const a = allow(['*'], ['*']);
+    const d = deny(['keys:sign'], [`key:${KEY_ID}`]);
+    for (const order of [{ allowAll: [a], blockOne: [d] }, { blockOne: [d], allowAll: [a] }]) {
+      const docs = policies(order);
+      assert.deepEqual(evaluate(docs, facts('keys:sign', key())), { allowed: false, reason: 'denied by blockOne#0' }, Object.keys(order).join());
+      assert.equal(evaluate(docs, facts('keys:sign', key(OTHER_ID))).allowed, true, 'the deny names one key only');
+      assert.equal(evaluate(docs, facts('keys:read', key())).allowed, true, 'the deny names one action only');
+    }
+  });
+
+  it('a deny statement inside the same policy wins too', () => {
+    const docs = policies({ p: [allow(['keys:*'], ['key:*']), deny(['keys:delete'], ['key:*'])] });
+    assert.deepEqual(evaluate(docs, facts('keys:delete', key())), { allowed: false, reason: 'denied by p#1' });
+    assert.equal(evaluate(docs, facts('keys:read', key())).allowed, true);
+  });
+});
+
+describe('evaluate: action wildcards', () => {
+  const cases: { pattern: string; action: Action; allowed: boolean }[] = [
+    { pattern: '*', action: 'keys:sign', allowed: true },
+    { pattern: '*', action: 'sys:seal', allowed: true },
+    { pattern: 'keys:*', action: 'keys:sign', allowed: true },
+    { pattern: 'keys:*', action: 'keys:create', allowed: true },
+    { pattern: 'keys:*', action: 'secrets:read', allowed: false },
+    { pattern: 'keys:*', action: 'tokens:create', allowed: false },
+    { pattern: 'sys:*', action: 'sys:seal', allowed: true },
+    { pattern: 'keys:sign', action: 'keys:sign', allowed: true },
+    { pattern: 'keys:sign', action: 'keys:verify', allowed: false },
+    // a prefix without the colon is not a wildcard
+    { pattern: 'key*', action: 'keys:sign', allowed: false },
+  ];
+  for (const c of cases) {
+    it(`${c.pattern} ${c.allowed ? 'matches' : 'does not match'} ${c.action}`, () => {
+      const d = evaluate(policies({ p: [allow([c.pattern], ['*'])] }), facts(c.action, key()));
+      assert.equal(d.allowed, c.allowed);
+    });
+  }
+});
+
+describe('evaluate: resource globs', () => {
+  const payments = key(KEY_ID, 'payments-hot');
+  const treasury = key(OTHER_ID, 'treasury');
+  const cases: { label: string; glob: string; resource: Resource; allowed: boolean }[] = [
+    { label: 'key:<id> matches that key', glob: `key:${KEY_ID}`, resource: payments, allowed: true },
+    { label: 'key:<id> does not match another key', glob: `key:${KEY_ID}`, resource: treasury, allowed: false },
+    { label: 'key:<id> does not match the key collection', glob: `key:${KEY_ID}`, resource: { kind: 'keys' }, allowed: false },
+    { label: 'key:name/payments-* matches payments-hot', glob: 'key:name/payments-*', resource: payments, allowed: true },
+    { label: 'key:name/payments-* does not match treasury', glob: 'key:name/payments-*', resource: treasury, allowed: false },
+    { label: 'key:name/payments-* does not match an unnamed key', glob: 'key:name/payments-*', resource: key(KEY_ID, null), allowed: false },
+    { label: 'key:name/payments-* does not match the key collection', glob: 'key:name/payments-*', resource: { kind: 'keys' }, allowed: false },
+    { label: 'key:name/payments-* matches a create naming payments-new', glob: 'key:name/payments-*', resource: { kind: 'keys', name: 'payments-new' }, allowed: true },
+    { label: 'key:name/payments-? matches one character', glob: 'key:name/payments-?', resource: key(KEY_ID, 'payments-1'), allowed: true },
+    { label: 'key:name/payments-? does not match two', glob: 'key:name/payments-?', resource: key(KEY_ID, 'payments-12'), allowed: false },
+    { label: 'key:name/pay.ments is literal (the dot is not a regex)', glob: 'key:name/pay.ments', resource: key(KEY_ID, 'payXments'), allowed: false },
+    { label: 'key:alias/hot matches a key by alias', glob: 'key:alias/hot', resource: key(KEY_ID, 'payments-hot', ['hot', 'primary']), allowed: true },
+    { label: 'key:* matches any key', glob: 'key:*', resource: treasury, allowed: true },
+    { label: 'key:* matches the key collection', glob: 'key:*', resource: { kind: 'keys' }, allowed: true },
+    { label: 'key:* does not match a secret', glob: 'key:*', resource: { kind: 'secret', path: 'app/db' }, allowed: false },
+    { label: 'key:* does not match a policy', glob: 'key:*', resource: { kind: 'policy', name: 'x' }, allowed: false },
+    { label: '* matches anything', glob: '*', resource: { kind: 'sys' }, allowed: true },
+    { label: 'secret:app/* matches a nested path', glob: 'secret:app/*', resource: { kind: 'secret', path: 'app/db/password' }, allowed: true },
+    { label: 'policy:team-* matches team-a', glob: 'policy:team-*', resource: { kind: 'policy', name: 'team-a' }, allowed: true },
+    { label: 'token:* matches tokens', glob: 'token:*', resource: { kind: 'token' }, allowed: true },
+    { label: 'audit:* matches the audit log', glob: 'audit:*', resource: { kind: 'audit' }, allowed: true },
+  ];
+  for (const c of cases) {
+    it(c.label, () => {
+      const action: Action = c.resource.kind === 'secret' ? 'secrets:read' : c.resource.kind === 'policy' ? 'policies:read' : c.resource.kind === 'token' ? 'tokens:read' : c.resource.kind === 'audit' ? 'audit:read' : c.resource.kind === 'sys' ? 'sys:read' : 'keys:read';
+      const d = evaluate(policies({ p: [allow(['*'], [c.glob])] }), facts(action, c.resource));
+      assert.equal(d.allowed, c.allowed);
+    });
+  }
+
+  it('substitutes ${subject} in resources with the caller subject', () => {
+    const docs = policies({ user: builtinPolicies.user!.statements });
+    const own = { kind: 'secret', path: 'users/alice/notes' } as const;
+    const other = { kind: 'secret', path: 'users/bob/notes' } as const;
+    assert.equal(evaluate(docs, facts('secrets:read', own, { subject: 'alice' })).allowed, true, 'alice reads her own secret');
+    assert.equal(evaluate(docs, facts('secrets:read', other, { subject: 'alice' })).allowed, false, 'alice cannot read bob’s');
+    assert.equal(evaluate(docs, facts('secrets:read', other, { subject: 'bob' })).allowed, true, 'bob reads his own');
+    assert.equal(evaluate(docs, facts('secrets:read', { kind: 'secret', path: 'users/alice' }, { subject: 'alice' })).allowed, false, 'the prefix itself is not under it');
+    assert.equal(evaluate(docs, facts('secrets:read', { kind: 'secret', path: 'users/alice2/x' }, { subject: 'alice' })).allowed, false, 'a subject that merely starts with alice');
+  });
+
+  it('admin is denied per-user secrets, root is not', () => {
+    const userSecret = { kind: 'secret', path: 'users/alice/notes' } as const;
+    assert.deepEqual(evaluate(policies({ admin: builtinPolicies.admin!.statements }), facts('secrets:read', userSecret)), { allowed: false, reason: 'denied by admin#1' });
+    assert.equal(evaluate(policies({ root: builtinPolicies.root!.statements }), facts('secrets:read', userSecret)).allowed, true);
+  });
+});
+
+describe('evaluate: sourceIp condition', () => {
+  const cases: { cidrs: string[]; ip: string | undefined; allowed: boolean }[] = [
+    { cidrs: ['10.0.0.0/8'], ip: '10.1.2.3', allowed: true },
+    { cidrs: ['10.0.0.0/8'], ip: '11.0.0.1', allowed: false },
+    { cidrs: ['10.0.0.0/8'], ip: '127.0.0.1', allowed: false },
+    { cidrs: ['192.168.1.7'], ip: '192.168.1.7', allowed: true },
+    { cidrs: ['192.168.1.7'], ip: '192.168.1.8', allowed: false },
+    { cidrs: ['10.0.0.0/8', '127.0.0.0/8'], ip: '127.0.0.1', allowed: true },
+    { cidrs: ['10.0.0.0/8'], ip: '::ffff:10.0.0.5', allowed: true },
+    { cidrs: ['10.0.0.0/8'], ip: '::ffff:11.0.0.5', allowed: false },
+    { cidrs: ['2001:db8::/32'], ip: '2001:db8::1', allowed: true },
+    { cidrs: ['2001:db8::/32'], ip: '2001:db9::1', allowed: false },
+    { cidrs: ['::1/128'], ip: '::1', allowed: true },
+    { cidrs: ['2001:db8::/32'], ip: '10.0.0.1', allowed: false },
+    { cidrs: ['10.0.0.0/8'], ip: '2001:db8::1', allowed: false },
+    { cidrs: ['10.0.0.0/8'], ip: undefined, allowed: false },
+    { cidrs: ['0.0.0.0/0'], ip: undefined, allowed: false },
+  ];
+  for (const c of cases) {
+    it(`${c.cidrs.join(',')} ${c.allowed ? 'admits' : 'refuses'} ${c.ip ?? '(no source address)'}`, () => {
+      const docs = policies({ p: [allow(['keys:read'], ['*'], { sourceIp: c.cidrs })] });
+      assert.equal(evaluate(docs, facts('keys:read', key(), { sourceIp: c.ip })).allowed, c.allowed);
+    });
+  }
+});
+
+describe('evaluate: timeWindow condition', () => {
+  const at = (iso: string) => new Date(iso);
+  const cases: { label: string; window: { start: string; end: string; days?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[] }; now: string; allowed: boolean }[] = [
+    { label: 'inside 09:00-17:00', window: { start: '09:00', end: '17:00' }, now: '2024-05-15T12:00:00Z', allowed: true },
+    { label: 'start is inclusive', window: { start: '09:00', end: '17:00' }, now: '2024-05-15T09:00:00Z', allowed: true },
+    { label: 'end is exclusive', window: { start: '09:00', end: '17:00' }, now: '2024-05-15T17:00:00Z', allowed: false },
+    { label: 'one minute before end', window: { start: '09:00', end: '17:00' }, now: '2024-05-15T16:59:59Z', allowed: true },
+    { label: 'before start', window: { start: '09:00', end: '17:00' }, now: '2024-05-15T08:59:59Z', allowed: false },
+    { label: 'the window is UTC, not local time', window: { start: '09:00', end: '17:00' }, now: '2024-05-15T20:00:00+08:00', allowed: true },
+    { label: 'spanning midnight: late evening', window: { start: '22:00', end: '06:00' }, now: '2024-05-15T23:30:00Z', allowed: true },
+    { label: 'spanning midnight: early morning', window: { start: '22:00', end: '06:00' }, now: '2024-05-16T05:59:00Z', allowed: true },
+    { label: 'spanning midnight: at midnight', window: { start: '22:00', end: '06:00' }, now: '2024-05-16T00:00:00Z', allowed: true },
+    { label: 'spanning midnight: end is exclusive', window: { start: '22:00', end: '06:00' }, now: '2024-05-16T06:00:00Z', allowed: false },
+    { label: 'spanning midnight: midday is outside', window: { start: '22:00', end: '06:00' }, now: '2024-05-15T12:00:00Z', allowed: false },
+    { label: 'until 00:00 means until midnight', window: { start: '18:00', end: '00:00' }, now: '2024-05-15T23:59:00Z', allowed: true },
+    { label: 'days: Wednesday is listed', window: { start: '00:00', end: '23:59', days: ['mon', 'wed'] }, now: '2024-05-15T12:00:00Z', allowed: true },
+    { label: 'days: Thursday is not listed', window: { start: '00:00', end: '23:59', days: ['mon', 'wed'] }, now: '2024-05-16T12:00:00Z', allowed: false },
+    { label: 'days: weekdays use UTC (Sunday 23:00 UTC is Monday in UTC+8)', window: { start: '00:00', end: '23:59', days: ['mon'] }, now: '2024-05-20T07:00:00+08:00', allowed: false },
+    { label: 'days: Sunday', window: { start: '00:00', end: '23:59', days: ['sun'] }, now: '2024-05-19T10:00:00Z', allowed: true },
+    { label: 'days and hours both apply', window: { start: '09:00', end: '17:00', days: ['wed'] }, now: '2024-05-15T18:00:00Z', allowed: false },
+  ];
+  for (const c of cases) {
+    it(c.label, () => {
+      const docs = policies({ p: [allow(['keys:sign'], ['key:*'], { timeWindow: c.window })] });
+      assert.equal(evaluate(docs, facts('keys:sign', key(), { now: at(c.now) })).allowed, c.allowed);
+    });
+  }
+
+  it('sourceIp and timeWindow must both hold', () => {
+    const docs = policies({ p: [allow(['keys:sign'], ['key:*'], { sourceIp: ['10.0.0.0/8'], timeWindow: { start: '09:00', end: '17:00' } })] });
+    assert.equal(evaluate(docs, facts('keys:sign', key(), { sourceIp: '10.0.0.1' })).allowed, true);
+    assert.equal(evaluate(docs, facts('keys:sign', key(), { sourceIp: '11.0.0.1' })).allowed, false);
+    assert.equal(evaluate(docs, facts('keys:sign', key(), { sourceIp: '10.0.0.1', now: at('2024-05-15T20:00:00Z') })).allowed, false);
+  });
+
+  it('a deny with a time window applies only inside it', () => {
+    const docs = policies({ base: [allow(['keys:*'], ['key:*'])], freeze: [deny(['keys:sign'], ['key:*'], { timeWindow: { start: '00:00', end: '06:00' } })] });
+    assert.deepEqual(evaluate(docs, facts('keys:sign', key(), { now: at('2024-05-15T03:00:00Z') })), { allowed: false, reason: 'denied by freeze#0' });
+    assert.deepEqual(evaluate(docs, facts('keys:sign', key(), { now: at('2024-05-15T07:00:00Z') })), { allowed: true, reason: 'allowed by base#0' });
+  });
+});
+
+describe('assertPolicyDocument', () => {
+  const ok: Statement = { effect: 'allow', actions: ['keys:read'], resources: ['key:*'] };
+
+  function rejects(doc: PolicyDocument, field: string): void {
+    assert.throws(
+      () => assertPolicyDocument(doc),
+      (err: unknown) => {
+        assert.ok(err instanceof StrongboxError, 'a StrongboxError');
+        assert.equal(err.code, 'INVALID_ARGUMENT');
+        assert.equal(err.field, field);
+        return true;
+      },
+    );
+  }
+
+  it('accepts every built-in policy', () => {
+    for (const [name, doc] of Object.entries(builtinPolicies)) assert.doesNotThrow(() => assertPolicyDocument(doc), name);
+  });
+
+  it('accepts wildcards, every resource prefix, CIDRs and time windows', () => {
+    assert.doesNotThrow(() =>
+      assertPolicyDocument({
+        statements: [
+          { effect: 'allow', actions: ['*', 'keys:*', 'sys:*', 'tokens:create'], resources: ['*', 'key:*', 'key:name/a-*', 'secret:users/${subject}/*', 'policy:x', 'token:*', 'audit:*', 'sys:*'] },
+          { effect: 'deny', actions: ['keys:sign'], resources: ['key:*'], conditions: { sourceIp: ['10.0.0.0/8', '192.168.0.1', '2001:db8::/32', '::1'], timeWindow: { start: '00:00', end: '23:59', days: ['mon'] } } },
+        ],
+      }),
+    );
+  });
+
+  it('rejects an empty statement list', () => rejects({ statements: [] }, 'statements'));
+
+  const bad: { label: string; doc: PolicyDocument; field: string }[] = [
+    { label: 'unknown action', doc: { statements: [{ ...ok, actions: ['keys:read', 'keys:steal'] }] }, field: 'statements.0.actions.1' },
+    { label: 'unknown action prefix wildcard', doc: { statements: [ok, { ...ok, actions: ['wallets:*'] }] }, field: 'statements.1.actions.0' },
+    { label: 'action in another case', doc: { statements: [{ ...ok, actions: ['Keys:Read'] }] }, field: 'statements.0.actions.0' },
+    { label: 'resource without a known prefix', doc: { statements: [{ ...ok, resources: ['key:*', 'wallet:1'] }] }, field: 'statements.0.resources.1' },
+    { label: 'resource with a near-miss prefix (keys:)', doc: { statements: [{ ...ok, resources: ['keys:abc'] }] }, field: 'statements.0.resources.0' },
+    { label: 'CIDR that is not an address', doc: { statements: [{ ...ok, conditions: { sourceIp: ['10.0.0.0/8', 'example.com'] } }] }, field: 'statements.0.conditions.sourceIp.1' },
+    { label: 'IPv4 prefix length over 32', doc: { statements: [{ ...ok, conditions: { sourceIp: ['10.0.0.0/33'] } }] }, field: 'statements.0.conditions.sourceIp.0' },
+    { label: 'IPv6 prefix length over 128', doc: { statements: [{ ...ok, conditions: { sourceIp: ['2001:db8::/129'] } }] }, field: 'statements.0.conditions.sourceIp.0' },
+    { label: 'CIDR with two slashes', doc: { statements: [{ ...ok, conditions: { sourceIp: ['10.0.0.0/8/8'] } }] }, field: 'statements.0.conditions.sourceIp.0' },
+    { label: 'CIDR with an empty prefix length', doc: { statements: [{ ...ok, conditions: { sourceIp: ['10.0.0.0/'] } }] }, field: 'statements.0.conditions.sourceIp.0' },
+    { label: 'CIDR with a non-numeric prefix length', doc: { statements: [{ ...ok, conditions: { sourceIp: ['10.0.0.0/x'] } }] }, field: 'statements.0.conditions.sourceIp.0' },
+    { label: 'IPv4 octet out of range', doc: { statements: [{ ...ok, conditions: { sourceIp: ['10.0.0.256/32'] } }] }, field: 'statements.0.conditions.sourceIp.0' },
+    { label: 'start hour 24', doc: { statements: [{ ...ok, conditions: { timeWindow: { start: '24:00', end: '06:00' } } }] }, field: 'statements.0.conditions.timeWindow.start' },
+    { label: 'start without a leading zero', doc: { statements: [{ ...ok, conditions: { timeWindow: { start: '9:00', end: '17:00' } } }] }, field: 'statements.0.conditions.timeWindow.start' },
+    { label: 'end minute 60', doc: { statements: [{ ...ok, conditions: { timeWindow: { start: '09:00', end: '17:60' } } }] }, field: 'statements.0.conditions.timeWindow.end' },
+    { label: 'end with seconds', doc: { statements: [ok, ok, { ...ok, conditions: { timeWindow: { start: '09:00', end: '17:00:00' } } }] }, field: 'statements.2.conditions.timeWindow.end' },
+  ];
+  for (const c of bad) {
+    it(`rejects ${c.label}, naming ${c.field}`, () => rejects(c.doc, c.field));
+  }
+});
