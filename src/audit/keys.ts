@@ -31,7 +31,8 @@ function build(material: Uint8Array): AuditKeys {
   const publicKeyHex = createPublicKey(signingKey).export({ type: 'spki', format: 'der' }).subarray(SPKI_PREFIX_LEN).toString('hex');
   return {
     // Field name is part of the MAC input, so the same value in another field gives another MAC.
-    hmac: (field, value) => createHmac('sha256', hmacKey).update(`${field}=${value.toLowerCase()}`).digest('hex'),
+    // Hex values are compared case-insensitively (0xAB and 0xab are the same bytes).
+    hmac: (field, value) => createHmac('sha256', hmacKey).update(`${field}=${/^0x[0-9a-fA-F]*$/.test(value) ? value.toLowerCase() : value}`).digest('hex'),
     signingKey,
     publicKeyHex,
     wipe: () => hmacKey.fill(0),

@@ -89,9 +89,9 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     if (route?.sensitive && body && typeof body === 'object') {
       for (const field of route.sensitive) {
         const value = body[field];
-        if (typeof value !== 'string') continue;
+        if (value === undefined) continue;
         inputs ??= {};
-        inputs[field] = keys ? keys.hmac(field, value) : 'unavailable:sealed';
+        inputs[field] = keys ? keys.hmac(field, typeof value === 'string' ? value : JSON.stringify(value)) : 'unavailable:sealed';
       }
     }
     try {

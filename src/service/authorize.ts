@@ -59,6 +59,8 @@ export async function authorize(
   sourceIp: string | undefined,
 ): Promise<Decision> {
   const decision = await decide(ctx, principal, action, resource, sourceIp);
-  if (!decision.allowed) throw new StrongboxError('PERMISSION_DENIED', `${action} on ${describeResource(resource)} is not allowed (${decision.reason})`, { reason: decision.reason });
+  // The detail names the action but not the resolved resource: a resolved key id would tell an
+  // unauthorized caller that a key of that name exists. The audit record keeps the full resource.
+  if (!decision.allowed) throw new StrongboxError('PERMISSION_DENIED', `${action} is not allowed on the requested resource (${decision.reason})`, { reason: decision.reason });
   return decision;
 }

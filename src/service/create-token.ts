@@ -47,8 +47,10 @@ export async function createToken(ctx: Pick<ServiceContext, 'store' | 'now'>, pr
 
   let numUses = params.numUses ?? null;
   if (parent.numUsesLeft !== null) {
-    if (numUses === null || numUses > parent.numUsesLeft) {
-      throw new StrongboxError('ESCALATION_DENIED', `numUses: the caller has ${parent.numUsesLeft} uses left; a child may have at most that many`, { field: 'numUses' });
+    // principal.token was read before this request consumed one of its uses.
+    const left = parent.numUsesLeft - 1;
+    if (numUses === null || numUses > left) {
+      throw new StrongboxError('ESCALATION_DENIED', `numUses: the caller has ${left} uses left; a child may have at most that many`, { field: 'numUses' });
     }
   }
   if (numUses !== null && (!Number.isInteger(numUses) || numUses < 1)) throw new StrongboxError('INVALID_ARGUMENT', 'numUses must be a positive integer', { field: 'numUses' });

@@ -15,7 +15,7 @@ export async function revokeToken(ctx: Pick<ServiceContext, 'store' | 'now' | 'o
     const admins = await ctx.store.listTokensWithPolicies(['root', 'admin']);
     const survivors: string[] = [];
     for (const t of admins) {
-      if (t.accessor === target.accessor || (t.expiresAt !== null && Date.parse(t.expiresAt) <= now.getTime())) continue;
+      if (t.accessor === target.accessor || (t.expiresAt !== null && Date.parse(t.expiresAt) <= now.getTime()) || t.numUsesLeft === 0) continue;
       // a survivor must not descend from the target
       let cur: string | null = t.parentAccessor;
       let descends = false;

@@ -58,7 +58,7 @@ export interface KeyPage {
 
 /** Thrown when a uniqueness constraint is violated; `constraint` names which one. */
 export class ConflictError extends Error {
-  readonly constraint: 'key_name' | 'key_id' | 'sys_value' | 'token' | 'audit_seq' | 'key_alias' | 'key_version';
+  readonly constraint: 'key_name' | 'key_id' | 'sys_value' | 'token' | 'audit_seq' | 'key_alias' | 'key_version' | 'secret_cas';
   constructor(constraint: ConflictError['constraint']) {
     super(`conflict on ${constraint}`);
     this.name = 'ConflictError';
@@ -103,6 +103,15 @@ export interface CheckpointRow {
   seq: number;
   /** the signed checkpoint as JSON text */
   checkpoint: string;
+}
+
+export interface SecretVersionRecord {
+  version: number;
+  /** the value sealed by the barrier; null once destroyed */
+  sealedValue: Uint8Array | null;
+  createdAt: string;
+  deletedAt: string | null;
+  destroyed: boolean;
 }
 
 export interface Store {
@@ -156,6 +165,23 @@ export interface Store {
   readAudit(options: { afterSeq: number; limit: number }): Promise<AuditRow[]>;
   appendCheckpoint(row: CheckpointRow): Promise<void>;
   listCheckpoints(): Promise<CheckpointRow[]>;
+
+  /**
+   * Writes version current+1 of a secret (creating it at version 1). With `cas`, writes only if the
+   * current version equals it (0 = must not exist), else ConflictError('secret_cas').
+   */
+  putSecretVersion(path: string, seal: (version: number) => Uint8Array, createdAt: string, cas?: number): Promise<number>;
+  /** One version (default: the current one), or undefined when the path or version does not exist. */
+  getSecretVersion(path: string, version?: number): Promise<SecretVersionRecord | undefined>;
+  listSecretVersions(path: string): Promise<SecretVersionRecord[]>;
+  /** Soft-deletes (deletedAt set) or undeletes (null) versions; returns how many changed. */
+  setSecretVersionsDeleted(path: string, versions: number[], deletedAt: string | null): Promise<number>;
+  /** Erases the sealed value of versions for good; returns how many were destroyed. */
+  destroySecretVersions(path: string, versions: number[]): Promise<number>;
+  /** Erases every version and the path itself. */
+  deleteSecret(path: string): Promise<boolean>;
+  /** Paths starting with `prefix`, in order, after `after`. */
+  listSecretPaths(prefix: string, after: string | undefined, limit: number): Promise<string[]>;
 
   close(): Promise<void>;
 }

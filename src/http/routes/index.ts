@@ -1,5 +1,8 @@
 /** The route table: one ordered list (Vault's `Paths`). A test snapshots it. */
 import type { Route } from '../route.js';
+import { secretsDelete, secretsGet, secretsPut } from './secrets-data.js';
+import secretsList from './secrets-list.js';
+import { secretVersionsGet, secretVersionsPost } from './secrets-versions.js';
 import keysDisable from './keys-disable.js';
 import keysEnable from './keys-enable.js';
 import keysDelete from './keys-delete.js';
@@ -68,6 +71,12 @@ export const routes: readonly Route[] = [
   keysCancelDeletion,
   keysRotate,
   keysRotation,
+  secretsList,
+  secretsPut,
+  secretsGet,
+  secretsDelete,
+  secretVersionsGet,
+  secretVersionsPost,
   tokensCreate,
   tokensSelf,
   tokensRenewSelf,

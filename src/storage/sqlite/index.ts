@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ConflictError, type AuditRow, type KeyPatch, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord } from '../types.js';
+import { ConflictError, type AuditRow, type KeyPatch, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord } from '../types.js';
 import { migrations } from './migrations.js';
 
 export const SQLITE_FILE = 'strongbox.db';
@@ -208,6 +208,17 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     getPolicy: db.prepare('SELECT * FROM policies WHERE name = ?'),
     deletePolicy: db.prepare('DELETE FROM policies WHERE name = ?'),
     listPolicies: db.prepare('SELECT * FROM policies ORDER BY name'),
+    secretMeta: db.prepare('SELECT * FROM secrets WHERE path = ?'),
+    insertSecret: db.prepare('INSERT INTO secrets (path, current_version, created_at, updated_at) VALUES (?, ?, ?, ?)'),
+    bumpSecret: db.prepare('UPDATE secrets SET current_version = ?, updated_at = ? WHERE path = ?'),
+    insertSecretVersion: db.prepare('INSERT INTO secret_versions (path, version, sealed_value, created_at) VALUES (?, ?, ?, ?)'),
+    secretVersion: db.prepare('SELECT * FROM secret_versions WHERE path = ? AND version = ?'),
+    secretVersions: db.prepare('SELECT * FROM secret_versions WHERE path = ? ORDER BY version'),
+    setDeleted: db.prepare('UPDATE secret_versions SET deleted_at = ? WHERE path = ? AND version = ? AND destroyed = 0'),
+    destroyVersion: db.prepare('UPDATE secret_versions SET sealed_value = NULL, destroyed = 1 WHERE path = ? AND version = ? AND destroyed = 0'),
+    deleteVersions: db.prepare('DELETE FROM secret_versions WHERE path = ?'),
+    deleteSecretRow: db.prepare('DELETE FROM secrets WHERE path = ?'),
+    listSecretPaths: db.prepare('SELECT path FROM secrets WHERE substr(path, 1, length(?)) = ? AND path > ? ORDER BY path LIMIT ?').pluck(),
     auditHead: db.prepare('SELECT * FROM audit_records ORDER BY seq DESC LIMIT 1'),
     readAudit: db.prepare('SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?'),
     insertCheckpoint: db.prepare('INSERT INTO audit_checkpoints (seq, checkpoint) VALUES (?, ?)'),
@@ -238,6 +249,29 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
   const destroy = db.transaction((id: string) => {
     stmts.eraseMaterial.run(id);
     stmts.destroyKey.run(id);
+  });
+  const putSecret = db.transaction((path: string, seal: (version: number) => Uint8Array, at: string, cas: number | undefined): number => {
+    const meta = stmts.secretMeta.get(path) as { current_version: number } | undefined;
+    const current = meta?.current_version ?? 0;
+    if (cas !== undefined && cas !== current) throw new ConflictError('secret_cas');
+    const version = current + 1;
+    if (meta === undefined) stmts.insertSecret.run(path, version, at, at);
+    else stmts.bumpSecret.run(version, at, path);
+    stmts.insertSecretVersion.run(path, version, seal(version), at);
+    return version;
+  });
+  const setDeleted = db.transaction((path: string, versions: number[], at: string | null) => versions.reduce((n, v) => n + stmts.setDeleted.run(at, path, v).changes, 0));
+  const destroyVersions = db.transaction((path: string, versions: number[]) => versions.reduce((n, v) => n + stmts.destroyVersion.run(path, v).changes, 0));
+  const deleteSecret = db.transaction((path: string) => {
+    stmts.deleteVersions.run(path);
+    return stmts.deleteSecretRow.run(path).changes > 0;
+  });
+  const toSecretVersion = (r: { version: number; sealed_value: Buffer | null; created_at: string; deleted_at: string | null; destroyed: number }): SecretVersionRecord => ({
+    version: r.version,
+    sealedValue: r.sealed_value === null ? null : new Uint8Array(r.sealed_value),
+    createdAt: r.created_at,
+    deletedAt: r.deleted_at,
+    destroyed: r.destroyed === 1,
   });
   const addAlias = db.transaction((keyId: string, alias: string, at: string) => {
     if (stmts.aliasExists.get(alias) !== undefined || stmts.getKeyByName.get(alias) !== undefined) throw new ConflictError('key_alias');
@@ -321,6 +355,34 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     },
     async listKeysDue(now) {
       return { toDestroy: stmts.dueDestroy.all(now) as string[], toRotate: stmts.dueRotate.all(now) as string[] };
+    },
+    async putSecretVersion(path, seal, createdAt, cas) {
+      return putSecret.immediate(path, seal, createdAt, cas);
+    },
+    async getSecretVersion(path, version) {
+      const v = version ?? (stmts.secretMeta.get(path) as { current_version: number } | undefined)?.current_version;
+      if (v === undefined) return undefined;
+      const r = stmts.secretVersion.get(path, v) as Parameters<typeof toSecretVersion>[0] | undefined;
+      return r && toSecretVersion(r);
+    },
+    async listSecretVersions(path) {
+      return (stmts.secretVersions.all(path) as Parameters<typeof toSecretVersion>[0][]).map(toSecretVersion);
+    },
+    async setSecretVersionsDeleted(path, versions, deletedAt) {
+      return setDeleted.immediate(path, versions, deletedAt);
+    },
+    async destroySecretVersions(path, versions) {
+      const n = destroyVersions.immediate(path, versions);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return n;
+    },
+    async deleteSecret(path) {
+      const deleted = deleteSecret.immediate(path);
+      db.pragma('wal_checkpoint(TRUNCATE)');
+      return deleted;
+    },
+    async listSecretPaths(prefix, after, limit) {
+      return stmts.listSecretPaths.all(prefix, prefix, after ?? '', limit) as string[];
     },
     async createToken(t) {
       try {

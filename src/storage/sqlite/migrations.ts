@@ -94,4 +94,25 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX key_aliases_key ON key_aliases(key_id);
     `,
   },
+  {
+    version: 4,
+    name: 'secrets',
+    sql: `
+      CREATE TABLE secrets (
+        path            TEXT PRIMARY KEY,
+        current_version INTEGER NOT NULL,
+        created_at      TEXT NOT NULL,
+        updated_at      TEXT NOT NULL
+      ) STRICT;
+      CREATE TABLE secret_versions (
+        path         TEXT NOT NULL REFERENCES secrets(path),
+        version      INTEGER NOT NULL,
+        sealed_value BLOB,
+        created_at   TEXT NOT NULL,
+        deleted_at   TEXT,
+        destroyed    INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (path, version)
+      ) STRICT;
+    `,
+  },
 ];
