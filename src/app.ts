@@ -24,6 +24,10 @@ export interface StrongboxConfig {
   /** upper bound on unwrapped keys held in memory */
   keyCacheSize: number;
   logger: HttpAppOptions['logger'];
+  /** TLS (and optional mTLS) for the TCP listener: PEM text, and the client CN → policies map */
+  tls?: HttpAppOptions['tls'];
+  /** also build a plain-HTTP app for a Unix-domain socket listener (same services, same audit log) */
+  unixSocket?: boolean;
   /** lower bound of the key-deletion waiting period in days (default 7) */
   minPendingDays?: number;
   /** how often the lifecycle sweep (deletions, rotations) runs; default 60 s */
@@ -39,6 +43,8 @@ export interface StrongboxConfig {
 export interface Strongbox {
   ctx: ServiceContext;
   http: FastifyInstance;
+  /** the app for the Unix-domain socket listener, when configured */
+  local: FastifyInstance | undefined;
   /** Drains in-flight requests, seals (zeroizing keys) and closes storage. */
   close(): Promise<void>;
 }
@@ -82,7 +88,8 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
   };
   const auth = createAuthenticator(ctx);
   onTokensChanged = () => auth.invalidate();
-  const http = createHttpApp({ services: { ctx, auth }, logger: config.logger });
+  const http = createHttpApp({ services: { ctx, auth }, logger: config.logger, ...(config.tls ? { tls: config.tls } : {}) });
+  const local = config.unixSocket ? createHttpApp({ services: { ctx, auth }, logger: config.logger }) : undefined;
   const sweep = setInterval(() => {
     if (!barrier.sealed) runLifecycle(ctx).catch((err: unknown) => http.log.error({ err }, 'lifecycle sweep failed'));
   }, config.lifecycleIntervalMs ?? 60_000);
@@ -90,9 +97,10 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
   return {
     ctx,
     http,
+    local,
     async close() {
       clearInterval(sweep);
-      await http.close();
+      await Promise.all([http.close(), local?.close()]);
       await audit.checkpoint().catch(() => undefined);
       audit.close();
       barrier.seal();

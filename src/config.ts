@@ -17,6 +17,18 @@ export interface ServerSettings {
   logLevel: string;
   keyCacheSize: number;
   devRootToken: string | undefined;
+  /** also listen on this Unix-domain socket (mode 0600) */
+  listenUnix: string | undefined;
+  /** PEM files: server certificate and key (TLS on the TCP listener) */
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  /** PEM CA bundle: client certificates it signed may authenticate (mTLS) */
+  tlsClientCa: string | undefined;
+  /** JSON file mapping a client certificate's subject CN to policies: {"payments-svc": ["signer"]} */
+  tlsClientMap: string | undefined;
+  /** write each durable audit record as a JSON line to `stdout` or to this file */
+  auditStream: string | undefined;
+  minPendingDays: number;
 }
 
 export class ConfigError extends Error {
@@ -35,6 +47,13 @@ export const ENV = {
   logLevel: 'STRONGBOX_LOG_LEVEL',
   keyCacheSize: 'STRONGBOX_KEY_CACHE_SIZE',
   devRootToken: 'STRONGBOX_DEV_ROOT_TOKEN',
+  listenUnix: 'STRONGBOX_LISTEN_UNIX',
+  tlsCert: 'STRONGBOX_TLS_CERT',
+  tlsKey: 'STRONGBOX_TLS_KEY',
+  tlsClientCa: 'STRONGBOX_TLS_CLIENT_CA',
+  tlsClientMap: 'STRONGBOX_TLS_CLIENT_MAP',
+  auditStream: 'STRONGBOX_AUDIT_STREAM',
+  minPendingDays: 'STRONGBOX_MIN_PENDING_DAYS',
 } as const;
 type SettingName = keyof typeof ENV;
 const FILE_KEYS = new Set<string>([...Object.keys(ENV), 'dev']);
@@ -87,6 +106,16 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
   if (cache && !/^[0-9]{1,9}$/.test(cache.value)) throw new ConfigError(`${cache.source}: key cache size must be a whole number`);
   const devRootToken = pick('devRootToken');
   if (devRootToken && !dev) throw new ConfigError(`${devRootToken.source}: a fixed root token is only allowed with --dev`);
+  const tlsCert = pick('tlsCert')?.value;
+  const tlsKey = pick('tlsKey')?.value;
+  if ((tlsCert === undefined) !== (tlsKey === undefined)) throw new ConfigError('--tls-cert and --tls-key go together');
+  const tlsClientCa = pick('tlsClientCa')?.value;
+  const tlsClientMap = pick('tlsClientMap')?.value;
+  if (tlsClientCa !== undefined && tlsCert === undefined) throw new ConfigError('--tls-client-ca needs --tls-cert and --tls-key');
+  if ((tlsClientCa === undefined) !== (tlsClientMap === undefined)) throw new ConfigError('--tls-client-ca and --tls-client-map go together');
+  const minPending = pick('minPendingDays');
+  if (minPending && !/^[0-9]{1,2}$/.test(minPending.value)) throw new ConfigError(`${minPending.source}: must be a whole number of days`);
+  if (minPending && Number(minPending.value) < 7 && !dev) throw new ConfigError(`${minPending.source}: a waiting period under 7 days is only allowed with --dev`);
   const dataDir = pick('dataDir')?.value;
   if (!dev && dataDir === undefined) throw new ConfigError(`--data-dir is required (or ${ENV.dataDir}, or dataDir in --config); use --dev for a throwaway server`);
   return {
@@ -98,5 +127,12 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
     logLevel: logLevel?.value ?? 'info',
     keyCacheSize: cache ? Number(cache.value) : DEFAULT_KEY_CACHE_SIZE,
     devRootToken: devRootToken?.value,
+    listenUnix: pick('listenUnix')?.value,
+    tlsCert,
+    tlsKey,
+    tlsClientCa,
+    tlsClientMap,
+    auditStream: pick('auditStream')?.value,
+    minPendingDays: minPending ? Number(minPending.value) : 7,
   };
 }

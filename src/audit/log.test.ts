@@ -46,6 +46,7 @@ class FakeAuditStore {
   appendCalls: number[] = [];
   failAppends = 0;
   failHeads = 0;
+  failCheckpoints = 0;
   gates: Deferred[] = [];
 
   async appendAudit(rows: Row[]): Promise<void> {
@@ -72,6 +73,10 @@ class FakeAuditStore {
   }
 
   async appendCheckpoint(row: { seq: number; checkpoint: string }): Promise<void> {
+    if (this.failCheckpoints > 0) {
+      this.failCheckpoints--;
+      throw new Error('disk I/O error (fake)');
+    }
     if (this.checkpoints.some((c) => c.seq === row.seq)) throw new Error('UNIQUE constraint failed: audit_checkpoints.seq (fake)');
     this.checkpoints.push(row);
   }
@@ -340,6 +345,23 @@ describe('AuditLog', () => {
       assert.deepEqual(store.checkpoints.map((c) => c.seq), [5, 10, 15, 17]);
       const report = await verifyAuditLog({ records: store.rows, checkpoints: store.checkpoints.map((c) => JSON.parse(c.checkpoint) as Checkpoint), trustedPublicKey: keys.publicKeyHex });
       assert.equal(report.ok, true, report.problems.join('; '));
+    } finally {
+      log.close();
+    }
+  });
+
+  it('a checkpoint whose write failed is not counted as written: the head is pinned by the next checkpoint() call', async () => {
+    const store = new FakeAuditStore();
+    const log = await AuditLog.open(store, options({ checkpointEvery: 5 }));
+    log.keys = directKeys().keys;
+    try {
+      store.failCheckpoints = 1;
+      for (let i = 0; i < 5; i++) await log.append(fields(i));
+      assert.equal(store.checkpoints.length, 0, 'the due checkpoint at seq 5 failed to store');
+      // Nothing pins seq 5 yet, so checkpoint() (also what close/shutdown calls) must write it now.
+      const cp = await log.checkpoint();
+      assert.equal(cp?.seq, 5, 'checkpoint() after a failed checkpoint write must not be a no-op');
+      assert.deepEqual(store.checkpoints.map((c) => c.seq), [5]);
     } finally {
       log.close();
     }

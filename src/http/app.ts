@@ -5,6 +5,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Writable } from 'node:stream';
+import { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import { StrongboxError } from '../protocol/errors.js';
 import type { Principal } from '../service/context.js';
@@ -12,6 +13,41 @@ import type { AuditOutcome } from '../audit/record.js';
 import type { Action } from '../policy/actions.js';
 import type { Resource } from '../policy/types.js';
 import { authorize, describeResource } from '../service/authorize.js';
+
+/**
+ * mTLS: a client certificate that chains to the configured CA (verified by TLS) and whose subject
+ * CN is in the client map becomes a principal with the mapped policies. Its accessor is derived
+ * from the certificate fingerprint, so audit records name the exact certificate.
+ */
+function certificatePrincipal(socket: unknown, clientMap: Readonly<Record<string, string[]>>): Principal | undefined {
+  if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
+  const cert = socket.getPeerCertificate();
+  const cn = typeof cert.subject?.CN === 'string' ? cert.subject.CN : undefined;
+  if (cn === undefined || !Object.hasOwn(clientMap, cn)) return undefined;
+  const policies = clientMap[cn]!;
+  const accessor = 'cert.' + cert.fingerprint256.replaceAll(':', '').slice(0, 24).toLowerCase();
+  return {
+    accessor,
+    subject: `cert:${cn}`,
+    policies,
+    isRoot: policies.includes('root'),
+    token: {
+      accessor,
+      tokenHash: new Uint8Array(),
+      name: cn,
+      subject: `cert:${cn}`,
+      policies,
+      parentAccessor: null,
+      createdAt: new Date(cert.valid_from).toISOString(),
+      expiresAt: new Date(cert.valid_to).toISOString(),
+      ttlSeconds: null,
+      numUsesLeft: null,
+      ratePerSecond: null,
+      rateBurst: null,
+      revokedAt: null,
+    },
+  };
+}
 
 function defaultResource(action: Action): Resource {
   const prefix = action.slice(0, action.indexOf(':'));
@@ -39,6 +75,8 @@ export interface HttpAppOptions {
   /** structured JSON log lines (pino, through Fastify); false disables logging */
   logger: { level: string; stream?: Writable } | false;
   routes?: readonly Route[];
+  /** HTTPS; with `clientCa`, client certificates signed by it and named in `clientMap` authenticate */
+  tls?: { cert: string; key: string; clientCa?: string; clientMap?: Readonly<Record<string, string[]>> };
 }
 
 declare module 'fastify' {
@@ -59,7 +97,19 @@ function outcomeOf(status: number): AuditOutcome {
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   const { services } = options;
   const routes = options.routes ?? defaultRoutes;
+  const tls = options.tls;
   const app = Fastify({
+    ...(tls
+      ? {
+          https: {
+            cert: tls.cert,
+            key: tls.key,
+            minVersion: 'TLSv1.2' as const,
+            // Ask for a client certificate but let requests without one fall back to bearer tokens.
+            ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: false } : {}),
+          },
+        }
+      : {}),
     logger: options.logger === false ? false : { ...options.logger, redact: ['req.headers.authorization'] },
     disableRequestLogging: true,
     bodyLimit: MAX_BODY_BYTES,
@@ -154,6 +204,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     if (error.code === 'SEALED' || error.code === 'SHUTTING_DOWN') reply.header('retry-after', '5');
     if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
     if (error.reason !== undefined) request.auditReason = error.reason;
+    else if (error.category === 'PERMISSION_DENIED') request.auditReason = `${error.code}: ${error.message}`;
     return reply.status(body.status).type('application/problem+json').send(body);
   });
 
@@ -170,7 +221,10 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       // nothing about the request shape, and a sealed server does not parse bodies at all.
       onRequest: async (request) => {
         request.route = route;
-        if (route.auth === 'token') request.principal = await services.auth.authenticate(request.headers.authorization);
+        if (route.auth === 'token') {
+          const fromCert = request.headers.authorization === undefined && tls?.clientMap ? certificatePrincipal(request.raw.socket, tls.clientMap) : undefined;
+          request.principal = fromCert ?? (await services.auth.authenticate(request.headers.authorization));
+        }
         if (route.requiresUnsealed && ctx.barrier.sealed) throw new StrongboxError('SEALED');
       },
       // A request without a body is validated as an empty object, so the error names the missing field.

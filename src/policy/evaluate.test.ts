@@ -184,6 +184,8 @@ describe('evaluate: timeWindow condition', () => {
     { label: 'days: Thursday is not listed', window: { start: '00:00', end: '23:59', days: ['mon', 'wed'] }, now: '2024-05-16T12:00:00Z', allowed: false },
     { label: 'days: weekdays use UTC (Sunday 23:00 UTC is Monday in UTC+8)', window: { start: '00:00', end: '23:59', days: ['mon'] }, now: '2024-05-20T07:00:00+08:00', allowed: false },
     { label: 'days: Sunday', window: { start: '00:00', end: '23:59', days: ['sun'] }, now: '2024-05-19T10:00:00Z', allowed: true },
+    { label: 'days: a Friday night window spanning midnight still holds at Saturday 01:00', window: { start: '22:00', end: '06:00', days: ['fri'] }, now: '2024-05-18T01:00:00Z', allowed: true },
+    { label: 'days: ...but not at Saturday 23:00 (a Saturday night)', window: { start: '22:00', end: '06:00', days: ['fri'] }, now: '2024-05-18T23:00:00Z', allowed: false },
     { label: 'days and hours both apply', window: { start: '09:00', end: '17:00', days: ['wed'] }, now: '2024-05-15T18:00:00Z', allowed: false },
   ];
   for (const c of cases) {

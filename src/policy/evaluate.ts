@@ -79,12 +79,14 @@ function conditionsHold(c: Conditions | undefined, facts: RequestFacts): boolean
   if (c.sourceIp !== undefined && !ipAllowed(c.sourceIp, facts.sourceIp)) return false;
   if (c.timeWindow !== undefined) {
     const { start, end, days } = c.timeWindow;
-    if (days !== undefined && !days.includes(DAYS[facts.now.getUTCDay()]!)) return false;
     const now = facts.now.getUTCHours() * 60 + facts.now.getUTCMinutes();
     const s = minutes(start);
     const e = minutes(end);
     const inside = s <= e ? now >= s && now < e : now >= s || now < e;
     if (!inside) return false;
+    // A window spanning midnight belongs to the day it starts: Fri 22:00-06:00 includes Sat 01:00.
+    const day = s > e && now < e ? (facts.now.getUTCDay() + 6) % 7 : facts.now.getUTCDay();
+    if (days !== undefined && !days.includes(DAYS[day]!)) return false;
   }
   return true;
 }

@@ -127,6 +127,10 @@ export class StrongboxError extends Error {
   get retryable(): boolean {
     return errorCodes[this.code].retryable;
   }
+
+  get category(): ErrorCategory {
+    return errorCodes[this.code].category;
+  }
 }
 
 /** RFC 9457 problem details, as Strongbox sends them (with `code` and `requestId` extensions). */

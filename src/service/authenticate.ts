@@ -66,8 +66,10 @@ export function createAuthenticator(ctx: Pick<ServiceContext, 'store' | 'now'>):
         const retryAfterMs = limiter.take(t.accessor, t.ratePerSecond, t.rateBurst ?? Math.max(1, Math.ceil(t.ratePerSecond)), nowMs);
         if (retryAfterMs > 0) throw new StrongboxError('RATE_LIMITED', `rate limit of ${t.ratePerSecond}/s exceeded; retry after ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
       }
-      if (t.numUsesLeft !== null && !(await ctx.store.consumeTokenUse(t.accessor))) {
-        throw new StrongboxError('TOKEN_USES_EXHAUSTED', 'the token has no uses left');
+      if (t.numUsesLeft !== null) {
+        if (!(await ctx.store.consumeTokenUse(t.accessor))) throw new StrongboxError('TOKEN_USES_EXHAUSTED', 'the token has no uses left');
+        // The principal reflects this request's use.
+        return toPrincipal({ ...t, numUsesLeft: t.numUsesLeft - 1 });
       }
       return toPrincipal(t);
     },

@@ -47,8 +47,7 @@ export async function createToken(ctx: Pick<ServiceContext, 'store' | 'now'>, pr
 
   let numUses = params.numUses ?? null;
   if (parent.numUsesLeft !== null) {
-    // principal.token was read before this request consumed one of its uses.
-    const left = parent.numUsesLeft - 1;
+    const left = parent.numUsesLeft;
     if (numUses === null || numUses > left) {
       throw new StrongboxError('ESCALATION_DENIED', `numUses: the caller has ${left} uses left; a child may have at most that many`, { field: 'numUses' });
     }

@@ -11,7 +11,8 @@ export async function renewToken(ctx: Pick<ServiceContext, 'store' | 'now' | 'on
   if (!Number.isInteger(increment) || increment < 1 || increment > MAX_TOKEN_TTL_SECONDS) {
     throw new StrongboxError('INVALID_ARGUMENT', `increment must be 1 to ${MAX_TOKEN_TTL_SECONDS} seconds`, { field: 'increment' });
   }
-  let expiresMs = ctx.now().getTime() + increment * 1000;
+  // A token's whole lifetime is capped too, so renewing cannot keep it alive forever.
+  let expiresMs = Math.min(ctx.now().getTime() + increment * 1000, Date.parse(t.createdAt) + MAX_TOKEN_TTL_SECONDS * 1000);
   if (t.parentAccessor !== null) {
     const parent = await ctx.store.getTokenByAccessor(t.parentAccessor);
     if (parent?.expiresAt) expiresMs = Math.min(expiresMs, Date.parse(parent.expiresAt));

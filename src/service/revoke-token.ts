@@ -1,7 +1,7 @@
 /**
  * Revoke a token and every token minted under it. The last root-or-admin capability cannot be
- * revoked away: a root token is revocable only while an admin or root token outside the revoked
- * tree stays valid (otherwise Strongbox would be left with no administrator but generate-root).
+ * revoked away: a root or admin token is revocable only while another admin or root token outside
+ * the revoked tree stays valid (otherwise only generate-root could bring administration back).
  */
 import { StrongboxError } from '../protocol/errors.js';
 import type { ServiceContext } from './context.js';
@@ -11,7 +11,8 @@ export async function revokeToken(ctx: Pick<ServiceContext, 'store' | 'now' | 'o
   const target = await ctx.store.getTokenByAccessor(params.accessor);
   if (target === undefined) throw new StrongboxError('TOKEN_NOT_FOUND', `no token has accessor ${params.accessor}`, { field: 'accessor' });
   const now = ctx.now();
-  if (isRootToken(target)) {
+  // Revoking a root or admin token must leave some root or admin token outside the revoked tree.
+  if (isRootToken(target) || target.policies.includes('admin')) {
     const admins = await ctx.store.listTokensWithPolicies(['root', 'admin']);
     const survivors: string[] = [];
     for (const t of admins) {
@@ -28,7 +29,7 @@ export async function revokeToken(ctx: Pick<ServiceContext, 'store' | 'now' | 'o
       }
       if (!descends) survivors.push(t.accessor);
     }
-    if (survivors.length === 0) throw new StrongboxError('LAST_ROOT_TOKEN', 'create an orphan admin token first (POST /v1/tokens with orphan: true)', { field: 'accessor' });
+    if (survivors.length === 0) throw new StrongboxError('LAST_ROOT_TOKEN', 'no admin or root token would remain; create an orphan admin token first (POST /v1/tokens with orphan: true)', { field: 'accessor' });
   }
   const revoked = await ctx.store.revokeTokenTree(target.accessor, now.toISOString());
   ctx.onTokensChanged();

@@ -3,11 +3,41 @@
  * initialized with one share, unsealed, root token printed. SIGTERM/SIGINT drain in-flight
  * requests, seal (zeroizing keys in memory) and exit 0.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { ConfigError, type ServerSettings } from '../../config.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../config.js';
 import { optionalString, type Command } from '../command.js';
+
+function readFileSetting(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`${what}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+function readTls(s: ServerSettings): { cert: string; key: string; clientCa?: string; clientMap?: Record<string, string[]> } {
+  const out: { cert: string; key: string; clientCa?: string; clientMap?: Record<string, string[]> } = {
+    cert: readFileSetting(s.tlsCert!, '--tls-cert'),
+    key: readFileSetting(s.tlsKey!, '--tls-key'),
+  };
+  if (s.tlsClientCa !== undefined) {
+    out.clientCa = readFileSetting(s.tlsClientCa, '--tls-client-ca');
+    let map: unknown;
+    try {
+      map = JSON.parse(readFileSetting(s.tlsClientMap!, '--tls-client-map'));
+    } catch (err) {
+      if (err instanceof ConfigError) throw err;
+      throw new ConfigError('--tls-client-map: not valid JSON');
+    }
+    const valid = typeof map === 'object' && map !== null && !Array.isArray(map) && Object.values(map).every((v) => Array.isArray(v) && v.every((p) => typeof p === 'string'));
+    if (!valid) throw new ConfigError('--tls-client-map: must be a JSON object of certificate CN → array of policy names');
+    out.clientMap = map as Record<string, string[]>;
+  }
+  return out;
+}
 
 const DEV_BANNER = `
 ==================================================================
@@ -19,7 +49,8 @@ const DEV_BANNER = `
 export default {
   path: ['server'],
   summary: 'Run the Strongbox server',
-  usage: '[--dev] [--data-dir DIR] [--listen HOST:PORT] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--dev-root-token T]',
+  usage:
+    '[--dev] [--data-dir DIR] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--dev-root-token T]',
   options: {
     dev: { type: 'boolean' },
     'data-dir': { type: 'string' },
@@ -28,6 +59,13 @@ export default {
     'log-level': { type: 'string' },
     'key-cache-size': { type: 'string' },
     'dev-root-token': { type: 'string' },
+    'listen-unix': { type: 'string' },
+    'tls-cert': { type: 'string' },
+    'tls-key': { type: 'string' },
+    'tls-client-ca': { type: 'string' },
+    'tls-client-map': { type: 'string' },
+    'audit-stream': { type: 'string' },
+    'min-pending-days': { type: 'string' },
   },
   positionals: [],
   async run(args, io) {
@@ -36,7 +74,23 @@ export default {
       {
         ...(args.values['dev'] ? { dev: true } : {}),
         ...Object.fromEntries(
-          ([['dataDir', 'data-dir'], ['listen', 'listen'], ['config', 'config'], ['logLevel', 'log-level'], ['keyCacheSize', 'key-cache-size'], ['devRootToken', 'dev-root-token']] as const)
+          (
+            [
+              ['dataDir', 'data-dir'],
+              ['listen', 'listen'],
+              ['config', 'config'],
+              ['logLevel', 'log-level'],
+              ['keyCacheSize', 'key-cache-size'],
+              ['devRootToken', 'dev-root-token'],
+              ['listenUnix', 'listen-unix'],
+              ['tlsCert', 'tls-cert'],
+              ['tlsKey', 'tls-key'],
+              ['tlsClientCa', 'tls-client-ca'],
+              ['tlsClientMap', 'tls-client-map'],
+              ['auditStream', 'audit-stream'],
+              ['minPendingDays', 'min-pending-days'],
+            ] as const
+          )
             .map(([k, f]) => [k, flag(f)])
             .filter(([, v]) => v !== undefined),
         ),
@@ -49,7 +103,18 @@ export default {
     const { createStrongbox } = await import('../../app.js');
     const { initialize } = await import('../../service/sys-init.js');
     const { unseal } = await import('../../service/sys-unseal.js');
-    const box = await createStrongbox({ dataDir, seal: settings.seal, keyCacheSize: settings.keyCacheSize, logger: { level: settings.logLevel } });
+    const tls = settings.tlsCert === undefined ? undefined : readTls(settings);
+    const sink = settings.auditStream === undefined ? undefined : settings.auditStream === 'stdout' ? process.stdout : createWriteStream(settings.auditStream, { flags: 'a', mode: 0o600 });
+    const box = await createStrongbox({
+      dataDir,
+      seal: settings.seal,
+      keyCacheSize: settings.keyCacheSize,
+      logger: { level: settings.logLevel },
+      minPendingDays: settings.minPendingDays,
+      unixSocket: settings.listenUnix !== undefined,
+      ...(tls ? { tls } : {}),
+      ...(sink ? { audit: { sink } } : {}),
+    });
 
     if (settings.dev) {
       io.stderr(DEV_BANNER + '\n');
@@ -65,6 +130,13 @@ export default {
 
     const address = await box.http.listen({ host: settings.host, port: settings.port });
     io.stdout(`strongbox listening on ${address}\n`);
+    if (box.local !== undefined && settings.listenUnix !== undefined) {
+      // A stale socket file from a crashed run would make listen fail with EADDRINUSE.
+      rmSync(settings.listenUnix, { force: true });
+      await box.local.listen({ path: settings.listenUnix });
+      chmodSync(settings.listenUnix, 0o600);
+      io.stdout(`strongbox listening on unix:${settings.listenUnix}\n`);
+    }
     const signal = await io.stopSignal;
     io.stderr(`received ${signal}: draining in-flight requests\n`);
     await box.close();
