@@ -134,9 +134,19 @@ export class AuditLog {
     if (keys === undefined || this.#durableSeq === 0 || this.#durableSeq === this.#lastCheckpointSeq) return undefined;
     const body = { v: 1 as const, seq: this.#durableSeq, hash: Buffer.from(this.#durableHash).toString('hex'), time: this.#now().toISOString(), publicKey: keys.publicKeyHex };
     const cp: Checkpoint = { ...body, signature: edSign(null, checkpointMessage(body), keys.signingKey).toString('hex') };
+    const previous = { seq: this.#lastCheckpointSeq, at: this.#lastCheckpointAt };
     this.#lastCheckpointSeq = cp.seq;
     this.#lastCheckpointAt = Date.now();
-    await this.#store.appendCheckpoint({ seq: cp.seq, checkpoint: JSON.stringify(cp) });
+    try {
+      await this.#store.appendCheckpoint({ seq: cp.seq, checkpoint: JSON.stringify(cp) });
+    } catch (err) {
+      // Not written, so not pinned: the next checkpoint (timer, batch or shutdown) tries again.
+      if (this.#lastCheckpointSeq === cp.seq) {
+        this.#lastCheckpointSeq = previous.seq;
+        this.#lastCheckpointAt = previous.at;
+      }
+      throw err;
+    }
     this.stats.checkpoints++;
     return cp;
   }

@@ -22,5 +22,8 @@ const code = await runCli(process.argv.slice(2), {
   stopSignal,
 });
 process.exitCode = code;
-// Remote commands end here; the server returns only after it has drained and closed.
+// Wait until everything written to stdout/stderr has been handed to the OS (a pipe to a slow
+// reader would otherwise lose the tail of e.g. `audit export`), then exit: the server returns only
+// after it has drained and closed, and client commands may have idle keep-alive sockets.
+await Promise.all([process.stdout, process.stderr].map((s) => new Promise<void>((resolve) => s.write('', () => resolve()))));
 process.exit(code);

@@ -5,17 +5,33 @@ import { verifyAuditLog, type VerifyReport } from '../../audit/verify.js';
 import { clientOptions, optionalString, output, UsageError, type Command } from '../command.js';
 import { auditSource } from './audit-export.js';
 
+function mergeCheckpoints(a: Checkpoint[], b: Checkpoint[]): Checkpoint[] {
+  const seen = new Set(a.map((c) => `${c.seq}:${c.signature}`));
+  return [...a, ...b.filter((c) => !seen.has(`${c.seq}:${c.signature}`))].sort((x, y) => x.seq - y.seq);
+}
+
 export default {
   path: ['audit', 'verify'],
   summary: 'Check the audit hash chain and checkpoint signatures; exit 0 only when intact',
-  usage: '[--data-dir DIR | --file EXPORT.jsonl] [--public-key HEX]   (neither: from the server)',
-  options: { ...clientOptions, 'data-dir': { type: 'string' }, file: { type: 'string' }, 'public-key': { type: 'string' } },
+  usage: '[--data-dir DIR | --file EXPORT.jsonl] [--public-key HEX] [--checkpoints SAVED.jsonl]   (neither: from the server)',
+  options: { ...clientOptions, 'data-dir': { type: 'string' }, file: { type: 'string' }, 'public-key': { type: 'string' }, checkpoints: { type: 'string' } },
   positionals: [],
   async run(args, io) {
     const file = optionalString(args, 'file');
     let trusted = optionalString(args, 'public-key')?.replace(/^0x/, '').toLowerCase();
     if (trusted !== undefined && !/^[0-9a-f]{64}$/.test(trusted)) throw new UsageError('--public-key must be 32 bytes of hex');
     if (file !== undefined && optionalString(args, 'data-dir') !== undefined) throw new UsageError('give --data-dir or --file, not both');
+    // Checkpoints the auditor saved earlier: they expose a tail cut off together with its checkpoints.
+    const savedFile = optionalString(args, 'checkpoints');
+    let saved: Checkpoint[] = [];
+    if (savedFile !== undefined) {
+      try {
+        saved = parseExport(readFileSync(savedFile, 'utf8')).checkpoints;
+      } catch (err) {
+        throw new UsageError(`--checkpoints: cannot read ${savedFile} (${(err as NodeJS.ErrnoException).code})`);
+      }
+    }
+    const trustGiven = trusted !== undefined;
     let report: VerifyReport;
     if (file !== undefined) {
       let text: string;
@@ -25,7 +41,9 @@ export default {
         throw new UsageError(`--file: cannot read ${file} (${(err as NodeJS.ErrnoException).code})`);
       }
       const parsed = parseExport(text);
-      report = await verifyAuditLog({ records: parsed.records, checkpoints: parsed.checkpoints, trustedPublicKey: trusted });
+      // Without --public-key, trust the key of the first checkpoint: every other must match it.
+      trusted ??= parsed.checkpoints[0]?.publicKey;
+      report = await verifyAuditLog({ records: parsed.records, checkpoints: mergeCheckpoints(parsed.checkpoints, saved), trustedPublicKey: trusted });
       report.problems.unshift(...parsed.errors);
       report.ok = report.problems.length === 0;
     } else {
@@ -36,7 +54,10 @@ export default {
         else if (item.kind === 'checkpoint') checkpoints.push(item.cp);
         else if (trusted === undefined && item.hex !== null) trusted = item.hex;
       }
-      report = await verifyAuditLog({ records, checkpoints, trustedPublicKey: trusted });
+      report = await verifyAuditLog({ records, checkpoints: mergeCheckpoints(checkpoints, saved), trustedPublicKey: trusted });
+    }
+    if (!trustGiven) {
+      io.stderr('note: checkpoint signatures were checked against the key stored with the log; pass --public-key (from a copy you keep) for independent verification, and --checkpoints with saved checkpoints to detect a truncated tail\n');
     }
     output(args, io, report, (r) =>
       r.ok
