@@ -4,7 +4,7 @@
  * also stored in the clear (sys value `audit_public_key`) so `audit verify` works without unsealing.
  * In memory only while unsealed.
  */
-import { createHmac, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
 import { randomBytes } from '../crypto/random.js';
 import { wipe } from '../crypto/wipe.js';
 import type { Barrier } from '../keyring/barrier.js';
@@ -24,7 +24,7 @@ export interface AuditKeys {
 }
 
 function build(material: Uint8Array): AuditKeys {
-  const hmacKey = Buffer.from(material.subarray(0, 32));
+  const hmacKey = createSecretKey(Buffer.from(material.subarray(0, 32)));
   const der = Buffer.concat([PKCS8_PREFIX, material.subarray(32, 64)]);
   const signingKey = createPrivateKey({ key: der, format: 'der', type: 'pkcs8' });
   der.fill(0);
@@ -35,7 +35,8 @@ function build(material: Uint8Array): AuditKeys {
     hmac: (field, value) => createHmac('sha256', hmacKey).update(`${field}=${/^0x[0-9a-fA-F]*$/.test(value) ? value.toLowerCase() : value}`).digest('hex'),
     signingKey,
     publicKeyHex,
-    wipe: () => hmacKey.fill(0),
+    // A KeyObject's bytes live in OpenSSL and cannot be zeroized from JS (docs/architecture.md).
+    wipe: () => undefined,
   };
 }
 

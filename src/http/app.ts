@@ -3,7 +3,7 @@
  * Cross-cutting concerns live here, once: request ids, authentication, the sealed check,
  * problem+json errors, and one structured log line per request (never headers or bodies).
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Writable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
@@ -64,7 +64,7 @@ function defaultResource(action: Action): Resource {
 }
 import { buildOpenApi } from './openapi.js';
 import { toProblem, toStrongboxError } from './problem.js';
-import type { Route } from './route.js';
+import type { Route, RouteInput } from './route.js';
 import { routes as defaultRoutes } from './routes/index.js';
 import type { Services } from './services.js';
 
@@ -86,7 +86,14 @@ declare module 'fastify' {
     route: Route | undefined;
     auditResource: string | undefined;
     auditReason: string | undefined;
+    input: RouteInput | undefined;
   }
+}
+
+/** One input object per request, shared by the resource resolver and the handler (which may memoize on it). */
+function routeInput(request: FastifyRequest): RouteInput {
+  request.input ??= { body: request.body ?? {}, params: request.params, query: request.query ?? {} };
+  return request.input;
 }
 
 function outcomeOf(status: number): AuditOutcome {
@@ -126,6 +133,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.decorateRequest('route', undefined);
   app.decorateRequest('auditResource', undefined);
   app.decorateRequest('auditReason', undefined);
+  app.decorateRequest('input', undefined);
   const { ctx } = services;
 
   // Fail closed: every response — success, error, denial, unknown route — waits until its audit
@@ -183,6 +191,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   });
 
   app.addHook('onResponse', async (request, reply) => {
+    if (!(request.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info')) return;
     request.log.info(
       {
         method: request.method,
@@ -235,17 +244,14 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       // schema validation and before the handler — once, here, for every route.
       preHandler: async (request) => {
         if (route.action === null) return;
-        const input = { body: request.body ?? {}, params: request.params, query: request.query ?? {} };
+        const input = routeInput(request);
         const resource = route.resource ? await route.resource(ctx, input) : defaultResource(route.action);
         request.auditResource = describeResource(resource);
         const decision = await authorize(ctx, request.principal!, route.action, resource, request.ip);
         request.auditReason = decision.reason;
       },
       handler: async (request, reply) => {
-        const result = await route.handler(
-          { services, principal: request.principal, request },
-          { body: request.body ?? {}, params: request.params, query: request.query ?? {} },
-        );
+        const result = await route.handler({ services, principal: request.principal, request }, routeInput(request));
         reply.status(route.successStatus);
         return result;
       },

@@ -10,6 +10,7 @@ import type { Resource } from '../policy/types.js';
 import type { Services } from './services.js';
 import type { JsonSchema } from './schemas.js';
 import { keyResource } from '../service/resolve-key.js';
+import type { KeyRecord } from '../storage/types.js';
 
 export interface RouteSchema {
   params?: JsonSchema;
@@ -26,6 +27,8 @@ export interface RouteContext {
 }
 
 export interface RouteInput {
+  /** the key record the resource resolver found, so the handler does not look it up again */
+  resolvedKey?: KeyRecord;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -62,5 +65,19 @@ export function defineRoute(route: Route): Route {
  * by default authorized against the key named by the `id` path parameter.
  */
 export function defineKeyRoute(route: Omit<Route, 'tags' | 'auth' | 'requiresUnsealed' | 'successStatus' | 'action'> & { successStatus?: number; action: Action }): Route {
-  return { tags: ['keys'], auth: 'token', requiresUnsealed: true, successStatus: 200, resource: (ctx, input) => keyResource(ctx, input.params.id as string), ...route };
+  const handler = route.handler;
+  return {
+    tags: ['keys'],
+    auth: 'token',
+    requiresUnsealed: true,
+    successStatus: 200,
+    resource: async (ctx, input) => {
+      const { resource, record } = await keyResource(ctx, input.params.id as string);
+      if (record !== undefined) input.resolvedKey = record;
+      return resource;
+    },
+    ...route,
+    // Hand the record found during authorization to the service instead of the reference string.
+    handler: (rc, input) => handler(rc, input.resolvedKey === undefined ? input : { ...input, params: { ...input.params, id: input.resolvedKey } }),
+  };
 }

@@ -36,9 +36,16 @@ export function parseHex(value: unknown, options: ParseHexOptions): Uint8Array {
   return hexToBytes(value);
 }
 
-/** Decodes 0x-hex that is already known to be well-formed. */
+const HAS_BUFFER = typeof (globalThis as { Buffer?: unknown }).Buffer === 'function';
+const LUT = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
+/** Decodes 0x-hex that is already known to be well-formed (Buffer's decoder on Node, a loop elsewhere). */
 export function hexToBytes(value: string): Uint8Array {
   const body = value.startsWith('0x') ? value.slice(2) : value;
+  if (HAS_BUFFER) {
+    const buf = Buffer.from(body, 'hex');
+    return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
   const out = new Uint8Array(body.length / 2);
   for (let i = 0; i < out.length; i++) {
     const byte = Number.parseInt(body.slice(i * 2, i * 2 + 2), 16);
@@ -48,9 +55,8 @@ export function hexToBytes(value: string): Uint8Array {
   return out;
 }
 
-const LUT = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
-
 export function toHex(bytes: Uint8Array): `0x${string}` {
+  if (HAS_BUFFER) return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('hex')}`;
   let s = '0x';
   for (const b of bytes) s += LUT[b];
   return s as `0x${string}`;

@@ -24,6 +24,11 @@ export function hashToken(token: string): Uint8Array {
   return new Uint8Array(createHash('sha256').update(token, 'utf8').digest());
 }
 
+/** The cache key for a presented token: its SHA-256, base64 (one hash per request, not two). */
+function cacheKey(hash: Uint8Array): string {
+  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('base64');
+}
+
 export function isRootToken(t: Pick<TokenRecord, 'policies'>): boolean {
   return t.policies.includes('root');
 }
@@ -47,7 +52,7 @@ export function createAuthenticator(ctx: Pick<ServiceContext, 'store' | 'now'>):
         throw new StrongboxError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
       }
       const hash = hashToken(authorization.slice(7));
-      const key = Buffer.from(hash).toString('base64');
+      const key = cacheKey(hash);
       const nowMs = ctx.now().getTime();
       let record = cache.get(key);
       if (record === undefined || nowMs - record.at > TOKEN_CACHE_MS) {

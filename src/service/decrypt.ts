@@ -1,4 +1,5 @@
 /** AES-256-GCM decryption; the ciphertext names the key version that made it. */
+import type { KeyRef } from './resolve-key.js';
 import { StrongboxError } from '../protocol/errors.js';
 import { parseHex, toHex } from '../protocol/hex.js';
 import { ciphertextVersion, decryptWithKey } from '../crypto/aes256.js';
@@ -7,7 +8,7 @@ import type { ServiceContext } from './context.js';
 import { MAX_PLAINTEXT_BYTES, parseAad, resolveSymmetricKey, symmetricSecret } from './symmetric.js';
 
 export interface DecryptParameters {
-  key: string;
+  key: KeyRef;
   ciphertext: string;
   aad?: string;
 }

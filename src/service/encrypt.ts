@@ -1,11 +1,12 @@
 /** AES-256-GCM encryption under the current version of an aes256 key. */
+import type { KeyRef } from './resolve-key.js';
 import { parseHex, toHex } from '../protocol/hex.js';
 import { encryptWithKey } from '../crypto/aes256.js';
 import type { ServiceContext } from './context.js';
 import { MAX_PLAINTEXT_BYTES, parseAad, resolveSymmetricKey, symmetricSecret } from './symmetric.js';
 
 export interface EncryptParameters {
-  key: string;
+  key: KeyRef;
   plaintext: string;
   aad?: string;
 }

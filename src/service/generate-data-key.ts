@@ -2,6 +2,7 @@
  * Envelope encryption for callers: a fresh data key from the CSPRNG, returned in plaintext (unless
  * withoutPlaintext) and wrapped under the aes256 key, so the caller stores only the wrapped form.
  */
+import type { KeyRef } from './resolve-key.js';
 import { StrongboxError } from '../protocol/errors.js';
 import { toHex } from '../protocol/hex.js';
 import { encryptWithKey } from '../crypto/aes256.js';
@@ -10,7 +11,7 @@ import type { ServiceContext } from './context.js';
 import { parseAad, resolveSymmetricKey, symmetricSecret } from './symmetric.js';
 
 export interface GenerateDataKeyParameters {
-  key: string;
+  key: KeyRef;
   bytes?: number;
   aad?: string;
   withoutPlaintext?: boolean;

@@ -1,9 +1,10 @@
 /** Key metadata by id or name. */
+import type { KeyRef } from './resolve-key.js';
 import type { KeyInfo } from '../protocol/types.js';
 import type { ServiceContext } from './context.js';
 import { toKeyInfo } from './key-info.js';
 import { resolveKey } from './resolve-key.js';
 
-export async function getKey(ctx: Pick<ServiceContext, 'store'>, params: { key: string }): Promise<KeyInfo> {
+export async function getKey(ctx: Pick<ServiceContext, 'store'>, params: { key: KeyRef }): Promise<KeyInfo> {
   return toKeyInfo(await resolveKey(ctx, params.key));
 }

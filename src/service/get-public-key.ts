@@ -1,4 +1,5 @@
 /** A key's public part in the format the caller asks for (PEM/DER SubjectPublicKeyInfo, raw hex, compressed, JWK). */
+import type { KeyRef } from './resolve-key.js';
 import { StrongboxError } from '../protocol/errors.js';
 import { toHex } from '../protocol/hex.js';
 import type { PublicKeyFormat } from '../protocol/types.js';
@@ -11,7 +12,7 @@ export type PublicKeyResult =
   | { format: 'der' | 'hex' | 'compressed'; publicKey: `0x${string}` }
   | { format: 'jwk'; publicKey: Record<string, string> };
 
-export async function getPublicKey(ctx: Pick<ServiceContext, 'store'>, params: { key: string; format: PublicKeyFormat }): Promise<PublicKeyResult> {
+export async function getPublicKey(ctx: Pick<ServiceContext, 'store'>, params: { key: KeyRef; format: PublicKeyFormat }): Promise<PublicKeyResult> {
   const record = await resolveKey(ctx, params.key);
   const alg = requireSigningAlgorithm(record.type, 'have a public key');
   const raw = record.publicKey!;

@@ -4,6 +4,7 @@
  *   pending_deletion → disabled on cancel. Destroyed erases all sealed material (crypto-shredding)
  * and keeps metadata and the public key for audit. Each transition is one conditional update.
  */
+import type { KeyRef } from './resolve-key.js';
 import { StrongboxError } from '../protocol/errors.js';
 import type { KeyInfo } from '../protocol/types.js';
 import type { KeyRecord, KeyState } from '../storage/types.js';
@@ -17,7 +18,7 @@ const DAY_MS = 86_400_000;
 
 type Ctx = Pick<ServiceContext, 'store' | 'keyCache' | 'now' | 'settings'>;
 
-async function transition(ctx: Ctx, key: string, from: readonly KeyState[], patch: Parameters<ServiceContext['store']['updateKey']>[1], what: string): Promise<KeyInfo> {
+async function transition(ctx: Ctx, key: KeyRef, from: readonly KeyState[], patch: Parameters<ServiceContext['store']['updateKey']>[1], what: string): Promise<KeyInfo> {
   const record = await resolveKey(ctx, key);
   if (!from.includes(record.state)) {
     throw new StrongboxError('KEY_STATE_CONFLICT', `cannot ${what} a key that is ${record.state} (allowed from: ${from.join(', ')})`);
@@ -27,15 +28,15 @@ async function transition(ctx: Ctx, key: string, from: readonly KeyState[], patc
   return toKeyInfo(updated);
 }
 
-export function disableKey(ctx: Ctx, params: { key: string }): Promise<KeyInfo> {
+export function disableKey(ctx: Ctx, params: { key: KeyRef }): Promise<KeyInfo> {
   return transition(ctx, params.key, ['enabled', 'disabled'], { state: 'disabled' }, 'disable');
 }
 
-export function enableKey(ctx: Ctx, params: { key: string }): Promise<KeyInfo> {
+export function enableKey(ctx: Ctx, params: { key: KeyRef }): Promise<KeyInfo> {
   return transition(ctx, params.key, ['enabled', 'disabled'], { state: 'enabled' }, 'enable');
 }
 
-export function scheduleKeyDeletion(ctx: Ctx, params: { key: string; pendingDays?: number }): Promise<KeyInfo> {
+export function scheduleKeyDeletion(ctx: Ctx, params: { key: KeyRef; pendingDays?: number }): Promise<KeyInfo> {
   const days = params.pendingDays ?? DEFAULT_PENDING_DAYS;
   const min = ctx.settings.minPendingDays;
   if (!Number.isInteger(days) || days < min || days > MAX_PENDING_DAYS) {
@@ -45,7 +46,7 @@ export function scheduleKeyDeletion(ctx: Ctx, params: { key: string; pendingDays
   return transition(ctx, params.key, ['enabled', 'disabled'], { state: 'pending_deletion', deletionDate }, 'schedule deletion of');
 }
 
-export function cancelKeyDeletion(ctx: Ctx, params: { key: string }): Promise<KeyInfo> {
+export function cancelKeyDeletion(ctx: Ctx, params: { key: KeyRef }): Promise<KeyInfo> {
   return transition(ctx, params.key, ['pending_deletion'], { state: 'disabled', deletionDate: null }, 'cancel deletion of');
 }
 

@@ -13,6 +13,9 @@ import type { Resource } from '../policy/types.js';
 
 const KEY_ID = new RegExp(KEY_ID_PATTERN);
 
+/** A key as callers name it (id, name or alias), or its record when already resolved this request. */
+export type KeyRef = string | KeyRecord;
+
 export function keyMaterialContext(id: string, version: number, type: KeyRecord['type']): string {
   return `key/${id}/v${version}/${type}`;
 }
@@ -23,7 +26,9 @@ async function findKey(ctx: Pick<ServiceContext, 'store'>, ref: string): Promise
   return (await ctx.store.getKeyByName(ref)) ?? (await ctx.store.getKeyByAlias(ref));
 }
 
-export async function resolveKey(ctx: Pick<ServiceContext, 'store'>, idOrName: string): Promise<KeyRecord> {
+/** A key reference (id, name or alias) to its record; a record already resolved is taken as is. */
+export async function resolveKey(ctx: Pick<ServiceContext, 'store'>, idOrName: KeyRef): Promise<KeyRecord> {
+  if (typeof idOrName !== 'string') return idOrName;
   const record = await findKey(ctx, idOrName);
   if (record === undefined) throw new StrongboxError('KEY_NOT_FOUND', `no key has the id or name ${JSON.stringify(idOrName.slice(0, 128))}`);
   return record;
@@ -33,10 +38,10 @@ export async function resolveKey(ctx: Pick<ServiceContext, 'store'>, idOrName: s
  * The policy resource for a key reference. An unknown key yields a resource named by the reference
  * itself, so the caller gets 403 when not allowed and 404 only when allowed (no existence oracle).
  */
-export async function keyResource(ctx: Pick<ServiceContext, 'store'>, idOrName: string): Promise<Resource> {
+export async function keyResource(ctx: Pick<ServiceContext, 'store'>, idOrName: string): Promise<{ resource: Resource; record: KeyRecord | undefined }> {
   const record = await findKey(ctx, idOrName);
-  if (record === undefined) return KEY_ID.test(idOrName) ? { kind: 'key', id: idOrName, name: null } : { kind: 'key', id: '?', name: idOrName };
-  return { kind: 'key', id: record.id, name: record.name, aliases: record.aliases };
+  if (record === undefined) return { resource: KEY_ID.test(idOrName) ? { kind: 'key', id: idOrName, name: null } : { kind: 'key', id: '?', name: idOrName }, record };
+  return { resource: { kind: 'key', id: record.id, name: record.name, aliases: record.aliases }, record };
 }
 
 /** Crypto operations need an enabled key; metadata stays readable in every state. */

@@ -3,6 +3,7 @@
  * down to minDecryptionVersion. Signing keys are not rotated in place (a new key means a new
  * address); create a new key instead.
  */
+import type { KeyRef } from './resolve-key.js';
 import { StrongboxError } from '../protocol/errors.js';
 import type { KeyInfo } from '../protocol/types.js';
 import { generateAesKey } from '../crypto/aes256.js';
@@ -35,7 +36,7 @@ export async function rotateRecord(ctx: Pick<ServiceContext, 'store' | 'barrier'
   return (await ctx.store.getKey(record.id))!;
 }
 
-export async function rotateKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'now'>, params: { key: string }): Promise<KeyInfo> {
+export async function rotateKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'now'>, params: { key: KeyRef }): Promise<KeyInfo> {
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
   const record = await resolveKey(ctx, params.key);
   requireAes(record);
@@ -45,7 +46,7 @@ export async function rotateKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 
 
 export async function configureRotation(
   ctx: Pick<ServiceContext, 'store' | 'now'>,
-  params: { key: string; rotationPeriodDays?: number | null; minDecryptionVersion?: number },
+  params: { key: KeyRef; rotationPeriodDays?: number | null; minDecryptionVersion?: number },
 ): Promise<KeyInfo> {
   const record = await resolveKey(ctx, params.key);
   requireAes(record, params.rotationPeriodDays !== undefined ? 'rotationPeriodDays' : 'minDecryptionVersion');

@@ -2,6 +2,7 @@
  * Sign with a stored key. The key is unwrapped through the key cache; the signer verifies its
  * own output against the public key before this returns (GUIDE §10).
  */
+import type { KeyRef } from './resolve-key.js';
 import { StrongboxError } from '../protocol/errors.js';
 import { toHex } from '../protocol/hex.js';
 import type { SignResponse } from '../protocol/types.js';
@@ -11,7 +12,7 @@ import { assertUsable, loadKey, resolveKey } from './resolve-key.js';
 import { toEncoding, toSignPayload, type PayloadFields } from './sign-payload.js';
 
 export interface SignParameters extends PayloadFields {
-  key: string;
+  key: KeyRef;
 }
 
 export async function sign(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache'>, params: SignParameters): Promise<SignResponse> {

@@ -1,4 +1,5 @@
 /** Shared by encrypt, decrypt and data-key: resolve an aes256 key and unwrap a version of it. */
+import type { KeyRef } from './resolve-key.js';
 import { StrongboxError } from '../protocol/errors.js';
 import { parseHex } from '../protocol/hex.js';
 import { isSymmetric } from '../crypto/algorithms.js';
@@ -9,7 +10,7 @@ import { assertUsable, loadKey, resolveKey } from './resolve-key.js';
 export const MAX_PLAINTEXT_BYTES = 256 * 1024;
 export const MAX_AAD_BYTES = 8 * 1024;
 
-export async function resolveSymmetricKey(ctx: Pick<ServiceContext, 'store' | 'barrier'>, key: string, operation: string): Promise<KeyRecord> {
+export async function resolveSymmetricKey(ctx: Pick<ServiceContext, 'store' | 'barrier'>, key: KeyRef, operation: string): Promise<KeyRecord> {
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
   const record = await resolveKey(ctx, key);
   if (!isSymmetric(record.type)) throw new StrongboxError('UNSUPPORTED_OPERATION', `${record.type} keys cannot ${operation}; use an aes256 key`);

@@ -1,4 +1,5 @@
 /** Verify a signature against a stored key's public key (standard ECDSA: any valid S is accepted). */
+import type { KeyRef } from './resolve-key.js';
 import { parseHex } from '../protocol/hex.js';
 import { requireSigningAlgorithm } from '../crypto/algorithms.js';
 import type { ServiceContext } from './context.js';
@@ -6,7 +7,7 @@ import { assertUsable, resolveKey } from './resolve-key.js';
 import { toEncoding, toSignPayload, type PayloadFields } from './sign-payload.js';
 
 export interface VerifyParameters extends PayloadFields {
-  key: string;
+  key: KeyRef;
   signature: string;
 }
 
