@@ -11,12 +11,14 @@ import type { ServiceContext } from './service/context.js';
 import { KeyCache } from './service/key-cache.js';
 import { UnsealProgress } from './service/unseal-progress.js';
 import { openSqliteStore } from './storage/sqlite/index.js';
+import { withKeyRecordCache } from './storage/key-record-cache.js';
 import { createHttpApp, type HttpAppOptions } from './http/app.js';
 import { VERSION } from './version.js';
 import { AuditLog } from './audit/log.js';
 import { PolicyCache } from './service/authorize.js';
 import { GenerateRootState } from './service/generate-root.js';
 import { runLifecycle } from './service/run-lifecycle.js';
+import { SigningPool } from './crypto/pool/signing-pool.js';
 
 export interface StrongboxConfig {
   dataDir: string;
@@ -28,6 +30,8 @@ export interface StrongboxConfig {
   tls?: HttpAppOptions['tls'];
   /** also build a plain-HTTP app for a Unix-domain socket listener (same services, same audit log) */
   unixSocket?: boolean;
+  /** secp256k1 signing worker threads (0 = sign on the main thread; default 0) */
+  signWorkers?: number;
   /** lower bound of the key-deletion waiting period in days (default 7) */
   minPendingDays?: number;
   /** how often the lifecycle sweep (deletions, rotations) runs; default 60 s */
@@ -57,7 +61,7 @@ export function openStoreForReading(dataDir: string) {
 }
 
 export async function createStrongbox(config: StrongboxConfig): Promise<Strongbox> {
-  const store = openSqliteStore(config.dataDir);
+  const store = withKeyRecordCache(openSqliteStore(config.dataDir));
   const barrier = new Barrier();
   const keyCache = new KeyCache(config.keyCacheSize);
   const audit = await AuditLog.open(store, {
@@ -70,6 +74,8 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     audit.keys?.wipe();
     audit.keys = undefined;
   });
+  const signingPool = (config.signWorkers ?? 0) > 0 ? new SigningPool(config.signWorkers!) : undefined;
+  barrier.onSeal(() => signingPool?.clear());
   let onTokensChanged = (): void => undefined;
   const ctx: ServiceContext = {
     store,
@@ -78,6 +84,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     provider: createUnsealProvider(config.seal),
     unsealProgress: new UnsealProgress(),
     audit,
+    signingPool,
     auditKeys: () => audit.keys,
     policyCache: new PolicyCache(),
     generateRoot: new GenerateRootState(),
@@ -104,6 +111,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
       await audit.checkpoint().catch(() => undefined);
       audit.close();
       barrier.seal();
+      await signingPool?.close();
       await store.close();
     },
   };

@@ -3,6 +3,7 @@
  * STRONGBOX_* environment variables, command-line flags. Validated here, naming the setting.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { sealTypes } from './providers/registry.js';
 import type { SealType } from './providers/types.js';
 
@@ -29,6 +30,8 @@ export interface ServerSettings {
   /** write each durable audit record as a JSON line to `stdout` or to this file */
   auditStream: string | undefined;
   minPendingDays: number;
+  /** secp256k1 signing worker threads; default: one per core beyond the first */
+  signWorkers: number;
 }
 
 export class ConfigError extends Error {
@@ -54,6 +57,7 @@ export const ENV = {
   tlsClientMap: 'STRONGBOX_TLS_CLIENT_MAP',
   auditStream: 'STRONGBOX_AUDIT_STREAM',
   minPendingDays: 'STRONGBOX_MIN_PENDING_DAYS',
+  signWorkers: 'STRONGBOX_SIGN_WORKERS',
 } as const;
 type SettingName = keyof typeof ENV;
 const FILE_KEYS = new Set<string>([...Object.keys(ENV), 'dev']);
@@ -116,6 +120,8 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
   const minPending = pick('minPendingDays');
   if (minPending && !/^[0-9]{1,2}$/.test(minPending.value)) throw new ConfigError(`${minPending.source}: must be a whole number of days`);
   if (minPending && Number(minPending.value) < 7 && !dev) throw new ConfigError(`${minPending.source}: a waiting period under 7 days is only allowed with --dev`);
+  const workers = pick('signWorkers');
+  if (workers && !/^[0-9]{1,2}$/.test(workers.value)) throw new ConfigError(`${workers.source}: must be a whole number of threads (0 signs on the main thread)`);
   const dataDir = pick('dataDir')?.value;
   if (!dev && dataDir === undefined) throw new ConfigError(`--data-dir is required (or ${ENV.dataDir}, or dataDir in --config); use --dev for a throwaway server`);
   return {
@@ -134,5 +140,6 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
     tlsClientMap,
     auditStream: pick('auditStream')?.value,
     minPendingDays: minPending ? Number(minPending.value) : 7,
+    signWorkers: workers ? Number(workers.value) : Math.max(0, availableParallelism() - 1),
   };
 }

@@ -8,6 +8,7 @@ import type { Store } from '../storage/types.js';
 import type { KeyCache } from './key-cache.js';
 import type { UnsealProgress } from './unseal-progress.js';
 import type { AuditLog } from '../audit/log.js';
+import type { SigningPool } from '../crypto/pool/signing-pool.js';
 import type { AuditKeys } from '../audit/keys.js';
 import type { TokenRecord } from '../storage/types.js';
 import type { PolicyCache } from './authorize.js';
@@ -20,6 +21,8 @@ export interface ServiceContext {
   provider: UnsealProvider;
   unsealProgress: UnsealProgress;
   audit: AuditLog;
+  /** secp256k1 signing on worker threads; undefined = sign on the main thread */
+  signingPool: SigningPool | undefined;
   /** the audit HMAC and checkpoint keys; present only while unsealed */
   auditKeys: () => AuditKeys | undefined;
   policyCache: PolicyCache;

@@ -7,7 +7,7 @@
 import type { KeyRef } from './resolve-key.js';
 import { StrongboxError } from '../protocol/errors.js';
 import type { KeyInfo } from '../protocol/types.js';
-import type { KeyRecord, KeyState } from '../storage/types.js';
+import { ConflictError, type KeyRecord, type KeyState } from '../storage/types.js';
 import type { ServiceContext } from './context.js';
 import { toKeyInfo } from './key-info.js';
 import { resolveKey } from './resolve-key.js';
@@ -23,7 +23,14 @@ async function transition(ctx: Ctx, key: KeyRef, from: readonly KeyState[], patc
   if (!from.includes(record.state)) {
     throw new StrongboxError('KEY_STATE_CONFLICT', `cannot ${what} a key that is ${record.state} (allowed from: ${from.join(', ')})`);
   }
-  const updated = (await ctx.store.updateKey(record.id, patch))!;
+  let updated: KeyRecord | undefined;
+  try {
+    updated = await ctx.store.updateKey(record.id, patch, from);
+  } catch (err) {
+    if (err instanceof ConflictError) throw new StrongboxError('KEY_STATE_CONFLICT', `cannot ${what} the key: its state changed meanwhile; read it again`);
+    throw err;
+  }
+  if (updated === undefined) throw new StrongboxError('KEY_NOT_FOUND', `key ${record.id} no longer exists`);
   if (patch.state !== 'enabled') ctx.keyCache.evictKey(record.id);
   return toKeyInfo(updated);
 }
@@ -51,8 +58,9 @@ export function cancelKeyDeletion(ctx: Ctx, params: { key: KeyRef }): Promise<Ke
 }
 
 /** Destroys one key whose waiting period is over: erases its sealed material, keeps metadata. */
-export async function destroyKey(ctx: Pick<ServiceContext, 'store' | 'keyCache' | 'now'>, record: KeyRecord): Promise<void> {
-  if (record.state !== 'pending_deletion' || record.deletionDate === null || Date.parse(record.deletionDate) > ctx.now().getTime()) return;
-  ctx.keyCache.evictKey(record.id);
-  await ctx.store.destroyKeyMaterial(record.id);
+export async function destroyKey(ctx: Pick<ServiceContext, 'store' | 'keyCache' | 'now'>, id: string): Promise<boolean> {
+  // The store re-checks state and date in the same transaction, so a cancel that won the race wins.
+  const destroyed = await ctx.store.destroyKeyMaterial(id, ctx.now().toISOString());
+  if (destroyed) ctx.keyCache.evictKey(id);
+  return destroyed;
 }

@@ -6,6 +6,7 @@ import { StrongboxError } from '../protocol/errors.js';
 import { KEY_ID_PATTERN } from '../protocol/types.js';
 import { signingAlgorithm } from '../crypto/algorithms.js';
 import { wipe } from '../crypto/wipe.js';
+import { loadPooled } from '../crypto/signers/secp256k1.js';
 import type { KeyRecord } from '../storage/types.js';
 import type { ServiceContext } from './context.js';
 import type { CachedKey } from './key-cache.js';
@@ -59,7 +60,7 @@ export function assertUsable(record: KeyRecord): void {
 }
 
 /** Unwraps version `version` of a key (or takes it from the cache). Requires an unsealed barrier. */
-export async function loadKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache'>, record: KeyRecord, version = record.currentVersion): Promise<CachedKey> {
+export async function loadKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache'> & Partial<Pick<ServiceContext, 'signingPool'>>, record: KeyRecord, version = record.currentVersion): Promise<CachedKey> {
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
   const cacheId = `${record.id}:${version}`;
   const cached = ctx.keyCache.get(cacheId);
@@ -74,7 +75,9 @@ export async function loadKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'k
     entry = { kind: 'secret', secretKey };
   } else {
     try {
-      entry = { kind: 'signer', signer: alg.load(secretKey, record.publicKey!) };
+      const pool = ctx.signingPool;
+      const signer = pool !== undefined && record.type === 'secp256k1' ? loadPooled(pool, cacheId, secretKey, record.publicKey!) : alg.load(secretKey, record.publicKey!);
+      entry = { kind: 'signer', signer };
     } finally {
       wipe(secretKey);
     }

@@ -12,10 +12,7 @@ export async function runLifecycle(ctx: Pick<ServiceContext, 'store' | 'barrier'
   const destroyed: string[] = [];
   const rotated: string[] = [];
   for (const id of toDestroy) {
-    const record = await ctx.store.getKey(id);
-    if (record === undefined) continue;
-    await destroyKey(ctx, record);
-    destroyed.push(id);
+    if (await destroyKey(ctx, id)) destroyed.push(id);
   }
   if (!ctx.barrier.sealed) {
     for (const id of toRotate) {

@@ -58,7 +58,7 @@ export interface KeyPage {
 
 /** Thrown when a uniqueness constraint is violated; `constraint` names which one. */
 export class ConflictError extends Error {
-  readonly constraint: 'key_name' | 'key_id' | 'sys_value' | 'token' | 'audit_seq' | 'key_alias' | 'key_version' | 'secret_cas';
+  readonly constraint: 'key_name' | 'key_id' | 'sys_value' | 'token' | 'audit_seq' | 'key_alias' | 'key_version' | 'secret_cas' | 'key_state';
   constructor(constraint: ConflictError['constraint']) {
     super(`conflict on ${constraint}`);
     this.name = 'ConflictError';
@@ -130,12 +130,19 @@ export interface Store {
   listKeys(options: ListKeysOptions): Promise<KeyPage>;
   getKeyVersion(keyId: string, version: number): Promise<KeyVersionRecord | undefined>;
   getKeyByAlias(alias: string): Promise<KeyRecord | undefined>;
-  /** Applies a patch; returns the updated record, or undefined when the key does not exist. */
-  updateKey(id: string, patch: KeyPatch): Promise<KeyRecord | undefined>;
+  /**
+   * Applies a patch; returns the updated record, or undefined when the key does not exist. With
+   * `expectStates`, applies it only if the key is in one of them (else ConflictError('key_state')),
+   * atomically, so a transition cannot act on a state that changed after it was read.
+   */
+  updateKey(id: string, patch: KeyPatch, expectStates?: readonly KeyState[]): Promise<KeyRecord | undefined>;
   /** Adds version `version.version`, which must be current+1, and makes it current (atomically). */
   addKeyVersion(version: KeyVersionRecord, nextRotationAt: string | null): Promise<void>;
-  /** Erases every version's sealed material (crypto-shredding) and marks the key destroyed. */
-  destroyKeyMaterial(id: string): Promise<void>;
+  /**
+   * If the key is still pending deletion with a deletion date at or before `now`, erases every
+   * version's sealed material (crypto-shredding) and marks it destroyed; returns whether it did.
+   */
+  destroyKeyMaterial(id: string, now: string): Promise<boolean>;
   /** Aliases share one namespace with names; ConflictError('key_alias') when taken by either. */
   addKeyAlias(keyId: string, alias: string, createdAt: string): Promise<void>;
   removeKeyAlias(keyId: string, alias: string): Promise<boolean>;

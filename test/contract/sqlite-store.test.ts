@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openSqliteStore } from '../../src/storage/sqlite/index.js';
 import { storeContract } from './store.contract.js';
+import { withKeyRecordCache } from '../../src/storage/key-record-cache.js';
 
 storeContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'strongbox-store-'));
@@ -13,6 +14,23 @@ storeContract('sqlite', async () => {
     async reopen() {
       await store.close();
       store = openSqliteStore(dir);
+      return store;
+    },
+    async cleanup() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+storeContract('sqlite behind the key-record cache', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'strongbox-store-cached-'));
+  let store = withKeyRecordCache(openSqliteStore(dir));
+  return {
+    store,
+    async reopen() {
+      await store.close();
+      store = withKeyRecordCache(openSqliteStore(dir));
       return store;
     },
     async cleanup() {

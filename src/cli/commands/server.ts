@@ -66,6 +66,7 @@ export default {
     'tls-client-map': { type: 'string' },
     'audit-stream': { type: 'string' },
     'min-pending-days': { type: 'string' },
+    'sign-workers': { type: 'string' },
   },
   positionals: [],
   async run(args, io) {
@@ -89,6 +90,7 @@ export default {
               ['tlsClientMap', 'tls-client-map'],
               ['auditStream', 'audit-stream'],
               ['minPendingDays', 'min-pending-days'],
+              ['signWorkers', 'sign-workers'],
             ] as const
           )
             .map(([k, f]) => [k, flag(f)])
@@ -111,6 +113,7 @@ export default {
       keyCacheSize: settings.keyCacheSize,
       logger: { level: settings.logLevel },
       minPendingDays: settings.minPendingDays,
+      signWorkers: settings.signWorkers,
       unixSocket: settings.listenUnix !== undefined,
       ...(tls ? { tls } : {}),
       ...(sink ? { audit: { sink } } : {}),

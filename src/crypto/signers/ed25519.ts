@@ -7,7 +7,7 @@ import { createPrivateKey, createPublicKey, sign as nodeSign, verify as nodeVeri
 import { ed25519 as edCurve } from '@noble/curves/ed25519.js';
 import { StrongboxError } from '../../protocol/errors.js';
 import { randomBytes } from '../random.js';
-import type { AsymmetricAlgorithm, LoadedSigner, SignPayload } from './types.js';
+import type { AsymmetricAlgorithm, LoadedSigner, SyncSigner, SignPayload } from './types.js';
 
 // RFC 8410 §7: PKCS#8 prefix for an Ed25519 private key, and the SPKI prefix for its public key.
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
@@ -61,7 +61,7 @@ export const ed25519: AsymmetricAlgorithm = {
     }
   },
 
-  load(secretKey: Uint8Array, publicKey: Uint8Array): LoadedSigner {
+  load(secretKey: Uint8Array, publicKey: Uint8Array): SyncSigner {
     let key: KeyObject | undefined = privateKeyObject(secretKey);
     const pub = publicKeyObject(publicKey);
     return {

@@ -8,7 +8,7 @@ import { p256 as curve } from '@noble/curves/nist.js';
 import { StrongboxError } from '../../protocol/errors.js';
 import { randomBytes } from '../random.js';
 import { wipe } from '../wipe.js';
-import type { AsymmetricAlgorithm, LoadedSigner, SignPayload, VerifyOptions } from './types.js';
+import type { AsymmetricAlgorithm, LoadedSigner, SyncSigner, SignPayload, VerifyOptions } from './types.js';
 
 const N = curve.Point.Fn.ORDER;
 
@@ -58,7 +58,7 @@ export const p256: AsymmetricAlgorithm = {
     }
   },
 
-  load(secretKey: Uint8Array, publicKey: Uint8Array): LoadedSigner {
+  load(secretKey: Uint8Array, publicKey: Uint8Array): SyncSigner {
     const sk = secretKey.slice();
     return {
       sign(payload, encoding) {

@@ -9,7 +9,7 @@ import type * as Secp256k1 from 'secp256k1';
 import { StrongboxError } from '../../protocol/errors.js';
 import { randomBytes } from '../random.js';
 import { wipe } from '../wipe.js';
-import type { AsymmetricAlgorithm, LoadedSigner, SignPayload, SignatureEncoding, SignatureResult, VerifyOptions } from './types.js';
+import type { AsymmetricAlgorithm, LoadedSigner, SyncSigner, SignPayload, SignatureEncoding, SignatureResult, VerifyOptions } from './types.js';
 
 const require = createRequire(import.meta.url);
 /** The native addon; throws at import time when it is missing, rather than silently going 10× slower. */
@@ -35,6 +35,37 @@ function decodeSignature(signature: Uint8Array, encoding: SignatureEncoding): { 
   } catch {
     return undefined;
   }
+}
+
+/** A verified 64-byte compact signature in the requested encoding. */
+export function encodeSignature(signature: Uint8Array, recid: number, encoding: SignatureEncoding): SignatureResult {
+  switch (encoding) {
+    case 'der':
+      return { signature: native.signatureExport(signature), recoveryId: recid };
+    case 'raw':
+      return { signature, recoveryId: recid };
+    case 'recoverable': {
+      const out = new Uint8Array(65);
+      out.set(signature, 0);
+      out[64] = recid;
+      return { signature: out, recoveryId: recid };
+    }
+  }
+}
+
+/** A secp256k1 signer whose signing (and verify-before-release) runs on a pool worker thread. */
+export function loadPooled(pool: { sign: (cacheId: string, digest: Uint8Array, material: () => { secretKey: Uint8Array; publicKey: Uint8Array }) => Promise<{ signature: Uint8Array; recid: number }>; evict: (cacheId: string) => void }, cacheId: string, secretKey: Uint8Array, publicKey: Uint8Array): LoadedSigner {
+  const sk = secretKey.slice();
+  return {
+    async sign(payload, encoding) {
+      const { signature, recid } = await pool.sign(cacheId, digestOf(payload), () => ({ secretKey: sk, publicKey }));
+      return encodeSignature(signature, recid, encoding);
+    },
+    wipe() {
+      wipe(sk);
+      pool.evict(cacheId);
+    },
+  };
 }
 
 function b64url(bytes: Uint8Array): string {
@@ -77,7 +108,7 @@ export const secp256k1: AsymmetricAlgorithm = {
     if (!valid) throw new StrongboxError('INVALID_KEY_MATERIAL', 'publicKey is not a valid secp256k1 point', { field: 'publicKey' });
   },
 
-  load(secretKey: Uint8Array, publicKey: Uint8Array): LoadedSigner {
+  load(secretKey: Uint8Array, publicKey: Uint8Array): SyncSigner {
     const sk = secretKey.slice();
     return {
       sign(payload, encoding): SignatureResult {
@@ -85,18 +116,7 @@ export const secp256k1: AsymmetricAlgorithm = {
         const { signature, recid } = native.ecdsaSign(digest, sk);
         // Verify before release (GUIDE §10): a fault in signing must never leave the process.
         if (!native.ecdsaVerify(signature, digest, publicKey)) throw new StrongboxError('INTERNAL', 'signature failed self-verification');
-        switch (encoding) {
-          case 'der':
-            return { signature: native.signatureExport(signature), recoveryId: recid };
-          case 'raw':
-            return { signature, recoveryId: recid };
-          case 'recoverable': {
-            const out = new Uint8Array(65);
-            out.set(signature, 0);
-            out[64] = recid;
-            return { signature: out, recoveryId: recid };
-          }
-        }
+        return encodeSignature(signature, recid, encoding);
       },
       wipe() {
         wipe(sk);

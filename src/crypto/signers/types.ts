@@ -18,8 +18,14 @@ export interface VerifyOptions {
 
 /** An unwrapped private key, ready to sign; held in the key cache, wiped on eviction and on seal. */
 export interface LoadedSigner {
-  sign(payload: SignPayload, encoding: SignatureEncoding): SignatureResult;
+  /** synchronous in-thread, or a promise when a signing worker does the work */
+  sign(payload: SignPayload, encoding: SignatureEncoding): SignatureResult | Promise<SignatureResult>;
   wipe(): void;
+}
+
+/** A signer that signs in the calling thread. */
+export interface SyncSigner extends LoadedSigner {
+  sign(payload: SignPayload, encoding: SignatureEncoding): SignatureResult;
 }
 
 export interface AsymmetricAlgorithm {
@@ -35,7 +41,7 @@ export interface AsymmetricAlgorithm {
   publicKeyOf(secretKey: Uint8Array): Uint8Array;
   /** Throws INVALID_KEY_MATERIAL unless the public key is a valid point on the curve. */
   assertPublicKey(publicKey: Uint8Array): void;
-  load(secretKey: Uint8Array, publicKey: Uint8Array): LoadedSigner;
+  load(secretKey: Uint8Array, publicKey: Uint8Array): SyncSigner;
   verify(publicKey: Uint8Array, payload: SignPayload, signature: Uint8Array, encoding: SignatureEncoding, options?: VerifyOptions): boolean;
   /** SubjectPublicKeyInfo (RFC 5280) DER of the raw public key */
   toSpki(publicKey: Uint8Array): Uint8Array;

@@ -8,7 +8,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ConflictError, type AuditRow, type KeyPatch, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord } from '../types.js';
+import { ConflictError, type AuditRow, type KeyPatch, type KeyState, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord } from '../types.js';
 import { migrations } from './migrations.js';
 
 export const SQLITE_FILE = 'strongbox.db';
@@ -189,7 +189,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     deleteAlias: db.prepare('DELETE FROM key_aliases WHERE alias = ? AND key_id = ?'),
     updateVersion: db.prepare('UPDATE keys SET current_version = ?, next_rotation_at = ? WHERE id = ? AND current_version = ?'),
     eraseMaterial: db.prepare('DELETE FROM key_versions WHERE key_id = ?'),
-    destroyKey: db.prepare(`UPDATE keys SET state = 'destroyed', deletion_date = NULL, next_rotation_at = NULL WHERE id = ?`),
+    destroyKey: db.prepare(`UPDATE keys SET state = 'destroyed', deletion_date = NULL, next_rotation_at = NULL WHERE id = ? AND state = 'pending_deletion' AND deletion_date <= ?`),
     dueDestroy: db.prepare(`SELECT id FROM keys WHERE state = 'pending_deletion' AND deletion_date <= ?`).pluck(),
     dueRotate: db.prepare(`SELECT id FROM keys WHERE state = 'enabled' AND next_rotation_at <= ?`).pluck(),
     getVersion: db.prepare('SELECT * FROM key_versions WHERE key_id = ? AND version = ?'),
@@ -234,7 +234,12 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     nextRotationAt: 'next_rotation_at',
     minDecryptionVersion: 'min_decryption_version',
   };
-  const updateKey = db.transaction((id: string, patch: KeyPatch): KeyRow | undefined => {
+  const updateKey = db.transaction((id: string, patch: KeyPatch, expectStates: readonly KeyState[] | undefined): KeyRow | undefined => {
+    if (expectStates !== undefined) {
+      const current = stmts.getKey.get(id) as KeyRow | undefined;
+      if (current === undefined) return undefined;
+      if (!expectStates.includes(current.state)) throw new ConflictError('key_state');
+    }
     const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof KeyPatch, unknown][];
     if (entries.length > 0) {
       const sets = entries.map(([k]) => `${patchColumns[k]} = ?`).join(', ');
@@ -246,9 +251,10 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     if (stmts.updateVersion.run(v.version, nextRotationAt, v.keyId, v.version - 1).changes !== 1) throw new ConflictError('key_version');
     stmts.insertVersion.run(v.keyId, v.version, v.sealedMaterial, v.createdAt);
   });
-  const destroy = db.transaction((id: string) => {
+  const destroy = db.transaction((id: string, now: string): boolean => {
+    if (stmts.destroyKey.run(id, now).changes !== 1) return false;
     stmts.eraseMaterial.run(id);
-    stmts.destroyKey.run(id);
+    return true;
   });
   const putSecret = db.transaction((path: string, seal: (version: number) => Uint8Array, at: string, cas: number | undefined): number => {
     const meta = stmts.secretMeta.get(path) as { current_version: number } | undefined;
@@ -335,17 +341,18 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
       const row = stmts.getKeyByAlias.get(alias) as KeyRow | undefined;
       return row && toKeyRecord(row);
     },
-    async updateKey(id, patch) {
-      const row = updateKey.immediate(id, patch);
+    async updateKey(id, patch, expectStates) {
+      const row = updateKey.immediate(id, patch, expectStates);
       return row && toKeyRecord(row);
     },
     async addKeyVersion(version, nextRotationAt) {
       addVersion.immediate(version, nextRotationAt);
     },
-    async destroyKeyMaterial(id) {
-      destroy.immediate(id);
+    async destroyKeyMaterial(id, now) {
+      if (!destroy.immediate(id, now)) return false;
       // Old WAL frames still hold the sealed blobs until the WAL is checkpointed and truncated.
       db.pragma('wal_checkpoint(TRUNCATE)');
+      return true;
     },
     async addKeyAlias(keyId, alias, createdAt) {
       addAlias.immediate(keyId, alias, createdAt);

@@ -1,0 +1,46 @@
+/**
+ * A read-through cache of key records in front of any Store: the sign path reads a key's record on
+ * every request, and most of those reads hit the same few keys. Entries live at most `ttlMs`;
+ * every key mutation made through this Store clears the cache at once, so on this node a change
+ * (disable, delete, rotate, alias) is seen immediately and on other nodes within `ttlMs`.
+ * Only found records are cached (a key created elsewhere is visible at once).
+ */
+import type { KeyRecord, Store } from './types.js';
+
+export const KEY_RECORD_CACHE_MS = 1000;
+
+export function withKeyRecordCache(store: Store, ttlMs = KEY_RECORD_CACHE_MS, maxEntries = 10_000): Store {
+  const entries = new Map<string, { record: KeyRecord; at: number }>();
+  const clear = (): void => entries.clear();
+  const cached = (kind: string, lookup: (ref: string) => Promise<KeyRecord | undefined>) => async (ref: string): Promise<KeyRecord | undefined> => {
+    const k = kind + ref;
+    const now = Date.now();
+    const hit = entries.get(k);
+    if (hit !== undefined && now - hit.at <= ttlMs) return hit.record;
+    const record = await lookup(ref);
+    if (record !== undefined) {
+      if (entries.size >= maxEntries) clear();
+      entries.set(k, { record, at: now });
+    }
+    return record;
+  };
+  const invalidating = <A extends unknown[], R>(fn: (...args: A) => Promise<R>) => async (...args: A): Promise<R> => {
+    try {
+      return await fn(...args);
+    } finally {
+      clear();
+    }
+  };
+  return {
+    ...store,
+    getKey: cached('id:', (r) => store.getKey(r)),
+    getKeyByName: cached('name:', (r) => store.getKeyByName(r)),
+    getKeyByAlias: cached('alias:', (r) => store.getKeyByAlias(r)),
+    createKey: invalidating((k, v) => store.createKey(k, v)),
+    updateKey: invalidating((id, p, s) => store.updateKey(id, p, s)),
+    addKeyVersion: invalidating((v, n) => store.addKeyVersion(v, n)),
+    destroyKeyMaterial: invalidating((id, now) => store.destroyKeyMaterial(id, now)),
+    addKeyAlias: invalidating((id, a, at) => store.addKeyAlias(id, a, at)),
+    removeKeyAlias: invalidating((id, a) => store.removeKeyAlias(id, a)),
+  };
+}
