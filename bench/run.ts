@@ -147,6 +147,18 @@ async function main(): Promise<void> {
     // data directory; that can take seconds after a load run, so allow time before SIGKILL.
     await sb.stop(15_000);
 
+    // 4. The same with the audit log switched off (dev-only flag), to price durable auditing.
+    const sbOff = await startChild(
+      'strongbox (audit off)',
+      [cliPath, 'server', '--dev', '--unsafe-no-audit', '--listen', '127.0.0.1:0', '--dev-root-token', TOKEN, '--log-level', 'warn'],
+      /strongbox listening on (http:\/\/\S+)/,
+    );
+    children.push(sbOff);
+    const createdOff = await postJson(`${sbOff.url}/v1/keys`, { type: 'secp256k1' }, auth);
+    const offTarget = { ...sbTarget, name: 'strongbox audit off', url: `${sbOff.url}/v1/keys/${String(createdOff.json['id'])}/sign`, serverPid: sbOff.proc.pid };
+    const sbOffResults = await loadTest(offTarget, [16, TARGET_CONC], true);
+    await sbOff.stop(15_000);
+
     log('in-process native secp256k1 again: 0.5s warm-up, 2s ecdsaSign');
     const inprocEnd = measureInProcess({ warmupMs: 500, durationMs: 2_000, verify: false });
     const signPerSec = Math.max(inproc.signPerSec, inprocEnd.signPerSec);
@@ -160,6 +172,7 @@ async function main(): Promise<void> {
       ...rowsFor('bare Fastify + sign', bareResults, signPerSec),
       ...rowsFor('bare Fastify + sign + verify', bareVerifyResults, signPerSec),
       ...rowsFor('Strongbox HTTP sign', sbResults, signPerSec),
+      ...rowsFor('Strongbox HTTP sign, audit OFF', sbOffResults, signPerSec),
     ];
 
     // Report.
@@ -170,8 +183,13 @@ async function main(): Promise<void> {
     const targetLine =
       `Issue target: Strongbox HTTP sign ≥ ${TARGET_PCT}% of the one-core in-process sign rate at concurrency ${TARGET_CONC}: ` +
       `**${verdict}** (${topPct.toFixed(1)}% = ${fmt(top.reqPerSec)} / ${fmt(signPerSec)} per second, the better of the two in-process sign rates${failed(top) ? '; the run had failed requests' : ''}). Informational only.`;
+    const offTop = sbOffResults.find((r) => r.connections === TARGET_CONC)!;
+    const auditCostPct = 100 * (1 - top.reqPerSec / offTop.reqPerSec);
+    const auditLine =
+      `Durable audit cost at concurrency ${TARGET_CONC}: ${auditCostPct.toFixed(1)}% of throughput (${fmt(top.reqPerSec)} with vs ${fmt(offTop.reqPerSec)} without); ` +
+      `target ≤ 25%: **${auditCostPct <= 25 ? 'PASS' : 'MISS'}**.`;
     const table = renderTable(rows);
-    const all = [...bareResults, ...bareVerifyResults, ...sbResults];
+    const all = [...bareResults, ...bareVerifyResults, ...sbResults, ...sbOffResults];
     const busiest = Math.max(0, inproc.otherCpuPct ?? 0, inprocEnd.otherCpuPct ?? 0, ...all.map((r) => r.otherCpuPct ?? 0));
     const noiseLine =
       busiest > 20
@@ -187,10 +205,12 @@ async function main(): Promise<void> {
       '',
       targetLine,
       '',
+      auditLine,
+      '',
       noiseLine,
     ].join('\n');
 
-    console.log(`\n${describeMachineMarkdown(machine)}\n\n${table}\n\n${targetLine.replaceAll('**', '')}\n${noiseLine}\n`);
+    console.log(`\n${describeMachineMarkdown(machine)}\n\n${table}\n\n${targetLine.replaceAll('**', '')}\n${auditLine.replaceAll('**', '')}\n${noiseLine}\n`);
     if (process.env['BENCH_NO_DOC'] !== '1') {
       rewriteSection(docPath, section);
       log(`wrote ${docPath}`);

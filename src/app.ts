@@ -41,6 +41,8 @@ export interface StrongboxConfig {
     checkpointIntervalMs?: number;
     /** also write each durable audit record as a JSON line here */
     sink?: { write(line: string): unknown };
+    /** benchmarks only: no audit log at all (the server refuses this outside dev mode) */
+    unsafeDisabled?: boolean;
   };
 }
 
@@ -68,6 +70,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     checkpointEvery: config.audit?.checkpointEvery ?? 1000,
     checkpointIntervalMs: config.audit?.checkpointIntervalMs ?? 10_000,
     ...(config.audit?.sink ? { sink: config.audit.sink } : {}),
+    ...(config.audit?.unsafeDisabled ? { unsafeDisabled: true } : {}),
   });
   barrier.onSeal(() => {
     keyCache.clear();

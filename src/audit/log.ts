@@ -19,6 +19,8 @@ export interface AuditLogOptions {
   /** also write each durable record as a JSON line here (stdout or a file stream) */
   sink?: { write(line: string): unknown };
   now?: () => Date;
+  /** benchmarks only (dev mode): write nothing. Never in production: nothing would be audited. */
+  unsafeDisabled?: boolean;
 }
 
 interface Pending {
@@ -74,6 +76,7 @@ export class AuditLog {
 
   /** Appends a record; resolves when it is durable, rejects with AUDIT_UNAVAILABLE otherwise. */
   async append(fields: AuditFields): Promise<number> {
+    if (this.#options.unsafeDisabled) return 0;
     if (this.#resyncing) await this.#resyncing;
     const record: AuditRecord = { v: 1, seq: this.#headSeq + 1, time: this.#now().toISOString(), ...fields };
     const text = canonicalRecord(record);

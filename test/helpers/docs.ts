@@ -6,6 +6,7 @@ import { categories, errorCodes, type ErrorCode } from '../../src/protocol/error
 import { buildOpenApi } from '../../src/http/openapi.js';
 import { routes } from '../../src/http/routes/index.js';
 import { VERSION } from '../../src/version.js';
+import { actions } from '../../src/policy/actions.js';
 
 export const ERRORS_START = '<!-- errors:start -->';
 export const ERRORS_END = '<!-- errors:end -->';
@@ -21,6 +22,25 @@ export function errorTable(): string {
     return `| \`${code}\` | ${spec.category} | ${cat.status} | ${cat.exitCode} | ${spec.retryable ? 'yes' : 'no'} | ${spec.title} |`;
   });
   return ['| code | category | HTTP | CLI exit | retryable | meaning |', '|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+export const ACTIONS_START = '<!-- actions:start -->';
+export const ACTIONS_END = '<!-- actions:end -->';
+
+export function actionTable(): string {
+  return ['| action | allows |', '|---|---|', ...Object.entries(actions).map(([a, d]) => `| \`${a}\` | ${d} |`)].join('\n');
+}
+
+/** Replaces the text between two markers in a document. */
+export function withSection(text: string, start: string, end: string, body: string): string {
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < 0) throw new Error(`markers ${start} / ${end} not found`);
+  return text.slice(0, i + start.length) + '\n' + body + '\n' + text.slice(j);
+}
+
+export function section(text: string, start: string, end: string): string {
+  return text.slice(text.indexOf(start) + start.length, text.indexOf(end)).trim();
 }
 
 export function routeTable(): string {

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ERRORS_END, ERRORS_START, errorTable, openApiText, routeTable } from '../helpers/docs.js';
+import { ACTIONS_END, ACTIONS_START, actionTable, ERRORS_END, ERRORS_START, errorTable, openApiText, routeTable, section } from '../helpers/docs.js';
 import { repoRoot } from '../helpers/paths.js';
 import { startTestBox } from '../helpers/app.js';
 import { categories, errorCodes, exitCodeOf, statusOf, type ErrorCode } from '../../src/protocol/errors.js';
@@ -33,6 +33,10 @@ describe('public surface', () => {
     const text = read('docs/errors.md');
     const section = text.slice(text.indexOf(ERRORS_START) + ERRORS_START.length, text.indexOf(ERRORS_END)).trim();
     assert.equal(section, errorTable(), 'run `npm run docs` after changing src/protocol/errors.ts');
+  });
+
+  it('docs/policies.md lists exactly the policy actions', () => {
+    assert.equal(section(read('docs/policies.md'), ACTIONS_START, ACTIONS_END), actionTable(), 'run `npm run docs` after changing src/policy/actions.ts');
   });
 
   it('every error code maps to one status and one exit code through its category', () => {

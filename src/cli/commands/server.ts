@@ -67,6 +67,7 @@ export default {
     'audit-stream': { type: 'string' },
     'min-pending-days': { type: 'string' },
     'sign-workers': { type: 'string' },
+    'unsafe-no-audit': { type: 'boolean' },
   },
   positionals: [],
   async run(args, io) {
@@ -105,6 +106,8 @@ export default {
     const { createStrongbox } = await import('../../app.js');
     const { initialize } = await import('../../service/sys-init.js');
     const { unseal } = await import('../../service/sys-unseal.js');
+    const noAudit = args.values['unsafe-no-audit'] === true;
+    if (noAudit && !settings.dev) throw new ConfigError('--unsafe-no-audit exists for benchmarks and is only allowed with --dev');
     const tls = settings.tlsCert === undefined ? undefined : readTls(settings);
     const sink = settings.auditStream === undefined ? undefined : settings.auditStream === 'stdout' ? process.stdout : createWriteStream(settings.auditStream, { flags: 'a', mode: 0o600 });
     const box = await createStrongbox({
@@ -116,11 +119,12 @@ export default {
       signWorkers: settings.signWorkers,
       unixSocket: settings.listenUnix !== undefined,
       ...(tls ? { tls } : {}),
-      ...(sink ? { audit: { sink } } : {}),
+      ...(sink || noAudit ? { audit: { ...(sink ? { sink } : {}), ...(noAudit ? { unsafeDisabled: true } : {}) } } : {}),
     });
 
     if (settings.dev) {
       io.stderr(DEV_BANNER + '\n');
+      if (noAudit) io.stderr('  --unsafe-no-audit: NOTHING IS AUDITED (benchmark mode)\n');
       const health = await box.http.inject({ method: 'GET', url: '/v1/sys/health' }).then((r) => r.json() as { initialized: boolean });
       if (!health.initialized) {
         const init = await initialize(box.ctx, { shares: 1, threshold: 1, ...(settings.devRootToken ? { rootToken: settings.devRootToken } : {}) });
