@@ -77,7 +77,8 @@ export class SigningPool {
     pw.inFlight++;
     if (!pw.scheduled) {
       pw.scheduled = true;
-      queueMicrotask(() => this.#flush(pw));
+      // setImmediate, not a microtask: requests parsed in the same I/O phase share one message.
+      setImmediate(() => this.#flush(pw));
     }
     return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
   }
