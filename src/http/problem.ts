@@ -24,7 +24,8 @@ interface AjvError {
 
 function fromValidation(errors: AjvError[], context: string | undefined): StrongboxError {
   const e = errors[0]!;
-  const path = e.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  // A wildcard route's path parameter is called `*` internally; callers know it as the path.
+  const path = context === 'params' && e.instancePath === '/*' ? 'path' : e.instancePath.replace(/^\//, '').replace(/\//g, '.');
   if (e.keyword === 'additionalProperties') {
     const field = [path, String(e.params['additionalProperty'])].filter(Boolean).join('.');
     return new StrongboxError('UNKNOWN_FIELD', `unknown field "${field}"${context === 'querystring' ? ' in the query string' : ''}`, { field });

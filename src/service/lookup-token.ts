@@ -5,6 +5,7 @@ import { toTokenInfo, type TokenInfo } from './token-info.js';
 
 export async function lookupToken(ctx: Pick<ServiceContext, 'store'>, params: { accessor: string }): Promise<TokenInfo> {
   const t = await ctx.store.getTokenByAccessor(params.accessor);
-  if (t === undefined) throw new StrongboxError('TOKEN_NOT_FOUND', `no token has accessor ${params.accessor}`, { field: 'accessor' });
+  // The value is not echoed: callers sometimes paste the token itself where the accessor belongs.
+  if (t === undefined) throw new StrongboxError('TOKEN_NOT_FOUND', 'no token has that accessor', { field: 'accessor' });
   return toTokenInfo(t);
 }

@@ -9,7 +9,8 @@ import { isRootToken } from './authenticate.js';
 
 export async function revokeToken(ctx: Pick<ServiceContext, 'store' | 'now' | 'onTokensChanged'>, params: { accessor: string }): Promise<{ revoked: string[] }> {
   const target = await ctx.store.getTokenByAccessor(params.accessor);
-  if (target === undefined) throw new StrongboxError('TOKEN_NOT_FOUND', `no token has accessor ${params.accessor}`, { field: 'accessor' });
+  // The value is not echoed: callers sometimes paste the token itself where the accessor belongs.
+  if (target === undefined) throw new StrongboxError('TOKEN_NOT_FOUND', 'no token has that accessor', { field: 'accessor' });
   const now = ctx.now();
   // Revoking a root or admin token must leave some root or admin token outside the revoked tree.
   if (isRootToken(target) || target.policies.includes('admin')) {

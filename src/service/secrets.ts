@@ -108,11 +108,28 @@ export async function purgeSecret(ctx: Pick<ServiceContext, 'store'>, params: { 
   return { path: params.path, changed: 1 };
 }
 
-export async function listSecrets(ctx: Pick<ServiceContext, 'store'>, params: { prefix: string; after?: string; limit?: number }): Promise<{ paths: string[]; nextAfter: string | null }> {
+/**
+ * Paths under a prefix. Permission to list a prefix is not permission to see every path below it
+ * (admin may list `users` but not see `users/alice/...`), so each path is also checked by `visible`,
+ * and the scan continues until the page is full.
+ */
+export async function listSecrets(
+  ctx: Pick<ServiceContext, 'store'>,
+  params: { prefix: string; after?: string; limit?: number; visible: (path: string) => Promise<boolean> },
+): Promise<{ paths: string[]; nextAfter: string | null }> {
   if (params.prefix !== '' && !/^[A-Za-z0-9._@/-]{1,512}$/.test(params.prefix)) throw new StrongboxError('INVALID_ARGUMENT', 'prefix must be a path prefix', { field: 'prefix' });
   const limit = params.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new StrongboxError('INVALID_ARGUMENT', 'limit must be 1 to 1000', { field: 'limit' });
-  const paths = await ctx.store.listSecretPaths(params.prefix, params.after, limit + 1);
-  const page = paths.slice(0, limit);
-  return { paths: page, nextAfter: paths.length > limit ? page.at(-1)! : null };
+  const page: string[] = [];
+  let after = params.after;
+  for (;;) {
+    const chunk = await ctx.store.listSecretPaths(params.prefix, after, 1000);
+    for (const path of chunk) {
+      after = path;
+      if (!(await params.visible(path))) continue;
+      if (page.length === limit) return { paths: page, nextAfter: page.at(-1)! };
+      page.push(path);
+    }
+    if (chunk.length < 1000) return { paths: page, nextAfter: null };
+  }
 }

@@ -140,13 +140,21 @@ export default {
     if (box.local !== undefined && settings.listenUnix !== undefined) {
       // A stale socket file from a crashed run would make listen fail with EADDRINUSE.
       rmSync(settings.listenUnix, { force: true });
-      await box.local.listen({ path: settings.listenUnix });
+      // Create the socket with mode 0600 from the start (no window with the default umask).
+      const previousUmask = process.umask(0o177);
+      try {
+        await box.local.listen({ path: settings.listenUnix });
+      } finally {
+        process.umask(previousUmask);
+      }
       chmodSync(settings.listenUnix, 0o600);
       io.stdout(`strongbox listening on unix:${settings.listenUnix}\n`);
     }
     const signal = await io.stopSignal;
     io.stderr(`received ${signal}: draining in-flight requests\n`);
     await box.close();
+    // Flush the audit stream file: its last lines were written just before shutdown.
+    if (sink !== undefined && sink !== process.stdout) await new Promise<void>((resolve) => (sink as ReturnType<typeof createWriteStream>).end(() => resolve()));
     if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
     return 0;
   },

@@ -1,4 +1,5 @@
 import { listSecrets } from '../../service/secrets.js';
+import { decide } from '../../service/authorize.js';
 import { defineRoute } from '../route.js';
 import { object } from '../schemas.js';
 
@@ -17,6 +18,11 @@ export default defineRoute({
     querystring: object({ prefix: { type: 'string', maxLength: 512 }, after: { type: 'string', maxLength: 512 }, limit: { type: 'string', pattern: '^[0-9]{1,4}$' } }),
     response: { 200: { type: 'object', required: ['paths', 'nextAfter'], properties: { paths: { type: 'array', items: { type: 'string' } }, nextAfter: { type: ['string', 'null'] } } } },
   },
-  handler: ({ services }, { query }) =>
-    listSecrets(services.ctx, { prefix: query.prefix ?? '', ...(query.after === undefined ? {} : { after: query.after }), ...(query.limit === undefined ? {} : { limit: Number(query.limit) }) }),
+  handler: ({ services, principal, request }, { query }) =>
+    listSecrets(services.ctx, {
+      prefix: query.prefix ?? '',
+      ...(query.after === undefined ? {} : { after: query.after }),
+      ...(query.limit === undefined ? {} : { limit: Number(query.limit) }),
+      visible: async (path) => (await decide(services.ctx, principal!, 'secrets:list', { kind: 'secret', path }, request.ip)).allowed,
+    }),
 });
