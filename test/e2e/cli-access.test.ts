@@ -1,0 +1,128 @@
+/**
+ * End to end: the access-control, lifecycle and ceremony commands of the built CLI against a spawned
+ * server — token create/lookup/renew/revoke, policy write/read/list/delete, key update/disable/
+ * enable/delete/cancel-deletion/rotate, operator generate-root (OTP flow), audit verify through the API.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliPath } from '../helpers/paths.js';
+import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], env: Record<string, string>, input = ''): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const clean: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STRONGBOX_')) clean[k] = v;
+    const proc = spawn(process.execPath, [cliPath, ...args], { env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    proc.once('error', reject);
+    proc.once('close', (code) => resolve({ code, stdout, stderr }));
+    proc.stdin.end(input);
+  });
+}
+
+function json(r: Result): any {
+  assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
+  return JSON.parse(r.stdout);
+}
+
+describe('CLI: tokens, policies, lifecycle, generate-root', () => {
+  let dir: string;
+  let server: SpawnedServer;
+  let root: string;
+  let shares: string[];
+  const as = (token: string) => ({ STRONGBOX_ADDR: server.addr, STRONGBOX_TOKEN: token });
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'strongbox-e2e-access-'));
+    server = await spawnServer(['--data-dir', join(dir, 'data'), '--log-level', 'warn']);
+    const init = json(await run(['operator', 'init', '--shares', '3', '--threshold', '2', '--json'], { STRONGBOX_ADDR: server.addr }));
+    root = init.rootToken;
+    shares = init.shares;
+    for (const s of shares.slice(0, 2)) await run(['operator', 'unseal', s], { STRONGBOX_ADDR: server.addr });
+  });
+  after(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('writes, reads and lists a policy; mints a narrow token that can only do what it allows', async () => {
+    const key = json(await run(['key', 'create', '--type', 'secp256k1', '--name', 'payments-hot', '--json'], as(root)));
+    json(await run(['key', 'create', '--type', 'secp256k1', '--name', 'treasury', '--json'], as(root)));
+    const file = join(dir, 'payments.json');
+    writeFileSync(file, JSON.stringify({ statements: [{ effect: 'allow', actions: ['keys:sign', 'keys:read'], resources: ['key:name/payments-*'] }] }));
+    assert.equal((await run(['policy', 'write', 'payments', '--file', file], as(root))).code, 0);
+    assert.deepEqual(json(await run(['policy', 'read', 'payments', '--json'], as(root))).statements[0].resources, ['key:name/payments-*']);
+    assert.match((await run(['policy', 'list'], as(root))).stdout, /payments\n/);
+
+    const t = json(await run(['token', 'create', '--policy', 'payments', '--ttl', '3600', '--uses', '5', '--json'], as(root)));
+    assert.match(t.token, /^sbt\./);
+    const digest = '0x' + '42'.repeat(32);
+    assert.equal((await run(['key', 'sign', 'payments-hot', '--digest', digest], as(t.token))).code, 0);
+    const denied = await run(['key', 'sign', 'treasury', '--digest', digest], as(t.token));
+    assert.equal(denied.code, 5, 'PERMISSION_DENIED exits 5');
+    assert.match(denied.stderr, /PERMISSION_DENIED/);
+    const self = json(await run(['token', 'lookup', '--json'], as(t.token)));
+    assert.equal(self.accessor, t.accessor);
+    assert.equal(self.numUsesLeft, 2, '5 uses: the sign, the denied sign and this lookup each took one');
+    assert.equal(key.name, 'payments-hot');
+  });
+
+  it('renews, then revokes a token (exit 4 afterwards); bad flags exit 2', async () => {
+    const t = json(await run(['token', 'create', '--policy', 'signer', '--ttl', '60', '--json'], as(root)));
+    const renewed = json(await run(['token', 'renew', '--increment', '3600', '--json'], as(t.token)));
+    assert.ok(Date.parse(renewed.expiresAt) > Date.parse(t.expiresAt));
+    assert.match((await run(['token', 'revoke', t.accessor], as(root))).stdout, /revoked 1 token/);
+    assert.equal((await run(['token', 'lookup'], as(t.token))).code, 4);
+    assert.equal((await run(['token', 'create'], as(root))).code, 2, '--policy is required');
+    assert.equal((await run(['token', 'create', '--policy', 'signer', '--rate', 'fast'], as(root))).code, 2);
+  });
+
+  it('key lifecycle through the CLI', async () => {
+    json(await run(['key', 'create', '--type', 'aes256', '--name', 'backup', '--json'], as(root)));
+    const updated = json(await run(['key', 'update', 'backup', '--description', 'nightly', '--tag', 'env=prod', '--add-alias', 'bk', '--json'], as(root)));
+    assert.deepEqual([updated.description, updated.tags, updated.aliases], ['nightly', { env: 'prod' }, ['bk']]);
+    assert.equal(json(await run(['key', 'disable', 'bk', '--json'], as(root))).state, 'disabled');
+    assert.equal((await run(['key', 'encrypt', 'backup', '--plaintext', '0x00'], as(root))).code, 8, 'KEY_DISABLED is FAILED_PRECONDITION (8)');
+    assert.equal(json(await run(['key', 'enable', 'backup', '--json'], as(root))).state, 'enabled');
+    assert.equal(json(await run(['key', 'rotate', 'backup', '--json'], as(root))).version, 2);
+    const pending = json(await run(['key', 'delete', 'backup', '--pending-days', '7', '--json'], as(root)));
+    assert.equal(pending.state, 'pending_deletion');
+    assert.ok(pending.deletionDate);
+    assert.equal((await run(['key', 'delete', 'backup', '--pending-days', '7'], as(root))).code, 8, 'already pending: KEY_STATE_CONFLICT');
+    assert.equal(json(await run(['key', 'cancel-deletion', 'backup', '--json'], as(root))).state, 'disabled');
+    const tooShort = await run(['key', 'delete', 'backup', '--pending-days', '3'], as(root));
+    assert.equal(tooShort.code, 3);
+    assert.match(tooShort.stderr, /pendingDays/);
+  });
+
+  it('generate-root: the OTP decodes a working root token only for the initiator', async () => {
+    const start = json(await run(['operator', 'generate-root', '--init', '--json'], { STRONGBOX_ADDR: server.addr }));
+    const first = json(await run(['operator', 'generate-root', '--nonce', start.nonce, '--json'], { STRONGBOX_ADDR: server.addr }, shares[2]!));
+    assert.equal(first.complete, false);
+    const done = json(await run(['operator', 'generate-root', '--nonce', start.nonce, shares[0]!, '--json'], { STRONGBOX_ADDR: server.addr }));
+    assert.equal(done.complete, true);
+    assert.ok(!done.encodedToken.startsWith('sbt.'), 'the token is not sent in the clear');
+    const decoded = json(await run(['operator', 'generate-root', '--decode', done.encodedToken, '--otp', start.otp, '--json'], {}));
+    const self = json(await run(['token', 'lookup', '--json'], as(decoded.rootToken)));
+    assert.deepEqual(self.policies, ['root']);
+  });
+
+  it('audit verify through the API is intact after all of the above', async () => {
+    const r = await run(['audit', 'verify'], as(root));
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /audit log intact: \d+ records/);
+  });
+});
