@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Barrier } from './keyring/barrier.js';
-import { createUnsealProvider } from './providers/registry.js';
+import { createUnsealProvider, type ProviderOptions } from './providers/registry.js';
 import type { SealType } from './providers/types.js';
 import { createAuthenticator } from './service/authenticate.js';
 import type { ServiceContext } from './service/context.js';
@@ -18,11 +18,14 @@ import { AuditLog } from './audit/log.js';
 import { PolicyCache } from './service/authorize.js';
 import { GenerateRootState } from './service/generate-root.js';
 import { runLifecycle } from './service/run-lifecycle.js';
+import { tryAutoUnseal } from './service/auto-unseal.js';
 import { SigningPool } from './crypto/pool/signing-pool.js';
 
 export interface StrongboxConfig {
   dataDir: string;
   seal: SealType;
+  /** settings of the pkcs11 / awskms unseal providers */
+  providers?: ProviderOptions;
   /** upper bound on unwrapped keys held in memory */
   keyCacheSize: number;
   logger: HttpAppOptions['logger'];
@@ -84,7 +87,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     store,
     barrier,
     keyCache,
-    provider: createUnsealProvider(config.seal),
+    provider: await createUnsealProvider(config.seal, config.providers ?? {}),
     unsealProgress: new UnsealProgress(),
     audit,
     signingPool,
@@ -92,6 +95,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     policyCache: new PolicyCache(),
     generateRoot: new GenerateRootState(),
     onTokensChanged: () => onTokensChanged(),
+    sealedReason: { value: undefined },
     settings: { minPendingDays: config.minPendingDays ?? 7 },
     version: VERSION,
     now: () => new Date(),
@@ -104,17 +108,26 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     if (!barrier.sealed) runLifecycle(ctx).catch((err: unknown) => http.log.error({ err }, 'lifecycle sweep failed'));
   }, config.lifecycleIntervalMs ?? 60_000);
   sweep.unref();
+  // Auto-unseal at start and, while the HSM/KMS is unavailable, every 15 s (not after an operator's seal).
+  const autoUnseal = async (): Promise<void> => {
+    if (ctx.provider.autoUnseal && barrier.sealed && ctx.sealedReason.value !== 'sealed by an operator') await tryAutoUnseal(ctx).catch(() => undefined);
+  };
+  await autoUnseal();
+  const unsealRetry = setInterval(() => void autoUnseal(), 15_000);
+  unsealRetry.unref();
   return {
     ctx,
     http,
     local,
     async close() {
       clearInterval(sweep);
+      clearInterval(unsealRetry);
       await Promise.all([http.close(), local?.close()]);
       await audit.checkpoint().catch(() => undefined);
       audit.close();
       barrier.seal();
       await signingPool?.close();
+      await ctx.provider.close?.();
       await store.close();
     },
   };

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { sealTypes } from './providers/registry.js';
 import type { SealType } from './providers/types.js';
+import type { ProviderOptions } from './providers/registry.js';
 
 export const DEFAULT_KEY_CACHE_SIZE = 10_000;
 
@@ -61,6 +62,41 @@ export const ENV = {
 } as const;
 type SettingName = keyof typeof ENV;
 const FILE_KEYS = new Set<string>([...Object.keys(ENV), 'dev']);
+
+/**
+ * Settings of the auto-unseal providers, from STRONGBOX_* / AWS_* environment variables (so no secret,
+ * like the HSM PIN, ever appears on a command line). Validated here, naming the variable.
+ */
+export function loadProviderOptions(seal: SealType, env: Readonly<Record<string, string | undefined>>): ProviderOptions {
+  const need = (name: string): string => {
+    const v = env[name];
+    if (v === undefined || v === '') throw new ConfigError(`--seal ${seal} needs ${name}`);
+    return v;
+  };
+  switch (seal) {
+    case 'shamir':
+      return {};
+    case 'pkcs11': {
+      let pin = env['STRONGBOX_PKCS11_PIN'];
+      const pinFile = env['STRONGBOX_PKCS11_PIN_FILE'];
+      if ((pin === undefined) === (pinFile === undefined)) throw new ConfigError('--seal pkcs11 needs exactly one of STRONGBOX_PKCS11_PIN or STRONGBOX_PKCS11_PIN_FILE');
+      if (pinFile !== undefined) {
+        try {
+          pin = readFileSync(pinFile, 'utf8').trim();
+        } catch (err) {
+          throw new ConfigError(`STRONGBOX_PKCS11_PIN_FILE: cannot read ${pinFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+        }
+      }
+      return { pkcs11: { library: need('STRONGBOX_PKCS11_LIBRARY'), tokenLabel: need('STRONGBOX_PKCS11_TOKEN_LABEL'), pin: pin!, keyLabel: env['STRONGBOX_PKCS11_KEY_LABEL'] || 'strongbox-root-wrap' } };
+    }
+    case 'awskms': {
+      const region = env['AWS_REGION'] || env['AWS_DEFAULT_REGION'];
+      if (!region) throw new ConfigError('--seal awskms needs AWS_REGION (or AWS_DEFAULT_REGION)');
+      const endpoint = env['STRONGBOX_AWSKMS_ENDPOINT'];
+      return { awskms: { keyId: need('STRONGBOX_AWSKMS_KEY_ID'), region, ...(endpoint ? { endpoint } : {}) } };
+    }
+  }
+}
 
 export function parseListen(value: string, source: string): { host: string; port: number } {
   const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(value);

@@ -47,12 +47,16 @@ export interface HealthResponse {
   sealed: boolean;
   version: string;
   sealType: string | null;
+  /** when sealed: why (waiting for shares, HSM/KMS unavailable and its reason, sealed by an operator) */
+  sealedReason?: string;
 }
 
 export interface InitResponse {
   shares: Hex[];
   threshold: number;
   rootToken: string;
+  /** `unseal` (Shamir: the shares unseal) or `recovery` (HSM/KMS: they authorize generate-root and seal migration only) */
+  sharesKind: 'unseal' | 'recovery';
 }
 
 export interface UnsealResponse {

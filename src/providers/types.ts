@@ -4,7 +4,7 @@
  * issue) unwrap it with a key that never leaves the HSM or the cloud KMS and so auto-unseal.
  * Every provider, fakes included, passes test/contract/unseal-provider.contract.ts.
  */
-export type SealType = 'shamir';
+export type SealType = 'shamir' | 'pkcs11' | 'awskms';
 
 export interface SealConfig {
   type: SealType;
@@ -31,11 +31,35 @@ export class UnsealRejectedError extends Error {
   }
 }
 
+/**
+ * The provider cannot be reached or refuses (HSM login failed, KMS key disabled or access revoked).
+ * The server stays sealed and reports `reason` in /v1/sys/health. Never contains secrets.
+ */
+export class ProviderUnavailableError extends Error {
+  readonly reason: string;
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = 'ProviderUnavailableError';
+    this.reason = reason;
+  }
+}
+
 export interface UnsealProvider {
   readonly type: SealType;
-  /** true when the provider recovers the root key with no operator input */
+  /** true when the provider recovers the root key with no operator input (HSM, cloud KMS) */
   readonly autoUnseal: boolean;
+  /**
+   * Seals the root key. Shamir returns the key shares; auto-unseal providers return `shares: []`
+   * (their recovery shares are made by the caller). Throws ProviderUnavailableError when the HSM or
+   * KMS cannot be used.
+   */
   protect(rootKey: Uint8Array, config: SealConfig): Promise<ProtectResult>;
-  /** Gives back the root key, or throws UnsealRejectedError when the input cannot recover it. */
+  /**
+   * Gives back the root key. Shamir needs `input.shares`; auto-unseal providers ignore the input.
+   * Throws UnsealRejectedError when the input or the sealed blob cannot yield the key, and
+   * ProviderUnavailableError when the HSM/KMS cannot be used (key disabled, access revoked, login failed).
+   */
   recover(sealedRootKey: Uint8Array, input: UnsealInput, config: SealConfig): Promise<Uint8Array>;
+  /** Releases sessions and connections (PKCS#11 session, HTTP agents). Idempotent. */
+  close?(): Promise<void>;
 }

@@ -29,6 +29,8 @@ export interface ServiceContext {
   generateRoot: GenerateRootState;
   /** called after tokens are revoked or renewed on this node */
   onTokensChanged(): void;
+  /** why the server is sealed when it could not auto-unseal (provider unavailable); never secret */
+  sealedReason: { value: string | undefined };
   settings: {
     /** lower bound of the key-deletion waiting period (7 by default; tests lower it) */
     minPendingDays: number;
@@ -54,4 +56,6 @@ export const SYS = {
   sealConfig: 'seal_config',
   sealedRootKey: 'sealed_root_key',
   sealedKeyring: 'sealed_keyring',
+  /** auto-unseal only: a constant sealed under the recovery key, proving a quorum of recovery shares */
+  sealedRecoveryCheck: 'sealed_recovery_check',
 } as const;

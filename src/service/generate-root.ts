@@ -8,7 +8,7 @@ import { parseHex } from '../protocol/hex.js';
 import { constantTimeEqual } from '../crypto/compare.js';
 import { randomBytes } from '../crypto/random.js';
 import { wipe } from '../crypto/wipe.js';
-import { decodeShare } from '../providers/shamir/index.js';
+import { createShamirProvider, decodeShare } from '../providers/shamir/index.js';
 import { UnsealRejectedError } from '../providers/types.js';
 import type { ServiceContext } from './context.js';
 import { SYS } from './context.js';
@@ -78,11 +78,13 @@ export async function updateGenerateRoot(
   if (state.progress.count < config.threshold) return { progress: state.progress.count, threshold: config.threshold, complete: false };
 
   const shares = state.progress.take();
-  const sealedRootKey = await ctx.store.getSysValue(SYS.sealedRootKey);
-  if (sealedRootKey === undefined) throw new StrongboxError('INTEGRITY_CHECK_FAILED', 'sealed root key missing from storage');
+  // Shamir: the quorum is proven by recovering the root key (wiped at once). HSM/KMS: by opening the
+  // recovery check value with the recovery shares.
+  const auto = ctx.provider.autoUnseal;
+  const sealed = await ctx.store.getSysValue(auto ? SYS.sealedRecoveryCheck : SYS.sealedRootKey);
+  if (sealed === undefined) throw new StrongboxError('INTEGRITY_CHECK_FAILED', 'sealed root key or recovery check missing from storage');
   try {
-    // The quorum is proven by actually recovering the root key; it is wiped at once.
-    wipe(await ctx.provider.recover(sealedRootKey, { shares }, config));
+    wipe(await (auto ? createShamirProvider() : ctx.provider).recover(sealed, { shares }, config));
   } catch (err) {
     if (err instanceof UnsealRejectedError) throw new StrongboxError('UNSEAL_FAILED', 'the shares given do not reconstruct the unseal key; progress was reset', { field: 'share' });
     throw err;

@@ -12,18 +12,29 @@ import type { ServiceContext } from './context.js';
 import { SYS } from './context.js';
 import { readSealConfig } from './seal-config.js';
 import { loadAuditKeys } from '../audit/keys.js';
+import { unsealThroughProvider } from './auto-unseal.js';
 
 export interface UnsealParameters {
-  share: string;
+  /** a Shamir unseal share; omitted on auto-unseal servers */
+  share?: string;
 }
 
 export async function unseal(
-  ctx: Pick<ServiceContext, 'store' | 'barrier' | 'provider' | 'unsealProgress' | 'audit'>,
+  ctx: Pick<ServiceContext, 'store' | 'barrier' | 'provider' | 'unsealProgress' | 'audit' | 'sealedReason'>,
   params: UnsealParameters,
 ): Promise<UnsealResponse> {
   const config = await readSealConfig(ctx);
   if (config === undefined) throw new StrongboxError('NOT_INITIALIZED');
   if (!ctx.barrier.sealed) return { sealed: false, progress: 0, threshold: config.threshold };
+  if (config.type !== ctx.provider.type) {
+    throw new StrongboxError('SEAL_TYPE_MISMATCH', `the data was initialized with seal type ${config.type}; start the server with --seal ${config.type} (or migrate the seal)`);
+  }
+  if (ctx.provider.autoUnseal) {
+    if (params.share !== undefined) throw new StrongboxError('AUTO_UNSEAL', `this server unseals through ${ctx.provider.type}; send no share`, { field: 'share' });
+    await unsealThroughProvider(ctx);
+    return { sealed: false, progress: 0, threshold: config.threshold };
+  }
+  if (params.share === undefined) throw new StrongboxError('INVALID_ARGUMENT', 'share is required', { field: 'share' });
 
   const share = parseHex(params.share, { field: 'share', minBytes: 2, maxBytes: 64 });
   try {
@@ -55,8 +66,10 @@ export async function unseal(
 }
 
 /** Seal: drop every key from memory at once. Also forgets a partial unseal. */
-export function seal(ctx: Pick<ServiceContext, 'barrier' | 'unsealProgress'>): { sealed: true } {
+export function seal(ctx: Pick<ServiceContext, 'barrier' | 'unsealProgress' | 'sealedReason'>): { sealed: true } {
   ctx.unsealProgress.reset();
   ctx.barrier.seal();
+  // An auto-unseal server stays sealed after an operator's seal until asked to unseal.
+  ctx.sealedReason.value = 'sealed by an operator';
   return { sealed: true };
 }

@@ -12,10 +12,12 @@ export default {
     const result = await clientFrom(args, io).init({ shares, threshold });
     return output(args, io, result, (r) =>
       [
-        ...r.shares.map((s, i) => `Unseal share ${i + 1}: ${s}`),
+        ...r.shares.map((s, i) => `${r.sharesKind === 'recovery' ? 'Recovery' : 'Unseal'} share ${i + 1}: ${s}`),
         `Root token: ${r.rootToken}`,
         '',
-        `Strongbox is initialized and sealed. Give each share to a different custodian; any ${r.threshold} of ${r.shares.length} unseal it.`,
+        r.sharesKind === 'recovery'
+          ? `Strongbox is initialized and unsealed through its HSM/KMS. Give each recovery share to a different custodian; any ${r.threshold} of ${r.shares.length} authorize generate-root and seal migration (they decrypt nothing).`
+          : `Strongbox is initialized and sealed. Give each share to a different custodian; any ${r.threshold} of ${r.shares.length} unseal it.`,
         'These values are shown once and never stored in plaintext: record them now.',
       ].join('\n'),
     );

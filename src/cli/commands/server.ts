@@ -4,7 +4,7 @@
  * requests, seal (zeroizing keys in memory) and exit 0.
  */
 import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { ConfigError, type ServerSettings } from '../../config.js';
+import { ConfigError, loadProviderOptions, type ServerSettings } from '../../config.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../config.js';
@@ -50,7 +50,7 @@ export default {
   path: ['server'],
   summary: 'Run the Strongbox server',
   usage:
-    '[--dev] [--data-dir DIR] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--dev-root-token T]',
+    '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--dev-root-token T]',
   options: {
     dev: { type: 'boolean' },
     'data-dir': { type: 'string' },
@@ -67,6 +67,7 @@ export default {
     'audit-stream': { type: 'string' },
     'min-pending-days': { type: 'string' },
     'sign-workers': { type: 'string' },
+    seal: { type: 'string' },
     'unsafe-no-audit': { type: 'boolean' },
   },
   positionals: [],
@@ -92,6 +93,7 @@ export default {
               ['auditStream', 'audit-stream'],
               ['minPendingDays', 'min-pending-days'],
               ['signWorkers', 'sign-workers'],
+              ['seal', 'seal'],
             ] as const
           )
             .map(([k, f]) => [k, flag(f)])
@@ -110,9 +112,11 @@ export default {
     if (noAudit && !settings.dev) throw new ConfigError('--unsafe-no-audit exists for benchmarks and is only allowed with --dev');
     const tls = settings.tlsCert === undefined ? undefined : readTls(settings);
     const sink = settings.auditStream === undefined ? undefined : settings.auditStream === 'stdout' ? process.stdout : createWriteStream(settings.auditStream, { flags: 'a', mode: 0o600 });
+    const providers = loadProviderOptions(settings.seal, io.env);
     const box = await createStrongbox({
       dataDir,
       seal: settings.seal,
+      providers,
       keyCacheSize: settings.keyCacheSize,
       logger: { level: settings.logLevel },
       minPendingDays: settings.minPendingDays,
@@ -128,7 +132,7 @@ export default {
       const health = await box.http.inject({ method: 'GET', url: '/v1/sys/health' }).then((r) => r.json() as { initialized: boolean });
       if (!health.initialized) {
         const init = await initialize(box.ctx, { shares: 1, threshold: 1, ...(settings.devRootToken ? { rootToken: settings.devRootToken } : {}) });
-        await unseal(box.ctx, { share: init.shares[0]! });
+        if (box.ctx.barrier.sealed) await unseal(box.ctx, { share: init.shares[0]! });
         io.stderr(`  Unseal share: ${init.shares[0]}\n  Root token:   ${init.rootToken}\n  Data dir:     ${dataDir}\n\n`);
       } else {
         io.stderr(`  Data dir ${dataDir} is already initialized: unseal it with its share.\n\n`);

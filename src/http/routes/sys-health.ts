@@ -16,7 +16,7 @@ export default defineRoute({
       200: {
         type: 'object',
         required: ['initialized', 'sealed', 'version', 'sealType'],
-        properties: { initialized: { type: 'boolean' }, sealed: { type: 'boolean' }, version: { type: 'string' }, sealType: { type: ['string', 'null'] } },
+        properties: { initialized: { type: 'boolean' }, sealed: { type: 'boolean' }, version: { type: 'string' }, sealType: { type: ['string', 'null'] }, sealedReason: { type: 'string' } },
       },
     },
   },

@@ -23,8 +23,8 @@ export default defineRoute({
     response: {
       200: {
         type: 'object',
-        required: ['shares', 'threshold', 'rootToken'],
-        properties: { shares: { type: 'array', items: { type: 'string' } }, threshold: { type: 'integer' }, rootToken: { type: 'string' } },
+        required: ['shares', 'threshold', 'rootToken', 'sharesKind'],
+        properties: { shares: { type: 'array', items: { type: 'string' } }, threshold: { type: 'integer' }, rootToken: { type: 'string' }, sharesKind: { type: 'string', enum: ['unseal', 'recovery'] } },
       },
     },
   },

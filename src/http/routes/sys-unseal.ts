@@ -19,7 +19,7 @@ export default defineRoute({
   action: null,
   successStatus: 200,
   schema: {
-    body: object({ share: hex('one unseal share as returned by init') }, ['share']),
+    body: object({ share: hex('one unseal share as returned by init (omit on auto-unseal servers: pkcs11, awskms)') }),
     response: { 200: unsealResponse },
   },
   handler: ({ services }, { body }) => unseal(services.ctx, { share: body.share }),
