@@ -19,6 +19,8 @@ import { PolicyCache } from './service/authorize.js';
 import { GenerateRootState } from './service/generate-root.js';
 import { runLifecycle } from './service/run-lifecycle.js';
 import { tryAutoUnseal } from './service/auto-unseal.js';
+import { Rewrapper } from './service/keyring-rotation.js';
+import { RekeyState } from './service/rekey.js';
 import { SigningPool } from './crypto/pool/signing-pool.js';
 
 export interface StrongboxConfig {
@@ -96,6 +98,8 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     generateRoot: new GenerateRootState(),
     onTokensChanged: () => onTokensChanged(),
     sealedReason: { value: undefined },
+    rewrap: new Rewrapper(),
+    rekey: new RekeyState(),
     settings: { minPendingDays: config.minPendingDays ?? 7 },
     version: VERSION,
     now: () => new Date(),
@@ -122,6 +126,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     async close() {
       clearInterval(sweep);
       clearInterval(unsealRetry);
+      await ctx.rewrap.stop();
       await Promise.all([http.close(), local?.close()]);
       await audit.checkpoint().catch(() => undefined);
       audit.close();

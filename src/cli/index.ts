@@ -19,6 +19,8 @@ import operatorSeal from './commands/operator-seal.js';
 import operatorStatus from './commands/operator-status.js';
 import operatorUnseal from './commands/operator-unseal.js';
 import server from './commands/server.js';
+import operatorRotate from './commands/operator-rotate.js';
+import operatorRekey from './commands/operator-rekey.js';
 import { keyCancelDeletion, keyDelete, keyDisable, keyEnable, keyRotate } from './commands/key-state.js';
 import keyUpdate from './commands/key-update.js';
 import tokenCreate from './commands/token-create.js';
@@ -40,6 +42,8 @@ export const commands: readonly Command[] = [
   operatorSeal,
   operatorStatus,
   operatorGenerateRoot,
+  operatorRotate,
+  operatorRekey,
   keyCreate,
   keyList,
   keyShow,
@@ -109,7 +113,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
     if (positionals.length < command.positionals.length) throw new UsageError(`missing <${command.positionals[positionals.length]}>`);
-    if (positionals.length > Math.max(command.positionals.length, ['unseal', 'generate-root', 'lookup'].includes(command.path[1]!) ? 1 : 0)) throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
+    if (positionals.length > Math.max(command.positionals.length, ['unseal', 'generate-root', 'lookup', 'rekey'].includes(command.path[1]!) ? 1 : 0)) throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
     return await command.run({ values: values as Record<string, string | boolean | undefined>, positionals }, io);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

@@ -44,6 +44,43 @@ export class Barrier {
     }
   }
 
+  /** Whether the keyring in memory has this term (another node may have rotated since we unsealed). */
+  hasTerm(term: number): boolean {
+    return this.#keyring?.termKey(term) !== undefined;
+  }
+
+  /** A keyring with one more term, and its sealed form to store; adopt it after the store write. */
+  rotatedKeyring(): { keyring: Keyring; sealed: Uint8Array } {
+    const keyring = this.#requireKeyring().withNewTerm();
+    return { keyring, sealed: Barrier.sealKeyring(this.#rootKey!, keyring) };
+  }
+
+  /** Starts using a keyring produced by rotatedKeyring (it shares the older terms' keys, so nothing is wiped). */
+  adoptKeyring(keyring: Keyring): void {
+    this.#requireKeyring();
+    this.#keyring = keyring;
+  }
+
+  /** Opens a keyring another node stored (same root key) and adopts it if it is newer. */
+  reloadKeyring(sealedKeyring: Uint8Array): void {
+    this.#requireKeyring();
+    let plaintext: Uint8Array | undefined;
+    try {
+      plaintext = openEnvelope(this.#rootKey!, sealedKeyring, KEYRING_CONTEXT);
+      const keyring = Keyring.deserialize(plaintext);
+      if (keyring.activeTerm > this.#keyring!.activeTerm) {
+        this.#keyring!.wipe();
+        this.#keyring = keyring;
+      } else {
+        keyring.wipe();
+      }
+    } catch (err) {
+      throw new StrongboxError('INTEGRITY_CHECK_FAILED', 'the stored keyring failed its integrity check', { cause: err });
+    } finally {
+      wipe(plaintext);
+    }
+  }
+
   /** Zeroizes the root key, the keyring and (through listeners) every cached key. Idempotent. */
   seal(): void {
     const wasUnsealed = this.#keyring !== undefined;

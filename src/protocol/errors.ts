@@ -74,6 +74,7 @@ export const errorCodes = {
   BUILTIN_POLICY: { category: 'FAILED_PRECONDITION', title: 'Built-in policies cannot be changed or deleted', retryable: false },
   LAST_ROOT_TOKEN: { category: 'FAILED_PRECONDITION', title: 'The root token cannot be revoked while no admin token would remain', retryable: false },
   ESCALATION_DENIED: { category: 'PERMISSION_DENIED', title: 'A token cannot mint a token with more power than it has', retryable: false },
+  REKEY_NOT_STARTED: { category: 'FAILED_PRECONDITION', title: 'No rekey is in progress (or the nonce does not match)', retryable: false },
   GENERATE_ROOT_NOT_STARTED: { category: 'FAILED_PRECONDITION', title: 'No root-token generation is in progress (or the nonce does not match)', retryable: false },
   DECRYPTION_FAILED: { category: 'INVALID_ARGUMENT', title: 'The ciphertext or its AAD failed authentication', retryable: false },
   INTEGRITY_CHECK_FAILED: { category: 'DATA_LOSS', title: 'Stored key material failed its integrity check', retryable: false },

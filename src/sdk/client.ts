@@ -217,6 +217,21 @@ export class StrongboxClient {
   updateGenerateRoot(nonce: string, share: string) {
     return this.request<{ progress: number; threshold: number; complete?: boolean; encodedToken?: string }>('POST', '/v1/sys/generate-root/update', { nonce, share });
   }
+  rotateKeyring() {
+    return this.request<{ activeTerm: number; terms: number }>('POST', '/v1/sys/rotate');
+  }
+  rotationStatus() {
+    return this.request<{ running: boolean; activeTerm: number | null; scanned: number; rewrapped: number; startedAt: string | null; finishedAt: string | null; error: string | null; keyringTerm: number | null }>('GET', '/v1/sys/rotate');
+  }
+  startRekey(params: { shares: number; threshold: number }) {
+    return this.request<{ nonce: string; progress: number; threshold: number; newShares: number; newThreshold: number }>('POST', '/v1/sys/rekey/attempt', params);
+  }
+  updateRekey(nonce: string, share: string) {
+    return this.request<{ progress: number; threshold: number; complete: boolean; shares?: string[]; sharesKind?: string }>('POST', '/v1/sys/rekey/update', { nonce, share });
+  }
+  cancelRekey() {
+    return this.request<{ started: boolean }>('DELETE', '/v1/sys/rekey/attempt');
+  }
   cancelGenerateRoot() {
     return this.request<{ started: boolean }>('DELETE', '/v1/sys/generate-root/attempt');
   }

@@ -11,7 +11,7 @@ import type { ServiceContext } from './context.js';
 import { SYS } from './context.js';
 import { readSealConfig } from './seal-config.js';
 
-type Ctx = Pick<ServiceContext, 'store' | 'barrier' | 'provider' | 'audit' | 'sealedReason'>;
+type Ctx = Pick<ServiceContext, 'store' | 'barrier' | 'provider' | 'audit' | 'sealedReason' | 'rewrap'>;
 
 /** Tries once; returns whether the server is now unsealed. Never throws for provider trouble. */
 export async function tryAutoUnseal(ctx: Ctx): Promise<boolean> {
@@ -40,6 +40,7 @@ export async function tryAutoUnseal(ctx: Ctx): Promise<boolean> {
   ctx.barrier.unseal(rootKey, sealedKeyring);
   ctx.audit.keys = await loadAuditKeys(ctx.store, ctx.barrier);
   ctx.sealedReason.value = undefined;
+  if ((ctx.barrier.activeTerm ?? 1) > 1) void ctx.rewrap.kick(ctx);
   return true;
 }
 

@@ -9,6 +9,8 @@ import type { KeyCache } from './key-cache.js';
 import type { UnsealProgress } from './unseal-progress.js';
 import type { AuditLog } from '../audit/log.js';
 import type { SigningPool } from '../crypto/pool/signing-pool.js';
+import type { Rewrapper } from './keyring-rotation.js';
+import type { RekeyState } from './rekey.js';
 import type { AuditKeys } from '../audit/keys.js';
 import type { TokenRecord } from '../storage/types.js';
 import type { PolicyCache } from './authorize.js';
@@ -31,6 +33,9 @@ export interface ServiceContext {
   onTokensChanged(): void;
   /** why the server is sealed when it could not auto-unseal (provider unavailable); never secret */
   sealedReason: { value: string | undefined };
+  /** the background re-wrap after a keyring rotation */
+  rewrap: Rewrapper;
+  rekey: RekeyState;
   settings: {
     /** lower bound of the key-deletion waiting period (7 by default; tests lower it) */
     minPendingDays: number;

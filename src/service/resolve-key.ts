@@ -7,6 +7,7 @@ import { KEY_ID_PATTERN } from '../protocol/types.js';
 import { signingAlgorithm } from '../crypto/algorithms.js';
 import { wipe } from '../crypto/wipe.js';
 import { loadPooled } from '../crypto/signers/secp256k1.js';
+import { ensureTerm } from './keyring-rotation.js';
 import type { KeyRecord } from '../storage/types.js';
 import type { ServiceContext } from './context.js';
 import type { CachedKey } from './key-cache.js';
@@ -68,6 +69,7 @@ export async function loadKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'k
 
   const stored = await ctx.store.getKeyVersion(record.id, version);
   if (stored === undefined) throw new StrongboxError('KEY_VERSION_NOT_FOUND', `key ${record.id} has no version ${version}`);
+  await ensureTerm(ctx, stored.sealedMaterial);
   const secretKey = ctx.barrier.decrypt(stored.sealedMaterial, keyMaterialContext(record.id, version, record.type));
   const alg = signingAlgorithm(record.type);
   let entry: CachedKey;

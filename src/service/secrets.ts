@@ -7,6 +7,7 @@
 import { StrongboxError } from '../protocol/errors.js';
 import { ConflictError, type SecretVersionRecord } from '../storage/types.js';
 import type { ServiceContext } from './context.js';
+import { ensureTerm } from './keyring-rotation.js';
 
 export const SECRET_PATH_PATTERN = '^[A-Za-z0-9._@-]+(/[A-Za-z0-9._@-]+)*$';
 const PATH = new RegExp(SECRET_PATH_PATTERN);
@@ -20,9 +21,10 @@ export function assertSecretPath(path: string, field = 'path'): void {
   }
 }
 
-function context(path: string, version: number): string {
+export function secretContext(path: string, version: number): string {
   return `secret/${path}/v${version}`;
 }
+const context = secretContext;
 
 function requireUnsealed(ctx: Pick<ServiceContext, 'barrier'>): void {
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
@@ -64,6 +66,7 @@ export async function readSecret(ctx: Ctx, params: { path: string; version?: num
   if (v === undefined) throw new StrongboxError('SECRET_NOT_FOUND', `no secret at ${params.path}${params.version ? ` version ${params.version}` : ''}`);
   if (v.destroyed || v.sealedValue === null) throw new StrongboxError('SECRET_VERSION_DESTROYED', `version ${v.version} of ${params.path} was destroyed`);
   if (v.deletedAt !== null) throw new StrongboxError('SECRET_VERSION_DELETED', `version ${v.version} of ${params.path} was deleted at ${v.deletedAt}`);
+  await ensureTerm(ctx, v.sealedValue);
   const plaintext = ctx.barrier.decrypt(v.sealedValue, context(params.path, v.version));
   try {
     return { path: params.path, ...info(v), data: JSON.parse(Buffer.from(plaintext).toString('utf8')) };

@@ -20,7 +20,7 @@ export interface UnsealParameters {
 }
 
 export async function unseal(
-  ctx: Pick<ServiceContext, 'store' | 'barrier' | 'provider' | 'unsealProgress' | 'audit' | 'sealedReason'>,
+  ctx: Pick<ServiceContext, 'store' | 'barrier' | 'provider' | 'unsealProgress' | 'audit' | 'sealedReason' | 'rewrap'>,
   params: UnsealParameters,
 ): Promise<UnsealResponse> {
   const config = await readSealConfig(ctx);
@@ -62,6 +62,8 @@ export async function unseal(
   }
   ctx.barrier.unseal(rootKey, sealedKeyring);
   ctx.audit.keys = await loadAuditKeys(ctx.store, ctx.barrier);
+  // A re-wrap interrupted by a crash or a seal resumes once unsealed.
+  if ((ctx.barrier.activeTerm ?? 1) > 1) void ctx.rewrap.kick(ctx);
   return { sealed: false, progress: 0, threshold: config.threshold };
 }
 

@@ -190,5 +190,13 @@ export interface Store {
   /** Paths starting with `prefix`, in order, after `after`. */
   listSecretPaths(prefix: string, after: string | undefined, limit: number): Promise<string[]>;
 
+  /** Key versions in (keyId, version) order after the given position, for the re-wrap after rotation. */
+  scanKeyVersions(after: { keyId: string; version: number } | undefined, limit: number): Promise<KeyVersionRecord[]>;
+  /** Replaces a version's sealed material only if it still equals `expected`; returns whether it did. */
+  replaceKeyVersionMaterial(keyId: string, version: number, expected: Uint8Array, next: Uint8Array): Promise<boolean>;
+  /** Secret versions (not destroyed) in (path, version) order after the given position. */
+  scanSecretVersions(after: { path: string; version: number } | undefined, limit: number): Promise<(SecretVersionRecord & { path: string })[]>;
+  replaceSecretVersionValue(path: string, version: number, expected: Uint8Array, next: Uint8Array): Promise<boolean>;
+
   close(): Promise<void>;
 }

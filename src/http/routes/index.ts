@@ -1,5 +1,7 @@
 /** The route table: one ordered list (Vault's `Paths`). A test snapshots it. */
 import type { Route } from '../route.js';
+import { sysRekeyCancel, sysRekeyStart, sysRekeyUpdate } from './sys-rekey.js';
+import { sysRotate, sysRotateStatus } from './sys-rotate.js';
 import { secretsDelete, secretsGet, secretsPut } from './secrets-data.js';
 import secretsList from './secrets-list.js';
 import { secretVersionsGet, secretVersionsPost } from './secrets-versions.js';
@@ -52,6 +54,11 @@ export const routes: readonly Route[] = [
   sysGenerateRootStart,
   sysGenerateRootUpdate,
   sysGenerateRootCancel,
+  sysRotate,
+  sysRotateStatus,
+  sysRekeyStart,
+  sysRekeyUpdate,
+  sysRekeyCancel,
   keysCreate,
   keysImport,
   keysList,

@@ -219,6 +219,10 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     deleteVersions: db.prepare('DELETE FROM secret_versions WHERE path = ?'),
     deleteSecretRow: db.prepare('DELETE FROM secrets WHERE path = ?'),
     listSecretPaths: db.prepare('SELECT path FROM secrets WHERE substr(path, 1, length(?)) = ? AND path > ? ORDER BY path LIMIT ?').pluck(),
+    scanVersions: db.prepare('SELECT * FROM key_versions WHERE key_id > ? OR (key_id = ? AND version > ?) ORDER BY key_id, version LIMIT ?'),
+    replaceMaterial: db.prepare('UPDATE key_versions SET sealed_material = ? WHERE key_id = ? AND version = ? AND sealed_material = ?'),
+    scanSecretVersions: db.prepare('SELECT * FROM secret_versions WHERE sealed_value IS NOT NULL AND (path > ? OR (path = ? AND version > ?)) ORDER BY path, version LIMIT ?'),
+    replaceSecretValue: db.prepare('UPDATE secret_versions SET sealed_value = ? WHERE path = ? AND version = ? AND sealed_value = ?'),
     auditHead: db.prepare('SELECT * FROM audit_records ORDER BY seq DESC LIMIT 1'),
     readAudit: db.prepare('SELECT * FROM audit_records WHERE seq > ? ORDER BY seq LIMIT ?'),
     insertCheckpoint: db.prepare('INSERT INTO audit_checkpoints (seq, checkpoint) VALUES (?, ?)'),
@@ -390,6 +394,20 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     },
     async listSecretPaths(prefix, after, limit) {
       return stmts.listSecretPaths.all(prefix, prefix, after ?? '', limit) as string[];
+    },
+    async scanKeyVersions(after, limit) {
+      const rows = stmts.scanVersions.all(after?.keyId ?? '', after?.keyId ?? '', after?.version ?? 0, limit) as { key_id: string; version: number; sealed_material: Buffer; created_at: string }[];
+      return rows.map((r) => ({ keyId: r.key_id, version: r.version, sealedMaterial: new Uint8Array(r.sealed_material), createdAt: r.created_at }));
+    },
+    async replaceKeyVersionMaterial(keyId, version, expected, next) {
+      return stmts.replaceMaterial.run(next, keyId, version, expected).changes === 1;
+    },
+    async scanSecretVersions(after, limit) {
+      const rows = stmts.scanSecretVersions.all(after?.path ?? '', after?.path ?? '', after?.version ?? 0, limit) as (Parameters<typeof toSecretVersion>[0] & { path: string })[];
+      return rows.map((r) => ({ path: r.path, ...toSecretVersion(r) }));
+    },
+    async replaceSecretVersionValue(path, version, expected, next) {
+      return stmts.replaceSecretValue.run(next, path, version, expected).changes === 1;
     },
     async createToken(t) {
       try {

@@ -1,0 +1,140 @@
+/**
+ * Keyring rotation: a new term becomes active for every new write at once; a background re-wrap
+ * then moves each stored record (key versions, secret versions, the audit keys) to the newest term.
+ * The re-wrap is resumable — it works from the term recorded in each envelope's header, so after a
+ * crash it simply finds what is left — observable (progress counters), and throttled (small batches
+ * with a pause between them) so signing keeps its latency. Each replacement is compare-and-set, so a
+ * record rewritten concurrently (e.g. destroyed) is skipped, not resurrected.
+ */
+import { StrongboxError } from '../protocol/errors.js';
+import { readEnvelopeHeader } from '../keyring/envelope.js';
+import { AUDIT_KEYS_CONTEXT, SYS_AUDIT_KEYS } from '../audit/keys.js';
+import type { ServiceContext } from './context.js';
+import { SYS } from './context.js';
+import { keyMaterialContext } from './resolve-key.js';
+import { secretContext } from './secrets.js';
+
+type Ctx = Pick<ServiceContext, 'store' | 'barrier' | 'rewrap'>;
+
+export interface RewrapProgress {
+  running: boolean;
+  activeTerm: number | null;
+  /** records looked at and records moved to the active term in the current (or last) pass */
+  scanned: number;
+  rewrapped: number;
+  startedAt: string | null;
+  finishedAt: string | null;
+  error: string | null;
+}
+
+export class Rewrapper {
+  progress: RewrapProgress = { running: false, activeTerm: null, scanned: 0, rewrapped: 0, startedAt: null, finishedAt: null, error: null };
+  #again = false;
+  #stop = false;
+  #running: Promise<void> | undefined;
+  constructor(readonly batchSize = 100, readonly pauseMs = 5) {}
+
+  /** Starts a pass (or schedules another one after the current pass). */
+  kick(ctx: Pick<ServiceContext, 'store' | 'barrier'>): Promise<void> {
+    if (this.#running) {
+      this.#again = true;
+      return this.#running;
+    }
+    this.#stop = false;
+    this.#running = (async () => {
+      do {
+        this.#again = false;
+        await this.#pass(ctx);
+      } while (this.#again && !this.#stop);
+    })().finally(() => (this.#running = undefined));
+    return this.#running;
+  }
+
+  /** Stops after the current batch (seal, shutdown). */
+  async stop(): Promise<void> {
+    this.#stop = true;
+    await this.#running;
+  }
+
+  async #pass(ctx: Pick<ServiceContext, 'store' | 'barrier'>): Promise<void> {
+    const p: RewrapProgress = (this.progress = { running: true, activeTerm: ctx.barrier.activeTerm ?? null, scanned: 0, rewrapped: 0, startedAt: new Date().toISOString(), finishedAt: null, error: null });
+    const pause = () => new Promise((r) => setTimeout(r, this.pauseMs));
+    try {
+      let after: { keyId: string; version: number } | undefined;
+      for (;;) {
+        if (this.#stop || ctx.barrier.sealed) throw new Error('stopped (sealed or shutting down); resumes at the next unseal');
+        const rows = await ctx.store.scanKeyVersions(after, this.batchSize);
+        for (const v of rows) {
+          p.scanned++;
+          const record = await ctx.store.getKey(v.keyId);
+          if (record === undefined) continue;
+          if (await rewrapOne(ctx, v.sealedMaterial, keyMaterialContext(v.keyId, v.version, record.type), (next) => ctx.store.replaceKeyVersionMaterial(v.keyId, v.version, v.sealedMaterial, next))) p.rewrapped++;
+        }
+        if (rows.length < this.batchSize) break;
+        after = { keyId: rows.at(-1)!.keyId, version: rows.at(-1)!.version };
+        await pause();
+      }
+      let afterSecret: { path: string; version: number } | undefined;
+      for (;;) {
+        if (this.#stop || ctx.barrier.sealed) throw new Error('stopped (sealed or shutting down); resumes at the next unseal');
+        const rows = await ctx.store.scanSecretVersions(afterSecret, this.batchSize);
+        for (const v of rows) {
+          p.scanned++;
+          const sealed = v.sealedValue!;
+          if (await rewrapOne(ctx, sealed, secretContext(v.path, v.version), (next) => ctx.store.replaceSecretVersionValue(v.path, v.version, sealed, next))) p.rewrapped++;
+        }
+        if (rows.length < this.batchSize) break;
+        afterSecret = { path: rows.at(-1)!.path, version: rows.at(-1)!.version };
+        await pause();
+      }
+      const auditKeys = await ctx.store.getSysValue(SYS_AUDIT_KEYS);
+      if (auditKeys !== undefined) {
+        p.scanned++;
+        if (await rewrapOne(ctx, auditKeys, AUDIT_KEYS_CONTEXT, async (next) => ctx.store.putSysValues({ [SYS_AUDIT_KEYS]: next }))) p.rewrapped++;
+      }
+    } catch (err) {
+      p.error = (err as Error).message;
+    } finally {
+      p.running = false;
+      p.finishedAt = new Date().toISOString();
+    }
+  }
+}
+
+async function rewrapOne(ctx: Pick<ServiceContext, 'barrier'>, sealed: Uint8Array, context: string, replace: (next: Uint8Array) => Promise<boolean>): Promise<boolean> {
+  const active = ctx.barrier.activeTerm;
+  if (active === undefined || readEnvelopeHeader(sealed).term >= active) return false;
+  const plaintext = ctx.barrier.decrypt(sealed, context);
+  try {
+    return await replace(ctx.barrier.encrypt(plaintext, context));
+  } finally {
+    plaintext.fill(0);
+  }
+}
+
+/** POST /v1/sys/rotate: a new keyring term, then the background re-wrap. */
+export async function rotateKeyring(ctx: Ctx): Promise<{ activeTerm: number; terms: number }> {
+  if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
+  const { keyring, sealed } = ctx.barrier.rotatedKeyring();
+  await ctx.store.putSysValues({ [SYS.sealedKeyring]: sealed });
+  ctx.barrier.adoptKeyring(keyring);
+  void ctx.rewrap.kick(ctx);
+  return { activeTerm: keyring.activeTerm, terms: keyring.terms.length };
+}
+
+export function rotationStatus(ctx: Pick<ServiceContext, 'barrier' | 'rewrap'>): RewrapProgress & { keyringTerm: number | null } {
+  return { ...ctx.rewrap.progress, keyringTerm: ctx.barrier.activeTerm ?? null };
+}
+
+/** Before opening an envelope: if another node rotated the keyring, load the newer one from storage. */
+export async function ensureTerm(ctx: Pick<ServiceContext, 'store' | 'barrier'>, envelope: Uint8Array): Promise<void> {
+  let term: number;
+  try {
+    term = readEnvelopeHeader(envelope).term;
+  } catch {
+    return; // the decrypt reports the malformed envelope as an integrity failure
+  }
+  if (ctx.barrier.sealed || ctx.barrier.hasTerm(term)) return;
+  const sealed = await ctx.store.getSysValue(SYS.sealedKeyring);
+  if (sealed !== undefined) ctx.barrier.reloadKeyring(sealed);
+}
