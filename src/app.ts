@@ -10,7 +10,8 @@ import { createAuthenticator } from './service/authenticate.js';
 import type { ServiceContext } from './service/context.js';
 import { KeyCache } from './service/key-cache.js';
 import { UnsealProgress } from './service/unseal-progress.js';
-import { openSqliteStore } from './storage/sqlite/index.js';
+import { openSqliteStore, SQLITE_FILE } from './storage/sqlite/index.js';
+import { restoreBackup } from './service/backup.js';
 import { withKeyRecordCache } from './storage/key-record-cache.js';
 import { createHttpApp, type HttpAppOptions } from './http/app.js';
 import { VERSION } from './version.js';
@@ -61,6 +62,16 @@ export interface Strongbox {
 }
 
 export { DEFAULT_KEY_CACHE_SIZE } from './config.js';
+
+/** Offline restore of a backup file into an empty data directory (see service/backup.ts). */
+export async function restoreFromBackup(params: { backup: Uint8Array; dataDir: string; seal: SealType; providers: ProviderOptions; shares: Uint8Array[] }) {
+  const provider = await createUnsealProvider(params.seal, params.providers);
+  try {
+    return await restoreBackup({ ...params, provider, openStore: (dir) => openSqliteStore(dir, { readonly: true }), databaseFile: SQLITE_FILE });
+  } finally {
+    await provider.close?.();
+  }
+}
 
 /** Read-only access to a data directory for offline tools (audit verify/export); never writes. */
 export function openStoreForReading(dataDir: string) {

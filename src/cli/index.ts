@@ -19,6 +19,8 @@ import operatorSeal from './commands/operator-seal.js';
 import operatorStatus from './commands/operator-status.js';
 import operatorUnseal from './commands/operator-unseal.js';
 import server from './commands/server.js';
+import operatorBackup from './commands/operator-backup.js';
+import operatorRestore from './commands/operator-restore.js';
 import operatorRotate from './commands/operator-rotate.js';
 import operatorRekey from './commands/operator-rekey.js';
 import { keyCancelDeletion, keyDelete, keyDisable, keyEnable, keyRotate } from './commands/key-state.js';
@@ -44,6 +46,8 @@ export const commands: readonly Command[] = [
   operatorGenerateRoot,
   operatorRotate,
   operatorRekey,
+  operatorBackup,
+  operatorRestore,
   keyCreate,
   keyList,
   keyShow,

@@ -251,7 +251,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         request.auditReason = decision.reason;
       },
       handler: async (request, reply) => {
-        const result = await route.handler({ services, principal: request.principal, request }, routeInput(request));
+        const result = await route.handler({ services, principal: request.principal, request, reply }, routeInput(request));
         reply.status(route.successStatus);
         return result;
       },

@@ -3,7 +3,7 @@
  * Authentication and the sealed check run once, in http/app.ts, from the `auth` and
  * `requiresUnsealed` flags — never inside handlers.
  */
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal, ServiceContext } from '../service/context.js';
 import type { Action } from '../policy/actions.js';
 import type { Resource } from '../policy/types.js';
@@ -24,6 +24,7 @@ export interface RouteContext {
   services: Services;
   principal: Principal | undefined;
   request: FastifyRequest;
+  reply: FastifyReply;
 }
 
 export interface RouteInput {

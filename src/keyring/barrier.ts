@@ -3,6 +3,7 @@
  * records with them; while sealed it holds nothing and every operation fails with SEALED.
  * Storage never sees what passes through here in plaintext.
  */
+import { hkdfSync } from 'node:crypto';
 import { StrongboxError } from '../protocol/errors.js';
 import { wipe } from '../crypto/wipe.js';
 import { Keyring } from './keyring.js';
@@ -13,6 +14,11 @@ export const ROOT_KEY_CONTEXT = 'strongbox/root-key';
 export const KEYRING_CONTEXT = 'strongbox/keyring';
 /** Term 0 marks an envelope sealed directly under the root key or an unseal key, not a keyring term. */
 export const DIRECT_TERM = 0;
+
+/** HKDF-SHA256 (RFC 5869) of the root key for one purpose; used by the barrier and by offline restore. */
+export function deriveFromRootKey(rootKey: Uint8Array, info: string): Uint8Array {
+  return new Uint8Array(hkdfSync('sha256', rootKey, new Uint8Array(0), info, 32));
+}
 
 export class Barrier {
   #rootKey: Uint8Array | undefined;
@@ -42,6 +48,15 @@ export class Barrier {
     } finally {
       wipe(plaintext);
     }
+  }
+
+  /**
+   * A key derived from the root key for one purpose (HKDF-SHA256, RFC 5869), e.g. the MAC key of
+   * backups: only an installation holding this root key can make or check it.
+   */
+  deriveKey(info: string): Uint8Array {
+    this.#requireKeyring();
+    return deriveFromRootKey(this.#rootKey!, info);
   }
 
   /** Whether the keyring in memory has this term (another node may have rotated since we unsealed). */

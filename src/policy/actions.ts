@@ -20,6 +20,7 @@ export const actions = {
   'audit:read': 'read and export the audit log',
   'sys:seal': 'seal Strongbox',
   'sys:read': 'read the audit public key, rotation progress and other non-secret system state',
+  'sys:backup': 'download a backup (every record still sealed, integrity-protected)',
   'sys:rotate': 'add a keyring term and re-wrap every stored record under it',
   'tokens:create': 'mint child tokens (never with more power than the parent)',
   'tokens:revoke': 'revoke tokens by accessor',

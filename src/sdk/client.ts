@@ -217,6 +217,17 @@ export class StrongboxClient {
   updateGenerateRoot(nonce: string, share: string) {
     return this.request<{ progress: number; threshold: number; complete?: boolean; encodedToken?: string }>('POST', '/v1/sys/generate-root/update', { nonce, share });
   }
+  /** The backup file (see docs/ceremonies.md). */
+  async backup(): Promise<Uint8Array> {
+    const res = await fetch(this.addr + '/v1/sys/backup', { headers: this.#token === undefined ? {} : { authorization: `Bearer ${this.#token}` }, signal: AbortSignal.timeout(this.#timeoutMs) }).catch((err: unknown) => {
+      throw new StrongboxApiError('NETWORK_ERROR', `cannot reach Strongbox at ${this.addr}: ${(err as Error).message}`, 0, undefined, undefined, err);
+    });
+    if (!res.ok) {
+      const p = (await res.json().catch(() => ({}))) as Partial<ProblemDetails>;
+      throw new StrongboxApiError(isErrorCode(p.code) ? p.code : 'INTERNAL', p.detail ?? `HTTP ${res.status}`, res.status, p.requestId, p.field);
+    }
+    return new Uint8Array(await res.arrayBuffer());
+  }
   rotateKeyring() {
     return this.request<{ activeTerm: number; terms: number }>('POST', '/v1/sys/rotate');
   }

@@ -198,5 +198,8 @@ export interface Store {
   scanSecretVersions(after: { path: string; version: number } | undefined, limit: number): Promise<(SecretVersionRecord & { path: string })[]>;
   replaceSecretVersionValue(path: string, version: number, expected: Uint8Array, next: Uint8Array): Promise<boolean>;
 
+  /** A consistent snapshot of the whole database (SQLite: the online backup API), as bytes. */
+  snapshot(): Promise<Uint8Array>;
+
   close(): Promise<void>;
 }

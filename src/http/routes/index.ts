@@ -1,5 +1,6 @@
 /** The route table: one ordered list (Vault's `Paths`). A test snapshots it. */
 import type { Route } from '../route.js';
+import sysBackup from './sys-backup.js';
 import { sysRekeyCancel, sysRekeyStart, sysRekeyUpdate } from './sys-rekey.js';
 import { sysRotate, sysRotateStatus } from './sys-rotate.js';
 import { secretsDelete, secretsGet, secretsPut } from './secrets-data.js';
@@ -54,6 +55,7 @@ export const routes: readonly Route[] = [
   sysGenerateRootStart,
   sysGenerateRootUpdate,
   sysGenerateRootCancel,
+  sysBackup,
   sysRotate,
   sysRotateStatus,
   sysRekeyStart,

@@ -5,7 +5,8 @@
  * seam identical to the PostgreSQL backend.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConflictError, type AuditRow, type KeyPatch, type KeyState, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord } from '../types.js';
@@ -465,6 +466,20 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     },
     async listCheckpoints() {
       return stmts.listCheckpoints.all() as { seq: number; checkpoint: string }[];
+    },
+    async snapshot() {
+      const dir = mkdtempSync(join(tmpdir(), 'strongbox-snapshot-'));
+      try {
+        const target = join(dir, 'snapshot.db');
+        await db.backup(target);
+        // The copy must be self-contained: fold its WAL into it.
+        const copy = new Database(target);
+        copy.pragma('journal_mode = DELETE');
+        copy.close();
+        return new Uint8Array(readFileSync(target));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
     async close() {
       await audit.close();
