@@ -10,7 +10,7 @@ const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
 
 // command → Debian package providing it
-const systemTools = { openssl: 'openssl' };
+const systemTools = { openssl: 'openssl', 'softhsm2-util': 'softhsm2' };
 const missing = Object.entries(systemTools).filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0);
 if (missing.length > 0) {
   const pkgs = [...new Set(missing.map(([, pkg]) => pkg))];

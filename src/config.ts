@@ -82,7 +82,8 @@ export function loadProviderOptions(seal: SealType, env: Readonly<Record<string,
       if ((pin === undefined) === (pinFile === undefined)) throw new ConfigError('--seal pkcs11 needs exactly one of STRONGBOX_PKCS11_PIN or STRONGBOX_PKCS11_PIN_FILE');
       if (pinFile !== undefined) {
         try {
-          pin = readFileSync(pinFile, 'utf8').trim();
+          // Only the line ending is stripped: spaces may be part of a PIN.
+          pin = readFileSync(pinFile, 'utf8').replace(/\r?\n$/, '');
         } catch (err) {
           throw new ConfigError(`STRONGBOX_PKCS11_PIN_FILE: cannot read ${pinFile} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
         }

@@ -235,7 +235,8 @@ describe('pkcs11 provider: HSM unusable', () => {
     const provider = await open(opts(tokenC, 'pin-key', { pin: wrongPin }));
     const err = await rejectsUnavailable(provider.recover(wellFormed, none, config), /PIN.*CKR_PIN_INCORRECT/, [wrongPin, tokenC.pin]);
     assert.match(err.reason, /strongbox-c/, 'names the token');
-    await rejectsUnavailable(provider.protect(rootKey(), config), /CKR_PIN_INCORRECT/, [wrongPin, tokenC.pin]);
+    const again = await rejectsUnavailable(provider.protect(rootKey(), config), /CKR_PIN_INCORRECT/, [wrongPin, tokenC.pin]);
+    assert.match(again.reason, /not retried.*STRONGBOX_PKCS11_PIN/, 'a rejected PIN is not presented again (HSMs lock the PIN)');
     // The right PIN still works afterwards (no lockout from the provider's retries in SoftHSM2).
     const right = await open(opts(tokenC, 'pin-key'));
     const key = rootKey();

@@ -124,6 +124,10 @@ export default {
       unixSocket: settings.listenUnix !== undefined,
       ...(tls ? { tls } : {}),
       ...(sink || noAudit ? { audit: { ...(sink ? { sink } : {}), ...(noAudit ? { unsafeDisabled: true } : {}) } } : {}),
+    }).catch((err: unknown) => {
+      // A provider's invalid setting (it names the STRONGBOX_* variable) is a configuration error.
+      if (typeof (err as { setting?: unknown }).setting === 'string') throw new ConfigError((err as Error).message);
+      throw err;
     });
 
     if (settings.dev) {

@@ -26,6 +26,7 @@ import {
   DecryptCommand,
   DescribeKeyCommand,
   EncryptCommand,
+  type DecryptCommandOutput,
   KMSClient,
   KMSServiceException,
   type KeyMetadata,
@@ -247,7 +248,7 @@ export async function createAwsKmsProvider(options: AwsKmsProviderOptions): Prom
    * Returns the plaintext (caller wipes it) or the error as it should reach the caller.
    */
   async function decrypt(blob: Uint8Array, arn: string): Promise<Uint8Array> {
-    let out;
+    let out: DecryptCommandOutput;
     try {
       out = await client.send(new DecryptCommand({
         KeyId: keyId,

@@ -21,7 +21,9 @@
  * does: a restart after the key was removed must report the missing key, not mint a new one.
  *
  * The session is opened lazily and reopened after any failure, so a server started while the HSM
- * is down stays sealed, reports the reason and unseals on a later attempt. Calls into pkcs11js are
+ * is down stays sealed, reports the reason and unseals on a later attempt — except after the token
+ * refused the PIN: auto-unseal retries every few seconds, and an HSM locks the user PIN after a
+ * handful of wrong attempts, so a rejected PIN is never presented again by this instance. Calls into pkcs11js are
  * synchronous: each Init/Encrypt pair runs to completion on the event loop, so concurrent calls
  * never interleave operations on the one session (§5.2: one active operation per session).
  */
@@ -31,7 +33,7 @@ import { randomBytes } from '../../crypto/random.js';
 import { wipe } from '../../crypto/wipe.js';
 import type { ProviderOptions } from '../registry.js';
 import { ProviderUnavailableError, UnsealRejectedError, type ProtectResult, type SealConfig, type UnsealInput, type UnsealProvider } from '../types.js';
-import { describePkcs11Error, openPkcs11Session, pkcs11ErrorCode, pkcs11js, readBool, readUlong, type Handle, type Pkcs11Session } from './session.js';
+import { describePkcs11Error, openPkcs11Session, Pkcs11PinRejectedError, pkcs11ErrorCode, pkcs11js, readBool, readUlong, type Handle, type Pkcs11Session } from './session.js';
 
 export type Pkcs11ProviderOptions = NonNullable<ProviderOptions['pkcs11']>;
 
@@ -141,10 +143,18 @@ export async function createPkcs11Provider(options: Pkcs11ProviderOptions): Prom
   const where = `key ${JSON.stringify(keyLabel)} in token ${JSON.stringify(tokenLabel)}`;
   let connection: Pkcs11Session | undefined;
   let closed = false;
+  /** set once the token refused the PIN: it is not tried again (HSMs lock a PIN after a few failures) */
+  let pinRejected: string | undefined;
 
   function connect(): Pkcs11Session {
     if (closed) throw new ProviderUnavailableError('the pkcs11 provider is closed');
-    connection ??= openPkcs11Session({ library, tokenLabel, pin });
+    if (pinRejected !== undefined) throw new ProviderUnavailableError(`${pinRejected}; not retried, so as not to lock the PIN: correct ${PKCS11_SETTINGS.pin} and restart`);
+    try {
+      connection ??= openPkcs11Session({ library, tokenLabel, pin });
+    } catch (err) {
+      if (err instanceof Pkcs11PinRejectedError) pinRejected = err.reason;
+      throw err;
+    }
     return connection;
   }
 

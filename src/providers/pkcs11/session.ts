@@ -124,6 +124,17 @@ function findSlot(pkcs11: Pkcs11, tokenLabel: string): { slot: Handle; serial: s
   return matches[0]!;
 }
 
+/**
+ * The token refused the PIN itself (as opposed to being unreachable). Retrying the same PIN cannot
+ * succeed and, on a real HSM, counts towards locking the user PIN, so the provider does not retry.
+ */
+export class Pkcs11PinRejectedError extends ProviderUnavailableError {
+  constructor(reason: string, options?: { cause?: unknown }) {
+    super(reason, options);
+    this.name = 'Pkcs11PinRejectedError';
+  }
+}
+
 const LOGIN_FAILURES: Record<string, string> = {
   CKR_PIN_INCORRECT: 'the user PIN was rejected (CKR_PIN_INCORRECT)',
   CKR_PIN_LOCKED: 'the user PIN is locked (CKR_PIN_LOCKED); the security officer must reset it',
@@ -190,11 +201,12 @@ export function openPkcs11Session(options: Pkcs11SessionOptions): Pkcs11Session 
         // The token did not check this PIN. Accept it only if it is the one that logged us in
         // (or the login was made outside this provider, which we cannot second-guess).
         if (token.pinDigest !== undefined && !timingSafeEqual(token.pinDigest, pinDigest)) {
-          throw new ProviderUnavailableError(`${tokenName}: ${LOGIN_FAILURES['CKR_PIN_INCORRECT']!} (the token is logged in with another PIN)`);
+          throw new Pkcs11PinRejectedError(`${tokenName}: ${LOGIN_FAILURES['CKR_PIN_INCORRECT']!} (the token is logged in with another PIN)`);
         }
       } else {
-        const why = (code !== undefined ? LOGIN_FAILURES[code] : undefined) ?? `C_Login failed: ${describePkcs11Error(err)}`;
-        throw new ProviderUnavailableError(`${tokenName}: ${why}`, { cause: err });
+        const known = code !== undefined ? LOGIN_FAILURES[code] : undefined;
+        if (known !== undefined) throw new Pkcs11PinRejectedError(`${tokenName}: ${known}`, { cause: err });
+        throw new ProviderUnavailableError(`${tokenName}: C_Login failed: ${describePkcs11Error(err)}`, { cause: err });
       }
     }
     let closed = false;
