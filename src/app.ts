@@ -12,6 +12,7 @@ import { KeyCache } from './service/key-cache.js';
 import { UnsealProgress } from './service/unseal-progress.js';
 import { openSqliteStore, SQLITE_FILE } from './storage/sqlite/index.js';
 import { restoreBackup } from './service/backup.js';
+import { migrateSeal } from './service/migrate-seal.js';
 import { withKeyRecordCache } from './storage/key-record-cache.js';
 import { createHttpApp, type HttpAppOptions } from './http/app.js';
 import { VERSION } from './version.js';
@@ -70,6 +71,20 @@ export async function restoreFromBackup(params: { backup: Uint8Array; dataDir: s
     return await restoreBackup({ ...params, provider, openStore: (dir) => openSqliteStore(dir, { readonly: true }), databaseFile: SQLITE_FILE });
   } finally {
     await provider.close?.();
+  }
+}
+
+/** Offline seal migration of a stopped server's data directory (see service/migrate-seal.ts). */
+export async function migrateSealOffline(params: { dataDir: string; from: SealType; to: SealType; providers: ProviderOptions; shares: Uint8Array[]; newShares: number; newThreshold: number }) {
+  const from = await createUnsealProvider(params.from, params.providers);
+  const to = await createUnsealProvider(params.to, params.providers);
+  const store = openSqliteStore(params.dataDir);
+  try {
+    return await migrateSeal({ store, from, to, shares: params.shares, newShares: params.newShares, newThreshold: params.newThreshold });
+  } finally {
+    await store.close();
+    await from.close?.();
+    await to.close?.();
   }
 }
 

@@ -19,6 +19,7 @@ import operatorSeal from './commands/operator-seal.js';
 import operatorStatus from './commands/operator-status.js';
 import operatorUnseal from './commands/operator-unseal.js';
 import server from './commands/server.js';
+import operatorMigrateSeal from './commands/operator-migrate-seal.js';
 import operatorBackup from './commands/operator-backup.js';
 import operatorRestore from './commands/operator-restore.js';
 import operatorRotate from './commands/operator-rotate.js';
@@ -48,6 +49,7 @@ export const commands: readonly Command[] = [
   operatorRekey,
   operatorBackup,
   operatorRestore,
+  operatorMigrateSeal,
   keyCreate,
   keyList,
   keyShow,
