@@ -23,6 +23,7 @@ import { runLifecycle } from './service/run-lifecycle.js';
 import { tryAutoUnseal } from './service/auto-unseal.js';
 import { Rewrapper } from './service/keyring-rotation.js';
 import { RekeyState } from './service/rekey.js';
+import { QuorumAttempt } from './service/cold-storage.js';
 import { SigningPool } from './crypto/pool/signing-pool.js';
 
 export interface StrongboxConfig {
@@ -126,6 +127,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     sealedReason: { value: undefined },
     rewrap: new Rewrapper(),
     rekey: new RekeyState(),
+    ceremony: new QuorumAttempt(),
     settings: { minPendingDays: config.minPendingDays ?? 7 },
     version: VERSION,
     now: () => new Date(),

@@ -9,6 +9,10 @@ import keyDataKey from './commands/key-data-key.js';
 import keyDecrypt from './commands/key-decrypt.js';
 import keyEncrypt from './commands/key-encrypt.js';
 import keyImport from './commands/key-import.js';
+import keyImportWrapped from './commands/key-import-wrapped.js';
+import keyExport from './commands/key-export.js';
+import keyExportKeystore from './commands/key-export-keystore.js';
+import keyWrappingKey from './commands/key-wrapping-key.js';
 import keyList from './commands/key-list.js';
 import keyPublicKey from './commands/key-public-key.js';
 import keyShow from './commands/key-show.js';
@@ -19,6 +23,7 @@ import operatorSeal from './commands/operator-seal.js';
 import operatorStatus from './commands/operator-status.js';
 import operatorUnseal from './commands/operator-unseal.js';
 import server from './commands/server.js';
+import { operatorCold, operatorEscrow, operatorRestoreHsm } from './commands/operator-cold.js';
 import operatorMigrateSeal from './commands/operator-migrate-seal.js';
 import operatorBackup from './commands/operator-backup.js';
 import operatorRestore from './commands/operator-restore.js';
@@ -50,6 +55,9 @@ export const commands: readonly Command[] = [
   operatorBackup,
   operatorRestore,
   operatorMigrateSeal,
+  operatorEscrow,
+  operatorCold,
+  operatorRestoreHsm,
   keyCreate,
   keyList,
   keyShow,
@@ -57,6 +65,10 @@ export const commands: readonly Command[] = [
   keySign,
   keyVerify,
   keyImport,
+  keyWrappingKey,
+  keyImportWrapped,
+  keyExport,
+  keyExportKeystore,
   keyEncrypt,
   keyDecrypt,
   keyDataKey,
@@ -119,7 +131,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
     if (positionals.length < command.positionals.length) throw new UsageError(`missing <${command.positionals[positionals.length]}>`);
-    if (positionals.length > Math.max(command.positionals.length, ['unseal', 'generate-root', 'lookup', 'rekey'].includes(command.path[1]!) ? 1 : 0)) throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
+    if (positionals.length > Math.max(command.positionals.length, ['unseal', 'generate-root', 'lookup', 'rekey', 'escrow', 'restore-hsm'].includes(command.path[1]!) ? 1 : 0)) throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
     return await command.run({ values: values as Record<string, string | boolean | undefined>, positionals }, io);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

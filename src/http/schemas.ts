@@ -1,5 +1,5 @@
 /** JSON Schema fragments shared by route files; they also feed the generated OpenAPI document. */
-import { hashNames, KEY_NAME_PATTERN, keyTypes, publicKeyFormats, signatureEncodings } from '../protocol/types.js';
+import { hashNames, KEY_NAME_PATTERN, keyTypes, keyWrapAlgorithms, publicKeyFormats, signatureEncodings } from '../protocol/types.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -17,11 +17,18 @@ export const hashName: JsonSchema = { type: 'string', enum: [...hashNames], desc
 export const encoding: JsonSchema = { type: 'string', enum: [...signatureEncodings], description: 'der (ECDSA default), raw (r‖s, or the Ed25519 signature), recoverable (r‖s‖v, secp256k1)' };
 export const publicKeyFormat: JsonSchema = { type: 'string', enum: [...publicKeyFormats] };
 
+export const keyWrapAlgorithm: JsonSchema = {
+  type: 'string',
+  enum: [...keyWrapAlgorithms],
+  description: 'RSA-OAEP (SHA-256, MGF1-SHA-256) of a fresh AES-256 key, then AES Key Wrap with Padding (RFC 5649) of the key material',
+};
+
 export const tags: JsonSchema = { type: 'object', maxProperties: 50, additionalProperties: { type: 'string', maxLength: 256 }, propertyNames: { maxLength: 128 }, description: 'string → string' };
 export const keyMetadata: Record<string, JsonSchema> = {
   description: { type: 'string', maxLength: 1024 },
   tags,
   rotationPeriodDays: { type: 'integer', minimum: 1, maximum: 3650, description: 'aes256: rotate automatically every N days' },
+  exportable: { type: 'boolean', description: 'irreversible: allow POST /v1/keys/{id}/export of the material, wrapped to a caller\'s key (default false)' },
 };
 
 export const keyInfo: JsonSchema = {

@@ -22,7 +22,8 @@ export interface KeyInfo {
   type: KeyType;
   origin: 'generated' | 'imported';
   state: KeyState;
-  exportable: false;
+  /** set at creation or import, never changed: whether POST /v1/keys/{id}/export may release the key material (wrapped) */
+  exportable: boolean;
   version: number;
   description: string;
   tags: Record<string, string>;
@@ -40,6 +41,51 @@ export interface KeyInfo {
   /** key check value (aes256 keys) */
   kcv?: Hex;
   createdAt: string;
+}
+
+/**
+ * Key wrapping for export and import (AWS KMS / Google Cloud BYOK): a fresh AES-256 key
+ * RSA-OAEP(SHA-256, MGF1-SHA-256)-encrypted to an RSA public key, followed by the key material
+ * wrapped under that AES key with AES Key Wrap with Padding (RFC 5649).
+ */
+export const keyWrapAlgorithms = ['RSA_AES_KEY_WRAP_SHA_256'] as const;
+export type KeyWrapAlgorithm = (typeof keyWrapAlgorithms)[number];
+
+export interface ExportKeyResponse {
+  /** RSA-OAEP ciphertext of the AES key (modulus length) ‖ RFC 5649 wrap of the raw 32-byte key material */
+  wrappedKey: Hex;
+  algorithm: KeyWrapAlgorithm;
+  /** the key version exported (the current one) */
+  keyVersion: number;
+}
+
+/** Ethereum keystore v3 (Web3 Secret Storage) with scrypt and AES-128-CTR. */
+export interface KeystoreV3 {
+  version: 3;
+  id: string;
+  /** lowercase, without 0x */
+  address: string;
+  crypto: {
+    cipher: 'aes-128-ctr';
+    cipherparams: { iv: string };
+    ciphertext: string;
+    kdf: 'scrypt';
+    kdfparams: { dklen: number; n: number; r: number; p: number; salt: string };
+    mac: string;
+  };
+}
+
+export interface WrappedKeyResponse {
+  /** the key version's material exactly as stored: envelope v1, sealed under this installation's keyring */
+  sealedMaterial: Hex;
+  version: number;
+  format: 'strongbox-envelope-v1';
+}
+
+export interface WrappingKeyResponse {
+  algorithm: KeyWrapAlgorithm;
+  /** SubjectPublicKeyInfo PEM of this installation's RSA-4096 import wrapping key */
+  publicKey: string;
 }
 
 export interface HealthResponse {

@@ -60,6 +60,11 @@ export interface UnsealProvider {
    * ProviderUnavailableError when the HSM/KMS cannot be used (key disabled, access revoked, login failed).
    */
   recover(sealedRootKey: Uint8Array, input: UnsealInput, config: SealConfig): Promise<Uint8Array>;
+  /**
+   * Cold storage: destroys the provider's wrapping key so the sealed root key can never be opened by
+   * it again (PKCS#11: C_DestroyObject on the token). Only providers that own such a key implement it.
+   */
+  destroyRootOfTrust?(): Promise<void>;
   /** Releases sessions and connections (PKCS#11 session, HTTP agents). Idempotent. */
   close?(): Promise<void>;
 }

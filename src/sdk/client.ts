@@ -3,7 +3,7 @@
  * modules) and uses the platform fetch. Errors are rebuilt from the problem+json `code`.
  */
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
-import type { HashName, HealthResponse, InitResponse, KeyInfo, KeyType, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse } from '../protocol/types.js';
+import type { ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse } from '../protocol/types.js';
 
 export interface ClientOptions {
   /** base URL, e.g. http://127.0.0.1:8230 */
@@ -59,6 +59,16 @@ export interface SignParams {
   encoding?: SignatureEncoding;
 }
 
+/** Optional metadata accepted by createKey, importKey and importWrappedKey. */
+export interface KeyMetadata {
+  description?: string;
+  tags?: Record<string, string>;
+  /** aes256: rotate automatically every N days */
+  rotationPeriodDays?: number;
+  /** irreversible: the key may later be exported with exportKey / exportKeystore */
+  exportable?: boolean;
+}
+
 export class StrongboxClient {
   readonly addr: string;
   readonly #token: string | undefined;
@@ -112,10 +122,10 @@ export class StrongboxClient {
   seal() {
     return this.request<{ sealed: true }>('POST', '/v1/sys/seal');
   }
-  createKey(params: { type: KeyType; name?: string }) {
+  createKey(params: { type: KeyType; name?: string } & KeyMetadata) {
     return this.request<KeyInfo>('POST', '/v1/keys', params);
   }
-  importKey(params: { type: KeyType; name?: string; privateKey?: string; pem?: string }) {
+  importKey(params: { type: KeyType; name?: string; privateKey?: string; pem?: string } & KeyMetadata) {
     return this.request<KeyInfo>('POST', '/v1/keys/import', params);
   }
   listKeys(params: { limit?: number; cursor?: string } = {}) {
@@ -228,6 +238,18 @@ export class StrongboxClient {
     }
     return new Uint8Array(await res.arrayBuffer());
   }
+  startEscrow(params: { shares: number; threshold: number }) {
+    return this.request<{ nonce: string; threshold: number }>('POST', '/v1/sys/escrow/attempt', params);
+  }
+  startRestoreHsm() {
+    return this.request<{ nonce: string; threshold: number }>('POST', '/v1/sys/restore-hsm/attempt');
+  }
+  updateCeremony(nonce: string, share: string) {
+    return this.request<{ kind: string; progress: number; threshold: number; complete: boolean; shares?: string[] }>('POST', '/v1/sys/ceremony/update', { nonce, share });
+  }
+  goCold() {
+    return this.request<{ cold: boolean; since: string }>('POST', '/v1/sys/cold', { confirm: 'destroy the HSM wrapping key' });
+  }
   rotateKeyring() {
     return this.request<{ activeTerm: number; terms: number }>('POST', '/v1/sys/rotate');
   }
@@ -248,5 +270,24 @@ export class StrongboxClient {
   }
   generateDataKey(key: string, params: { bytes?: number; aad?: string; withoutPlaintext?: boolean } = {}) {
     return this.request<{ plaintext?: string; ciphertext: string; keyVersion: number }>('POST', `/v1/keys/${encodeURIComponent(key)}/data-key`, params);
+  }
+  /** Exports an exportable key wrapped to `wrappingKey` (PEM RSA public key, 2048-4096 bits); unwrap it with the RSA private key. */
+  exportKey(key: string, params: { wrappingKey: string; algorithm?: KeyWrapAlgorithm }) {
+    return this.request<ExportKeyResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/export`, { wrappingKey: params.wrappingKey, algorithm: params.algorithm ?? 'RSA_AES_KEY_WRAP_SHA_256' });
+  }
+  /** Exports an exportable secp256k1 key as an Ethereum keystore v3 object, encrypted under `passphrase`. */
+  exportKeystore(key: string, passphrase: string) {
+    return this.request<KeystoreV3>('POST', `/v1/keys/${encodeURIComponent(key)}/export-keystore`, { passphrase });
+  }
+  /** The current version's sealed blob (only this installation can unwrap it). */
+  getWrappedKey(key: string) {
+    return this.request<WrappedKeyResponse>('GET', `/v1/keys/${encodeURIComponent(key)}/wrapped`);
+  }
+  /** The RSA public key to wrap key material to before importWrappedKey. */
+  getWrappingKey() {
+    return this.request<WrappingKeyResponse>('GET', '/v1/sys/wrapping-key');
+  }
+  importWrappedKey(params: { type: KeyType; wrappedKey: string; name?: string } & KeyMetadata) {
+    return this.request<KeyInfo>('POST', '/v1/keys/import-wrapped', params);
   }
 }

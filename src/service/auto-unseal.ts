@@ -10,6 +10,7 @@ import { loadAuditKeys } from '../audit/keys.js';
 import type { ServiceContext } from './context.js';
 import { SYS } from './context.js';
 import { readSealConfig } from './seal-config.js';
+import { isCold } from './cold-storage.js';
 
 type Ctx = Pick<ServiceContext, 'store' | 'barrier' | 'provider' | 'audit' | 'sealedReason' | 'rewrap'>;
 
@@ -19,6 +20,11 @@ export async function tryAutoUnseal(ctx: Ctx): Promise<boolean> {
   if (!ctx.barrier.sealed) return true;
   const config = await readSealConfig(ctx);
   if (config === undefined) return false;
+  const cold = await isCold(ctx.store);
+  if (cold !== undefined) {
+    ctx.sealedReason.value = `cold storage since ${cold}: the HSM wrapping key was destroyed; restore it with M escrow shares (strongbox operator restore-hsm)`;
+    return false;
+  }
   if (config.type !== ctx.provider.type) {
     ctx.sealedReason.value = `the data was initialized with seal type ${config.type}, but the server runs with --seal ${ctx.provider.type}`;
     return false;

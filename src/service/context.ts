@@ -11,6 +11,7 @@ import type { AuditLog } from '../audit/log.js';
 import type { SigningPool } from '../crypto/pool/signing-pool.js';
 import type { Rewrapper } from './keyring-rotation.js';
 import type { RekeyState } from './rekey.js';
+import type { QuorumAttempt } from './cold-storage.js';
 import type { AuditKeys } from '../audit/keys.js';
 import type { TokenRecord } from '../storage/types.js';
 import type { PolicyCache } from './authorize.js';
@@ -36,6 +37,8 @@ export interface ServiceContext {
   /** the background re-wrap after a keyring rotation */
   rewrap: Rewrapper;
   rekey: RekeyState;
+  /** escrow / restore-hsm attempts of the cold-storage ceremony */
+  ceremony: QuorumAttempt;
   settings: {
     /** lower bound of the key-deletion waiting period (7 by default; tests lower it) */
     minPendingDays: number;
@@ -63,4 +66,9 @@ export const SYS = {
   sealedKeyring: 'sealed_keyring',
   /** auto-unseal only: a constant sealed under the recovery key, proving a quorum of recovery shares */
   sealedRecoveryCheck: 'sealed_recovery_check',
+  /** the root key sealed under an escrow key split among custodians (cold storage) */
+  sealedEscrow: 'sealed_escrow',
+  escrowConfig: 'escrow_config',
+  /** set while the HSM wrapping key is destroyed (cold) */
+  coldSince: 'cold_since',
 } as const;

@@ -52,18 +52,34 @@ function secretFromPem(type: KeyType, pem: string): Uint8Array {
   return secretKey;
 }
 
+/**
+ * The checks every imported secret passes, whatever carried it (raw hex, PEM, a wrapped blob): a
+ * 32-byte scalar in [1, n-1], Ed25519 seed or AES-256 key. Wipes the secret when it fails.
+ */
+export function assertImportedSecret(type: KeyType, secretKey: Uint8Array): void {
+  try {
+    const alg = signingAlgorithm(type);
+    if (alg !== undefined) alg.assertSecretKey(secretKey);
+    else if (secretKey.byteLength !== 32) throw new StrongboxError('INVALID_KEY_MATERIAL', 'privateKey must be a 32-byte AES-256 key', { field: 'privateKey' });
+  } catch (err) {
+    wipe(secretKey);
+    throw err;
+  }
+}
+
 function secretFromRaw(type: KeyType, privateKey: string): Uint8Array {
   const secretKey = parseHex(privateKey, { field: 'privateKey', bytes: 32 });
-  const alg = signingAlgorithm(type);
-  if (alg !== undefined) {
-    try {
-      alg.assertSecretKey(secretKey);
-    } catch (err) {
-      wipe(secretKey);
-      throw err;
-    }
-  }
+  assertImportedSecret(type, secretKey);
   return secretKey;
+}
+
+/** Seals and stores a validated imported secret (origin `imported`), wiping it either way. */
+export async function storeImportedKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'now'>, params: KeyMetadataParameters & { type: KeyType }, secretKey: Uint8Array): Promise<KeyInfo> {
+  try {
+    return await storeKey(ctx, { ...params, origin: 'imported', secretKey });
+  } finally {
+    wipe(secretKey);
+  }
 }
 
 export async function importKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'now'>, params: ImportKeyParameters): Promise<KeyInfo> {
@@ -74,10 +90,6 @@ export async function importKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 
   }
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
   const secretKey = params.pem !== undefined ? secretFromPem(params.type, params.pem) : secretFromRaw(params.type, params.privateKey!);
-  try {
-    const { privateKey: _privateKey, pem: _pem, ...metadata } = params;
-    return await storeKey(ctx, { ...metadata, origin: 'imported', secretKey });
-  } finally {
-    wipe(secretKey);
-  }
+  const { privateKey: _privateKey, pem: _pem, ...metadata } = params;
+  return storeImportedKey(ctx, metadata, secretKey);
 }

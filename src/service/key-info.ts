@@ -11,7 +11,7 @@ export function toKeyInfo(record: KeyRecord): KeyInfo {
     type: record.type,
     origin: record.origin,
     state: record.state,
-    exportable: false,
+    exportable: record.exportable,
     version: record.currentVersion,
     description: record.description,
     tags: record.tags,

@@ -1,6 +1,7 @@
 /**
  * Keyring rotation: a new term becomes active for every new write at once; a background re-wrap
- * then moves each stored record (key versions, secret versions, the audit keys) to the newest term.
+ * then moves each stored record (key versions, secret versions, the audit keys, the import wrapping
+ * key) to the newest term.
  * The re-wrap is resumable — it works from the term recorded in each envelope's header, so after a
  * crash it simply finds what is left — observable (progress counters), and throttled (small batches
  * with a pause between them) so signing keeps its latency. Each replacement is compare-and-set, so a
@@ -13,6 +14,7 @@ import type { ServiceContext } from './context.js';
 import { SYS } from './context.js';
 import { keyMaterialContext } from './resolve-key.js';
 import { secretContext } from './secrets.js';
+import { SYS_SEALED_WRAPPING_KEY, WRAPPING_KEY_CONTEXT } from './wrapping-key.js';
 
 type Ctx = Pick<ServiceContext, 'store' | 'barrier' | 'rewrap'>;
 
@@ -87,10 +89,14 @@ export class Rewrapper {
         afterSecret = { path: rows.at(-1)!.path, version: rows.at(-1)!.version };
         await pause();
       }
-      const auditKeys = await ctx.store.getSysValue(SYS_AUDIT_KEYS);
-      if (auditKeys !== undefined) {
+      for (const [name, context] of [
+        [SYS_AUDIT_KEYS, AUDIT_KEYS_CONTEXT],
+        [SYS_SEALED_WRAPPING_KEY, WRAPPING_KEY_CONTEXT],
+      ] as const) {
+        const sealed = await ctx.store.getSysValue(name);
+        if (sealed === undefined) continue;
         p.scanned++;
-        if (await rewrapOne(ctx, auditKeys, AUDIT_KEYS_CONTEXT, async (next) => ctx.store.putSysValues({ [SYS_AUDIT_KEYS]: next }))) p.rewrapped++;
+        if (await rewrapOne(ctx, sealed, context, async (next) => ctx.store.putSysValues({ [name]: next }))) p.rewrapped++;
       }
     } catch (err) {
       p.error = (err as Error).message;

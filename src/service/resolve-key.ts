@@ -60,6 +60,17 @@ export function assertUsable(record: KeyRecord): void {
   }
 }
 
+/**
+ * The unwrapped secret of one key version, straight from storage (never cached): for the cache below
+ * and for export. The caller wipes it. Requires an unsealed barrier.
+ */
+export async function openKeyMaterial(ctx: Pick<ServiceContext, 'store' | 'barrier'>, record: KeyRecord, version = record.currentVersion): Promise<Uint8Array> {
+  const stored = await ctx.store.getKeyVersion(record.id, version);
+  if (stored === undefined) throw new StrongboxError('KEY_VERSION_NOT_FOUND', `key ${record.id} has no version ${version}`);
+  await ensureTerm(ctx, stored.sealedMaterial);
+  return ctx.barrier.decrypt(stored.sealedMaterial, keyMaterialContext(record.id, version, record.type));
+}
+
 /** Unwraps version `version` of a key (or takes it from the cache). Requires an unsealed barrier. */
 export async function loadKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache'> & Partial<Pick<ServiceContext, 'signingPool'>>, record: KeyRecord, version = record.currentVersion): Promise<CachedKey> {
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
@@ -67,10 +78,7 @@ export async function loadKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'k
   const cached = ctx.keyCache.get(cacheId);
   if (cached !== undefined) return cached;
 
-  const stored = await ctx.store.getKeyVersion(record.id, version);
-  if (stored === undefined) throw new StrongboxError('KEY_VERSION_NOT_FOUND', `key ${record.id} has no version ${version}`);
-  await ensureTerm(ctx, stored.sealedMaterial);
-  const secretKey = ctx.barrier.decrypt(stored.sealedMaterial, keyMaterialContext(record.id, version, record.type));
+  const secretKey = await openKeyMaterial(ctx, record, version);
   const alg = signingAlgorithm(record.type);
   let entry: CachedKey;
   if (alg === undefined) {

@@ -20,10 +20,15 @@ export interface KeyMetadataParameters {
   tags?: Record<string, string>;
   /** aes256 only: rotate automatically every N days */
   rotationPeriodDays?: number;
+  /** irreversible: the material may later be exported, wrapped to a caller's key (default false) */
+  exportable?: boolean;
 }
 
 export function assertKeyMetadata(type: KeyType, params: KeyMetadataParameters): void {
   assertKeyName(params.name);
+  if (params.exportable !== undefined && typeof params.exportable !== 'boolean') {
+    throw new StrongboxError('INVALID_ARGUMENT', 'exportable must be true or false', { field: 'exportable' });
+  }
   if (params.rotationPeriodDays !== undefined && type !== 'aes256') {
     throw new StrongboxError('UNSUPPORTED_OPERATION', 'rotationPeriodDays applies to aes256 keys only', { field: 'rotationPeriodDays' });
   }
@@ -44,6 +49,7 @@ export async function storeKey(
     type,
     origin: params.origin,
     state: 'enabled',
+    exportable: params.exportable === true,
     publicKey: alg ? alg.publicKeyOf(secretKey) : null,
     kcv: alg ? null : keyCheckValue(secretKey),
     currentVersion: 1,

@@ -25,6 +25,10 @@ export async function unseal(
 ): Promise<UnsealResponse> {
   const config = await readSealConfig(ctx);
   if (config === undefined) throw new StrongboxError('NOT_INITIALIZED');
+  // Recovery shares unseal nothing: refuse a share on an auto-unseal server whether it is sealed or not.
+  if (ctx.provider.autoUnseal && config.type === ctx.provider.type && params.share !== undefined) {
+    throw new StrongboxError('AUTO_UNSEAL', `this server unseals through ${ctx.provider.type}; send no share`, { field: 'share' });
+  }
   if (!ctx.barrier.sealed) return { sealed: false, progress: 0, threshold: config.threshold };
   if (config.type !== ctx.provider.type) {
     throw new StrongboxError('SEAL_TYPE_MISMATCH', `the data was initialized with seal type ${config.type}; start the server with --seal ${config.type} (or migrate the seal)`);

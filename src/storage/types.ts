@@ -16,6 +16,8 @@ export interface KeyRecord {
   type: KeyType;
   origin: KeyOrigin;
   state: KeyState;
+  /** set once at creation or import and never changed: whether the material may be exported (wrapped) */
+  exportable: boolean;
   /** raw public key (uncompressed SEC1 point for ECDSA, 32 bytes for Ed25519); null for symmetric keys */
   publicKey: Uint8Array | null;
   /** key check value for symmetric keys; null otherwise */

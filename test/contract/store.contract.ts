@@ -21,6 +21,7 @@ function key(overrides: Partial<KeyRecord> = {}): KeyRecord {
     type: 'secp256k1',
     origin: 'generated',
     state: 'enabled',
+    exportable: false,
     publicKey: new Uint8Array([4, 1, 2, 3]),
     kcv: null,
     currentVersion: 1,
@@ -65,6 +66,17 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.deepEqual((await store.getKeyVersion(k.id, 1))?.sealedMaterial, sealed);
       assert.equal(await store.getKeyVersion(k.id, 2), undefined);
       assert.equal(await store.getKey(randomUUID()), undefined);
+    });
+
+    it('stores the exportable flag as given and reads it back after a reopen', async () => {
+      const yes = key({ exportable: true });
+      const no = key();
+      for (const k of [yes, no]) await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: k.createdAt });
+      assert.equal((await store.getKey(yes.id))?.exportable, true);
+      assert.equal((await store.getKey(no.id))?.exportable, false);
+      store = await h.reopen();
+      assert.equal((await store.getKey(yes.id))?.exportable, true);
+      assert.equal((await store.getKey(no.id))?.exportable, false);
     });
 
     it('rejects a duplicate name with ConflictError(key_name) and stores nothing', async () => {

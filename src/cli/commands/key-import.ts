@@ -6,8 +6,8 @@ import { keyTable } from './key-show.js';
 export default {
   path: ['key', 'import'],
   summary: 'Import a private key from a PEM file or from 0x-hex in STRONGBOX_PRIVATE_KEY (never on the command line)',
-  usage: '--type TYPE (--pem-file FILE | --hex-file FILE | --from-env) [--name NAME]',
-  options: { ...clientOptions, type: { type: 'string' }, name: { type: 'string' }, 'pem-file': { type: 'string' }, 'hex-file': { type: 'string' }, 'from-env': { type: 'boolean' } },
+  usage: '--type TYPE (--pem-file FILE | --hex-file FILE | --from-env) [--name NAME] [--exportable]',
+  options: { ...clientOptions, type: { type: 'string' }, name: { type: 'string' }, 'pem-file': { type: 'string' }, 'hex-file': { type: 'string' }, 'from-env': { type: 'boolean' }, exportable: { type: 'boolean' } },
   positionals: [],
   async run(args, io) {
     const type = requireString(args, 'type') as KeyType;
@@ -24,7 +24,7 @@ export default {
       if (v === undefined) throw new UsageError('STRONGBOX_PRIVATE_KEY is not set');
       material = { privateKey: v.trim() };
     }
-    const key = await clientFrom(args, io).importKey({ type, ...material, ...(name === undefined ? {} : { name }) });
+    const key = await clientFrom(args, io).importKey({ type, ...material, ...(name === undefined ? {} : { name }), ...(args.values['exportable'] ? { exportable: true } : {}) });
     return output(args, io, key, keyTable);
   },
 } satisfies Command;

@@ -11,6 +11,7 @@ export function keyTable(k: KeyInfo): string {
     ['Description', k.description || undefined],
     ['Tags', Object.keys(k.tags).length ? Object.entries(k.tags).map(([a, b]) => `${a}=${b}`).join(', ') : undefined],
     ['Origin', k.origin],
+    ['Exportable', k.exportable ? 'yes' : undefined],
     ['Version', k.version],
     ['Public key', k.publicKey],
     ['Address', k.address],

@@ -15,7 +15,7 @@ export default defineRoute({
   sensitive: ['value'],
   successStatus: 200,
   schema: {
-    body: object({ field: { type: 'string', enum: ['digest', 'message', 'plaintext', 'ciphertext', 'aad'] }, value: hex('the candidate value') }, ['field', 'value']),
+    body: object({ field: { type: 'string', enum: ['digest', 'message', 'plaintext', 'ciphertext', 'aad', 'wrappedKey'] }, value: hex('the candidate value') }, ['field', 'value']),
     response: { 200: { type: 'object', required: ['field', 'hmac'], properties: { field: { type: 'string' }, hmac: { type: 'string' } } } },
   },
   handler: async ({ services }, { body }) => auditHash(services.ctx, body),

@@ -1,5 +1,6 @@
 /** The route table: one ordered list (Vault's `Paths`). A test snapshots it. */
 import type { Route } from '../route.js';
+import { sysCeremonyUpdate, sysCold, sysEscrowStart, sysRestoreHsmStart } from './sys-cold.js';
 import sysBackup from './sys-backup.js';
 import { sysRekeyCancel, sysRekeyStart, sysRekeyUpdate } from './sys-rekey.js';
 import { sysRotate, sysRotateStatus } from './sys-rotate.js';
@@ -15,6 +16,11 @@ import keysAliasAdd from './keys-alias-add.js';
 import keysAliasRemove from './keys-alias-remove.js';
 import keysRotate from './keys-rotate.js';
 import keysRotation from './keys-rotation.js';
+import keysExport from './keys-export.js';
+import keysExportKeystore from './keys-export-keystore.js';
+import keysWrapped from './keys-wrapped.js';
+import sysWrappingKey from './sys-wrapping-key.js';
+import keysImportWrapped from './keys-import-wrapped.js';
 import auditCheckpoints from './audit-checkpoints.js';
 import auditHash from './audit-hash.js';
 import auditList from './audit-list.js';
@@ -56,6 +62,10 @@ export const routes: readonly Route[] = [
   sysGenerateRootUpdate,
   sysGenerateRootCancel,
   sysBackup,
+  sysEscrowStart,
+  sysCold,
+  sysRestoreHsmStart,
+  sysCeremonyUpdate,
   sysRotate,
   sysRotateStatus,
   sysRekeyStart,
@@ -80,6 +90,11 @@ export const routes: readonly Route[] = [
   keysCancelDeletion,
   keysRotate,
   keysRotation,
+  keysExport,
+  keysExportKeystore,
+  keysWrapped,
+  sysWrappingKey,
+  keysImportWrapped,
   secretsList,
   secretsPut,
   secretsGet,

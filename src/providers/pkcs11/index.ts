@@ -327,6 +327,18 @@ export async function createPkcs11Provider(options: Pkcs11ProviderOptions): Prom
       });
     },
 
+    async destroyRootOfTrust(): Promise<void> {
+      await withSession((s) => {
+        const key = findKey(s);
+        if (key === undefined) return;
+        try {
+          s.pkcs11.C_DestroyObject(s.session, key.handle);
+        } catch (err) {
+          throw new ProviderUnavailableError(`cannot destroy ${where}: ${describePkcs11Error(err)}`, { cause: err });
+        }
+      });
+    },
+
     async close(): Promise<void> {
       closed = true;
       disconnect();

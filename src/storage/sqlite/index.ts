@@ -21,6 +21,7 @@ interface KeyRow {
   type: KeyRecord['type'];
   origin: KeyRecord['origin'];
   state: KeyRecord['state'];
+  exportable: number;
   public_key: Buffer | null;
   kcv: Buffer | null;
   current_version: number;
@@ -41,6 +42,7 @@ function toKeyRecord(row: KeyRow): KeyRecord {
     type: row.type,
     origin: row.origin,
     state: row.state,
+    exportable: row.exportable === 1,
     publicKey: row.public_key === null ? null : new Uint8Array(row.public_key),
     kcv: row.kcv === null ? null : new Uint8Array(row.kcv),
     currentVersion: row.current_version,
@@ -178,8 +180,8 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
   const stmts = {
     getSys: db.prepare('SELECT value FROM sys_values WHERE name = ?').pluck(),
     putSys: db.prepare('INSERT INTO sys_values (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
-    insertKey: db.prepare(`INSERT INTO keys (id, name, type, origin, state, public_key, kcv, current_version, created_at, description, tags, rotation_period_days, next_rotation_at, min_decryption_version)
-                           VALUES (@id, @name, @type, @origin, @state, @publicKey, @kcv, @currentVersion, @createdAt, @description, @tags, @rotationPeriodDays, @nextRotationAt, @minDecryptionVersion)`),
+    insertKey: db.prepare(`INSERT INTO keys (id, name, type, origin, state, exportable, public_key, kcv, current_version, created_at, description, tags, rotation_period_days, next_rotation_at, min_decryption_version)
+                           VALUES (@id, @name, @type, @origin, @state, @exportable, @publicKey, @kcv, @currentVersion, @createdAt, @description, @tags, @rotationPeriodDays, @nextRotationAt, @minDecryptionVersion)`),
     insertVersion: db.prepare('INSERT INTO key_versions (key_id, version, sealed_material, created_at) VALUES (?, ?, ?, ?)'),
     getKey: db.prepare(`${KEY_SELECT} WHERE k.id = ?`),
     getKeyByName: db.prepare(`${KEY_SELECT} WHERE k.name = ?`),
@@ -302,7 +304,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
 
   const createKey = db.transaction((key: KeyRecord, version: KeyVersionRecord) => {
     if (key.name !== null && (stmts.getKeyByName.get(key.name) !== undefined || stmts.aliasExists.get(key.name) !== undefined)) throw new ConflictError('key_name');
-    stmts.insertKey.run({ ...key, publicKey: key.publicKey, kcv: key.kcv, tags: JSON.stringify(key.tags) });
+    stmts.insertKey.run({ ...key, exportable: key.exportable ? 1 : 0, publicKey: key.publicKey, kcv: key.kcv, tags: JSON.stringify(key.tags) });
     stmts.insertVersion.run(version.keyId, version.version, version.sealedMaterial, version.createdAt);
   });
 

@@ -115,4 +115,11 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    name: 'key-exportable',
+    sql: `
+      ALTER TABLE keys ADD COLUMN exportable INTEGER NOT NULL DEFAULT 0;
+    `,
+  },
 ];
