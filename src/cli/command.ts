@@ -85,3 +85,11 @@ export function parseIntegerFlag(args: CommandArgs, name: string, fallback?: num
   if (typeof v !== 'string' || !/^[0-9]+$/.test(v)) throw new UsageError(`--${name} must be a whole number`);
   return Number(v);
 }
+
+/** All of stdin as text ('' when stdin is a terminal): for shares and passphrases, which never go in argv. */
+export async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}

@@ -6,32 +6,15 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { cliPath } from '../helpers/paths.js';
+import { jsonOf, runCli } from '../helpers/cli.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
-function run(args: string[], env: Record<string, string>, input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const clean: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STRONGBOX_')) clean[k] = v;
-    const proc = spawn(process.execPath, [cliPath, ...args], { env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.once('error', reject);
-    proc.once('close', (code) => resolve({ code, stdout, stderr }));
-    proc.stdin.end(input);
-  });
-}
-const json = (r: { code: number | null; stdout: string; stderr: string }) => {
-  assert.equal(r.code, 0, r.stderr);
-  return JSON.parse(r.stdout);
-};
+const run = runCli;
+const json = jsonOf;
 
 describe('backup and restore', () => {
   let dir: string;

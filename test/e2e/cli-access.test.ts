@@ -5,38 +5,16 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cliPath } from '../helpers/paths.js';
+import { jsonOf, runCli } from '../helpers/cli.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
-function run(args: string[], env: Record<string, string>, input = ''): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const clean: NodeJS.ProcessEnv = {};
-    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STRONGBOX_')) clean[k] = v;
-    const proc = spawn(process.execPath, [cliPath, ...args], { env: { ...clean, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    proc.once('error', reject);
-    proc.once('close', (code) => resolve({ code, stdout, stderr }));
-    proc.stdin.end(input);
-  });
-}
+const run = runCli;
 
-function json(r: Result): any {
-  assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
-  return JSON.parse(r.stdout);
-}
+const json = jsonOf;
 
 describe('CLI: tokens, policies, lifecycle, generate-root', () => {
   let dir: string;

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { clientFrom, clientOptions, requireString, UsageError, type Command } from '../command.js';
+import { clientFrom, clientOptions, requireString, UsageError, type Command, readStdin } from '../command.js';
 
 export default {
   path: ['key', 'export-keystore'],
@@ -19,10 +19,3 @@ export default {
     return 0;
   },
 } satisfies Command;
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}

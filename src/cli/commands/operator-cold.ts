@@ -1,12 +1,5 @@
 /** The cold-storage ceremony commands: escrow, cold, restore-hsm (docs/ceremonies.md). */
-import { clientFrom, clientOptions, optionalString, output, parseIntegerFlag, UsageError, type Command, type CommandArgs, type CliIo } from '../command.js';
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
+import { clientFrom, clientOptions, optionalString, output, parseIntegerFlag, UsageError, type Command, type CommandArgs, type CliIo, readStdin } from '../command.js';
 
 async function submit(args: CommandArgs, io: CliIo): Promise<number> {
   const nonce = optionalString(args, 'nonce');

@@ -1,5 +1,5 @@
 import { xorDecode } from '../../service/generate-root.js';
-import { clientFrom, clientOptions, optionalString, output, UsageError, type Command } from '../command.js';
+import { clientFrom, clientOptions, optionalString, output, UsageError, type Command, readStdin } from '../command.js';
 
 export default {
   path: ['operator', 'generate-root'],
@@ -29,10 +29,3 @@ export default {
     return output(args, io, r, (x) => (x.complete ? `Complete. Encoded token: ${x.encodedToken}\nDecode with: strongbox operator generate-root --decode ${x.encodedToken} --otp <OTP>` : `${x.progress} of ${x.threshold} shares given`));
   },
 } satisfies Command;
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}

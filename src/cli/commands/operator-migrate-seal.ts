@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ConfigError, loadProviderOptions } from '../../config.js';
 import { parseHex, toHex } from '../../protocol/hex.js';
 import type { SealType } from '../../providers/types.js';
-import { output, parseIntegerFlag, requireString, UsageError, type Command } from '../command.js';
+import { output, parseIntegerFlag, requireString, UsageError, type Command, readStdin } from '../command.js';
 
 const TYPES = ['shamir', 'pkcs11', 'awskms'];
 
@@ -45,10 +45,3 @@ export default {
     );
   },
 } satisfies Command;
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}

@@ -1,4 +1,4 @@
-import { clientFrom, clientOptions, optionalString, output, parseIntegerFlag, UsageError, type Command } from '../command.js';
+import { clientFrom, clientOptions, optionalString, output, parseIntegerFlag, UsageError, type Command, readStdin } from '../command.js';
 
 export default {
   path: ['operator', 'rekey'],
@@ -25,10 +25,3 @@ export default {
     return output(args, io, r, (x) => (x.complete ? [...(x.shares ?? []).map((s, i) => `New ${x.sharesKind} share ${i + 1}: ${s}`), '', 'The old shares no longer work. Hand each new share to its custodian.'].join('\n') : `${x.progress} of ${x.threshold} shares given`));
   },
 } satisfies Command;
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}

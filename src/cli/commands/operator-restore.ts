@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, loadProviderOptions } from '../../config.js';
 import { parseHex } from '../../protocol/hex.js';
 import type { SealType } from '../../providers/types.js';
-import { optionalString, output, requireString, UsageError, type Command } from '../command.js';
+import { optionalString, output, requireString, UsageError, type Command, readStdin } from '../command.js';
 
 export default {
   path: ['operator', 'restore'],
@@ -39,10 +39,3 @@ export default {
     return output(args, io, { dataDir, createdAt: result.header.createdAt, keys: result.keys }, (r) => `restored the backup of ${r.createdAt} into ${r.dataDir}; start the server on it and unseal with the same shares (or HSM/KMS key)`);
   },
 } satisfies Command;
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}

@@ -1,4 +1,4 @@
-import { clientFrom, clientOptions, output, UsageError, type Command } from '../command.js';
+import { clientFrom, clientOptions, output, UsageError, type Command, readStdin } from '../command.js';
 
 export default {
   path: ['operator', 'unseal'],
@@ -14,10 +14,3 @@ export default {
     return output(args, io, result, (r) => (r.sealed ? `Sealed: ${r.progress} of ${r.threshold} shares given` : 'Unsealed'));
   },
 } satisfies Command;
-
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) return '';
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
