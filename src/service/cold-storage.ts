@@ -8,11 +8,11 @@
  *     the stored keyring, sealed under a new HSM wrapping key, and the server unseals.
  */
 import { StrongboxError } from '../protocol/errors.js';
-import { parseHex, toHex } from '../protocol/hex.js';
+import { toHex } from '../protocol/hex.js';
 import { randomBytes } from '../crypto/random.js';
 import { wipe } from '../crypto/wipe.js';
-import { createShamirProvider, decodeShare, MAX_SHARES } from '../providers/shamir/index.js';
-import { UnsealRejectedError, type SealConfig } from '../providers/types.js';
+import { createShamirProvider, MAX_SHARES } from '../providers/shamir/index.js';
+import type { SealConfig } from '../providers/types.js';
 import { loadAuditKeys } from '../audit/keys.js';
 import type { ServiceContext } from './context.js';
 import { SYS } from './context.js';
@@ -78,15 +78,8 @@ export async function updateCeremony(ctx: Ctx, params: { nonce: string; share: s
   const config = (await readSealConfig(ctx))!;
   const kind = state.kind;
   const quorum = kind === 'escrow' ? config : escrowConfig(await ctx.store.getSysValue(SYS.escrowConfig))!;
-  const share = parseHex(params.share, { field: 'share', minBytes: 2, maxBytes: 64 });
-  try {
-    if (decodeShare(share).threshold !== quorum.threshold) throw new UnsealRejectedError('share belongs to a different share set');
-  } catch (err) {
-    throw new StrongboxError('INVALID_SHARE', err instanceof UnsealRejectedError ? err.message : 'malformed share', { field: 'share' });
-  }
-  state.progress.add(share);
-  if (state.progress.count < quorum.threshold) return { kind, progress: state.progress.count, threshold: quorum.threshold, complete: false };
-  const shares = state.progress.take();
+  const shares = state.progress.accept(params.share, quorum.threshold);
+  if (shares === undefined) return { kind, progress: state.progress.count, threshold: quorum.threshold, complete: false };
   const shamir = createShamirProvider();
   const fail = () => new StrongboxError('UNSEAL_FAILED', 'the shares given do not form a quorum; progress was reset', { field: 'share' });
 

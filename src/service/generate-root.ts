@@ -4,11 +4,10 @@
  * XOR-ed with it, so whoever submits the last share cannot read the token (Vault's OTP scheme).
  */
 import { StrongboxError } from '../protocol/errors.js';
-import { parseHex } from '../protocol/hex.js';
 import { constantTimeEqual } from '../crypto/compare.js';
 import { randomBytes } from '../crypto/random.js';
 import { wipe } from '../crypto/wipe.js';
-import { createShamirProvider, decodeShare } from '../providers/shamir/index.js';
+import { createShamirProvider } from '../providers/shamir/index.js';
 import { UnsealRejectedError } from '../providers/types.js';
 import type { ServiceContext } from './context.js';
 import { SYS } from './context.js';
@@ -68,16 +67,8 @@ export async function updateGenerateRoot(
   if (state.nonce === undefined || state.otp === undefined || !constantTimeEqual(Buffer.from(state.nonce), Buffer.from(params.nonce))) {
     throw new StrongboxError('GENERATE_ROOT_NOT_STARTED', 'start an attempt first, and pass its nonce', { field: 'nonce' });
   }
-  const share = parseHex(params.share, { field: 'share', minBytes: 2, maxBytes: 64 });
-  try {
-    if (decodeShare(share).threshold !== config.threshold) throw new UnsealRejectedError('share belongs to a different share set');
-  } catch (err) {
-    throw new StrongboxError('INVALID_SHARE', err instanceof UnsealRejectedError ? err.message : 'malformed share', { field: 'share' });
-  }
-  state.progress.add(share);
-  if (state.progress.count < config.threshold) return { progress: state.progress.count, threshold: config.threshold, complete: false };
-
-  const shares = state.progress.take();
+  const shares = state.progress.accept(params.share, config.threshold);
+  if (shares === undefined) return { progress: state.progress.count, threshold: config.threshold, complete: false };
   // Shamir: the quorum is proven by recovering the root key (wiped at once). HSM/KMS: by opening the
   // recovery check value with the recovery shares.
   const auto = ctx.provider.autoUnseal;

@@ -5,10 +5,10 @@
  * Nothing else is re-encrypted. The old shares stop working at the moment the new ones are stored.
  */
 import { StrongboxError } from '../protocol/errors.js';
-import { parseHex, toHex } from '../protocol/hex.js';
+import { toHex } from '../protocol/hex.js';
 import { randomBytes } from '../crypto/random.js';
 import { wipe } from '../crypto/wipe.js';
-import { createShamirProvider, decodeShare, MAX_SHARES } from '../providers/shamir/index.js';
+import { createShamirProvider, MAX_SHARES } from '../providers/shamir/index.js';
 import { UnsealRejectedError, type SealConfig } from '../providers/types.js';
 import type { ServiceContext } from './context.js';
 import { SYS } from './context.js';
@@ -53,16 +53,8 @@ export async function updateRekey(
   if (state.nonce === undefined || state.target === undefined || state.nonce !== params.nonce) {
     throw new StrongboxError('REKEY_NOT_STARTED', 'no rekey attempt with that nonce; start one first', { field: 'nonce' });
   }
-  const share = parseHex(params.share, { field: 'share', minBytes: 2, maxBytes: 64 });
-  try {
-    if (decodeShare(share).threshold !== config.threshold) throw new UnsealRejectedError('share belongs to a different share set');
-  } catch (err) {
-    throw new StrongboxError('INVALID_SHARE', err instanceof UnsealRejectedError ? err.message : 'malformed share', { field: 'share' });
-  }
-  state.progress.add(share);
-  if (state.progress.count < config.threshold) return { progress: state.progress.count, threshold: config.threshold, complete: false };
-
-  const shares = state.progress.take();
+  const shares = state.progress.accept(params.share, config.threshold);
+  if (shares === undefined) return { progress: state.progress.count, threshold: config.threshold, complete: false };
   const auto = ctx.provider.autoUnseal;
   const shamir = createShamirProvider();
   const sealedName = auto ? SYS.sealedRecoveryCheck : SYS.sealedRootKey;

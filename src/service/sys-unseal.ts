@@ -4,9 +4,7 @@
  * start again), so one bad share cannot be combined silently with later good ones.
  */
 import { StrongboxError } from '../protocol/errors.js';
-import { parseHex } from '../protocol/hex.js';
 import type { UnsealResponse } from '../protocol/types.js';
-import { decodeShare } from '../providers/shamir/index.js';
 import { UnsealRejectedError } from '../providers/types.js';
 import type { ServiceContext } from './context.js';
 import { SYS } from './context.js';
@@ -40,19 +38,8 @@ export async function unseal(
   }
   if (params.share === undefined) throw new StrongboxError('INVALID_ARGUMENT', 'share is required', { field: 'share' });
 
-  const share = parseHex(params.share, { field: 'share', minBytes: 2, maxBytes: 64 });
-  try {
-    const decoded = decodeShare(share);
-    if (decoded.threshold !== config.threshold) throw new UnsealRejectedError('share belongs to a different share set');
-  } catch (err) {
-    throw new StrongboxError('INVALID_SHARE', err instanceof UnsealRejectedError ? err.message : 'malformed share', { field: 'share' });
-  }
-  ctx.unsealProgress.add(share);
-  if (ctx.unsealProgress.count < config.threshold) {
-    return { sealed: true, progress: ctx.unsealProgress.count, threshold: config.threshold };
-  }
-
-  const shares = ctx.unsealProgress.take();
+  const shares = ctx.unsealProgress.accept(params.share, config.threshold);
+  if (shares === undefined) return { sealed: true, progress: ctx.unsealProgress.count, threshold: config.threshold };
   const [sealedRootKey, sealedKeyring] = await Promise.all([ctx.store.getSysValue(SYS.sealedRootKey), ctx.store.getSysValue(SYS.sealedKeyring)]);
   if (sealedRootKey === undefined || sealedKeyring === undefined) throw new StrongboxError('INTEGRITY_CHECK_FAILED', 'sealed root key or keyring missing from storage');
   let rootKey: Uint8Array;
