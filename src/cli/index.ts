@@ -35,6 +35,7 @@ import tokenCreate from './commands/token-create.js';
 import tokenLookup from './commands/token-lookup.js';
 import tokenRenew from './commands/token-renew.js';
 import tokenRevoke from './commands/token-revoke.js';
+import awsCredentialsCreate from './commands/aws-credentials-create.js';
 import policyWrite from './commands/policy-write.js';
 import policyRead from './commands/policy-read.js';
 import policyList from './commands/policy-list.js';
@@ -82,6 +83,7 @@ export const commands: readonly Command[] = [
   tokenLookup,
   tokenRenew,
   tokenRevoke,
+  awsCredentialsCreate,
   policyWrite,
   policyRead,
   policyList,

@@ -7,12 +7,13 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Writable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
-import { StrongboxError } from '../protocol/errors.js';
+import { StrongboxError, errorCodes, isErrorCode } from '../protocol/errors.js';
 import type { Principal } from '../service/context.js';
 import type { AuditOutcome } from '../audit/record.js';
 import type { Action } from '../policy/actions.js';
 import type { Resource } from '../policy/types.js';
 import { authorize, describeResource } from '../service/authorize.js';
+import { registerAwsEndpoint } from '../aws/endpoint.js';
 
 /**
  * mTLS: a client certificate that chains to the configured CA (verified by TLS) and whose subject
@@ -96,9 +97,12 @@ function routeInput(request: FastifyRequest): RouteInput {
   return request.input;
 }
 
-function outcomeOf(status: number): AuditOutcome {
+function outcomeOf(status: number, code: string | undefined): AuditOutcome {
   if (status < 400) return 'success';
-  return status === 401 || status === 403 ? 'denied' : 'error';
+  if (status === 401 || status === 403) return 'denied';
+  // The AWS endpoint answers denials with 400 (AccessDeniedException, signature errors): go by the code.
+  const category = isErrorCode(code) ? errorCodes[code].category : undefined;
+  return category === 'PERMISSION_DENIED' || category === 'UNAUTHENTICATED' ? 'denied' : 'error';
 }
 
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
@@ -161,7 +165,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         resource: request.auditResource ?? null,
         principal: request.principal?.accessor ?? null,
         clientIp: request.ip ?? null,
-        outcome: outcomeOf(reply.statusCode),
+        outcome: outcomeOf(reply.statusCode, request.errorCode),
         status: reply.statusCode,
         code: request.errorCode ?? null,
         reason: request.auditReason ?? null,
@@ -257,6 +261,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       },
     });
   }
+
+  registerAwsEndpoint(app, services);
 
   const openapi = buildOpenApi(routes, services.ctx.version);
   app.get('/v1/openapi.json', async () => openapi);

@@ -4,6 +4,7 @@
  */
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
 import type { ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse } from '../protocol/types.js';
+import type { EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
 
 export interface ClientOptions {
   /** base URL, e.g. http://127.0.0.1:8230 */
@@ -147,6 +148,18 @@ export class StrongboxClient {
   verify(key: string, params: SignParams & { signature: string }) {
     return this.request<{ valid: boolean }>('POST', `/v1/keys/${encodeURIComponent(key)}/verify`, params);
   }
+  /** EIP-191 personal_sign with a secp256k1 key: `message` is UTF-8 text unless `encoding: 'hex'`; signature is r‖s‖v (v 27/28). */
+  ethereumSignMessage(key: string, params: EthereumSignMessageRequest) {
+    return this.request<EthereumSignMessageResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-message`, params);
+  }
+  /** EIP-712 (eth_signTypedData_v4) with a secp256k1 key; integers may be numbers, decimal or 0x-hex strings. */
+  ethereumSignTypedData(key: string, typedData: EthereumTypedData) {
+    return this.request<EthereumSignTypedDataResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-typed-data`, { typedData });
+  }
+  /** Signs a legacy (EIP-155), EIP-2930 or EIP-1559 transaction with a secp256k1 key; returns the raw signed transaction. */
+  ethereumSignTransaction(key: string, transaction: EthereumTransactionRequest) {
+    return this.request<EthereumSignTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-transaction`, { transaction });
+  }
   encrypt(key: string, params: { plaintext: string; aad?: string }) {
     return this.request<{ ciphertext: string; keyVersion: number }>('POST', `/v1/keys/${encodeURIComponent(key)}/encrypt`, params);
   }
@@ -182,6 +195,10 @@ export class StrongboxClient {
   }
   createToken(params: { policies: string[]; ttl?: number; name?: string; numUses?: number; orphan?: boolean; subject?: string; rateLimit?: { perSecond: number; burst?: number } }) {
     return this.request<TokenInfo & { token: string }>('POST', '/v1/tokens', params);
+  }
+  /** AWS SigV4 credentials for the AWS KMS-compatible endpoint; the secret is returned only here */
+  createAwsCredentials(params: { policies?: string[] } = {}) {
+    return this.request<{ accessKeyId: string; secretAccessKey: string; policies: string[]; subject: string; createdAt: string }>('POST', '/v1/aws-credentials', params);
   }
   lookupSelf() {
     return this.request<TokenInfo>('GET', '/v1/tokens/self');

@@ -87,6 +87,18 @@ export interface TokenRecord {
   revokedAt: string | null;
 }
 
+/** AWS SigV4 credentials (interfaces/aws): the secret is sealed by the barrier, since verifying a signature needs it. */
+export interface AwsCredentialRecord {
+  /** non-secret, `SBX…` */
+  accessKeyId: string;
+  sealedSecret: Uint8Array;
+  subject: string;
+  policies: string[];
+  parentAccessor: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
 export interface PolicyRecord {
   name: string;
   /** the policy document as JSON text */
@@ -161,6 +173,9 @@ export interface Store {
   revokeTokenTree(accessor: string, revokedAt: string): Promise<string[]>;
   /** Unrevoked tokens (any expiry) holding one of these policies. */
   listTokensWithPolicies(policies: string[]): Promise<TokenRecord[]>;
+
+  createAwsCredential(credential: AwsCredentialRecord): Promise<void>;
+  getAwsCredential(accessKeyId: string): Promise<AwsCredentialRecord | undefined>;
 
   putPolicy(policy: PolicyRecord): Promise<void>;
   getPolicy(name: string): Promise<PolicyRecord | undefined>;

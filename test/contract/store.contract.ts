@@ -106,6 +106,14 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.equal(new Set(all).size, all.length);
     });
 
+    it('AWS credentials: stored and read back by access key id; a duplicate id is ConflictError(token)', async () => {
+      const c = { accessKeyId: 'SBXCONTRACTAAAAAAAAA', sealedSecret: new Uint8Array([1, 2, 3]), subject: 's', policies: ['p1', 'p2'], parentAccessor: 'acc.x', createdAt: new Date(0).toISOString(), revokedAt: null };
+      assert.equal(await store.getAwsCredential(c.accessKeyId), undefined);
+      await store.createAwsCredential(c);
+      assert.deepEqual(await store.getAwsCredential(c.accessKeyId), c);
+      await assert.rejects(store.createAwsCredential(c), (err) => err instanceof ConflictError && err.constraint === 'token');
+    });
+
     it('what was written is durable across a reopen', async () => {
       const k = key({ name: 'contract-durable' });
       await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([42]), createdAt: k.createdAt });

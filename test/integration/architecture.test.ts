@@ -36,6 +36,7 @@ const rules: { name: string; from: RegExp; forbidden: RegExp }[] = [
   { name: 'storage/ never imports crypto/, keyring/ or providers/', from: /^storage\//, forbidden: /^(crypto|keyring|providers)\// },
   { name: 'http/ never imports storage/, keyring/ or crypto/', from: /^http\//, forbidden: /^(storage|keyring|crypto)\// },
   { name: 'cli/ never imports storage/, keyring/ or crypto/', from: /^cli\//, forbidden: /^(storage|keyring|crypto)\// },
+  { name: 'aws/ never imports storage/, keyring/ or crypto/', from: /^aws\//, forbidden: /^(storage|keyring|crypto)\// },
   { name: 'sdk/ imports only protocol/', from: /^sdk\//, forbidden: /^(?!protocol\/|sdk\/)/ },
   { name: 'protocol/ imports nothing but protocol/', from: /^protocol\//, forbidden: /^(?!protocol\/)/ },
   { name: 'policy/ is pure: no storage, keyring, crypto, service or http', from: /^policy\//, forbidden: /^(storage|keyring|crypto|service|http)\// },

@@ -33,6 +33,7 @@ import sysGenerateRootCancel from './sys-generate-root-cancel.js';
 import sysGenerateRootStart from './sys-generate-root-start.js';
 import sysGenerateRootUpdate from './sys-generate-root-update.js';
 import tokensCreate from './tokens-create.js';
+import awsCredentialsCreate from './aws-credentials-create.js';
 import tokensGet from './tokens-get.js';
 import tokensRenewSelf from './tokens-renew-self.js';
 import tokensRevoke from './tokens-revoke.js';
@@ -46,6 +47,9 @@ import keysImport from './keys-import.js';
 import keysList from './keys-list.js';
 import keysPublicKey from './keys-public-key.js';
 import keysSign from './keys-sign.js';
+import keysEthereumSignMessage from './keys-ethereum-sign-message.js';
+import keysEthereumSignTypedData from './keys-ethereum-sign-typed-data.js';
+import keysEthereumSignTransaction from './keys-ethereum-sign-transaction.js';
 import keysVerify from './keys-verify.js';
 import sysHealth from './sys-health.js';
 import sysInit from './sys-init.js';
@@ -77,6 +81,9 @@ export const routes: readonly Route[] = [
   keysGet,
   keysPublicKey,
   keysSign,
+  keysEthereumSignMessage,
+  keysEthereumSignTypedData,
+  keysEthereumSignTransaction,
   keysVerify,
   keysEncrypt,
   keysDecrypt,
@@ -102,6 +109,7 @@ export const routes: readonly Route[] = [
   secretVersionsGet,
   secretVersionsPost,
   tokensCreate,
+  awsCredentialsCreate,
   tokensSelf,
   tokensRenewSelf,
   tokensRevoke,

@@ -211,6 +211,9 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     getPolicy: db.prepare('SELECT * FROM policies WHERE name = ?'),
     deletePolicy: db.prepare('DELETE FROM policies WHERE name = ?'),
     listPolicies: db.prepare('SELECT * FROM policies ORDER BY name'),
+    insertAwsCredential: db.prepare(`INSERT INTO aws_credentials (access_key_id, sealed_secret, subject, policies, parent_accessor, created_at, revoked_at)
+                                     VALUES (@accessKeyId, @sealedSecret, @subject, @policies, @parentAccessor, @createdAt, @revokedAt)`),
+    awsCredential: db.prepare('SELECT * FROM aws_credentials WHERE access_key_id = ?'),
     secretMeta: db.prepare('SELECT * FROM secrets WHERE path = ?'),
     insertSecret: db.prepare('INSERT INTO secrets (path, current_version, created_at, updated_at) VALUES (?, ?, ?, ?)'),
     bumpSecret: db.prepare('UPDATE secrets SET current_version = ?, updated_at = ? WHERE path = ?'),
@@ -449,6 +452,30 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     },
     async deletePolicy(name) {
       return stmts.deletePolicy.run(name).changes > 0;
+    },
+    async createAwsCredential(c) {
+      try {
+        stmts.insertAwsCredential.run({ ...c, policies: JSON.stringify(c.policies) });
+      } catch (err) {
+        // access_key_id is the PRIMARY KEY, whose violation SQLite reports as SQLITE_CONSTRAINT_PRIMARYKEY.
+        if (isUniqueViolation(err) || (err as { code?: string }).code === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw new ConflictError('token');
+        throw err;
+      }
+    },
+    async getAwsCredential(accessKeyId) {
+      const r = stmts.awsCredential.get(accessKeyId) as
+        | { access_key_id: string; sealed_secret: Buffer; subject: string; policies: string; parent_accessor: string | null; created_at: string; revoked_at: string | null }
+        | undefined;
+      if (r === undefined) return undefined;
+      return {
+        accessKeyId: r.access_key_id,
+        sealedSecret: new Uint8Array(r.sealed_secret),
+        subject: r.subject,
+        policies: JSON.parse(r.policies) as string[],
+        parentAccessor: r.parent_accessor,
+        createdAt: r.created_at,
+        revokedAt: r.revoked_at,
+      };
     },
     async listPolicies() {
       return (stmts.listPolicies.all() as { name: string; document: string; updated_at: string }[]).map((r) => ({ name: r.name, document: r.document, updatedAt: r.updated_at }));

@@ -122,4 +122,19 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE keys ADD COLUMN exportable INTEGER NOT NULL DEFAULT 0;
     `,
   },
+  {
+    version: 6,
+    name: 'aws-credentials',
+    sql: `
+      CREATE TABLE aws_credentials (
+        access_key_id   TEXT PRIMARY KEY,
+        sealed_secret   BLOB NOT NULL,
+        subject         TEXT NOT NULL,
+        policies        TEXT NOT NULL,
+        parent_accessor TEXT,
+        created_at      TEXT NOT NULL,
+        revoked_at      TEXT
+      ) STRICT;
+    `,
+  },
 ];

@@ -1,0 +1,32 @@
+/**
+ * Shared by Sign and Verify: SigningAlgorithm and MessageType → Strongbox payload fields.
+ * ECDSA_SHA_256 (secp256k1, P-256): RAW = the message hashed with SHA-256, DIGEST = a 32-byte
+ * SHA-256 digest; DER signatures, as AWS returns them. ED25519_SHA_512 (Ed25519): RAW only, PureEdDSA.
+ */
+import type { KeyRecord } from '../../storage/types.js';
+import type { PayloadFields } from '../../service/sign-payload.js';
+import { AwsError, validation } from '../errors.js';
+import { signingAlgorithmsOf } from '../key-metadata.js';
+import { blob, hexOf, str, type AwsInput } from '../operation.js';
+
+export const MAX_MESSAGE_BYTES = 4096;
+
+export function signingPayload(key: KeyRecord, input: AwsInput): { fields: PayloadFields; algorithm: string } {
+  const algorithm = str(input, 'SigningAlgorithm');
+  const messageType = str(input, 'MessageType', true) ?? 'RAW';
+  if (messageType !== 'RAW' && messageType !== 'DIGEST') throw validation('MessageType must be RAW or DIGEST');
+  const message = blob(input, 'Message', MAX_MESSAGE_BYTES);
+  if (key.type === 'aes256') throw new AwsError('InvalidKeyUsageException', `${key.id} is an ENCRYPT_DECRYPT key; it cannot sign or verify`, 'UNSUPPORTED_OPERATION');
+  if (!signingAlgorithmsOf(key.type).includes(algorithm)) {
+    throw new AwsError('InvalidKeyUsageException', `SigningAlgorithm ${algorithm} is not valid for this key; use ${signingAlgorithmsOf(key.type).join(', ')}`, 'UNSUPPORTED_OPERATION');
+  }
+  if (key.type === 'ed25519') {
+    if (messageType !== 'RAW') throw validation('ED25519_SHA_512 signs RAW messages only');
+    return { fields: { message: hexOf(message) }, algorithm };
+  }
+  if (messageType === 'DIGEST') {
+    if (message.length !== 32) throw validation('a DIGEST message for ECDSA_SHA_256 must be 32 bytes');
+    return { fields: { digest: hexOf(message), encoding: 'der' }, algorithm };
+  }
+  return { fields: { message: hexOf(message), hash: 'sha256', encoding: 'der' }, algorithm };
+}

@@ -1,0 +1,17 @@
+import { clientFrom, clientOptions, output, table, type Command } from '../command.js';
+
+export default {
+  path: ['aws-credentials', 'create'],
+  summary: 'Create AWS SigV4 credentials for the AWS KMS endpoint (prints the secret once)',
+  usage: '[--policy P ...]',
+  options: {
+    ...clientOptions,
+    policy: { type: 'string', multiple: true },
+  },
+  positionals: [],
+  async run(args, io) {
+    const policies = args.values['policy'] as unknown as string[] | undefined;
+    const c = await clientFrom(args, io).createAwsCredentials(policies === undefined || policies.length === 0 ? {} : { policies });
+    return output(args, io, c, (r) => table([['AccessKeyId', r.accessKeyId], ['SecretAccessKey', r.secretAccessKey], ['Policies', r.policies.join(', ')], ['Subject', r.subject]]));
+  },
+} satisfies Command;

@@ -1,0 +1,58 @@
+/** Wire types of the Ethereum signing routes (shared by server and SDK). */
+import type { Hex } from './types.js';
+
+export type MessageEncoding = 'utf8' | 'hex';
+
+export interface EthereumSignMessageRequest {
+  /** a UTF-8 string (encoding `utf8`, the default) or 0x-hex bytes (encoding `hex`) */
+  message: string;
+  encoding?: MessageEncoding;
+}
+
+export interface EthereumTypedData {
+  types: Record<string, readonly { readonly name: string; readonly type: string }[]>;
+  primaryType: string;
+  domain: Record<string, unknown>;
+  message: Record<string, unknown>;
+}
+
+/** Quantities are JSON numbers (up to 2^53 - 1), decimal strings or 0x-hex strings. */
+export type Quantity = number | string;
+
+export interface EthereumTransactionRequest {
+  type?: 'legacy' | 'eip2930' | 'eip1559' | '0x0' | '0x1' | '0x2';
+  chainId: Quantity;
+  nonce: Quantity;
+  /** omitted or null: contract creation */
+  to?: string | null;
+  value?: Quantity;
+  gas: Quantity;
+  gasPrice?: Quantity;
+  maxFeePerGas?: Quantity;
+  maxPriorityFeePerGas?: Quantity;
+  data?: Hex;
+  accessList?: { address: string; storageKeys: Hex[] }[];
+}
+
+export interface EthereumSignMessageResponse {
+  /** 65 bytes r‖s‖v, v ∈ {27, 28} */
+  signature: Hex;
+  /** the EIP-191 digest that was signed */
+  hash: Hex;
+}
+
+export interface EthereumSignTypedDataResponse {
+  /** 65 bytes r‖s‖v, v ∈ {27, 28} */
+  signature: Hex;
+  /** the EIP-712 digest that was signed */
+  hash: Hex;
+}
+
+export interface EthereumSignTransactionResponse {
+  /** the signed transaction, RLP (legacy) or EIP-2718 typed envelope */
+  rawTransaction: Hex;
+  /** its transaction hash */
+  hash: Hex;
+  /** the key's EIP-55 address */
+  from: Hex;
+}
