@@ -1,0 +1,80 @@
+/**
+ * A viem `LocalAccount` whose keys stay in Strongbox: every signature is made by the Ethereum routes
+ * (`/v1/keys/{id}/ethereum/*`) or, for raw hashes, by `sign` with `encoding: 'recoverable'`.
+ * Imports only protocol/ types, the client and viem itself.
+ */
+import { getTransactionType, serializeTransaction, toHex, type Hex, type SignableMessage, type TransactionSerializable } from 'viem';
+import { toAccount, type LocalAccount } from 'viem/accounts';
+import type { EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
+import type { StrongboxClient } from './client.js';
+
+/** bigint → decimal string, bytes → 0x-hex, recursively: the JSON the Strongbox routes accept. */
+export function toWire(value: unknown): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (value instanceof Uint8Array) return toHex(value);
+  if (Array.isArray(value)) return value.map(toWire);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null).map(([k, v]) => [k, toWire(v)]));
+  }
+  return value;
+}
+
+const q = (v: bigint | number | undefined) => (v === undefined ? undefined : typeof v === 'bigint' ? v.toString() : v);
+
+/** viem's TransactionSerializable → the sign-transaction route's request. */
+export function viemTransactionToRequest(tx: TransactionSerializable): EthereumTransactionRequest {
+  const type = getTransactionType(tx as never) as string;
+  if (type !== 'legacy' && type !== 'eip2930' && type !== 'eip1559') throw new Error(`Strongbox signs legacy, eip2930 and eip1559 transactions, not ${type}`);
+  if (tx.chainId === undefined) throw new Error('chainId is required (Strongbox signs legacy transactions with EIP-155 only)');
+  if (tx.nonce === undefined || tx.gas === undefined) throw new Error('nonce and gas are required');
+  const t = tx as TransactionSerializable & { gasPrice?: bigint; maxFeePerGas?: bigint; maxPriorityFeePerGas?: bigint; accessList?: readonly { address: Hex; storageKeys: readonly Hex[] }[] };
+  const out: Record<string, unknown> = {
+    type,
+    chainId: tx.chainId,
+    nonce: tx.nonce,
+    to: tx.to ?? null,
+    value: q(tx.value),
+    gas: q(tx.gas),
+    gasPrice: type === 'legacy' || type === 'eip2930' ? q(t.gasPrice) : undefined,
+    maxFeePerGas: type === 'eip1559' ? q(t.maxFeePerGas) : undefined,
+    maxPriorityFeePerGas: type === 'eip1559' ? q(t.maxPriorityFeePerGas) : undefined,
+    data: tx.data,
+    accessList: type === 'legacy' ? undefined : t.accessList?.map((a) => ({ address: a.address, storageKeys: [...a.storageKeys] })),
+  };
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== undefined)) as unknown as EthereumTransactionRequest;
+}
+
+/**
+ * A viem account backed by the secp256k1 key `keyIdOrName` (its id, name or alias). Use it like
+ * `privateKeyToAccount`: `walletClient({ account })`, `account.signMessage(...)`, etc.
+ */
+export async function toStrongboxAccount(client: StrongboxClient, keyIdOrName: string): Promise<LocalAccount> {
+  const info = await client.getKey(keyIdOrName);
+  if (info.address === undefined) throw new Error(`key ${keyIdOrName} has no Ethereum address (type ${info.type}; a secp256k1 key is needed)`);
+  const key = info.id;
+  return toAccount({
+    address: info.address as Hex,
+    async sign({ hash }) {
+      const res = await client.sign(key, { digest: hash, encoding: 'recoverable' });
+      const v = parseInt(res.signature.slice(-2), 16);
+      return `${res.signature.slice(0, -2)}${(v < 27 ? v + 27 : v).toString(16)}` as Hex;
+    },
+    async signMessage({ message }: { message: SignableMessage }) {
+      const req = typeof message === 'string' ? { message } : { message: typeof message.raw === 'string' ? message.raw : toHex(message.raw), encoding: 'hex' as const };
+      return (await client.ethereumSignMessage(key, req)).signature as Hex;
+    },
+    async signTypedData(typedData) {
+      return (await client.ethereumSignTypedData(key, toWire(typedData) as EthereumTypedData)).signature as Hex;
+    },
+    async signTransaction(transaction, options) {
+      // A chain serializer (e.g. OP Stack's) is honoured only where it encodes like viem's default:
+      // Strongbox builds the envelope itself, so a transaction only a custom serializer knows is refused.
+      const serializer = options?.serializer;
+      if (serializer !== undefined && serializer !== serializeTransaction) {
+        const custom = await serializer(transaction as never);
+        if (custom !== serializeTransaction(transaction as TransactionSerializable)) throw new Error('this chain serializes the transaction in a way Strongbox does not sign (custom transaction type)');
+      }
+      return (await client.ethereumSignTransaction(key, viemTransactionToRequest(transaction as TransactionSerializable))).rawTransaction as never;
+    },
+  });
+}
