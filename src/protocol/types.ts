@@ -111,6 +111,20 @@ export interface UnsealResponse {
   threshold: number;
 }
 
+/** A token as the API shows it: never the token or its hash. */
+export interface TokenInfo {
+  accessor: string;
+  name: string | null;
+  subject: string;
+  policies: string[];
+  parentAccessor: string | null;
+  createdAt: string;
+  expiresAt: string | null;
+  numUsesLeft: number | null;
+  rateLimit: { perSecond: number; burst: number } | null;
+  revoked: boolean;
+}
+
 export interface SignResponse {
   signature: Hex;
   encoding: SignatureEncoding;

@@ -3,7 +3,7 @@
  * modules) and uses the platform fetch. Errors are rebuilt from the problem+json `code`.
  */
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
-import type { ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse } from '../protocol/types.js';
+import type { ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo } from '../protocol/types.js';
 import type { EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
 
 export interface ClientOptions {
@@ -33,18 +33,7 @@ export class StrongboxApiError extends Error {
   }
 }
 
-export interface TokenInfo {
-  accessor: string;
-  name: string | null;
-  subject: string;
-  policies: string[];
-  parentAccessor: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  numUsesLeft: number | null;
-  rateLimit: { perSecond: number; burst: number } | null;
-  revoked: boolean;
-}
+export type { TokenInfo };
 
 export interface PolicyView {
   name: string;

@@ -1,18 +1,9 @@
 /** The wire view of a token record: never the token or its hash. */
+import type { TokenInfo } from '../protocol/types.js';
 import type { TokenRecord } from '../storage/types.js';
 
-export interface TokenInfo {
-  accessor: string;
-  name: string | null;
-  subject: string;
-  policies: string[];
-  parentAccessor: string | null;
-  createdAt: string;
-  expiresAt: string | null;
-  numUsesLeft: number | null;
-  rateLimit: { perSecond: number; burst: number } | null;
-  revoked: boolean;
-}
+export type { TokenInfo };
+
 
 export function toTokenInfo(t: TokenRecord): TokenInfo {
   return {

@@ -27,6 +27,8 @@ export interface TestBoxOptions {
   rootToken?: string;
   logStream?: Writable;
   keyCacheSize?: number;
+  /** lower bound of the deletion waiting period (default 7) */
+  minPendingDays?: number;
 }
 
 export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBox> {
@@ -36,6 +38,7 @@ export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBo
     seal: 'shamir',
     keyCacheSize: options.keyCacheSize ?? 1000,
     logger: options.logStream ? { level: 'info', stream: options.logStream } : false,
+    ...(options.minPendingDays === undefined ? {} : { minPendingDays: options.minPendingDays }),
   });
   const t: TestBox = {
     box,

@@ -11,62 +11,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { createStrongbox, type Strongbox } from '../../src/app.js';
+import { startTestBox, type TestBox } from '../helpers/app.js';
 import { runLifecycle } from '../../src/service/run-lifecycle.js';
 import { cancelKeyDeletion } from '../../src/service/key-lifecycle.js';
 import type { Store } from '../../src/storage/types.js';
 
 const DAY_MS = 86_400_000;
 
-interface Box {
-  box: Strongbox;
-  dataDir: string;
-  rootToken: string;
-  call(method: string, url: string, body?: unknown, token?: string | null): Promise<{ status: number; body: any }>;
-  cleanup(): Promise<void>;
-}
+type Box = TestBox;
 
-/** Like test/helpers/app.ts startTestBox, but with a chosen minPendingDays. */
-async function makeBox(minPendingDays?: number): Promise<Box> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'strongbox-lifecycle-'));
-  const box = await createStrongbox({
-    dataDir,
-    seal: 'shamir',
-    keyCacheSize: 1000,
-    logger: false,
-    ...(minPendingDays === undefined ? {} : { minPendingDays }),
-  });
-  const b: Box = {
-    box,
-    dataDir,
-    rootToken: '',
-    async call(method, url, body, token) {
-      const tok = token === undefined ? b.rootToken : token;
-      const res = await box.http.inject({
-        method: method as 'GET',
-        url,
-        headers: tok === null ? {} : { authorization: `Bearer ${tok}` },
-        ...(body === undefined ? {} : { payload: body as object }),
-      });
-      let parsed: unknown;
-      try {
-        parsed = res.body === '' ? undefined : JSON.parse(res.body);
-      } catch {
-        parsed = res.body;
-      }
-      return { status: res.statusCode, body: parsed };
-    },
-    async cleanup() {
-      await box.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
-  const init = await b.call('POST', '/v1/sys/init', { shares: 1, threshold: 1 }, null);
-  assert.equal(init.status, 200, JSON.stringify(init.body));
-  b.rootToken = init.body.rootToken;
-  const unseal = await b.call('POST', '/v1/sys/unseal', { share: init.body.shares[0] }, null);
-  assert.equal(unseal.status, 200, JSON.stringify(unseal.body));
-  return b;
+function makeBox(minPendingDays?: number): Promise<Box> {
+  return startTestBox(minPendingDays === undefined ? {} : { minPendingDays });
 }
 
 function expectError(res: { status: number; body: any }, status: number, code: string, what: string): void {
