@@ -14,6 +14,11 @@ import { openSqliteStore, SQLITE_FILE } from './storage/sqlite/index.js';
 import { restoreBackup } from './service/backup.js';
 import { migrateSeal } from './service/migrate-seal.js';
 import { withKeyRecordCache } from './storage/key-record-cache.js';
+import { Metrics } from './observability/metrics.js';
+import { withStoreMetrics } from './observability/store-metrics.js';
+import { ethereumAddress } from './chains/ethereum/address.js';
+import { EthereumRpcClient } from './chains/ethereum/rpc-client.js';
+import { NonceTracker } from './service/ethereum-nonces.js';
 import { createHttpApp, type HttpAppOptions } from './http/app.js';
 import { VERSION } from './version.js';
 import { AuditLog } from './audit/log.js';
@@ -42,6 +47,8 @@ export interface StrongboxConfig {
   signWorkers?: number;
   /** lower bound of the key-deletion waiting period in days (default 7) */
   minPendingDays?: number;
+  /** the Ethereum node the JSON-RPC signer submits to and passes other calls through to */
+  ethereumUpstream?: string;
   /** how often the lifecycle sweep (deletions, rotations) runs; default 60 s */
   lifecycleIntervalMs?: number;
   audit?: {
@@ -95,7 +102,10 @@ export function openStoreForReading(dataDir: string) {
 }
 
 export async function createStrongbox(config: StrongboxConfig): Promise<Strongbox> {
-  const store = withKeyRecordCache(openSqliteStore(config.dataDir));
+  const metrics = new Metrics();
+  const store = withKeyRecordCache(withStoreMetrics(openSqliteStore(config.dataDir), metrics));
+  // Keys stored before migration 10 get their Ethereum address indexed (public data, no unseal needed).
+  await store.backfillEthereumAddresses((publicKey) => ethereumAddress(publicKey).toLowerCase());
   const barrier = new Barrier();
   const keyCache = new KeyCache(config.keyCacheSize);
   const audit = await AuditLog.open(store, {
@@ -129,9 +139,19 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     rekey: new RekeyState(),
     ceremony: new QuorumAttempt(),
     settings: { minPendingDays: config.minPendingDays ?? 7 },
+    metrics,
+    ethereum: { upstream: config.ethereumUpstream === undefined ? undefined : new EthereumRpcClient(config.ethereumUpstream), nonces: new NonceTracker() },
     version: VERSION,
     now: () => new Date(),
   };
+  metrics.gauge('strongbox_sealed', '1 while this node is sealed (every key unusable), else 0', () => [[{}, barrier.sealed ? 1 : 0]]);
+  metrics.gauge('strongbox_key_cache_entries', 'Unwrapped keys held in memory (bounded by --key-cache-size)', () => [[{}, keyCache.size]]);
+  metrics.counterFrom('strongbox_key_cache_requests_total', 'Key cache lookups by result (hit, miss); hit rate = hit / (hit + miss)', () => [
+    [{ result: 'hit' }, keyCache.hits],
+    [{ result: 'miss' }, keyCache.misses],
+  ]);
+  metrics.counterFrom('strongbox_audit_records_total', 'Audit records made durable by this node', () => [[{}, audit.stats.records]]);
+  metrics.counterFrom('strongbox_audit_failures_total', 'Audit batches that could not be made durable (their responses were withheld)', () => [[{}, audit.stats.failures]]);
   const auth = createAuthenticator(ctx);
   onTokensChanged = () => auth.invalidate();
   const http = createHttpApp({ services: { ctx, auth }, logger: config.logger, ...(config.tls ? { tls: config.tls } : {}) });

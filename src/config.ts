@@ -33,6 +33,8 @@ export interface ServerSettings {
   minPendingDays: number;
   /** secp256k1 signing worker threads; default: one per core beyond the first */
   signWorkers: number;
+  /** http(s) URL of the Ethereum node behind the JSON-RPC signer */
+  ethereumUpstream: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -59,6 +61,7 @@ export const ENV = {
   auditStream: 'STRONGBOX_AUDIT_STREAM',
   minPendingDays: 'STRONGBOX_MIN_PENDING_DAYS',
   signWorkers: 'STRONGBOX_SIGN_WORKERS',
+  ethereumUpstream: 'STRONGBOX_ETHEREUM_UPSTREAM',
 } as const;
 type SettingName = keyof typeof ENV;
 const FILE_KEYS = new Set<string>([...Object.keys(ENV), 'dev']);
@@ -159,6 +162,16 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
   if (minPending && Number(minPending.value) < 7 && !dev) throw new ConfigError(`${minPending.source}: a waiting period under 7 days is only allowed with --dev`);
   const workers = pick('signWorkers');
   if (workers && !/^[0-9]{1,2}$/.test(workers.value)) throw new ConfigError(`${workers.source}: must be a whole number of threads (0 signs on the main thread)`);
+  const upstream = pick('ethereumUpstream');
+  if (upstream) {
+    let url: URL | undefined;
+    try {
+      url = new URL(upstream.value);
+    } catch {
+      url = undefined;
+    }
+    if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new ConfigError(`${upstream.source}: must be an http:// or https:// URL of an Ethereum node, got ${JSON.stringify(upstream.value)}`);
+  }
   const dataDir = pick('dataDir')?.value;
   if (!dev && dataDir === undefined) throw new ConfigError(`--data-dir is required (or ${ENV.dataDir}, or dataDir in --config); use --dev for a throwaway server`);
   return {
@@ -178,5 +191,6 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
     auditStream: pick('auditStream')?.value,
     minPendingDays: minPending ? Number(minPending.value) : 7,
     signWorkers: workers ? Number(workers.value) : Math.max(0, availableParallelism() - 1),
+    ethereumUpstream: upstream?.value,
   };
 }

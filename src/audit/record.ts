@@ -15,7 +15,7 @@ export type AuditOutcome = 'success' | 'denied' | 'error';
 /** What a caller supplies; seq and time are assigned by the audit log. No secret may ever go in here. */
 export interface AuditFields {
   requestId: string;
-  interface: 'http';
+  interface: 'http' | 'ethrpc';
   operation: string;
   action: string | null;
   resource: string | null;

@@ -195,6 +195,11 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   });
 
   app.addHook('onResponse', async (request, reply) => {
+    // Route templates (not URLs) as labels: a bounded set. The AWS endpoint is labelled by operation.
+    const route = request.route?.url === '/' ? request.route.operationId : (request.routeOptions.url ?? 'unknown');
+    const outcome = outcomeOf(reply.statusCode, request.errorCode);
+    ctx.metrics.requests.inc({ route, method: request.method, outcome });
+    ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, { route, outcome });
     if (!(request.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info')) return;
     request.log.info(
       {
@@ -256,7 +261,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       },
       handler: async (request, reply) => {
         const result = await route.handler({ services, principal: request.principal, request, reply }, routeInput(request));
-        reply.status(route.successStatus);
+        // A handler may choose another 2xx (the JSON-RPC signer answers all-notification batches with 204).
+        if (reply.statusCode === 200) reply.status(route.successStatus);
         return result;
       },
     });

@@ -21,7 +21,10 @@ export const builtinPolicies: Readonly<Record<string, PolicyDocument>> = {
     ],
   },
   signer: {
-    statements: [{ effect: 'allow', actions: ['keys:read', 'keys:sign', 'keys:verify', 'keys:encrypt', 'keys:decrypt'], resources: ['key:*'] }],
+    statements: [
+      { effect: 'allow', actions: ['keys:read', 'keys:sign', 'keys:verify', 'keys:encrypt', 'keys:decrypt'], resources: ['key:*'] },
+      { effect: 'allow', actions: ['ethereum:rpc'], resources: ['sys:*'] },
+    ],
   },
   auditor: {
     statements: [{ effect: 'allow', actions: ['audit:read', 'keys:read', 'policies:read', 'tokens:read', 'sys:read'], resources: ['*'] }],

@@ -81,6 +81,8 @@ export const errorCodes = {
   GENERATE_ROOT_NOT_STARTED: { category: 'FAILED_PRECONDITION', title: 'No root-token generation is in progress (or the nonce does not match)', retryable: false },
   DECRYPTION_FAILED: { category: 'INVALID_ARGUMENT', title: 'The ciphertext or its AAD failed authentication', retryable: false },
   INTEGRITY_CHECK_FAILED: { category: 'DATA_LOSS', title: 'Stored key material failed its integrity check', retryable: false },
+  UPSTREAM_NOT_CONFIGURED: { category: 'FAILED_PRECONDITION', title: 'No upstream Ethereum node is configured (--ethereum-upstream)', retryable: false },
+  UPSTREAM_UNAVAILABLE: { category: 'UNAVAILABLE', title: 'The upstream Ethereum node cannot be reached', retryable: true },
   INTERNAL: { category: 'INTERNAL', title: 'Internal error', retryable: false },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -16,6 +16,8 @@ import type { AuditKeys } from '../audit/keys.js';
 import type { TokenRecord } from '../storage/types.js';
 import type { PolicyCache } from './authorize.js';
 import type { GenerateRootState } from './generate-root.js';
+import type { EthereumNetwork } from './ethereum-send-transaction.js';
+import type { Metrics } from '../observability/metrics.js';
 
 export interface ServiceContext {
   store: Store;
@@ -43,6 +45,10 @@ export interface ServiceContext {
     /** lower bound of the key-deletion waiting period (7 by default; tests lower it) */
     minPendingDays: number;
   };
+  /** Prometheus metrics (GET /metrics) */
+  metrics: Metrics;
+  /** the JSON-RPC signer's upstream node and nonce tracker */
+  ethereum: EthereumNetwork;
   /** the server's version string, reported by health */
   version: string;
   now(): Date;

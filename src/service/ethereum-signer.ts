@@ -11,7 +11,7 @@ import type { KeyRecord } from '../storage/types.js';
 import type { ServiceContext } from './context.js';
 import { assertUsable, loadKey, resolveKey, type KeyRef } from './resolve-key.js';
 
-export type EthereumSignContext = Pick<ServiceContext, 'store' | 'barrier' | 'keyCache' | 'signingPool'>;
+export type EthereumSignContext = Pick<ServiceContext, 'store' | 'barrier' | 'keyCache' | 'signingPool'> & Partial<Pick<ServiceContext, 'metrics'>>;
 
 /** Resolves `key` and refuses anything but an enabled secp256k1 key (before any input is parsed). */
 export async function resolveEthereumKey(ctx: EthereumSignContext, key: KeyRef): Promise<KeyRecord & { publicKey: Uint8Array }> {
@@ -37,6 +37,7 @@ export async function signDigestRecoverable(ctx: EthereumSignContext, record: Ke
   if (signature.byteLength !== 65 || !secp256k1.verify(record.publicKey, { kind: 'digest', digest }, signature, 'recoverable', { requireLowS: true })) {
     throw new StrongboxError('INTERNAL', 'recoverable signature failed self-verification');
   }
+  ctx.metrics?.signatures.inc({ type: 'secp256k1', operation: 'ethereum' });
   return signature;
 }
 

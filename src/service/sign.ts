@@ -15,7 +15,7 @@ export interface SignParameters extends PayloadFields {
   key: KeyRef;
 }
 
-export async function sign(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache' | 'signingPool'>, params: SignParameters): Promise<SignResponse> {
+export async function sign(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache' | 'signingPool'> & Partial<Pick<ServiceContext, 'metrics'>>, params: SignParameters): Promise<SignResponse> {
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
   const record = await resolveKey(ctx, params.key);
   const alg = requireSigningAlgorithm(record.type, 'sign');
@@ -25,6 +25,7 @@ export async function sign(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyC
   const loaded = await loadKey(ctx, record);
   if (loaded.kind !== 'signer') throw new StrongboxError('INTERNAL', 'key material kind mismatch');
   const result = await loaded.signer.sign(payload, encoding);
+  ctx.metrics?.signatures.inc({ type: record.type, operation: 'sign' });
   const out: SignResponse = { signature: toHex(result.signature), encoding, keyVersion: record.currentVersion };
   if (result.recoveryId !== undefined) out.recoveryId = result.recoveryId;
   return out;

@@ -7,6 +7,7 @@ import type { KeyInfo, KeyType } from '../protocol/types.js';
 import { signingAlgorithm } from '../crypto/algorithms.js';
 import { keyCheckValue } from '../crypto/aes256.js';
 import { randomId } from '../crypto/random.js';
+import { ethereumAddress } from '../chains/ethereum/address.js';
 import { ConflictError, type KeyRecord } from '../storage/types.js';
 import type { ServiceContext } from './context.js';
 import { toKeyInfo } from './key-info.js';
@@ -62,6 +63,7 @@ export async function storeKey(
     minDecryptionVersion: 1,
     aliases: [],
   };
+  if (type === 'secp256k1' && record.publicKey !== null) record.ethereumAddress = ethereumAddress(record.publicKey).toLowerCase();
   const sealedMaterial = ctx.barrier.encrypt(secretKey, keyMaterialContext(id, 1, type));
   try {
     await ctx.store.createKey(record, { keyId: id, version: 1, sealedMaterial, createdAt });

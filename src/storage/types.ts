@@ -34,6 +34,11 @@ export interface KeyRecord {
   /** aes256: ciphertexts of older versions are refused */
   minDecryptionVersion: number;
   aliases: string[];
+  /**
+   * secp256k1 keys: the Ethereum address, lowercase 0x-hex (indexed, so the JSON-RPC signer finds a
+   * key by its `from` address). Computed by the service; storage only keeps and indexes it.
+   */
+  ethereumAddress?: string;
 }
 
 /** Fields of a key that lifecycle operations change. */
@@ -144,6 +149,13 @@ export interface Store {
   listKeys(options: ListKeysOptions): Promise<KeyPage>;
   getKeyVersion(keyId: string, version: number): Promise<KeyVersionRecord | undefined>;
   getKeyByAlias(alias: string): Promise<KeyRecord | undefined>;
+  /** The key with this Ethereum address (lowercase 0x-hex), if any; an enabled one first, then the oldest. */
+  getKeyByEthereumAddress(address: string): Promise<KeyRecord | undefined>;
+  /**
+   * Sets the Ethereum address of secp256k1 keys stored before addresses were indexed (`compute`
+   * maps a public key to it); returns how many keys it updated. Idempotent.
+   */
+  backfillEthereumAddresses(compute: (publicKey: Uint8Array) => string): Promise<number>;
   /**
    * Applies a patch; returns the updated record, or undefined when the key does not exist. With
    * `expectStates`, applies it only if the key is in one of them (else ConflictError('key_state')),

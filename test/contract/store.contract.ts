@@ -87,6 +87,36 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.equal(await store.getKey(k2.id), undefined);
     });
 
+    it('finds a key by its Ethereum address; backfills addresses of keys stored without one', async () => {
+      const addr = '0x' + randomUUID().replaceAll('-', '').padEnd(40, 'a');
+      const withAddr = key({ ethereumAddress: addr });
+      await store.createKey(withAddr, { keyId: withAddr.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: withAddr.createdAt });
+      assert.equal((await store.getKeyByEthereumAddress(addr))?.id, withAddr.id);
+      assert.equal((await store.getKey(withAddr.id))?.ethereumAddress, addr);
+      assert.equal(await store.getKeyByEthereumAddress('0x' + '0'.repeat(40)), undefined);
+
+      const bare = key({ publicKey: new Uint8Array([4, 9, 9, 9]) });
+      const aes = key({ type: 'aes256', publicKey: null, kcv: new Uint8Array([1, 2, 3]) });
+      for (const k of [bare, aes]) await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: k.createdAt });
+      const seen: string[] = [];
+      const compute = (pk: Uint8Array): string => {
+        seen.push(Buffer.from(pk).toString('hex'));
+        return '0x' + Buffer.from(pk).toString('hex').padStart(40, '0');
+      };
+      assert.ok((await store.backfillEthereumAddresses(compute)) >= 1);
+      assert.ok(seen.includes('04090909'), 'the secp256k1 key without an address was backfilled');
+      assert.equal((await store.getKeyByEthereumAddress('0x' + '04090909'.padStart(40, '0')))?.id, bare.id);
+      assert.equal((await store.getKey(aes.id))?.ethereumAddress, undefined, 'only secp256k1 keys get an address');
+      assert.equal(await store.backfillEthereumAddresses(compute), 0, 'idempotent');
+
+      // The same private key imported twice gives two keys with one address: the enabled one wins.
+      const twinAddr = '0x' + 'b'.repeat(40);
+      const first = key({ ethereumAddress: twinAddr, state: 'disabled' });
+      const second = key({ ethereumAddress: twinAddr });
+      for (const k of [first, second]) await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: k.createdAt });
+      assert.equal((await store.getKeyByEthereumAddress(twinAddr))?.id, second.id);
+    });
+
     it('lists keys in creation order across pages', async () => {
       const created: string[] = [];
       for (let i = 0; i < 7; i++) {

@@ -53,6 +53,8 @@ describe('bad input', () => {
         it(`${route.method} ${route.url}: unknown field → 400 UNKNOWN_FIELD naming it`, async () => {
           const r = await raw(route.method, url, JSON.stringify({ bogusField: 1 }), { 'content-type': 'application/json' });
           assert.equal(r.status, 400);
+          // The JSON-RPC signer's body is a JSON-RPC envelope: its errors are JSON-RPC error objects.
+          if (route.url === '/v1/ethereum/rpc') return assert.equal((r.body as unknown as { error: { code: number } }).error.code, -32600);
           assert.ok(['UNKNOWN_FIELD', 'INVALID_ARGUMENT'].includes(r.body.code), r.body.code);
           if (r.body.code === 'UNKNOWN_FIELD') assert.equal(r.body.field, 'bogusField');
           else assert.ok(r.body.field, 'a missing required field is named first');

@@ -50,7 +50,7 @@ export default {
   path: ['server'],
   summary: 'Run the Strongbox server',
   usage:
-    '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--dev-root-token T]',
+    '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--dev-root-token T]',
   options: {
     dev: { type: 'boolean' },
     'data-dir': { type: 'string' },
@@ -67,6 +67,7 @@ export default {
     'audit-stream': { type: 'string' },
     'min-pending-days': { type: 'string' },
     'sign-workers': { type: 'string' },
+    'ethereum-upstream': { type: 'string' },
     seal: { type: 'string' },
     'unsafe-no-audit': { type: 'boolean' },
   },
@@ -93,6 +94,7 @@ export default {
               ['auditStream', 'audit-stream'],
               ['minPendingDays', 'min-pending-days'],
               ['signWorkers', 'sign-workers'],
+              ['ethereumUpstream', 'ethereum-upstream'],
               ['seal', 'seal'],
             ] as const
           )
@@ -121,6 +123,7 @@ export default {
       logger: { level: settings.logLevel },
       minPendingDays: settings.minPendingDays,
       signWorkers: settings.signWorkers,
+      ...(settings.ethereumUpstream === undefined ? {} : { ethereumUpstream: settings.ethereumUpstream }),
       unixSocket: settings.listenUnix !== undefined,
       ...(tls ? { tls } : {}),
       ...(sink || noAudit ? { audit: { ...(sink ? { sink } : {}), ...(noAudit ? { unsafeDisabled: true } : {}) } } : {}),

@@ -51,13 +51,16 @@ import keysEthereumSignMessage from './keys-ethereum-sign-message.js';
 import keysEthereumSignTypedData from './keys-ethereum-sign-typed-data.js';
 import keysEthereumSignTransaction from './keys-ethereum-sign-transaction.js';
 import keysVerify from './keys-verify.js';
+import ethereumRpc from './ethereum-rpc.js';
 import sysHealth from './sys-health.js';
+import sysMetrics from './sys-metrics.js';
 import sysInit from './sys-init.js';
 import sysSeal from './sys-seal.js';
 import sysUnseal from './sys-unseal.js';
 
 export const routes: readonly Route[] = [
   sysHealth,
+  sysMetrics,
   sysInit,
   sysUnseal,
   sysSeal,
@@ -84,6 +87,7 @@ export const routes: readonly Route[] = [
   keysEthereumSignMessage,
   keysEthereumSignTypedData,
   keysEthereumSignTransaction,
+  ethereumRpc,
   keysVerify,
   keysEncrypt,
   keysDecrypt,

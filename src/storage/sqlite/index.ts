@@ -33,6 +33,7 @@ interface KeyRow {
   next_rotation_at: string | null;
   min_decryption_version: number;
   aliases: string | null;
+  eth_address: string | null;
 }
 
 function toKeyRecord(row: KeyRow): KeyRecord {
@@ -54,6 +55,7 @@ function toKeyRecord(row: KeyRow): KeyRecord {
     nextRotationAt: row.next_rotation_at,
     minDecryptionVersion: row.min_decryption_version,
     aliases: row.aliases === null ? [] : (JSON.parse(row.aliases) as string[]).sort(),
+    ...(row.eth_address === null ? {} : { ethereumAddress: row.eth_address }),
   };
 }
 
@@ -180,11 +182,14 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
   const stmts = {
     getSys: db.prepare('SELECT value FROM sys_values WHERE name = ?').pluck(),
     putSys: db.prepare('INSERT INTO sys_values (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
-    insertKey: db.prepare(`INSERT INTO keys (id, name, type, origin, state, exportable, public_key, kcv, current_version, created_at, description, tags, rotation_period_days, next_rotation_at, min_decryption_version)
-                           VALUES (@id, @name, @type, @origin, @state, @exportable, @publicKey, @kcv, @currentVersion, @createdAt, @description, @tags, @rotationPeriodDays, @nextRotationAt, @minDecryptionVersion)`),
+    insertKey: db.prepare(`INSERT INTO keys (id, name, type, origin, state, exportable, public_key, kcv, current_version, created_at, description, tags, rotation_period_days, next_rotation_at, min_decryption_version, eth_address)
+                           VALUES (@id, @name, @type, @origin, @state, @exportable, @publicKey, @kcv, @currentVersion, @createdAt, @description, @tags, @rotationPeriodDays, @nextRotationAt, @minDecryptionVersion, @ethAddress)`),
     insertVersion: db.prepare('INSERT INTO key_versions (key_id, version, sealed_material, created_at) VALUES (?, ?, ?, ?)'),
     getKey: db.prepare(`${KEY_SELECT} WHERE k.id = ?`),
     getKeyByName: db.prepare(`${KEY_SELECT} WHERE k.name = ?`),
+    getKeyByEthereumAddress: db.prepare(`${KEY_SELECT} WHERE k.eth_address = ? ORDER BY k.state = 'enabled' DESC, k.seq LIMIT 1`),
+    missingEthereumAddress: db.prepare(`SELECT id, public_key FROM keys WHERE type = 'secp256k1' AND eth_address IS NULL AND public_key IS NOT NULL`),
+    setEthereumAddress: db.prepare('UPDATE keys SET eth_address = ? WHERE id = ? AND eth_address IS NULL'),
     getKeyByAlias: db.prepare(`${KEY_SELECT} WHERE k.id = (SELECT key_id FROM key_aliases WHERE alias = ?)`),
     listKeys: db.prepare(`${KEY_SELECT} WHERE k.seq > ? ORDER BY k.seq LIMIT ?`),
     aliasExists: db.prepare('SELECT 1 FROM key_aliases WHERE alias = ?').pluck(),
@@ -307,7 +312,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
 
   const createKey = db.transaction((key: KeyRecord, version: KeyVersionRecord) => {
     if (key.name !== null && (stmts.getKeyByName.get(key.name) !== undefined || stmts.aliasExists.get(key.name) !== undefined)) throw new ConflictError('key_name');
-    stmts.insertKey.run({ ...key, exportable: key.exportable ? 1 : 0, publicKey: key.publicKey, kcv: key.kcv, tags: JSON.stringify(key.tags) });
+    stmts.insertKey.run({ ...key, exportable: key.exportable ? 1 : 0, publicKey: key.publicKey, kcv: key.kcv, tags: JSON.stringify(key.tags), ethAddress: key.ethereumAddress ?? null });
     stmts.insertVersion.run(version.keyId, version.version, version.sealedMaterial, version.createdAt);
   });
 
@@ -331,6 +336,18 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     async getKey(id) {
       const row = stmts.getKey.get(id) as KeyRow | undefined;
       return row && toKeyRecord(row);
+    },
+    async getKeyByEthereumAddress(address) {
+      const row = stmts.getKeyByEthereumAddress.get(address) as KeyRow | undefined;
+      return row && toKeyRecord(row);
+    },
+    async backfillEthereumAddresses(compute) {
+      const rows = stmts.missingEthereumAddress.all() as { id: string; public_key: Buffer }[];
+      if (rows.length === 0) return 0;
+      db.transaction(() => {
+        for (const r of rows) stmts.setEthereumAddress.run(compute(new Uint8Array(r.public_key)), r.id);
+      }).immediate();
+      return rows.length;
     },
     async getKeyByName(name) {
       const row = stmts.getKeyByName.get(name) as KeyRow | undefined;

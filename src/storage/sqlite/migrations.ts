@@ -137,4 +137,12 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 10,
+    name: 'key-ethereum-address',
+    sql: `
+      ALTER TABLE keys ADD COLUMN eth_address TEXT;
+      CREATE INDEX keys_eth_address ON keys(eth_address) WHERE eth_address IS NOT NULL;
+    `,
+  },
 ];
