@@ -51,6 +51,12 @@ import keysEthereumSignMessage from './keys-ethereum-sign-message.js';
 import keysEthereumSignTypedData from './keys-ethereum-sign-typed-data.js';
 import keysEthereumSignTransaction from './keys-ethereum-sign-transaction.js';
 import keysVerify from './keys-verify.js';
+import keysSolanaSignTransaction from './keys-solana-sign-transaction.js';
+import walletsCreate from './wallets-create.js';
+import walletsList from './wallets-list.js';
+import walletsGet from './wallets-get.js';
+import walletsDerive from './wallets-derive.js';
+import walletsXpub from './wallets-xpub.js';
 import sysHealth from './sys-health.js';
 import sysInit from './sys-init.js';
 import sysSeal from './sys-seal.js';
@@ -84,6 +90,7 @@ export const routes: readonly Route[] = [
   keysEthereumSignMessage,
   keysEthereumSignTypedData,
   keysEthereumSignTransaction,
+  keysSolanaSignTransaction,
   keysVerify,
   keysEncrypt,
   keysDecrypt,
@@ -102,6 +109,11 @@ export const routes: readonly Route[] = [
   keysWrapped,
   sysWrappingKey,
   keysImportWrapped,
+  walletsCreate,
+  walletsList,
+  walletsGet,
+  walletsDerive,
+  walletsXpub,
   secretsList,
   secretsPut,
   secretsGet,
