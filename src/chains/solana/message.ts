@@ -159,7 +159,9 @@ function decodeBase64(value: unknown, field: string): Uint8Array {
   if (typeof value !== 'string' || value.length === 0 || value.length > Math.ceil(MAX_TRANSACTION_BYTES / 3) * 4 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value) || value.length % 4 !== 0) {
     throw new StrongboxError('INVALID_ARGUMENT', `${field} must be standard padded base64 of at most ${MAX_TRANSACTION_BYTES} bytes`, { field });
   }
-  return new Uint8Array(Buffer.from(value, 'base64'));
+  const bytes = new Uint8Array(Buffer.from(value, 'base64'));
+  if (bytes.length > MAX_TRANSACTION_BYTES) throw new StrongboxError('INVALID_ARGUMENT', `${field} must be standard padded base64 of at most ${MAX_TRANSACTION_BYTES} bytes`, { field });
+  return bytes;
 }
 
 /** A base64 bare message (as a wallet-adapter's "serialize message" gives it). */
