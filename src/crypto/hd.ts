@@ -141,7 +141,7 @@ export function deriveEd25519(seed: Uint8Array, path: string): DerivedKey {
   assertSeed(seed);
   const segments = parsePath(path);
   const soft = segments.findIndex((s) => !s.hardened);
-  if (soft !== -1) throw badPath(`ed25519 (SLIP-10) derivation is hardened only: segment ${soft + 1} of ${path} is not hardened`);
+  if (soft !== -1) throw badPath(`path segment ${soft + 1} is not hardened, and ed25519 (SLIP-10) derivation is hardened only`);
   // Master key generation: I = HMAC-SHA512(Key = "ed25519 seed", Data = S); k = IL, c = IR.
   let I = hmac(sha512, ED25519_CURVE_KEY, seed);
   for (const s of segments) {

@@ -39,13 +39,13 @@ export function hdPathAndType(path: unknown, type: unknown): { path: string; typ
   const chosen = type ?? defaultHdKeyType(segments);
   if (chosen === 'ed25519') {
     const soft = segments.findIndex((s) => !s.hardened);
-    if (soft !== -1) throw new StrongboxError('INVALID_DERIVATION_PATH', `ed25519 (SLIP-10) derivation is hardened only: segment ${soft + 1} is not hardened (write ${segments[soft]!.index}')`, { field: 'path' });
+    if (soft !== -1) throw new StrongboxError('INVALID_DERIVATION_PATH', `path segment ${soft + 1} is not hardened, and ed25519 (SLIP-10) derivation is hardened only (write ${segments[soft]!.index}')`, { field: 'path' });
   }
   return { path: formatPath(segments), type: chosen };
 }
 
 function existingKey(existing: KeyRecord, type: HdKeyType): KeyInfo {
-  if (existing.type !== type) throw new StrongboxError('WALLET_PATH_TYPE_MISMATCH', `this wallet already has a ${existing.type} key at ${existing.path}`, { field: 'type' });
+  if (existing.type !== type) throw new StrongboxError('WALLET_PATH_TYPE_MISMATCH', `this wallet already has a key of type ${existing.type} at ${existing.path}; one path holds one key`, { field: 'type' });
   return toKeyInfo(existing);
 }
 
