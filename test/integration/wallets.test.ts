@@ -191,6 +191,31 @@ describe('HD wallets', () => {
     assert.notEqual(key.body.address, plain.body.address);
   });
 
+  it('policies: wallet:name/<glob> scopes wallets:* actions; a derived key is then governed by keys:* actions', async () => {
+    assert.equal((await box.call('POST', '/v1/wallets', { name: 'team-a' })).status, 201);
+    assert.equal((await box.call('POST', '/v1/wallets', { name: 'other' })).status, 201);
+    const put = await box.call('PUT', '/v1/policies/team-wallets', {
+      statements: [
+        { effect: 'allow', actions: ['wallets:read', 'wallets:derive'], resources: ['wallet:name/team-*'] },
+        { effect: 'allow', actions: ['keys:read'], resources: ['key:*'] },
+      ],
+    });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const token = (await box.call('POST', '/v1/tokens', { policies: ['team-wallets'] })).body.token as string;
+    const derived = await box.call('POST', '/v1/wallets/team-a/derive', { path: "m/44'/60'/0'/0/0" }, token);
+    assert.equal(derived.status, 200, JSON.stringify(derived.body));
+    assert.equal((await box.call('GET', '/v1/wallets/team-a/xpub', undefined, token)).status, 200);
+    const denied = await box.call('POST', '/v1/wallets/other/derive', { path: "m/44'/60'/0'/0/0" }, token);
+    assert.equal(denied.status, 403);
+    assert.equal(denied.body.code, 'PERMISSION_DENIED');
+    assert.equal((await box.call('POST', '/v1/wallets/ghost/derive', { path: 'm/0' }, token)).status, 403, 'an unknown wallet the caller may not see: 403, not 404');
+    assert.equal((await box.call('POST', '/v1/wallets/team-ghost/derive', { path: 'm/0' }, token)).status, 404, 'one it could see: 404');
+    assert.equal((await box.call('POST', '/v1/wallets', {}, token)).status, 403, 'no wallets:create');
+    assert.equal((await box.call('GET', '/v1/wallets', undefined, token)).status, 403, 'listing needs wallet:*');
+    const sign = await box.call('POST', `/v1/keys/${derived.body.id}/sign`, { digest: '0x' + '11'.repeat(32) }, token);
+    assert.equal(sign.status, 403, 'deriving a key does not grant signing with it');
+  });
+
   it('derived keys survive a restart, re-wrap under a rotated keyring, and stay derivable', async () => {
     const before = await box.call('POST', `/v1/wallets/${walletId}/derive`, { path: "m/44'/60'/0'/0/9" });
     const shares = box.shares;
