@@ -98,7 +98,12 @@ function bip32Node(seed: Uint8Array, path: string): HDKey {
   assertSeed(seed);
   const segments = parsePath(path);
   let node = HDKey.fromMasterSeed(seed);
-  for (const s of segments) node = node.deriveChild(s.index + (s.hardened ? HARDENED : 0));
+  for (const s of segments) {
+    const child = node.deriveChild(s.index + (s.hardened ? HARDENED : 0));
+    // Parents' private keys are no longer needed: clear them as we go down the path.
+    node.wipePrivateData();
+    node = child;
+  }
   return node;
 }
 
