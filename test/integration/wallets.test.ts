@@ -18,6 +18,12 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { base58 } from '@scure/base';
 import { startTestBox, type TestBox } from '../helpers/app.js';
 import { readEnvelopeHeader } from '../../src/keyring/envelope.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { migrations } from '../../src/storage/sqlite/migrations.js';
+import { openSqliteStore, SQLITE_FILE } from '../../src/storage/sqlite/index.js';
 
 bitcoin.initEccLib(ecc);
 
@@ -230,5 +236,32 @@ describe('HD wallets', () => {
     const after = await box.call('POST', `/v1/wallets/${walletId}/derive`, { path: "m/44'/60'/0'/0/10" });
     assert.equal(after.body.address, mnemonicToAccount(ABANDON, { addressIndex: 10 }).address);
     assert.equal((await box.call('POST', `/v1/wallets/${walletId}/derive`, { path: "m/44'/60'/0'/0/9" })).body.id, before.body.id);
+  });
+
+  it('migration 7 (hd-wallets): keys stored before it read with no wallet or path; one key per (wallet, path)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strongbox-mig7-'));
+    try {
+      const db = new Database(join(dir, SQLITE_FILE));
+      db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT');
+      for (const m of migrations.filter((x) => x.version <= 6)) {
+        db.exec(m.sql);
+        db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+      }
+      const id = '01234567-89ab-4def-8123-456789abcdef';
+      db.prepare(`INSERT INTO keys (id, name, type, origin, state, public_key, kcv, current_version, created_at) VALUES (?, 'old', 'p256', 'generated', 'enabled', x'04', NULL, 1, '2024-01-01T00:00:00.000Z')`).run(id);
+      db.close();
+      const store = openSqliteStore(dir);
+      try {
+        const old = await store.getKey(id);
+        assert.equal(old?.wallet, null);
+        assert.equal(old?.path, null);
+        assert.equal(migrations.find((m) => m.name === 'hd-wallets')?.version, 7, 'this migration stays number 7');
+        assert.deepEqual((await store.listWallets({ limit: 10 })).wallets, []);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
