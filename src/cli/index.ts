@@ -43,6 +43,11 @@ import policyDelete from './commands/policy-delete.js';
 import auditVerify from './commands/audit-verify.js';
 import auditExport from './commands/audit-export.js';
 import operatorGenerateRoot from './commands/operator-generate-root.js';
+import walletCreate from './commands/wallet-create.js';
+import walletDerive from './commands/wallet-derive.js';
+import walletList from './commands/wallet-list.js';
+import walletShow from './commands/wallet-show.js';
+import walletXpub from './commands/wallet-xpub.js';
 
 export const commands: readonly Command[] = [
   server,
@@ -79,6 +84,11 @@ export const commands: readonly Command[] = [
   keyDelete,
   keyCancelDeletion,
   keyRotate,
+  walletCreate,
+  walletList,
+  walletShow,
+  walletDerive,
+  walletXpub,
   tokenCreate,
   tokenLookup,
   tokenRenew,

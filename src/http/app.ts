@@ -55,6 +55,8 @@ function defaultResource(action: Action): Resource {
   switch (prefix) {
     case 'keys':
       return { kind: 'keys' };
+    case 'wallets':
+      return { kind: 'wallets' };
     case 'audit':
       return { kind: 'audit' };
     case 'tokens':

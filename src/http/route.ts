@@ -10,7 +10,8 @@ import type { Resource } from '../policy/types.js';
 import type { Services } from './services.js';
 import type { JsonSchema } from './schemas.js';
 import { keyResource } from '../service/resolve-key.js';
-import type { KeyRecord } from '../storage/types.js';
+import { walletResource } from '../service/resolve-wallet.js';
+import type { KeyRecord, WalletRecord } from '../storage/types.js';
 
 export interface RouteSchema {
   params?: JsonSchema;
@@ -30,6 +31,8 @@ export interface RouteContext {
 export interface RouteInput {
   /** the key record the resource resolver found, so the handler does not look it up again */
   resolvedKey?: KeyRecord;
+  /** likewise the wallet record, for wallet routes */
+  resolvedWallet?: WalletRecord;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -80,5 +83,26 @@ export function defineKeyRoute(route: Omit<Route, 'tags' | 'auth' | 'requiresUns
     ...route,
     // Hand the record found during authorization to the service instead of the reference string.
     handler: (rc, input) => handler(rc, input.resolvedKey === undefined ? input : { ...input, params: { ...input.params, id: input.resolvedKey } }),
+  };
+}
+
+/**
+ * A wallet route: authenticated, refused while sealed, tagged `wallets`, and (when the URL has an
+ * `id`) authorized against the wallet it names, whose record is handed to the handler.
+ */
+export function defineWalletRoute(route: Omit<Route, 'tags' | 'auth' | 'requiresUnsealed' | 'successStatus' | 'action'> & { successStatus?: number; action: Action }): Route {
+  const handler = route.handler;
+  return {
+    tags: ['wallets'],
+    auth: 'token',
+    requiresUnsealed: true,
+    successStatus: 200,
+    resource: async (ctx, input) => {
+      const { resource, record } = await walletResource(ctx, input.params.id as string);
+      if (record !== undefined) input.resolvedWallet = record;
+      return resource;
+    },
+    ...route,
+    handler: (rc, input) => handler(rc, input.resolvedWallet === undefined ? input : { ...input, params: { ...input.params, id: input.resolvedWallet } }),
   };
 }

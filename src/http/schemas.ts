@@ -52,9 +52,33 @@ export const keyInfo: JsonSchema = {
     publicKey: hex('raw public key: uncompressed SEC1 point (ECDSA) or 32 bytes (Ed25519)'),
     address: { type: 'string', description: 'EIP-55 Ethereum address (secp256k1 keys)' },
     kcv: hex('key check value (aes256 keys)'),
+    solanaAddress: { type: 'string', description: 'base58 Solana address: the 32-byte public key (ed25519 keys)' },
+    wallet: { type: 'string', description: 'HD-derived keys: the id of the wallet the key was derived from' },
+    path: { type: 'string', description: "HD-derived keys: the canonical derivation path (hardened indexes marked ')" },
     createdAt: { type: 'string', format: 'date-time' },
   },
 };
+
+export const walletParams: JsonSchema = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 128, description: 'wallet id (UUID) or unique name' } },
+};
+
+export const walletInfo: JsonSchema = {
+  type: 'object',
+  required: ['id', 'name', 'origin', 'createdAt'],
+  properties: {
+    id: { type: 'string' },
+    name: { type: ['string', 'null'] },
+    origin: { type: 'string', enum: ['generated', 'imported'] },
+    createdAt: { type: 'string', format: 'date-time' },
+    mnemonic: { type: 'string', description: 'the generated BIP39 mnemonic: only in the creation response, only with revealMnemonic' },
+  },
+};
+
+export const hdPath: JsonSchema = { type: 'string', minLength: 1, maxLength: 2048, description: "derivation path, e.g. m/44'/60'/0'/0/0 (hardened: ' or h)" };
+export const hdKeyType: JsonSchema = { type: 'string', enum: ['secp256k1', 'ed25519'], description: "secp256k1 (BIP32) or ed25519 (SLIP-10, hardened only); default ed25519 under m/44'/501' (Solana), else secp256k1" };
 
 export const problem: JsonSchema = {
   type: 'object',

@@ -17,7 +17,7 @@ export const builtinPolicies: Readonly<Record<string, PolicyDocument>> = {
   },
   operator: {
     statements: [
-      { effect: 'allow', actions: ['sys:*', 'keys:create', 'keys:read', 'keys:update', 'keys:rotate', 'keys:disable', 'keys:delete', 'policies:read', 'tokens:read'], resources: ['*'] },
+      { effect: 'allow', actions: ['sys:*', 'keys:create', 'keys:read', 'keys:update', 'keys:rotate', 'keys:disable', 'keys:delete', 'wallets:create', 'wallets:read', 'wallets:derive', 'policies:read', 'tokens:read'], resources: ['*'] },
     ],
   },
   signer: {
@@ -27,7 +27,7 @@ export const builtinPolicies: Readonly<Record<string, PolicyDocument>> = {
     ],
   },
   auditor: {
-    statements: [{ effect: 'allow', actions: ['audit:read', 'keys:read', 'policies:read', 'tokens:read', 'sys:read'], resources: ['*'] }],
+    statements: [{ effect: 'allow', actions: ['audit:read', 'keys:read', 'wallets:read', 'policies:read', 'tokens:read', 'sys:read'], resources: ['*'] }],
   },
   user: {
     statements: [{ effect: 'allow', actions: ['secrets:*'], resources: ['secret:users/${subject}/*'] }],

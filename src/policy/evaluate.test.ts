@@ -112,10 +112,18 @@ describe('evaluate: resource globs', () => {
     { label: 'policy:team-* matches team-a', glob: 'policy:team-*', resource: { kind: 'policy', name: 'team-a' }, allowed: true },
     { label: 'token:* matches tokens', glob: 'token:*', resource: { kind: 'token' }, allowed: true },
     { label: 'audit:* matches the audit log', glob: 'audit:*', resource: { kind: 'audit' }, allowed: true },
+    { label: 'wallet:<id> matches that wallet', glob: `wallet:${KEY_ID}`, resource: { kind: 'wallet', id: KEY_ID, name: 'cold' }, allowed: true },
+    { label: 'wallet:<id> does not match another wallet', glob: `wallet:${KEY_ID}`, resource: { kind: 'wallet', id: OTHER_ID, name: null }, allowed: false },
+    { label: 'wallet:name/team-* matches team-a', glob: 'wallet:name/team-*', resource: { kind: 'wallet', id: KEY_ID, name: 'team-a' }, allowed: true },
+    { label: 'wallet:name/team-* does not match an unnamed wallet', glob: 'wallet:name/team-*', resource: { kind: 'wallet', id: KEY_ID, name: null }, allowed: false },
+    { label: 'wallet:name/team-* matches a create naming team-b', glob: 'wallet:name/team-*', resource: { kind: 'wallets', name: 'team-b' }, allowed: true },
+    { label: 'wallet:* matches the wallet collection', glob: 'wallet:*', resource: { kind: 'wallets' }, allowed: true },
+    { label: 'wallet:* does not match a key', glob: 'wallet:*', resource: treasury, allowed: false },
+    { label: 'key:* does not match a wallet', glob: 'key:*', resource: { kind: 'wallet', id: KEY_ID, name: 'k' }, allowed: false },
   ];
   for (const c of cases) {
     it(c.label, () => {
-      const action: Action = c.resource.kind === 'secret' ? 'secrets:read' : c.resource.kind === 'policy' ? 'policies:read' : c.resource.kind === 'token' ? 'tokens:read' : c.resource.kind === 'audit' ? 'audit:read' : c.resource.kind === 'sys' ? 'sys:read' : 'keys:read';
+      const action: Action = c.resource.kind === 'secret' ? 'secrets:read' : c.resource.kind === 'policy' ? 'policies:read' : c.resource.kind === 'token' ? 'tokens:read' : c.resource.kind === 'audit' ? 'audit:read' : c.resource.kind === 'sys' ? 'sys:read' : c.resource.kind.startsWith('wallet') ? 'wallets:read' : 'keys:read';
       const d = evaluate(policies({ p: [allow(['*'], [c.glob])] }), facts(action, c.resource));
       assert.equal(d.allowed, c.allowed);
     });
@@ -243,9 +251,9 @@ describe('assertPolicyDocument', () => {
 
   const bad: { label: string; doc: PolicyDocument; field: string }[] = [
     { label: 'unknown action', doc: { statements: [{ ...ok, actions: ['keys:read', 'keys:steal'] }] }, field: 'statements.0.actions.1' },
-    { label: 'unknown action prefix wildcard', doc: { statements: [ok, { ...ok, actions: ['wallets:*'] }] }, field: 'statements.1.actions.0' },
+    { label: 'unknown action prefix wildcard', doc: { statements: [ok, { ...ok, actions: ['vaults:*'] }] }, field: 'statements.1.actions.0' },
     { label: 'action in another case', doc: { statements: [{ ...ok, actions: ['Keys:Read'] }] }, field: 'statements.0.actions.0' },
-    { label: 'resource without a known prefix', doc: { statements: [{ ...ok, resources: ['key:*', 'wallet:1'] }] }, field: 'statements.0.resources.1' },
+    { label: 'resource without a known prefix', doc: { statements: [{ ...ok, resources: ['key:*', 'vault:1'] }] }, field: 'statements.0.resources.1' },
     { label: 'resource with a near-miss prefix (keys:)', doc: { statements: [{ ...ok, resources: ['keys:abc'] }] }, field: 'statements.0.resources.0' },
     { label: 'CIDR that is not an address', doc: { statements: [{ ...ok, conditions: { sourceIp: ['10.0.0.0/8', 'example.com'] } }] }, field: 'statements.0.conditions.sourceIp.1' },
     { label: 'IPv4 prefix length over 32', doc: { statements: [{ ...ok, conditions: { sourceIp: ['10.0.0.0/33'] } }] }, field: 'statements.0.conditions.sourceIp.0' },

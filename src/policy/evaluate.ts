@@ -29,6 +29,10 @@ export function resourceNames(resource: Resource): string[] {
     case 'keys':
       // the key collection (list, create); a create with a name also answers to that name
       return resource.name === undefined ? ['key:*'] : ['key:*', `key:name/${resource.name}`];
+    case 'wallet':
+      return resource.name === null ? [`wallet:${resource.id}`] : [`wallet:${resource.id}`, `wallet:name/${resource.name}`];
+    case 'wallets':
+      return resource.name === undefined ? ['wallet:*'] : ['wallet:*', `wallet:name/${resource.name}`];
     case 'secret':
       return [`secret:${resource.path}`];
     case 'policy':

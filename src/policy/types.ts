@@ -21,7 +21,7 @@ export interface Statement {
   /** action names; `*` and `prefix:*` wildcards */
   actions: string[];
   /**
-   * `*`, `key:<id>`, `key:name/<glob>`, `key:*`, `secret:<path glob>`, `policy:<name glob>`,
+   * `*`, `key:<id>`, `key:name/<glob>`, `key:*`, `wallet:<id>`, `wallet:name/<glob>`, `wallet:*`, `secret:<path glob>`, `policy:<name glob>`,
    * `token:*`, `audit:*`, `sys:*`. `${subject}` is replaced by the caller's subject.
    */
   resources: string[];
@@ -36,6 +36,8 @@ export interface PolicyDocument {
 export type Resource =
   | { kind: 'key'; id: string; name: string | null; aliases?: readonly string[] }
   | { kind: 'keys'; name?: string }
+  | { kind: 'wallet'; id: string; name: string | null }
+  | { kind: 'wallets'; name?: string }
   | { kind: 'secret'; path: string }
   | { kind: 'policy'; name: string }
   | { kind: 'token' }

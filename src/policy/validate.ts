@@ -4,7 +4,7 @@ import { StrongboxError } from '../protocol/errors.js';
 import { actions } from './actions.js';
 import type { PolicyDocument } from './types.js';
 
-const RESOURCE_PREFIXES = ['key:', 'secret:', 'policy:', 'token:', 'audit:', 'sys:'];
+const RESOURCE_PREFIXES = ['key:', 'wallet:', 'secret:', 'policy:', 'token:', 'audit:', 'sys:'];
 const HHMM = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
 const allActions = Object.keys(actions);
 

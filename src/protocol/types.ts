@@ -40,7 +40,49 @@ export interface KeyInfo {
   address?: string;
   /** key check value (aes256 keys) */
   kcv?: Hex;
+  /** base58 Solana address: the 32-byte public key (ed25519 keys) */
+  solanaAddress?: string;
+  /** HD-derived keys: the wallet id and the canonical derivation path */
+  wallet?: string;
+  path?: string;
   createdAt: string;
+}
+
+/** An HD wallet (BIP39 seed held sealed); keys are derived from it by path. */
+export interface WalletInfo {
+  id: string;
+  name: string | null;
+  origin: 'generated' | 'imported';
+  createdAt: string;
+  /** the BIP39 mnemonic: only in the response to the creation that asked for revealMnemonic */
+  mnemonic?: string;
+}
+
+export interface WalletPage {
+  wallets: WalletInfo[];
+  nextCursor: string | null;
+}
+
+/** GET /v1/wallets/{id}/xpub: the BIP32 extended public key (secp256k1), or the ed25519 public key. */
+export interface WalletXpubResponse {
+  path: string;
+  type: 'secp256k1' | 'ed25519';
+  /** secp256k1: the BIP32 extended public key (xpub, mainnet version bytes) */
+  xpub?: string;
+  /** the public key at the path: compressed SEC1 (secp256k1) or 32 bytes (ed25519) */
+  publicKey: Hex;
+  /** ed25519: the base58 Solana address */
+  solanaAddress?: string;
+}
+
+/** POST /v1/keys/{id}/solana/sign-transaction */
+export interface SolanaSignTransactionResponse {
+  /** base64 wire transaction with this key's signature in its slot (when given a bare message: every other slot zero) */
+  transaction: string;
+  /** base58 Ed25519 signature (the transaction id when this key is the fee payer) */
+  signature: string;
+  /** base64 message that was signed */
+  message: string;
 }
 
 /**

@@ -3,7 +3,7 @@
  * modules) and uses the platform fetch. Errors are rebuilt from the problem+json `code`.
  */
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
-import type { ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo } from '../protocol/types.js';
+import type { ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse } from '../protocol/types.js';
 import type { EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
 
 export interface ClientOptions {
@@ -148,6 +148,38 @@ export class StrongboxClient {
   /** Signs a legacy (EIP-155), EIP-2930 or EIP-1559 transaction with a secp256k1 key; returns the raw signed transaction. */
   ethereumSignTransaction(key: string, transaction: EthereumTransactionRequest) {
     return this.request<EthereumSignTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-transaction`, { transaction });
+  }
+  /**
+   * Signs a Solana transaction with an ed25519 key: `transaction` is the base64 wire transaction (its
+   * other signers' slots are kept), or `message` a base64 bare message.
+   */
+  solanaSignTransaction(key: string, params: { transaction: string } | { message: string }) {
+    return this.request<SolanaSignTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/solana/sign-transaction`, params);
+  }
+  /** A new HD wallet (fresh mnemonic of `strength` bits, default 256) or an imported `mnemonic`; `revealMnemonic` returns a generated one, once. */
+  createWallet(params: { name?: string; mnemonic?: string; passphrase?: string; strength?: number; revealMnemonic?: boolean } = {}) {
+    return this.request<WalletInfo>('POST', '/v1/wallets', params);
+  }
+  listWallets(params: { limit?: number; cursor?: string } = {}) {
+    const q = new URLSearchParams();
+    if (params.limit !== undefined) q.set('limit', String(params.limit));
+    if (params.cursor !== undefined) q.set('cursor', params.cursor);
+    const qs = q.toString();
+    return this.request<WalletPage>('GET', `/v1/wallets${qs ? `?${qs}` : ''}`);
+  }
+  getWallet(wallet: string) {
+    return this.request<WalletInfo>('GET', `/v1/wallets/${encodeURIComponent(wallet)}`);
+  }
+  /** Derives (or returns the already derived) key at `path`: BIP32 secp256k1, or SLIP-10 ed25519 (default under m/44'/501'). */
+  deriveWalletKey(wallet: string, params: { path: string; type?: 'secp256k1' | 'ed25519' }) {
+    return this.request<KeyInfo>('POST', `/v1/wallets/${encodeURIComponent(wallet)}/derive`, params);
+  }
+  walletXpub(wallet: string, params: { path?: string; type?: 'secp256k1' | 'ed25519' } = {}) {
+    const q = new URLSearchParams();
+    if (params.path !== undefined) q.set('path', params.path);
+    if (params.type !== undefined) q.set('type', params.type);
+    const qs = q.toString();
+    return this.request<WalletXpubResponse>('GET', `/v1/wallets/${encodeURIComponent(wallet)}/xpub${qs ? `?${qs}` : ''}`);
   }
   encrypt(key: string, params: { plaintext: string; aad?: string }) {
     return this.request<{ ciphertext: string; keyVersion: number }>('POST', `/v1/keys/${encodeURIComponent(key)}/encrypt`, params);

@@ -2,6 +2,7 @@
 import { toHex } from '../protocol/hex.js';
 import type { KeyInfo } from '../protocol/types.js';
 import { ethereumAddress } from '../chains/ethereum/address.js';
+import { solanaAddress } from '../chains/solana/address.js';
 import type { KeyRecord } from '../storage/types.js';
 
 export function toKeyInfo(record: KeyRecord): KeyInfo {
@@ -24,6 +25,9 @@ export function toKeyInfo(record: KeyRecord): KeyInfo {
   };
   if (record.publicKey !== null) info.publicKey = toHex(record.publicKey);
   if (record.type === 'secp256k1' && record.publicKey !== null) info.address = ethereumAddress(record.publicKey);
+  if (record.type === 'ed25519' && record.publicKey !== null) info.solanaAddress = solanaAddress(record.publicKey);
   if (record.kcv !== null) info.kcv = toHex(record.kcv);
+  if (record.wallet !== null) info.wallet = record.wallet;
+  if (record.path !== null) info.path = record.path;
   return info;
 }

@@ -1,6 +1,6 @@
 /**
  * Keyring rotation: a new term becomes active for every new write at once; a background re-wrap
- * then moves each stored record (key versions, secret versions, the audit keys, the import wrapping
+ * then moves each stored record (key versions, secret versions, wallet seeds, the audit keys, the import wrapping
  * key) to the newest term.
  * The re-wrap is resumable — it works from the term recorded in each envelope's header, so after a
  * crash it simply finds what is left — observable (progress counters), and throttled (small batches
@@ -14,6 +14,7 @@ import type { ServiceContext } from './context.js';
 import { SYS } from './context.js';
 import { keyMaterialContext } from './resolve-key.js';
 import { secretContext } from './secrets.js';
+import { walletSeedContext } from './resolve-wallet.js';
 import { SYS_SEALED_WRAPPING_KEY, WRAPPING_KEY_CONTEXT } from './wrapping-key.js';
 
 type Ctx = Pick<ServiceContext, 'store' | 'barrier' | 'rewrap'>;
@@ -87,6 +88,18 @@ export class Rewrapper {
         }
         if (rows.length < this.batchSize) break;
         afterSecret = { path: rows.at(-1)!.path, version: rows.at(-1)!.version };
+        await pause();
+      }
+      let afterWallet: string | undefined;
+      for (;;) {
+        if (this.#stop || ctx.barrier.sealed) throw new Error('stopped (sealed or shutting down); resumes at the next unseal');
+        const page = await ctx.store.listWallets({ limit: this.batchSize, ...(afterWallet === undefined ? {} : { after: afterWallet }) });
+        for (const w of page.wallets) {
+          p.scanned++;
+          if (await rewrapOne(ctx, w.sealedSeed, walletSeedContext(w.id), (next) => ctx.store.replaceWalletSeed(w.id, w.sealedSeed, next))) p.rewrapped++;
+        }
+        if (page.nextCursor === null) break;
+        afterWallet = page.nextCursor;
         await pause();
       }
       for (const [name, context] of [

@@ -37,7 +37,7 @@ export function assertKeyMetadata(type: KeyType, params: KeyMetadataParameters):
 
 export async function storeKey(
   ctx: Pick<ServiceContext, 'store' | 'barrier' | 'now'>,
-  params: KeyMetadataParameters & { type: KeyType; origin: KeyRecord['origin']; secretKey: Uint8Array },
+  params: KeyMetadataParameters & { type: KeyType; origin: KeyRecord['origin']; secretKey: Uint8Array; wallet?: string; path?: string },
 ): Promise<KeyInfo> {
   const { type, secretKey } = params;
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
@@ -62,6 +62,8 @@ export async function storeKey(
     nextRotationAt: params.rotationPeriodDays === undefined ? null : new Date(Date.parse(createdAt) + params.rotationPeriodDays * 86_400_000).toISOString(),
     minDecryptionVersion: 1,
     aliases: [],
+    wallet: params.wallet ?? null,
+    path: params.path ?? null,
   };
   if (type === 'secp256k1' && record.publicKey !== null) record.ethereumAddress = ethereumAddress(record.publicKey).toLowerCase();
   const sealedMaterial = ctx.barrier.encrypt(secretKey, keyMaterialContext(id, 1, type));

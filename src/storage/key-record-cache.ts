@@ -42,5 +42,7 @@ export function withKeyRecordCache(store: Store, ttlMs = KEY_RECORD_CACHE_MS, ma
     destroyKeyMaterial: invalidating((id, now) => store.destroyKeyMaterial(id, now)),
     addKeyAlias: invalidating((id, a, at) => store.addKeyAlias(id, a, at)),
     removeKeyAlias: invalidating((id, a) => store.removeKeyAlias(id, a)),
+    // Derived keys are read by (wallet, path) only when deriving, which must see the store itself.
+    getKeyByWalletPath: (w, p) => store.getKeyByWalletPath(w, p),
   };
 }

@@ -34,11 +34,25 @@ export interface KeyRecord {
   /** aes256: ciphertexts of older versions are refused */
   minDecryptionVersion: number;
   aliases: string[];
+  /** HD-derived keys: the wallet they were derived from and the canonical derivation path; null otherwise */
+  wallet: string | null;
+  path: string | null;
   /**
    * secp256k1 keys: the Ethereum address, lowercase 0x-hex (indexed, so the JSON-RPC signer finds a
    * key by its `from` address). Computed by the service; storage only keeps and indexes it.
    */
   ethereumAddress?: string;
+}
+
+/** An HD wallet: its BIP39 seed, sealed by the barrier. The mnemonic itself is never stored. */
+export interface WalletRecord {
+  id: string;
+  name: string | null;
+  /** generated from a fresh mnemonic, or imported from one */
+  origin: KeyOrigin;
+  /** the 64-byte BIP39 seed, sealed by the barrier (envelope v1); storage cannot open it */
+  sealedSeed: Uint8Array;
+  createdAt: string;
 }
 
 /** Fields of a key that lifecycle operations change. */
@@ -65,7 +79,7 @@ export interface KeyPage {
 
 /** Thrown when a uniqueness constraint is violated; `constraint` names which one. */
 export class ConflictError extends Error {
-  readonly constraint: 'key_name' | 'key_id' | 'sys_value' | 'token' | 'audit_seq' | 'key_alias' | 'key_version' | 'secret_cas' | 'key_state';
+  readonly constraint: 'key_name' | 'key_id' | 'sys_value' | 'token' | 'audit_seq' | 'key_alias' | 'key_version' | 'secret_cas' | 'key_state' | 'wallet_name' | 'wallet_path';
   constructor(constraint: ConflictError['constraint']) {
     super(`conflict on ${constraint}`);
     this.name = 'ConflictError';
@@ -172,6 +186,19 @@ export interface Store {
   /** Aliases share one namespace with names; ConflictError('key_alias') when taken by either. */
   addKeyAlias(keyId: string, alias: string, createdAt: string): Promise<void>;
   removeKeyAlias(keyId: string, alias: string): Promise<boolean>;
+  /** Inserts a wallet; ConflictError('wallet_name') when another wallet has its name. */
+  createWallet(wallet: WalletRecord): Promise<void>;
+  getWallet(id: string): Promise<WalletRecord | undefined>;
+  getWalletByName(name: string): Promise<WalletRecord | undefined>;
+  /** Wallets in creation order after the opaque cursor `after`. */
+  listWallets(options: ListKeysOptions): Promise<{ wallets: WalletRecord[]; nextCursor: string | null }>;
+  /** Replaces a wallet's sealed seed only if it still equals `expected` (keyring re-wrap); returns whether it did. */
+  replaceWalletSeed(id: string, expected: Uint8Array, next: Uint8Array): Promise<boolean>;
+  /**
+   * The key derived from a wallet at a canonical path. createKey with a (wallet, path) already taken
+   * throws ConflictError('wallet_path'): one key per wallet and path.
+   */
+  getKeyByWalletPath(walletId: string, path: string): Promise<KeyRecord | undefined>;
   /** Keys whose deletion date or rotation time is at or before `now`. */
   listKeysDue(now: string): Promise<{ toDestroy: string[]; toRotate: string[] }>;
 

@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ConflictError, type KeyRecord, type Store } from '../../src/storage/types.js';
+import { ConflictError, type KeyRecord, type Store, type WalletRecord } from '../../src/storage/types.js';
 
 export interface StoreHarness {
   store: Store;
@@ -33,6 +33,8 @@ function key(overrides: Partial<KeyRecord> = {}): KeyRecord {
     nextRotationAt: null,
     minDecryptionVersion: 1,
     aliases: [],
+    wallet: null,
+    path: null,
     ...overrides,
   };
 }
@@ -66,6 +68,56 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.deepEqual((await store.getKeyVersion(k.id, 1))?.sealedMaterial, sealed);
       assert.equal(await store.getKeyVersion(k.id, 2), undefined);
       assert.equal(await store.getKey(randomUUID()), undefined);
+    });
+
+    it('wallets: created, read by id and name, listed in pages, unique names, seed replaced only by compare-and-set', async () => {
+      const wallet = (name: string | null): WalletRecord => ({ id: randomUUID(), name, origin: 'generated', sealedSeed: new Uint8Array([9, 8, 7, name === null ? 0 : name.length]), createdAt: new Date(0).toISOString() });
+      const a = wallet('contract-wallet-a');
+      const b = wallet(null);
+      const c = wallet('contract-wallet-c');
+      for (const w of [a, b, c]) await store.createWallet(w);
+      assert.deepEqual(await store.getWallet(a.id), a);
+      assert.deepEqual(await store.getWalletByName('contract-wallet-c'), c);
+      assert.equal(await store.getWallet(randomUUID()), undefined);
+      assert.equal(await store.getWalletByName('nope'), undefined);
+      await assert.rejects(store.createWallet(wallet('contract-wallet-a')), (e: unknown) => e instanceof ConflictError && e.constraint === 'wallet_name');
+
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      for (;;) {
+        const page = await store.listWallets({ limit: 2, ...(cursor === undefined ? {} : { after: cursor }) });
+        assert.ok(page.wallets.length <= 2);
+        seen.push(...page.wallets.map((w) => w.id));
+        if (page.nextCursor === null) break;
+        cursor = page.nextCursor;
+      }
+      const mine = seen.filter((id) => [a.id, b.id, c.id].includes(id));
+      assert.deepEqual(mine, [a.id, b.id, c.id], 'listed once each, in creation order');
+
+      const next = new Uint8Array([1, 1, 1]);
+      assert.equal(await store.replaceWalletSeed(a.id, new Uint8Array([0]), next), false, 'a stale expected value changes nothing');
+      assert.deepEqual((await store.getWallet(a.id))?.sealedSeed, a.sealedSeed);
+      assert.equal(await store.replaceWalletSeed(a.id, a.sealedSeed, next), true);
+      store = await h.reopen();
+      assert.deepEqual((await store.getWallet(a.id))?.sealedSeed, next);
+    });
+
+    it('derived keys: wallet and path stored, found by (wallet, path), one key per wallet and path', async () => {
+      const w: WalletRecord = { id: randomUUID(), name: null, origin: 'imported', sealedSeed: new Uint8Array([5]), createdAt: new Date(0).toISOString() };
+      await store.createWallet(w);
+      const k = key({ wallet: w.id, path: "m/44'/60'/0'/0/0" });
+      await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: k.createdAt });
+      assert.deepEqual(await store.getKey(k.id), k);
+      assert.deepEqual(await store.getKeyByWalletPath(w.id, "m/44'/60'/0'/0/0"), k);
+      assert.equal(await store.getKeyByWalletPath(w.id, "m/44'/60'/0'/0/1"), undefined);
+      assert.equal(await store.getKeyByWalletPath(randomUUID(), "m/44'/60'/0'/0/0"), undefined);
+      const dup = key({ wallet: w.id, path: "m/44'/60'/0'/0/0" });
+      await assert.rejects(store.createKey(dup, { keyId: dup.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: dup.createdAt }), (e: unknown) => e instanceof ConflictError && e.constraint === 'wallet_path');
+      assert.equal(await store.getKey(dup.id), undefined, 'nothing of the refused key was written');
+      const other = key({ wallet: w.id, path: "m/44'/60'/0'/0/1" });
+      await store.createKey(other, { keyId: other.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: other.createdAt });
+      store = await h.reopen();
+      assert.deepEqual(await store.getKeyByWalletPath(w.id, "m/44'/60'/0'/0/1"), other);
     });
 
     it('stores the exportable flag as given and reads it back after a reopen', async () => {

@@ -27,6 +27,7 @@ describe('bad input', () => {
     box = await startTestBox();
     ids = {};
     for (const type of ['secp256k1', 'p256', 'ed25519', 'aes256']) ids[type] = (await box.call('POST', '/v1/keys', { type, name: `k-${type}` })).body.id;
+    assert.equal((await box.call('POST', '/v1/wallets', { name: 'w' })).status, 201);
   });
   after(() => box.cleanup());
 
@@ -143,6 +144,37 @@ describe('bad input', () => {
     ['data-key: 8 bytes', 'POST', '/v1/keys/k-aes256/data-key', { bytes: 8 }, 400, 'INVALID_ARGUMENT', 'bytes'],
     ['data-key: 100 bytes', 'POST', '/v1/keys/k-aes256/data-key', { bytes: 100 }, 400, 'INVALID_ARGUMENT', 'bytes'],
     ['data-key: with a p256 key', 'POST', '/v1/keys/k-p256/data-key', {}, 400, 'UNSUPPORTED_OPERATION'],
+    ['wallet: mnemonic with a bad checksum', 'POST', '/v1/wallets', { mnemonic: 'abandon '.repeat(12).trim() }, 400, 'INVALID_MNEMONIC', 'mnemonic'],
+    ['wallet: mnemonic with an unknown word', 'POST', '/v1/wallets', { mnemonic: 'abandon '.repeat(11) + 'strongbox' }, 400, 'INVALID_MNEMONIC', 'mnemonic'],
+    ['wallet: mnemonic of 11 words', 'POST', '/v1/wallets', { mnemonic: 'abandon '.repeat(10) + 'about' }, 400, 'INVALID_MNEMONIC', 'mnemonic'],
+    ['wallet: mnemonic as a number', 'POST', '/v1/wallets', { mnemonic: 12 }, 400, 'INVALID_ARGUMENT', 'mnemonic'],
+    ['wallet: strength 100', 'POST', '/v1/wallets', { strength: 100 }, 400, 'INVALID_ARGUMENT', 'strength'],
+    ['wallet: strength with an imported mnemonic', 'POST', '/v1/wallets', { mnemonic: 'abandon '.repeat(11) + 'about', strength: 128 }, 400, 'INVALID_ARGUMENT', 'strength'],
+    ['wallet: revealMnemonic with an imported mnemonic', 'POST', '/v1/wallets', { mnemonic: 'abandon '.repeat(11) + 'about', revealMnemonic: true }, 400, 'INVALID_ARGUMENT', 'revealMnemonic'],
+    ['wallet: passphrase too long', 'POST', '/v1/wallets', { passphrase: 'x'.repeat(1025) }, 400, 'INVALID_ARGUMENT', 'passphrase'],
+    ['wallet: name with a slash', 'POST', '/v1/wallets', { name: 'a/b' }, 400, 'INVALID_ARGUMENT', 'name'],
+    ['wallet: name taken', 'POST', '/v1/wallets', { name: 'w' }, 409, 'WALLET_NAME_TAKEN', 'name'],
+    ['wallet: unknown wallet', 'GET', '/v1/wallets/ghost', undefined, 404, 'WALLET_NOT_FOUND'],
+    ['wallets list: limit 0', 'GET', '/v1/wallets?limit=0', undefined, 400, 'INVALID_ARGUMENT', 'limit'],
+    ['wallets list: bad cursor', 'GET', '/v1/wallets?cursor=abc', undefined, 400, 'INVALID_ARGUMENT', 'cursor'],
+    ['derive: path missing', 'POST', '/v1/wallets/w/derive', {}, 400, 'INVALID_ARGUMENT', 'path'],
+    ['derive: path without m', 'POST', '/v1/wallets/w/derive', { path: "44'/60'/0'/0/0" }, 400, 'INVALID_DERIVATION_PATH', 'path'],
+    ['derive: path with an empty segment', 'POST', '/v1/wallets/w/derive', { path: "m/44'//0" }, 400, 'INVALID_DERIVATION_PATH', 'path'],
+    ['derive: index 2^31', 'POST', '/v1/wallets/w/derive', { path: 'm/2147483648' }, 400, 'INVALID_DERIVATION_PATH', 'path'],
+    ['derive: index with a leading zero', 'POST', '/v1/wallets/w/derive', { path: 'm/01' }, 400, 'INVALID_DERIVATION_PATH', 'path'],
+    ['derive: negative index', 'POST', '/v1/wallets/w/derive', { path: 'm/-1' }, 400, 'INVALID_DERIVATION_PATH', 'path'],
+    ['derive: 256 levels', 'POST', '/v1/wallets/w/derive', { path: 'm' + '/0'.repeat(256) }, 400, 'INVALID_DERIVATION_PATH', 'path'],
+    ['derive: ed25519 non-hardened', 'POST', '/v1/wallets/w/derive', { path: "m/44'/501'/0'/0" }, 400, 'INVALID_DERIVATION_PATH', 'path'],
+    ['derive: p256', 'POST', '/v1/wallets/w/derive', { path: 'm/0', type: 'p256' }, 400, 'INVALID_ARGUMENT', 'type'],
+    ['derive: unknown wallet', 'POST', '/v1/wallets/ghost/derive', { path: 'm/0' }, 404, 'WALLET_NOT_FOUND'],
+    ['xpub: bad path', 'GET', '/v1/wallets/w/xpub?path=x', undefined, 400, 'INVALID_DERIVATION_PATH', 'path'],
+    ['xpub: unknown query parameter', 'GET', '/v1/wallets/w/xpub?depth=2', undefined, 400, 'UNKNOWN_FIELD', 'depth'],
+    ['solana: with a secp256k1 key', 'POST', '/v1/keys/k-secp256k1/solana/sign-transaction', { message: 'AAAA' }, 400, 'UNSUPPORTED_OPERATION'],
+    ['solana: neither transaction nor message', 'POST', '/v1/keys/k-ed25519/solana/sign-transaction', {}, 400, 'INVALID_ARGUMENT', 'message'],
+    ['solana: transaction not base64', 'POST', '/v1/keys/k-ed25519/solana/sign-transaction', { transaction: '0x1234' }, 400, 'INVALID_ARGUMENT', 'transaction'],
+    ['solana: transaction as a number', 'POST', '/v1/keys/k-ed25519/solana/sign-transaction', { transaction: 5 }, 400, 'INVALID_ARGUMENT', 'transaction'],
+    ['solana: truncated message', 'POST', '/v1/keys/k-ed25519/solana/sign-transaction', { message: 'AQAB' }, 400, 'INVALID_TRANSACTION', 'message'],
+    ['solana: transaction over 1232 bytes', 'POST', '/v1/keys/k-ed25519/solana/sign-transaction', { transaction: 'A'.repeat(1648) }, 400, 'INVALID_ARGUMENT', 'transaction'],
   ];
 
   describe('field-specific cases', () => {

@@ -3,7 +3,8 @@
  * shares, an imported secp256k1 private key and aes256 key, a message, a digest, an aes256
  * plaintext and AAD, a generated data key, a secret value with a unique marker — through
  * init/unseal/seal, import, sign, verify, encrypt, decrypt, data keys, secrets, tokens and audit
- * reads, plus failing requests that carry secrets (a bad token that contains the real one, bad
+ * reads, HD wallets (an imported mnemonic with a BIP39 passphrase, a generated one revealed once, the
+ * seeds and derived private keys) and Solana signing, plus failing requests that carry secrets (a bad token that contains the real one, bad
  * hex, unknown fields, invalid JSON, a token sent where an accessor belongs, an oversized secret).
  *
  * Captured: the JSON log (pino, level info), every response body and header, every audit record
@@ -15,12 +16,16 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { createStrongbox, type Strongbox } from '../../src/app.js';
+import { entropyToMnemonic, mnemonicToSeedSync } from '@scure/bip39';
+import { wordlist } from '@scure/bip39/wordlists/english.js';
+import { HDNodeWallet } from 'ethers';
+import web3 from '@solana/web3.js';
 
 /** A secret and the forms it is searched for in. */
 interface Secret {
@@ -57,6 +62,23 @@ const digest = createHash('sha256').update(randomBytes(32)).digest();
 const plaintext = Buffer.concat([Buffer.from('wallet backup '), randomBytes(24)]);
 const aad = Buffer.concat([Buffer.from('aad '), randomBytes(12)]);
 const marker = `SB-LEAK-MARKER-${randomBytes(12).toString('hex')}`;
+const mnemonic = entropyToMnemonic(randomBytes(32), wordlist);
+const bip39Passphrase = `SB-PASSPHRASE-${randomBytes(12).toString('hex')}`;
+const seed = Buffer.from(mnemonicToSeedSync(mnemonic, bip39Passphrase));
+const ethPath = "m/44'/60'/0'/0/0";
+const derivedEthKey = Buffer.from(HDNodeWallet.fromSeed(seed).derivePath(ethPath).privateKey.slice(2), 'hex');
+/** SLIP-10 ed25519 at m/44'/501'/0'/0' (written out with node:crypto, as in the spec). */
+function slip10(seedBytes: Buffer, indexes: number[]): Buffer {
+  let I = createHmac('sha512', 'ed25519 seed').update(seedBytes).digest();
+  for (const i of indexes) {
+    const data = Buffer.alloc(37);
+    I.copy(data, 1, 0, 32);
+    data.writeUInt32BE((i | 0x8000_0000) >>> 0, 33);
+    I = createHmac('sha512', I.subarray(32)).update(data).digest();
+  }
+  return I.subarray(0, 32);
+}
+const derivedSolKey = slip10(seed, [44, 501, 0, 0]);
 
 describe('no secret leaks into logs, responses or the audit trail', () => {
   let dataDir: string;
@@ -69,6 +91,7 @@ describe('no secret leaks into logs, responses or the audit trail', () => {
   let shares: string[] = [];
   let mintedToken = '';
   let dataKeyPlaintext = '';
+  let revealedMnemonic = '';
   const secrets: Secret[] = [];
 
   async function call(method: string, url: string, body: unknown, token: string | null, allowed: string[] = [], raw?: { payload: string; contentType: string }): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
@@ -156,6 +179,28 @@ describe('no secret leaks into logs, responses or the audit trail', () => {
     // the auditor's question: was this digest signed? (the value is sensitive in that request too)
     ok(await call('POST', '/v1/audit/hash', { field: 'digest', value: '0x' + digest.toString('hex') }, rootToken), 200, 'audit hash');
 
+    // HD wallets: an imported mnemonic with a passphrase, a generated one revealed once
+    const wallet = await call('POST', '/v1/wallets', { name: 'leak-wallet', mnemonic, passphrase: bip39Passphrase }, rootToken);
+    ok(wallet, 201, 'import wallet');
+    const revealed = await call('POST', '/v1/wallets', { name: 'leak-revealed', revealMnemonic: true }, rootToken, ['revealedMnemonic']);
+    ok(revealed, 201, 'generate wallet');
+    revealedMnemonic = revealed.body.mnemonic;
+    ok(await call('POST', '/v1/wallets', { mnemonic: mnemonic + ' abandon', passphrase: bip39Passphrase }, rootToken), 400, 'bad mnemonic');
+    ok(await call('POST', '/v1/wallets', { name: 'leak-wallet', mnemonic, passphrase: bip39Passphrase }, rootToken), 409, 'wallet name taken');
+    ok(await call('GET', '/v1/wallets', undefined, rootToken), 200, 'list wallets');
+    ok(await call('GET', '/v1/wallets/leak-wallet', undefined, rootToken), 200, 'show wallet');
+    const eth = await call('POST', '/v1/wallets/leak-wallet/derive', { path: ethPath }, rootToken);
+    ok(eth, 200, 'derive eth');
+    assert.equal(eth.body.address, HDNodeWallet.fromSeed(seed).derivePath(ethPath).address, 'control: the imported mnemonic and passphrase are the wallet');
+    ok(await call('POST', `/v1/keys/${eth.body.id}/sign`, { digest: '0x' + digest.toString('hex') }, rootToken), 200, 'sign with derived key');
+    const sol = await call('POST', '/v1/wallets/leak-wallet/derive', { path: "m/44'/501'/0'/0'" }, rootToken);
+    ok(sol, 200, 'derive sol');
+    ok(await call('POST', '/v1/wallets/leak-revealed/derive', { path: "m/44'/501'/0'/0'" }, rootToken), 200, 'derive from revealed');
+    ok(await call('GET', `/v1/wallets/leak-wallet/xpub?path=${encodeURIComponent("m/44'/60'/0'")}`, undefined, rootToken), 200, 'xpub');
+    const owner = new web3.PublicKey(sol.body.solanaAddress);
+    const solTx = new web3.Transaction({ feePayer: owner, recentBlockhash: web3.Keypair.generate().publicKey.toBase58() }).add(web3.SystemProgram.transfer({ fromPubkey: owner, toPubkey: web3.Keypair.generate().publicKey, lamports: 1 }));
+    ok(await call('POST', `/v1/keys/${sol.body.id}/solana/sign-transaction`, { transaction: solTx.serialize({ requireAllSignatures: false, verifySignatures: false }).toString('base64') }, rootToken), 200, 'solana sign');
+
     // ---- failing requests that carry secrets ----
     for (const bad of [rootToken + 'x', rootToken + rootToken, 'x' + mintedToken, mintedToken.slice(0, -1)]) {
       ok(await call('POST', '/v1/keys/leak-ec/sign', { digest: '0x' + digest.toString('hex') }, bad), 401, 'bad token');
@@ -227,6 +272,13 @@ describe('no secret leaks into logs, responses or the audit trail', () => {
       bytesSecret('aad', aad),
       bytesSecret('dataKey', Buffer.from(dataKeyPlaintext.slice(2), 'hex')),
       textSecret('marker', marker),
+      textSecret('mnemonic', mnemonic),
+      textSecret('bip39Passphrase', bip39Passphrase),
+      bytesSecret('seed', seed),
+      bytesSecret('derivedEthKey', derivedEthKey),
+      bytesSecret('derivedSolKey', derivedSolKey),
+      textSecret('revealedMnemonic', revealedMnemonic),
+      bytesSecret('revealedSeed', Buffer.from(mnemonicToSeedSync(revealedMnemonic))),
     );
   });
 
@@ -236,7 +288,7 @@ describe('no secret leaks into logs, responses or the audit trail', () => {
   });
 
   it('controls: the scan finds each secret where it legitimately is, and in every encoding', () => {
-    const where: Record<string, string> = { rootToken: 'POST /v1/sys/init', share0: 'POST /v1/sys/init', mintedToken: 'POST /v1/tokens ', plaintext: 'POST /v1/keys/leak-aes/decrypt', dataKey: 'POST /v1/keys/leak-aes/data-key', marker: 'GET /v1/secrets/team/leak ' };
+    const where: Record<string, string> = { rootToken: 'POST /v1/sys/init', share0: 'POST /v1/sys/init', mintedToken: 'POST /v1/tokens ', plaintext: 'POST /v1/keys/leak-aes/decrypt', dataKey: 'POST /v1/keys/leak-aes/data-key', marker: 'GET /v1/secrets/team/leak ', revealedMnemonic: 'POST /v1/wallets ' };
     for (const [label, prefix] of Object.entries(where)) {
       const secret = secrets.find((s) => s.label === label)!;
       const holders = captured.filter((c) => c.what.startsWith(prefix) && c.allowed.has(label));

@@ -15,6 +15,9 @@ export function keyTable(k: KeyInfo): string {
     ['Version', k.version],
     ['Public key', k.publicKey],
     ['Address', k.address],
+    ['Solana address', k.solanaAddress],
+    ['Wallet', k.wallet],
+    ['Path', k.path],
     ['KCV', k.kcv],
     ['Created', k.createdAt],
   ]);

@@ -52,6 +52,12 @@ import keysEthereumSignTypedData from './keys-ethereum-sign-typed-data.js';
 import keysEthereumSignTransaction from './keys-ethereum-sign-transaction.js';
 import keysVerify from './keys-verify.js';
 import ethereumRpc from './ethereum-rpc.js';
+import keysSolanaSignTransaction from './keys-solana-sign-transaction.js';
+import walletsCreate from './wallets-create.js';
+import walletsList from './wallets-list.js';
+import walletsGet from './wallets-get.js';
+import walletsDerive from './wallets-derive.js';
+import walletsXpub from './wallets-xpub.js';
 import sysHealth from './sys-health.js';
 import sysMetrics from './sys-metrics.js';
 import sysInit from './sys-init.js';
@@ -88,6 +94,7 @@ export const routes: readonly Route[] = [
   keysEthereumSignTypedData,
   keysEthereumSignTransaction,
   ethereumRpc,
+  keysSolanaSignTransaction,
   keysVerify,
   keysEncrypt,
   keysDecrypt,
@@ -106,6 +113,11 @@ export const routes: readonly Route[] = [
   keysWrapped,
   sysWrappingKey,
   keysImportWrapped,
+  walletsCreate,
+  walletsList,
+  walletsGet,
+  walletsDerive,
+  walletsXpub,
   secretsList,
   secretsPut,
   secretsGet,

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ConflictError, type AuditRow, type KeyPatch, type KeyState, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord } from '../types.js';
+import { ConflictError, type AuditRow, type KeyPatch, type KeyState, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord, type WalletRecord } from '../types.js';
 import { migrations } from './migrations.js';
 
 export const SQLITE_FILE = 'strongbox.db';
@@ -34,6 +34,21 @@ interface KeyRow {
   min_decryption_version: number;
   aliases: string | null;
   eth_address: string | null;
+  wallet_id: string | null;
+  derivation_path: string | null;
+}
+
+interface WalletRow {
+  seq: number;
+  id: string;
+  name: string | null;
+  origin: WalletRecord['origin'];
+  sealed_seed: Buffer;
+  created_at: string;
+}
+
+function toWalletRecord(row: WalletRow): WalletRecord {
+  return { id: row.id, name: row.name, origin: row.origin, sealedSeed: new Uint8Array(row.sealed_seed), createdAt: row.created_at };
 }
 
 function toKeyRecord(row: KeyRow): KeyRecord {
@@ -55,6 +70,8 @@ function toKeyRecord(row: KeyRow): KeyRecord {
     nextRotationAt: row.next_rotation_at,
     minDecryptionVersion: row.min_decryption_version,
     aliases: row.aliases === null ? [] : (JSON.parse(row.aliases) as string[]).sort(),
+    wallet: row.wallet_id,
+    path: row.derivation_path,
     ...(row.eth_address === null ? {} : { ethereumAddress: row.eth_address }),
   };
 }
@@ -182,8 +199,14 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
   const stmts = {
     getSys: db.prepare('SELECT value FROM sys_values WHERE name = ?').pluck(),
     putSys: db.prepare('INSERT INTO sys_values (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value'),
-    insertKey: db.prepare(`INSERT INTO keys (id, name, type, origin, state, exportable, public_key, kcv, current_version, created_at, description, tags, rotation_period_days, next_rotation_at, min_decryption_version, eth_address)
-                           VALUES (@id, @name, @type, @origin, @state, @exportable, @publicKey, @kcv, @currentVersion, @createdAt, @description, @tags, @rotationPeriodDays, @nextRotationAt, @minDecryptionVersion, @ethAddress)`),
+    insertKey: db.prepare(`INSERT INTO keys (id, name, type, origin, state, exportable, public_key, kcv, current_version, created_at, description, tags, rotation_period_days, next_rotation_at, min_decryption_version, wallet_id, derivation_path, eth_address)
+                           VALUES (@id, @name, @type, @origin, @state, @exportable, @publicKey, @kcv, @currentVersion, @createdAt, @description, @tags, @rotationPeriodDays, @nextRotationAt, @minDecryptionVersion, @wallet, @path, @ethAddress)`),
+    getKeyByWalletPath: db.prepare(`${KEY_SELECT} WHERE k.wallet_id = ? AND k.derivation_path = ?`),
+    insertWallet: db.prepare('INSERT INTO wallets (id, name, origin, sealed_seed, created_at) VALUES (@id, @name, @origin, @sealedSeed, @createdAt)'),
+    getWallet: db.prepare('SELECT * FROM wallets WHERE id = ?'),
+    getWalletByName: db.prepare('SELECT * FROM wallets WHERE name = ?'),
+    listWallets: db.prepare('SELECT * FROM wallets WHERE seq > ? ORDER BY seq LIMIT ?'),
+    replaceWalletSeed: db.prepare('UPDATE wallets SET sealed_seed = ? WHERE id = ? AND sealed_seed = ?'),
     insertVersion: db.prepare('INSERT INTO key_versions (key_id, version, sealed_material, created_at) VALUES (?, ?, ?, ?)'),
     getKey: db.prepare(`${KEY_SELECT} WHERE k.id = ?`),
     getKeyByName: db.prepare(`${KEY_SELECT} WHERE k.name = ?`),
@@ -329,9 +352,38 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
       try {
         createKey.immediate(key, version);
       } catch (err) {
-        if (isUniqueViolation(err)) throw new ConflictError('key_id');
+        if (isUniqueViolation(err)) throw new ConflictError(key.wallet !== null && stmts.getKeyByWalletPath.get(key.wallet, key.path) !== undefined ? 'wallet_path' : 'key_id');
         throw err;
       }
+    },
+    async createWallet(wallet) {
+      try {
+        stmts.insertWallet.run(wallet);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw new ConflictError(wallet.name !== null && stmts.getWalletByName.get(wallet.name) !== undefined ? 'wallet_name' : 'key_id');
+        throw err;
+      }
+    },
+    async getWallet(id) {
+      const r = stmts.getWallet.get(id) as WalletRow | undefined;
+      return r && toWalletRecord(r);
+    },
+    async getWalletByName(name) {
+      const r = stmts.getWalletByName.get(name) as WalletRow | undefined;
+      return r && toWalletRecord(r);
+    },
+    async listWallets({ after, limit }) {
+      const seq = after === undefined ? 0 : Number.parseInt(after, 10);
+      const rows = stmts.listWallets.all(Number.isSafeInteger(seq) ? seq : 0, limit + 1) as WalletRow[];
+      const page = rows.slice(0, limit);
+      return { wallets: page.map(toWalletRecord), nextCursor: rows.length > limit ? String(page.at(-1)!.seq) : null };
+    },
+    async replaceWalletSeed(id, expected, next) {
+      return stmts.replaceWalletSeed.run(next, id, expected).changes === 1;
+    },
+    async getKeyByWalletPath(walletId, path) {
+      const r = stmts.getKeyByWalletPath.get(walletId, path) as KeyRow | undefined;
+      return r && toKeyRecord(r);
     },
     async getKey(id) {
       const row = stmts.getKey.get(id) as KeyRow | undefined;

@@ -138,6 +138,23 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 7,
+    name: 'hd-wallets',
+    sql: `
+      CREATE TABLE wallets (
+        seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+        id          TEXT NOT NULL UNIQUE,
+        name        TEXT UNIQUE,
+        origin      TEXT NOT NULL,
+        sealed_seed BLOB NOT NULL,
+        created_at  TEXT NOT NULL
+      ) STRICT;
+      ALTER TABLE keys ADD COLUMN wallet_id TEXT REFERENCES wallets(id);
+      ALTER TABLE keys ADD COLUMN derivation_path TEXT;
+      CREATE UNIQUE INDEX keys_wallet_path ON keys(wallet_id, derivation_path) WHERE wallet_id IS NOT NULL;
+    `,
+  },
+  {
     version: 10,
     name: 'key-ethereum-address',
     sql: `
