@@ -169,6 +169,24 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.equal((await store.getKeyByEthereumAddress(twinAddr))?.id, second.id);
     });
 
+    it('concurrent creations: each durable on its own, a name conflict fails only that key', async () => {
+      const name = 'batch-' + randomUUID();
+      const keys = Array.from({ length: 20 }, (_, i) => key({ name: i === 7 || i === 13 ? name : null }));
+      const results = await Promise.allSettled(keys.map((k) => store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([i(k)]), createdAt: k.createdAt })));
+      function i(k: KeyRecord): number {
+        return keys.indexOf(k);
+      }
+      const failed = results.flatMap((r, idx) => (r.status === 'rejected' ? [idx] : []));
+      assert.equal(failed.length, 1, 'exactly one of the two same-named keys is refused');
+      const reason = (results[failed[0]!] as PromiseRejectedResult).reason;
+      assert.ok(reason instanceof ConflictError && reason.constraint === 'key_name');
+      for (const [idx, k] of keys.entries()) {
+        const got = await store.getKey(k.id);
+        if (idx === failed[0]) assert.equal(got, undefined, 'the refused key left nothing behind');
+        else assert.deepEqual((await store.getKeyVersion(k.id, 1))?.sealedMaterial, new Uint8Array([idx]));
+      }
+    });
+
     it('lists keys in creation order across pages', async () => {
       const created: string[] = [];
       for (let i = 0; i < 7; i++) {

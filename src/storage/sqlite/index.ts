@@ -339,6 +339,45 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     stmts.insertVersion.run(version.keyId, version.version, version.sealedMaterial, version.createdAt);
   });
 
+  interface PendingKey {
+    key: KeyRecord;
+    version: KeyVersionRecord;
+    resolve(): void;
+    reject(err: unknown): void;
+    error?: unknown;
+  }
+  let pendingKeys: PendingKey[] = [];
+  let keyFlushScheduled = false;
+  const conflictOf = (key: KeyRecord, err: unknown): unknown => {
+    if (!isUniqueViolation(err)) return err;
+    return new ConflictError(key.wallet !== null && stmts.getKeyByWalletPath.get(key.wallet, key.path) !== undefined ? 'wallet_path' : 'key_id');
+  };
+  const createKeyBatch = db.transaction((items: PendingKey[]) => {
+    for (const item of items) {
+      try {
+        // A transaction function called inside another runs as a savepoint: a failure undoes only this key.
+        createKey(item.key, item.version);
+      } catch (err) {
+        item.error = conflictOf(item.key, err);
+      }
+    }
+  });
+  const flushKeys = (): void => {
+    keyFlushScheduled = false;
+    const items = pendingKeys;
+    pendingKeys = [];
+    try {
+      createKeyBatch.immediate(items);
+    } catch (err) {
+      for (const item of items) item.error ??= err;
+      for (const item of items) if (item.error === err) item.error = conflictOf(item.key, err);
+    }
+    for (const item of items) {
+      if (item.error === undefined) item.resolve();
+      else item.reject(item.error);
+    }
+  };
+
   return {
     kind: 'sqlite',
     async getSysValue(name) {
@@ -349,12 +388,15 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
       return putSysValues.immediate(entries, options.ifAbsent);
     },
     async createKey(key, version) {
-      try {
-        createKey.immediate(key, version);
-      } catch (err) {
-        if (isUniqueViolation(err)) throw new ConflictError(key.wallet !== null && stmts.getKeyByWalletPath.get(key.wallet, key.path) !== undefined ? 'wallet_path' : 'key_id');
-        throw err;
-      }
+      // Group commit: creations arriving in the same event-loop turn share one transaction (one
+      // fsync), each inside its own savepoint so a conflict fails only that key. Durable on resolve.
+      await new Promise<void>((resolve, reject) => {
+        pendingKeys.push({ key, version, resolve, reject });
+        if (!keyFlushScheduled) {
+          keyFlushScheduled = true;
+          setImmediate(flushKeys);
+        }
+      });
     },
     async createWallet(wallet) {
       try {
