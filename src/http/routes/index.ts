@@ -50,6 +50,8 @@ import keysSign from './keys-sign.js';
 import keysEthereumSignMessage from './keys-ethereum-sign-message.js';
 import keysEthereumSignTypedData from './keys-ethereum-sign-typed-data.js';
 import keysEthereumSignTransaction from './keys-ethereum-sign-transaction.js';
+import keysBitcoinAddress from './keys-bitcoin-address.js';
+import keysBitcoinSignPsbt from './keys-bitcoin-sign-psbt.js';
 import keysVerify from './keys-verify.js';
 import sysHealth from './sys-health.js';
 import sysInit from './sys-init.js';
@@ -84,6 +86,8 @@ export const routes: readonly Route[] = [
   keysEthereumSignMessage,
   keysEthereumSignTypedData,
   keysEthereumSignTransaction,
+  keysBitcoinAddress,
+  keysBitcoinSignPsbt,
   keysVerify,
   keysEncrypt,
   keysDecrypt,
