@@ -161,8 +161,8 @@ export function planPsbtSigning(tx: Transaction, publicKey: Uint8Array): Signing
       throw unsupported(index, 'spends a legacy (P2PK, P2PKH) or nested-segwit (P2SH) output of the key; only P2WPKH and P2TR key-path inputs are signed');
     }
     if (namesKey(input, key, uncompressed)) {
-      if (spent === undefined) throw unsupported(index, 'names the key in its derivation data but has no witnessUtxo (PSBT_IN_WITNESS_UTXO is required)');
-      throw unsupported(index, "names the key in its derivation data but does not spend the key's P2WPKH or P2TR key-path (BIP86) output; script paths and other scripts are not signed");
+      if (spent === undefined) throw unsupported(index, 'names the key (tapInternalKey or a BIP32 derivation) but has no witnessUtxo (PSBT_IN_WITNESS_UTXO is required)');
+      throw unsupported(index, "names the key (tapInternalKey or a BIP32 derivation) but does not spend the key's P2WPKH or P2TR key-path (BIP86) output; script paths and other scripts are not signed");
     }
   }
   if (owned.length === 0) {
