@@ -119,7 +119,7 @@ function namesKey(input: TransactionInput, key: KeyScripts, uncompressed: Uint8A
 }
 
 function unsupported(index: number, why: string): StrongboxError {
-  return new StrongboxError('PSBT_INPUT_UNSUPPORTED', `input ${index}: ${why}`, { field: 'psbt' });
+  return new StrongboxError('PSBT_INPUT_UNSUPPORTED', `psbt input ${index}: ${why}`, { field: 'psbt' });
 }
 
 export interface SigningTask {
@@ -148,7 +148,7 @@ export function planPsbtSigning(tx: Transaction, publicKey: Uint8Array): Signing
     if (kind !== undefined) {
       const full = input.nonWitnessUtxo !== undefined && input.index !== undefined ? input.nonWitnessUtxo.outputs[input.index] : undefined;
       if (input.nonWitnessUtxo !== undefined && (full === undefined || !equal(full.script, witness!.script) || full.amount !== witness!.amount)) {
-        throw new StrongboxError('INVALID_PSBT', `input ${index}: witnessUtxo does not match the output nonWitnessUtxo names`, { field: 'psbt' });
+        throw new StrongboxError('INVALID_PSBT', `psbt input ${index}: witnessUtxo does not match the output nonWitnessUtxo names`, { field: 'psbt' });
       }
       owned.push({ index, kind, input });
       continue;
@@ -166,14 +166,14 @@ export function planPsbtSigning(tx: Transaction, publicKey: Uint8Array): Signing
     }
   }
   if (owned.length === 0) {
-    throw new StrongboxError('PSBT_NO_KEY_INPUTS', "no unsigned input spends the key's P2WPKH or P2TR output (inputs are matched by their witnessUtxo script)", { field: 'psbt' });
+    throw new StrongboxError('PSBT_NO_KEY_INPUTS', "no unsigned input of the psbt spends the key's P2WPKH or P2TR output (inputs are matched by their witnessUtxo script)", { field: 'psbt' });
   }
 
   const tasks: SigningTask[] = [];
   for (const { index, kind, input } of owned) {
     const sighashType = input.sighashType ?? (kind === 'p2tr' ? SIGHASH_DEFAULT : SIGHASH_ALL);
     if (!ALLOWED_SIGHASH[kind].includes(sighashType)) {
-      throw new StrongboxError('UNSUPPORTED_SIGHASH', `input ${index}: sighash type 0x${sighashType.toString(16).padStart(2, '0')} is not signed for ${kind} inputs; allowed: ${ALLOWED_SIGHASH[kind].map((t) => `0x${t.toString(16).padStart(2, '0')}`).join(', ')}`, { field: 'psbt' });
+      throw new StrongboxError('UNSUPPORTED_SIGHASH', `psbt input ${index}: sighash type 0x${sighashType.toString(16).padStart(2, '0')} is not signed for ${kind} inputs; allowed: ${ALLOWED_SIGHASH[kind].map((t) => `0x${t.toString(16).padStart(2, '0')}`).join(', ')}`, { field: 'psbt' });
     }
     const amount = input.witnessUtxo!.amount;
     if (kind === 'p2wpkh') {
@@ -182,7 +182,7 @@ export function planPsbtSigning(tx: Transaction, publicKey: Uint8Array): Signing
       tasks.push({ index, kind, sighashType, sighash: tx.preimageWitnessV0(index, scriptCode, sighashType, amount) });
     } else {
       if (input.tapMerkleRoot !== undefined && input.tapMerkleRoot.byteLength > 0) throw unsupported(index, 'has a Taproot script tree (tapMerkleRoot); only BIP86 key-path outputs are signed');
-      if (input.tapInternalKey !== undefined && !equal(input.tapInternalKey, key.xOnly)) throw new StrongboxError('INVALID_PSBT', `input ${index}: tapInternalKey is not the key that the witnessUtxo script commits to`, { field: 'psbt' });
+      if (input.tapInternalKey !== undefined && !equal(input.tapInternalKey, key.xOnly)) throw new StrongboxError('INVALID_PSBT', `psbt input ${index}: tapInternalKey is not the key that the witnessUtxo script commits to`, { field: 'psbt' });
       // BIP341 commits to the amounts and scripts of every input's spent output.
       const prevouts: { script: Uint8Array; amount: bigint }[] = [];
       for (let j = 0; j < tx.inputsLength; j++) {
@@ -248,7 +248,7 @@ export function summarizePsbt(psbt: Uint8Array | Transaction, network: BitcoinNe
   let outputTotal = 0n;
   for (let i = 0; i < tx.outputsLength; i++) {
     const output = tx.getOutput(i);
-    if (output.script === undefined || output.amount === undefined) throw new StrongboxError('INVALID_PSBT', `output ${i} has no script or amount`, { field: 'psbt' });
+    if (output.script === undefined || output.amount === undefined) throw new StrongboxError('INVALID_PSBT', `psbt output ${i} has no script or amount`, { field: 'psbt' });
     outputTotal += output.amount;
     if (own.some((script) => equal(output.script, script))) continue;
     let to: string | null;
@@ -264,6 +264,6 @@ export function summarizePsbt(psbt: Uint8Array | Transaction, network: BitcoinNe
     const spent = prevOut(tx.getInput(i));
     inputTotal = spent === undefined ? null : inputTotal + spent.amount;
   }
-  if (inputTotal !== null && inputTotal < outputTotal) throw new StrongboxError('INVALID_PSBT', `outputs (${outputTotal} sat) exceed inputs (${inputTotal} sat)`, { field: 'psbt' });
+  if (inputTotal !== null && inputTotal < outputTotal) throw new StrongboxError('INVALID_PSBT', `psbt outputs (${outputTotal} sat) exceed its inputs (${inputTotal} sat)`, { field: 'psbt' });
   return { network, transfers, fee: inputTotal === null ? null : inputTotal - outputTotal };
 }
