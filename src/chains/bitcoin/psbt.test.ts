@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as bitcoin from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
 import { bitcoinAddress } from './address.js';
-import { parsePsbt, planPsbtSigning, summarizePsbt } from './psbt.js';
+import { MAX_PSBT_INPUTS, parsePsbt, planPsbtSigning, summarizePsbt } from './psbt.js';
 
 bitcoin.initEccLib(ecc);
 
@@ -118,5 +118,12 @@ describe('summarizePsbt', () => {
       [1, 'p2tr', 0],
     ]);
     assert.equal(summarizePsbt(tx, 'testnet', me).fee, 1_000n);
+  });
+
+  it(`planPsbtSigning refuses a PSBT of more than ${MAX_PSBT_INPUTS} inputs (signing cost is quadratic in them)`, () => {
+    const psbt = new bitcoin.Psbt({ network: net });
+    for (let i = 0; i <= MAX_PSBT_INPUTS; i++) psbt.addInput({ hash: txid(i % 256), index: Math.floor(i / 256), witnessUtxo: { script: myWpkh.output!, value: 1_000n } });
+    psbt.addOutput({ address: aliceTr.address!, value: 1_000n });
+    assert.throws(() => planPsbtSigning(parsePsbt(psbt.toBase64()), me), (e: { code?: string; message?: string }) => e.code === 'INVALID_PSBT' && /501 inputs/.test(e.message ?? ''));
   });
 });

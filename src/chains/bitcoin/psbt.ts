@@ -30,6 +30,10 @@ export const SIGHASH_DEFAULT = 0x00;
 export const SIGHASH_ALL = 0x01;
 export const SIGHASH_ANYONECANPAY = 0x80;
 
+/** Size bounds for signing (a standard transaction of 400,000 weight units has fewer than 2,500 P2TR inputs). */
+export const MAX_PSBT_INPUTS = 500;
+export const MAX_PSBT_OUTPUTS = 2500;
+
 const ALLOWED_SIGHASH: Record<BitcoinAddressType, readonly number[]> = {
   p2wpkh: [SIGHASH_ALL, SIGHASH_ALL | SIGHASH_ANYONECANPAY],
   p2tr: [SIGHASH_DEFAULT, SIGHASH_ALL, SIGHASH_ALL | SIGHASH_ANYONECANPAY],
@@ -137,6 +141,11 @@ export interface SigningTask {
  * PSBT_NO_KEY_INPUTS when no input belongs to the key. Finalized inputs are left alone.
  */
 export function planPsbtSigning(tx: Transaction, publicKey: Uint8Array): SigningTask[] {
+  // Each signature hash re-hashes every input's outpoint (and, for BIP341, every spent output) and
+  // every output, so signing costs O(inputs × (inputs + outputs)) on the request thread: bound it.
+  if (tx.inputsLength > MAX_PSBT_INPUTS || tx.outputsLength > MAX_PSBT_OUTPUTS) {
+    throw new StrongboxError('INVALID_PSBT', `psbt has ${tx.inputsLength} inputs and ${tx.outputsLength} outputs; Strongbox signs PSBTs of at most ${MAX_PSBT_INPUTS} inputs and ${MAX_PSBT_OUTPUTS} outputs`, { field: 'psbt' });
+  }
   const key = keyScripts(publicKey);
   const uncompressed = publicKey.byteLength === 65 ? publicKey : new Uint8Array(0);
   const owned: { index: number; kind: BitcoinAddressType; input: TransactionInput }[] = [];
@@ -170,6 +179,7 @@ export function planPsbtSigning(tx: Transaction, publicKey: Uint8Array): Signing
   }
 
   const tasks: SigningTask[] = [];
+  let prevouts: { script: Uint8Array; amount: bigint }[] | undefined;
   for (const { index, kind, input } of owned) {
     const sighashType = input.sighashType ?? (kind === 'p2tr' ? SIGHASH_DEFAULT : SIGHASH_ALL);
     if (!ALLOWED_SIGHASH[kind].includes(sighashType)) {
@@ -184,11 +194,13 @@ export function planPsbtSigning(tx: Transaction, publicKey: Uint8Array): Signing
       if (input.tapMerkleRoot !== undefined && input.tapMerkleRoot.byteLength > 0) throw unsupported(index, 'has a Taproot script tree (tapMerkleRoot); only BIP86 key-path outputs are signed');
       if (input.tapInternalKey !== undefined && !equal(input.tapInternalKey, key.xOnly)) throw new StrongboxError('INVALID_PSBT', `psbt input ${index}: tapInternalKey is not the key that the witnessUtxo script commits to`, { field: 'psbt' });
       // BIP341 commits to the amounts and scripts of every input's spent output.
-      const prevouts: { script: Uint8Array; amount: bigint }[] = [];
-      for (let j = 0; j < tx.inputsLength; j++) {
-        const spent = prevOut(tx.getInput(j));
-        if (spent === undefined) throw unsupported(index, `a Taproot signature commits to every input's spent output, and input ${j} has no witnessUtxo or nonWitnessUtxo`);
-        prevouts.push(spent);
+      if (prevouts === undefined) {
+        prevouts = [];
+        for (let j = 0; j < tx.inputsLength; j++) {
+          const spent = prevOut(tx.getInput(j));
+          if (spent === undefined) throw unsupported(index, `a Taproot signature commits to every input's spent output, and input ${j} has no witnessUtxo or nonWitnessUtxo`);
+          prevouts.push(spent);
+        }
       }
       const sighash = tx.preimageWitnessV1(index, prevouts.map((p) => p.script), sighashType, prevouts.map((p) => p.amount));
       tasks.push({ index, kind, sighashType, sighash });
