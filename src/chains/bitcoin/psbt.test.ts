@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as bitcoin from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
 import { bitcoinAddress } from './address.js';
-import { MAX_PSBT_INPUTS, parsePsbt, planPsbtSigning, summarizePsbt } from './psbt.js';
+import { describeParseError, MAX_PSBT_INPUTS, parsePsbt, planPsbtSigning, summarizePsbt } from './psbt.js';
 
 bitcoin.initEccLib(ecc);
 
@@ -36,6 +36,15 @@ describe('addresses: known answers', () => {
     const even = bytes('02cc8a4bc64d897bddc5fbc2f670f7a8ba0b386779106cf1223c6fc5d7cd6fc115');
     const odd = bytes('03cc8a4bc64d897bddc5fbc2f670f7a8ba0b386779106cf1223c6fc5d7cd6fc115');
     assert.equal(bitcoinAddress(even, 'p2tr', 'regtest').address, bitcoinAddress(odd, 'p2tr', 'regtest').address);
+  });
+});
+
+describe('parse errors', () => {
+  it('name the failing field but quote no bytes of the PSBT', () => {
+    assert.equal(describeParseError(new Error('Reader(inputs/0/0/value): readBytes: Unexpected end of buffer')), 'Reader(inputs/0/0/value): readBytes: Unexpected end of buffer');
+    const quoted = describeParseError(new Error(`bad script 0014${'ab'.repeat(20)} bytes=1,2,3,4,5,6 b64=${Buffer.alloc(30, 7).toString('base64')}`));
+    assert.equal(/abab|1,2,3|BwcH/.test(quoted), false, quoted);
+    assert.ok(describeParseError(new Error('x'.repeat(500))).length <= 201);
   });
 });
 

@@ -73,13 +73,20 @@ export function parsePsbtBytes(psbt: Uint8Array): Transaction {
     // only the key's own inputs are signed, and those are recognized below by exact script match.
     return Transaction.fromPSBT(psbt, { allowUnknownInputs: true, allowUnknownOutputs: true });
   } catch (cause) {
-    throw new StrongboxError('INVALID_PSBT', `psbt is not a valid BIP174 PSBT: ${describe(cause)}`, { field: 'psbt', cause });
+    throw new StrongboxError('INVALID_PSBT', `psbt is not a valid BIP174 PSBT: ${describeParseError(cause)}`, { field: 'psbt', cause });
   }
 }
 
-/** btc-signer's parse error text describes the structure of public input only; keep it short. */
-function describe(cause: unknown): string {
-  const text = cause instanceof Error ? cause.message : String(cause);
+/**
+ * btc-signer's parse error names the PSBT field that failed (`Reader(inputs/0/0/value): …`). The PSBT is
+ * a sensitive input (only its HMAC is audited), so byte values an error might quote are elided and the
+ * text is kept short.
+ */
+export function describeParseError(cause: unknown): string {
+  const text = (cause instanceof Error ? cause.message : String(cause))
+    .replace(/[0-9a-fA-F]{16,}/g, '…')
+    .replace(/[A-Za-z0-9+/=]{24,}/g, '…')
+    .replace(/\d+(?:,\d+){3,}/g, '…');
   return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
