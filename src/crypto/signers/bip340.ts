@@ -20,13 +20,6 @@ export function bip340PublicKey(secretKey: Uint8Array): Uint8Array {
   return schnorr.getPublicKey(secretKey);
 }
 
-/** The x-only form of a compressed (33) or uncompressed (65) SEC1 point, or a 32-byte x-only key as is. */
-export function toXOnly(publicKey: Uint8Array): Uint8Array {
-  if (publicKey.byteLength === 32) return publicKey.slice();
-  if (publicKey.byteLength === 33 || publicKey.byteLength === 65) return publicKey.slice(1, 33);
-  throw new StrongboxError('INTERNAL', 'not a secp256k1 public key encoding');
-}
-
 /** BIP340 verification; false (never a throw) for a malformed signature, key or message. */
 export function bip340Verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   try {
