@@ -4,6 +4,7 @@
  */
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
 import type { ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse } from '../protocol/types.js';
+import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
 import type { EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
 
 export interface ClientOptions {
@@ -180,6 +181,18 @@ export class StrongboxClient {
     if (params.type !== undefined) q.set('type', params.type);
     const qs = q.toString();
     return this.request<WalletXpubResponse>('GET', `/v1/wallets/${encodeURIComponent(wallet)}/xpub${qs ? `?${qs}` : ''}`);
+  }
+  /** The key's P2WPKH (default) or P2TR (BIP86 key path) address on mainnet (default), testnet or regtest. */
+  bitcoinAddress(key: string, params: { network?: BitcoinNetwork; type?: BitcoinAddressType } = {}) {
+    const q = new URLSearchParams();
+    if (params.network !== undefined) q.set('network', params.network);
+    if (params.type !== undefined) q.set('type', params.type);
+    const qs = q.toString();
+    return this.request<BitcoinAddressResponse>('GET', `/v1/keys/${encodeURIComponent(key)}/bitcoin/address${qs ? `?${qs}` : ''}`);
+  }
+  /** Signs the inputs of a base64 PSBT that spend the key's P2WPKH or P2TR outputs; returns the PSBT (not finalized) and the indexes signed. */
+  bitcoinSignPsbt(key: string, psbt: string, params: { network?: BitcoinNetwork } = {}) {
+    return this.request<BitcoinSignPsbtResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/bitcoin/sign-psbt`, { psbt, ...params });
   }
   encrypt(key: string, params: { plaintext: string; aad?: string }) {
     return this.request<{ ciphertext: string; keyVersion: number }>('POST', `/v1/keys/${encodeURIComponent(key)}/encrypt`, params);

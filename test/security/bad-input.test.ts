@@ -7,10 +7,20 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTestBox, type TestBox } from '../helpers/app.js';
 import { routes } from '../../src/http/routes/index.js';
+import { p2wpkh, Transaction } from '@scure/btc-signer';
 
 const N = 'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141'; // secp256k1 order
 const P256_N = 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551';
 const d32 = '0x' + 'ab'.repeat(32);
+
+/** A well-formed PSBT whose only input spends someone else's P2WPKH output (the key of scalar 1). */
+function foreignPsbt(): string {
+  const tx = new Transaction();
+  const g = Uint8Array.from(Buffer.from('0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798', 'hex'));
+  tx.addInput({ txid: new Uint8Array(32).fill(1), index: 0, witnessUtxo: { script: p2wpkh(g).script, amount: 10_000n } });
+  tx.addOutput({ script: p2wpkh(g).script, amount: 9_000n });
+  return Buffer.from(tx.toPSBT()).toString('base64');
+}
 
 let box: TestBox;
 let ids: Record<string, string>;
@@ -175,6 +185,24 @@ describe('bad input', () => {
     ['solana: transaction as a number', 'POST', '/v1/keys/k-ed25519/solana/sign-transaction', { transaction: 5 }, 400, 'INVALID_ARGUMENT', 'transaction'],
     ['solana: truncated message', 'POST', '/v1/keys/k-ed25519/solana/sign-transaction', { message: 'AQAB' }, 400, 'INVALID_TRANSACTION', 'message'],
     ['solana: transaction over 1232 bytes', 'POST', '/v1/keys/k-ed25519/solana/sign-transaction', { transaction: 'A'.repeat(1648) }, 400, 'INVALID_ARGUMENT', 'transaction'],
+    ['bitcoin address: unknown network', 'GET', '/v1/keys/k-secp256k1/bitcoin/address?network=litecoin', undefined, 400, 'INVALID_ARGUMENT', 'network'],
+    ['bitcoin address: unknown type', 'GET', '/v1/keys/k-secp256k1/bitcoin/address?type=p2pkh', undefined, 400, 'INVALID_ARGUMENT', 'type'],
+    ['bitcoin address: unknown query parameter', 'GET', '/v1/keys/k-secp256k1/bitcoin/address?format=hex', undefined, 400, 'UNKNOWN_FIELD', 'format'],
+    ['bitcoin address: with a p256 key', 'GET', '/v1/keys/k-p256/bitcoin/address', undefined, 400, 'UNSUPPORTED_OPERATION'],
+    ['bitcoin address: with an ed25519 key', 'GET', '/v1/keys/k-ed25519/bitcoin/address', undefined, 400, 'UNSUPPORTED_OPERATION'],
+    ['bitcoin address: unknown key', 'GET', '/v1/keys/ghost/bitcoin/address', undefined, 404, 'KEY_NOT_FOUND'],
+    ['sign-psbt: psbt missing', 'POST', '/v1/keys/k-secp256k1/bitcoin/sign-psbt', {}, 400, 'INVALID_ARGUMENT', 'psbt'],
+    ['sign-psbt: psbt as number', 'POST', '/v1/keys/k-secp256k1/bitcoin/sign-psbt', { psbt: 12 }, 400, 'INVALID_ARGUMENT', 'psbt'],
+    ['sign-psbt: psbt empty', 'POST', '/v1/keys/k-secp256k1/bitcoin/sign-psbt', { psbt: '' }, 400, 'INVALID_ARGUMENT', 'psbt'],
+    ['sign-psbt: psbt not base64', 'POST', '/v1/keys/k-secp256k1/bitcoin/sign-psbt', { psbt: 'cHNidP8*' }, 400, 'INVALID_PSBT', 'psbt'],
+    ['sign-psbt: psbt as hex', 'POST', '/v1/keys/k-secp256k1/bitcoin/sign-psbt', { psbt: '0x70736274ff' }, 400, 'INVALID_PSBT', 'psbt'],
+    ['sign-psbt: only the magic bytes', 'POST', '/v1/keys/k-secp256k1/bitcoin/sign-psbt', { psbt: 'cHNidP8=' }, 400, 'INVALID_PSBT', 'psbt'],
+    ['sign-psbt: not a PSBT', 'POST', '/v1/keys/k-secp256k1/bitcoin/sign-psbt', { psbt: Buffer.from('hello world').toString('base64') }, 400, 'INVALID_PSBT', 'psbt'],
+    ['sign-psbt: no input of the key', 'POST', '/v1/keys/k-secp256k1/bitcoin/sign-psbt', { psbt: foreignPsbt() }, 400, 'PSBT_NO_KEY_INPUTS', 'psbt'],
+    ['sign-psbt: unknown network', 'POST', '/v1/keys/k-secp256k1/bitcoin/sign-psbt', { psbt: foreignPsbt(), network: 'signet' }, 400, 'INVALID_ARGUMENT', 'network'],
+    ['sign-psbt: with a p256 key', 'POST', '/v1/keys/k-p256/bitcoin/sign-psbt', { psbt: foreignPsbt() }, 400, 'UNSUPPORTED_OPERATION'],
+    ['sign-psbt: with an aes256 key', 'POST', '/v1/keys/k-aes256/bitcoin/sign-psbt', { psbt: foreignPsbt() }, 400, 'UNSUPPORTED_OPERATION'],
+    ['sign-psbt: unknown key', 'POST', '/v1/keys/ghost/bitcoin/sign-psbt', { psbt: foreignPsbt() }, 404, 'KEY_NOT_FOUND'],
   ];
 
   describe('field-specific cases', () => {

@@ -21,6 +21,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { p2tr, p2wpkh, Transaction } from '@scure/btc-signer';
+import { pubECDSA, taprootTweakPrivKey } from '@scure/btc-signer/utils.js';
 import { createStrongbox, type Strongbox } from '../../src/app.js';
 import { entropyToMnemonic, mnemonicToSeedSync } from '@scure/bip39';
 import { wordlist } from '@scure/bip39/wordlists/english.js';
@@ -92,6 +94,7 @@ describe('no secret leaks into logs, responses or the audit trail', () => {
   let mintedToken = '';
   let dataKeyPlaintext = '';
   let revealedMnemonic = '';
+  let psbt = Buffer.alloc(0);
   const secrets: Secret[] = [];
 
   async function call(method: string, url: string, body: unknown, token: string | null, allowed: string[] = [], raw?: { payload: string; contentType: string }): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
@@ -150,6 +153,22 @@ describe('no secret leaks into logs, responses or the audit trail', () => {
     assert.equal(v1.body.valid, true);
     const v2 = await call('POST', '/v1/keys/leak-ec/verify', { message: '0x' + message.toString('hex'), hash: 'keccak256', encoding: 'recoverable', signature: s2.body.signature }, rootToken);
     assert.equal(v2.body.valid, true);
+
+    // Bitcoin: a PSBT with a P2WPKH and a P2TR input of the key (the P2TR input is signed with the
+    // BIP341-tweaked secret, a second secret derived from the key), then failing requests with PSBTs.
+    const btcPub = pubECDSA(privateKey, true);
+    const psbtTx = new Transaction();
+    psbtTx.addInput({ txid: randomBytes(32), index: 0, witnessUtxo: { script: p2wpkh(btcPub).script, amount: 20_000n } });
+    psbtTx.addInput({ txid: randomBytes(32), index: 1, witnessUtxo: { script: p2tr(btcPub.subarray(1)).script, amount: 30_000n } });
+    psbtTx.addOutput({ script: p2wpkh(btcPub).script, amount: 49_000n });
+    psbt = Buffer.from(psbtTx.toPSBT());
+    const bs = await call('POST', '/v1/keys/leak-ec/bitcoin/sign-psbt', { psbt: psbt.toString('base64'), network: 'regtest' }, mintedToken, ['psbt']);
+    ok(bs, 200, 'sign psbt');
+    assert.deepEqual(bs.body.signedInputs, [0, 1]);
+    ok(await call('GET', '/v1/keys/leak-ec/bitcoin/address?type=p2tr', undefined, mintedToken), 200, 'bitcoin address');
+    psbtTx.updateInput(0, { sighashType: 2 });
+    ok(await call('POST', '/v1/keys/leak-ec/bitcoin/sign-psbt', { psbt: Buffer.from(psbtTx.toPSBT()).toString('base64') }, rootToken), 400, 'psbt with SIGHASH_NONE');
+    ok(await call('POST', '/v1/keys/leak-ec/bitcoin/sign-psbt', { psbt: psbt.subarray(0, psbt.length - 5).toString('base64') }, rootToken), 400, 'truncated psbt');
 
     // symmetric
     const enc = await call('POST', '/v1/keys/leak-aes/encrypt', { plaintext: '0x' + plaintext.toString('hex'), aad: '0x' + aad.toString('hex') }, mintedToken);
@@ -265,6 +284,8 @@ describe('no secret leaks into logs, responses or the audit trail', () => {
       textSecret('mintedToken', mintedToken),
       ...shares.map((s, i) => bytesSecret(`share${i}`, Buffer.from(s.slice(2), 'hex'))),
       bytesSecret('privateKey', privateKey),
+      bytesSecret('taprootSecretKey', Buffer.from(taprootTweakPrivKey(privateKey))),
+      bytesSecret('psbt', psbt),
       bytesSecret('aesKey', aesKey),
       bytesSecret('message', message),
       bytesSecret('digest', digest),

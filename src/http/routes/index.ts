@@ -50,6 +50,8 @@ import keysSign from './keys-sign.js';
 import keysEthereumSignMessage from './keys-ethereum-sign-message.js';
 import keysEthereumSignTypedData from './keys-ethereum-sign-typed-data.js';
 import keysEthereumSignTransaction from './keys-ethereum-sign-transaction.js';
+import keysBitcoinAddress from './keys-bitcoin-address.js';
+import keysBitcoinSignPsbt from './keys-bitcoin-sign-psbt.js';
 import keysVerify from './keys-verify.js';
 import ethereumRpc from './ethereum-rpc.js';
 import keysSolanaSignTransaction from './keys-solana-sign-transaction.js';
@@ -95,6 +97,8 @@ export const routes: readonly Route[] = [
   keysEthereumSignTransaction,
   ethereumRpc,
   keysSolanaSignTransaction,
+  keysBitcoinAddress,
+  keysBitcoinSignPsbt,
   keysVerify,
   keysEncrypt,
   keysDecrypt,

@@ -1,0 +1,34 @@
+import { bitcoinNetworks } from '../../protocol/bitcoin.js';
+import { bitcoinSignPsbt } from '../../service/bitcoin-sign-psbt.js';
+import { defineKeyRoute } from '../route.js';
+import { keyParams, object } from '../schemas.js';
+
+export default defineKeyRoute({
+  method: 'POST',
+  url: '/v1/keys/:id/bitcoin/sign-psbt',
+  operationId: 'bitcoinSignPsbt',
+  summary: "Sign the inputs of a BIP174 PSBT that spend the key's P2WPKH (ECDSA, BIP143) or P2TR key-path (Schnorr, BIP341) outputs; returns the PSBT, not finalized",
+  action: 'keys:sign',
+  sensitive: ['psbt'],
+  schema: {
+    params: keyParams,
+    body: object(
+      {
+        psbt: { type: 'string', minLength: 1, description: 'base64 PSBT; every input of the key needs its witnessUtxo' },
+        network: { type: 'string', enum: [...bitcoinNetworks], description: 'default mainnet' },
+      },
+      ['psbt'],
+    ),
+    response: {
+      200: {
+        type: 'object',
+        required: ['psbt', 'signedInputs'],
+        properties: {
+          psbt: { type: 'string', description: 'base64 PSBT with partialSig (P2WPKH) and tapKeySig (P2TR) added' },
+          signedInputs: { type: 'array', items: { type: 'integer' }, description: 'indexes of the inputs signed by the key' },
+        },
+      },
+    },
+  },
+  handler: ({ services }, { params, body }) => bitcoinSignPsbt(services.ctx, { key: params.id, psbt: body.psbt, network: body.network }),
+});
