@@ -11,6 +11,7 @@ import type { Services } from './services.js';
 import type { JsonSchema } from './schemas.js';
 import { keyResource } from '../service/resolve-key.js';
 import type { KeyRecord } from '../storage/types.js';
+import type { AuditDecision } from '../audit/record.js';
 
 export interface RouteSchema {
   params?: JsonSchema;
@@ -25,6 +26,8 @@ export interface RouteContext {
   principal: Principal | undefined;
   request: FastifyRequest;
   reply: FastifyReply;
+  /** records the transaction-rules decision in this request's audit record */
+  decide(decision: AuditDecision): void;
 }
 
 export interface RouteInput {

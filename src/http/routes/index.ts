@@ -51,6 +51,8 @@ import keysEthereumSignMessage from './keys-ethereum-sign-message.js';
 import keysEthereumSignTypedData from './keys-ethereum-sign-typed-data.js';
 import keysEthereumSignTransaction from './keys-ethereum-sign-transaction.js';
 import keysVerify from './keys-verify.js';
+import { keysTransactionRulesDelete, keysTransactionRulesGet, keysTransactionRulesPut } from './keys-transaction-rules.js';
+import { approvalsApprove, approvalsGet, approvalsList, approvalsReject } from './approvals.js';
 import sysHealth from './sys-health.js';
 import sysInit from './sys-init.js';
 import sysSeal from './sys-seal.js';
@@ -84,6 +86,13 @@ export const routes: readonly Route[] = [
   keysEthereumSignMessage,
   keysEthereumSignTypedData,
   keysEthereumSignTransaction,
+  keysTransactionRulesPut,
+  keysTransactionRulesGet,
+  keysTransactionRulesDelete,
+  approvalsList,
+  approvalsGet,
+  approvalsApprove,
+  approvalsReject,
   keysVerify,
   keysEncrypt,
   keysDecrypt,
