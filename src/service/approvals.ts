@@ -122,7 +122,7 @@ async function finalize(ctx: ApprovalContext, a: ApprovalRecord, approver: Appro
         dailyLimit = decision.dailyLimit;
       }
     }
-    const { result, reservationId } = await reserveAndSign(ctx, a, { amount, dailyLimit, requestId: a.id }, () => op.sign(ctx, a));
+    const { result, reservationId } = await reserveAndSign(ctx, { scope: a.scope, scopeId: a.scopeId }, { amount, dailyLimit, requestId: a.id }, () => op.sign(ctx, a));
     await end('signed', null, JSON.stringify(result));
     approver.decide({ outcome: 'signed', approvalId: a.id, amount: amount.toString(), ...(reservationId === undefined ? {} : { reservationId }) });
   } catch (err) {

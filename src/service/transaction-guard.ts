@@ -51,7 +51,7 @@ export async function reserveAndSign<T>(
     const now = ctx.now();
     reservationId = randomUUID();
     const { reserved, spent } = await ctx.store.reserveSpend(
-      { id: reservationId, ...scope, amount: spend.amount, createdAt: now.toISOString(), requestId: spend.requestId },
+      { id: reservationId, scope: scope.scope, scopeId: scope.scopeId, amount: spend.amount, createdAt: now.toISOString(), requestId: spend.requestId },
       spend.dailyLimit,
       new Date(now.getTime() - DAY_MS).toISOString(),
     );

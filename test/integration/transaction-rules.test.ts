@@ -377,6 +377,26 @@ describe('transaction rules', () => {
       assert.equal((await auditOf(quorum.headers['x-request-id'] as string)).decision.outcome, 'deny');
     });
 
+    it('the quorum reserves against the 24-hour limit; a held request that no longer fits ends denied', async () => {
+      const created = await box.call('POST', '/v1/keys', { type: 'secp256k1', name: 'vault' });
+      assert.equal(created.status, 201);
+      await setRules({ version: 1, dailyLimit: '8000', approval: { required: 1, approvers: { subjects: ['bob'] } } }, 'vault');
+      const first = await sign(tx({ value: '5000' }), 'vault', tokens['alice']);
+      const second = await sign(tx({ value: '5000', nonce: 1 }), 'vault', tokens['alice']);
+      assert.deepEqual([first.status, second.status], [202, 202], 'held requests reserve nothing yet');
+      const signed = await approve(first.body.approvalId, 'bob');
+      assert.equal(signed.body.status, 'signed');
+      const audit = await auditOf(signed.headers['x-request-id'] as string);
+      assert.match(audit.decision.reservationId, /^[0-9a-f-]{36}$/);
+      assert.equal(audit.decision.amount, '5000');
+      const over = await approve(second.body.approvalId, 'bob');
+      assert.equal(over.status, 200);
+      assert.equal(over.body.status, 'denied');
+      assert.equal(over.body.reason, 'daily_limit_exceeded');
+      assert.equal(over.body.result, null);
+      assert.equal((await sign(tx({ value: '0', nonce: 2 }), 'vault', tokens['alice'])).status, 202, 'every transaction needs approval under this rule');
+    });
+
     it('approvers named by policy: every holder of the policy counts, except the requester', async () => {
       await setRules({ version: 1, approval: { required: 1, approvers: { policy: 'tx-approver' } } });
       const held = await sign(tx({ value: '1' }), 'ruled', tokens['alice']);
