@@ -10,6 +10,8 @@ import assert from 'node:assert/strict';
 import { encodeFunctionData, erc20Abi, parseTransaction, recoverTransactionAddress, type TransactionSerialized } from 'viem';
 import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { startTestBox, type TestBox } from '../helpers/app.js';
+import { ApprovalPendingError, StrongboxApiError, StrongboxClient } from '../../src/sdk/client.js';
+import { toStrongboxAccount } from '../../src/sdk/viem.js';
 import { reserveAndSign } from '../../src/service/transaction-guard.js';
 
 const A = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
@@ -29,6 +31,8 @@ describe('transaction rules', () => {
   let address: string;
   let keyId: string;
   let nowOverride: Date | undefined;
+  let listening: Promise<string> | undefined;
+  const listenAddr = () => (listening ??= box.box.http.listen({ port: 0, host: '127.0.0.1' }));
   const sign = (t: unknown, key = 'ruled', token?: string) => box.call('POST', `/v1/keys/${key}/ethereum/sign-transaction`, { transaction: t }, token);
   const setRules = async (rules: unknown, key = 'ruled') => {
     const res = await box.call('PUT', `/v1/keys/${key}/transaction-rules`, rules);
@@ -430,7 +434,7 @@ describe('transaction rules', () => {
 
       const creds = await box.call('POST', '/v1/aws-credentials', { policies: ['root'] });
       assert.equal(creds.status, 201, JSON.stringify(creds.body));
-      const addr = await box.box.http.listen({ port: 0, host: '127.0.0.1' });
+      const addr = await listenAddr();
       const kms = new KMSClient({ endpoint: addr, region: 'us-east-1', credentials: { accessKeyId: creds.body.accessKeyId, secretAccessKey: creds.body.secretAccessKey }, maxAttempts: 1 });
       try {
         await assert.rejects(
@@ -445,6 +449,32 @@ describe('transaction rules', () => {
       } finally {
         kms.destroy();
       }
+    });
+  });
+
+  describe('SDK', () => {
+    it('the viem account throws ApprovalPendingError for a held transaction; the client approves and fetches the signed result; denials carry their reason', async () => {
+      const addr = await listenAddr();
+      const admin = new StrongboxClient({ addr, token: box.rootToken });
+      await admin.putTransactionRules('ruled', { version: 1, maxValuePerTransaction: '100000', approval: { aboveValue: '1000', required: 1, approvers: { subjects: ['sdk-approver'] } } });
+      assert.equal((await admin.getTransactionRules('ruled')).rules.maxValuePerTransaction, '100000');
+      const minted = await box.call('POST', '/v1/tokens', { policies: ['root'], subject: 'sdk-approver' });
+      const approver = new StrongboxClient({ addr, token: minted.body.token });
+      const account = await toStrongboxAccount(admin, 'ruled');
+      const base = { chainId: 1, nonce: 3, to: B as `0x${string}`, gas: 21000n, maxFeePerGas: 2n, maxPriorityFeePerGas: 1n, type: 'eip1559' as const };
+      const small = await account.signTransaction({ ...base, value: 10n });
+      assert.equal(await recoverTransactionAddress({ serializedTransaction: small as TransactionSerialized }), address);
+      const err = await account.signTransaction({ ...base, value: 5000n }).then(() => undefined, (e: unknown) => e);
+      assert.ok(err instanceof ApprovalPendingError, String(err));
+      const approved = await approver.approveTransaction(err.approvalId);
+      assert.equal(approved.status, 'signed');
+      const fetched = await admin.getApproval(err.approvalId);
+      await assertSignedBy(fetched.result!['rawTransaction'] as string, { to: B, value: 5000n });
+      const denied = await account.signTransaction({ ...base, value: 100001n }).then(() => undefined, (e: unknown) => e);
+      assert.ok(denied instanceof StrongboxApiError);
+      assert.equal(denied.code, 'TRANSACTION_DENIED');
+      assert.equal(denied.reason, 'value_exceeds_maximum');
+      await admin.deleteTransactionRules('ruled');
     });
   });
 });
