@@ -21,7 +21,8 @@ export const builtinPolicies: Readonly<Record<string, PolicyDocument>> = {
     ],
   },
   signer: {
-    statements: [{ effect: 'allow', actions: ['keys:read', 'keys:sign', 'keys:verify', 'keys:encrypt', 'keys:decrypt'], resources: ['key:*'] }],
+    // approvals:read: a signer fetches the signed result of a transaction held for approval.
+    statements: [{ effect: 'allow', actions: ['keys:read', 'keys:sign', 'keys:verify', 'keys:encrypt', 'keys:decrypt', 'approvals:read'], resources: ['key:*'] }],
   },
   auditor: {
     statements: [{ effect: 'allow', actions: ['audit:read', 'keys:read', 'policies:read', 'tokens:read', 'sys:read'], resources: ['*'] }],

@@ -16,6 +16,8 @@ import type { ServiceContext } from './context.js';
 import type { EthereumSignContext } from './ethereum-signer.js';
 import { approvalOperations } from './approval-operations.js';
 import { loadTransactionRules } from './transaction-rules.js';
+import { keyResource } from './resolve-key.js';
+import type { Resource } from '../policy/types.js';
 import { denial, reserveAndSign, type RequestContext } from './transaction-guard.js';
 
 export type ApprovalContext = EthereumSignContext & Pick<ServiceContext, 'now'>;
@@ -77,6 +79,16 @@ export async function loadApproval(ctx: Pick<ServiceContext, 'store' | 'now'>, i
   const a = await ctx.store.getApproval(id);
   if (a === undefined) throw new StrongboxError('APPROVAL_NOT_FOUND', `no approval request has the id ${JSON.stringify(id.slice(0, 64))}`);
   return expireIfDue(ctx, a);
+}
+
+/**
+ * The policy resource of an approval: its key. An unknown approval id answers to no key (`key:?`), so a
+ * caller not allowed the action on every key gets 403 rather than learning whether the id exists.
+ */
+export async function approvalKeyResource(ctx: Pick<ServiceContext, 'store'>, id: string): Promise<Resource> {
+  const approval = await ctx.store.getApproval(id);
+  if (approval === undefined) return { kind: 'key', id: '?', name: null };
+  return (await keyResource(ctx, approval.keyId)).resource;
 }
 
 export async function getApproval(ctx: Pick<ServiceContext, 'store' | 'now'>, params: { id: string }): Promise<ApprovalView> {

@@ -120,6 +120,9 @@ describe('transaction rules', () => {
       const res = await box.call('PUT', '/v1/keys/ruled/transaction-rules', { version: 1 }, t.body.token);
       assert.equal(res.status, 403);
       assert.equal(res.body.code, 'PERMISSION_DENIED');
+      assert.equal((await box.call('GET', '/v1/approvals', undefined, t.body.token)).status, 200, 'but it can read approvals (to fetch signed results)');
+      const vote = await box.call('POST', '/v1/approvals/00000000-0000-4000-8000-000000000000/approve', undefined, t.body.token);
+      assert.equal(vote.status, 403, 'no existence oracle: an unknown approval id is 403 without approvals:write');
     });
   });
 

@@ -3,8 +3,7 @@
  * voting are authorized against the approval's key (resource `key:<id>`, `key:name/...`), so a policy
  * can make someone an approver for some keys only; the rules decide whose votes count.
  */
-import { approveTransaction, getApproval, listApprovals, loadApproval, rejectTransaction } from '../../service/approvals.js';
-import { keyResource } from '../../service/resolve-key.js';
+import { approvalKeyResource, approveTransaction, getApproval, listApprovals, rejectTransaction } from '../../service/approvals.js';
 import { defineRoute, type Route, type RouteContext } from '../route.js';
 import { object } from '../schemas.js';
 
@@ -33,10 +32,7 @@ export const approvalView = {
   },
 };
 const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } };
-const approvalResource: Route['resource'] = async (ctx, input) => {
-  const approval = await loadApproval(ctx, input.params.id as string);
-  return (await keyResource(ctx, approval.keyId)).resource;
-};
+const approvalResource: Route['resource'] = (ctx, input) => approvalKeyResource(ctx, input.params.id as string);
 const common = { tags: ['approvals'], auth: 'token' as const, requiresUnsealed: true, successStatus: 200 };
 
 function approver(rc: RouteContext) {
