@@ -107,6 +107,11 @@ function approvalRule(a: ApprovalRecord): ApprovalRule {
   return { required: a.required, approvers: summary.approvers, expiresAfterSeconds: 0 };
 }
 
+/** A vote on an expired request is refused; the audit record says it was expired. */
+function recordIfExpired(a: ApprovalRecord, approver: Approver): void {
+  if (a.status === 'expired') approver.decide({ outcome: 'expired', approvalId: a.id, reason: 'approval_expired' });
+}
+
 function assertPending(a: ApprovalRecord): void {
   if (a.status !== 'pending') throw new StrongboxError('APPROVAL_NOT_PENDING', `approval ${a.id} is ${a.status}${a.reason === null ? '' : ` (${a.reason})`}`);
 }
@@ -154,6 +159,7 @@ async function finalize(ctx: ApprovalContext, a: ApprovalRecord, approver: Appro
 export async function approveTransaction(ctx: ApprovalContext, params: { id: string; approver: Approver }): Promise<ApprovalView> {
   const { approver } = params;
   const a = await loadApproval(ctx, params.id);
+  recordIfExpired(a, approver);
   assertPending(a);
   if (approver.subject === a.requesterSubject) {
     approver.decide({ outcome: 'deny', approvalId: a.id, reason: 'self_approval' });
@@ -177,6 +183,7 @@ export async function approveTransaction(ctx: ApprovalContext, params: { id: str
 export async function rejectTransaction(ctx: Pick<ServiceContext, 'store' | 'now'>, params: { id: string; approver: Approver; reason?: string }): Promise<ApprovalView> {
   const { approver } = params;
   const a = await loadApproval(ctx, params.id);
+  recordIfExpired(a, approver);
   assertPending(a);
   if (approver.subject !== a.requesterSubject && !isApprover(approvalRule(a), approver)) {
     approver.decide({ outcome: 'deny', approvalId: a.id, reason: 'not_an_approver' });

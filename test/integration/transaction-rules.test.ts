@@ -365,6 +365,7 @@ describe('transaction rules', () => {
       const late = await approve(id, 'carol');
       assert.equal(late.status, 409);
       assert.equal(late.body.code, 'APPROVAL_NOT_PENDING');
+      assert.equal((await auditOf(late.headers['x-request-id'] as string)).decision.outcome, 'expired');
       const view = await box.call('GET', `/v1/approvals/${id}`, undefined, tokens['alice']);
       assert.equal(view.body.status, 'expired');
       assert.equal(view.body.result, null);
