@@ -27,6 +27,20 @@ export interface AuditFields {
   reason: string | null;
   /** field name → HMAC-SHA256 (audit key) of the sensitive input, hex */
   inputs: Record<string, string> | null;
+  /** transaction rules: what they decided for this request (absent for requests they did not judge) */
+  decision?: AuditDecision;
+}
+
+/** A transaction-rules decision as the audit log records it. Nothing secret. */
+export interface AuditDecision {
+  outcome: 'allow' | 'deny' | 'pending' | 'approve' | 'reject' | 'signed' | 'expired' | 'failed';
+  /** deny: the reason code (e.g. `daily_limit_exceeded`); others: why, in words */
+  reason?: string;
+  approvalId?: string;
+  /** the 24-hour spend reservation made for this signature */
+  reservationId?: string;
+  /** native amount (decimal string, smallest unit) */
+  amount?: string;
 }
 
 export interface AuditRecord extends AuditFields {
@@ -53,6 +67,8 @@ export function canonicalRecord(r: AuditRecord): string {
     code: r.code,
     reason: r.reason,
     inputs: r.inputs,
+    // Added with transaction rules; absent (so older records keep their exact text) when undefined.
+    ...(r.decision === undefined ? {} : { decision: r.decision }),
   });
 }
 

@@ -22,10 +22,11 @@ import { authorize, decide } from '../service/authorize.js';
 import type { Principal, ServiceContext } from '../service/context.js';
 import { ethereumSignMessage } from '../service/ethereum-sign-message.js';
 import { ethereumSignTypedData } from '../service/ethereum-sign-typed-data.js';
-import { ethereumFillAndSignTransaction, ethereumSendTransaction, requireUpstream, upstreamChainId } from '../service/ethereum-send-transaction.js';
+import { ethereumFillAndSignTransaction, ethereumSendTransaction, requireUpstream, TransactionHeldError, upstreamChainId } from '../service/ethereum-send-transaction.js';
+import type { RequestContext } from '../service/transaction-guard.js';
 import { resolveEthereumKey } from '../service/ethereum-signer.js';
 import type { KeyRecord } from '../storage/types.js';
-import type { AuditOutcome } from '../audit/record.js';
+import type { AuditDecision, AuditOutcome } from '../audit/record.js';
 
 export const MAX_BATCH = 100;
 /** eth_accounts looks at no more than this many keys (see docs/api.md). */
@@ -66,6 +67,10 @@ function invalidParams(message: string): StrongboxError {
 /** Maps an error to its JSON-RPC error object; the Strongbox code rides in `data.code`. */
 function toRpcError(err: unknown, requestId: string): RpcError {
   if (err instanceof RpcFailure) return err.rpc;
+  if (err instanceof TransactionHeldError) {
+    const { approvalId, required, expiresAt, reason } = err.held;
+    return { code: RPC.server, message: err.message, data: { code: 'APPROVAL_PENDING', requestId, approvalId, required, expiresAt, reason } };
+  }
   if (err instanceof UpstreamRpcError) return { code: err.code, message: err.message, ...(err.data === undefined ? {} : { data: err.data }) };
   const e = err instanceof StrongboxError ? err : new StrongboxError('INTERNAL');
   const category = errorCodes[e.code].category;
@@ -134,6 +139,9 @@ interface AuditNote {
   resource: string | null;
   reason: string | null;
   sensitive: boolean;
+  /** position in the batch (0 for a single call) */
+  index: number;
+  decision?: AuditDecision;
 }
 
 async function run(ctx: ServiceContext, caller: RpcCaller, method: string, params: unknown[], audit: AuditNote): Promise<unknown> {
@@ -181,8 +189,9 @@ async function run(ctx: ServiceContext, caller: RpcCaller, method: string, param
       const request = param(params, 0, 'transaction');
       if (typeof request !== 'object' || request === null || Array.isArray(request)) throw invalidParams(`${method} takes one transaction object`);
       const { record, from } = await signingKey(ctx, caller, (request as Record<string, unknown>)['from'], audit);
-      if (method === 'eth_signTransaction') return (await ethereumFillAndSignTransaction(ctx, record, from, request)).rawTransaction;
-      return ethereumSendTransaction(ctx, record, from, request);
+      const requester: RequestContext = { subject: caller.principal.subject, accessor: caller.principal.accessor, requestId: `${caller.requestId}#${audit.index}`, decide: (d) => void (audit.decision = d) };
+      if (method === 'eth_signTransaction') return (await ethereumFillAndSignTransaction(ctx, record, from, request, requester)).rawTransaction;
+      return ethereumSendTransaction(ctx, record, from, request, requester);
     }
     default: {
       if (NEVER_FORWARDED.test(method) || !FORWARDED.test(method)) {
@@ -203,6 +212,7 @@ function toHexQuantity(n: bigint): string {
 function outcomeOf(err: unknown): { outcome: AuditOutcome; status: number; code: string | null; reason: string | null } {
   if (err instanceof UpstreamRpcError) return { outcome: 'error', status: 502, code: null, reason: `upstream error ${err.code}: ${err.message.slice(0, 200)}` };
   if (err instanceof RpcFailure) return { outcome: 'error', status: 404, code: null, reason: err.rpc.message };
+  if (err instanceof TransactionHeldError) return { outcome: 'success', status: 202, code: null, reason: `held for approval ${err.held.approvalId}: ${err.held.reason}` };
   const e = err instanceof StrongboxError ? err : new StrongboxError('INTERNAL');
   const category = errorCodes[e.code].category;
   const denied = category === 'PERMISSION_DENIED' || category === 'UNAUTHENTICATED';
@@ -226,7 +236,7 @@ async function handleCall(ctx: ServiceContext, caller: RpcCaller, call: unknown,
   if (typeof method !== 'string' || method.length === 0 || method.length > 128) {
     return { jsonrpc: '2.0', id, error: { code: RPC.invalidRequest, message: 'method must be a non-empty string' } };
   }
-  const note: AuditNote = { action: null, resource: null, reason: null, sensitive: false };
+  const note: AuditNote = { action: null, resource: null, reason: null, sensitive: false, index };
   let result: unknown;
   let failure: unknown;
   let ok = false;
@@ -252,6 +262,7 @@ async function handleCall(ctx: ServiceContext, caller: RpcCaller, call: unknown,
     code: summary.code,
     reason: summary.reason,
     inputs: note.sensitive && c['params'] !== undefined ? { params: keys ? keys.hmac('params', JSON.stringify(c['params'])) : 'unavailable:sealed' } : null,
+    ...(note.decision === undefined ? {} : { decision: note.decision }),
   });
   if (isNotification) return undefined;
   return ok ? { jsonrpc: '2.0', id, result } : { jsonrpc: '2.0', id, error: toRpcError(failure, caller.requestId) };

@@ -9,7 +9,7 @@ import { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import { StrongboxError, errorCodes, isErrorCode } from '../protocol/errors.js';
 import type { Principal } from '../service/context.js';
-import type { AuditOutcome } from '../audit/record.js';
+import type { AuditDecision, AuditOutcome } from '../audit/record.js';
 import type { Action } from '../policy/actions.js';
 import type { Resource } from '../policy/types.js';
 import { authorize, describeResource } from '../service/authorize.js';
@@ -89,6 +89,8 @@ declare module 'fastify' {
     route: Route | undefined;
     auditResource: string | undefined;
     auditReason: string | undefined;
+    /** what transaction rules decided for this request (set by the handler through RouteContext.decide) */
+    auditDecision: AuditDecision | undefined;
     input: RouteInput | undefined;
   }
 }
@@ -139,6 +141,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.decorateRequest('route', undefined);
   app.decorateRequest('auditResource', undefined);
   app.decorateRequest('auditReason', undefined);
+  app.decorateRequest('auditDecision', undefined);
   app.decorateRequest('input', undefined);
   const { ctx } = services;
 
@@ -172,6 +175,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         code: request.errorCode ?? null,
         reason: request.auditReason ?? null,
         inputs,
+        ...(request.auditDecision === undefined ? {} : { decision: request.auditDecision }),
       });
       return payload;
     } catch (err) {
@@ -262,8 +266,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         request.auditReason = decision.reason;
       },
       handler: async (request, reply) => {
-        const result = await route.handler({ services, principal: request.principal, request, reply }, routeInput(request));
-        // A handler may choose another 2xx (the JSON-RPC signer answers all-notification batches with 204).
+        const result = await route.handler({ services, principal: request.principal, request, reply, decide: (d) => void (request.auditDecision = d) }, routeInput(request));
+        // A handler may answer with another 2xx (202: a transaction held for approval; 204: JSON-RPC notifications only).
         if (reply.statusCode === 200) reply.status(route.successStatus);
         return result;
       },

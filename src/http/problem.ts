@@ -56,5 +56,6 @@ export function toProblem(error: StrongboxError, requestId: string): ProblemDeta
   const detail = error.code === 'INTERNAL' ? `internal error; quote request id ${requestId}` : error.message;
   const body: ProblemDetails = { type: problemType(error.code), title: spec.title, status: error.status, detail, code: error.code, requestId };
   if (error.field !== undefined) body.field = error.field;
+  if (error.publicReason !== undefined) body.reason = error.publicReason;
   return body;
 }

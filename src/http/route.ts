@@ -12,6 +12,7 @@ import type { JsonSchema } from './schemas.js';
 import { keyResource } from '../service/resolve-key.js';
 import { walletResource } from '../service/resolve-wallet.js';
 import type { KeyRecord, WalletRecord } from '../storage/types.js';
+import type { AuditDecision } from '../audit/record.js';
 
 export interface RouteSchema {
   params?: JsonSchema;
@@ -26,6 +27,8 @@ export interface RouteContext {
   principal: Principal | undefined;
   request: FastifyRequest;
   reply: FastifyReply;
+  /** records the transaction-rules decision in this request's audit record */
+  decide(decision: AuditDecision): void;
 }
 
 export interface RouteInput {

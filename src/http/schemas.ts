@@ -91,6 +91,7 @@ export const problem: JsonSchema = {
     code: { type: 'string' },
     requestId: { type: 'string' },
     field: { type: 'string' },
+    reason: { type: 'string', description: 'TRANSACTION_DENIED and related codes: the rule that refused (e.g. destination_not_allowed)' },
   },
 };
 

@@ -22,7 +22,8 @@ export const builtinPolicies: Readonly<Record<string, PolicyDocument>> = {
   },
   signer: {
     statements: [
-      { effect: 'allow', actions: ['keys:read', 'keys:sign', 'keys:verify', 'keys:encrypt', 'keys:decrypt'], resources: ['key:*'] },
+      // approvals:read: a signer fetches the signed result of a transaction held for approval.
+      { effect: 'allow', actions: ['keys:read', 'keys:sign', 'keys:verify', 'keys:encrypt', 'keys:decrypt', 'approvals:read'], resources: ['key:*'] },
       { effect: 'allow', actions: ['ethereum:rpc'], resources: ['sys:*'] },
     ],
   },

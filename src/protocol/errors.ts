@@ -90,6 +90,14 @@ export const errorCodes = {
   NOT_COLD: { category: 'FAILED_PRECONDITION', title: 'The root of trust was not destroyed; nothing to restore', retryable: false },
   REKEY_NOT_STARTED: { category: 'FAILED_PRECONDITION', title: 'No rekey is in progress (or the nonce does not match)', retryable: false },
   GENERATE_ROOT_NOT_STARTED: { category: 'FAILED_PRECONDITION', title: 'No root-token generation is in progress (or the nonce does not match)', retryable: false },
+  TRANSACTION_DENIED: { category: 'PERMISSION_DENIED', title: 'The key\'s transaction rules refuse this transaction (see reason)', retryable: false },
+  SPENDING_LIMIT_EXCEEDED: { category: 'PERMISSION_DENIED', title: 'The transaction would exceed the key\'s rolling 24-hour spending limit', retryable: false },
+  BLIND_SIGNING_FORBIDDEN: { category: 'PERMISSION_DENIED', title: 'The key\'s transaction rules forbid signing raw digests', retryable: false },
+  TRANSACTION_RULES_NOT_FOUND: { category: 'NOT_FOUND', title: 'The key has no transaction rules', retryable: false },
+  APPROVAL_NOT_FOUND: { category: 'NOT_FOUND', title: 'No approval request has that id', retryable: false },
+  APPROVAL_NOT_PENDING: { category: 'FAILED_PRECONDITION', title: 'The approval request is no longer pending (signed, rejected, expired or denied)', retryable: false },
+  APPROVER_NOT_ELIGIBLE: { category: 'PERMISSION_DENIED', title: 'The caller is not one of the approvers this request needs', retryable: false },
+  SELF_APPROVAL_FORBIDDEN: { category: 'PERMISSION_DENIED', title: 'The requester cannot approve their own request', retryable: false },
   DECRYPTION_FAILED: { category: 'INVALID_ARGUMENT', title: 'The ciphertext or its AAD failed authentication', retryable: false },
   INTEGRITY_CHECK_FAILED: { category: 'DATA_LOSS', title: 'Stored key material failed its integrity check', retryable: false },
   UPSTREAM_NOT_CONFIGURED: { category: 'FAILED_PRECONDITION', title: 'No upstream Ethereum node is configured (--ethereum-upstream)', retryable: false },
@@ -119,6 +127,8 @@ export interface StrongboxErrorOptions {
   retryAfterSeconds?: number;
   /** for PERMISSION_DENIED: which policy statement decided (recorded in the audit log) */
   reason?: string;
+  /** a machine-readable reason sent to the client as the problem body's `reason` (transaction rules) */
+  publicReason?: string;
 }
 
 /**
@@ -130,6 +140,7 @@ export class StrongboxError extends Error {
   readonly field: string | undefined;
   readonly retryAfterSeconds: number | undefined;
   readonly reason: string | undefined;
+  readonly publicReason: string | undefined;
 
   constructor(code: ErrorCode, detail?: string, options: StrongboxErrorOptions = {}) {
     super(detail ?? errorCodes[code].title, options.cause === undefined ? undefined : { cause: options.cause });
@@ -138,6 +149,7 @@ export class StrongboxError extends Error {
     this.field = options.field;
     this.retryAfterSeconds = options.retryAfterSeconds;
     this.reason = options.reason;
+    this.publicReason = options.publicReason;
   }
 
   get status(): number {
@@ -162,6 +174,8 @@ export interface ProblemDetails {
   code: ErrorCode;
   requestId?: string;
   field?: string;
+  /** TRANSACTION_DENIED and friends: which rule refused (e.g. `destination_not_allowed`) */
+  reason?: string;
 }
 
 export function problemType(code: ErrorCode): string {

@@ -5,6 +5,7 @@
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
 import type { ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse } from '../protocol/types.js';
 import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
+import type { ApprovalInfo, ApprovalStatus, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse } from '../protocol/transaction-rules.js';
 import type { EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
 
 export interface ClientOptions {
@@ -19,14 +20,17 @@ export class StrongboxApiError extends Error {
   readonly status: number;
   readonly requestId: string | undefined;
   readonly field: string | undefined;
+  /** TRANSACTION_DENIED and related codes: the rule that refused, e.g. `daily_limit_exceeded` */
+  readonly reason: string | undefined;
 
-  constructor(code: ErrorCode | 'NETWORK_ERROR', message: string, status: number, requestId?: string, field?: string, cause?: unknown) {
+  constructor(code: ErrorCode | 'NETWORK_ERROR', message: string, status: number, requestId?: string, field?: string, cause?: unknown, reason?: string) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = 'StrongboxApiError';
     this.code = code;
     this.status = status;
     this.requestId = requestId;
     this.field = field;
+    this.reason = reason;
   }
 
   get retryable(): boolean {
@@ -35,6 +39,26 @@ export class StrongboxApiError extends Error {
 }
 
 export type { TokenInfo };
+export type { ApprovalInfo, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse };
+
+/**
+ * Thrown by signing methods that must return a signature (ethereumSignTransaction, and the viem and
+ * ethers signers) when the key's transaction rules hold the transaction for approval (HTTP 202).
+ * Nothing was signed; once approved, getApproval(approvalId).result holds the signed transaction.
+ */
+export class ApprovalPendingError extends Error {
+  readonly approvalId: string;
+  readonly required: number;
+  readonly expiresAt: string;
+
+  constructor(held: HeldTransactionResponse) {
+    super(`the transaction is held for approval (${held.reason}); approval id ${held.approvalId}`);
+    this.name = 'ApprovalPendingError';
+    this.approvalId = held.approvalId;
+    this.required = held.required;
+    this.expiresAt = held.expiresAt;
+  }
+}
 
 export interface PolicyView {
   name: string;
@@ -96,7 +120,7 @@ export class StrongboxClient {
     if (!res.ok) {
       const p = (parsed ?? {}) as Partial<ProblemDetails>;
       const code = isErrorCode(p.code) ? p.code : 'INTERNAL';
-      throw new StrongboxApiError(code, p.detail ?? `HTTP ${res.status}`, res.status, p.requestId, p.field);
+      throw new StrongboxApiError(code, p.detail ?? `HTTP ${res.status}`, res.status, p.requestId, p.field, undefined, p.reason);
     }
     return parsed as T;
   }
@@ -146,9 +170,44 @@ export class StrongboxClient {
   ethereumSignTypedData(key: string, typedData: EthereumTypedData) {
     return this.request<EthereumSignTypedDataResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-typed-data`, { typedData });
   }
-  /** Signs a legacy (EIP-155), EIP-2930 or EIP-1559 transaction with a secp256k1 key; returns the raw signed transaction. */
-  ethereumSignTransaction(key: string, transaction: EthereumTransactionRequest) {
-    return this.request<EthereumSignTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-transaction`, { transaction });
+  /**
+   * Signs a legacy (EIP-155), EIP-2930 or EIP-1559 transaction with a secp256k1 key; returns the raw
+   * signed transaction. Throws ApprovalPendingError when the key's rules hold it for approval.
+   */
+  async ethereumSignTransaction(key: string, transaction: EthereumTransactionRequest): Promise<EthereumSignTransactionResponse> {
+    const res = await this.ethereumSignTransactionOrHold(key, transaction);
+    if ('approvalId' in res) throw new ApprovalPendingError(res);
+    return res;
+  }
+  /** Like ethereumSignTransaction, but a transaction held for approval is returned (status `pending`) instead of thrown. */
+  ethereumSignTransactionOrHold(key: string, transaction: EthereumTransactionRequest) {
+    return this.request<EthereumSignTransactionResponse | HeldTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-transaction`, { transaction });
+  }
+  putTransactionRules(key: string, rules: TransactionRulesDocument) {
+    return this.request<TransactionRulesResponse>('PUT', `/v1/keys/${encodeURIComponent(key)}/transaction-rules`, rules);
+  }
+  getTransactionRules(key: string) {
+    return this.request<TransactionRulesResponse>('GET', `/v1/keys/${encodeURIComponent(key)}/transaction-rules`);
+  }
+  deleteTransactionRules(key: string) {
+    return this.request<{ keyId: string; deleted: true }>('DELETE', `/v1/keys/${encodeURIComponent(key)}/transaction-rules`);
+  }
+  listApprovals(options: { status?: ApprovalStatus; limit?: number; cursor?: string } = {}) {
+    const q = new URLSearchParams();
+    if (options.status !== undefined) q.set('status', options.status);
+    if (options.limit !== undefined) q.set('limit', String(options.limit));
+    if (options.cursor !== undefined) q.set('cursor', options.cursor);
+    const qs = q.toString();
+    return this.request<{ approvals: ApprovalInfo[]; nextCursor: string | null }>('GET', `/v1/approvals${qs === '' ? '' : `?${qs}`}`);
+  }
+  getApproval(id: string) {
+    return this.request<ApprovalInfo>('GET', `/v1/approvals/${encodeURIComponent(id)}`);
+  }
+  approveTransaction(id: string) {
+    return this.request<ApprovalInfo>('POST', `/v1/approvals/${encodeURIComponent(id)}/approve`);
+  }
+  rejectTransaction(id: string, reason?: string) {
+    return this.request<ApprovalInfo>('POST', `/v1/approvals/${encodeURIComponent(id)}/reject`, reason === undefined ? {} : { reason });
   }
   /**
    * Signs a Solana transaction with an ed25519 key: `transaction` is the base64 wire transaction (its

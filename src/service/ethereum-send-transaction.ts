@@ -18,6 +18,8 @@ import type { KeyRecord } from '../storage/types.js';
 import type { NonceTracker } from './ethereum-nonces.js';
 import { ethereumSignTransaction } from './ethereum-sign-transaction.js';
 import type { EthereumSignContext } from './ethereum-signer.js';
+import type { ServiceContext } from './context.js';
+import type { HeldTransaction, RequestContext } from './transaction-guard.js';
 
 export interface EthereumNetwork {
   /** the node eth_sendTransaction submits to and other methods pass through to; undefined = none */
@@ -27,7 +29,21 @@ export interface EthereumNetwork {
   chainId?: bigint;
 }
 
-export type EthereumRpcContext = EthereumSignContext & { ethereum: EthereumNetwork };
+export type EthereumRpcContext = EthereumSignContext & Pick<ServiceContext, 'now'> & { ethereum: EthereumNetwork };
+
+/** The key's transaction rules held the transaction for approval: nothing was signed or sent. */
+export class TransactionHeldError extends Error {
+  constructor(readonly held: HeldTransaction) {
+    super(`the transaction needs ${held.required} approval(s): approval ${held.approvalId} is pending (${held.reason})`);
+    this.name = 'TransactionHeldError';
+  }
+}
+
+async function signOrThrow(ctx: EthereumRpcContext, record: KeyRecord & { publicKey: Uint8Array }, transaction: Record<string, unknown>, requester: RequestContext | undefined): Promise<EthereumSignTransactionResponse> {
+  const result = await ethereumSignTransaction(ctx, { key: record, transaction, ...(requester === undefined ? {} : { requester }) });
+  if ('approvalId' in result) throw new TransactionHeldError(result);
+  return result;
+}
 
 const REQUEST_FIELDS = ['from', 'to', 'gas', 'gasPrice', 'maxFeePerGas', 'maxPriorityFeePerGas', 'value', 'data', 'input', 'nonce', 'chainId', 'type', 'accessList'] as const;
 const hex = (n: bigint): `0x${string}` => `0x${n.toString(16)}`;
@@ -126,26 +142,26 @@ function nonceOf(tx: Record<string, unknown>): bigint | undefined {
 }
 
 /** eth_signTransaction: fills what is missing (when an upstream node is configured) and signs. */
-export async function ethereumFillAndSignTransaction(ctx: EthereumRpcContext, record: KeyRecord & { publicKey: Uint8Array }, from: string, request: unknown): Promise<EthereumSignTransactionResponse> {
+export async function ethereumFillAndSignTransaction(ctx: EthereumRpcContext, record: KeyRecord & { publicKey: Uint8Array }, from: string, request: unknown, requester?: RequestContext): Promise<EthereumSignTransactionResponse> {
   const tx = await fill(ctx, from, normalize(request));
   if (nonceOf(tx) === undefined && ctx.ethereum.upstream !== undefined) {
     tx['nonce'] = hex(await upstreamQuantity(ctx.ethereum.upstream, 'eth_getTransactionCount', [from, 'pending']));
   }
-  return ethereumSignTransaction(ctx, { key: record, transaction: tx });
+  return signOrThrow(ctx, record, tx, requester);
 }
 
 /**
  * eth_sendTransaction: fill, sign and submit; resolves to the transaction hash the node returned.
  * An error the node answers eth_sendRawTransaction with is passed on unchanged (UpstreamRpcError).
  */
-export async function ethereumSendTransaction(ctx: EthereumRpcContext, record: KeyRecord & { publicKey: Uint8Array }, from: string, request: unknown): Promise<`0x${string}`> {
+export async function ethereumSendTransaction(ctx: EthereumRpcContext, record: KeyRecord & { publicKey: Uint8Array }, from: string, request: unknown, requester?: RequestContext): Promise<`0x${string}`> {
   const upstream = requireUpstream(ctx);
   const given = normalize(request);
   // Filling (gas estimate, fees) happens under the address's lock too: it then sees the state
   // after this address's previous transaction, and never races a submission from the same address.
   const submit = async (nonce: bigint | undefined): Promise<`0x${string}`> => {
     const tx = await fill(ctx, from, given);
-    const signed = await ethereumSignTransaction(ctx, { key: record, transaction: nonce === undefined ? tx : { ...tx, nonce: hex(nonce) } });
+    const signed = await signOrThrow(ctx, record, nonce === undefined ? tx : { ...tx, nonce: hex(nonce) }, requester);
     const hash = await upstream.request('eth_sendRawTransaction', [signed.rawTransaction]);
     if (typeof hash !== 'string' || hash.toLowerCase() !== signed.hash.toLowerCase()) {
       throw new StrongboxError('UPSTREAM_UNAVAILABLE', `the upstream node acknowledged the transaction with hash ${JSON.stringify(hash)?.slice(0, 80)}, expected ${signed.hash}`);

@@ -10,6 +10,7 @@ import { requireSigningAlgorithm } from '../crypto/algorithms.js';
 import type { ServiceContext } from './context.js';
 import { assertUsable, loadKey, resolveKey } from './resolve-key.js';
 import { toEncoding, toSignPayload, type PayloadFields } from './sign-payload.js';
+import { assertBlindSigningAllowed } from './transaction-guard.js';
 
 export interface SignParameters extends PayloadFields {
   key: KeyRef;
@@ -22,6 +23,8 @@ export async function sign(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyC
   assertUsable(record);
   const payload = toSignPayload(alg, params);
   const encoding = toEncoding(alg, params.encoding);
+  // A raw digest could be any transaction: keys whose rules forbid blind signing refuse it.
+  if (params.digest !== undefined) await assertBlindSigningAllowed(ctx, record.id);
   const loaded = await loadKey(ctx, record);
   if (loaded.kind !== 'signer') throw new StrongboxError('INTERNAL', 'key material kind mismatch');
   const result = await loaded.signer.sign(payload, encoding);

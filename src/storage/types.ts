@@ -147,6 +147,65 @@ export interface SecretVersionRecord {
   destroyed: boolean;
 }
 
+/** Who transaction rules belong to: a key now, a wallet (HD account tree) later. */
+export type RulesScope = 'key' | 'wallet';
+
+export interface TransactionRulesRecord {
+  scope: RulesScope;
+  scopeId: string;
+  /** the validated rules document as JSON text (policy/transaction-rules.ts) */
+  document: string;
+  updatedAt: string;
+}
+
+/** Native amount counted against a scope's rolling 24-hour limit. */
+export interface SpendReservation {
+  id: string;
+  scope: RulesScope;
+  scopeId: string;
+  /** smallest unit (wei exceeds int64: stored as decimal text, summed with BigInt) */
+  amount: bigint;
+  /** ISO-8601 UTC (toISOString), so text order is time order */
+  createdAt: string;
+  /** the request (or approval) that reserved it, for the audit trail */
+  requestId: string | null;
+}
+
+export type ApprovalStatus = 'pending' | 'signing' | 'signed' | 'rejected' | 'expired' | 'denied' | 'failed';
+
+export interface ApprovalVote {
+  subject: string;
+  accessor: string;
+  vote: 'approve' | 'reject';
+  at: string;
+}
+
+/** A transaction held for M-of-N approval. Nothing secret: the decoded transaction and, once signed, the signed transaction. */
+export interface ApprovalRecord {
+  id: string;
+  scope: RulesScope;
+  scopeId: string;
+  keyId: string;
+  chain: string;
+  /** which signing operation to run once approved, e.g. `ethereum.signTransaction` */
+  operation: string;
+  /** the decoded transaction as JSON text (quantities as decimal strings) */
+  request: string;
+  /** non-secret summary for approvers (network, destinations, value) as JSON text */
+  summary: string;
+  requesterSubject: string;
+  requesterAccessor: string;
+  required: number;
+  status: ApprovalStatus;
+  reason: string | null;
+  /** the signed result as JSON text once status is signed */
+  result: string | null;
+  createdAt: string;
+  expiresAt: string;
+  updatedAt: string;
+  votes: ApprovalVote[];
+}
+
 export interface Store {
   readonly kind: 'sqlite';
   /** Reads one system value (sealed root key, sealed keyring, seal config, token hashes). */
@@ -253,6 +312,31 @@ export interface Store {
   /** Secret versions (not destroyed) in (path, version) order after the given position. */
   scanSecretVersions(after: { path: string; version: number } | undefined, limit: number): Promise<(SecretVersionRecord & { path: string })[]>;
   replaceSecretVersionValue(path: string, version: number, expected: Uint8Array, next: Uint8Array): Promise<boolean>;
+
+  /** Transaction rules of one scope (a key, later a wallet); put replaces them. */
+  putTransactionRules(record: TransactionRulesRecord): Promise<void>;
+  getTransactionRules(scope: RulesScope, scopeId: string): Promise<TransactionRulesRecord | undefined>;
+  deleteTransactionRules(scope: RulesScope, scopeId: string): Promise<boolean>;
+  /**
+   * Atomically (one transaction, serialized against every other reservation of the scope): sums the
+   * scope's reservations created after `windowStart`, and inserts `reservation` only if that sum plus
+   * its amount is ≤ `limit`. Returns whether it did and the sum before it.
+   */
+  reserveSpend(reservation: SpendReservation, limit: bigint, windowStart: string): Promise<{ reserved: boolean; spent: bigint }>;
+  /** Removes a reservation (signing failed after it was made); returns whether it existed. */
+  releaseSpend(id: string): Promise<boolean>;
+
+  createApproval(approval: ApprovalRecord): Promise<void>;
+  getApproval(id: string): Promise<ApprovalRecord | undefined>;
+  /** Newest first; `before` = the id of the last approval of the previous page. */
+  listApprovals(options: { status?: ApprovalStatus; before?: string; limit: number }): Promise<ApprovalRecord[]>;
+  /**
+   * Records a vote while the approval is pending; a subject votes at most once (a second vote is
+   * ignored, `added` false). Undefined when the approval does not exist or is no longer pending.
+   */
+  addApprovalVote(id: string, vote: ApprovalVote): Promise<{ added: boolean; approval: ApprovalRecord } | undefined>;
+  /** Compare-and-set on status: applies the patch only if the status is one of `expect`; returns whether it did. */
+  updateApproval(id: string, expect: readonly ApprovalStatus[], patch: { status: ApprovalStatus; reason?: string | null; result?: string | null; updatedAt: string }): Promise<boolean>;
 
   /** A consistent snapshot of the whole database (SQLite: the online backup API), as bytes. */
   snapshot(): Promise<Uint8Array>;

@@ -1,4 +1,7 @@
 /** The Store contract against the SQLite backend on a real file. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,4 +41,40 @@ storeContract('sqlite behind the key-record cache', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+});
+
+describe('sqlite: spend reservations across processes', () => {
+  it('4 processes × 25 concurrent reservations on one database file never exceed the limit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strongbox-store-procs-'));
+    const store = openSqliteStore(dir); // runs the migrations once
+    await store.close();
+    const storeModule = new URL('../../src/storage/sqlite/index.js', import.meta.url).href;
+    // Each process opens its own connection and fires 25 reservations of 3 against a limit of 100.
+    const script = `
+      const { openSqliteStore } = await import(${JSON.stringify(storeModule)});
+      const { randomUUID } = await import('node:crypto');
+      const store = openSqliteStore(process.argv[1]);
+      const now = new Date().toISOString();
+      const results = await Promise.all(Array.from({ length: 25 }, () => store.reserveSpend({ id: randomUUID(), scope: 'key', scopeId: 'shared', amount: 3n, createdAt: now, requestId: null }, 100n, '2000-01-01T00:00:00.000Z')));
+      await store.close();
+      process.stdout.write(String(results.filter((r) => r.reserved).length));
+    `;
+    try {
+      const counts = await Promise.all(
+        [0, 1, 2, 3].map(
+          () =>
+            new Promise<number>((resolve, reject) => {
+              execFile(process.execPath, ['--input-type=module', '-e', script, dir], (err, stdout) => (err ? reject(err) : resolve(Number(stdout))));
+            }),
+        ),
+      );
+      assert.equal(counts.reduce((a, b) => a + b, 0), 33, `per process: ${counts.join(', ')}`);
+      const check = openSqliteStore(dir);
+      const probe = await check.reserveSpend({ id: 'probe', scope: 'key', scopeId: 'shared', amount: 0n, createdAt: new Date().toISOString(), requestId: null }, 100n, '2000-01-01T00:00:00.000Z');
+      await check.close();
+      assert.equal(probe.spent, 99n);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

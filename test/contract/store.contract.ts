@@ -5,7 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { ConflictError, type KeyRecord, type Store, type WalletRecord } from '../../src/storage/types.js';
+import { ConflictError, type ApprovalRecord, type KeyRecord, type Store, type WalletRecord } from '../../src/storage/types.js';
 
 export interface StoreHarness {
   store: Store;
@@ -212,6 +212,82 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       await store.createAwsCredential(c);
       assert.deepEqual(await store.getAwsCredential(c.accessKeyId), c);
       await assert.rejects(store.createAwsCredential(c), (err) => err instanceof ConflictError && err.constraint === 'token');
+    });
+
+    it('transaction rules: put replaces, read back per (scope, id), delete; scopes are separate', async () => {
+      const id = randomUUID();
+      assert.equal(await store.getTransactionRules('key', id), undefined);
+      await store.putTransactionRules({ scope: 'key', scopeId: id, document: '{"version":1}', updatedAt: 't1' });
+      await store.putTransactionRules({ scope: 'key', scopeId: id, document: '{"version":1,"dailyLimit":"5"}', updatedAt: 't2' });
+      assert.deepEqual(await store.getTransactionRules('key', id), { scope: 'key', scopeId: id, document: '{"version":1,"dailyLimit":"5"}', updatedAt: 't2' });
+      assert.equal(await store.getTransactionRules('wallet', id), undefined, 'a wallet with the same id is another scope');
+      assert.equal(await store.deleteTransactionRules('key', id), true);
+      assert.equal(await store.deleteTransactionRules('key', id), false);
+      assert.equal(await store.getTransactionRules('key', id), undefined);
+    });
+
+    it('spend reservations: bigint-exact sums beyond 2^64, only inside the 24-hour window, released on request', async () => {
+      const scopeId = randomUUID();
+      const wei = 10n ** 24n; // far beyond int64
+      const at = (iso: string) => ({ scope: 'key' as const, scopeId, amount: wei, createdAt: iso, requestId: null });
+      const limit = 3n * wei;
+      assert.deepEqual(await store.reserveSpend({ id: randomUUID(), ...at('2026-01-01T00:00:00.000Z') }, limit, '2025-12-31T00:00:00.000Z'), { reserved: true, spent: 0n });
+      const second = randomUUID();
+      assert.deepEqual(await store.reserveSpend({ id: second, ...at('2026-01-01T01:00:00.000Z') }, limit, '2025-12-31T01:00:00.000Z'), { reserved: true, spent: wei });
+      assert.deepEqual(await store.reserveSpend({ id: randomUUID(), ...at('2026-01-01T02:00:00.000Z') }, limit, '2025-12-31T02:00:00.000Z'), { reserved: true, spent: 2n * wei });
+      assert.deepEqual(await store.reserveSpend({ id: randomUUID(), ...at('2026-01-01T03:00:00.000Z'), amount: 1n }, limit, '2025-12-31T03:00:00.000Z'), { reserved: false, spent: 3n * wei }, 'one wei over the limit is refused');
+      assert.equal(await store.releaseSpend(second), true);
+      assert.equal(await store.releaseSpend(second), false);
+      assert.equal((await store.reserveSpend({ id: randomUUID(), ...at('2026-01-01T04:00:00.000Z') }, limit, '2025-12-31T04:00:00.000Z')).reserved, true, 'a released reservation frees its amount');
+      // 24 h after the first reservation, it leaves the window.
+      assert.deepEqual(await store.reserveSpend({ id: randomUUID(), ...at('2026-01-02T00:30:00.000Z') }, limit, '2026-01-01T00:30:00.000Z'), { reserved: true, spent: 2n * wei });
+      const other = randomUUID();
+      assert.equal((await store.reserveSpend({ id: randomUUID(), scope: 'key', scopeId: other, amount: limit, createdAt: '2026-01-02T00:30:00.000Z', requestId: 'r' }, limit, '2026-01-01T00:30:00.000Z')).reserved, true, 'another key has its own limit');
+    });
+
+    it('spend reservations are atomic: 50 concurrent reservations never exceed the limit', async () => {
+      const scopeId = randomUUID();
+      const amount = 7n * 10n ** 18n;
+      const limit = 100n * 10n ** 18n; // floor(100/7) = 14 fit
+      const now = new Date().toISOString();
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () => store.reserveSpend({ id: randomUUID(), scope: 'key', scopeId, amount, createdAt: now, requestId: null }, limit, new Date(Date.now() - 86_400_000).toISOString())),
+      );
+      assert.equal(results.filter((r) => r.reserved).length, 14);
+      const last = await store.reserveSpend({ id: randomUUID(), scope: 'key', scopeId, amount: 0n, createdAt: now, requestId: null }, limit, new Date(Date.now() - 86_400_000).toISOString());
+      assert.equal(last.spent, 14n * amount);
+    });
+
+    it('approvals: created, votes counted once per subject, compare-and-set on status, listed newest first', async () => {
+      const base: ApprovalRecord = {
+        id: randomUUID(), scope: 'key', scopeId: 'k', keyId: 'k', chain: 'ethereum', operation: 'ethereum.signTransaction', request: '{"chainId":1}', summary: '{}',
+        requesterSubject: 'alice', requesterAccessor: 'acc.alice', required: 2, status: 'pending', reason: null, result: null,
+        createdAt: '2026-01-01T00:00:00.000Z', expiresAt: '2026-01-02T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', votes: [],
+      };
+      await store.createApproval(base);
+      assert.deepEqual(await store.getApproval(base.id), base);
+      const v1 = await store.addApprovalVote(base.id, { subject: 'bob', accessor: 'acc.bob', vote: 'approve', at: '2026-01-01T00:01:00.000Z' });
+      assert.equal(v1?.added, true);
+      const again = await store.addApprovalVote(base.id, { subject: 'bob', accessor: 'acc.bob2', vote: 'approve', at: '2026-01-01T00:02:00.000Z' });
+      assert.equal(again?.added, false, 'a subject votes once');
+      assert.equal(again?.approval.votes.length, 1);
+      assert.equal(await store.updateApproval(base.id, ['signing'], { status: 'signed', updatedAt: 'x' }), false, 'wrong expected status: no change');
+      const racers = await Promise.all([0, 1, 2].map(() => store.updateApproval(base.id, ['pending'], { status: 'signing', updatedAt: '2026-01-01T00:03:00.000Z' })));
+      assert.deepEqual(racers.filter(Boolean).length, 1, 'exactly one caller moves pending → signing');
+      assert.equal(await store.addApprovalVote(base.id, { subject: 'carol', accessor: 'acc.carol', vote: 'approve', at: 'y' }), undefined, 'no votes once not pending');
+      assert.equal(await store.updateApproval(base.id, ['signing'], { status: 'signed', result: '{"rawTransaction":"0x01"}', updatedAt: 'z' }), true);
+      const done = await store.getApproval(base.id);
+      assert.equal(done?.status, 'signed');
+      assert.equal(done?.result, '{"rawTransaction":"0x01"}');
+      assert.equal(await store.getApproval(randomUUID()), undefined);
+      const second = { ...base, id: randomUUID() };
+      await store.createApproval(second);
+      const listed = await store.listApprovals({ limit: 10 });
+      assert.deepEqual(listed.slice(0, 2).map((a) => a.id), [second.id, base.id]);
+      assert.deepEqual((await store.listApprovals({ status: 'signed', limit: 10 })).map((a) => a.id), [base.id]);
+      assert.deepEqual((await store.listApprovals({ before: second.id, limit: 1 })).map((a) => a.id), [base.id]);
+      store = await h.reopen();
+      assert.equal((await store.getApproval(base.id))?.status, 'signed', 'durable');
     });
 
     it('what was written is durable across a reopen', async () => {

@@ -57,6 +57,20 @@ describe('no plaintext key material at rest, in logs or in responses', () => {
     await record('POST', '/v1/keys/import', { type: 'secp256k1', name: 'known-secp256k1', privateKey: '0x' + secrets.secp256k1.toString('hex') });
     await record('POST', '/v1/keys/import', { type: 'p256', pem: `-----BEGIN EC PRIVATE KEY-----\n${secrets.p256.toString('base64')}\n-----END EC PRIVATE KEY-----\n` });
     await box.call('POST', '/v1/keys/known-secp256k1/sign', { digest: '0x' + '33'.repeat(32) }, 'wrong-' + box.rootToken);
+    // Transaction rules: a held, approved and signed transaction, a denied one and a refused digest
+    // (approvals store the decoded and the signed transaction; neither may carry key material).
+    const rules = { version: 1, forbidBlindSigning: true, destinations: { deny: ['0x70997970c51812dc3a010c7d01b50e0d17dc79c8'] }, approval: { required: 1, approvers: { subjects: ['np-approver'] } } };
+    assert.equal((await record('PUT', '/v1/keys/known-secp256k1/transaction-rules', rules)).status, 200);
+    const transaction = { chainId: 1, nonce: 0, to: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC', value: '1', gas: 21000, maxFeePerGas: '2', maxPriorityFeePerGas: '1' };
+    const held = await record('POST', '/v1/keys/known-secp256k1/ethereum/sign-transaction', { transaction });
+    assert.equal(held.status, 202, JSON.stringify(held.body));
+    const approver = await box.call('POST', '/v1/tokens', { policies: ['root'], subject: 'np-approver' });
+    const approved = await box.call('POST', `/v1/approvals/${held.body.approvalId}/approve`, undefined, approver.body.token);
+    responses.push(JSON.stringify(approved.body));
+    assert.equal(approved.body.status, 'signed');
+    await record('POST', '/v1/keys/known-secp256k1/ethereum/sign-transaction', { transaction: { ...transaction, to: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' } });
+    assert.equal((await record('POST', '/v1/keys/known-secp256k1/sign', { digest: '0x' + '44'.repeat(32) })).status, 403);
+    await record('GET', `/v1/approvals/${held.body.approvalId}`);
   });
   after(() => box.cleanup());
 

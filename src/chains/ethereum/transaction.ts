@@ -107,3 +107,16 @@ export function serializeSignedTransaction(tx: TransactionSerializable, recovera
   const rawTransaction = serializeTransaction(tx, signature);
   return { rawTransaction, hash: keccak256(rawTransaction) };
 }
+
+/**
+ * A parsed transaction back in request form (quantities as decimal strings), JSON-safe: what a
+ * transaction held for approval stores, and what parseTransaction accepts again when it is signed.
+ */
+export function transactionToRequest(tx: TransactionSerializable & { type: TransactionType }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(tx)) {
+    if (value === undefined) continue;
+    out[name] = typeof value === 'bigint' ? value.toString() : value;
+  }
+  return out;
+}

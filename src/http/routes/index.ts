@@ -60,6 +60,8 @@ import walletsList from './wallets-list.js';
 import walletsGet from './wallets-get.js';
 import walletsDerive from './wallets-derive.js';
 import walletsXpub from './wallets-xpub.js';
+import { keysTransactionRulesDelete, keysTransactionRulesGet, keysTransactionRulesPut } from './keys-transaction-rules.js';
+import { approvalsApprove, approvalsGet, approvalsList, approvalsReject } from './approvals.js';
 import sysHealth from './sys-health.js';
 import sysMetrics from './sys-metrics.js';
 import sysInit from './sys-init.js';
@@ -99,6 +101,13 @@ export const routes: readonly Route[] = [
   keysSolanaSignTransaction,
   keysBitcoinAddress,
   keysBitcoinSignPsbt,
+  keysTransactionRulesPut,
+  keysTransactionRulesGet,
+  keysTransactionRulesDelete,
+  approvalsList,
+  approvalsGet,
+  approvalsApprove,
+  approvalsReject,
   keysVerify,
   keysEncrypt,
   keysDecrypt,

@@ -8,7 +8,7 @@ export default defineKeyRoute({
   method: 'POST',
   url: '/v1/keys/:id/ethereum/sign-transaction',
   operationId: 'ethereumSignTransaction',
-  summary: 'Sign a legacy (EIP-155), EIP-2930 or EIP-1559 Ethereum transaction with a secp256k1 key; returns the raw signed transaction',
+  summary: 'Sign a legacy (EIP-155), EIP-2930 or EIP-1559 Ethereum transaction with a secp256k1 key; returns the raw signed transaction (202: held for approval by the key\'s transaction rules)',
   action: 'keys:sign',
   sensitive: ['transaction'],
   schema: {
@@ -44,7 +44,27 @@ export default defineKeyRoute({
           from: { type: 'string', description: 'EIP-55 address of the key' },
         },
       },
+      202: {
+        type: 'object',
+        description: 'the key\'s transaction rules need approval: nothing was signed; poll GET /v1/approvals/{approvalId} for the signed result',
+        required: ['status', 'approvalId', 'required', 'expiresAt', 'reason'],
+        properties: {
+          status: { type: 'string', enum: ['pending'] },
+          approvalId: { type: 'string' },
+          required: { type: 'integer', description: 'approvals needed' },
+          expiresAt: { type: 'string', description: 'after this the request can never sign' },
+          reason: { type: 'string', description: 'why approval is needed' },
+        },
+      },
     },
   },
-  handler: ({ services }, { params, body }) => ethereumSignTransaction(services.ctx, { ...body, key: params.id }),
+  handler: async ({ services, principal, request, reply, decide }, { params, body }) => {
+    const result = await ethereumSignTransaction(services.ctx, {
+      ...body,
+      key: params.id,
+      ...(principal === undefined ? {} : { requester: { subject: principal.subject, accessor: principal.accessor, requestId: request.id, decide } }),
+    });
+    if ('approvalId' in result) reply.status(202);
+    return result;
+  },
 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConflictError, type AuditRow, type KeyPatch, type KeyState, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord, type WalletRecord } from '../types.js';
 import { migrations } from './migrations.js';
+import { transactionRuleMethods } from './transaction-rules.js';
 
 export const SQLITE_FILE = 'strongbox.db';
 
@@ -380,6 +381,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
 
   return {
     kind: 'sqlite',
+    ...transactionRuleMethods(db),
     async getSysValue(name) {
       const v = stmts.getSys.get(name) as Buffer | undefined;
       return v === undefined ? undefined : new Uint8Array(v);

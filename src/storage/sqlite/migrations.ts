@@ -155,6 +155,58 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    // Version 8 (7 is taken by a parallel change): transaction rules, spend reservations, approvals.
+    version: 8,
+    name: 'transaction-rules',
+    sql: `
+      CREATE TABLE transaction_rules (
+        scope      TEXT NOT NULL,
+        scope_id   TEXT NOT NULL,
+        document   TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (scope, scope_id)
+      ) STRICT;
+      CREATE TABLE spend_reservations (
+        id         TEXT PRIMARY KEY,
+        scope      TEXT NOT NULL,
+        scope_id   TEXT NOT NULL,
+        amount     TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        request_id TEXT
+      ) STRICT;
+      CREATE INDEX spend_reservations_scope ON spend_reservations(scope, scope_id, created_at);
+      CREATE TABLE approvals (
+        seq                INTEGER PRIMARY KEY AUTOINCREMENT,
+        id                 TEXT NOT NULL UNIQUE,
+        scope              TEXT NOT NULL,
+        scope_id           TEXT NOT NULL,
+        key_id             TEXT NOT NULL,
+        chain              TEXT NOT NULL,
+        operation          TEXT NOT NULL,
+        request            TEXT NOT NULL,
+        summary            TEXT NOT NULL,
+        requester_subject  TEXT NOT NULL,
+        requester_accessor TEXT NOT NULL,
+        required           INTEGER NOT NULL,
+        status             TEXT NOT NULL,
+        reason             TEXT,
+        result             TEXT,
+        created_at         TEXT NOT NULL,
+        expires_at         TEXT NOT NULL,
+        updated_at         TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX approvals_status ON approvals(status, seq);
+      CREATE TABLE approval_votes (
+        approval_id TEXT NOT NULL REFERENCES approvals(id),
+        subject     TEXT NOT NULL,
+        accessor    TEXT NOT NULL,
+        vote        TEXT NOT NULL,
+        at          TEXT NOT NULL,
+        PRIMARY KEY (approval_id, subject)
+      ) STRICT;
+    `,
+  },
+  {
     version: 10,
     name: 'key-ethereum-address',
     sql: `

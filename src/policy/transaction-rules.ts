@@ -1,0 +1,321 @@
+/**
+ * Transaction rules: a per-key (later per-wallet) document evaluated against a chain-neutral
+ * *intent* before anything is signed. Chain modules (chains/ethereum/intent.ts, later bitcoin/ and
+ * solana/) decode a transaction into the intent; this module never sees chain encodings.
+ *
+ * Pure: no I/O, no clock of its own. The rolling 24-hour limit needs the store (an atomic
+ * reservation, see Store.reserveSpend); evaluation returns the amount to reserve and the limit.
+ *
+ * Document format, version 1 (docs/policies.md, "Transaction rules"): every member optional
+ * except `version`; unknown members are refused so a typo never silently disables a rule.
+ */
+import { StrongboxError } from '../protocol/errors.js';
+
+export const TRANSACTION_RULES_VERSION = 1;
+
+export type Chain = 'ethereum' | 'bitcoin' | 'solana';
+export const CHAINS: readonly Chain[] = ['ethereum', 'bitcoin', 'solana'];
+export type Weekday = 'mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun';
+const WEEKDAYS: readonly Weekday[] = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+export interface TransactionTimeWindow {
+  /** UTC weekdays; default every day */
+  days?: Weekday[];
+  /** "HH:MM" UTC, inclusive */
+  start: string;
+  /** "HH:MM" UTC, exclusive; before start spans midnight */
+  end: string;
+}
+
+export interface ApprovalRule {
+  /** transactions whose native value is at or above this need approval; absent = every transaction */
+  aboveValue?: bigint;
+  /** M: how many distinct listed approvers must approve */
+  required: number;
+  /** the named approvers: token subjects, and/or every token holding this policy */
+  approvers: { subjects?: string[]; policy?: string };
+  /** a pending request expires (and can never sign) after this long; default 24 h */
+  expiresAfterSeconds: number;
+}
+
+export interface TransactionRules {
+  version: 1;
+  /** chain → allowed networks (ethereum: chain id as a decimal string); a chain not listed is refused */
+  allowedNetworks?: Partial<Record<Chain, string[]>>;
+  destinations?: { allow?: string[]; deny?: string[] };
+  /** native amount, smallest unit (wei, satoshi, lamport) */
+  maxValuePerTransaction?: bigint;
+  /** rolling 24-hour native spending limit for the key */
+  dailyLimit?: bigint;
+  /** contract calls may only use these 4-byte selectors (0x-hex, lowercase); a creation is refused */
+  allowedSelectors?: string[];
+  /** signing is allowed only inside one of these windows */
+  timeWindows?: TransactionTimeWindow[];
+  approval?: ApprovalRule;
+  /** refuse raw-digest signing with this key (sign with a digest, AWS Sign with MessageType DIGEST) */
+  forbidBlindSigning?: boolean;
+}
+
+/** What a transaction does, in chain-neutral terms. Addresses as the chain writes them. */
+export interface TransactionIntent {
+  chain: Chain;
+  network: string;
+  /** `asset: 'native'` moves the chain's coin; `token:<contract>` a token (ERC-20) — destinations only */
+  transfers: { to: string; amount: bigint; asset: 'native' | `token:${string}` }[];
+  /** contract calls (ethereum: data non-empty); `to` null = contract creation */
+  calls: { to: string | null; selector: string }[];
+  now: Date;
+}
+
+export type DenyReason =
+  | 'network_not_allowed'
+  | 'destination_denied'
+  | 'destination_not_allowed'
+  | 'contract_creation_not_allowed'
+  | 'selector_not_allowed'
+  | 'value_exceeds_maximum'
+  | 'outside_time_window'
+  | 'daily_limit_exceeded'
+  | 'blind_signing_forbidden'
+  | 'approval_rejected'
+  | 'approval_expired';
+
+export type TransactionDecision =
+  | { kind: 'allow'; nativeAmount: bigint; dailyLimit: bigint | undefined }
+  | { kind: 'deny'; reason: DenyReason; message: string }
+  | { kind: 'require_approval'; reason: string; nativeAmount: bigint; approval: ApprovalRule };
+
+// ---------------------------------------------------------------- validation
+
+const HHMM = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+const DECIMAL = /^(0|[1-9][0-9]{0,77})$/;
+const SELECTOR = /^0x[0-9a-fA-F]{8}$/;
+const NETWORK = /^[A-Za-z0-9._-]{1,64}$/;
+const SUBJECT = /^[^\s]{1,256}$/;
+const POLICY_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const MAX_LIST = 1000;
+
+function bad(field: string, detail: string): StrongboxError {
+  return new StrongboxError('INVALID_ARGUMENT', `${field} ${detail}`, { field });
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function assertKeys(v: Record<string, unknown>, allowed: readonly string[], at: string): void {
+  for (const k of Object.keys(v)) {
+    if (!allowed.includes(k)) throw new StrongboxError('UNKNOWN_FIELD', `unknown field "${at ? `${at}.` : ''}${k}"`, { field: at ? `${at}.${k}` : k });
+  }
+}
+
+function stringList(v: unknown, field: string, pattern: RegExp, what: string): string[] {
+  if (!Array.isArray(v)) throw bad(field, 'must be an array');
+  if (v.length > MAX_LIST) throw bad(field, `must have at most ${MAX_LIST} entries`);
+  return v.map((x, i) => {
+    if (typeof x !== 'string' || !pattern.test(x)) throw bad(`${field}.${i}`, `must be ${what}`);
+    return x;
+  });
+}
+
+/** A non-negative integer amount: a decimal string (amounts exceed 2^53) or a safe JSON integer. */
+function amount(v: unknown, field: string): bigint {
+  if (typeof v === 'number' && Number.isSafeInteger(v) && v >= 0) return BigInt(v);
+  if (typeof v === 'string' && DECIMAL.test(v)) return BigInt(v);
+  throw bad(field, 'must be a non-negative integer as a decimal string (smallest unit, e.g. wei)');
+}
+
+/** Addresses in rules are normalized per chain: Ethereum's are compared case-insensitively. */
+function destination(v: unknown, field: string): string {
+  if (typeof v !== 'string' || v.length === 0 || v.length > 128 || !/^[A-Za-z0-9:_-]+$/.test(v)) throw bad(field, 'must be an address');
+  if (/^0x/i.test(v)) {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(v)) throw bad(field, 'must be a 20-byte 0x-hex Ethereum address');
+    return v.toLowerCase();
+  }
+  return v;
+}
+
+/**
+ * Validates a rules document strictly (types, ranges, unknown members), naming the offending field.
+ * Returns the parsed form (amounts as bigint, addresses and selectors normalized).
+ */
+export function parseTransactionRules(doc: unknown): TransactionRules {
+  if (!isObject(doc)) throw bad('rules', 'must be an object');
+  assertKeys(doc, ['version', 'allowedNetworks', 'destinations', 'maxValuePerTransaction', 'dailyLimit', 'allowedSelectors', 'timeWindows', 'approval', 'forbidBlindSigning'], '');
+  if (doc['version'] !== TRANSACTION_RULES_VERSION) throw bad('version', `must be ${TRANSACTION_RULES_VERSION}`);
+  const out: TransactionRules = { version: 1 };
+  const nets = doc['allowedNetworks'];
+  if (nets !== undefined) {
+    if (!isObject(nets)) throw bad('allowedNetworks', 'must be an object: chain → list of networks');
+    assertKeys(nets, CHAINS, 'allowedNetworks');
+    out.allowedNetworks = {};
+    for (const chain of CHAINS) {
+      if (nets[chain] === undefined) continue;
+      const list = stringList(nets[chain], `allowedNetworks.${chain}`, chain === 'ethereum' ? /^[1-9][0-9]{0,15}$/ : NETWORK, chain === 'ethereum' ? 'a chain id as a decimal string' : 'a network name');
+      out.allowedNetworks[chain] = list;
+    }
+  }
+  const dest = doc['destinations'];
+  if (dest !== undefined) {
+    if (!isObject(dest)) throw bad('destinations', 'must be an object with allow and/or deny');
+    assertKeys(dest, ['allow', 'deny'], 'destinations');
+    out.destinations = {};
+    for (const which of ['allow', 'deny'] as const) {
+      const list = dest[which];
+      if (list === undefined) continue;
+      if (!Array.isArray(list)) throw bad(`destinations.${which}`, 'must be an array of addresses');
+      if (list.length > MAX_LIST) throw bad(`destinations.${which}`, `must have at most ${MAX_LIST} entries`);
+      out.destinations[which] = list.map((a, i) => destination(a, `destinations.${which}.${i}`));
+    }
+  }
+  if (doc['maxValuePerTransaction'] !== undefined) out.maxValuePerTransaction = amount(doc['maxValuePerTransaction'], 'maxValuePerTransaction');
+  if (doc['dailyLimit'] !== undefined) out.dailyLimit = amount(doc['dailyLimit'], 'dailyLimit');
+  if (doc['allowedSelectors'] !== undefined) out.allowedSelectors = stringList(doc['allowedSelectors'], 'allowedSelectors', SELECTOR, 'a 4-byte selector (0x + 8 hex digits)').map((s) => s.toLowerCase());
+  const windows = doc['timeWindows'];
+  if (windows !== undefined) {
+    if (!Array.isArray(windows) || windows.length === 0) throw bad('timeWindows', 'must be a non-empty array of {days, start, end}');
+    out.timeWindows = windows.map((w: unknown, i) => {
+      const at = `timeWindows.${i}`;
+      if (!isObject(w)) throw bad(at, 'must be an object {days, start, end}');
+      assertKeys(w, ['days', 'start', 'end'], at);
+      if (typeof w['start'] !== 'string' || !HHMM.test(w['start'])) throw bad(`${at}.start`, 'must be HH:MM (UTC)');
+      if (typeof w['end'] !== 'string' || !HHMM.test(w['end'])) throw bad(`${at}.end`, 'must be HH:MM (UTC)');
+      const tw: TransactionTimeWindow = { start: w['start'], end: w['end'] };
+      if (w['days'] !== undefined) {
+        const days = stringList(w['days'], `${at}.days`, /^(mon|tue|wed|thu|fri|sat|sun)$/, 'one of mon tue wed thu fri sat sun');
+        if (days.length === 0) throw bad(`${at}.days`, 'must not be empty');
+        tw.days = days as Weekday[];
+      }
+      return tw;
+    });
+  }
+  const ap = doc['approval'];
+  if (ap !== undefined) {
+    if (!isObject(ap)) throw bad('approval', 'must be an object {required, approvers, aboveValue?, expiresAfterSeconds?}');
+    assertKeys(ap, ['aboveValue', 'required', 'approvers', 'expiresAfterSeconds'], 'approval');
+    const required = ap['required'];
+    if (typeof required !== 'number' || !Number.isInteger(required) || required < 1 || required > 100) throw bad('approval.required', 'must be an integer from 1 to 100');
+    const approvers = ap['approvers'];
+    if (!isObject(approvers)) throw bad('approval.approvers', 'must be an object {subjects?, policy?}');
+    assertKeys(approvers, ['subjects', 'policy'], 'approval.approvers');
+    const rule: ApprovalRule = { required, approvers: {}, expiresAfterSeconds: 86400 };
+    if (approvers['subjects'] !== undefined) {
+      const subjects = stringList(approvers['subjects'], 'approval.approvers.subjects', SUBJECT, 'a token subject');
+      if (new Set(subjects).size !== subjects.length) throw bad('approval.approvers.subjects', 'must not repeat a subject');
+      rule.approvers.subjects = subjects;
+    }
+    if (approvers['policy'] !== undefined) {
+      if (typeof approvers['policy'] !== 'string' || !POLICY_NAME.test(approvers['policy'])) throw bad('approval.approvers.policy', 'must be a policy name');
+      rule.approvers.policy = approvers['policy'];
+    }
+    if (rule.approvers.subjects === undefined && rule.approvers.policy === undefined) throw bad('approval.approvers', 'must name subjects and/or a policy');
+    if (rule.approvers.policy === undefined && required > rule.approvers.subjects!.length) throw bad('approval.required', `must not exceed the ${rule.approvers.subjects!.length} listed approvers`);
+    if (ap['aboveValue'] !== undefined) rule.aboveValue = amount(ap['aboveValue'], 'approval.aboveValue');
+    const ttl = ap['expiresAfterSeconds'];
+    if (ttl !== undefined) {
+      if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 60 || ttl > 30 * 86400) throw bad('approval.expiresAfterSeconds', 'must be an integer from 60 to 2592000 (30 days)');
+      rule.expiresAfterSeconds = ttl;
+    }
+    out.approval = rule;
+  }
+  if (doc['forbidBlindSigning'] !== undefined) {
+    if (typeof doc['forbidBlindSigning'] !== 'boolean') throw bad('forbidBlindSigning', 'must be a boolean');
+    out.forbidBlindSigning = doc['forbidBlindSigning'];
+  }
+  return out;
+}
+
+/** The wire (JSON) form of parsed rules: amounts as decimal strings. Parsing it again gives the same rules. */
+export function transactionRulesToJson(rules: TransactionRules): Record<string, unknown> {
+  const out: Record<string, unknown> = { version: rules.version };
+  if (rules.allowedNetworks) out['allowedNetworks'] = rules.allowedNetworks;
+  if (rules.destinations) out['destinations'] = rules.destinations;
+  if (rules.maxValuePerTransaction !== undefined) out['maxValuePerTransaction'] = rules.maxValuePerTransaction.toString();
+  if (rules.dailyLimit !== undefined) out['dailyLimit'] = rules.dailyLimit.toString();
+  if (rules.allowedSelectors) out['allowedSelectors'] = rules.allowedSelectors;
+  if (rules.timeWindows) out['timeWindows'] = rules.timeWindows;
+  if (rules.approval) {
+    const { aboveValue, ...rest } = rules.approval;
+    out['approval'] = { ...rest, ...(aboveValue === undefined ? {} : { aboveValue: aboveValue.toString() }) };
+  }
+  if (rules.forbidBlindSigning !== undefined) out['forbidBlindSigning'] = rules.forbidBlindSigning;
+  return out;
+}
+
+// ---------------------------------------------------------------- evaluation
+
+const minutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
+
+function inWindow(w: TransactionTimeWindow, now: Date): boolean {
+  const t = now.getUTCHours() * 60 + now.getUTCMinutes();
+  const start = minutes(w.start);
+  const end = minutes(w.end);
+  // A window spanning midnight belongs to the day it starts on.
+  const spansMidnight = end <= start;
+  const inTime = spansMidnight ? t >= start || t < end : t >= start && t < end;
+  if (!inTime) return false;
+  if (w.days === undefined) return true;
+  const dayIndex = spansMidnight && t < end ? (now.getUTCDay() + 6) % 7 : now.getUTCDay();
+  return w.days.includes(WEEKDAYS[dayIndex]!);
+}
+
+/** Addresses are compared as the rules store them: Ethereum hex lowercased. */
+function normalize(chain: Chain, address: string): string {
+  return chain === 'ethereum' ? address.toLowerCase() : address;
+}
+
+const deny = (reason: DenyReason, message: string): TransactionDecision => ({ kind: 'deny', reason, message });
+
+/**
+ * Evaluates every static rule, in a fixed order (network, destinations, selectors, value, time),
+ * and then whether approval is needed. The first failing rule decides.
+ * `approved` = a quorum of approvers already approved (re-evaluation before signing).
+ */
+export function evaluateTransaction(rules: TransactionRules, intent: TransactionIntent, options: { approved?: boolean } = {}): TransactionDecision {
+  const nets = rules.allowedNetworks;
+  if (nets !== undefined) {
+    const allowed = nets[intent.chain];
+    if (allowed === undefined || !allowed.includes(intent.network)) return deny('network_not_allowed', `${intent.chain} network ${intent.network} is not in allowedNetworks`);
+  }
+  const destinations = [...intent.transfers.map((t) => t.to), ...intent.calls.flatMap((c) => (c.to === null ? [] : [c.to]))].map((a) => normalize(intent.chain, a));
+  const creation = intent.calls.some((c) => c.to === null);
+  const denyList = rules.destinations?.deny;
+  if (denyList !== undefined) {
+    const hit = destinations.find((d) => denyList.includes(d));
+    if (hit !== undefined) return deny('destination_denied', `destination ${hit} is on the deny list`);
+  }
+  const allowList = rules.destinations?.allow;
+  if (allowList !== undefined) {
+    if (creation) return deny('contract_creation_not_allowed', 'a contract creation has no destination on the allow list');
+    const miss = destinations.find((d) => !allowList.includes(d));
+    if (miss !== undefined) return deny('destination_not_allowed', `destination ${miss} is not on the allow list`);
+  }
+  const selectors = rules.allowedSelectors;
+  if (selectors !== undefined) {
+    if (creation) return deny('contract_creation_not_allowed', 'contract creations are refused when allowedSelectors is set');
+    const miss = intent.calls.find((c) => !selectors.includes(c.selector.toLowerCase()));
+    if (miss !== undefined) return deny('selector_not_allowed', `method selector ${miss.selector} is not in allowedSelectors`);
+  }
+  const nativeAmount = intent.transfers.filter((t) => t.asset === 'native').reduce((sum, t) => sum + t.amount, 0n);
+  if (rules.maxValuePerTransaction !== undefined && nativeAmount > rules.maxValuePerTransaction) {
+    return deny('value_exceeds_maximum', `value ${nativeAmount} exceeds maxValuePerTransaction ${rules.maxValuePerTransaction}`);
+  }
+  if (rules.timeWindows !== undefined && !rules.timeWindows.some((w) => inWindow(w, intent.now))) {
+    return deny('outside_time_window', `${intent.now.toISOString()} is outside every allowed time window (UTC)`);
+  }
+  if (rules.dailyLimit !== undefined && nativeAmount > rules.dailyLimit) {
+    return deny('daily_limit_exceeded', `value ${nativeAmount} alone exceeds the 24-hour limit ${rules.dailyLimit}`);
+  }
+  const ap = rules.approval;
+  if (ap !== undefined && !options.approved && (ap.aboveValue === undefined || nativeAmount >= ap.aboveValue)) {
+    const why = ap.aboveValue === undefined ? 'every transaction needs approval' : `value ${nativeAmount} is at or above the approval threshold ${ap.aboveValue}`;
+    return { kind: 'require_approval', reason: `${why}: ${ap.required} approval(s) required`, nativeAmount, approval: ap };
+  }
+  return { kind: 'allow', nativeAmount, dailyLimit: rules.dailyLimit };
+}
+
+/** Whether a principal is one of the rule's named approvers. */
+export function isApprover(rule: ApprovalRule, principal: { subject: string; policies: readonly string[] }): boolean {
+  if (rule.approvers.subjects?.includes(principal.subject)) return true;
+  return rule.approvers.policy !== undefined && principal.policies.includes(rule.approvers.policy);
+}

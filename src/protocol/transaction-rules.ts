@@ -1,0 +1,51 @@
+/** Wire types of transaction rules and approvals (shared by server and SDK). docs/policies.md, "Transaction rules". */
+
+/** The rules document, version 1; amounts as decimal strings (smallest unit). */
+export interface TransactionRulesDocument {
+  version: 1;
+  allowedNetworks?: Partial<Record<'ethereum' | 'bitcoin' | 'solana', string[]>>;
+  destinations?: { allow?: string[]; deny?: string[] };
+  maxValuePerTransaction?: string;
+  dailyLimit?: string;
+  allowedSelectors?: string[];
+  timeWindows?: { days?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[]; start: string; end: string }[];
+  approval?: { aboveValue?: string; required: number; approvers: { subjects?: string[]; policy?: string }; expiresAfterSeconds?: number };
+  forbidBlindSigning?: boolean;
+}
+
+export interface TransactionRulesResponse {
+  keyId: string;
+  rules: TransactionRulesDocument;
+  updatedAt: string;
+}
+
+/** 202 from a signing route: the transaction is held for approval; nothing was signed. */
+export interface HeldTransactionResponse {
+  status: 'pending';
+  approvalId: string;
+  required: number;
+  expiresAt: string;
+  reason: string;
+}
+
+export type ApprovalStatus = 'pending' | 'signing' | 'signed' | 'rejected' | 'expired' | 'denied' | 'failed';
+
+export interface ApprovalInfo {
+  id: string;
+  keyId: string;
+  chain: string;
+  operation: string;
+  status: ApprovalStatus;
+  reason: string | null;
+  required: number;
+  approvals: { subject: string; at: string }[];
+  rejections: { subject: string; at: string }[];
+  requester: string;
+  summary: Record<string, unknown>;
+  transaction: Record<string, unknown>;
+  /** once signed: what the signing route returns (ethereum: rawTransaction, hash, from) */
+  result: Record<string, unknown> | null;
+  createdAt: string;
+  expiresAt: string;
+  updatedAt: string;
+}

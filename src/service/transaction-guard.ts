@@ -1,0 +1,151 @@
+/**
+ * The one place signing operations consult transaction rules. A chain's signing service decodes its
+ * transaction into an intent (chains/<chain>/intent.ts) and calls `guardTransaction`; the result is
+ * either "sign now" (with the 24-hour spend reserved atomically, released if signing fails), or
+ * "held for approval" (an approval record; nothing signed), or a thrown denial. Adding Bitcoin or
+ * Solana = an intent builder plus an entry in approval-operations.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import { StrongboxError, type ErrorCode } from '../protocol/errors.js';
+import { evaluateTransaction, type DenyReason, type TransactionIntent, type TransactionRules } from '../policy/transaction-rules.js';
+import type { AuditDecision } from '../audit/record.js';
+import type { ApprovalRecord, RulesScope } from '../storage/types.js';
+import type { ServiceContext } from './context.js';
+import { loadTransactionRules } from './transaction-rules.js';
+
+export const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Who asks, and where the decision is recorded (the request's audit record). */
+export interface RequestContext {
+  subject: string;
+  accessor: string;
+  requestId: string;
+  decide(decision: AuditDecision): void;
+}
+
+export type GuardContext = Pick<ServiceContext, 'store' | 'now'>;
+
+/** The deny reason families and their error codes. */
+function denialCode(reason: DenyReason): ErrorCode {
+  if (reason === 'daily_limit_exceeded') return 'SPENDING_LIMIT_EXCEEDED';
+  if (reason === 'blind_signing_forbidden') return 'BLIND_SIGNING_FORBIDDEN';
+  return 'TRANSACTION_DENIED';
+}
+
+export function denial(reason: DenyReason, message: string): StrongboxError {
+  return new StrongboxError(denialCode(reason), message, { publicReason: reason, reason: `${reason}: ${message}` });
+}
+
+/**
+ * Reserves `amount` against the scope's rolling 24-hour limit (when it has one), runs `sign`, and
+ * releases the reservation if signing throws. Throws SPENDING_LIMIT_EXCEEDED when it does not fit.
+ */
+export async function reserveAndSign<T>(
+  ctx: GuardContext,
+  scope: { scope: RulesScope; scopeId: string },
+  spend: { amount: bigint; dailyLimit: bigint | undefined; requestId: string },
+  sign: () => Promise<T>,
+): Promise<{ result: T; reservationId: string | undefined }> {
+  let reservationId: string | undefined;
+  if (spend.dailyLimit !== undefined && spend.amount > 0n) {
+    const now = ctx.now();
+    reservationId = randomUUID();
+    const { reserved, spent } = await ctx.store.reserveSpend(
+      { id: reservationId, scope: scope.scope, scopeId: scope.scopeId, amount: spend.amount, createdAt: now.toISOString(), requestId: spend.requestId },
+      spend.dailyLimit,
+      new Date(now.getTime() - DAY_MS).toISOString(),
+    );
+    if (!reserved) throw denial('daily_limit_exceeded', `value ${spend.amount} would exceed the 24-hour limit ${spend.dailyLimit} (${spent} already spent)`);
+  }
+  try {
+    return { result: await sign(), reservationId };
+  } catch (err) {
+    if (reservationId !== undefined) await ctx.store.releaseSpend(reservationId);
+    throw err;
+  }
+}
+
+export interface HeldTransaction {
+  status: 'pending';
+  approvalId: string;
+  required: number;
+  expiresAt: string;
+  reason: string;
+}
+
+export interface GuardParameters<T> {
+  keyId: string;
+  chain: string;
+  /** the approval-operations.ts entry that signs this request once approved */
+  operation: string;
+  /** built only when the key has rules, so keys without rules behave exactly as before */
+  intent: () => TransactionIntent;
+  /** the decoded transaction, JSON-safe (what is stored in a held request) */
+  request: () => unknown;
+  requester: RequestContext | undefined;
+  sign: () => Promise<T>;
+}
+
+/** A non-secret summary of an intent for approvers. */
+export function summarize(intent: TransactionIntent): Record<string, unknown> {
+  return {
+    chain: intent.chain,
+    network: intent.network,
+    transfers: intent.transfers.map((t) => ({ to: t.to, amount: t.amount.toString(), asset: t.asset })),
+    calls: intent.calls,
+  };
+}
+
+/** Evaluates the key's rules and signs, holds, or throws a denial. Keys without rules just sign. */
+export async function guardTransaction<T>(ctx: GuardContext, params: GuardParameters<T>): Promise<{ signed: T } | { held: HeldTransaction }> {
+  const scope = { scope: 'key' as const, scopeId: params.keyId };
+  const rules: TransactionRules | undefined = await loadTransactionRules(ctx, scope.scope, scope.scopeId);
+  if (rules === undefined) return { signed: await params.sign() };
+  const requester = params.requester;
+  const intent = params.intent();
+  const decision = evaluateTransaction(rules, intent);
+  if (decision.kind === 'deny') {
+    requester?.decide({ outcome: 'deny', reason: decision.reason });
+    throw denial(decision.reason, decision.message);
+  }
+  if (decision.kind === 'require_approval') {
+    if (requester === undefined) throw new StrongboxError('TRANSACTION_DENIED', 'this transaction needs approval, which this interface cannot hold', { publicReason: 'approval_required' });
+    const now = ctx.now();
+    const approval: ApprovalRecord = {
+      id: randomUUID(),
+      ...scope,
+      keyId: params.keyId,
+      chain: params.chain,
+      operation: params.operation,
+      request: JSON.stringify(params.request()),
+      summary: JSON.stringify({ ...summarize(intent), approvers: decision.approval.approvers, reason: decision.reason }),
+      requesterSubject: requester.subject,
+      requesterAccessor: requester.accessor,
+      required: decision.approval.required,
+      status: 'pending',
+      reason: null,
+      result: null,
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + decision.approval.expiresAfterSeconds * 1000).toISOString(),
+      updatedAt: now.toISOString(),
+      votes: [],
+    };
+    await ctx.store.createApproval(approval);
+    requester.decide({ outcome: 'pending', reason: decision.reason, approvalId: approval.id, amount: decision.nativeAmount.toString() });
+    return { held: { status: 'pending', approvalId: approval.id, required: approval.required, expiresAt: approval.expiresAt, reason: decision.reason } };
+  }
+  try {
+    const { result, reservationId } = await reserveAndSign(ctx, scope, { amount: decision.nativeAmount, dailyLimit: decision.dailyLimit, requestId: requester?.requestId ?? 'internal' }, params.sign);
+    requester?.decide({ outcome: 'allow', amount: decision.nativeAmount.toString(), ...(reservationId === undefined ? {} : { reservationId }) });
+    return { signed: result };
+  } catch (err) {
+    if (err instanceof StrongboxError && err.code === 'SPENDING_LIMIT_EXCEEDED') requester?.decide({ outcome: 'deny', reason: 'daily_limit_exceeded', amount: decision.nativeAmount.toString() });
+    throw err;
+  }
+}
+
+/** forbidBlindSigning: raw-digest signing (sign with a digest; AWS Sign, MessageType DIGEST) is refused for the key. */
+export async function assertBlindSigningAllowed(ctx: Pick<ServiceContext, 'store'>, keyId: string): Promise<void> {
+  const rules = await loadTransactionRules(ctx, 'key', keyId);
+  if (rules?.forbidBlindSigning === true) throw denial('blind_signing_forbidden', `key ${keyId} forbids signing raw digests (forbidBlindSigning); sign a transaction or message instead`);
+}

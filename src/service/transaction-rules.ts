@@ -1,0 +1,44 @@
+/**
+ * Transaction rules of a key: set (PUT, validated strictly), read and delete. Stored per scope
+ * ('key', keyId) so wallet-level rules ('wallet', walletId) can be added beside them.
+ * A key without rules signs exactly as before rules existed.
+ */
+import { StrongboxError } from '../protocol/errors.js';
+import { parseTransactionRules, transactionRulesToJson, type TransactionRules } from '../policy/transaction-rules.js';
+import type { KeyRecord, RulesScope } from '../storage/types.js';
+import type { ServiceContext } from './context.js';
+import { resolveKey, type KeyRef } from './resolve-key.js';
+
+export interface TransactionRulesView {
+  keyId: string;
+  rules: Record<string, unknown>;
+  updatedAt: string;
+}
+
+/** The stored rules of a scope, parsed; undefined when it has none. */
+export async function loadTransactionRules(ctx: Pick<ServiceContext, 'store'>, scope: RulesScope, scopeId: string): Promise<TransactionRules | undefined> {
+  const rec = await ctx.store.getTransactionRules(scope, scopeId);
+  return rec === undefined ? undefined : parseTransactionRules(JSON.parse(rec.document));
+}
+
+export async function putTransactionRules(ctx: Pick<ServiceContext, 'store' | 'now'>, params: { key: KeyRef; rules: unknown }): Promise<TransactionRulesView> {
+  const record: KeyRecord = await resolveKey(ctx, params.key);
+  const rules = parseTransactionRules(params.rules);
+  const json = transactionRulesToJson(rules);
+  const updatedAt = ctx.now().toISOString();
+  await ctx.store.putTransactionRules({ scope: 'key', scopeId: record.id, document: JSON.stringify(json), updatedAt });
+  return { keyId: record.id, rules: json, updatedAt };
+}
+
+export async function getTransactionRules(ctx: Pick<ServiceContext, 'store'>, params: { key: KeyRef }): Promise<TransactionRulesView> {
+  const record = await resolveKey(ctx, params.key);
+  const rec = await ctx.store.getTransactionRules('key', record.id);
+  if (rec === undefined) throw new StrongboxError('TRANSACTION_RULES_NOT_FOUND', `key ${record.id} has no transaction rules`);
+  return { keyId: record.id, rules: JSON.parse(rec.document) as Record<string, unknown>, updatedAt: rec.updatedAt };
+}
+
+export async function deleteTransactionRules(ctx: Pick<ServiceContext, 'store'>, params: { key: KeyRef }): Promise<{ keyId: string; deleted: true }> {
+  const record = await resolveKey(ctx, params.key);
+  if (!(await ctx.store.deleteTransactionRules('key', record.id))) throw new StrongboxError('TRANSACTION_RULES_NOT_FOUND', `key ${record.id} has no transaction rules`);
+  return { keyId: record.id, deleted: true };
+}
