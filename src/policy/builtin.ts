@@ -21,7 +21,7 @@ export const builtinPolicies: Readonly<Record<string, PolicyDocument>> = {
     ],
   },
   signer: {
-    statements: [{ effect: 'allow', actions: ['keys:read', 'keys:sign', 'keys:verify', 'keys:encrypt', 'keys:decrypt'], resources: ['key:*'] }],
+    statements: [{ effect: 'allow', actions: ['keys:read', 'keys:sign', 'keys:verify', 'keys:mac', 'keys:verify-mac', 'keys:encrypt', 'keys:decrypt'], resources: ['key:*'] }],
   },
   auditor: {
     statements: [{ effect: 'allow', actions: ['audit:read', 'keys:read', 'policies:read', 'tokens:read', 'sys:read'], resources: ['*'] }],

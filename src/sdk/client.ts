@@ -3,7 +3,7 @@
  * modules) and uses the platform fetch. Errors are rebuilt from the problem+json `code`.
  */
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
-import type { ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo } from '../protocol/types.js';
+import type { ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo } from '../protocol/types.js';
 import type { EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
 
 export interface ClientOptions {
@@ -136,6 +136,14 @@ export class StrongboxClient {
   }
   verify(key: string, params: SignParams & { signature: string }) {
     return this.request<{ valid: boolean }>('POST', `/v1/keys/${encodeURIComponent(key)}/verify`, params);
+  }
+  /** HMAC-SHA-256 of 0x-hex `message` under an hmac256 key */
+  mac(key: string, params: { message: string }) {
+    return this.request<MacResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/mac`, params);
+  }
+  /** `valid: false` when `mac` is not the HMAC-SHA-256 of `message` under the key */
+  verifyMac(key: string, params: { message: string; mac: string }) {
+    return this.request<{ valid: boolean }>('POST', `/v1/keys/${encodeURIComponent(key)}/verify-mac`, params);
   }
   /** EIP-191 personal_sign with a secp256k1 key: `message` is UTF-8 text unless `encoding: 'hex'`; signature is r‖s‖v (v 27/28). */
   ethereumSignMessage(key: string, params: EthereumSignMessageRequest) {

@@ -51,6 +51,8 @@ import keysEthereumSignMessage from './keys-ethereum-sign-message.js';
 import keysEthereumSignTypedData from './keys-ethereum-sign-typed-data.js';
 import keysEthereumSignTransaction from './keys-ethereum-sign-transaction.js';
 import keysVerify from './keys-verify.js';
+import keysMac from './keys-mac.js';
+import keysVerifyMac from './keys-verify-mac.js';
 import sysHealth from './sys-health.js';
 import sysInit from './sys-init.js';
 import sysSeal from './sys-seal.js';
@@ -85,6 +87,8 @@ export const routes: readonly Route[] = [
   keysEthereumSignTypedData,
   keysEthereumSignTransaction,
   keysVerify,
+  keysMac,
+  keysVerifyMac,
   keysEncrypt,
   keysDecrypt,
   keysDataKey,
