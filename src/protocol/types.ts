@@ -131,6 +131,20 @@ export interface MacResponse {
   keyVersion: number;
 }
 
+/** An AWS SigV4 credential as the API lists it: never its secret. */
+export interface AwsCredentialInfo {
+  accessKeyId: string;
+  policies: string[];
+  subject: string;
+  /** accessor of the token that created it (revoking that token revokes the credential) */
+  parentAccessor: string | null;
+  createdAt: string;
+  /** never later than the creating token's expiry; null = never */
+  expiresAt: string | null;
+  revokedAt: string | null;
+  status: 'active' | 'expired' | 'revoked';
+}
+
 export interface SignResponse {
   signature: Hex;
   encoding: SignatureEncoding;

@@ -34,6 +34,8 @@ import sysGenerateRootStart from './sys-generate-root-start.js';
 import sysGenerateRootUpdate from './sys-generate-root-update.js';
 import tokensCreate from './tokens-create.js';
 import awsCredentialsCreate from './aws-credentials-create.js';
+import awsCredentialsList from './aws-credentials-list.js';
+import awsCredentialsRevoke from './aws-credentials-revoke.js';
 import tokensGet from './tokens-get.js';
 import tokensRenewSelf from './tokens-renew-self.js';
 import tokensRevoke from './tokens-revoke.js';
@@ -114,6 +116,8 @@ export const routes: readonly Route[] = [
   secretVersionsPost,
   tokensCreate,
   awsCredentialsCreate,
+  awsCredentialsList,
+  awsCredentialsRevoke,
   tokensSelf,
   tokensRenewSelf,
   tokensRevoke,
