@@ -122,7 +122,7 @@ export async function listAwsCredentials(
 
 /** Revokes one credential (idempotent: revoking a revoked credential returns it unchanged). */
 export async function revokeAwsCredential(ctx: Pick<ServiceContext, 'store' | 'now'>, params: { accessKeyId: string }): Promise<AwsCredentialInfo> {
-  const notFound = (): StrongboxError => new StrongboxError('AWS_CREDENTIAL_NOT_FOUND', 'no AWS credential has that access key id', { field: 'accessKeyId' });
+  const notFound = (): StrongboxError => new StrongboxError('AWS_CREDENTIAL_NOT_FOUND', 'accessKeyId: no AWS credential has that access key id', { field: 'accessKeyId' });
   if (!ACCESS_KEY_ID_PATTERN.test(params.accessKeyId)) throw notFound();
   const now = ctx.now();
   await ctx.store.revokeAwsCredential(params.accessKeyId, now.toISOString());
