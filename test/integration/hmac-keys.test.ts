@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { constants, createCipheriv, createDecipheriv, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -108,6 +108,32 @@ describe('hmac256 keys', () => {
     const wrappingKey = publicKey.export({ type: 'spki', format: 'pem' }) as string;
     const exp = await box.call('POST', '/v1/keys/mac-a/export', { wrappingKey, algorithm: 'RSA_AES_KEY_WRAP_SHA_256' });
     assert.equal(exp.body.code, 'KEY_NOT_EXPORTABLE');
+  });
+
+  it('an exportable hmac256 key exports wrapped (RSA-OAEP + RFC 5649) and imports wrapped; the unwrapped key MACs as the server does', async () => {
+    const AIV = Buffer.from('a65959a6', 'hex');
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const k = await box.call('POST', '/v1/keys', { type: 'hmac256', exportable: true });
+    assert.equal(k.body.exportable, true);
+    const exp = await box.call('POST', `/v1/keys/${k.body.id}/export`, { wrappingKey: rsa.publicKey.export({ type: 'spki', format: 'pem' }), algorithm: 'RSA_AES_KEY_WRAP_SHA_256' });
+    assert.equal(exp.status, 200, JSON.stringify(exp.body));
+    const blob = Buffer.from(bytes(exp.body.wrappedKey));
+    const aesKey = privateDecrypt({ key: rsa.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, blob.subarray(0, 256));
+    const d = createDecipheriv('id-aes256-wrap-pad', aesKey, AIV);
+    const material = new Uint8Array(Buffer.concat([d.update(blob.subarray(256)), d.final()]));
+    assert.equal(material.length, 32);
+    const message = new TextEncoder().encode('exported');
+    assert.equal((await box.call('POST', `/v1/keys/${k.body.id}/mac`, { message: hex(message) })).body.mac, hex(hmac(sha256, material, message)));
+
+    // A 64-byte key wrapped by the caller's own tooling imports through import-wrapped.
+    const secret = randomBytes(64);
+    const wrappingKey = (await box.call('GET', '/v1/sys/wrapping-key')).body.publicKey as string;
+    const ephemeral = randomBytes(32);
+    const c = createCipheriv('id-aes256-wrap-pad', ephemeral, AIV);
+    const wrappedKey = '0x' + Buffer.concat([publicEncrypt({ key: wrappingKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, ephemeral), c.update(secret), c.final()]).toString('hex');
+    const imported = await box.call('POST', '/v1/keys/import-wrapped', { type: 'hmac256', wrappedKey });
+    assert.equal(imported.status, 201, JSON.stringify(imported.body));
+    assert.equal((await box.call('POST', `/v1/keys/${imported.body.id}/mac`, { message: hex(message) })).body.mac, hex(hmac(sha256, secret, message)));
   });
 
   it('a disabled key neither computes nor verifies MACs', async () => {
