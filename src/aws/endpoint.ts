@@ -53,6 +53,9 @@ const sigV4Errors: Record<SigV4Error['failure'], string> = {
   missing: 'MissingAuthenticationTokenException',
   malformed: 'IncompleteSignatureException',
   'unknown-key': 'UnrecognizedClientException',
+  // AWS answers a deleted or inactive access key exactly like an unknown one.
+  revoked: 'UnrecognizedClientException',
+  'credential-expired': 'ExpiredTokenException',
   expired: 'InvalidSignatureException',
   mismatch: 'InvalidSignatureException',
 };
@@ -99,7 +102,7 @@ export function registerAwsEndpoint(app: FastifyInstance, services: Services): v
           type = sigV4Errors[err.failure];
           status = 400;
           message = err.message;
-          request.errorCode = 'UNAUTHENTICATED';
+          request.errorCode = err.failure === 'credential-expired' ? 'TOKEN_EXPIRED' : err.failure === 'revoked' ? 'TOKEN_REVOKED' : 'UNAUTHENTICATED';
           request.auditReason = `sigv4: ${err.failure}`;
         } else {
           const error = toStrongboxError(err);
@@ -116,17 +119,23 @@ export function registerAwsEndpoint(app: FastifyInstance, services: Services): v
       handler: async (request, reply) => {
         const op = operationOf(request)!;
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-        const { auth, value: principal } = await verifySigV4<Principal>(
+        const { auth, value: credential } = await verifySigV4<{ principal: Principal; expired: boolean; expiresAt: string | null }>(
           { method: request.method, url: request.raw.url ?? '/', rawHeaders: request.raw.rawHeaders, body: raw },
           {
             service: 'kms',
             nowMs: ctx.now().getTime(),
             secretOf: async (accessKeyId) => {
               const found = await openAwsCredential(ctx, accessKeyId);
-              return found && { secret: found.secretAccessKey, value: found.principal };
+              if (found.status === 'unknown') return undefined;
+              // Same answer as an unknown key: no oracle for which ids once existed.
+              if (found.status === 'revoked') throw new SigV4Error('revoked', 'The security token included in the request is invalid.');
+              return { secret: found.secretAccessKey, value: { principal: found.principal, expired: found.status === 'expired', expiresAt: found.expiresAt } };
             },
           },
         );
+        // Only after the signature checked out: only the credential's holder learns that it expired.
+        if (credential.expired) throw new SigV4Error('credential-expired', 'The security token included in the request is expired');
+        const principal = credential.principal;
         request.principal = principal;
         let input: unknown;
         try {

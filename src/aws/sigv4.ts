@@ -11,8 +11,12 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const MAX_SKEW_MS = 5 * 60 * 1000;
 
-/** Why a request failed SigV4; the endpoint maps each to an AWS exception name. */
-export type SigV4Failure = 'missing' | 'malformed' | 'unknown-key' | 'expired' | 'mismatch';
+/**
+ * Why a request failed SigV4; the endpoint maps each to an AWS exception name. `expired` is a
+ * request signed too long ago (clock skew); `revoked` and `credential-expired` are raised by the
+ * credential lookup (src/aws/endpoint.ts), not here.
+ */
+export type SigV4Failure = 'missing' | 'malformed' | 'unknown-key' | 'revoked' | 'credential-expired' | 'expired' | 'mismatch';
 
 export class SigV4Error extends Error {
   readonly failure: SigV4Failure;
@@ -141,7 +145,8 @@ function parseAmzDate(value: string | undefined): number {
 
 /**
  * Verifies the request's SigV4 signature for `service`; `secretOf` looks up the secret of the access
- * key id (undefined = unknown). Returns the parsed authorization (whose accessKeyId is now proven).
+ * key id (undefined = unknown; it may also throw its own SigV4Error). Returns the parsed
+ * authorization (whose accessKeyId is now proven).
  */
 export async function verifySigV4<T>(
   req: SignedRequest,

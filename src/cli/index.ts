@@ -36,6 +36,8 @@ import tokenLookup from './commands/token-lookup.js';
 import tokenRenew from './commands/token-renew.js';
 import tokenRevoke from './commands/token-revoke.js';
 import awsCredentialsCreate from './commands/aws-credentials-create.js';
+import awsCredentialsList from './commands/aws-credentials-list.js';
+import awsCredentialsRevoke from './commands/aws-credentials-revoke.js';
 import policyWrite from './commands/policy-write.js';
 import policyRead from './commands/policy-read.js';
 import policyList from './commands/policy-list.js';
@@ -94,6 +96,8 @@ export const commands: readonly Command[] = [
   tokenRenew,
   tokenRevoke,
   awsCredentialsCreate,
+  awsCredentialsList,
+  awsCredentialsRevoke,
   policyWrite,
   policyRead,
   policyList,

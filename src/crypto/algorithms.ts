@@ -4,6 +4,8 @@ import { ed25519 } from './signers/ed25519.js';
 import { p256 } from './signers/p256.js';
 import { secp256k1 } from './signers/secp256k1.js';
 import type { AsymmetricAlgorithm } from './signers/types.js';
+import { generateAesKey } from './aes256.js';
+import { generateHmacKey, HMAC_MAX_KEY_BYTES, HMAC_MIN_KEY_BYTES } from './hmac.js';
 
 import type { KeyType } from '../protocol/types.js';
 
@@ -17,8 +19,38 @@ export function signingAlgorithm(type: KeyType): AsymmetricAlgorithm | undefined
     case 'ed25519':
       return ed25519;
     case 'aes256':
+    case 'hmac256':
       return undefined;
   }
+}
+
+/** A new secret for a key of this type, from the CSPRNG (signing keys: their own generator). */
+export function generateSecretKey(type: KeyType): Uint8Array {
+  switch (type) {
+    case 'aes256':
+      return generateAesKey();
+    case 'hmac256':
+      return generateHmacKey();
+    default:
+      return signingAlgorithm(type)!.generateSecretKey();
+  }
+}
+
+/** Accepted lengths of imported secret material for the symmetric types (signing keys check their own). */
+export function symmetricKeyBytes(type: KeyType): { min: number; max: number } | undefined {
+  switch (type) {
+    case 'aes256':
+      return { min: 32, max: 32 };
+    case 'hmac256':
+      return { min: HMAC_MIN_KEY_BYTES, max: HMAC_MAX_KEY_BYTES };
+    default:
+      return undefined;
+  }
+}
+
+/** hmac256 keys compute and verify MACs (and nothing else). */
+export function isMacKey(type: KeyType): boolean {
+  return type === 'hmac256';
 }
 
 export function requireSigningAlgorithm(type: KeyType, operation: string): AsymmetricAlgorithm {

@@ -145,3 +145,19 @@ export const policyView: JsonSchema = {
   required: ['name', 'builtin', 'statements', 'updatedAt'],
   properties: { name: { type: 'string' }, builtin: { type: 'boolean' }, statements: { type: 'array', items: { type: 'object', additionalProperties: true } }, updatedAt: { type: ['string', 'null'] } },
 };
+
+/** An AWS credential as listed and revoked: never its secret. */
+export const awsCredentialInfo: JsonSchema = {
+  type: 'object',
+  required: ['accessKeyId', 'policies', 'subject', 'parentAccessor', 'createdAt', 'expiresAt', 'revokedAt', 'status'],
+  properties: {
+    accessKeyId: { type: 'string' },
+    policies: { type: 'array', items: { type: 'string' } },
+    subject: { type: 'string' },
+    parentAccessor: { type: ['string', 'null'], description: 'accessor of the token that created it' },
+    createdAt: { type: 'string' },
+    expiresAt: { type: ['string', 'null'], description: 'never later than the creating token; null: never expires' },
+    revokedAt: { type: ['string', 'null'] },
+    status: { type: 'string', enum: ['active', 'expired', 'revoked'] },
+  },
+};

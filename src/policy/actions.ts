@@ -7,6 +7,8 @@ export const actions = {
   'keys:read': 'read key metadata and public keys; list keys',
   'keys:sign': 'sign with a key',
   'keys:verify': 'verify a signature with a key',
+  'keys:mac': 'compute an HMAC with an hmac256 key',
+  'keys:verify-mac': 'verify an HMAC with an hmac256 key',
   'keys:encrypt': 'encrypt and generate data keys with an aes256 key',
   'keys:decrypt': 'decrypt with an aes256 key',
   'keys:update': 'change description, tags and aliases',

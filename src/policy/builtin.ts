@@ -23,7 +23,7 @@ export const builtinPolicies: Readonly<Record<string, PolicyDocument>> = {
   signer: {
     statements: [
       // approvals:read: a signer fetches the signed result of a transaction held for approval.
-      { effect: 'allow', actions: ['keys:read', 'keys:sign', 'keys:verify', 'keys:encrypt', 'keys:decrypt', 'approvals:read'], resources: ['key:*'] },
+      { effect: 'allow', actions: ['keys:read', 'keys:sign', 'keys:verify', 'keys:mac', 'keys:verify-mac', 'keys:encrypt', 'keys:decrypt', 'approvals:read'], resources: ['key:*'] },
       { effect: 'allow', actions: ['ethereum:rpc'], resources: ['sys:*'] },
     ],
   },

@@ -83,6 +83,7 @@ export const errorCodes = {
   TOKEN_USES_EXHAUSTED: { category: 'UNAUTHENTICATED', title: 'The token has no uses left', retryable: false },
   POLICY_NOT_FOUND: { category: 'NOT_FOUND', title: 'No policy has that name', retryable: false },
   TOKEN_NOT_FOUND: { category: 'NOT_FOUND', title: 'No token has that accessor', retryable: false },
+  AWS_CREDENTIAL_NOT_FOUND: { category: 'NOT_FOUND', title: 'No AWS credential has that access key id', retryable: false },
   BUILTIN_POLICY: { category: 'FAILED_PRECONDITION', title: 'Built-in policies cannot be changed or deleted', retryable: false },
   LAST_ROOT_TOKEN: { category: 'FAILED_PRECONDITION', title: 'The root token cannot be revoked while no admin token would remain', retryable: false },
   ESCALATION_DENIED: { category: 'PERMISSION_DENIED', title: 'A token cannot mint a token with more power than it has', retryable: false },

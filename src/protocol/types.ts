@@ -1,5 +1,5 @@
 /** Wire types of the v1 REST API, shared by server, CLI and SDK (no Node-only imports). */
-export const keyTypes = ['secp256k1', 'p256', 'ed25519', 'aes256'] as const;
+export const keyTypes = ['secp256k1', 'p256', 'ed25519', 'aes256', 'hmac256'] as const;
 export type KeyType = (typeof keyTypes)[number];
 export type Hex = `0x${string}`;
 export const keyStates = ['enabled', 'disabled', 'pending_deletion', 'destroyed'] as const;
@@ -38,7 +38,7 @@ export interface KeyInfo {
   publicKey?: Hex;
   /** EIP-55 checksummed Ethereum address (secp256k1 keys) */
   address?: string;
-  /** key check value (aes256 keys) */
+  /** key check value (aes256 keys; hmac256 keys have none) */
   kcv?: Hex;
   /** base58 Solana address: the 32-byte public key (ed25519 keys) */
   solanaAddress?: string;
@@ -165,6 +165,26 @@ export interface TokenInfo {
   numUsesLeft: number | null;
   rateLimit: { perSecond: number; burst: number } | null;
   revoked: boolean;
+}
+
+/** POST /v1/keys/{id}/mac: HMAC-SHA-256 (RFC 2104) of the message under an hmac256 key. */
+export interface MacResponse {
+  mac: Hex;
+  keyVersion: number;
+}
+
+/** An AWS SigV4 credential as the API lists it: never its secret. */
+export interface AwsCredentialInfo {
+  accessKeyId: string;
+  policies: string[];
+  subject: string;
+  /** accessor of the token that created it (revoking that token revokes the credential) */
+  parentAccessor: string | null;
+  createdAt: string;
+  /** never later than the creating token's expiry; null = never */
+  expiresAt: string | null;
+  revokedAt: string | null;
+  status: 'active' | 'expired' | 'revoked';
 }
 
 export interface SignResponse {

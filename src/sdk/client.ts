@@ -3,7 +3,7 @@
  * modules) and uses the platform fetch. Errors are rebuilt from the problem+json `code`.
  */
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
-import type { ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse } from '../protocol/types.js';
+import type { AwsCredentialInfo, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse } from '../protocol/types.js';
 import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
 import type { ApprovalInfo, ApprovalStatus, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse } from '../protocol/transaction-rules.js';
 import type { EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
@@ -162,6 +162,14 @@ export class StrongboxClient {
   verify(key: string, params: SignParams & { signature: string }) {
     return this.request<{ valid: boolean }>('POST', `/v1/keys/${encodeURIComponent(key)}/verify`, params);
   }
+  /** HMAC-SHA-256 of 0x-hex `message` under an hmac256 key */
+  mac(key: string, params: { message: string }) {
+    return this.request<MacResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/mac`, params);
+  }
+  /** `valid: false` when `mac` is not the HMAC-SHA-256 of `message` under the key */
+  verifyMac(key: string, params: { message: string; mac: string }) {
+    return this.request<{ valid: boolean }>('POST', `/v1/keys/${encodeURIComponent(key)}/verify-mac`, params);
+  }
   /** EIP-191 personal_sign with a secp256k1 key: `message` is UTF-8 text unless `encoding: 'hex'`; signature is r‖s‖v (v 27/28). */
   ethereumSignMessage(key: string, params: EthereumSignMessageRequest) {
     return this.request<EthereumSignMessageResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-message`, params);
@@ -289,9 +297,21 @@ export class StrongboxClient {
   createToken(params: { policies: string[]; ttl?: number; name?: string; numUses?: number; orphan?: boolean; subject?: string; rateLimit?: { perSecond: number; burst?: number } }) {
     return this.request<TokenInfo & { token: string }>('POST', '/v1/tokens', params);
   }
-  /** AWS SigV4 credentials for the AWS KMS-compatible endpoint; the secret is returned only here */
-  createAwsCredentials(params: { policies?: string[] } = {}) {
-    return this.request<{ accessKeyId: string; secretAccessKey: string; policies: string[]; subject: string; createdAt: string }>('POST', '/v1/aws-credentials', params);
+  /** AWS SigV4 credentials for the AWS KMS-compatible endpoint; the secret is returned only here. `ttl` (seconds) is capped by this client's token expiry. */
+  createAwsCredentials(params: { policies?: string[]; ttl?: number } = {}) {
+    return this.request<AwsCredentialInfo & { secretAccessKey: string }>('POST', '/v1/aws-credentials', params);
+  }
+  /** AWS credentials (active, expired, revoked), never their secrets; one page, by access key id */
+  listAwsCredentials(params: { limit?: number; cursor?: string } = {}) {
+    const q = new URLSearchParams();
+    if (params.limit !== undefined) q.set('limit', String(params.limit));
+    if (params.cursor !== undefined) q.set('cursor', params.cursor);
+    const qs = q.toString();
+    return this.request<{ credentials: AwsCredentialInfo[]; nextCursor: string | null }>('GET', `/v1/aws-credentials${qs ? `?${qs}` : ''}`);
+  }
+  /** Revokes an AWS credential at once (idempotent) */
+  revokeAwsCredential(accessKeyId: string) {
+    return this.request<AwsCredentialInfo>('DELETE', `/v1/aws-credentials/${encodeURIComponent(accessKeyId)}`);
   }
   lookupSelf() {
     return this.request<TokenInfo>('GET', '/v1/tokens/self');

@@ -1,7 +1,6 @@
 /** Generate a key inside Strongbox from the CSPRNG; the private part never leaves unwrapped. */
 import type { KeyInfo, KeyType } from '../protocol/types.js';
-import { signingAlgorithm } from '../crypto/algorithms.js';
-import { generateAesKey } from '../crypto/aes256.js';
+import { generateSecretKey } from '../crypto/algorithms.js';
 import { wipe } from '../crypto/wipe.js';
 import type { ServiceContext } from './context.js';
 import { assertKeyMetadata, storeKey, type KeyMetadataParameters } from './store-key.js';
@@ -12,8 +11,7 @@ export interface CreateKeyParameters extends KeyMetadataParameters {
 
 export async function createKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'now'>, params: CreateKeyParameters): Promise<KeyInfo> {
   assertKeyMetadata(params.type, params);
-  const alg = signingAlgorithm(params.type);
-  const secretKey = alg ? alg.generateSecretKey() : generateAesKey();
+  const secretKey = generateSecretKey(params.type);
   try {
     return await storeKey(ctx, { ...params, origin: 'generated', secretKey });
   } finally {

@@ -7,7 +7,7 @@ import { createPrivateKey, type JsonWebKey } from 'node:crypto';
 import { StrongboxError } from '../protocol/errors.js';
 import { parseHex } from '../protocol/hex.js';
 import type { KeyInfo, KeyType } from '../protocol/types.js';
-import { signingAlgorithm } from '../crypto/algorithms.js';
+import { signingAlgorithm, symmetricKeyBytes } from '../crypto/algorithms.js';
 import { wipe } from '../crypto/wipe.js';
 import type { ServiceContext } from './context.js';
 import { assertKeyMetadata, storeKey, type KeyMetadataParameters } from './store-key.js';
@@ -15,7 +15,7 @@ import { assertKeyType } from './validate.js';
 
 export interface ImportKeyParameters extends KeyMetadataParameters {
   type: KeyType;
-  /** 0x-hex: a 32-byte scalar (secp256k1, p256), seed (ed25519) or key (aes256) */
+  /** 0x-hex: a 32-byte scalar (secp256k1, p256), seed (ed25519) or key (aes256); a 32-64 byte key (hmac256) */
   privateKey?: string;
   /** PEM private key: SEC1 or PKCS#8 */
   pem?: string;
@@ -54,13 +54,17 @@ function secretFromPem(type: KeyType, pem: string): Uint8Array {
 
 /**
  * The checks every imported secret passes, whatever carried it (raw hex, PEM, a wrapped blob): a
- * 32-byte scalar in [1, n-1], Ed25519 seed or AES-256 key. Wipes the secret when it fails.
+ * 32-byte scalar in [1, n-1], Ed25519 seed, AES-256 key or 32-64 byte HMAC key. Wipes the secret when it fails.
  */
 export function assertImportedSecret(type: KeyType, secretKey: Uint8Array): void {
   try {
     const alg = signingAlgorithm(type);
+    const size = symmetricKeyBytes(type);
     if (alg !== undefined) alg.assertSecretKey(secretKey);
-    else if (secretKey.byteLength !== 32) throw new StrongboxError('INVALID_KEY_MATERIAL', 'privateKey must be a 32-byte AES-256 key', { field: 'privateKey' });
+    else if (size !== undefined && (secretKey.byteLength < size.min || secretKey.byteLength > size.max)) {
+      const want = size.min === size.max ? `${size.min} bytes` : `${size.min} to ${size.max} bytes`;
+      throw new StrongboxError('INVALID_KEY_MATERIAL', `privateKey must be a ${type} key of ${want}`, { field: 'privateKey' });
+    }
   } catch (err) {
     wipe(secretKey);
     throw err;
@@ -68,7 +72,8 @@ export function assertImportedSecret(type: KeyType, secretKey: Uint8Array): void
 }
 
 function secretFromRaw(type: KeyType, privateKey: string): Uint8Array {
-  const secretKey = parseHex(privateKey, { field: 'privateKey', bytes: 32 });
+  const size = symmetricKeyBytes(type) ?? { min: 32, max: 32 };
+  const secretKey = parseHex(privateKey, size.min === size.max ? { field: 'privateKey', bytes: size.min } : { field: 'privateKey', minBytes: size.min, maxBytes: size.max });
   assertImportedSecret(type, secretKey);
   return secretKey;
 }

@@ -1,7 +1,7 @@
 /**
  * Keyring rotation: a new term becomes active for every new write at once; a background re-wrap
- * then moves each stored record (key versions, secret versions, wallet seeds, the audit keys, the import wrapping
- * key) to the newest term.
+ * then moves each stored record (key versions, secret versions, wallet seeds, AWS credential secrets,
+ * the audit keys, the import wrapping key) to the newest term.
  * The re-wrap is resumable — it works from the term recorded in each envelope's header, so after a
  * crash it simply finds what is left — observable (progress counters), and throttled (small batches
  * with a pause between them) so signing keeps its latency. Each replacement is compare-and-set, so a
@@ -15,6 +15,7 @@ import { SYS } from './context.js';
 import { keyMaterialContext } from './resolve-key.js';
 import { secretContext } from './secrets.js';
 import { walletSeedContext } from './resolve-wallet.js';
+import { awsCredentialContext } from './aws-credentials.js';
 import { SYS_SEALED_WRAPPING_KEY, WRAPPING_KEY_CONTEXT } from './wrapping-key.js';
 
 type Ctx = Pick<ServiceContext, 'store' | 'barrier' | 'rewrap'>;
@@ -100,6 +101,19 @@ export class Rewrapper {
         }
         if (page.nextCursor === null) break;
         afterWallet = page.nextCursor;
+        await pause();
+      }
+      // AWS credentials, revoked and expired ones too: no envelope may stay on an old term.
+      let afterCredential: string | undefined;
+      for (;;) {
+        if (this.#stop || ctx.barrier.sealed) throw new Error('stopped (sealed or shutting down); resumes at the next unseal');
+        const rows = await ctx.store.listAwsCredentials(afterCredential, this.batchSize);
+        for (const c of rows) {
+          p.scanned++;
+          if (await rewrapOne(ctx, c.sealedSecret, awsCredentialContext(c.accessKeyId), (next) => ctx.store.replaceAwsCredentialSecret(c.accessKeyId, c.sealedSecret, next))) p.rewrapped++;
+        }
+        if (rows.length < this.batchSize) break;
+        afterCredential = rows.at(-1)!.accessKeyId;
         await pause();
       }
       for (const [name, context] of [

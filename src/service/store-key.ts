@@ -52,7 +52,8 @@ export async function storeKey(
     state: 'enabled',
     exportable: params.exportable === true,
     publicKey: alg ? alg.publicKeyOf(secretKey) : null,
-    kcv: alg ? null : keyCheckValue(secretKey),
+    // aes256 only: the X9.24 check value is defined for block-cipher keys; hmac256 keys have none.
+    kcv: type === 'aes256' ? keyCheckValue(secretKey) : null,
     currentVersion: 1,
     createdAt,
     description: params.description ?? '',

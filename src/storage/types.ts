@@ -113,8 +113,11 @@ export interface AwsCredentialRecord {
   sealedSecret: Uint8Array;
   subject: string;
   policies: string[];
+  /** the token that created it; revoking that token (or its tree) revokes the credential too */
   parentAccessor: string | null;
   createdAt: string;
+  /** never later than the creating token's expiry at creation time; null = never */
+  expiresAt: string | null;
   revokedAt: string | null;
 }
 
@@ -267,13 +270,22 @@ export interface Store {
   /** Atomically takes one use from a use-limited token; false when none was left. */
   consumeTokenUse(accessor: string): Promise<boolean>;
   setTokenExpiry(accessor: string, expiresAt: string | null): Promise<void>;
-  /** Revokes the token and all its descendants; returns the accessors revoked. */
+  /**
+   * Revokes the token and all its descendants, and the AWS credentials any of them created, in one
+   * transaction; returns the token accessors revoked.
+   */
   revokeTokenTree(accessor: string, revokedAt: string): Promise<string[]>;
   /** Unrevoked tokens (any expiry) holding one of these policies. */
   listTokensWithPolicies(policies: string[]): Promise<TokenRecord[]>;
 
   createAwsCredential(credential: AwsCredentialRecord): Promise<void>;
   getAwsCredential(accessKeyId: string): Promise<AwsCredentialRecord | undefined>;
+  /** Credentials (revoked and expired ones too) in access key id order, after `after`. */
+  listAwsCredentials(after: string | undefined, limit: number): Promise<AwsCredentialRecord[]>;
+  /** Sets revokedAt if the credential exists and is not revoked yet; returns whether it did. */
+  revokeAwsCredential(accessKeyId: string, revokedAt: string): Promise<boolean>;
+  /** Replaces a credential's sealed secret only if it still equals `expected` (re-wrap after rotation). */
+  replaceAwsCredentialSecret(accessKeyId: string, expected: Uint8Array, next: Uint8Array): Promise<boolean>;
 
   putPolicy(policy: PolicyRecord): Promise<void>;
   getPolicy(name: string): Promise<PolicyRecord | undefined>;

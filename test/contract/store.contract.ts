@@ -207,11 +207,72 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
     });
 
     it('AWS credentials: stored and read back by access key id; a duplicate id is ConflictError(token)', async () => {
-      const c = { accessKeyId: 'SBXCONTRACTAAAAAAAAA', sealedSecret: new Uint8Array([1, 2, 3]), subject: 's', policies: ['p1', 'p2'], parentAccessor: 'acc.x', createdAt: new Date(0).toISOString(), revokedAt: null };
+      const c = { accessKeyId: 'SBXCONTRACTAAAAAAAAA', sealedSecret: new Uint8Array([1, 2, 3]), subject: 's', policies: ['p1', 'p2'], parentAccessor: 'acc.x', createdAt: new Date(0).toISOString(), expiresAt: new Date(3_600_000).toISOString(), revokedAt: null };
       assert.equal(await store.getAwsCredential(c.accessKeyId), undefined);
       await store.createAwsCredential(c);
       assert.deepEqual(await store.getAwsCredential(c.accessKeyId), c);
       await assert.rejects(store.createAwsCredential(c), (err) => err instanceof ConflictError && err.constraint === 'token');
+      const never = { ...c, accessKeyId: 'SBXCONTRACTNEVERAAAA', expiresAt: null };
+      await store.createAwsCredential(never);
+      assert.deepEqual(await store.getAwsCredential(never.accessKeyId), never);
+    });
+
+    it('AWS credentials: listed in access key id order across pages; revoked once; secret replaced only if unchanged', async () => {
+      const base = { sealedSecret: new Uint8Array([9]), subject: 's', policies: ['p'], parentAccessor: 'acc.list', createdAt: new Date(0).toISOString(), expiresAt: null, revokedAt: null };
+      const ids = ['SBXLISTCCCCCCCCCCCCC', 'SBXLISTAAAAAAAAAAAAA', 'SBXLISTBBBBBBBBBBBBB'];
+      for (const id of ids) await store.createAwsCredential({ ...base, accessKeyId: id });
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await store.listAwsCredentials(after, 2);
+        seen.push(...page.map((r) => r.accessKeyId));
+        if (page.length < 2) break;
+        after = page.at(-1)!.accessKeyId;
+      }
+      assert.deepEqual(seen, [...seen].sort(), 'access key id order');
+      assert.deepEqual(seen.filter((id) => id.startsWith('SBXLIST')), [...ids].sort());
+      assert.equal(new Set(seen).size, seen.length, 'no id twice across pages');
+
+      const at = new Date(5000).toISOString();
+      assert.equal(await store.revokeAwsCredential('SBXLISTAAAAAAAAAAAAA', at), true);
+      assert.equal(await store.revokeAwsCredential('SBXLISTAAAAAAAAAAAAA', new Date(6000).toISOString()), false, 'already revoked');
+      assert.equal(await store.revokeAwsCredential('SBXNOSUCHCREDENTIAL2', at), false);
+      assert.equal((await store.getAwsCredential('SBXLISTAAAAAAAAAAAAA'))?.revokedAt, at, 'the first revocation time stays');
+      assert.equal((await store.getAwsCredential('SBXLISTBBBBBBBBBBBBB'))?.revokedAt, null);
+
+      assert.equal(await store.replaceAwsCredentialSecret('SBXLISTBBBBBBBBBBBBB', new Uint8Array([8]), new Uint8Array([7])), false, 'stale expected value');
+      assert.equal(await store.replaceAwsCredentialSecret('SBXLISTBBBBBBBBBBBBB', new Uint8Array([9]), new Uint8Array([7])), true);
+      assert.deepEqual((await store.getAwsCredential('SBXLISTBBBBBBBBBBBBB'))?.sealedSecret, new Uint8Array([7]));
+    });
+
+    it('revoking a token tree revokes the AWS credentials its tokens created, and no others', async () => {
+      const token = (accessor: string, parentAccessor: string | null) => ({
+        accessor,
+        tokenHash: new Uint8Array(Buffer.from(accessor.padEnd(32, '#'))),
+        name: null,
+        subject: 's',
+        policies: ['p'],
+        parentAccessor,
+        createdAt: new Date(0).toISOString(),
+        expiresAt: null,
+        ttlSeconds: null,
+        numUsesLeft: null,
+        ratePerSecond: null,
+        rateBurst: null,
+        revokedAt: null,
+      });
+      await store.createToken(token('acc.tree-parent', null));
+      await store.createToken(token('acc.tree-child', 'acc.tree-parent'));
+      await store.createToken(token('acc.tree-other', null));
+      const cred = (accessKeyId: string, parentAccessor: string) => ({ accessKeyId, sealedSecret: new Uint8Array([1]), subject: 's', policies: ['p'], parentAccessor, createdAt: new Date(0).toISOString(), expiresAt: null, revokedAt: null });
+      await store.createAwsCredential(cred('SBXTREEPARENTAAAAAAA', 'acc.tree-parent'));
+      await store.createAwsCredential(cred('SBXTREECHILDAAAAAAAA', 'acc.tree-child'));
+      await store.createAwsCredential(cred('SBXTREEOTHERAAAAAAAA', 'acc.tree-other'));
+      const at = new Date(7000).toISOString();
+      assert.deepEqual((await store.revokeTokenTree('acc.tree-parent', at)).sort(), ['acc.tree-child', 'acc.tree-parent']);
+      assert.equal((await store.getAwsCredential('SBXTREEPARENTAAAAAAA'))?.revokedAt, at);
+      assert.equal((await store.getAwsCredential('SBXTREECHILDAAAAAAAA'))?.revokedAt, at);
+      assert.equal((await store.getAwsCredential('SBXTREEOTHERAAAAAAAA'))?.revokedAt, null);
     });
 
     it('transaction rules: put replaces, read back per (scope, id), delete; scopes are separate', async () => {

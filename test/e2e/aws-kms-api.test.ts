@@ -4,6 +4,10 @@
  * CLI (`aws --endpoint-url ... kms ...`). Credentials are created through the Strongbox API
  * (POST /v1/aws-credentials) and the CLI (`strongbox aws-credentials create`). A DIGEST signature
  * from a secp256k1 key is verified by openssl against the DER public key from GetPublicKey.
+ * HMAC_256 keys: GenerateMac output is checked by VerifyMac, by the native verify-mac route and, for
+ * an imported known key, by @noble/hashes. Credential lifecycle: expiry (capped by the creating
+ * token), revocation (directly and with the token), listing without secrets; keyring rotation
+ * re-wraps credential secrets and they keep authenticating.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -24,6 +28,7 @@ import {
   EnableKeyCommand,
   EncryptCommand,
   GenerateDataKeyCommand,
+  GenerateMacCommand,
   GenerateDataKeyWithoutPlaintextCommand,
   GenerateRandomCommand,
   GetPublicKeyCommand,
@@ -39,7 +44,12 @@ import {
   UpdateAliasCommand,
   UpdateKeyDescriptionCommand,
   VerifyCommand,
+  VerifyMacCommand,
 } from '@aws-sdk/client-kms';
+import Database from 'better-sqlite3';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
+import { SQLITE_FILE } from '../../src/storage/sqlite/index.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { p256 } from '@noble/curves/nist.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -238,6 +248,59 @@ describe('AWS KMS-compatible endpoint', () => {
       assert.equal((await kms.send(new DescribeKeyCommand({ KeyId: k }))).KeyMetadata!.KeyState, 'Disabled');
     });
 
+    it('HMAC_256: CreateKey, DescribeKey (MacAlgorithms), GenerateMac, VerifyMac; cross-checked by the native route and @noble/hashes', async () => {
+      const created = await kms.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Description: 'mac key' }));
+      const md = created.KeyMetadata!;
+      assert.equal(md.KeySpec, 'HMAC_256');
+      assert.equal(md.KeyUsage, 'GENERATE_VERIFY_MAC');
+      assert.deepEqual(md.MacAlgorithms, ['HMAC_SHA_256']);
+      assert.equal(md.SigningAlgorithms, undefined);
+      assert.equal(md.EncryptionAlgorithms, undefined);
+      const described = (await kms.send(new DescribeKeyCommand({ KeyId: md.KeyId! }))).KeyMetadata!;
+      assert.deepEqual(described.MacAlgorithms, ['HMAC_SHA_256']);
+      assert.equal((await sb.getKey(md.KeyId!)).type, 'hmac256');
+
+      const message = utf8('authenticate me');
+      const gen = await kms.send(new GenerateMacCommand({ KeyId: md.KeyId!, Message: message, MacAlgorithm: 'HMAC_SHA_256' }));
+      assert.equal(gen.KeyId, md.Arn);
+      assert.equal(gen.MacAlgorithm, 'HMAC_SHA_256');
+      assert.equal(gen.Mac!.length, 32);
+      const ok = await kms.send(new VerifyMacCommand({ KeyId: md.KeyId!, Message: message, Mac: gen.Mac!, MacAlgorithm: 'HMAC_SHA_256' }));
+      assert.equal(ok.MacValid, true);
+      assert.equal(ok.KeyId, md.Arn);
+      assert.equal(ok.MacAlgorithm, 'HMAC_SHA_256');
+      // The native route agrees, byte for byte.
+      const hexOf = (b: Uint8Array): string => `0x${Buffer.from(b).toString('hex')}`;
+      assert.equal((await sb.mac(md.KeyId!, { message: hexOf(message) })).mac, hexOf(gen.Mac!));
+      assert.equal((await sb.verifyMac(md.KeyId!, { message: hexOf(message), mac: hexOf(gen.Mac!) })).valid, true);
+
+      const bad = new Uint8Array(gen.Mac!);
+      bad[0]! ^= 1;
+      assert.equal(await awsError(kms.send(new VerifyMacCommand({ KeyId: md.KeyId!, Message: message, Mac: bad, MacAlgorithm: 'HMAC_SHA_256' }))), 'KMSInvalidMacException');
+      assert.equal(await awsError(kms.send(new VerifyMacCommand({ KeyId: md.KeyId!, Message: utf8('other'), Mac: gen.Mac!, MacAlgorithm: 'HMAC_SHA_256' }))), 'KMSInvalidMacException');
+      assert.equal(await awsError(kms.send(new VerifyMacCommand({ KeyId: md.KeyId!, Message: message, Mac: gen.Mac!.subarray(0, 16), MacAlgorithm: 'HMAC_SHA_256' }))), 'KMSInvalidMacException');
+      assert.equal(await awsError(kms.send(new GenerateMacCommand({ KeyId: md.KeyId!, Message: message, MacAlgorithm: 'HMAC_SHA_512' }))), 'InvalidKeyUsageException');
+      assert.equal(await awsError(kms.send(new GenerateMacCommand({ KeyId: md.KeyId!, Message: message, MacAlgorithm: 'HMAC_MD5' as 'HMAC_SHA_256' }))), 'ValidationException');
+      assert.equal(await awsError(kms.send(new GenerateMacCommand({ KeyId: md.KeyId!, Message: new Uint8Array(4097), MacAlgorithm: 'HMAC_SHA_256' }))), 'ValidationException');
+      // Wrong key usage, both ways.
+      const sym = (await kms.send(new CreateKeyCommand({}))).KeyMetadata!.KeyId!;
+      const ec = (await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }))).KeyMetadata!.KeyId!;
+      for (const k of [sym, ec]) {
+        assert.equal(await awsError(kms.send(new GenerateMacCommand({ KeyId: k, Message: message, MacAlgorithm: 'HMAC_SHA_256' }))), 'InvalidKeyUsageException');
+        assert.equal(await awsError(kms.send(new VerifyMacCommand({ KeyId: k, Message: message, Mac: gen.Mac!, MacAlgorithm: 'HMAC_SHA_256' }))), 'InvalidKeyUsageException');
+      }
+      assert.equal(await awsError(kms.send(new EncryptCommand({ KeyId: md.KeyId!, Plaintext: message }))), 'InvalidKeyUsageException');
+      assert.equal(await awsError(kms.send(new SignCommand({ KeyId: md.KeyId!, Message: message, SigningAlgorithm: 'ECDSA_SHA_256' }))), 'InvalidKeyUsageException');
+      assert.equal(await awsError(kms.send(new GetPublicKeyCommand({ KeyId: md.KeyId! }))), 'UnsupportedOperationException');
+      assert.equal(await awsError(kms.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'SIGN_VERIFY' }))), 'ValidationException');
+
+      // A known key imported through the native API: GenerateMac equals an independent HMAC.
+      const secret = new Uint8Array(32).map((_, i) => 0xa0 ^ i);
+      const imported = await sb.importKey({ type: 'hmac256', privateKey: hexOf(secret) });
+      const known = await kms.send(new GenerateMacCommand({ KeyId: imported.id, Message: message, MacAlgorithm: 'HMAC_SHA_256' }));
+      assert.deepEqual(new Uint8Array(known.Mac!), hmac(nobleSha256, secret, message));
+    });
+
     it('errors: unknown key → NotFoundException; wrong secret → signature error; unknown access key → UnrecognizedClientException', async () => {
       assert.equal(await awsError(kms.send(new DescribeKeyCommand({ KeyId: '00000000-0000-4000-8000-000000000000' }))), 'NotFoundException');
       assert.equal(await awsError(kms.send(new SignCommand({ KeyId: 'alias/nope', Message: utf8('m'), SigningAlgorithm: 'ECDSA_SHA_256' }))), 'NotFoundException');
@@ -264,7 +327,7 @@ describe('AWS KMS-compatible endpoint', () => {
       assert.equal(noAuth.status, 400);
       assert.equal(((await noAuth.json()) as { __type: string }).__type, 'MissingAuthenticationTokenException');
       assert.ok(noAuth.headers.get('x-amzn-requestid'));
-      const unknownOp = await post({ 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.GenerateMac' });
+      const unknownOp = await post({ 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'TrentService.GenerateDataKeyPair' });
       assert.equal(((await unknownOp.json()) as { __type: string }).__type, 'UnknownOperationException');
       const json = await post({ 'content-type': 'application/json', 'x-amz-target': 'TrentService.ListKeys' });
       assert.equal(((await json.json()) as { __type: string }).__type, 'UnsupportedMediaTypeException');
@@ -372,6 +435,22 @@ describe('AWS KMS-compatible endpoint', () => {
       assert.ok((await ok(['get-public-key', '--key-id', ed])).PublicKey);
     });
 
+    it('HMAC: `aws kms generate-mac` and `verify-mac`, KMSInvalidMacException on a wrong MAC', async () => {
+      const k = (await ok(['create-key', '--key-spec', 'HMAC_256', '--key-usage', 'GENERATE_VERIFY_MAC'])).KeyMetadata;
+      assert.deepEqual(k.MacAlgorithms, ['HMAC_SHA_256']);
+      const msg = Buffer.from('cli mac message').toString('base64');
+      const gen = await ok(['generate-mac', '--key-id', k.KeyId, '--message', fileb(msg), '--mac-algorithm', 'HMAC_SHA_256']);
+      assert.equal(Buffer.from(gen.Mac, 'base64').length, 32);
+      const verified = await ok(['verify-mac', '--key-id', k.KeyId, '--message', fileb(msg), '--mac', fileb(gen.Mac), '--mac-algorithm', 'HMAC_SHA_256']);
+      assert.equal(verified.MacValid, true);
+      assert.equal((await sb.verifyMac(k.KeyId, { message: `0x${Buffer.from(msg, 'base64').toString('hex')}`, mac: `0x${Buffer.from(gen.Mac, 'base64').toString('hex')}` })).valid, true);
+      const wrong = Buffer.from(gen.Mac, 'base64');
+      wrong[31]! ^= 0x80;
+      const bad = await aws(['verify-mac', '--key-id', k.KeyId, '--message', fileb(msg), '--mac', fileb(wrong), '--mac-algorithm', 'HMAC_SHA_256']);
+      assert.notEqual(bad.code, 0);
+      assert.match(bad.stderr, /KMSInvalidMacException/);
+    });
+
     it('error cases: unknown key → NotFoundException, wrong secret → InvalidSignatureException', async () => {
       const nf = await aws(['describe-key', '--key-id', '00000000-0000-4000-8000-000000000000']);
       assert.notEqual(nf.code, 0);
@@ -399,6 +478,114 @@ describe('AWS KMS-compatible endpoint', () => {
       flipped[0]! ^= 1;
       writeFileSync(join(dir, 'digest.bin'), flipped);
       await assert.rejects(run('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', join(dir, 'pub.pem'), '-in', join(dir, 'digest.bin'), '-sigfile', join(dir, 'sig.der')]));
+    });
+  });
+  describe('credential lifecycle and keyring rotation', () => {
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    it('a credential never outlives its token: expiry defaults to and is capped by it; expired → ExpiredTokenException', async () => {
+      const t = await sb.createToken({ policies: ['admin'], ttl: 3 });
+      const child = new StrongboxClient({ addr: server.addr, token: t.token });
+      const dflt = await child.createAwsCredentials();
+      assert.equal(dflt.expiresAt, t.expiresAt);
+      const capped = await child.createAwsCredentials({ ttl: 86_400 });
+      assert.equal(capped.expiresAt, t.expiresAt);
+      const short = await child.createAwsCredentials({ ttl: 1 });
+      assert.ok(Date.parse(short.expiresAt!) < Date.parse(t.expiresAt!));
+      assert.equal(short.status, 'active');
+      const c = kmsWith(dflt);
+      assert.equal((await c.send(new ListKeysCommand({ Limit: 1 }))).Keys!.length, 1);
+      await sleep(Date.parse(t.expiresAt!) - Date.now() + 300);
+      assert.equal(await awsError(c.send(new ListKeysCommand({}))), 'ExpiredTokenException');
+      // The expiry is told only to the secret's holder: a wrong secret is still a signature error.
+      const wrong = kmsWith({ accessKeyId: dflt.accessKeyId, secretAccessKey: 'C'.repeat(40) });
+      assert.equal(await awsError(wrong.send(new ListKeysCommand({}))), 'InvalidSignatureException');
+      c.destroy();
+      wrong.destroy();
+      const listed = new Map((await sb.listAwsCredentials({ limit: 1000 })).credentials.map((x) => [x.accessKeyId, x]));
+      assert.equal(listed.get(dflt.accessKeyId)?.status, 'expired');
+      assert.equal(listed.get(short.accessKeyId)?.status, 'expired');
+      const audit = await sb.listAudit({ limit: 1000, outcome: 'denied' });
+      assert.ok((audit.records as { code: string | null; reason: string | null }[]).some((r) => r.code === 'TOKEN_EXPIRED' && r.reason === 'sigv4: credential-expired'));
+    });
+
+    it('revocation: DELETE /v1/aws-credentials/{id} and revoking the creating token both refuse the next request (UnrecognizedClientException)', async () => {
+      const direct = await sb.createAwsCredentials({ policies: ['admin'] });
+      const c1 = kmsWith(direct);
+      await c1.send(new ListKeysCommand({ Limit: 1 }));
+      const revoked = await sb.revokeAwsCredential(direct.accessKeyId);
+      assert.equal(revoked.status, 'revoked');
+      assert.ok(revoked.revokedAt);
+      assert.equal((await sb.revokeAwsCredential(direct.accessKeyId)).revokedAt, revoked.revokedAt, 'idempotent');
+      assert.equal(await awsError(c1.send(new ListKeysCommand({}))), 'UnrecognizedClientException');
+      c1.destroy();
+      await assert.rejects(sb.revokeAwsCredential('SBXAAAAAAAAAAAAAAAAA'), (e: Error & { code?: string }) => e.code === 'AWS_CREDENTIAL_NOT_FOUND');
+
+      const t = await sb.createToken({ policies: ['admin'], ttl: 600 });
+      const viaToken = await new StrongboxClient({ addr: server.addr, token: t.token }).createAwsCredentials();
+      assert.equal(viaToken.parentAccessor, t.accessor);
+      const c2 = kmsWith(viaToken);
+      await c2.send(new ListKeysCommand({ Limit: 1 }));
+      await sb.revokeToken(t.accessor);
+      assert.equal(await awsError(c2.send(new ListKeysCommand({}))), 'UnrecognizedClientException');
+      c2.destroy();
+      const page = await sb.listAwsCredentials({ limit: 1000 });
+      const row = page.credentials.find((x) => x.accessKeyId === viaToken.accessKeyId)!;
+      assert.equal(row.status, 'revoked');
+      assert.ok(!JSON.stringify(page).includes('secretAccessKey'), 'no secret in the listing');
+      assert.ok(!JSON.stringify(page).includes(viaToken.secretAccessKey));
+      const denied = await sb.listAudit({ limit: 1000, outcome: 'denied' });
+      assert.ok((denied.records as { code: string | null; reason: string | null }[]).some((r) => r.code === 'TOKEN_REVOKED' && r.reason === 'sigv4: revoked'));
+    });
+
+    it('`strongbox aws-credentials list` and `revoke`', async () => {
+      const c = await sb.createAwsCredentials({ policies: ['admin'] });
+      const cli = (args: string[]) => run(process.execPath, [cliPath, 'aws-credentials', ...args, '--addr', server.addr], { env: { ...process.env, STRONGBOX_TOKEN: rootToken } });
+      const listed = JSON.parse((await cli(['list', '--json', '--limit', '1000'])).stdout) as { credentials: { accessKeyId: string; status: string }[] };
+      assert.equal(listed.credentials.find((x) => x.accessKeyId === c.accessKeyId)?.status, 'active');
+      assert.ok(!JSON.stringify(listed).includes(c.secretAccessKey));
+      const human = (await cli(['list', '--limit', '1000'])).stdout;
+      assert.match(human, new RegExp(`${c.accessKeyId}\\s+active`));
+      assert.match((await cli(['revoke', c.accessKeyId])).stdout, new RegExp(`revoked ${c.accessKeyId}`));
+      assert.equal((await sb.listAwsCredentials({ limit: 1000 })).credentials.find((x) => x.accessKeyId === c.accessKeyId)?.status, 'revoked');
+      const k = kmsWith(c);
+      assert.equal(await awsError(k.send(new ListKeysCommand({}))), 'UnrecognizedClientException');
+      k.destroy();
+    });
+
+    it('`strongbox operator rotate` re-wraps credential secrets: no old-term envelope remains and credentials still authenticate', async () => {
+      const before = await sb.createAwsCredentials({ policies: ['admin'] });
+      const termsOnDisk = (): number[] => {
+        const db = new Database(join(dir, 'data', SQLITE_FILE), { readonly: true });
+        try {
+          return (db.prepare('SELECT sealed_secret FROM aws_credentials').pluck().all() as Buffer[]).map((b) => b.readUInt32BE(1));
+        } finally {
+          db.close();
+        }
+      };
+      const startTerm = (await sb.rotationStatus()).keyringTerm!;
+      assert.ok(termsOnDisk().every((t) => t <= startTerm));
+      const out = await run(process.execPath, [cliPath, 'operator', 'rotate', '--addr', server.addr, '--json'], { env: { ...process.env, STRONGBOX_TOKEN: rootToken } });
+      const rotated = JSON.parse(out.stdout) as { activeTerm: number };
+      assert.equal(rotated.activeTerm, startTerm + 1);
+      let status = await sb.rotationStatus();
+      for (let i = 0; i < 500 && (status.running || status.finishedAt === null || status.activeTerm !== rotated.activeTerm); i++) {
+        await sleep(20);
+        status = await sb.rotationStatus();
+      }
+      assert.equal(status.error, null);
+      const terms = termsOnDisk();
+      assert.ok(terms.length >= 5);
+      assert.deepEqual([...new Set(terms)], [rotated.activeTerm], `credential envelopes on terms ${[...new Set(terms)]}`);
+      for (const c of [creds, before]) {
+        const k = kmsWith(c);
+        assert.ok((await k.send(new ListKeysCommand({ Limit: 1 }))).Keys);
+        k.destroy();
+      }
+      const after = await sb.createAwsCredentials({ policies: ['admin'] });
+      const k = kmsWith(after);
+      assert.ok((await k.send(new ListKeysCommand({ Limit: 1 }))).Keys);
+      k.destroy();
     });
   });
 });

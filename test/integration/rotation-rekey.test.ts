@@ -13,13 +13,14 @@ import { SQLITE_FILE } from '../../src/storage/sqlite/index.js';
 
 const digest = '0x' + '5a'.repeat(32);
 
-function termsOnDisk(dataDir: string): { keys: number[]; secrets: number[] } {
+function termsOnDisk(dataDir: string): { keys: number[]; secrets: number[]; awsCredentials: number[] } {
   const db = new Database(join(dataDir, SQLITE_FILE), { readonly: true });
   try {
     const term = (b: Buffer) => b.readUInt32BE(1);
     return {
       keys: (db.prepare('SELECT sealed_material FROM key_versions').pluck().all() as Buffer[]).map(term),
       secrets: (db.prepare('SELECT sealed_value FROM secret_versions WHERE sealed_value IS NOT NULL').pluck().all() as Buffer[]).map(term),
+      awsCredentials: (db.prepare('SELECT sealed_secret FROM aws_credentials').pluck().all() as Buffer[]).map(term),
     };
   } finally {
     db.close();
@@ -47,12 +48,17 @@ describe('keyring rotation and re-wrap', () => {
       sigs.set(k.body.id, s.body.signature);
     }
     await box.call('PUT', '/v1/secrets/team/db', { data: { password: 'hunter2' } });
+    const live = await box.call('POST', '/v1/aws-credentials', { policies: ['admin'] });
+    const revoked = await box.call('POST', '/v1/aws-credentials', { policies: ['admin'] });
+    assert.equal((await box.call('DELETE', `/v1/aws-credentials/${revoked.body.accessKeyId}`)).status, 200);
+    assert.equal(live.status, 201);
   });
   after(() => box.cleanup());
 
   it('everything starts on term 1', () => {
     const t = termsOnDisk(box.dataDir);
     assert.ok(t.keys.every((x) => x === 1) && t.secrets.every((x) => x === 1));
+    assert.deepEqual(t.awsCredentials, [1, 1]);
   });
 
   it('rotation makes term 2 active for new writes at once, and the re-wrap moves every record', async () => {
@@ -66,10 +72,11 @@ describe('keyring rotation and re-wrap', () => {
     assert.equal(blob.readUInt32BE(1), 2, 'a key created after rotation is sealed under term 2');
     const status = await waitForRewrap(box);
     assert.equal(status.error, null);
-    assert.ok(status.rewrapped >= 251, `rewrapped ${status.rewrapped}`);
+    assert.ok(status.rewrapped >= 253, `rewrapped ${status.rewrapped}`);
     const t = termsOnDisk(box.dataDir);
     assert.ok(t.keys.every((x) => x === 2), `terms on disk: ${[...new Set(t.keys)]}`);
     assert.ok(t.secrets.every((x) => x === 2));
+    assert.deepEqual(t.awsCredentials, [2, 2], 'AWS credential secrets (the revoked one too) moved to term 2');
   });
 
   it('keys sign exactly as before, secrets read back, after a restart too', async () => {

@@ -38,6 +38,7 @@ describe('bad input', () => {
     ids = {};
     for (const type of ['secp256k1', 'p256', 'ed25519', 'aes256']) ids[type] = (await box.call('POST', '/v1/keys', { type, name: `k-${type}` })).body.id;
     assert.equal((await box.call('POST', '/v1/wallets', { name: 'w' })).status, 201);
+    for (const type of ['secp256k1', 'p256', 'ed25519', 'aes256', 'hmac256']) ids[type] = (await box.call('POST', '/v1/keys', { type, name: `k-${type}` })).body.id;
   });
   after(() => box.cleanup());
 
@@ -216,6 +217,33 @@ describe('bad input', () => {
     ['sign-psbt: with a p256 key', 'POST', '/v1/keys/k-p256/bitcoin/sign-psbt', { psbt: foreignPsbt() }, 400, 'UNSUPPORTED_OPERATION'],
     ['sign-psbt: with an aes256 key', 'POST', '/v1/keys/k-aes256/bitcoin/sign-psbt', { psbt: foreignPsbt() }, 400, 'UNSUPPORTED_OPERATION'],
     ['sign-psbt: unknown key', 'POST', '/v1/keys/ghost/bitcoin/sign-psbt', { psbt: foreignPsbt() }, 404, 'KEY_NOT_FOUND'],
+    ['import: hmac256 key of 31 bytes', 'POST', '/v1/keys/import', { type: 'hmac256', privateKey: '0x' + '01'.repeat(31) }, 400, 'INVALID_ARGUMENT', 'privateKey'],
+    ['import: hmac256 key of 65 bytes', 'POST', '/v1/keys/import', { type: 'hmac256', privateKey: '0x' + '01'.repeat(65) }, 400, 'INVALID_ARGUMENT', 'privateKey'],
+    ['import: hmac256 from pem', 'POST', '/v1/keys/import', { type: 'hmac256', pem: '-----BEGIN X-----' }, 400, 'INVALID_ARGUMENT', 'pem'],
+    ['create: hmac256 with a rotation period', 'POST', '/v1/keys', { type: 'hmac256', rotationPeriodDays: 30 }, 400, 'UNSUPPORTED_OPERATION', 'rotationPeriodDays'],
+    ['mac: message missing', 'POST', '/v1/keys/k-hmac256/mac', {}, 400, 'INVALID_ARGUMENT', 'message'],
+    ['mac: message not hex', 'POST', '/v1/keys/k-hmac256/mac', { message: 'hello' }, 400, 'INVALID_ARGUMENT', 'message'],
+    ['mac: message odd length', 'POST', '/v1/keys/k-hmac256/mac', { message: '0xabc' }, 400, 'INVALID_ARGUMENT', 'message'],
+    ['mac: message over 256 KiB', 'POST', '/v1/keys/k-hmac256/mac', { message: '0x' + '00'.repeat(256 * 1024 + 1) }, 400, 'INVALID_ARGUMENT', 'message'],
+    ['mac: with an aes256 key', 'POST', '/v1/keys/k-aes256/mac', { message: '0x00' }, 400, 'UNSUPPORTED_OPERATION'],
+    ['mac: with a secp256k1 key', 'POST', '/v1/keys/k-secp256k1/mac', { message: '0x00' }, 400, 'UNSUPPORTED_OPERATION'],
+    ['mac: unknown key', 'POST', '/v1/keys/ghost/mac', { message: '0x00' }, 404, 'KEY_NOT_FOUND'],
+    ['verify-mac: mac missing', 'POST', '/v1/keys/k-hmac256/verify-mac', { message: '0x00' }, 400, 'INVALID_ARGUMENT', 'mac'],
+    ['verify-mac: mac 31 bytes', 'POST', '/v1/keys/k-hmac256/verify-mac', { message: '0x00', mac: '0x' + 'ab'.repeat(31) }, 400, 'INVALID_ARGUMENT', 'mac'],
+    ['verify-mac: mac 33 bytes', 'POST', '/v1/keys/k-hmac256/verify-mac', { message: '0x00', mac: '0x' + 'ab'.repeat(33) }, 400, 'INVALID_ARGUMENT', 'mac'],
+    ['verify-mac: mac not hex', 'POST', '/v1/keys/k-hmac256/verify-mac', { message: '0x00', mac: 'zz' }, 400, 'INVALID_ARGUMENT', 'mac'],
+    ['verify-mac: with an ed25519 key', 'POST', '/v1/keys/k-ed25519/verify-mac', { message: '0x00', mac: d32 }, 400, 'UNSUPPORTED_OPERATION'],
+    ['sign: with an hmac256 key', 'POST', '/v1/keys/k-hmac256/sign', { digest: d32 }, 400, 'UNSUPPORTED_OPERATION'],
+    ['encrypt: with an hmac256 key', 'POST', '/v1/keys/k-hmac256/encrypt', { plaintext: '0x00' }, 400, 'UNSUPPORTED_OPERATION'],
+    ['rotate: an hmac256 key', 'POST', '/v1/keys/k-hmac256/rotate', undefined, 400, 'UNSUPPORTED_OPERATION'],
+    ['aws-credentials: ttl 0', 'POST', '/v1/aws-credentials', { ttl: 0 }, 400, 'INVALID_ARGUMENT', 'ttl'],
+    ['aws-credentials: ttl as string', 'POST', '/v1/aws-credentials', { ttl: '60' }, 400, 'INVALID_ARGUMENT', 'ttl'],
+    ['aws-credentials: ttl over a year', 'POST', '/v1/aws-credentials', { ttl: 366 * 86_400 }, 400, 'INVALID_ARGUMENT', 'ttl'],
+    ['aws-credentials list: limit 0', 'GET', '/v1/aws-credentials?limit=0', undefined, 400, 'INVALID_ARGUMENT', 'limit'],
+    ['aws-credentials list: limit 5000', 'GET', '/v1/aws-credentials?limit=5000', undefined, 400, 'INVALID_ARGUMENT', 'limit'],
+    ['aws-credentials list: unknown query parameter', 'GET', '/v1/aws-credentials?colour=red', undefined, 400, 'UNKNOWN_FIELD', 'colour'],
+    ['aws-credentials revoke: unknown id', 'DELETE', '/v1/aws-credentials/SBXAAAAAAAAAAAAAAAAA', undefined, 404, 'AWS_CREDENTIAL_NOT_FOUND', 'accessKeyId'],
+    ['aws-credentials revoke: not an access key id', 'DELETE', '/v1/aws-credentials/not-a-key', undefined, 404, 'AWS_CREDENTIAL_NOT_FOUND', 'accessKeyId'],
   ];
 
   describe('field-specific cases', () => {

@@ -15,7 +15,10 @@ const secrets = {
   p256: Buffer.from('c9afa9d845ba75166b5c215767b1d6934e50c3db36e89b127b8a622b120f6721', 'hex'),
   ed25519: Buffer.from('9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60', 'hex'),
   aes256: Buffer.from('00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff', 'hex'),
+  hmac256: Buffer.from('4d41434b45594d41434b45594d41434b45594d41434b45594d41434b45594d41434b4559', 'hex'),
 };
+/** An AWS secret access key created below: shown once at creation, never again, never stored in the clear. */
+let awsSecret = '';
 const plaintext = Buffer.from('top secret wallet backup phrase'.padEnd(48, '!'));
 
 function forms(secret: Buffer): Buffer[] {
@@ -24,7 +27,12 @@ function forms(secret: Buffer): Buffer[] {
 }
 
 function assertAbsent(haystack: Buffer, label: string, where: string): void {
-  const needles = label === 'rootToken' || label.startsWith('share') ? [Buffer.from(label === 'rootToken' ? box.rootToken : box.shares[Number(label.slice(5))]!)] : forms(secrets[label as keyof typeof secrets] ?? plaintext);
+  const needles =
+    label === 'rootToken' || label.startsWith('share')
+      ? [Buffer.from(label === 'rootToken' ? box.rootToken : box.shares[Number(label.slice(5))]!)]
+      : label === 'awsSecret'
+        ? [Buffer.from(awsSecret), Buffer.from(Buffer.from(awsSecret, 'base64').toString('hex'))]
+        : forms(secrets[label as keyof typeof secrets] ?? plaintext);
   for (const needle of needles) assert.equal(haystack.indexOf(needle), -1, `${label} found in ${where}`);
 }
 
@@ -52,6 +60,14 @@ describe('no plaintext key material at rest, in logs or in responses', () => {
     await record('POST', '/v1/keys/known-ed25519/sign', { message: '0x01' });
     const enc = await record('POST', '/v1/keys/known-aes256/encrypt', { plaintext: '0x' + plaintext.toString('hex') });
     await box.call('POST', '/v1/keys/known-aes256/decrypt', { ciphertext: enc.body.ciphertext });
+    const mac = await record('POST', '/v1/keys/known-hmac256/mac', { message: '0x' + plaintext.toString('hex') });
+    assert.equal((await record('POST', '/v1/keys/known-hmac256/verify-mac', { message: '0x' + plaintext.toString('hex'), mac: mac.body.mac })).body.valid, true);
+    // The creation response is the one place the AWS secret appears: it is not recorded; later listings are.
+    const cred = await box.call('POST', '/v1/aws-credentials', { policies: ['admin'] });
+    assert.equal(cred.status, 201);
+    awsSecret = cred.body.secretAccessKey as string;
+    await record('GET', '/v1/aws-credentials');
+    await record('DELETE', `/v1/aws-credentials/${cred.body.accessKeyId as string}`);
     // Failing requests too: their error bodies and log lines must not echo secrets.
     await record('POST', '/v1/keys/import', { type: 'secp256k1', privateKey: '0x' + 'ff'.repeat(32) });
     await record('POST', '/v1/keys/import', { type: 'secp256k1', name: 'known-secp256k1', privateKey: '0x' + secrets.secp256k1.toString('hex') });
@@ -74,7 +90,7 @@ describe('no plaintext key material at rest, in logs or in responses', () => {
   });
   after(() => box.cleanup());
 
-  const labels = [...Object.keys(secrets), 'plaintext', 'rootToken', 'share0', 'share1', 'share2'];
+  const labels = [...Object.keys(secrets), 'plaintext', 'rootToken', 'share0', 'share1', 'share2', 'awsSecret'];
 
   it('the database, WAL and SHM files hold no plaintext secrets while running', () => {
     const files = readdirSync(box.dataDir).filter((f) => f.startsWith('strongbox.db'));

@@ -10,7 +10,7 @@ export default defineOperation({
   action: 'keys:read',
   keyRef: byKeyId,
   async run({ ctx, region }, _input, key) {
-    if (key!.type === 'aes256') throw new AwsError('UnsupportedOperationException', `${key!.id} is a symmetric key; it has no public key`, 'UNSUPPORTED_OPERATION');
+    if (keyUsageOf(key!.type) !== 'SIGN_VERIFY') throw new AwsError('UnsupportedOperationException', `${key!.id} is a symmetric key; it has no public key`, 'UNSUPPORTED_OPERATION');
     const result = await getPublicKey(ctx, { key: key!, format: 'der' });
     return {
       KeyId: keyArn(region, key!.id),

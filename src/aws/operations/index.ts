@@ -6,6 +6,7 @@ import decrypt from './decrypt.js';
 import describeKey from './describe-key.js';
 import encrypt from './encrypt.js';
 import { generateDataKeyOperation, generateDataKeyWithoutPlaintextOperation } from './generate-data-key.js';
+import generateMac from './generate-mac.js';
 import generateRandom from './generate-random.js';
 import getPublicKey from './get-public-key.js';
 import { cancelKeyDeletionOperation, disableKeyOperation, enableKeyOperation, scheduleKeyDeletionOperation } from './key-state.js';
@@ -14,6 +15,7 @@ import reEncrypt from './re-encrypt.js';
 import sign from './sign.js';
 import { listResourceTagsOperation, tagResourceOperation, untagResourceOperation, updateKeyDescriptionOperation } from './tag-resource.js';
 import verify from './verify.js';
+import verifyMac from './verify-mac.js';
 
 export const operations: readonly AwsOperation[] = [
   createKey,
@@ -22,6 +24,8 @@ export const operations: readonly AwsOperation[] = [
   getPublicKey,
   sign,
   verify,
+  generateMac,
+  verifyMac,
   encrypt,
   decrypt,
   reEncrypt,

@@ -6,7 +6,7 @@
 import type { KeyRecord } from '../../storage/types.js';
 import type { PayloadFields } from '../../service/sign-payload.js';
 import { AwsError, validation } from '../errors.js';
-import { signingAlgorithmsOf } from '../key-metadata.js';
+import { keyUsageOf, signingAlgorithmsOf, wrongUsage } from '../key-metadata.js';
 import { blob, hexOf, str, type AwsInput } from '../operation.js';
 
 export const MAX_MESSAGE_BYTES = 4096;
@@ -16,7 +16,7 @@ export function signingPayload(key: KeyRecord, input: AwsInput): { fields: Paylo
   const messageType = str(input, 'MessageType', true) ?? 'RAW';
   if (messageType !== 'RAW' && messageType !== 'DIGEST') throw validation('MessageType must be RAW or DIGEST');
   const message = blob(input, 'Message', MAX_MESSAGE_BYTES);
-  if (key.type === 'aes256') throw new AwsError('InvalidKeyUsageException', `${key.id} is an ENCRYPT_DECRYPT key; it cannot sign or verify`, 'UNSUPPORTED_OPERATION');
+  if (keyUsageOf(key.type) !== 'SIGN_VERIFY') throw wrongUsage(key.id, key.type, 'sign or verify');
   if (!signingAlgorithmsOf(key.type).includes(algorithm)) {
     throw new AwsError('InvalidKeyUsageException', `SigningAlgorithm ${algorithm} is not valid for this key; use ${signingAlgorithmsOf(key.type).join(', ')}`, 'UNSUPPORTED_OPERATION');
   }

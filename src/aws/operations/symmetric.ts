@@ -2,6 +2,7 @@
 import type { KeyRecord } from '../../storage/types.js';
 import { parseCiphertextBlob, toCiphertextBlob } from '../ciphertext-blob.js';
 import { AwsError, validation } from '../errors.js';
+import { wrongUsage } from '../key-metadata.js';
 import { blob, bytesOfHex, str, type AwsInput } from '../operation.js';
 
 export const MAX_PLAINTEXT_BYTES = 4096;
@@ -13,7 +14,7 @@ export function assertSymmetricAlgorithm(input: AwsInput, field = 'EncryptionAlg
 }
 
 export function assertSymmetricKey(key: KeyRecord): void {
-  if (key.type !== 'aes256') throw new AwsError('InvalidKeyUsageException', `${key.id} is a SIGN_VERIFY key; it cannot encrypt or decrypt`, 'UNSUPPORTED_OPERATION');
+  if (key.type !== 'aes256') throw wrongUsage(key.id, key.type, 'encrypt or decrypt');
 }
 
 /** The key id a CiphertextBlob names (so Decrypt and ReEncrypt need no KeyId). */

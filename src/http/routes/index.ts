@@ -34,6 +34,8 @@ import sysGenerateRootStart from './sys-generate-root-start.js';
 import sysGenerateRootUpdate from './sys-generate-root-update.js';
 import tokensCreate from './tokens-create.js';
 import awsCredentialsCreate from './aws-credentials-create.js';
+import awsCredentialsList from './aws-credentials-list.js';
+import awsCredentialsRevoke from './aws-credentials-revoke.js';
 import tokensGet from './tokens-get.js';
 import tokensRenewSelf from './tokens-renew-self.js';
 import tokensRevoke from './tokens-revoke.js';
@@ -62,6 +64,8 @@ import walletsDerive from './wallets-derive.js';
 import walletsXpub from './wallets-xpub.js';
 import { keysTransactionRulesDelete, keysTransactionRulesGet, keysTransactionRulesPut } from './keys-transaction-rules.js';
 import { approvalsApprove, approvalsGet, approvalsList, approvalsReject } from './approvals.js';
+import keysMac from './keys-mac.js';
+import keysVerifyMac from './keys-verify-mac.js';
 import sysHealth from './sys-health.js';
 import sysMetrics from './sys-metrics.js';
 import sysInit from './sys-init.js';
@@ -109,6 +113,8 @@ export const routes: readonly Route[] = [
   approvalsApprove,
   approvalsReject,
   keysVerify,
+  keysMac,
+  keysVerifyMac,
   keysEncrypt,
   keysDecrypt,
   keysDataKey,
@@ -139,6 +145,8 @@ export const routes: readonly Route[] = [
   secretVersionsPost,
   tokensCreate,
   awsCredentialsCreate,
+  awsCredentialsList,
+  awsCredentialsRevoke,
   tokensSelf,
   tokensRenewSelf,
   tokensRevoke,

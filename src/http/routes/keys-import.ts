@@ -16,7 +16,7 @@ export default defineKeyRoute({
         type: keyType,
         name: keyName,
         ...keyMetadata,
-        privateKey: hex('32-byte scalar, Ed25519 seed, or AES-256 key'),
+        privateKey: hex('32-byte scalar, Ed25519 seed, or AES-256 key; 32-64 byte HMAC key (hmac256)'),
         pem: { type: 'string', maxLength: 16384, description: 'PEM private key (SEC1 or PKCS#8)' },
       },
       ['type'],

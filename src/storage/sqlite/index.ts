@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ConflictError, type AuditRow, type KeyPatch, type KeyState, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord, type WalletRecord } from '../types.js';
+import { ConflictError, type AuditRow, type AwsCredentialRecord, type KeyPatch, type KeyState, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord, type WalletRecord } from '../types.js';
 import { migrations } from './migrations.js';
 import { transactionRuleMethods } from './transaction-rules.js';
 
@@ -110,6 +110,30 @@ function toTokenRecord(r: TokenRow): TokenRecord {
     numUsesLeft: r.num_uses_left,
     ratePerSecond: r.rate_per_second,
     rateBurst: r.rate_burst,
+    revokedAt: r.revoked_at,
+  };
+}
+
+interface AwsCredentialRow {
+  access_key_id: string;
+  sealed_secret: Buffer;
+  subject: string;
+  policies: string;
+  parent_accessor: string | null;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+function toAwsCredentialRecord(r: AwsCredentialRow): AwsCredentialRecord {
+  return {
+    accessKeyId: r.access_key_id,
+    sealedSecret: new Uint8Array(r.sealed_secret),
+    subject: r.subject,
+    policies: JSON.parse(r.policies) as string[],
+    parentAccessor: r.parent_accessor,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
     revokedAt: r.revoked_at,
   };
 }
@@ -240,9 +264,13 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     getPolicy: db.prepare('SELECT * FROM policies WHERE name = ?'),
     deletePolicy: db.prepare('DELETE FROM policies WHERE name = ?'),
     listPolicies: db.prepare('SELECT * FROM policies ORDER BY name'),
-    insertAwsCredential: db.prepare(`INSERT INTO aws_credentials (access_key_id, sealed_secret, subject, policies, parent_accessor, created_at, revoked_at)
-                                     VALUES (@accessKeyId, @sealedSecret, @subject, @policies, @parentAccessor, @createdAt, @revokedAt)`),
+    insertAwsCredential: db.prepare(`INSERT INTO aws_credentials (access_key_id, sealed_secret, subject, policies, parent_accessor, created_at, expires_at, revoked_at)
+                                     VALUES (@accessKeyId, @sealedSecret, @subject, @policies, @parentAccessor, @createdAt, @expiresAt, @revokedAt)`),
     awsCredential: db.prepare('SELECT * FROM aws_credentials WHERE access_key_id = ?'),
+    listAwsCredentials: db.prepare('SELECT * FROM aws_credentials WHERE access_key_id > ? ORDER BY access_key_id LIMIT ?'),
+    revokeAwsCredential: db.prepare('UPDATE aws_credentials SET revoked_at = ? WHERE access_key_id = ? AND revoked_at IS NULL'),
+    revokeAwsCredentialsOf: db.prepare('UPDATE aws_credentials SET revoked_at = ? WHERE parent_accessor = ? AND revoked_at IS NULL'),
+    replaceAwsCredentialSecret: db.prepare('UPDATE aws_credentials SET sealed_secret = ? WHERE access_key_id = ? AND sealed_secret = ?'),
     secretMeta: db.prepare('SELECT * FROM secrets WHERE path = ?'),
     insertSecret: db.prepare('INSERT INTO secrets (path, current_version, created_at, updated_at) VALUES (?, ?, ?, ?)'),
     bumpSecret: db.prepare('UPDATE secrets SET current_version = ?, updated_at = ? WHERE path = ?'),
@@ -324,6 +352,8 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
   });
   const revokeTree = db.transaction((accessor: string, at: string): string[] => {
     const tree = stmts.tokenTree.all(accessor) as string[];
+    // The AWS credentials a token created go with it, in the same transaction.
+    for (const a of tree) stmts.revokeAwsCredentialsOf.run(at, a);
     return tree.filter((a) => stmts.revoke.run(at, a).changes > 0);
   });
   const toAuditRow = (r: { seq: number; record: string; hash: Buffer }): AuditRow => ({ seq: r.seq, record: r.record, hash: new Uint8Array(r.hash) });
@@ -576,19 +606,17 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
       }
     },
     async getAwsCredential(accessKeyId) {
-      const r = stmts.awsCredential.get(accessKeyId) as
-        | { access_key_id: string; sealed_secret: Buffer; subject: string; policies: string; parent_accessor: string | null; created_at: string; revoked_at: string | null }
-        | undefined;
-      if (r === undefined) return undefined;
-      return {
-        accessKeyId: r.access_key_id,
-        sealedSecret: new Uint8Array(r.sealed_secret),
-        subject: r.subject,
-        policies: JSON.parse(r.policies) as string[],
-        parentAccessor: r.parent_accessor,
-        createdAt: r.created_at,
-        revokedAt: r.revoked_at,
-      };
+      const r = stmts.awsCredential.get(accessKeyId) as AwsCredentialRow | undefined;
+      return r && toAwsCredentialRecord(r);
+    },
+    async listAwsCredentials(after, limit) {
+      return (stmts.listAwsCredentials.all(after ?? '', limit) as AwsCredentialRow[]).map(toAwsCredentialRecord);
+    },
+    async revokeAwsCredential(accessKeyId, revokedAt) {
+      return stmts.revokeAwsCredential.run(revokedAt, accessKeyId).changes === 1;
+    },
+    async replaceAwsCredentialSecret(accessKeyId, expected, next) {
+      return stmts.replaceAwsCredentialSecret.run(next, accessKeyId, expected).changes === 1;
     },
     async listPolicies() {
       return (stmts.listPolicies.all() as { name: string; document: string; updated_at: string }[]).map((r) => ({ name: r.name, document: r.document, updatedAt: r.updated_at }));

@@ -207,6 +207,23 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    version: 9,
+    name: 'aws-credentials-lifecycle',
+    sql: `
+      ALTER TABLE aws_credentials ADD COLUMN expires_at TEXT;
+      CREATE INDEX aws_credentials_parent ON aws_credentials(parent_accessor);
+      -- Credentials whose creating token was already revoked are revoked with it; the others
+      -- expire no later than that token (the rule new credentials follow from creation).
+      UPDATE aws_credentials
+         SET revoked_at = (SELECT t.revoked_at FROM tokens t WHERE t.accessor = aws_credentials.parent_accessor)
+       WHERE revoked_at IS NULL
+         AND parent_accessor IN (SELECT accessor FROM tokens WHERE revoked_at IS NOT NULL);
+      UPDATE aws_credentials
+         SET expires_at = (SELECT t.expires_at FROM tokens t WHERE t.accessor = aws_credentials.parent_accessor)
+       WHERE parent_accessor IS NOT NULL;
+    `,
+  },
+  {
     version: 10,
     name: 'key-ethereum-address',
     sql: `

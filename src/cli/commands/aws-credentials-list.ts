@@ -1,0 +1,21 @@
+import { clientFrom, clientOptions, optionalString, output, parseIntegerFlag, type Command } from '../command.js';
+
+export default {
+  path: ['aws-credentials', 'list'],
+  summary: 'List AWS credentials with their status and expiry (never their secrets; --cursor for the next page)',
+  usage: '[--limit N] [--cursor C]',
+  options: { ...clientOptions, limit: { type: 'string' }, cursor: { type: 'string' } },
+  positionals: [],
+  async run(args, io) {
+    const limit = parseIntegerFlag(args, 'limit');
+    const cursor = optionalString(args, 'cursor');
+    const page = await clientFrom(args, io).listAwsCredentials({ ...(limit === undefined ? {} : { limit }), ...(cursor === undefined ? {} : { cursor }) });
+    return output(args, io, page, (p) =>
+      [
+        ...p.credentials.map((c) => `${c.accessKeyId}  ${c.status.padEnd(7)}  expires ${c.expiresAt ?? 'never'}  ${c.policies.join(',')}  ${c.subject}`),
+        ...(p.nextCursor ? [`(more: --cursor ${p.nextCursor})`] : []),
+        ...(p.credentials.length === 0 ? ['no AWS credentials'] : []),
+      ].join('\n'),
+    );
+  },
+} satisfies Command;
