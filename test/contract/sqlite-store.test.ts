@@ -16,6 +16,9 @@ storeContract('sqlite', async () => {
       store = openSqliteStore(dir);
       return store;
     },
+    async openSecond() {
+      return openSqliteStore(dir);
+    },
     async cleanup() {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -32,6 +35,9 @@ storeContract('sqlite behind the key-record cache', async () => {
       await store.close();
       store = withKeyRecordCache(openSqliteStore(dir));
       return store;
+    },
+    async openSecond() {
+      return withKeyRecordCache(openSqliteStore(dir));
     },
     async cleanup() {
       await store.close();
