@@ -11,6 +11,8 @@ import type { ServiceContext } from './service/context.js';
 import { KeyCache } from './service/key-cache.js';
 import { UnsealProgress } from './service/unseal-progress.js';
 import { openSqliteStore, SQLITE_FILE } from './storage/sqlite/index.js';
+import { openPostgresStore } from './storage/postgres/index.js';
+import type { Store } from './storage/types.js';
 import { restoreBackup } from './service/backup.js';
 import { migrateSeal } from './service/migrate-seal.js';
 import { withKeyRecordCache } from './storage/key-record-cache.js';
@@ -27,7 +29,10 @@ import { QuorumAttempt } from './service/cold-storage.js';
 import { SigningPool } from './crypto/pool/signing-pool.js';
 
 export interface StrongboxConfig {
-  dataDir: string;
+  /** SQLite storage in this directory (one node) … */
+  dataDir?: string;
+  /** … or PostgreSQL storage at this postgres:// URL, shared by several nodes */
+  storage?: string;
   seal: SealType;
   /** settings of the pkcs11 / awskms unseal providers */
   providers?: ProviderOptions;
@@ -89,13 +94,19 @@ export async function migrateSealOffline(params: { dataDir: string; from: SealTy
   }
 }
 
-/** Read-only access to a data directory for offline tools (audit verify/export); never writes. */
-export function openStoreForReading(dataDir: string) {
-  return openSqliteStore(dataDir, { readonly: true });
+/** Read-only access for offline tools (audit verify/export): a data directory or a postgres:// URL; never writes. */
+export async function openStoreForReading(source: { dataDir: string } | { storage: string }): Promise<Store> {
+  return 'storage' in source ? openPostgresStore(source.storage, { readonly: true, poolSize: 2 }) : openSqliteStore(source.dataDir, { readonly: true });
+}
+
+async function openConfiguredStore(config: Pick<StrongboxConfig, 'dataDir' | 'storage'>): Promise<Store> {
+  if (config.storage !== undefined) return openPostgresStore(config.storage);
+  if (config.dataDir === undefined) throw new Error('either dataDir (SQLite) or storage (PostgreSQL) is required');
+  return openSqliteStore(config.dataDir);
 }
 
 export async function createStrongbox(config: StrongboxConfig): Promise<Strongbox> {
-  const store = withKeyRecordCache(openSqliteStore(config.dataDir));
+  const store = withKeyRecordCache(await openConfiguredStore(config));
   const barrier = new Barrier();
   const keyCache = new KeyCache(config.keyCacheSize);
   const audit = await AuditLog.open(store, {
