@@ -158,6 +158,14 @@ describe('two nodes on one PostgreSQL database', () => {
     assert.equal((await api(a.addr, 'POST', `/v1/keys/${mine.body.id}/sign`, root, { message: '0x05' })).status, 200);
   });
 
+  it('backup through the API is refused on PostgreSQL storage, naming pg_dump / pg_basebackup', async () => {
+    const r = await api(b.addr, 'GET', '/v1/sys/backup', root);
+    assert.equal(r.status, 409, JSON.stringify(r.body));
+    assert.equal(r.body.code, 'BACKUP_UNSUPPORTED');
+    assert.match(r.body.detail, /pg_dump/);
+    assert.match(r.body.detail, /pg_basebackup/);
+  });
+
   it('both nodes extend one audit chain: audit verify --storage accepts it, and it holds both nodes’ requests', async () => {
     const ids: string[] = [];
     await Promise.all(
