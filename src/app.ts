@@ -11,7 +11,6 @@ import type { ServiceContext } from './service/context.js';
 import { KeyCache } from './service/key-cache.js';
 import { UnsealProgress } from './service/unseal-progress.js';
 import { openSqliteStore, SQLITE_FILE } from './storage/sqlite/index.js';
-import { openPostgresStore } from './storage/postgres/index.js';
 import type { Store } from './storage/types.js';
 import { restoreBackup } from './service/backup.js';
 import { migrateSeal } from './service/migrate-seal.js';
@@ -96,11 +95,17 @@ export async function migrateSealOffline(params: { dataDir: string; from: SealTy
 
 /** Read-only access for offline tools (audit verify/export): a data directory or a postgres:// URL; never writes. */
 export async function openStoreForReading(source: { dataDir: string } | { storage: string }): Promise<Store> {
-  return 'storage' in source ? openPostgresStore(source.storage, { readonly: true, poolSize: 2 }) : openSqliteStore(source.dataDir, { readonly: true });
+  if (!('storage' in source)) return openSqliteStore(source.dataDir, { readonly: true });
+  const { openPostgresStore } = await import('./storage/postgres/index.js');
+  return openPostgresStore(source.storage, { readonly: true, poolSize: 2 });
 }
 
 async function openConfiguredStore(config: Pick<StrongboxConfig, 'dataDir' | 'storage'>): Promise<Store> {
-  if (config.storage !== undefined) return openPostgresStore(config.storage);
+  if (config.storage !== undefined) {
+    // Loaded only for PostgreSQL storage (a SQLite installation never loads the driver).
+    const { openPostgresStore } = await import('./storage/postgres/index.js');
+    return openPostgresStore(config.storage);
+  }
   if (config.dataDir === undefined) throw new Error('either dataDir (SQLite) or storage (PostgreSQL) is required');
   return openSqliteStore(config.dataDir);
 }
