@@ -17,6 +17,10 @@ export const PG_BIN = '/usr/lib/postgresql/15/bin';
 
 export interface PostgresCluster {
   port: number;
+  /** the cluster's data directory (owned by the postgres user) */
+  dataDir: string;
+  /** runs a statement as the superuser on the `postgres` database (e.g. CHECKPOINT) */
+  sql(statement: string, database?: string): Promise<void>;
   /** postgres://… URL of a database on this cluster */
   url(database: string): string;
   /** creates a fresh, empty database and returns its URL */
@@ -74,18 +78,23 @@ export async function startPostgres(): Promise<PostgresCluster> {
   }
   const url = (database: string) => `postgres://postgres@127.0.0.1:${port}/${database}`;
   let stopped = false;
+  const sql = async (statement: string, database = 'postgres'): Promise<void> => {
+    const admin = new pg.Client({ connectionString: url(database) });
+    await admin.connect();
+    try {
+      await admin.query(statement);
+    } finally {
+      await admin.end();
+    }
+  };
   return {
     port,
+    dataDir: data,
+    sql,
     url,
     async createDatabase(prefix = 'sbx') {
       const name = `${prefix}_${randomBytes(6).toString('hex')}`;
-      const admin = new pg.Client({ connectionString: url('postgres') });
-      await admin.connect();
-      try {
-        await admin.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await admin.end();
-      }
+      await sql(`CREATE DATABASE ${name}`);
       return url(name);
     },
     stop() {
