@@ -22,7 +22,7 @@ import { PolicyCache } from './service/authorize.js';
 import { GenerateRootState } from './service/generate-root.js';
 import { runLifecycle } from './service/run-lifecycle.js';
 import { tryAutoUnseal } from './service/auto-unseal.js';
-import { Rewrapper } from './service/keyring-rotation.js';
+import { KEYRING_REFRESH_MS, refreshKeyring, Rewrapper } from './service/keyring-rotation.js';
 import { RekeyState } from './service/rekey.js';
 import { QuorumAttempt } from './service/cold-storage.js';
 import { SigningPool } from './crypto/pool/signing-pool.js';
@@ -46,6 +46,11 @@ export interface StrongboxConfig {
   signWorkers?: number;
   /** lower bound of the key-deletion waiting period in days (default 7) */
   minPendingDays?: number;
+  /**
+   * how often to look for a keyring rotated by another node (PostgreSQL storage; default
+   * KEYRING_REFRESH_MS, 0 = only when an envelope of an unknown term is met)
+   */
+  keyringRefreshMs?: number;
   /** how often the lifecycle sweep (deletions, rotations) runs; default 60 s */
   lifecycleIntervalMs?: number;
   audit?: {
@@ -156,6 +161,20 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     if (!barrier.sealed) runLifecycle(ctx).catch((err: unknown) => http.log.error({ err }, 'lifecycle sweep failed'));
   }, config.lifecycleIntervalMs ?? 60_000);
   sweep.unref();
+  // Shared storage: adopt a keyring another node rotated, and re-wrap what this node sealed under
+  // the older term meanwhile (compare-and-set, so racing the rotating node's own pass is safe).
+  const refreshMs = config.keyringRefreshMs ?? (store.kind === 'sqlite' ? 0 : KEYRING_REFRESH_MS);
+  const keyringRefresh =
+    refreshMs > 0
+      ? setInterval(() => {
+          refreshKeyring(ctx)
+            .then((changed) => {
+              if (changed) void ctx.rewrap.kick(ctx).catch(() => undefined);
+            })
+            .catch((err: unknown) => http.log.error({ err }, 'keyring refresh failed'));
+        }, refreshMs)
+      : undefined;
+  keyringRefresh?.unref();
   // Auto-unseal at start and, while the HSM/KMS is unavailable, every 15 s (not after an operator's seal).
   const autoUnseal = async (): Promise<void> => {
     if (ctx.provider.autoUnseal && barrier.sealed && ctx.sealedReason.value !== 'sealed by an operator') await tryAutoUnseal(ctx).catch(() => undefined);
@@ -169,6 +188,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     local,
     async close() {
       clearInterval(sweep);
+      if (keyringRefresh) clearInterval(keyringRefresh);
       clearInterval(unsealRetry);
       await ctx.rewrap.stop();
       await Promise.all([http.close(), local?.close()]);

@@ -144,15 +144,15 @@ describe('two nodes on one PostgreSQL database', () => {
     const rotated = await api(a.addr, 'POST', '/v1/sys/rotate', root);
     assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
     assert.equal(rotated.body.activeTerm, before.body.keyringTerm + 1);
-    assert.equal((await api(b.addr, 'GET', '/v1/sys/rotate', root)).body.keyringTerm, before.body.keyringTerm, 'B still has the old term in memory');
-    // Sealed under the new term on A; B has never seen that term.
+    // Sealed under the new term on A; B opens it at once (it reloads the keyring on meeting the term,
+    // if its periodic refresh has not already adopted it; the in-process test separates the two paths).
     const k = await api(a.addr, 'POST', '/v1/keys', root, { type: 'secp256k1' });
     assert.equal(k.status, 201);
     const digest = '0x' + randomBytes(32).toString('hex');
     const sig = await api(b.addr, 'POST', `/v1/keys/${k.body.id}/sign`, root, { digest });
     assert.equal(sig.status, 200, JSON.stringify(sig.body));
     assert.equal(secp256k1.verify(bytes(sig.body.signature), bytes(digest), bytes(k.body.publicKey), { prehash: false, format: 'der' }), true);
-    assert.equal((await api(b.addr, 'GET', '/v1/sys/rotate', root)).body.keyringTerm, rotated.body.activeTerm, 'B reloaded the keyring');
+    assert.equal((await api(b.addr, 'GET', '/v1/sys/rotate', root)).body.keyringTerm, rotated.body.activeTerm, 'B uses the new keyring');
     // A key B itself creates now is sealed under the new term and opens on A.
     const mine = await api(b.addr, 'POST', '/v1/keys', root, { type: 'ed25519' });
     assert.equal((await api(a.addr, 'POST', `/v1/keys/${mine.body.id}/sign`, root, { message: '0x05' })).status, 200);

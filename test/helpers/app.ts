@@ -31,6 +31,8 @@ export interface TestBoxOptions {
   keyCacheSize?: number;
   /** lower bound of the deletion waiting period (default 7) */
   minPendingDays?: number;
+  /** see StrongboxConfig.keyringRefreshMs */
+  keyringRefreshMs?: number;
 }
 
 export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBox> {
@@ -41,6 +43,7 @@ export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBo
     keyCacheSize: options.keyCacheSize ?? 1000,
     logger: options.logStream ? { level: 'info', stream: options.logStream } : false,
     ...(options.minPendingDays === undefined ? {} : { minPendingDays: options.minPendingDays }),
+    ...(options.keyringRefreshMs === undefined ? {} : { keyringRefreshMs: options.keyringRefreshMs }),
   });
   const t: TestBox = {
     box,
