@@ -23,6 +23,9 @@ const LOCK = { migrate: 1, audit: 2, sys: 3 } as const;
 const NAME_NS = LOCK_NS + 1;
 const SECRET_NS = LOCK_NS + 2;
 
+/** Upper bound on waiting for a lock, and on a session idling inside a transaction. */
+const LOCK_WAIT_MS = 15_000;
+
 const INT8_OID = 20;
 /** bigint columns (seq, counters) as JS numbers: every value stored here is far below 2^53. */
 const types = {
@@ -183,7 +186,9 @@ export function redactPostgresUrl(value: string): string {
 async function migrate(pool: pg.Pool): Promise<void> {
   const c = await pool.connect();
   try {
-    // Session lock: a node starting at the same moment waits here and then finds nothing to do.
+    // Session lock: a node starting at the same moment waits here (however long a migration takes)
+    // and then finds nothing to do.
+    await c.query('SET lock_timeout = 0');
     await c.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NS, LOCK.migrate]);
     try {
       await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
@@ -202,6 +207,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
       }
     } finally {
       await c.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NS, LOCK.migrate]);
+      await c.query('RESET lock_timeout');
     }
   } finally {
     c.release();
@@ -221,8 +227,17 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     max: options.poolSize ?? 10,
     types,
     connectionTimeoutMillis: 10_000,
+    keepAlive: true,
     // Durable before success, whatever the server's default; read-only tools cannot write at all.
-    options: `-c synchronous_commit=on${options.readonly ? ' -c default_transaction_read_only=on' : ''}`,
+    // A node that vanished mid-transaction (partition, not a clean kill) must not hold a lock — the
+    // audit lock above all — for long: the server ends such sessions, and lock waits are bounded so a
+    // stuck lock fails requests (AUDIT_UNAVAILABLE) instead of hanging them.
+    options: [
+      '-c synchronous_commit=on',
+      `-c idle_in_transaction_session_timeout=${LOCK_WAIT_MS}`,
+      `-c lock_timeout=${LOCK_WAIT_MS}`,
+      ...(options.readonly ? ['-c default_transaction_read_only=on'] : []),
+    ].join(' '),
   });
   // An idle connection dropped by the server (restart, failover): the next query reconnects.
   pool.on('error', () => undefined);
