@@ -74,6 +74,9 @@ export interface Strongbox {
 
 export { DEFAULT_KEY_CACHE_SIZE } from './config.js';
 
+/** Delay between adopting a keyring rotated by another node and this node's re-wrap pass. */
+const REWRAP_AFTER_REFRESH_MS = 1000;
+
 /** Offline restore of a backup file into an empty data directory (see service/backup.ts). */
 export async function restoreFromBackup(params: { backup: Uint8Array; dataDir: string; seal: SealType; providers: ProviderOptions; shares: Uint8Array[] }) {
   const provider = await createUnsealProvider(params.seal, params.providers);
@@ -169,7 +172,9 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
       ? setInterval(() => {
           refreshKeyring(ctx)
             .then((changed) => {
-              if (changed) void ctx.rewrap.kick(ctx).catch(() => undefined);
+              // A moment later, so writes this node sealed under the old term just before the switch
+              // have committed and the pass sees them.
+              if (changed) setTimeout(() => void ctx.rewrap.kick(ctx).catch(() => undefined), REWRAP_AFTER_REFRESH_MS).unref();
             })
             .catch((err: unknown) => http.log.error({ err }, 'keyring refresh failed'));
         }, refreshMs)

@@ -79,7 +79,7 @@ describe('keyring rotation seen by another node', () => {
       await sleep(refreshMs);
     }
     const v = await a.box.ctx.store.getKeyVersion(k.body.id, 1);
-    assert.equal(readEnvelopeHeader(v!.sealedMaterial).term, before + 1, 'the key B wrote around the rotation is under the new term');
+    assert.equal(readEnvelopeHeader(v!.sealedMaterial).term, before + 1, `the key B wrote around the rotation is under the new term (B's re-wrap: ${JSON.stringify(b.box.ctx.rewrap.progress)}; A's: ${JSON.stringify(a.box.ctx.rewrap.progress)})`);
     assert.equal((await a.call('POST', `/v1/keys/${k.body.id}/sign`, { message: '0x01' })).status, 200);
   });
 });
