@@ -3,7 +3,7 @@
 // missing Debian packages when running as root), compiles TypeScript, then runs every
 // dist/**/*.test.js with node:test (Node 20's runner does not expand globs, so we list them).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -12,6 +12,9 @@ process.chdir(root);
 // command → Debian package providing it
 const systemTools = { openssl: 'openssl', 'softhsm2-util': 'softhsm2' };
 const missing = Object.entries(systemTools).filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0);
+// PostgreSQL server binaries (not on PATH) for the throwaway clusters of the PostgreSQL tests
+// (test/helpers/postgres.ts); they run as the `postgres` user the package creates.
+if (!existsSync('/usr/lib/postgresql/15/bin/initdb') || !existsSync('/usr/lib/postgresql/15/bin/pg_ctl')) missing.push(['initdb', 'postgresql-15']);
 if (missing.length > 0) {
   const pkgs = [...new Set(missing.map(([, pkg]) => pkg))];
   if (process.getuid?.() !== 0) {

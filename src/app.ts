@@ -11,6 +11,7 @@ import type { ServiceContext } from './service/context.js';
 import { KeyCache } from './service/key-cache.js';
 import { UnsealProgress } from './service/unseal-progress.js';
 import { openSqliteStore, SQLITE_FILE } from './storage/sqlite/index.js';
+import type { Store } from './storage/types.js';
 import { restoreBackup } from './service/backup.js';
 import { migrateSeal } from './service/migrate-seal.js';
 import { withKeyRecordCache } from './storage/key-record-cache.js';
@@ -26,13 +27,16 @@ import { PolicyCache } from './service/authorize.js';
 import { GenerateRootState } from './service/generate-root.js';
 import { runLifecycle } from './service/run-lifecycle.js';
 import { tryAutoUnseal } from './service/auto-unseal.js';
-import { Rewrapper } from './service/keyring-rotation.js';
+import { KEYRING_REFRESH_MS, refreshKeyring, Rewrapper } from './service/keyring-rotation.js';
 import { RekeyState } from './service/rekey.js';
 import { QuorumAttempt } from './service/cold-storage.js';
 import { SigningPool } from './crypto/pool/signing-pool.js';
 
 export interface StrongboxConfig {
-  dataDir: string;
+  /** SQLite storage in this directory (one node) … */
+  dataDir?: string;
+  /** … or PostgreSQL storage at this postgres:// URL, shared by several nodes */
+  storage?: string;
   seal: SealType;
   /** settings of the pkcs11 / awskms unseal providers */
   providers?: ProviderOptions;
@@ -49,6 +53,11 @@ export interface StrongboxConfig {
   minPendingDays?: number;
   /** the Ethereum node the JSON-RPC signer submits to and passes other calls through to */
   ethereumUpstream?: string;
+  /**
+   * how often to look for a keyring rotated by another node (PostgreSQL storage; default
+   * KEYRING_REFRESH_MS, 0 = only when an envelope of an unknown term is met)
+   */
+  keyringRefreshMs?: number;
   /** how often the lifecycle sweep (deletions, rotations) runs; default 60 s */
   lifecycleIntervalMs?: number;
   audit?: {
@@ -71,6 +80,9 @@ export interface Strongbox {
 }
 
 export { DEFAULT_KEY_CACHE_SIZE } from './config.js';
+
+/** Delay between adopting a keyring rotated by another node and this node's re-wrap pass. */
+const REWRAP_AFTER_REFRESH_MS = 1000;
 
 /** Offline restore of a backup file into an empty data directory (see service/backup.ts). */
 export async function restoreFromBackup(params: { backup: Uint8Array; dataDir: string; seal: SealType; providers: ProviderOptions; shares: Uint8Array[] }) {
@@ -96,14 +108,26 @@ export async function migrateSealOffline(params: { dataDir: string; from: SealTy
   }
 }
 
-/** Read-only access to a data directory for offline tools (audit verify/export); never writes. */
-export function openStoreForReading(dataDir: string) {
-  return openSqliteStore(dataDir, { readonly: true });
+/** Read-only access for offline tools (audit verify/export): a data directory or a postgres:// URL; never writes. */
+export async function openStoreForReading(source: { dataDir: string } | { storage: string }): Promise<Store> {
+  if (!('storage' in source)) return openSqliteStore(source.dataDir, { readonly: true });
+  const { openPostgresStore } = await import('./storage/postgres/index.js');
+  return openPostgresStore(source.storage, { readonly: true, poolSize: 2 });
+}
+
+async function openConfiguredStore(config: Pick<StrongboxConfig, 'dataDir' | 'storage'>): Promise<Store> {
+  if (config.storage !== undefined) {
+    // Loaded only for PostgreSQL storage (a SQLite installation never loads the driver).
+    const { openPostgresStore } = await import('./storage/postgres/index.js');
+    return openPostgresStore(config.storage);
+  }
+  if (config.dataDir === undefined) throw new Error('either dataDir (SQLite) or storage (PostgreSQL) is required');
+  return openSqliteStore(config.dataDir);
 }
 
 export async function createStrongbox(config: StrongboxConfig): Promise<Strongbox> {
   const metrics = new Metrics();
-  const store = withKeyRecordCache(withStoreMetrics(openSqliteStore(config.dataDir), metrics));
+  const store = withKeyRecordCache(withStoreMetrics(await openConfiguredStore(config), metrics));
   // Keys stored before migration 10 get their Ethereum address indexed (public data, no unseal needed).
   await store.backfillEthereumAddresses((publicKey) => ethereumAddress(publicKey).toLowerCase());
   const barrier = new Barrier();
@@ -160,6 +184,22 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     if (!barrier.sealed) runLifecycle(ctx).catch((err: unknown) => http.log.error({ err }, 'lifecycle sweep failed'));
   }, config.lifecycleIntervalMs ?? 60_000);
   sweep.unref();
+  // Shared storage: adopt a keyring another node rotated, and re-wrap what this node sealed under
+  // the older term meanwhile (compare-and-set, so racing the rotating node's own pass is safe).
+  const refreshMs = config.keyringRefreshMs ?? (store.kind === 'sqlite' ? 0 : KEYRING_REFRESH_MS);
+  const keyringRefresh =
+    refreshMs > 0
+      ? setInterval(() => {
+          refreshKeyring(ctx)
+            .then((changed) => {
+              // A moment later, so writes this node sealed under the old term just before the switch
+              // have committed and the pass sees them.
+              if (changed) setTimeout(() => void ctx.rewrap.kick(ctx).catch(() => undefined), REWRAP_AFTER_REFRESH_MS).unref();
+            })
+            .catch((err: unknown) => http.log.error({ err }, 'keyring refresh failed'));
+        }, refreshMs)
+      : undefined;
+  keyringRefresh?.unref();
   // Auto-unseal at start and, while the HSM/KMS is unavailable, every 15 s (not after an operator's seal).
   const autoUnseal = async (): Promise<void> => {
     if (ctx.provider.autoUnseal && barrier.sealed && ctx.sealedReason.value !== 'sealed by an operator') await tryAutoUnseal(ctx).catch(() => undefined);
@@ -173,6 +213,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     local,
     async close() {
       clearInterval(sweep);
+      if (keyringRefresh) clearInterval(keyringRefresh);
       clearInterval(unsealRetry);
       await ctx.rewrap.stop();
       await Promise.all([http.close(), local?.close()]);

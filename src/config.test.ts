@@ -34,6 +34,18 @@ describe('server settings', () => {
     assert.throws(() => loadSettings({ dataDir: '/x', devRootToken: 't' }, {}), /only allowed with --dev/);
   });
 
+  it('PostgreSQL storage from the flag, STRONGBOX_STORAGE or the config file, instead of a data dir', () => {
+    const url = 'postgres://strongbox@db.internal:5432/strongbox';
+    assert.equal(loadSettings({ storage: url }, {}).storage, url);
+    assert.equal(loadSettings({}, { STRONGBOX_STORAGE: url }).storage, url);
+    const s = loadSettings({ config: file({ storage: url }) }, {});
+    assert.equal(s.storage, url);
+    assert.equal(s.dataDir, undefined);
+    assert.equal(loadSettings({ dataDir: '/x' }, {}).storage, undefined, 'SQLite stays the default');
+    assert.throws(() => loadSettings({ storage: 'mysql://x/y' }, {}), (e: unknown) => e instanceof ConfigError && /--storage: storage must be a PostgreSQL URL/.test(e.message));
+    assert.throws(() => loadSettings({ dataDir: '/x' }, { STRONGBOX_STORAGE: url }), /STRONGBOX_STORAGE: give --data-dir \(SQLite\) or --storage \(PostgreSQL\), not both/);
+  });
+
   it('parses IPv6 listen addresses', () => {
     assert.deepEqual([loadSettings({ dev: true, listen: '[::1]:8230' }, {}).host], ['::1']);
   });

@@ -13,6 +13,8 @@ export const DEFAULT_KEY_CACHE_SIZE = 10_000;
 export interface ServerSettings {
   dev: boolean;
   dataDir: string | undefined;
+  /** postgres://… — PostgreSQL storage shared by several nodes, instead of SQLite in dataDir */
+  storage: string | undefined;
   host: string;
   port: number;
   seal: SealType;
@@ -48,6 +50,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /** Setting name → environment variable. */
 export const ENV = {
   dataDir: 'STRONGBOX_DATA_DIR',
+  storage: 'STRONGBOX_STORAGE',
   listen: 'STRONGBOX_LISTEN',
   seal: 'STRONGBOX_SEAL',
   logLevel: 'STRONGBOX_LOG_LEVEL',
@@ -173,10 +176,14 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
     if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new ConfigError(`${upstream.source}: must be an http:// or https:// URL of an Ethereum node, got ${JSON.stringify(upstream.value)}`);
   }
   const dataDir = pick('dataDir')?.value;
-  if (!dev && dataDir === undefined) throw new ConfigError(`--data-dir is required (or ${ENV.dataDir}, or dataDir in --config); use --dev for a throwaway server`);
+  const storage = pick('storage');
+  if (storage && !/^postgres(ql)?:\/\/\S+$/.test(storage.value)) throw new ConfigError(`${storage.source}: storage must be a PostgreSQL URL (postgres://USER@HOST:PORT/DATABASE); for SQLite give --data-dir`);
+  if (storage && dataDir !== undefined) throw new ConfigError(`${storage.source}: give --data-dir (SQLite) or --storage (PostgreSQL), not both`);
+  if (!dev && dataDir === undefined && storage === undefined) throw new ConfigError(`--data-dir is required (or ${ENV.dataDir}, or dataDir in --config), or --storage postgres://… (or ${ENV.storage}); use --dev for a throwaway server`);
   return {
     dev,
     dataDir,
+    storage: storage?.value,
     host,
     port,
     seal: (seal?.value as SealType | undefined) ?? 'shamir',

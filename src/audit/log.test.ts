@@ -49,10 +49,12 @@ class FakeAuditStore {
   failCheckpoints = 0;
   gates: Deferred[] = [];
 
-  async appendAudit(rows: Row[]): Promise<void> {
-    this.appendCalls.push(rows.length);
+  async appendAudit(build: (head: Row | undefined) => Row[]): Promise<Row[]> {
     const gate = this.gates.shift();
+    this.appendCalls.push(build(this.rows.at(-1)).length);
     if (gate) await gate.promise; // a rejected gate is a failed transaction: nothing written
+    // Under the (fake) write lock: the rows are built on the head as it is now.
+    const rows = build(this.rows.at(-1));
     if (this.failAppends > 0) {
       this.failAppends--;
       throw new Error('disk I/O error (fake)');
@@ -62,6 +64,7 @@ class FakeAuditStore {
     // Atomic: copies, all at once, as one transaction would.
     this.rows.push(...rows.map((r) => ({ seq: r.seq, record: r.record, hash: new Uint8Array(r.hash) })));
     this.rows.sort((a, b) => a.seq - b.seq);
+    return rows;
   }
 
   async auditHead(): Promise<Row | undefined> {
@@ -266,7 +269,7 @@ describe('AuditLog', () => {
     }
   });
 
-  it('records queued behind a failing batch (chained onto it) are rejected too, and the chain stays gap-free', async () => {
+  it('records queued behind a failing batch are not chained onto it: they go into the next batch and the chain stays gap-free', async () => {
     const store = new FakeAuditStore();
     const log = await AuditLog.open(store, options());
     try {
@@ -276,16 +279,18 @@ describe('AuditLog', () => {
       const first = Array.from({ length: 5 }, (_, i) => settle(log.append(fields(10 + i))));
       await turns(3);
       assert.equal(store.appendCalls.length, 2, 'the failing batch is in flight');
-      // These chain onto records that will never become durable.
+      // Queued while the failing batch is in flight: chained only when their own batch is written.
       const queued = Array.from({ length: 5 }, (_, i) => settle(log.append(fields(20 + i))));
       gate.reject(new Error('fsync failed (fake)'));
-      for (const r of [...(await Promise.all(first)), ...(await Promise.all(queued))]) {
+      for (const r of await Promise.all(first)) {
         assert.equal(r.ok, false);
         if (!r.ok) assert.equal((r.error as { code?: string }).code, 'AUDIT_UNAVAILABLE');
       }
-      assert.equal(await log.append(fields(30)), 2);
+      const queuedSeqs = (await Promise.all(queued)).map((r) => (r.ok ? r.value : -1));
+      assert.deepEqual(queuedSeqs.sort((a, b) => a - b), [2, 3, 4, 5, 6]);
+      assert.equal(await log.append(fields(30)), 7);
       assertChain(store.rows);
-      assert.equal(store.rows.length, 2);
+      assert.equal(store.rows.length, 7);
     } finally {
       log.close();
     }

@@ -1,15 +1,17 @@
 /**
- * The audit log writer: assigns sequence numbers, extends the hash chain in memory, and group-
- * commits records — every record appended while one batch is being made durable joins the next
- * batch, so one fsync covers many requests. `append` resolves only when the record is durable;
- * the HTTP layer awaits it before releasing any result (fail closed). After a failed write the
- * chain head is re-read from storage, so the chain continues from what is actually on disk.
+ * The audit log writer: group-commits records — every record appended while one batch is being made
+ * durable joins the next batch, so one transaction (one fsync) covers many requests. Sequence
+ * numbers and chain hashes are assigned inside the store's append transaction, under its audit
+ * lock, from the head as it is in the database (Store.appendAudit): several nodes writing to one
+ * database extend one chain. `append` resolves only when the record is durable; the HTTP layer
+ * awaits it before releasing any result (fail closed). A failed batch is rejected as a whole and
+ * nothing of it is written; records queued behind it go into the next batch.
  * Every `checkpointEvery` records or `checkpointIntervalMs`, a checkpoint signed with the audit
  * key pins the chain head.
  */
 import { sign as edSign } from 'node:crypto';
 import { StrongboxError } from '../protocol/errors.js';
-import type { AuditRow, Store } from '../storage/types.js';
+import type { AuditHead, AuditRow, Store } from '../storage/types.js';
 import { canonicalRecord, chainHash, checkpointMessage, GENESIS_HASH, type AuditFields, type AuditRecord, type Checkpoint } from './record.js';
 import type { AuditKeys } from './keys.js';
 
@@ -24,8 +26,9 @@ export interface AuditLogOptions {
 }
 
 interface Pending {
-  row: AuditRow;
-  resolve: () => void;
+  fields: AuditFields;
+  time: string;
+  resolve: (seq: number) => void;
   reject: (err: Error) => void;
 }
 
@@ -34,13 +37,10 @@ type AuditStore = Pick<Store, 'appendAudit' | 'auditHead' | 'appendCheckpoint' |
 export class AuditLog {
   readonly #store: AuditStore;
   readonly #options: AuditLogOptions;
-  #headSeq = 0;
-  #headHash: Uint8Array<ArrayBufferLike> = GENESIS_HASH;
   #durableSeq = 0;
   #durableHash: Uint8Array<ArrayBufferLike> = GENESIS_HASH;
   #batch: Pending[] = [];
   #flushing = false;
-  #resyncing: Promise<void> | undefined;
   #lastCheckpointSeq = 0;
   #lastCheckpointAt = 0;
   #timer: NodeJS.Timeout | undefined;
@@ -66,28 +66,34 @@ export class AuditLog {
 
   async #resync(): Promise<void> {
     const head = await this.#store.auditHead();
-    this.#headSeq = this.#durableSeq = head?.seq ?? 0;
-    this.#headHash = this.#durableHash = head?.hash ?? GENESIS_HASH;
+    this.#durableSeq = head?.seq ?? 0;
+    this.#durableHash = head?.hash ?? GENESIS_HASH;
   }
 
   #now(): Date {
     return this.#options.now?.() ?? new Date();
   }
 
-  /** Appends a record; resolves when it is durable, rejects with AUDIT_UNAVAILABLE otherwise. */
+  /** Appends a record; resolves with its seq when it is durable, rejects with AUDIT_UNAVAILABLE otherwise. */
   async append(fields: AuditFields): Promise<number> {
     if (this.#options.unsafeDisabled) return 0;
-    if (this.#resyncing) await this.#resyncing;
-    const record: AuditRecord = { v: 1, seq: this.#headSeq + 1, time: this.#now().toISOString(), ...fields };
-    const text = canonicalRecord(record);
-    const hash = chainHash(this.#headHash, text);
-    this.#headSeq = record.seq;
-    this.#headHash = hash;
-    await new Promise<void>((resolve, reject) => {
-      this.#batch.push({ row: { seq: record.seq, record: text, hash }, resolve, reject });
+    const time = this.#now().toISOString();
+    return new Promise<number>((resolve, reject) => {
+      this.#batch.push({ fields, time, resolve, reject });
       if (!this.#flushing) void this.#flush();
     });
-    return record.seq;
+  }
+
+  /** The rows of a batch chained onto `head` (pure: the store may call it again on a newer head). */
+  static #chain(batch: readonly Pending[], head: AuditHead | undefined): AuditRow[] {
+    let seq = head?.seq ?? 0;
+    let prev: Uint8Array = head?.hash ?? GENESIS_HASH;
+    return batch.map((p) => {
+      const record: AuditRecord = { v: 1, seq: ++seq, time: p.time, ...p.fields };
+      const text = canonicalRecord(record);
+      prev = chainHash(prev, text);
+      return { seq, record: text, hash: prev };
+    });
   }
 
   async #flush(): Promise<void> {
@@ -98,27 +104,19 @@ export class AuditLog {
       const batch = this.#batch;
       this.#batch = [];
       try {
-        await this.#store.appendAudit(batch.map((p) => p.row));
-        const last = batch.at(-1)!.row;
+        const rows = await this.#store.appendAudit((head) => AuditLog.#chain(batch, head));
+        const last = rows.at(-1)!;
         this.#durableSeq = last.seq;
         this.#durableHash = last.hash;
         this.stats.batches++;
         this.stats.records += batch.length;
-        for (const p of batch) p.resolve();
-        if (this.#options.sink) for (const p of batch) this.#options.sink.write(p.row.record + '\n');
+        batch.forEach((p, i) => p.resolve(rows[i]!.seq));
+        if (this.#options.sink) for (const r of rows) this.#options.sink.write(r.record + '\n');
         await this.#maybeCheckpoint(false);
       } catch (err) {
         this.stats.failures++;
         const failure = new StrongboxError('AUDIT_UNAVAILABLE', 'the audit record could not be made durable; the result was withheld', { cause: err });
-        // Everything queued after the failed batch chained onto records that never became durable.
-        const dropped = [...batch, ...this.#batch];
-        this.#batch = [];
-        // Rewind to the last durable record (known here), then confirm with storage when it answers.
-        this.#headSeq = this.#durableSeq;
-        this.#headHash = this.#durableHash;
-        this.#resyncing = this.#resync().catch(() => undefined).finally(() => (this.#resyncing = undefined));
-        await this.#resyncing;
-        for (const p of dropped) p.reject(failure);
+        for (const p of batch) p.reject(failure);
       }
     }
     this.#flushing = false;

@@ -75,6 +75,7 @@ export const errorCodes = {
   SEALED: { category: 'UNAVAILABLE', title: 'Strongbox is sealed', retryable: true },
   PROVIDER_UNAVAILABLE: { category: 'UNAVAILABLE', title: 'The HSM or cloud KMS holding the root of trust cannot be used', retryable: true },
   AUTO_UNSEAL: { category: 'FAILED_PRECONDITION', title: 'This server unseals itself through its HSM or KMS; recovery shares cannot unseal it', retryable: false },
+  BACKUP_UNSUPPORTED: { category: 'FAILED_PRECONDITION', title: 'This storage backend is backed up with its own tools (PostgreSQL: pg_dump, pg_basebackup)', retryable: false },
   SEAL_TYPE_MISMATCH: { category: 'FAILED_PRECONDITION', title: 'The data was initialized with another seal type', retryable: false },
   SHUTTING_DOWN: { category: 'UNAVAILABLE', title: 'The server is shutting down', retryable: true },
   AUDIT_UNAVAILABLE: { category: 'UNAVAILABLE', title: 'The audit record could not be made durable, so the result was withheld', retryable: true },

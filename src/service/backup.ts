@@ -18,7 +18,7 @@ import { constantTimeEqual } from '../crypto/compare.js';
 import { wipe } from '../crypto/wipe.js';
 import { deriveFromRootKey } from '../keyring/barrier.js';
 import type { SealConfig, UnsealProvider } from '../providers/types.js';
-import type { Store } from '../storage/types.js';
+import { SnapshotUnsupportedError, type Store } from '../storage/types.js';
 import type { ServiceContext } from './context.js';
 import { SYS } from './context.js';
 
@@ -39,7 +39,10 @@ function mac(key: Uint8Array, signed: Uint8Array): Uint8Array {
 
 export async function createBackup(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'now' | 'provider'>): Promise<Uint8Array> {
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
-  const db = await ctx.store.snapshot();
+  const db = await ctx.store.snapshot().catch((err: unknown) => {
+    if (err instanceof SnapshotUnsupportedError) throw new StrongboxError('BACKUP_UNSUPPORTED', err.message);
+    throw err;
+  });
   const header = Buffer.from(JSON.stringify({ v: 1, createdAt: ctx.now().toISOString(), sealType: ctx.provider.type, databaseBytes: db.byteLength } satisfies BackupHeader), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32BE(header.byteLength);

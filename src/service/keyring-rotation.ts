@@ -159,6 +159,23 @@ export function rotationStatus(ctx: Pick<ServiceContext, 'barrier' | 'rewrap'>):
   return { ...ctx.rewrap.progress, keyringTerm: ctx.barrier.activeTerm ?? null };
 }
 
+/** How often a node sharing its storage with others looks for a keyring another node rotated. */
+export const KEYRING_REFRESH_MS = 5000;
+
+/**
+ * Adopts the stored keyring if another node rotated it (a newer active term); returns whether it did.
+ * Run every KEYRING_REFRESH_MS on shared storage, so new writes on every node use the new term within
+ * that bound (ensureTerm covers reads at once).
+ */
+export async function refreshKeyring(ctx: Pick<ServiceContext, 'store' | 'barrier'>): Promise<boolean> {
+  if (ctx.barrier.sealed) return false;
+  const before = ctx.barrier.activeTerm;
+  const sealed = await ctx.store.getSysValue(SYS.sealedKeyring);
+  if (sealed === undefined || ctx.barrier.sealed) return false;
+  ctx.barrier.reloadKeyring(sealed);
+  return ctx.barrier.activeTerm !== before;
+}
+
 /** Before opening an envelope: if another node rotated the keyring, load the newer one from storage. */
 export async function ensureTerm(ctx: Pick<ServiceContext, 'store' | 'barrier'>, envelope: Uint8Array): Promise<void> {
   let term: number;

@@ -1,6 +1,6 @@
 /**
- * The storage seam: one async, backend-neutral interface. SQLite (embedded) implements it now;
- * PostgreSQL slots in later without the service layer changing. Storage sees only sealed bytes
+ * The storage seam: one async, backend-neutral interface, implemented by SQLite (embedded, one
+ * node) and PostgreSQL (several stateless nodes on one database) without the service layer changing. Storage sees only sealed bytes
  * and non-secret metadata — it imports nothing from crypto/, keyring/ or providers/.
  * Every implementation passes test/contract/store.contract.ts.
  */
@@ -87,6 +87,14 @@ export class ConflictError extends Error {
   }
 }
 
+/** Thrown by snapshot() on a backend whose backups are made with the database's own tools. */
+export class SnapshotUnsupportedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SnapshotUnsupportedError';
+  }
+}
+
 export interface TokenRecord {
   /** non-secret handle used in logs, audit and revocation */
   accessor: string;
@@ -134,6 +142,20 @@ export interface AuditRow {
   record: string;
   hash: Uint8Array;
 }
+
+/** The last audit row's position in the chain, as read under the append lock. */
+export interface AuditHead {
+  seq: number;
+  hash: Uint8Array;
+}
+
+/**
+ * Builds the rows of one append from the chain head (undefined for an empty log): consecutive seqs
+ * from head.seq + 1, each hash chained onto the one before. Called with the head as it is under the
+ * database's write lock, possibly more than once (after another writer moved the head), so it must
+ * not have side effects. Chaining is the caller's (audit/), storage only orders and stores.
+ */
+export type AuditBuilder = (head: AuditHead | undefined) => AuditRow[];
 
 export interface CheckpointRow {
   seq: number;
@@ -210,7 +232,7 @@ export interface ApprovalRecord {
 }
 
 export interface Store {
-  readonly kind: 'sqlite';
+  readonly kind: 'sqlite' | 'postgres';
   /** Reads one system value (sealed root key, sealed keyring, seal config, token hashes). */
   getSysValue(name: string): Promise<Uint8Array | undefined>;
   /**
@@ -292,8 +314,12 @@ export interface Store {
   deletePolicy(name: string): Promise<boolean>;
   listPolicies(): Promise<PolicyRecord[]>;
 
-  /** Appends audit rows (consecutive seqs) durably, in one transaction. */
-  appendAudit(rows: AuditRow[]): Promise<void>;
+  /**
+   * Appends the rows `build` makes from the current chain head, durably, in one transaction, while
+   * holding the audit write lock, so writers on several nodes (or several stores on one database)
+   * extend ONE gap-free chain. Returns the rows written.
+   */
+  appendAudit(build: AuditBuilder): Promise<AuditRow[]>;
   /** The last audit row, or undefined for an empty log. */
   auditHead(): Promise<AuditRow | undefined>;
   readAudit(options: { afterSeq: number; limit: number }): Promise<AuditRow[]>;
@@ -350,7 +376,13 @@ export interface Store {
   /** Compare-and-set on status: applies the patch only if the status is one of `expect`; returns whether it did. */
   updateApproval(id: string, expect: readonly ApprovalStatus[], patch: { status: ApprovalStatus; reason?: string | null; result?: string | null; updatedAt: string }): Promise<boolean>;
 
-  /** A consistent snapshot of the whole database (SQLite: the online backup API), as bytes. */
+  /** The highest schema migration applied (the same numbers on every backend). */
+  schemaVersion(): Promise<number>;
+
+  /**
+   * A consistent snapshot of the whole database (SQLite: the online backup API), as bytes.
+   * PostgreSQL refuses (SnapshotUnsupportedError): back it up with pg_dump / pg_basebackup.
+   */
   snapshot(): Promise<Uint8Array>;
 
   close(): Promise<void>;

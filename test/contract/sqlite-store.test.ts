@@ -19,6 +19,9 @@ storeContract('sqlite', async () => {
       store = openSqliteStore(dir);
       return store;
     },
+    async openSecond() {
+      return openSqliteStore(dir);
+    },
     async cleanup() {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -35,6 +38,9 @@ storeContract('sqlite behind the key-record cache', async () => {
       await store.close();
       store = withKeyRecordCache(openSqliteStore(dir));
       return store;
+    },
+    async openSecond() {
+      return withKeyRecordCache(openSqliteStore(dir));
     },
     async cleanup() {
       await store.close();

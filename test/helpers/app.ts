@@ -1,4 +1,4 @@
-/** In-process Strongbox on a real SQLite file in a temp dir, driven through Fastify's inject. */
+/** In-process Strongbox on a real SQLite file in a temp dir (or a PostgreSQL URL), driven through Fastify's inject. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,8 @@ export interface TestBox {
 
 export interface TestBoxOptions {
   dataDir?: string;
+  /** postgres://… storage instead of SQLite in dataDir (test/helpers/postgres.ts makes one) */
+  storage?: string;
   shares?: number;
   threshold?: number;
   /** skip init/unseal (for restarts and init tests) */
@@ -29,16 +31,19 @@ export interface TestBoxOptions {
   keyCacheSize?: number;
   /** lower bound of the deletion waiting period (default 7) */
   minPendingDays?: number;
+  /** see StrongboxConfig.keyringRefreshMs */
+  keyringRefreshMs?: number;
 }
 
 export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBox> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'strongbox-test-'));
   const box = await createStrongbox({
-    dataDir,
+    ...(options.storage === undefined ? { dataDir } : { storage: options.storage }),
     seal: 'shamir',
     keyCacheSize: options.keyCacheSize ?? 1000,
     logger: options.logStream ? { level: 'info', stream: options.logStream } : false,
     ...(options.minPendingDays === undefined ? {} : { minPendingDays: options.minPendingDays }),
+    ...(options.keyringRefreshMs === undefined ? {} : { keyringRefreshMs: options.keyringRefreshMs }),
   });
   const t: TestBox = {
     box,

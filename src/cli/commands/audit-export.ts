@@ -1,13 +1,16 @@
 import { checkpointLine, recordLine, rowFromApi } from '../../audit/export.js';
 import type { AuditRecord, Checkpoint } from '../../audit/record.js';
-import { clientFrom, clientOptions, optionalString, type Command, type CommandArgs, type CliIo } from '../command.js';
+import { clientFrom, clientOptions, optionalString, UsageError, type Command, type CommandArgs, type CliIo } from '../command.js';
 
 /** Streams every record and checkpoint, from a data directory or from the server's API. */
 export async function* auditSource(args: CommandArgs, io: CliIo): AsyncGenerator<{ kind: 'record'; row: { seq: number; record: string; hash: Uint8Array } } | { kind: 'checkpoint'; cp: Checkpoint } | { kind: 'publicKey'; hex: string | null }> {
   const dataDir = optionalString(args, 'data-dir');
-  if (dataDir !== undefined) {
+  const storage = optionalString(args, 'storage');
+  if (dataDir !== undefined && storage !== undefined) throw new UsageError('give --data-dir or --storage, not both');
+  if (storage !== undefined && !/^postgres(ql)?:\/\//.test(storage)) throw new UsageError('--storage must be a postgres:// URL');
+  if (dataDir !== undefined || storage !== undefined) {
     const { openStoreForReading } = await import('../../app.js');
-    const store = openStoreForReading(dataDir);
+    const store = await openStoreForReading(storage !== undefined ? { storage } : { dataDir: dataDir! });
     try {
       const pk = await store.getSysValue('audit_public_key');
       yield { kind: 'publicKey', hex: pk === undefined ? null : Buffer.from(pk).toString('hex') };
@@ -39,8 +42,8 @@ export async function* auditSource(args: CommandArgs, io: CliIo): AsyncGenerator
 export default {
   path: ['audit', 'export'],
   summary: 'Write the audit log as JSON lines (records and signed checkpoints) to stdout',
-  usage: '[--data-dir DIR]   (without --data-dir: from the server, needs audit:read)',
-  options: { ...clientOptions, 'data-dir': { type: 'string' } },
+  usage: '[--data-dir DIR | --storage postgres://URL]   (neither: from the server, needs audit:read)',
+  options: { ...clientOptions, 'data-dir': { type: 'string' }, storage: { type: 'string' } },
   positionals: [],
   async run(args, io) {
     for await (const item of auditSource(args, io)) {

@@ -13,14 +13,14 @@ function mergeCheckpoints(a: Checkpoint[], b: Checkpoint[]): Checkpoint[] {
 export default {
   path: ['audit', 'verify'],
   summary: 'Check the audit hash chain and checkpoint signatures; exit 0 only when intact',
-  usage: '[--data-dir DIR | --file EXPORT.jsonl] [--public-key HEX] [--checkpoints SAVED.jsonl]   (neither: from the server)',
-  options: { ...clientOptions, 'data-dir': { type: 'string' }, file: { type: 'string' }, 'public-key': { type: 'string' }, checkpoints: { type: 'string' } },
+  usage: '[--data-dir DIR | --storage postgres://URL | --file EXPORT.jsonl] [--public-key HEX] [--checkpoints SAVED.jsonl]   (none: from the server)',
+  options: { ...clientOptions, 'data-dir': { type: 'string' }, storage: { type: 'string' }, file: { type: 'string' }, 'public-key': { type: 'string' }, checkpoints: { type: 'string' } },
   positionals: [],
   async run(args, io) {
     const file = optionalString(args, 'file');
     let trusted = optionalString(args, 'public-key')?.replace(/^0x/, '').toLowerCase();
     if (trusted !== undefined && !/^[0-9a-f]{64}$/.test(trusted)) throw new UsageError('--public-key must be 32 bytes of hex');
-    if (file !== undefined && optionalString(args, 'data-dir') !== undefined) throw new UsageError('give --data-dir or --file, not both');
+    if (file !== undefined && (optionalString(args, 'data-dir') !== undefined || optionalString(args, 'storage') !== undefined)) throw new UsageError('give --data-dir, --storage or --file, not more than one');
     // Checkpoints the auditor saved earlier: they expose a tail cut off together with its checkpoints.
     const savedFile = optionalString(args, 'checkpoints');
     let saved: Checkpoint[] = [];

@@ -50,10 +50,11 @@ export default {
   path: ['server'],
   summary: 'Run the Strongbox server',
   usage:
-    '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--dev-root-token T]',
+    '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--dev-root-token T]',
   options: {
     dev: { type: 'boolean' },
     'data-dir': { type: 'string' },
+    storage: { type: 'string' },
     listen: { type: 'string' },
     config: { type: 'string' },
     'log-level': { type: 'string' },
@@ -81,6 +82,7 @@ export default {
           (
             [
               ['dataDir', 'data-dir'],
+              ['storage', 'storage'],
               ['listen', 'listen'],
               ['config', 'config'],
               ['logLevel', 'log-level'],
@@ -104,8 +106,8 @@ export default {
       },
       io.env,
     );
-    const tempDir = settings.dev && settings.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'strongbox-dev-')) : undefined;
-    const dataDir = settings.dataDir ?? tempDir!;
+    const tempDir = settings.dev && settings.dataDir === undefined && settings.storage === undefined ? mkdtempSync(join(tmpdir(), 'strongbox-dev-')) : undefined;
+    const dataDir = settings.dataDir ?? tempDir;
     // Loaded here, not at the top: the other commands are thin clients and should start fast.
     const { createStrongbox } = await import('../../app.js');
     const { initialize } = await import('../../service/sys-init.js');
@@ -116,7 +118,7 @@ export default {
     const sink = settings.auditStream === undefined ? undefined : settings.auditStream === 'stdout' ? process.stdout : createWriteStream(settings.auditStream, { flags: 'a', mode: 0o600 });
     const providers = loadProviderOptions(settings.seal, io.env);
     const box = await createStrongbox({
-      dataDir,
+      ...(settings.storage !== undefined ? { storage: settings.storage } : { dataDir: dataDir! }),
       seal: settings.seal,
       providers,
       keyCacheSize: settings.keyCacheSize,
@@ -140,9 +142,9 @@ export default {
       if (!health.initialized) {
         const init = await initialize(box.ctx, { shares: 1, threshold: 1, ...(settings.devRootToken ? { rootToken: settings.devRootToken } : {}) });
         if (box.ctx.barrier.sealed) await unseal(box.ctx, { share: init.shares[0]! });
-        io.stderr(`  Unseal share: ${init.shares[0]}\n  Root token:   ${init.rootToken}\n  Data dir:     ${dataDir}\n\n`);
+        io.stderr(`  Unseal share: ${init.shares[0]}\n  Root token:   ${init.rootToken}\n  ${settings.storage !== undefined ? 'Storage:      PostgreSQL' : `Data dir:     ${dataDir}`}\n\n`);
       } else {
-        io.stderr(`  Data dir ${dataDir} is already initialized: unseal it with its share.\n\n`);
+        io.stderr(`  ${settings.storage !== undefined ? 'The PostgreSQL storage' : `Data dir ${dataDir}`} is already initialized: unseal it with its share.\n\n`);
       }
     }
 

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ConflictError, type AuditRow, type AwsCredentialRecord, type KeyPatch, type KeyState, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord, type WalletRecord } from '../types.js';
+import { ConflictError, type AuditBuilder, type AuditHead, type AuditRow, type AwsCredentialRecord, type KeyPatch, type KeyState, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord, type WalletRecord } from '../types.js';
 import { migrations } from './migrations.js';
 import { transactionRuleMethods } from './transaction-rules.js';
 
@@ -138,20 +138,28 @@ function toAwsCredentialRecord(r: AwsCredentialRow): AwsCredentialRecord {
   };
 }
 
-/** Appends audit batches on a worker thread's own connection (see audit-worker.ts). */
-function createAuditAppender(file: string) {
+/**
+ * Appends audit batches on a worker thread's own connection (see audit-worker.ts). The chain head
+ * is remembered between appends (one writer is the common case: no read per batch); the worker
+ * checks it under the write lock, and when another writer moved it the batch is rebuilt on the
+ * head read from the database and tried again. Appends are serialized.
+ */
+function createAuditAppender(file: string, readHead: () => AuditHead | undefined) {
   let worker: Worker | undefined;
   let nextId = 1;
-  const pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  const pending = new Map<number, { resolve: (stale: boolean) => void; reject: (e: Error) => void }>();
+  /** the head after our last append; null when unknown (read it under the next append) */
+  let knownHead: AuditHead | undefined | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
   const start = (): Worker => {
     const w = new Worker(new URL('./audit-worker.js', import.meta.url), { workerData: { file } });
-    w.on('message', (msg: { id: number; error?: string; code?: string } | 'closed') => {
+    w.on('message', (msg: { id: number; error?: string; code?: string; stale?: boolean } | 'closed') => {
       if (msg === 'closed') return;
       const p = pending.get(msg.id);
       pending.delete(msg.id);
       // Keep the process alive only while a batch is in flight.
       if (pending.size === 0) w.unref();
-      if (msg.error === undefined) p?.resolve();
+      if (msg.error === undefined) p?.resolve(msg.stale === true);
       else p?.reject(msg.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ? new ConflictError('audit_seq') : new Error(`audit append failed: ${msg.error}`));
     });
     w.on('error', (err) => {
@@ -162,17 +170,42 @@ function createAuditAppender(file: string) {
     w.unref();
     return w;
   };
+  const post = (rows: AuditRow[], expect: AuditHead | undefined): Promise<boolean> => {
+    worker ??= start();
+    const id = nextId++;
+    return new Promise<boolean>((resolve, reject) => {
+      pending.set(id, { resolve, reject });
+      worker!.ref();
+      worker!.postMessage({ id, rows, expect: expect ?? null });
+    });
+  };
+  const appendOnce = async (build: AuditBuilder): Promise<AuditRow[]> => {
+    for (let attempt = 0; ; attempt++) {
+      const head = knownHead === null ? readHead() : knownHead;
+      const rows = build(head);
+      let stale: boolean;
+      try {
+        stale = await post(rows, head);
+      } catch (err) {
+        knownHead = null;
+        throw err;
+      }
+      if (!stale) {
+        knownHead = rows.length > 0 ? { seq: rows.at(-1)!.seq, hash: rows.at(-1)!.hash } : head;
+        return rows;
+      }
+      knownHead = null;
+      if (attempt >= 1000) throw new Error('audit append failed: the chain head kept moving');
+    }
+  };
   return {
-    append(rows: AuditRow[]): Promise<void> {
-      worker ??= start();
-      const id = nextId++;
-      return new Promise<void>((resolve, reject) => {
-        pending.set(id, { resolve, reject });
-        worker!.ref();
-        worker!.postMessage({ id, rows });
-      });
+    append(build: AuditBuilder): Promise<AuditRow[]> {
+      const result = queue.then(() => appendOnce(build));
+      queue = result.catch(() => undefined);
+      return result;
     },
     async close(): Promise<void> {
+      await queue;
       const w = worker;
       worker = undefined;
       if (w === undefined) return;
@@ -291,7 +324,6 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     insertCheckpoint: db.prepare('INSERT INTO audit_checkpoints (seq, checkpoint) VALUES (?, ?)'),
     listCheckpoints: db.prepare('SELECT * FROM audit_checkpoints ORDER BY seq'),
   };
-  const audit = createAuditAppender(file);
   const patchColumns: Record<keyof KeyPatch, string> = {
     state: 'state',
     description: 'description',
@@ -357,6 +389,10 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     return tree.filter((a) => stmts.revoke.run(at, a).changes > 0);
   });
   const toAuditRow = (r: { seq: number; record: string; hash: Buffer }): AuditRow => ({ seq: r.seq, record: r.record, hash: new Uint8Array(r.hash) });
+  const audit = createAuditAppender(file, () => {
+    const r = stmts.auditHead.get() as { seq: number; record: string; hash: Buffer } | undefined;
+    return r && { seq: r.seq, hash: new Uint8Array(r.hash) };
+  });
 
   const putSysValues = db.transaction((entries: Record<string, Uint8Array>, ifAbsent: string | undefined): boolean => {
     if (ifAbsent !== undefined && stmts.getSys.get(ifAbsent) !== undefined) return false;
@@ -621,8 +657,8 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     async listPolicies() {
       return (stmts.listPolicies.all() as { name: string; document: string; updated_at: string }[]).map((r) => ({ name: r.name, document: r.document, updatedAt: r.updated_at }));
     },
-    appendAudit(rows) {
-      return audit.append(rows);
+    appendAudit(build) {
+      return audit.append(build);
     },
     async auditHead() {
       const r = stmts.auditHead.get() as { seq: number; record: string; hash: Buffer } | undefined;
@@ -636,6 +672,9 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     },
     async listCheckpoints() {
       return stmts.listCheckpoints.all() as { seq: number; checkpoint: string }[];
+    },
+    async schemaVersion() {
+      return (db.prepare('SELECT max(version) FROM schema_migrations').pluck().get() as number | null) ?? 0;
     },
     async snapshot() {
       const dir = mkdtempSync(join(tmpdir(), 'strongbox-snapshot-'));

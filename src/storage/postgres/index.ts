@@ -1,0 +1,587 @@
+/**
+ * PostgreSQL implementation of the Store (node-postgres), for several stateless nodes on one
+ * database. Every connection runs with synchronous_commit = on, so a committed transaction is
+ * flushed to the WAL (and, with synchronous_standby_names set on the server, to a standby) before
+ * the call returns. Where SQLite relies on being the only writer, this backend takes explicit locks
+ * in READ COMMITTED transactions:
+ *  - row locks (SELECT … FOR UPDATE, or a conditional UPDATE, which PostgreSQL re-checks on the
+ *    newest row version) for updateKey with expectStates, addKeyVersion, destroyKeyMaterial,
+ *    consumeTokenUse and the compare-and-swap replace*;
+ *  - transaction-scoped advisory locks where the row may not exist yet: a key name or alias (one
+ *    namespace across two tables), a secret path (CAS on version 0), init's ifAbsent, and the audit
+ *    chain head (one chain, whichever node appends);
+ *  - a session advisory lock around migrations, so nodes starting together migrate once.
+ * Unique violations map to ConflictError with the same constraint names as SQLite.
+ */
+import pg from 'pg';
+import { ConflictError, SnapshotUnsupportedError, type AuditHead, type AuditRow, type KeyPatch, type KeyPage, type KeyRecord, type KeyVersionRecord, type SecretVersionRecord, type Store, type TokenRecord } from '../types.js';
+import { pgMigrations } from './migrations.js';
+
+/** Advisory lock namespace (first key of the two-key form); the second key says what is locked. */
+const LOCK_NS = 0x5b0c5;
+const LOCK = { migrate: 1, audit: 2, sys: 3 } as const;
+const NAME_NS = LOCK_NS + 1;
+const SECRET_NS = LOCK_NS + 2;
+
+/** Upper bound on waiting for a lock, and on a session idling inside a transaction. */
+const LOCK_WAIT_MS = 15_000;
+
+const INT8_OID = 20;
+/** bigint columns (seq, counters) as JS numbers: every value stored here is far below 2^53. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
+};
+
+interface KeyRow {
+  seq: number;
+  id: string;
+  name: string | null;
+  type: KeyRecord['type'];
+  origin: KeyRecord['origin'];
+  state: KeyRecord['state'];
+  exportable: boolean;
+  public_key: Buffer | null;
+  kcv: Buffer | null;
+  current_version: number;
+  created_at: string;
+  description: string;
+  tags: string;
+  deletion_date: string | null;
+  rotation_period_days: number | null;
+  next_rotation_at: string | null;
+  min_decryption_version: number;
+  aliases: string[] | null;
+}
+
+const bytes = (b: Buffer): Uint8Array => new Uint8Array(b);
+const buf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+
+function toKeyRecord(row: KeyRow): KeyRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    origin: row.origin,
+    state: row.state,
+    exportable: row.exportable,
+    publicKey: row.public_key === null ? null : bytes(row.public_key),
+    kcv: row.kcv === null ? null : bytes(row.kcv),
+    currentVersion: row.current_version,
+    createdAt: row.created_at,
+    description: row.description,
+    tags: JSON.parse(row.tags) as Record<string, string>,
+    deletionDate: row.deletion_date,
+    rotationPeriodDays: row.rotation_period_days,
+    nextRotationAt: row.next_rotation_at,
+    minDecryptionVersion: row.min_decryption_version,
+    aliases: row.aliases === null ? [] : [...row.aliases].sort(),
+  };
+}
+
+const KEY_SELECT = `SELECT k.*, (SELECT json_agg(a.alias) FROM key_aliases a WHERE a.key_id = k.id) AS aliases FROM keys k`;
+
+interface TokenRow {
+  accessor: string;
+  token_hash: Buffer;
+  name: string | null;
+  subject: string;
+  policies: string;
+  parent_accessor: string | null;
+  created_at: string;
+  expires_at: string | null;
+  ttl_seconds: number | null;
+  num_uses_left: number | null;
+  rate_per_second: number | null;
+  rate_burst: number | null;
+  revoked_at: string | null;
+}
+
+function toTokenRecord(r: TokenRow): TokenRecord {
+  return {
+    accessor: r.accessor,
+    tokenHash: bytes(r.token_hash),
+    name: r.name,
+    subject: r.subject,
+    policies: JSON.parse(r.policies) as string[],
+    parentAccessor: r.parent_accessor,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    ttlSeconds: r.ttl_seconds,
+    numUsesLeft: r.num_uses_left,
+    ratePerSecond: r.rate_per_second,
+    rateBurst: r.rate_burst,
+    revokedAt: r.revoked_at,
+  };
+}
+
+interface SecretVersionRow {
+  path: string;
+  version: number;
+  sealed_value: Buffer | null;
+  created_at: string;
+  deleted_at: string | null;
+  destroyed: boolean;
+}
+
+const toSecretVersion = (r: SecretVersionRow): SecretVersionRecord => ({
+  version: r.version,
+  sealedValue: r.sealed_value === null ? null : bytes(r.sealed_value),
+  createdAt: r.created_at,
+  deletedAt: r.deleted_at,
+  destroyed: r.destroyed,
+});
+
+const toVersion = (r: { key_id: string; version: number; sealed_material: Buffer; created_at: string }): KeyVersionRecord => ({
+  keyId: r.key_id,
+  version: r.version,
+  sealedMaterial: bytes(r.sealed_material),
+  createdAt: r.created_at,
+});
+
+const toAuditRow = (r: { seq: number; record: string; hash: Buffer }): AuditRow => ({ seq: r.seq, record: r.record, hash: bytes(r.hash) });
+
+/** PostgreSQL's constraint name → the backend-neutral one (the same ones SQLite reports). */
+const CONSTRAINTS: Record<string, ConflictError['constraint']> = {
+  keys_name_key: 'key_name',
+  keys_id_key: 'key_id',
+  key_versions_pkey: 'key_version',
+  tokens_pkey: 'token',
+  tokens_token_hash_key: 'token',
+  aws_credentials_pkey: 'token',
+  audit_records_pkey: 'audit_seq',
+  key_aliases_pkey: 'key_alias',
+};
+
+function pgCode(err: unknown): string | undefined {
+  return typeof (err as { code?: unknown })?.code === 'string' ? (err as { code: string }).code : undefined;
+}
+
+/** Rethrows a unique violation as ConflictError (`fallback` when the constraint is not a known one). */
+function mapConflict(err: unknown, fallback?: ConflictError['constraint']): never {
+  if (pgCode(err) === '23505') {
+    const c = CONSTRAINTS[(err as { constraint?: string }).constraint ?? ''] ?? fallback;
+    if (c !== undefined) throw new ConflictError(c);
+  }
+  throw err;
+}
+
+/** Serialization failures and deadlocks: the transaction did nothing and may simply run again. */
+const RETRYABLE = new Set(['40001', '40P01']);
+
+export function isPostgresUrl(value: string): boolean {
+  return /^postgres(ql)?:\/\//.test(value);
+}
+
+/** The URL without its password, for messages and logs. */
+export function redactPostgresUrl(value: string): string {
+  try {
+    const u = new URL(value);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  const c = await pool.connect();
+  try {
+    // Session lock: a node starting at the same moment waits here (however long a migration takes)
+    // and then finds nothing to do.
+    await c.query('SET lock_timeout = 0');
+    await c.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NS, LOCK.migrate]);
+    try {
+      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+      const applied = new Set((await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
+      for (const m of pgMigrations) {
+        if (applied.has(m.version)) continue;
+        await c.query('BEGIN');
+        try {
+          await c.query(m.sql);
+          await c.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [m.version, m.name, new Date().toISOString()]);
+          await c.query('COMMIT');
+        } catch (err) {
+          await c.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      }
+    } finally {
+      await c.query('SELECT pg_advisory_unlock($1, $2)', [LOCK_NS, LOCK.migrate]);
+      await c.query('RESET lock_timeout');
+    }
+  } finally {
+    c.release();
+  }
+}
+
+export interface PostgresStoreOptions {
+  /** offline tools (audit verify/export): no migrations, every transaction read-only */
+  readonly?: boolean;
+  /** connections in the pool (default 10) */
+  poolSize?: number;
+}
+
+export async function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    types,
+    connectionTimeoutMillis: 10_000,
+    keepAlive: true,
+    // Durable before success, whatever the server's default; read-only tools cannot write at all.
+    // A node that vanished mid-transaction (partition, not a clean kill) must not hold a lock — the
+    // audit lock above all — for long: the server ends such sessions, and lock waits are bounded so a
+    // stuck lock fails requests (AUDIT_UNAVAILABLE) instead of hanging them.
+    options: [
+      '-c synchronous_commit=on',
+      `-c idle_in_transaction_session_timeout=${LOCK_WAIT_MS}`,
+      `-c lock_timeout=${LOCK_WAIT_MS}`,
+      ...(options.readonly ? ['-c default_transaction_read_only=on'] : []),
+    ].join(' '),
+  });
+  // An idle connection dropped by the server (restart, failover): the next query reconnects.
+  pool.on('error', () => undefined);
+  try {
+    if (!options.readonly) await migrate(pool);
+    else await pool.query('SELECT 1');
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw new Error(`cannot open PostgreSQL storage ${redactPostgresUrl(url)}: ${(err as Error).message}`, { cause: err });
+  }
+
+  const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> => pool.query<R>(text, values);
+
+  /** Runs fn in one READ COMMITTED transaction, retried (whole) on a serialization failure or deadlock. */
+  const tx = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
+    for (let attempt = 0; ; attempt++) {
+      const c = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await c.query('BEGIN');
+        const result = await fn(c);
+        await c.query('COMMIT');
+        return result;
+      } catch (err) {
+        await c.query('ROLLBACK').catch((e: Error) => (broken = e));
+        if (RETRYABLE.has(pgCode(err) ?? '') && attempt < 20) continue;
+        throw err;
+      } finally {
+        c.release(broken);
+      }
+    }
+  };
+
+  const lockName = (c: pg.PoolClient, name: string) => c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [NAME_NS, name]);
+  const nameTaken = async (c: pg.PoolClient, name: string): Promise<boolean> =>
+    (await c.query('SELECT 1 FROM keys WHERE name = $1 UNION ALL SELECT 1 FROM key_aliases WHERE alias = $1', [name])).rowCount! > 0;
+
+  const getKeyWhere = async (where: string, value: string): Promise<KeyRecord | undefined> => {
+    const r = await q<KeyRow>(`${KEY_SELECT} WHERE ${where}`, [value]);
+    return r.rows[0] && toKeyRecord(r.rows[0]);
+  };
+
+  const patchColumns: Record<keyof KeyPatch, string> = {
+    state: 'state',
+    description: 'description',
+    tags: 'tags',
+    deletionDate: 'deletion_date',
+    rotationPeriodDays: 'rotation_period_days',
+    nextRotationAt: 'next_rotation_at',
+    minDecryptionVersion: 'min_decryption_version',
+  };
+
+  return {
+    kind: 'postgres',
+    async getSysValue(name) {
+      const r = await q<{ value: Buffer }>('SELECT value FROM sys_values WHERE name = $1', [name]);
+      return r.rows[0] && bytes(r.rows[0].value);
+    },
+    async putSysValues(entries, options = {}) {
+      return tx(async (c) => {
+        await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NS, LOCK.sys]);
+        if (options.ifAbsent !== undefined && (await c.query('SELECT 1 FROM sys_values WHERE name = $1', [options.ifAbsent])).rowCount! > 0) return false;
+        for (const [name, value] of Object.entries(entries)) {
+          await c.query('INSERT INTO sys_values (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value', [name, buf(value)]);
+        }
+        return true;
+      });
+    },
+    async createKey(key, version) {
+      await tx(async (c) => {
+        if (key.name !== null) {
+          await lockName(c, key.name);
+          if (await nameTaken(c, key.name)) throw new ConflictError('key_name');
+        }
+        await c.query(
+          `INSERT INTO keys (id, name, type, origin, state, exportable, public_key, kcv, current_version, created_at, description, tags, deletion_date, rotation_period_days, next_rotation_at, min_decryption_version)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+          [key.id, key.name, key.type, key.origin, key.state, key.exportable, key.publicKey && buf(key.publicKey), key.kcv && buf(key.kcv), key.currentVersion, key.createdAt, key.description, JSON.stringify(key.tags), key.deletionDate, key.rotationPeriodDays, key.nextRotationAt, key.minDecryptionVersion],
+        );
+        await c.query('INSERT INTO key_versions (key_id, version, sealed_material, created_at) VALUES ($1, $2, $3, $4)', [version.keyId, version.version, buf(version.sealedMaterial), version.createdAt]);
+      }).catch((err: unknown) => {
+        if (err instanceof ConflictError) throw err;
+        mapConflict(err, 'key_id');
+      });
+    },
+    getKey: (id) => getKeyWhere('k.id = $1', id),
+    getKeyByName: (name) => getKeyWhere('k.name = $1', name),
+    getKeyByAlias: (alias) => getKeyWhere('k.id = (SELECT key_id FROM key_aliases WHERE alias = $1)', alias),
+    async listKeys(options): Promise<KeyPage> {
+      const after = options.after === undefined ? 0 : Number.parseInt(options.after, 10);
+      const rows = (await q<KeyRow>(`${KEY_SELECT} WHERE k.seq > $1 ORDER BY k.seq LIMIT $2`, [Number.isSafeInteger(after) ? after : 0, options.limit + 1])).rows;
+      const page = rows.slice(0, options.limit);
+      const last = page.at(-1);
+      return { keys: page.map(toKeyRecord), nextCursor: rows.length > options.limit && last ? String(last.seq) : null };
+    },
+    async getKeyVersion(keyId, version) {
+      const r = await q<Parameters<typeof toVersion>[0]>('SELECT * FROM key_versions WHERE key_id = $1 AND version = $2', [keyId, version]);
+      return r.rows[0] && toVersion(r.rows[0]);
+    },
+    async updateKey(id, patch, expectStates) {
+      return tx(async (c) => {
+        const current = await c.query<{ state: KeyRecord['state'] }>('SELECT state FROM keys WHERE id = $1 FOR UPDATE', [id]);
+        if (current.rows[0] === undefined) return undefined;
+        if (expectStates !== undefined && !expectStates.includes(current.rows[0].state)) throw new ConflictError('key_state');
+        const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof KeyPatch, unknown][];
+        if (entries.length > 0) {
+          const sets = entries.map(([k], i) => `${patchColumns[k]} = $${i + 1}`).join(', ');
+          await c.query(`UPDATE keys SET ${sets} WHERE id = $${entries.length + 1}`, [...entries.map(([k, v]) => (k === 'tags' ? JSON.stringify(v) : v)), id]);
+        }
+        const row = (await c.query<KeyRow>(`${KEY_SELECT} WHERE k.id = $1`, [id])).rows[0];
+        return row && toKeyRecord(row);
+      });
+    },
+    async addKeyVersion(v, nextRotationAt) {
+      await tx(async (c) => {
+        const r = await c.query('UPDATE keys SET current_version = $1, next_rotation_at = $2 WHERE id = $3 AND current_version = $4', [v.version, nextRotationAt, v.keyId, v.version - 1]);
+        if (r.rowCount !== 1) throw new ConflictError('key_version');
+        await c.query('INSERT INTO key_versions (key_id, version, sealed_material, created_at) VALUES ($1, $2, $3, $4)', [v.keyId, v.version, buf(v.sealedMaterial), v.createdAt]);
+      }).catch((err: unknown) => {
+        if (err instanceof ConflictError) throw err;
+        mapConflict(err, 'key_version');
+      });
+    },
+    async destroyKeyMaterial(id, now) {
+      // Deleted rows' bytes stay in the heap until VACUUM reuses the space (and in WAL archives and
+      // backups): docs/deployment.md says how to shorten that window.
+      return tx(async (c) => {
+        const r = await c.query(`UPDATE keys SET state = 'destroyed', deletion_date = NULL, next_rotation_at = NULL WHERE id = $1 AND state = 'pending_deletion' AND deletion_date <= $2`, [id, now]);
+        if (r.rowCount !== 1) return false;
+        await c.query('DELETE FROM key_versions WHERE key_id = $1', [id]);
+        return true;
+      });
+    },
+    async addKeyAlias(keyId, alias, createdAt) {
+      await tx(async (c) => {
+        await lockName(c, alias);
+        if (await nameTaken(c, alias)) throw new ConflictError('key_alias');
+        await c.query('INSERT INTO key_aliases (alias, key_id, created_at) VALUES ($1, $2, $3)', [alias, keyId, createdAt]);
+      }).catch((err: unknown) => {
+        if (err instanceof ConflictError) throw err;
+        mapConflict(err, 'key_alias');
+      });
+    },
+    async removeKeyAlias(keyId, alias) {
+      return (await q('DELETE FROM key_aliases WHERE alias = $1 AND key_id = $2', [alias, keyId])).rowCount! > 0;
+    },
+    async listKeysDue(now) {
+      const [d, r] = await Promise.all([
+        q<{ id: string }>(`SELECT id FROM keys WHERE state = 'pending_deletion' AND deletion_date <= $1`, [now]),
+        q<{ id: string }>(`SELECT id FROM keys WHERE state = 'enabled' AND next_rotation_at <= $1`, [now]),
+      ]);
+      return { toDestroy: d.rows.map((x) => x.id), toRotate: r.rows.map((x) => x.id) };
+    },
+
+    async createToken(t) {
+      await q(
+        `INSERT INTO tokens (accessor, token_hash, name, subject, policies, parent_accessor, created_at, expires_at, ttl_seconds, num_uses_left, rate_per_second, rate_burst, revoked_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+        [t.accessor, buf(t.tokenHash), t.name, t.subject, JSON.stringify(t.policies), t.parentAccessor, t.createdAt, t.expiresAt, t.ttlSeconds, t.numUsesLeft, t.ratePerSecond, t.rateBurst, t.revokedAt],
+      ).catch((err: unknown) => mapConflict(err, 'token'));
+    },
+    async getTokenByHash(hash) {
+      const r = await q<TokenRow>('SELECT * FROM tokens WHERE token_hash = $1', [buf(hash)]);
+      return r.rows[0] && toTokenRecord(r.rows[0]);
+    },
+    async getTokenByAccessor(accessor) {
+      const r = await q<TokenRow>('SELECT * FROM tokens WHERE accessor = $1', [accessor]);
+      return r.rows[0] && toTokenRecord(r.rows[0]);
+    },
+    async consumeTokenUse(accessor) {
+      // One statement: the row lock makes concurrent uses on any node take distinct uses.
+      return (await q('UPDATE tokens SET num_uses_left = num_uses_left - 1 WHERE accessor = $1 AND num_uses_left > 0', [accessor])).rowCount === 1;
+    },
+    async setTokenExpiry(accessor, expiresAt) {
+      await q('UPDATE tokens SET expires_at = $1 WHERE accessor = $2', [expiresAt, accessor]);
+    },
+    async revokeTokenTree(accessor, revokedAt) {
+      return tx(async (c) => {
+        const r = await c.query<{ accessor: string }>(
+          `WITH RECURSIVE tree(accessor) AS (SELECT accessor FROM tokens WHERE accessor = $1
+             UNION SELECT t.accessor FROM tokens t JOIN tree ON t.parent_accessor = tree.accessor)
+           UPDATE tokens SET revoked_at = $2 WHERE accessor IN (SELECT accessor FROM tree) AND revoked_at IS NULL RETURNING accessor`,
+          [accessor, revokedAt],
+        );
+        return r.rows.map((x) => x.accessor);
+      });
+    },
+    async listTokensWithPolicies(policies) {
+      const r = await q<TokenRow>('SELECT * FROM tokens WHERE revoked_at IS NULL ORDER BY accessor COLLATE "C"');
+      return r.rows.map(toTokenRecord).filter((t) => t.policies.some((p) => policies.includes(p)));
+    },
+
+    async createAwsCredential(cr) {
+      await q(
+        `INSERT INTO aws_credentials (access_key_id, sealed_secret, subject, policies, parent_accessor, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [cr.accessKeyId, buf(cr.sealedSecret), cr.subject, JSON.stringify(cr.policies), cr.parentAccessor, cr.createdAt, cr.revokedAt],
+      ).catch((err: unknown) => mapConflict(err, 'token'));
+    },
+    async getAwsCredential(accessKeyId) {
+      const r = await q<{ access_key_id: string; sealed_secret: Buffer; subject: string; policies: string; parent_accessor: string | null; created_at: string; revoked_at: string | null }>(
+        'SELECT * FROM aws_credentials WHERE access_key_id = $1',
+        [accessKeyId],
+      );
+      const row = r.rows[0];
+      if (row === undefined) return undefined;
+      return {
+        accessKeyId: row.access_key_id,
+        sealedSecret: bytes(row.sealed_secret),
+        subject: row.subject,
+        policies: JSON.parse(row.policies) as string[],
+        parentAccessor: row.parent_accessor,
+        createdAt: row.created_at,
+        revokedAt: row.revoked_at,
+      };
+    },
+
+    async putPolicy(p) {
+      await q('INSERT INTO policies (name, document, updated_at) VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET document = excluded.document, updated_at = excluded.updated_at', [p.name, p.document, p.updatedAt]);
+    },
+    async getPolicy(name) {
+      const r = await q<{ name: string; document: string; updated_at: string }>('SELECT * FROM policies WHERE name = $1', [name]);
+      const row = r.rows[0];
+      return row && { name: row.name, document: row.document, updatedAt: row.updated_at };
+    },
+    async deletePolicy(name) {
+      return (await q('DELETE FROM policies WHERE name = $1', [name])).rowCount! > 0;
+    },
+    async listPolicies() {
+      const r = await q<{ name: string; document: string; updated_at: string }>('SELECT * FROM policies ORDER BY name COLLATE "C"');
+      return r.rows.map((row) => ({ name: row.name, document: row.document, updatedAt: row.updated_at }));
+    },
+
+    async appendAudit(build) {
+      return tx(async (c) => {
+        // Held until commit: the head read here is the head the rows are chained onto.
+        await c.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NS, LOCK.audit]);
+        const h = (await c.query<{ seq: number; hash: Buffer }>('SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1')).rows[0];
+        const head: AuditHead | undefined = h && { seq: h.seq, hash: bytes(h.hash) };
+        const rows = build(head);
+        if (rows.length > 0) {
+          await c.query('INSERT INTO audit_records (seq, record, hash) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])', [rows.map((r) => r.seq), rows.map((r) => r.record), rows.map((r) => buf(r.hash))]);
+        }
+        return rows;
+      }).catch((err: unknown) => mapConflict(err));
+    },
+    async auditHead() {
+      const r = await q<{ seq: number; record: string; hash: Buffer }>('SELECT * FROM audit_records ORDER BY seq DESC LIMIT 1');
+      return r.rows[0] && toAuditRow(r.rows[0]);
+    },
+    async readAudit({ afterSeq, limit }) {
+      return (await q<{ seq: number; record: string; hash: Buffer }>('SELECT * FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])).rows.map(toAuditRow);
+    },
+    async appendCheckpoint(row) {
+      await q('INSERT INTO audit_checkpoints (seq, checkpoint) VALUES ($1, $2)', [row.seq, row.checkpoint]);
+    },
+    async listCheckpoints() {
+      return (await q<{ seq: number; checkpoint: string }>('SELECT seq, checkpoint FROM audit_checkpoints ORDER BY seq')).rows;
+    },
+
+    async putSecretVersion(path, seal, createdAt, cas) {
+      return tx(async (c) => {
+        // The path may not exist yet (CAS 0), so lock its name rather than its row.
+        await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [SECRET_NS, path]);
+        const meta = (await c.query<{ current_version: number }>('SELECT current_version FROM secrets WHERE path = $1', [path])).rows[0];
+        const current = meta?.current_version ?? 0;
+        if (cas !== undefined && cas !== current) throw new ConflictError('secret_cas');
+        const version = current + 1;
+        if (meta === undefined) await c.query('INSERT INTO secrets (path, current_version, created_at, updated_at) VALUES ($1, $2, $3, $3)', [path, version, createdAt]);
+        else await c.query('UPDATE secrets SET current_version = $1, updated_at = $2 WHERE path = $3', [version, createdAt, path]);
+        await c.query('INSERT INTO secret_versions (path, version, sealed_value, created_at) VALUES ($1, $2, $3, $4)', [path, version, buf(seal(version)), createdAt]);
+        return version;
+      });
+    },
+    async getSecretVersion(path, version) {
+      const r =
+        version === undefined
+          ? await q<SecretVersionRow>('SELECT v.* FROM secret_versions v JOIN secrets s ON s.path = v.path AND s.current_version = v.version WHERE s.path = $1', [path])
+          : await q<SecretVersionRow>('SELECT * FROM secret_versions WHERE path = $1 AND version = $2', [path, version]);
+      return r.rows[0] && toSecretVersion(r.rows[0]);
+    },
+    async listSecretVersions(path) {
+      return (await q<SecretVersionRow>('SELECT * FROM secret_versions WHERE path = $1 ORDER BY version', [path])).rows.map(toSecretVersion);
+    },
+    async setSecretVersionsDeleted(path, versions, deletedAt) {
+      return tx(async (c) => {
+        let n = 0;
+        for (const v of versions) n += (await c.query('UPDATE secret_versions SET deleted_at = $1 WHERE path = $2 AND version = $3 AND NOT destroyed', [deletedAt, path, v])).rowCount!;
+        return n;
+      });
+    },
+    async destroySecretVersions(path, versions) {
+      return tx(async (c) => {
+        let n = 0;
+        for (const v of versions) n += (await c.query('UPDATE secret_versions SET sealed_value = NULL, destroyed = true WHERE path = $1 AND version = $2 AND NOT destroyed', [path, v])).rowCount!;
+        return n;
+      });
+    },
+    async deleteSecret(path) {
+      return tx(async (c) => {
+        await c.query('DELETE FROM secret_versions WHERE path = $1', [path]);
+        return (await c.query('DELETE FROM secrets WHERE path = $1', [path])).rowCount! > 0;
+      });
+    },
+    async listSecretPaths(prefix, after, limit) {
+      // COLLATE "C": byte order, as SQLite compares text, whatever the database's collation.
+      const r = await q<{ path: string }>(
+        'SELECT path FROM secrets WHERE substr(path, 1, length($1)) = $1 AND path COLLATE "C" > $2 ORDER BY path COLLATE "C" LIMIT $3',
+        [prefix, after ?? '', limit],
+      );
+      return r.rows.map((x) => x.path);
+    },
+
+    async scanKeyVersions(after, limit) {
+      const r = await q<Parameters<typeof toVersion>[0]>(
+        'SELECT * FROM key_versions WHERE key_id COLLATE "C" > $1 OR (key_id = $1 AND version > $2) ORDER BY key_id COLLATE "C", version LIMIT $3',
+        [after?.keyId ?? '', after?.version ?? 0, limit],
+      );
+      return r.rows.map(toVersion);
+    },
+    async replaceKeyVersionMaterial(keyId, version, expected, next) {
+      return (await q('UPDATE key_versions SET sealed_material = $1 WHERE key_id = $2 AND version = $3 AND sealed_material = $4', [buf(next), keyId, version, buf(expected)])).rowCount === 1;
+    },
+    async scanSecretVersions(after, limit) {
+      const r = await q<SecretVersionRow>(
+        'SELECT * FROM secret_versions WHERE sealed_value IS NOT NULL AND (path COLLATE "C" > $1 OR (path = $1 AND version > $2)) ORDER BY path COLLATE "C", version LIMIT $3',
+        [after?.path ?? '', after?.version ?? 0, limit],
+      );
+      return r.rows.map((row) => ({ path: row.path, ...toSecretVersion(row) }));
+    },
+    async replaceSecretVersionValue(path, version, expected, next) {
+      return (await q('UPDATE secret_versions SET sealed_value = $1 WHERE path = $2 AND version = $3 AND sealed_value = $4', [buf(next), path, version, buf(expected)])).rowCount === 1;
+    },
+
+    async schemaVersion() {
+      return (await q<{ v: number | null }>('SELECT max(version) AS v FROM schema_migrations')).rows[0]?.v ?? 0;
+    },
+
+    async snapshot() {
+      throw new SnapshotUnsupportedError(
+        'backups of PostgreSQL storage are made with PostgreSQL tools (pg_dump for a logical copy, pg_basebackup with WAL archiving for point-in-time recovery), not by Strongbox; see docs/deployment.md',
+      );
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
