@@ -161,3 +161,17 @@ export const awsCredentialInfo: JsonSchema = {
     status: { type: 'string', enum: ['active', 'expired', 'revoked'] },
   },
 };
+
+/** 202 of the transaction-signing routes: the key's transaction rules hold the request for approval. */
+export const heldTransactionResponse: JsonSchema = {
+  type: 'object',
+  description: "the key's transaction rules need approval: nothing was signed; poll GET /v1/approvals/{approvalId} for the signed result",
+  required: ['status', 'approvalId', 'required', 'expiresAt', 'reason'],
+  properties: {
+    status: { type: 'string', enum: ['pending'] },
+    approvalId: { type: 'string' },
+    required: { type: 'integer', description: 'approvals needed' },
+    expiresAt: { type: 'string', description: 'after this the request can never sign' },
+    reason: { type: 'string', description: 'why approval is needed' },
+  },
+};

@@ -21,6 +21,8 @@ export const actions = {
   'wallets:create': 'create an HD wallet from a fresh mnemonic, or import one',
   'wallets:read': 'read and list HD wallets (never their mnemonic or seed) and their extended public keys',
   'wallets:derive': 'derive a key from an HD wallet by path (a key like any other, then governed by keys:* actions)',
+  'wallets:rules:read': 'read an HD wallet\'s transaction rules',
+  'wallets:rules:write': 'set and delete an HD wallet\'s transaction rules (they govern every key derived from it that has no rules of its own)',
   'keys:rules:read': 'read a key\'s transaction rules',
   'keys:rules:write': 'set and delete a key\'s transaction rules (limits, allow lists, approvals)',
   'approvals:read': 'list and read transactions held for approval (and their signed result)',

@@ -221,8 +221,11 @@ export class StrongboxClient {
    * Signs a Solana transaction with an ed25519 key: `transaction` is the base64 wire transaction (its
    * other signers' slots are kept), or `message` a base64 bare message.
    */
-  solanaSignTransaction(key: string, params: { transaction: string } | { message: string }) {
-    return this.request<SolanaSignTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/solana/sign-transaction`, params);
+  /** Throws ApprovalPendingError when the key's transaction rules hold the transaction for approval. */
+  async solanaSignTransaction(key: string, params: { transaction: string } | { message: string }): Promise<SolanaSignTransactionResponse> {
+    const res = await this.request<SolanaSignTransactionResponse | HeldTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/solana/sign-transaction`, params);
+    if ('approvalId' in res) throw new ApprovalPendingError(res);
+    return res;
   }
   /** A new HD wallet (fresh mnemonic of `strength` bits, default 256) or an imported `mnemonic`; `revealMnemonic` returns a generated one, once. */
   createWallet(params: { name?: string; mnemonic?: string; passphrase?: string; strength?: number; revealMnemonic?: boolean } = {}) {
@@ -258,8 +261,11 @@ export class StrongboxClient {
     return this.request<BitcoinAddressResponse>('GET', `/v1/keys/${encodeURIComponent(key)}/bitcoin/address${qs ? `?${qs}` : ''}`);
   }
   /** Signs the inputs of a base64 PSBT that spend the key's P2WPKH or P2TR outputs; returns the PSBT (not finalized) and the indexes signed. */
-  bitcoinSignPsbt(key: string, psbt: string, params: { network?: BitcoinNetwork } = {}) {
-    return this.request<BitcoinSignPsbtResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/bitcoin/sign-psbt`, { psbt, ...params });
+  /** Throws ApprovalPendingError when the key's transaction rules hold the PSBT for approval. */
+  async bitcoinSignPsbt(key: string, psbt: string, params: { network?: BitcoinNetwork } = {}): Promise<BitcoinSignPsbtResponse> {
+    const res = await this.request<BitcoinSignPsbtResponse | HeldTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/bitcoin/sign-psbt`, { psbt, ...params });
+    if ('approvalId' in res) throw new ApprovalPendingError(res);
+    return res;
   }
   encrypt(key: string, params: { plaintext: string; aad?: string }) {
     return this.request<{ ciphertext: string; keyVersion: number }>('POST', `/v1/keys/${encodeURIComponent(key)}/encrypt`, params);

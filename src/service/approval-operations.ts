@@ -9,22 +9,67 @@ import type { TransactionIntent } from '../policy/transaction-rules.js';
 import type { ApprovalRecord } from '../storage/types.js';
 import { resolveEthereumKey, type EthereumSignContext } from './ethereum-signer.js';
 import { ETHEREUM_SIGN_TRANSACTION, signParsedTransaction } from './ethereum-sign-transaction.js';
+import { parsePsbt } from '../chains/bitcoin/psbt.js';
+import { parseNetwork } from '../chains/bitcoin/network.js';
+import { bitcoinIntent } from '../chains/bitcoin/intent.js';
+import { BITCOIN_SIGN_PSBT, signParsedPsbt } from './bitcoin-sign-psbt.js';
+import { resolveBitcoinKey } from './bitcoin-signer.js';
+import { parseTransaction as parseSolanaTransaction } from '../chains/solana/message.js';
+import { solanaIntent } from '../chains/solana/intent.js';
+import { solanaAddress } from '../chains/solana/address.js';
+import { SOLANA_SIGN_TRANSACTION, signParsedSolanaTransaction } from './solana-sign-transaction.js';
+import { assertUsable, resolveKey } from './resolve-key.js';
+import { StrongboxError } from '../protocol/errors.js';
+import type { KeyRecord } from '../storage/types.js';
+
+/** The stored request of a held transaction, parsed back (it was validated when it was held). */
+const stored = (approval: ApprovalRecord): Record<string, string> => JSON.parse(approval.request) as Record<string, string>;
+
+async function solanaKey(ctx: EthereumSignContext, keyId: string): Promise<KeyRecord & { publicKey: Uint8Array }> {
+  const record = await resolveKey(ctx, keyId);
+  if (record.type !== 'ed25519' || record.publicKey === null) throw new StrongboxError('UNSUPPORTED_OPERATION', `key ${keyId} is not an ed25519 key`);
+  assertUsable(record);
+  return record as KeyRecord & { publicKey: Uint8Array };
+}
 
 export interface ApprovalOperation {
-  intent(approval: ApprovalRecord, now: Date): TransactionIntent;
+  /** the stored request as an intent again (the key is read: Bitcoin and Solana intents depend on its scripts/address) */
+  intent(ctx: EthereumSignContext, approval: ApprovalRecord, now: Date): Promise<TransactionIntent>;
   /** signs the stored request with the approval's key; the JSON-safe signed result (not secret) */
   sign(ctx: EthereumSignContext, approval: ApprovalRecord): Promise<Record<string, unknown>>;
 }
 
 export const approvalOperations: Readonly<Record<string, ApprovalOperation>> = {
   [ETHEREUM_SIGN_TRANSACTION]: {
-    intent(approval, now) {
+    async intent(_ctx, approval, now) {
       const tx = parseTransaction(JSON.parse(approval.request));
       return ethereumIntent(tx as typeof tx & { chainId: number }, now);
     },
     async sign(ctx, approval) {
       const record = await resolveEthereumKey(ctx, approval.keyId);
       return { ...(await signParsedTransaction(ctx, record, parseTransaction(JSON.parse(approval.request)))) };
+    },
+  },
+  [BITCOIN_SIGN_PSBT]: {
+    async intent(ctx, approval, now) {
+      const record = await resolveBitcoinKey(ctx, approval.keyId);
+      const { psbt, network } = stored(approval);
+      return bitcoinIntent(parsePsbt(psbt!), parseNetwork(network), record.publicKey, now);
+    },
+    async sign(ctx, approval) {
+      const record = await resolveBitcoinKey(ctx, approval.keyId);
+      assertUsable(record);
+      return { ...(await signParsedPsbt(ctx, record, parsePsbt(stored(approval)['psbt']!))) };
+    },
+  },
+  [SOLANA_SIGN_TRANSACTION]: {
+    async intent(ctx, approval, now) {
+      const record = await solanaKey(ctx, approval.keyId);
+      return solanaIntent(parseSolanaTransaction(stored(approval)['transaction'], 'transaction').message, solanaAddress(record.publicKey), now);
+    },
+    async sign(ctx, approval) {
+      const record = await solanaKey(ctx, approval.keyId);
+      return { ...(await signParsedSolanaTransaction(ctx, record, parseSolanaTransaction(stored(approval)['transaction'], 'transaction'))) };
     },
   },
 };

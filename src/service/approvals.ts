@@ -132,7 +132,7 @@ async function finalize(ctx: ApprovalContext, a: ApprovalRecord, approver: Appro
     const rules = await loadTransactionRules(ctx, a.scope, a.scopeId);
     let dailyLimit: bigint | undefined;
     if (rules !== undefined) {
-      const decision = evaluateTransaction(rules, op.intent(a, ctx.now()), { approved: true });
+      const decision = evaluateTransaction(rules, await op.intent(ctx, a, ctx.now()), { approved: true });
       if (decision.kind === 'deny') throw denial(decision.reason, decision.message);
       if (decision.kind === 'allow') {
         amount = decision.nativeAmount;

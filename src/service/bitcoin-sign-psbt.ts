@@ -16,6 +16,9 @@ import { wipe } from '../crypto/wipe.js';
 import type { ServiceContext } from './context.js';
 import { assertUsable, loadKey, openKeyMaterial, type KeyRef } from './resolve-key.js';
 import { resolveBitcoinKey, type BitcoinKeyRecord } from './bitcoin-signer.js';
+import { guardTransaction, type HeldTransaction, type RequestContext } from './transaction-guard.js';
+import { bitcoinIntent } from '../chains/bitcoin/intent.js';
+import type { Transaction } from '@scure/btc-signer';
 
 export type BitcoinSignContext = Pick<ServiceContext, 'store' | 'barrier' | 'keyCache' | 'signingPool'>;
 
@@ -25,6 +28,8 @@ export interface BitcoinSignPsbtParameters {
   psbt: string;
   /** mainnet (default), testnet or regtest: validated now, used by the transaction policy summary */
   network?: string | undefined;
+  /** the caller, for approvals and the audit decision; absent = an internal caller */
+  requester?: RequestContext | undefined;
 }
 
 /** DER ECDSA signatures of the P2WPKH sighashes, through the cached (possibly pooled) signer. */
@@ -68,12 +73,10 @@ async function signSchnorr(ctx: BitcoinSignContext, record: BitcoinKeyRecord, ta
   return out;
 }
 
-export async function bitcoinSignPsbt(ctx: BitcoinSignContext, params: BitcoinSignPsbtParameters): Promise<BitcoinSignPsbtResponse> {
-  if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
-  const record = await resolveBitcoinKey(ctx, params.key);
-  assertUsable(record);
-  parseNetwork(params.network);
-  const tx = parsePsbt(params.psbt);
+export const BITCOIN_SIGN_PSBT = 'bitcoin.signPsbt';
+
+/** Signs the key's inputs of an already-parsed PSBT (also used when a held request is approved). */
+export async function signParsedPsbt(ctx: BitcoinSignContext, record: BitcoinKeyRecord, tx: Transaction): Promise<BitcoinSignPsbtResponse> {
   const tasks = planPsbtSigning(tx, record.publicKey);
   const ecdsa = await signEcdsa(ctx, record, tasks.filter((t) => t.kind === 'p2wpkh'));
   const schnorr = await signSchnorr(ctx, record, tasks.filter((t) => t.kind === 'p2tr'));
@@ -83,4 +86,29 @@ export async function bitcoinSignPsbt(ctx: BitcoinSignContext, params: BitcoinSi
     addSignature(tx, record.publicKey, task, signature);
   }
   return { psbt: toPsbtBase64(tx), signedInputs: tasks.map((t) => t.index) };
+}
+
+/**
+ * When the key has transaction rules, the PSBT's outputs are judged first (transaction-guard.ts):
+ * denied, signed (spend reserved), or held for approval (nothing signed).
+ */
+export async function bitcoinSignPsbt(ctx: BitcoinSignContext & Pick<ServiceContext, 'now'>, params: BitcoinSignPsbtParameters): Promise<BitcoinSignPsbtResponse | HeldTransaction> {
+  if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
+  const record = await resolveBitcoinKey(ctx, params.key);
+  assertUsable(record);
+  const network = parseNetwork(params.network);
+  const tx = parsePsbt(params.psbt);
+  // Refuses a PSBT with no input of this key before any rule is consulted.
+  planPsbtSigning(tx, record.publicKey);
+  const outcome = await guardTransaction(ctx, {
+    keyId: record.id,
+    walletId: record.wallet,
+    chain: 'bitcoin',
+    operation: BITCOIN_SIGN_PSBT,
+    intent: () => bitcoinIntent(tx, network, record.publicKey, ctx.now()),
+    request: () => ({ psbt: params.psbt, network }),
+    requester: params.requester,
+    sign: () => signParsedPsbt(ctx, record, tx),
+  });
+  return 'signed' in outcome ? outcome.signed : outcome.held;
 }

@@ -38,6 +38,7 @@ export async function ethereumSignTransaction(
   const tx = parseTransaction(params.transaction);
   const outcome = await guardTransaction(ctx, {
     keyId: record.id,
+    walletId: record.wallet,
     chain: 'ethereum',
     operation: ETHEREUM_SIGN_TRANSACTION,
     intent: () => ethereumIntent(tx as typeof tx & { chainId: number }, ctx.now()),

@@ -24,7 +24,7 @@ export async function sign(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyC
   const payload = toSignPayload(alg, params);
   const encoding = toEncoding(alg, params.encoding);
   // A raw digest could be any transaction: keys whose rules forbid blind signing refuse it.
-  if (params.digest !== undefined) await assertBlindSigningAllowed(ctx, record.id);
+  if (params.digest !== undefined) await assertBlindSigningAllowed(ctx, record.id, record.wallet);
   const loaded = await loadKey(ctx, record);
   if (loaded.kind !== 'signer') throw new StrongboxError('INTERNAL', 'key material kind mismatch');
   const result = await loaded.signer.sign(payload, encoding);

@@ -12,6 +12,9 @@ import { parseMessage, parseTransaction, serializeTransaction, signerIndex, SIGN
 import { ed25519 } from '../crypto/signers/ed25519.js';
 import type { ServiceContext } from './context.js';
 import { assertUsable, loadKey, resolveKey, type KeyRef } from './resolve-key.js';
+import { guardTransaction, type HeldTransaction, type RequestContext } from './transaction-guard.js';
+import { solanaIntent } from '../chains/solana/intent.js';
+import type { KeyRecord } from '../storage/types.js';
 
 export interface SolanaSignTransactionParameters {
   key: KeyRef;
@@ -19,9 +22,36 @@ export interface SolanaSignTransactionParameters {
   transaction?: string;
   /** base64 bare message; the answer is a wire transaction with every other slot zero */
   message?: string;
+  /** the caller, for approvals and the audit decision; absent = an internal caller */
+  requester?: RequestContext | undefined;
 }
 
-export async function solanaSignTransaction(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache'>, params: SolanaSignTransactionParameters): Promise<SolanaSignTransactionResponse> {
+export const SOLANA_SIGN_TRANSACTION = 'solana.signTransaction';
+
+/** Signs the key's slot of an already-parsed transaction (also used when a held request is approved). */
+export async function signParsedSolanaTransaction(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache'>, record: KeyRecord & { publicKey: Uint8Array }, tx: SolanaTransaction): Promise<SolanaSignTransactionResponse> {
+  const slot = signerIndex(tx.message, record.publicKey);
+  if (slot === -1) throw new StrongboxError('NOT_A_REQUIRED_SIGNER', `key ${record.id} is not a required signer of this transaction`);
+  const loaded = await loadKey(ctx, record);
+  if (loaded.kind !== 'signer') throw new StrongboxError('INTERNAL', 'key material kind mismatch');
+  const payload = { kind: 'message', message: tx.message.bytes } as const;
+  const { signature } = await loaded.signer.sign(payload, 'raw');
+  if (signature.byteLength !== SIGNATURE_BYTES || !ed25519.verify(record.publicKey, payload, signature, 'raw')) {
+    throw new StrongboxError('INTERNAL', 'Ed25519 signature failed self-verification');
+  }
+  tx.signatures[slot] = signature;
+  return {
+    transaction: Buffer.from(serializeTransaction(tx)).toString('base64'),
+    signature: base58.encode(signature),
+    message: Buffer.from(tx.message.bytes).toString('base64'),
+  };
+}
+
+/**
+ * When the key has transaction rules, the decoded transfers are judged first (transaction-guard.ts):
+ * denied, signed (spend reserved), or held for approval (nothing signed).
+ */
+export async function solanaSignTransaction(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache' | 'now'>, params: SolanaSignTransactionParameters): Promise<SolanaSignTransactionResponse | HeldTransaction> {
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
   const record = await resolveKey(ctx, params.key);
   if (record.type !== 'ed25519' || record.publicKey === null) throw new StrongboxError('UNSUPPORTED_OPERATION', `Solana signing needs an ed25519 key; key ${record.id} is ${record.type}`);
@@ -40,17 +70,16 @@ export async function solanaSignTransaction(ctx: Pick<ServiceContext, 'store' | 
   if (slot === -1) {
     throw new StrongboxError('NOT_A_REQUIRED_SIGNER', `key ${record.id} (${solanaAddress(record.publicKey)}) is not one of the ${tx.message.numRequiredSignatures} required signers of this transaction`);
   }
-  const loaded = await loadKey(ctx, record);
-  if (loaded.kind !== 'signer') throw new StrongboxError('INTERNAL', 'key material kind mismatch');
-  const payload = { kind: 'message', message: tx.message.bytes } as const;
-  const { signature } = await loaded.signer.sign(payload, 'raw');
-  if (signature.byteLength !== SIGNATURE_BYTES || !ed25519.verify(record.publicKey, payload, signature, 'raw')) {
-    throw new StrongboxError('INTERNAL', 'Ed25519 signature failed self-verification');
-  }
-  tx.signatures[slot] = signature;
-  return {
-    transaction: Buffer.from(serializeTransaction(tx)).toString('base64'),
-    signature: base58.encode(signature),
-    message: Buffer.from(tx.message.bytes).toString('base64'),
-  };
+  const signed = record as KeyRecord & { publicKey: Uint8Array };
+  const outcome = await guardTransaction(ctx, {
+    keyId: record.id,
+    walletId: record.wallet,
+    chain: 'solana',
+    operation: SOLANA_SIGN_TRANSACTION,
+    intent: () => solanaIntent(tx.message, solanaAddress(signed.publicKey), ctx.now()),
+    request: () => ({ transaction: Buffer.from(serializeTransaction(tx)).toString('base64') }),
+    requester: params.requester,
+    sign: () => signParsedSolanaTransaction(ctx, signed, tx),
+  });
+  return 'signed' in outcome ? outcome.signed : outcome.held;
 }

@@ -75,6 +75,8 @@ export interface HeldTransaction {
 
 export interface GuardParameters<T> {
   keyId: string;
+  /** the wallet the key was derived from: its rules apply when the key has none of its own */
+  walletId?: string | null;
   chain: string;
   /** the approval-operations.ts entry that signs this request once approved */
   operation: string;
@@ -98,8 +100,7 @@ export function summarize(intent: TransactionIntent): Record<string, unknown> {
 
 /** Evaluates the key's rules and signs, holds, or throws a denial. Keys without rules just sign. */
 export async function guardTransaction<T>(ctx: GuardContext, params: GuardParameters<T>): Promise<{ signed: T } | { held: HeldTransaction }> {
-  const scope = { scope: 'key' as const, scopeId: params.keyId };
-  const rules: TransactionRules | undefined = await loadTransactionRules(ctx, scope.scope, scope.scopeId);
+  const { scope, rules } = await effectiveRules(ctx, params.keyId, params.walletId);
   if (rules === undefined) return { signed: await params.sign() };
   const requester = params.requester;
   const intent = params.intent();
@@ -144,8 +145,20 @@ export async function guardTransaction<T>(ctx: GuardContext, params: GuardParame
   }
 }
 
+/**
+ * The rules that govern a key: its own, or else (for a key derived from an HD wallet) its wallet's —
+ * whose 24-hour limit is then shared by every key derived from that wallet (reservations in the
+ * wallet's scope).
+ */
+export async function effectiveRules(ctx: Pick<ServiceContext, 'store'>, keyId: string, walletId: string | null | undefined): Promise<{ scope: { scope: RulesScope; scopeId: string }; rules: TransactionRules | undefined }> {
+  const own = await loadTransactionRules(ctx, 'key', keyId);
+  if (own !== undefined || walletId === null || walletId === undefined) return { scope: { scope: 'key', scopeId: keyId }, rules: own };
+  const wallet = await loadTransactionRules(ctx, 'wallet', walletId);
+  return wallet === undefined ? { scope: { scope: 'key', scopeId: keyId }, rules: undefined } : { scope: { scope: 'wallet', scopeId: walletId }, rules: wallet };
+}
+
 /** forbidBlindSigning: raw-digest signing (sign with a digest; AWS Sign, MessageType DIGEST) is refused for the key. */
-export async function assertBlindSigningAllowed(ctx: Pick<ServiceContext, 'store'>, keyId: string): Promise<void> {
-  const rules = await loadTransactionRules(ctx, 'key', keyId);
+export async function assertBlindSigningAllowed(ctx: Pick<ServiceContext, 'store'>, keyId: string, walletId?: string | null): Promise<void> {
+  const { rules } = await effectiveRules(ctx, keyId, walletId);
   if (rules?.forbidBlindSigning === true) throw denial('blind_signing_forbidden', `key ${keyId} forbids signing raw digests (forbidBlindSigning); sign a transaction or message instead`);
 }

@@ -60,6 +60,7 @@ import keysSolanaSignTransaction from './keys-solana-sign-transaction.js';
 import walletsCreate from './wallets-create.js';
 import walletsList from './wallets-list.js';
 import walletsGet from './wallets-get.js';
+import { walletsTransactionRulesDelete, walletsTransactionRulesGet, walletsTransactionRulesPut } from './wallets-transaction-rules.js';
 import walletsDerive from './wallets-derive.js';
 import walletsXpub from './wallets-xpub.js';
 import { keysTransactionRulesDelete, keysTransactionRulesGet, keysTransactionRulesPut } from './keys-transaction-rules.js';
@@ -135,6 +136,9 @@ export const routes: readonly Route[] = [
   walletsCreate,
   walletsList,
   walletsGet,
+  walletsTransactionRulesPut,
+  walletsTransactionRulesGet,
+  walletsTransactionRulesDelete,
   walletsDerive,
   walletsXpub,
   secretsList,

@@ -1,7 +1,7 @@
 import { bitcoinNetworks } from '../../protocol/bitcoin.js';
 import { bitcoinSignPsbt } from '../../service/bitcoin-sign-psbt.js';
 import { defineKeyRoute } from '../route.js';
-import { keyParams, object } from '../schemas.js';
+import { heldTransactionResponse, keyParams, object } from '../schemas.js';
 
 export default defineKeyRoute({
   method: 'POST',
@@ -28,7 +28,14 @@ export default defineKeyRoute({
           signedInputs: { type: 'array', items: { type: 'integer' }, description: 'indexes of the inputs signed by the key' },
         },
       },
+      202: heldTransactionResponse,
     },
   },
-  handler: ({ services }, { params, body }) => bitcoinSignPsbt(services.ctx, { key: params.id, psbt: body.psbt, network: body.network }),
+  handler: async ({ services, principal, request, reply, decide }, { params, body }) => {
+    const result = await bitcoinSignPsbt(services.ctx, { key: params.id, psbt: body.psbt, network: body.network,
+      ...(principal === undefined ? {} : { requester: { subject: principal.subject, accessor: principal.accessor, requestId: request.id, decide } }),
+    });
+    if ('approvalId' in result) reply.status(202);
+    return result;
+  },
 });

@@ -1,6 +1,6 @@
 import { solanaSignTransaction } from '../../service/solana-sign-transaction.js';
 import { defineKeyRoute } from '../route.js';
-import { keyParams, object } from '../schemas.js';
+import { heldTransactionResponse, keyParams, object } from '../schemas.js';
 
 const base64 = (description: string) => ({ type: 'string', maxLength: 1644, description });
 
@@ -27,7 +27,14 @@ export default defineKeyRoute({
           message: { type: 'string', description: 'base64 message that was signed' },
         },
       },
+      202: heldTransactionResponse,
     },
   },
-  handler: ({ services }, { params, body }) => solanaSignTransaction(services.ctx, { ...body, key: params.id }),
+  handler: async ({ services, principal, request, reply, decide }, { params, body }) => {
+    const result = await solanaSignTransaction(services.ctx, { ...body, key: params.id,
+      ...(principal === undefined ? {} : { requester: { subject: principal.subject, accessor: principal.accessor, requestId: request.id, decide } }),
+    });
+    if ('approvalId' in result) reply.status(202);
+    return result;
+  },
 });
