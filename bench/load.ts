@@ -7,7 +7,9 @@ export interface LoadOptions {
   connections: number;
   durationSec: number;
   headers: Record<string, string>;
-  body: string;
+  /** POST with this body, or GET without one */
+  body?: string;
+  method?: 'GET' | 'POST';
   /** the server's pid, to report its CPU use during the run */
   serverPid?: number | undefined;
 }
@@ -42,9 +44,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     url: options.url,
     connections: options.connections,
     duration: options.durationSec,
-    method: 'POST',
+    method: options.method ?? 'POST',
     headers: options.headers,
-    body: options.body,
+    ...(options.body === undefined ? {} : { body: options.body }),
     timeout: 10,
   });
   const wall = (performance.now() - t0) / 1000;
