@@ -175,3 +175,19 @@ export const heldTransactionResponse: JsonSchema = {
     reason: { type: 'string', description: 'why approval is needed' },
   },
 };
+
+/** The query of a paged list route: `limit` (1-1000) and the `cursor` the previous page returned. */
+export const pageQuery: JsonSchema = object({
+  limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'page size, 1-1000 (default 100)' },
+  cursor: { type: 'string', maxLength: 32, description: 'nextCursor from the previous page' },
+});
+
+/** A page of `items` under `field`, with the cursor of the next page (null on the last). */
+export function pageResponse(field: string, items: JsonSchema): JsonSchema {
+  return { type: 'object', required: [field, 'nextCursor'], properties: { [field]: { type: 'array', items }, nextCursor: { type: ['string', 'null'] } } };
+}
+
+/** The validated page query as service parameters. */
+export function pageOf(query: { limit?: string; cursor?: string }): { limit?: number; after?: string } {
+  return { ...(query.limit === undefined ? {} : { limit: Number(query.limit) }), ...(query.cursor === undefined ? {} : { after: query.cursor }) };
+}

@@ -158,6 +158,19 @@ describe('two nodes on one PostgreSQL database', () => {
     assert.equal((await api(a.addr, 'POST', `/v1/keys/${mine.body.id}/sign`, root, { message: '0x05' })).status, 200);
   });
 
+  it('a daily spending limit stays exact across nodes: 40 parallel spends on A and B never sign more than the limit', async () => {
+    const k = await api(a.addr, 'POST', '/v1/keys', root, { type: 'secp256k1' });
+    const rules = await api(a.addr, 'PUT', `/v1/keys/${k.body.id}/transaction-rules`, root, { version: 1, dailyLimit: '1000' });
+    assert.equal(rules.status, 200, JSON.stringify(rules.body));
+    const tx = (nonce: number) => ({ type: 'eip1559', chainId: 1, nonce, to: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', value: '75', gas: 21000, maxFeePerGas: 10, maxPriorityFeePerGas: 1 });
+    const results = await Promise.all(Array.from({ length: 40 }, (_, i) => api(i % 2 === 0 ? a.addr : b.addr, 'POST', `/v1/keys/${k.body.id}/ethereum/sign-transaction`, root, { transaction: tx(i) })));
+    const signed = results.filter((r) => r.status === 200);
+    const refused = results.filter((r) => r.status !== 200);
+    assert.ok(refused.every((r) => r.status === 403 && r.body.reason === 'daily_limit_exceeded'), JSON.stringify(refused.map((r) => r.body)));
+    assert.equal(signed.length, Math.floor(1000 / 75), 'exactly floor(limit / amount) spends sign, whichever node they reach');
+    assert.ok(signed.length * 75 <= 1000);
+  });
+
   it('backup through the API is refused on PostgreSQL storage, naming pg_dump / pg_basebackup', async () => {
     const r = await api(b.addr, 'GET', '/v1/sys/backup', root);
     assert.equal(r.status, 409, JSON.stringify(r.body));

@@ -1,6 +1,6 @@
 import { listAwsCredentials } from '../../service/aws-credentials.js';
 import { defineRoute } from '../route.js';
-import { awsCredentialInfo, object } from '../schemas.js';
+import { awsCredentialInfo, pageOf, pageQuery, pageResponse } from '../schemas.js';
 
 export default defineRoute({
   method: 'GET',
@@ -14,21 +14,9 @@ export default defineRoute({
   resource: () => ({ kind: 'token' }),
   successStatus: 200,
   schema: {
-    querystring: object({
-      limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'page size, 1-1000 (default 100)' },
-      cursor: { type: 'string', maxLength: 32, description: 'nextCursor from the previous page' },
-    }),
-    response: {
-      200: {
-        type: 'object',
-        required: ['credentials', 'nextCursor'],
-        properties: { credentials: { type: 'array', items: awsCredentialInfo }, nextCursor: { type: ['string', 'null'] } },
-      },
-    },
+    querystring: pageQuery,
+    response: { 200: pageResponse('credentials', awsCredentialInfo) },
   },
   handler: ({ services }, { query }) =>
-    listAwsCredentials(services.ctx, {
-      ...(query.limit === undefined ? {} : { limit: Number(query.limit) }),
-      ...(query.cursor === undefined ? {} : { after: query.cursor }),
-    }),
+    listAwsCredentials(services.ctx, pageOf(query)),
 });

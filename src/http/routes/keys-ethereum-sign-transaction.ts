@@ -1,6 +1,6 @@
 import { ethereumSignTransaction } from '../../service/ethereum-sign-transaction.js';
 import { defineKeyRoute } from '../route.js';
-import { keyParams, object } from '../schemas.js';
+import { heldTransactionResponse, keyParams, object } from '../schemas.js';
 
 const quantity = (description: string) => ({ anyOf: [{ type: 'string' }, { type: 'integer' }], description: `${description}: a non-negative integer (JSON number, decimal string or 0x-hex string)` });
 
@@ -44,18 +44,7 @@ export default defineKeyRoute({
           from: { type: 'string', description: 'EIP-55 address of the key' },
         },
       },
-      202: {
-        type: 'object',
-        description: 'the key\'s transaction rules need approval: nothing was signed; poll GET /v1/approvals/{approvalId} for the signed result',
-        required: ['status', 'approvalId', 'required', 'expiresAt', 'reason'],
-        properties: {
-          status: { type: 'string', enum: ['pending'] },
-          approvalId: { type: 'string' },
-          required: { type: 'integer', description: 'approvals needed' },
-          expiresAt: { type: 'string', description: 'after this the request can never sign' },
-          reason: { type: 'string', description: 'why approval is needed' },
-        },
-      },
+      202: heldTransactionResponse,
     },
   },
   handler: async ({ services, principal, request, reply, decide }, { params, body }) => {

@@ -1,6 +1,6 @@
 import { listKeys } from '../../service/list-keys.js';
 import { defineKeyRoute } from '../route.js';
-import { keyInfo, object } from '../schemas.js';
+import { keyInfo, pageOf, pageQuery, pageResponse } from '../schemas.js';
 
 export default defineKeyRoute({
   method: 'GET',
@@ -10,17 +10,8 @@ export default defineKeyRoute({
   action: 'keys:read',
   resource: () => ({ kind: 'keys' }),
   schema: {
-    querystring: object({
-      limit: { type: 'string', pattern: '^[0-9]{1,4}$', description: 'page size, 1-1000 (default 100)' },
-      cursor: { type: 'string', maxLength: 32, description: 'nextCursor from the previous page' },
-    }),
-    response: {
-      200: {
-        type: 'object',
-        required: ['keys', 'nextCursor'],
-        properties: { keys: { type: 'array', items: keyInfo }, nextCursor: { type: ['string', 'null'] } },
-      },
-    },
+    querystring: pageQuery,
+    response: { 200: pageResponse('keys', keyInfo) },
   },
   handler: ({ services }, { query }) =>
     listKeys(services.ctx, {
