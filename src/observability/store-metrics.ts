@@ -21,7 +21,8 @@ export function withStoreMetrics(store: Store, metrics: Metrics): Store {
         const result = await fn.apply(store, args);
         if (name === 'appendAudit') {
           metrics.auditWriteDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-          if (Array.isArray(args[0])) metrics.auditBatchSize.observe(args[0].length);
+          // appendAudit returns the rows it wrote (one group-committed batch).
+          if (Array.isArray(result)) metrics.auditBatchSize.observe(result.length);
         }
         return result;
       } catch (err) {

@@ -37,6 +37,7 @@ export function withKeyRecordCache(store: Store, ttlMs = KEY_RECORD_CACHE_MS, ma
     getKeyByName: cached('name:', (r) => store.getKeyByName(r)),
     getKeyByAlias: cached('alias:', (r) => store.getKeyByAlias(r)),
     createKey: invalidating((k, v) => store.createKey(k, v)),
+    backfillEthereumAddresses: invalidating((compute) => store.backfillEthereumAddresses(compute)),
     updateKey: invalidating((id, p, s) => store.updateKey(id, p, s)),
     addKeyVersion: invalidating((v, n) => store.addKeyVersion(v, n)),
     destroyKeyMaterial: invalidating((id, now) => store.destroyKeyMaterial(id, now)),

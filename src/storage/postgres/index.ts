@@ -6,22 +6,25 @@
  * in READ COMMITTED transactions:
  *  - row locks (SELECT … FOR UPDATE, or a conditional UPDATE, which PostgreSQL re-checks on the
  *    newest row version) for updateKey with expectStates, addKeyVersion, destroyKeyMaterial,
- *    consumeTokenUse and the compare-and-swap replace*;
+ *    consumeTokenUse, the compare-and-swap replace* (key versions, secrets, wallet seeds, AWS
+ *    credential secrets) and an approval's votes and status (transaction-rules.ts);
  *  - transaction-scoped advisory locks where the row may not exist yet: a key name or alias (one
- *    namespace across two tables), a secret path (CAS on version 0), init's ifAbsent, and the audit
- *    chain head (one chain, whichever node appends);
+ *    namespace across two tables), a secret path (CAS on version 0), init's ifAbsent, the audit
+ *    chain head (one chain, whichever node appends) and a spend scope (transaction-rules.ts);
  *  - a session advisory lock around migrations, so nodes starting together migrate once.
  * Unique violations map to ConflictError with the same constraint names as SQLite.
  */
 import pg from 'pg';
-import { ConflictError, SnapshotUnsupportedError, type AuditHead, type AuditRow, type KeyPatch, type KeyPage, type KeyRecord, type KeyVersionRecord, type SecretVersionRecord, type Store, type TokenRecord } from '../types.js';
+import { ConflictError, SnapshotUnsupportedError, type AuditHead, type AuditRow, type AwsCredentialRecord, type KeyPatch, type KeyPage, type KeyRecord, type KeyVersionRecord, type SecretVersionRecord, type Store, type TokenRecord, type WalletRecord } from '../types.js';
 import { pgMigrations } from './migrations.js';
+import { transactionRuleMethods } from './transaction-rules.js';
 
 /** Advisory lock namespace (first key of the two-key form); the second key says what is locked. */
 const LOCK_NS = 0x5b0c5;
 const LOCK = { migrate: 1, audit: 2, sys: 3 } as const;
 const NAME_NS = LOCK_NS + 1;
 const SECRET_NS = LOCK_NS + 2;
+const SPEND_NS = LOCK_NS + 3;
 
 /** Upper bound on waiting for a lock, and on a session idling inside a transaction. */
 const LOCK_WAIT_MS = 15_000;
@@ -51,6 +54,18 @@ interface KeyRow {
   next_rotation_at: string | null;
   min_decryption_version: number;
   aliases: string[] | null;
+  wallet_id: string | null;
+  derivation_path: string | null;
+  eth_address: string | null;
+}
+
+interface WalletRow {
+  seq: number;
+  id: string;
+  name: string | null;
+  origin: WalletRecord['origin'];
+  sealed_seed: Buffer;
+  created_at: string;
 }
 
 const bytes = (b: Buffer): Uint8Array => new Uint8Array(b);
@@ -75,8 +90,13 @@ function toKeyRecord(row: KeyRow): KeyRecord {
     nextRotationAt: row.next_rotation_at,
     minDecryptionVersion: row.min_decryption_version,
     aliases: row.aliases === null ? [] : [...row.aliases].sort(),
+    wallet: row.wallet_id,
+    path: row.derivation_path,
+    ...(row.eth_address === null ? {} : { ethereumAddress: row.eth_address }),
   };
 }
+
+const toWalletRecord = (r: WalletRow): WalletRecord => ({ id: r.id, name: r.name, origin: r.origin, sealedSeed: bytes(r.sealed_seed), createdAt: r.created_at });
 
 const KEY_SELECT = `SELECT k.*, (SELECT json_agg(a.alias) FROM key_aliases a WHERE a.key_id = k.id) AS aliases FROM keys k`;
 
@@ -114,6 +134,28 @@ function toTokenRecord(r: TokenRow): TokenRecord {
   };
 }
 
+interface AwsCredentialRow {
+  access_key_id: string;
+  sealed_secret: Buffer;
+  subject: string;
+  policies: string;
+  parent_accessor: string | null;
+  created_at: string;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+const toAwsCredentialRecord = (r: AwsCredentialRow): AwsCredentialRecord => ({
+  accessKeyId: r.access_key_id,
+  sealedSecret: bytes(r.sealed_secret),
+  subject: r.subject,
+  policies: JSON.parse(r.policies) as string[],
+  parentAccessor: r.parent_accessor,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+  revokedAt: r.revoked_at,
+});
+
 interface SecretVersionRow {
   path: string;
   version: number;
@@ -150,6 +192,9 @@ const CONSTRAINTS: Record<string, ConflictError['constraint']> = {
   aws_credentials_pkey: 'token',
   audit_records_pkey: 'audit_seq',
   key_aliases_pkey: 'key_alias',
+  keys_wallet_path: 'wallet_path',
+  wallets_name_key: 'wallet_name',
+  wallets_id_key: 'key_id',
 };
 
 function pgCode(err: unknown): string | undefined {
@@ -292,6 +337,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
   return {
     kind: 'postgres',
+    ...transactionRuleMethods({ q, tx, spendLockNamespace: SPEND_NS }),
     async getSysValue(name) {
       const r = await q<{ value: Buffer }>('SELECT value FROM sys_values WHERE name = $1', [name]);
       return r.rows[0] && bytes(r.rows[0].value);
@@ -313,9 +359,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
           if (await nameTaken(c, key.name)) throw new ConflictError('key_name');
         }
         await c.query(
-          `INSERT INTO keys (id, name, type, origin, state, exportable, public_key, kcv, current_version, created_at, description, tags, deletion_date, rotation_period_days, next_rotation_at, min_decryption_version)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-          [key.id, key.name, key.type, key.origin, key.state, key.exportable, key.publicKey && buf(key.publicKey), key.kcv && buf(key.kcv), key.currentVersion, key.createdAt, key.description, JSON.stringify(key.tags), key.deletionDate, key.rotationPeriodDays, key.nextRotationAt, key.minDecryptionVersion],
+          `INSERT INTO keys (id, name, type, origin, state, exportable, public_key, kcv, current_version, created_at, description, tags, deletion_date, rotation_period_days, next_rotation_at, min_decryption_version, wallet_id, derivation_path, eth_address)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
+          [key.id, key.name, key.type, key.origin, key.state, key.exportable, key.publicKey && buf(key.publicKey), key.kcv && buf(key.kcv), key.currentVersion, key.createdAt, key.description, JSON.stringify(key.tags), key.deletionDate, key.rotationPeriodDays, key.nextRotationAt, key.minDecryptionVersion, key.wallet, key.path, key.ethereumAddress ?? null],
         );
         await c.query('INSERT INTO key_versions (key_id, version, sealed_material, created_at) VALUES ($1, $2, $3, $4)', [version.keyId, version.version, buf(version.sealedMaterial), version.createdAt]);
       }).catch((err: unknown) => {
@@ -326,6 +372,41 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     getKey: (id) => getKeyWhere('k.id = $1', id),
     getKeyByName: (name) => getKeyWhere('k.name = $1', name),
     getKeyByAlias: (alias) => getKeyWhere('k.id = (SELECT key_id FROM key_aliases WHERE alias = $1)', alias),
+    getKeyByEthereumAddress: (address) => getKeyWhere(`k.eth_address = $1 ORDER BY k.state = 'enabled' DESC, k.seq LIMIT 1`, address),
+    async backfillEthereumAddresses(compute) {
+      const rows = (await q<{ id: string; public_key: Buffer }>(`SELECT id, public_key FROM keys WHERE type = 'secp256k1' AND eth_address IS NULL AND public_key IS NOT NULL ORDER BY seq`)).rows;
+      if (rows.length === 0) return 0;
+      const addresses = rows.map((r) => compute(bytes(r.public_key)));
+      // One transaction; `eth_address IS NULL` again, so a node backfilling at the same time counts each key once.
+      return tx(async (c) => {
+        const r = await c.query('UPDATE keys k SET eth_address = u.address FROM unnest($1::text[], $2::text[]) AS u(id, address) WHERE k.id = u.id AND k.eth_address IS NULL', [rows.map((x) => x.id), addresses]);
+        return r.rowCount ?? 0;
+      });
+    },
+    async createWallet(w) {
+      await q('INSERT INTO wallets (id, name, origin, sealed_seed, created_at) VALUES ($1, $2, $3, $4, $5)', [w.id, w.name, w.origin, buf(w.sealedSeed), w.createdAt]).catch((err: unknown) => mapConflict(err, 'key_id'));
+    },
+    async getWallet(id) {
+      const r = (await q<WalletRow>('SELECT * FROM wallets WHERE id = $1', [id])).rows[0];
+      return r && toWalletRecord(r);
+    },
+    async getWalletByName(name) {
+      const r = (await q<WalletRow>('SELECT * FROM wallets WHERE name = $1', [name])).rows[0];
+      return r && toWalletRecord(r);
+    },
+    async listWallets({ after, limit }) {
+      const seq = after === undefined ? 0 : Number.parseInt(after, 10);
+      const rows = (await q<WalletRow>('SELECT * FROM wallets WHERE seq > $1 ORDER BY seq LIMIT $2', [Number.isSafeInteger(seq) ? seq : 0, limit + 1])).rows;
+      const page = rows.slice(0, limit);
+      return { wallets: page.map(toWalletRecord), nextCursor: rows.length > limit ? String(page.at(-1)!.seq) : null };
+    },
+    async replaceWalletSeed(id, expected, next) {
+      return (await q('UPDATE wallets SET sealed_seed = $1 WHERE id = $2 AND sealed_seed = $3', [buf(next), id, buf(expected)])).rowCount === 1;
+    },
+    getKeyByWalletPath: async (walletId, path) => {
+      const r = (await q<KeyRow>(`${KEY_SELECT} WHERE k.wallet_id = $1 AND k.derivation_path = $2`, [walletId, path])).rows[0];
+      return r && toKeyRecord(r);
+    },
     async listKeys(options): Promise<KeyPage> {
       const after = options.after === undefined ? 0 : Number.parseInt(options.after, 10);
       const rows = (await q<KeyRow>(`${KEY_SELECT} WHERE k.seq > $1 ORDER BY k.seq LIMIT $2`, [Number.isSafeInteger(after) ? after : 0, options.limit + 1])).rows;
@@ -416,12 +497,18 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     },
     async revokeTokenTree(accessor, revokedAt) {
       return tx(async (c) => {
-        const r = await c.query<{ accessor: string }>(
-          `WITH RECURSIVE tree(accessor) AS (SELECT accessor FROM tokens WHERE accessor = $1
-             UNION SELECT t.accessor FROM tokens t JOIN tree ON t.parent_accessor = tree.accessor)
-           UPDATE tokens SET revoked_at = $2 WHERE accessor IN (SELECT accessor FROM tree) AND revoked_at IS NULL RETURNING accessor`,
-          [accessor, revokedAt],
-        );
+        const tree = (
+          await c.query<{ accessor: string }>(
+            `WITH RECURSIVE tree(accessor) AS (SELECT accessor FROM tokens WHERE accessor = $1
+               UNION SELECT t.accessor FROM tokens t JOIN tree ON t.parent_accessor = tree.accessor)
+             SELECT accessor FROM tree`,
+            [accessor],
+          )
+        ).rows.map((x) => x.accessor);
+        if (tree.length === 0) return [];
+        // The AWS credentials any token of the tree created (revoked tokens' too) go with it, in the same transaction.
+        await c.query('UPDATE aws_credentials SET revoked_at = $1 WHERE parent_accessor = ANY($2::text[]) AND revoked_at IS NULL', [revokedAt, tree]);
+        const r = await c.query<{ accessor: string }>('UPDATE tokens SET revoked_at = $1 WHERE accessor = ANY($2::text[]) AND revoked_at IS NULL RETURNING accessor', [revokedAt, tree]);
         return r.rows.map((x) => x.accessor);
       });
     },
@@ -432,26 +519,24 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
     async createAwsCredential(cr) {
       await q(
-        `INSERT INTO aws_credentials (access_key_id, sealed_secret, subject, policies, parent_accessor, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [cr.accessKeyId, buf(cr.sealedSecret), cr.subject, JSON.stringify(cr.policies), cr.parentAccessor, cr.createdAt, cr.revokedAt],
+        `INSERT INTO aws_credentials (access_key_id, sealed_secret, subject, policies, parent_accessor, created_at, expires_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [cr.accessKeyId, buf(cr.sealedSecret), cr.subject, JSON.stringify(cr.policies), cr.parentAccessor, cr.createdAt, cr.expiresAt, cr.revokedAt],
       ).catch((err: unknown) => mapConflict(err, 'token'));
     },
     async getAwsCredential(accessKeyId) {
-      const r = await q<{ access_key_id: string; sealed_secret: Buffer; subject: string; policies: string; parent_accessor: string | null; created_at: string; revoked_at: string | null }>(
-        'SELECT * FROM aws_credentials WHERE access_key_id = $1',
-        [accessKeyId],
-      );
-      const row = r.rows[0];
-      if (row === undefined) return undefined;
-      return {
-        accessKeyId: row.access_key_id,
-        sealedSecret: bytes(row.sealed_secret),
-        subject: row.subject,
-        policies: JSON.parse(row.policies) as string[],
-        parentAccessor: row.parent_accessor,
-        createdAt: row.created_at,
-        revokedAt: row.revoked_at,
-      };
+      const r = (await q<AwsCredentialRow>('SELECT * FROM aws_credentials WHERE access_key_id = $1', [accessKeyId])).rows[0];
+      return r && toAwsCredentialRecord(r);
+    },
+    async listAwsCredentials(after, limit) {
+      // COLLATE "C": byte order, as SQLite compares text, whatever the database's collation.
+      const r = await q<AwsCredentialRow>('SELECT * FROM aws_credentials WHERE access_key_id COLLATE "C" > $1 ORDER BY access_key_id COLLATE "C" LIMIT $2', [after ?? '', limit]);
+      return r.rows.map(toAwsCredentialRecord);
+    },
+    async revokeAwsCredential(accessKeyId, revokedAt) {
+      return (await q('UPDATE aws_credentials SET revoked_at = $1 WHERE access_key_id = $2 AND revoked_at IS NULL', [revokedAt, accessKeyId])).rowCount === 1;
+    },
+    async replaceAwsCredentialSecret(accessKeyId, expected, next) {
+      return (await q('UPDATE aws_credentials SET sealed_secret = $1 WHERE access_key_id = $2 AND sealed_secret = $3', [buf(next), accessKeyId, buf(expected)])).rowCount === 1;
     },
 
     async putPolicy(p) {

@@ -135,4 +135,99 @@ export const pgMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'hd-wallets',
+    sql: `
+      CREATE TABLE wallets (
+        seq         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id          TEXT NOT NULL CONSTRAINT wallets_id_key UNIQUE,
+        name        TEXT CONSTRAINT wallets_name_key UNIQUE,
+        origin      TEXT NOT NULL,
+        sealed_seed BYTEA NOT NULL,
+        created_at  TEXT NOT NULL
+      );
+      ALTER TABLE keys ADD COLUMN wallet_id TEXT REFERENCES wallets(id);
+      ALTER TABLE keys ADD COLUMN derivation_path TEXT;
+      CREATE UNIQUE INDEX keys_wallet_path ON keys(wallet_id, derivation_path) WHERE wallet_id IS NOT NULL;
+    `,
+  },
+  {
+    // Amounts are NUMERIC (wei exceed int8; numeric sums are exact). Times are ISO-8601 text with
+    // COLLATE "C" where they are compared or ordered, so text order is byte order as in SQLite.
+    version: 8,
+    name: 'transaction-rules',
+    sql: `
+      CREATE TABLE transaction_rules (
+        scope      TEXT NOT NULL,
+        scope_id   TEXT NOT NULL,
+        document   TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (scope, scope_id)
+      );
+      CREATE TABLE spend_reservations (
+        id         TEXT PRIMARY KEY,
+        scope      TEXT NOT NULL,
+        scope_id   TEXT NOT NULL,
+        amount     NUMERIC NOT NULL,
+        created_at TEXT COLLATE "C" NOT NULL,
+        request_id TEXT
+      );
+      CREATE INDEX spend_reservations_scope ON spend_reservations(scope, scope_id, created_at);
+      CREATE TABLE approvals (
+        seq                BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        id                 TEXT NOT NULL CONSTRAINT approvals_id_key UNIQUE,
+        scope              TEXT NOT NULL,
+        scope_id           TEXT NOT NULL,
+        key_id             TEXT NOT NULL,
+        chain              TEXT NOT NULL,
+        operation          TEXT NOT NULL,
+        request            TEXT NOT NULL,
+        summary            TEXT NOT NULL,
+        requester_subject  TEXT NOT NULL,
+        requester_accessor TEXT NOT NULL,
+        required           INTEGER NOT NULL,
+        status             TEXT NOT NULL,
+        reason             TEXT,
+        result             TEXT,
+        created_at         TEXT NOT NULL,
+        expires_at         TEXT NOT NULL,
+        updated_at         TEXT NOT NULL
+      );
+      CREATE INDEX approvals_status ON approvals(status, seq);
+      CREATE TABLE approval_votes (
+        approval_id TEXT NOT NULL REFERENCES approvals(id),
+        subject     TEXT COLLATE "C" NOT NULL,
+        accessor    TEXT NOT NULL,
+        vote        TEXT NOT NULL,
+        at          TEXT COLLATE "C" NOT NULL,
+        PRIMARY KEY (approval_id, subject)
+      );
+    `,
+  },
+  {
+    version: 9,
+    name: 'aws-credentials-lifecycle',
+    sql: `
+      ALTER TABLE aws_credentials ADD COLUMN expires_at TEXT;
+      CREATE INDEX aws_credentials_parent ON aws_credentials(parent_accessor);
+      -- Credentials whose creating token was already revoked are revoked with it; the others
+      -- expire no later than that token (the rule new credentials follow from creation).
+      UPDATE aws_credentials
+         SET revoked_at = (SELECT t.revoked_at FROM tokens t WHERE t.accessor = aws_credentials.parent_accessor)
+       WHERE revoked_at IS NULL
+         AND parent_accessor IN (SELECT accessor FROM tokens WHERE revoked_at IS NOT NULL);
+      UPDATE aws_credentials
+         SET expires_at = (SELECT t.expires_at FROM tokens t WHERE t.accessor = aws_credentials.parent_accessor)
+       WHERE parent_accessor IS NOT NULL;
+    `,
+  },
+  {
+    version: 10,
+    name: 'key-ethereum-address',
+    sql: `
+      ALTER TABLE keys ADD COLUMN eth_address TEXT;
+      CREATE INDEX keys_eth_address ON keys(eth_address) WHERE eth_address IS NOT NULL;
+    `,
+  },
 ];
