@@ -16,6 +16,7 @@
  */
 import pg from 'pg';
 import { ConflictError, SnapshotUnsupportedError, type AuditHead, type AuditRow, type AwsCredentialRecord, type KeyPatch, type KeyPage, type KeyRecord, type KeyVersionRecord, type SecretVersionRecord, type Store, type TokenRecord, type WalletRecord } from '../types.js';
+import { toAwsCredentialRecord, toTokenRecord, toWalletRecord, type AwsCredentialRow, type TokenRow, type WalletRow } from '../rows.js';
 import { pgMigrations } from './migrations.js';
 import { transactionRuleMethods } from './transaction-rules.js';
 
@@ -59,14 +60,6 @@ interface KeyRow {
   eth_address: string | null;
 }
 
-interface WalletRow {
-  seq: number;
-  id: string;
-  name: string | null;
-  origin: WalletRecord['origin'];
-  sealed_seed: Buffer;
-  created_at: string;
-}
 
 const bytes = (b: Buffer): Uint8Array => new Uint8Array(b);
 const buf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
@@ -96,65 +89,12 @@ function toKeyRecord(row: KeyRow): KeyRecord {
   };
 }
 
-const toWalletRecord = (r: WalletRow): WalletRecord => ({ id: r.id, name: r.name, origin: r.origin, sealedSeed: bytes(r.sealed_seed), createdAt: r.created_at });
 
 const KEY_SELECT = `SELECT k.*, (SELECT json_agg(a.alias) FROM key_aliases a WHERE a.key_id = k.id) AS aliases FROM keys k`;
 
-interface TokenRow {
-  accessor: string;
-  token_hash: Buffer;
-  name: string | null;
-  subject: string;
-  policies: string;
-  parent_accessor: string | null;
-  created_at: string;
-  expires_at: string | null;
-  ttl_seconds: number | null;
-  num_uses_left: number | null;
-  rate_per_second: number | null;
-  rate_burst: number | null;
-  revoked_at: string | null;
-}
 
-function toTokenRecord(r: TokenRow): TokenRecord {
-  return {
-    accessor: r.accessor,
-    tokenHash: bytes(r.token_hash),
-    name: r.name,
-    subject: r.subject,
-    policies: JSON.parse(r.policies) as string[],
-    parentAccessor: r.parent_accessor,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    ttlSeconds: r.ttl_seconds,
-    numUsesLeft: r.num_uses_left,
-    ratePerSecond: r.rate_per_second,
-    rateBurst: r.rate_burst,
-    revokedAt: r.revoked_at,
-  };
-}
 
-interface AwsCredentialRow {
-  access_key_id: string;
-  sealed_secret: Buffer;
-  subject: string;
-  policies: string;
-  parent_accessor: string | null;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-}
 
-const toAwsCredentialRecord = (r: AwsCredentialRow): AwsCredentialRecord => ({
-  accessKeyId: r.access_key_id,
-  sealedSecret: bytes(r.sealed_secret),
-  subject: r.subject,
-  policies: JSON.parse(r.policies) as string[],
-  parentAccessor: r.parent_accessor,
-  createdAt: r.created_at,
-  expiresAt: r.expires_at,
-  revokedAt: r.revoked_at,
-});
 
 interface SecretVersionRow {
   path: string;

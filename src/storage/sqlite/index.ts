@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConflictError, type AuditBuilder, type AuditHead, type AuditRow, type AwsCredentialRecord, type KeyPatch, type KeyState, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord, type WalletRecord } from '../types.js';
+import { toAwsCredentialRecord, toTokenRecord, toWalletRecord, type AwsCredentialRow, type TokenRow, type WalletRow } from '../rows.js';
 import { migrations } from './migrations.js';
 import { transactionRuleMethods } from './transaction-rules.js';
 
@@ -39,18 +40,7 @@ interface KeyRow {
   derivation_path: string | null;
 }
 
-interface WalletRow {
-  seq: number;
-  id: string;
-  name: string | null;
-  origin: WalletRecord['origin'];
-  sealed_seed: Buffer;
-  created_at: string;
-}
 
-function toWalletRecord(row: WalletRow): WalletRecord {
-  return { id: row.id, name: row.name, origin: row.origin, sealedSeed: new Uint8Array(row.sealed_seed), createdAt: row.created_at };
-}
 
 function toKeyRecord(row: KeyRow): KeyRecord {
   return {
@@ -80,63 +70,9 @@ function toKeyRecord(row: KeyRow): KeyRecord {
 /** Every key read includes its aliases (a JSON array, null when none). */
 const KEY_SELECT = `SELECT k.*, (SELECT json_group_array(alias) FROM key_aliases a WHERE a.key_id = k.id HAVING count(*) > 0) AS aliases FROM keys k`;
 
-interface TokenRow {
-  accessor: string;
-  token_hash: Buffer;
-  name: string | null;
-  subject: string;
-  policies: string;
-  parent_accessor: string | null;
-  created_at: string;
-  expires_at: string | null;
-  ttl_seconds: number | null;
-  num_uses_left: number | null;
-  rate_per_second: number | null;
-  rate_burst: number | null;
-  revoked_at: string | null;
-}
 
-function toTokenRecord(r: TokenRow): TokenRecord {
-  return {
-    accessor: r.accessor,
-    tokenHash: new Uint8Array(r.token_hash),
-    name: r.name,
-    subject: r.subject,
-    policies: JSON.parse(r.policies) as string[],
-    parentAccessor: r.parent_accessor,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    ttlSeconds: r.ttl_seconds,
-    numUsesLeft: r.num_uses_left,
-    ratePerSecond: r.rate_per_second,
-    rateBurst: r.rate_burst,
-    revokedAt: r.revoked_at,
-  };
-}
 
-interface AwsCredentialRow {
-  access_key_id: string;
-  sealed_secret: Buffer;
-  subject: string;
-  policies: string;
-  parent_accessor: string | null;
-  created_at: string;
-  expires_at: string | null;
-  revoked_at: string | null;
-}
 
-function toAwsCredentialRecord(r: AwsCredentialRow): AwsCredentialRecord {
-  return {
-    accessKeyId: r.access_key_id,
-    sealedSecret: new Uint8Array(r.sealed_secret),
-    subject: r.subject,
-    policies: JSON.parse(r.policies) as string[],
-    parentAccessor: r.parent_accessor,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    revokedAt: r.revoked_at,
-  };
-}
 
 /**
  * Appends audit batches on a worker thread's own connection (see audit-worker.ts). The chain head
