@@ -4,8 +4,13 @@
  * every key mutation made through this Store clears the cache at once, so on this node a change
  * (disable, delete, rotate, alias) is seen immediately and on other nodes within `ttlMs`.
  * Only found records are cached (a key created elsewhere is visible at once).
+ *
+ * Transaction rules are cached the same way, absent ones included (most keys have none, and the
+ * digest-sign path asks on every request whether blind signing is forbidden): a rules change made
+ * through this Store clears them at once, one made on another node is seen within `ttlMs`. Spend
+ * reservations and approvals are never cached: they are decided inside the database.
  */
-import type { KeyRecord, Store } from './types.js';
+import type { KeyRecord, RulesScope, Store, TransactionRulesRecord } from './types.js';
 
 export const KEY_RECORD_CACHE_MS = 1000;
 
@@ -31,8 +36,34 @@ export function withKeyRecordCache(store: Store, ttlMs = KEY_RECORD_CACHE_MS, ma
       clear();
     }
   };
+  const rules = new Map<string, { record: TransactionRulesRecord | undefined; at: number }>();
+  const rulesKey = (scope: RulesScope, id: string): string => `${scope}:${id}`;
   return {
     ...store,
+    async getTransactionRules(scope, scopeId) {
+      const k = rulesKey(scope, scopeId);
+      const now = Date.now();
+      const hit = rules.get(k);
+      if (hit !== undefined && now - hit.at <= ttlMs) return hit.record;
+      const record = await store.getTransactionRules(scope, scopeId);
+      if (rules.size >= maxEntries) rules.clear();
+      rules.set(k, { record, at: now });
+      return record;
+    },
+    async putTransactionRules(record) {
+      try {
+        await store.putTransactionRules(record);
+      } finally {
+        rules.clear();
+      }
+    },
+    async deleteTransactionRules(scope, scopeId) {
+      try {
+        return await store.deleteTransactionRules(scope, scopeId);
+      } finally {
+        rules.clear();
+      }
+    },
     getKey: cached('id:', (r) => store.getKey(r)),
     getKeyByName: cached('name:', (r) => store.getKeyByName(r)),
     getKeyByAlias: cached('alias:', (r) => store.getKeyByAlias(r)),
