@@ -30,6 +30,8 @@ import operatorRestore from './commands/operator-restore.js';
 import operatorRotate from './commands/operator-rotate.js';
 import operatorRekey from './commands/operator-rekey.js';
 import { keyCancelDeletion, keyDelete, keyDisable, keyEnable, keyRotate } from './commands/key-state.js';
+import { keyRulesDelete, keyRulesSet, keyRulesShow } from './commands/key-rules.js';
+import { approvalApprove, approvalList, approvalReject, approvalShow } from './commands/approval.js';
 import keyUpdate from './commands/key-update.js';
 import tokenCreate from './commands/token-create.js';
 import tokenLookup from './commands/token-lookup.js';
@@ -82,6 +84,13 @@ export const commands: readonly Command[] = [
   keyDataKey,
   keyUpdate,
   keyDisable,
+  keyRulesSet,
+  keyRulesShow,
+  keyRulesDelete,
+  approvalList,
+  approvalShow,
+  approvalApprove,
+  approvalReject,
   keyEnable,
   keyDelete,
   keyCancelDeletion,
