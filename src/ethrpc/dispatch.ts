@@ -34,7 +34,7 @@ export const MAX_ACCOUNT_SCAN = 10_000;
 
 const SIGNING_METHODS = new Set(['eth_sign', 'personal_sign', 'eth_signTypedData_v4', 'eth_signTransaction', 'eth_sendTransaction']);
 /** Never forwarded: signing and account methods the upstream node might answer with its own keys. */
-const NEVER_FORWARDED = /^(eth_sign|eth_signTypedData.*|eth_signTransaction|eth_sendTransaction|eth_accounts|eth_requestAccounts|eth_coinbase|personal_.*)$/;
+const NEVER_FORWARDED = /^(eth_sign|eth_signTypedData.*|eth_signTransaction|eth_sendTransaction|eth_accounts|eth_requestAccounts|eth_coinbase|personal_.*)$/i;
 const FORWARDED = /^(eth|net|web3)_[A-Za-z0-9_]+$/;
 
 type Id = string | number | null;
@@ -49,10 +49,15 @@ export interface RpcCaller {
   principal: Principal;
   ip: string | undefined;
   requestId: string;
+  /** eth_accounts, once per request */
+  accounts?: Promise<string[]>;
 }
 
 /** JSON-RPC error codes (JSON-RPC 2.0, EIP-1193, EIP-1474). */
 const RPC = { parse: -32700, invalidRequest: -32600, methodNotFound: -32601, invalidParams: -32602, internal: -32603, unauthorized: 4100, resourceUnavailable: -32002, rejected: -32003, server: -32000 } as const;
+
+/** Refusals by the key's transaction rules: JSON-RPC -32003 "transaction rejected", not 4100. */
+const POLICY_REFUSALS = new Set<string>(['TRANSACTION_DENIED', 'SPENDING_LIMIT_EXCEEDED', 'BLIND_SIGNING_FORBIDDEN']);
 
 class RpcFailure extends Error {
   constructor(readonly rpc: RpcError) {
@@ -78,7 +83,7 @@ function toRpcError(err: unknown, requestId: string): RpcError {
     category === 'INVALID_ARGUMENT' || category === 'PAYLOAD_TOO_LARGE'
       ? RPC.invalidParams
       : category === 'PERMISSION_DENIED' || category === 'UNAUTHENTICATED'
-        ? (e.code as string) === 'TRANSACTION_DENIED'
+        ? POLICY_REFUSALS.has(e.code)
           ? RPC.rejected
           : RPC.unauthorized
         : category === 'UNAVAILABLE' || category === 'RESOURCE_EXHAUSTED'
@@ -87,7 +92,7 @@ function toRpcError(err: unknown, requestId: string): RpcError {
             ? RPC.internal
             : RPC.server;
   const message = e.code === 'INTERNAL' ? 'internal error' : e.message;
-  return { code, message, data: { code: e.code, requestId, ...(e.field === undefined ? {} : { field: e.field }) } };
+  return { code, message, data: { code: e.code, requestId, ...(e.field === undefined ? {} : { field: e.field }), ...(e.publicReason === undefined ? {} : { reason: e.publicReason }) } };
 }
 
 function paramsOf(call: Record<string, unknown>): unknown[] {
@@ -149,7 +154,9 @@ async function run(ctx: ServiceContext, caller: RpcCaller, method: string, param
     case 'eth_accounts':
     case 'eth_requestAccounts':
       audit.action = 'keys:sign';
-      return accounts(ctx, caller);
+      // Computed once per request: a batch of account calls does not repeat the scan.
+      caller.accounts ??= accounts(ctx, caller);
+      return caller.accounts;
     case 'eth_chainId':
       audit.action = 'ethereum:rpc';
       await authorize(ctx, caller.principal, 'ethereum:rpc', { kind: 'sys' }, caller.ip);
@@ -279,6 +286,9 @@ export async function handleRpc(ctx: ServiceContext, caller: RpcCaller, body: un
   if (Array.isArray(body)) {
     if (body.length === 0) return invalid('an empty batch is not a request');
     if (body.length > MAX_BATCH) return invalid(`a batch holds at most ${MAX_BATCH} calls`);
+    // A token's use count and rate limit are charged once per HTTP request: a batch would multiply them.
+    const t = caller.principal.token;
+    if (body.length > 1 && (t.numUsesLeft !== null || t.ratePerSecond !== null)) return invalid('a token with a use or rate limit sends one call per request (no batches)');
     const out: RpcResponse[] = [];
     for (let i = 0; i < body.length; i++) {
       const r = await handleCall(ctx, caller, body[i], i);

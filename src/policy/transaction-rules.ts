@@ -277,6 +277,12 @@ export function evaluateTransaction(rules: TransactionRules, intent: Transaction
     const allowed = nets[intent.chain];
     if (allowed === undefined || !allowed.includes(intent.network)) return deny('network_not_allowed', `${intent.chain} network ${intent.network} is not in allowedNetworks`);
   }
+  // A PSBT does not say which network it is for: the caller names it, and its outputs' addresses are
+  // rendered for that network. Destination lists would be dodged by naming another network, so
+  // they apply to Bitcoin only when allowedNetworks pins the network.
+  if (intent.chain === 'bitcoin' && rules.destinations !== undefined && nets?.bitcoin === undefined) {
+    return deny('network_not_allowed', 'Bitcoin destination rules need allowedNetworks.bitcoin: a PSBT does not name its network, so the addresses its outputs are compared as depend on the network the request names');
+  }
   const destinations = [...intent.transfers.map((t) => t.to), ...intent.calls.flatMap((c) => (c.to === null ? [] : [c.to]))].map((a) => normalize(intent.chain, a));
   const creation = intent.calls.some((c) => c.to === null);
   const denyList = rules.destinations?.deny;

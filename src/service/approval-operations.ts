@@ -16,7 +16,6 @@ import { BITCOIN_SIGN_PSBT, signParsedPsbt } from './bitcoin-sign-psbt.js';
 import { resolveBitcoinKey } from './bitcoin-signer.js';
 import { parseTransaction as parseSolanaTransaction } from '../chains/solana/message.js';
 import { solanaIntent } from '../chains/solana/intent.js';
-import { solanaAddress } from '../chains/solana/address.js';
 import { SOLANA_SIGN_TRANSACTION, signParsedSolanaTransaction } from './solana-sign-transaction.js';
 import { assertUsable, resolveKey } from './resolve-key.js';
 import { StrongboxError } from '../protocol/errors.js';
@@ -64,8 +63,8 @@ export const approvalOperations: Readonly<Record<string, ApprovalOperation>> = {
   },
   [SOLANA_SIGN_TRANSACTION]: {
     async intent(ctx, approval, now) {
-      const record = await solanaKey(ctx, approval.keyId);
-      return solanaIntent(parseSolanaTransaction(stored(approval)['transaction'], 'transaction').message, solanaAddress(record.publicKey), now);
+      await solanaKey(ctx, approval.keyId);
+      return solanaIntent(parseSolanaTransaction(stored(approval)['transaction'], 'transaction').message, now);
     },
     async sign(ctx, approval) {
       const record = await solanaKey(ctx, approval.keyId);

@@ -15,10 +15,9 @@ import type { ApprovalRecord, ApprovalStatus } from '../storage/types.js';
 import type { ServiceContext } from './context.js';
 import type { EthereumSignContext } from './ethereum-signer.js';
 import { approvalOperations } from './approval-operations.js';
-import { loadTransactionRules } from './transaction-rules.js';
 import { keyResource } from './resolve-key.js';
 import type { Resource } from '../policy/types.js';
-import { denial, reserveAndSign, type RequestContext } from './transaction-guard.js';
+import { denial, effectiveRules, reserveAndSign, type RequestContext } from './transaction-guard.js';
 
 export type ApprovalContext = EthereumSignContext & Pick<ServiceContext, 'now'>;
 
@@ -129,7 +128,10 @@ async function finalize(ctx: ApprovalContext, a: ApprovalRecord, approver: Appro
   }
   let amount = 0n;
   try {
-    const rules = await loadTransactionRules(ctx, a.scope, a.scopeId);
+    // The rules that govern the key now (its own, else its wallet's), not those of the hold's scope:
+    // rules set on the key after the hold must not be skipped.
+    const key = await ctx.store.getKey(a.keyId);
+    const { scope, rules } = await effectiveRules(ctx, a.keyId, key?.wallet);
     let dailyLimit: bigint | undefined;
     if (rules !== undefined) {
       const decision = evaluateTransaction(rules, await op.intent(ctx, a, ctx.now()), { approved: true });
@@ -139,7 +141,7 @@ async function finalize(ctx: ApprovalContext, a: ApprovalRecord, approver: Appro
         dailyLimit = decision.dailyLimit;
       }
     }
-    const { result, reservationId } = await reserveAndSign(ctx, { scope: a.scope, scopeId: a.scopeId }, { amount, dailyLimit, requestId: a.id }, () => op.sign(ctx, a));
+    const { result, reservationId } = await reserveAndSign(ctx, scope, { amount, dailyLimit, requestId: a.id }, () => op.sign(ctx, a));
     await end('signed', null, JSON.stringify(result));
     approver.decide({ outcome: 'signed', approvalId: a.id, amount: amount.toString(), ...(reservationId === undefined ? {} : { reservationId }) });
   } catch (err) {

@@ -20,7 +20,7 @@ import { guardTransaction, type HeldTransaction, type RequestContext } from './t
 import { bitcoinIntent } from '../chains/bitcoin/intent.js';
 import type { Transaction } from '@scure/btc-signer';
 
-export type BitcoinSignContext = Pick<ServiceContext, 'store' | 'barrier' | 'keyCache' | 'signingPool'>;
+export type BitcoinSignContext = Pick<ServiceContext, 'store' | 'barrier' | 'keyCache' | 'signingPool'> & Partial<Pick<ServiceContext, 'metrics'>>;
 
 export interface BitcoinSignPsbtParameters {
   key: KeyRef;
@@ -85,6 +85,7 @@ export async function signParsedPsbt(ctx: BitcoinSignContext, record: BitcoinKey
     if (signature === undefined) throw new StrongboxError('INTERNAL', 'missing signature');
     addSignature(tx, record.publicKey, task, signature);
   }
+  ctx.metrics?.signatures.inc({ type: 'secp256k1', operation: 'bitcoin' }, tasks.length);
   return { psbt: toPsbtBase64(tx), signedInputs: tasks.map((t) => t.index) };
 }
 

@@ -23,8 +23,10 @@ export async function sign(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyC
   assertUsable(record);
   const payload = toSignPayload(alg, params);
   const encoding = toEncoding(alg, params.encoding);
-  // A raw digest could be any transaction: keys whose rules forbid blind signing refuse it.
-  if (params.digest !== undefined) await assertBlindSigningAllowed(ctx, record.id, record.wallet);
+  // Generic signing never goes through the transaction rules: a digest is any transaction's sighash,
+  // and a message hashed here can be one too (keccak256 of an unsigned Ethereum transaction, sha256 of
+  // a BIP143 preimage's hash, Solana message bytes). Keys whose rules forbid blind signing refuse both.
+  await assertBlindSigningAllowed(ctx, record.id, record.wallet);
   const loaded = await loadKey(ctx, record);
   if (loaded.kind !== 'signer') throw new StrongboxError('INTERNAL', 'key material kind mismatch');
   const result = await loaded.signer.sign(payload, encoding);

@@ -29,7 +29,7 @@ export interface SolanaSignTransactionParameters {
 export const SOLANA_SIGN_TRANSACTION = 'solana.signTransaction';
 
 /** Signs the key's slot of an already-parsed transaction (also used when a held request is approved). */
-export async function signParsedSolanaTransaction(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache'>, record: KeyRecord & { publicKey: Uint8Array }, tx: SolanaTransaction): Promise<SolanaSignTransactionResponse> {
+export async function signParsedSolanaTransaction(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache'> & Partial<Pick<ServiceContext, 'metrics'>>, record: KeyRecord & { publicKey: Uint8Array }, tx: SolanaTransaction): Promise<SolanaSignTransactionResponse> {
   const slot = signerIndex(tx.message, record.publicKey);
   if (slot === -1) throw new StrongboxError('NOT_A_REQUIRED_SIGNER', `key ${record.id} is not a required signer of this transaction`);
   const loaded = await loadKey(ctx, record);
@@ -40,6 +40,7 @@ export async function signParsedSolanaTransaction(ctx: Pick<ServiceContext, 'sto
     throw new StrongboxError('INTERNAL', 'Ed25519 signature failed self-verification');
   }
   tx.signatures[slot] = signature;
+  ctx.metrics?.signatures.inc({ type: 'ed25519', operation: 'solana' });
   return {
     transaction: Buffer.from(serializeTransaction(tx)).toString('base64'),
     signature: base58.encode(signature),
@@ -51,7 +52,7 @@ export async function signParsedSolanaTransaction(ctx: Pick<ServiceContext, 'sto
  * When the key has transaction rules, the decoded transfers are judged first (transaction-guard.ts):
  * denied, signed (spend reserved), or held for approval (nothing signed).
  */
-export async function solanaSignTransaction(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache' | 'now'>, params: SolanaSignTransactionParameters): Promise<SolanaSignTransactionResponse | HeldTransaction> {
+export async function solanaSignTransaction(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache' | 'now'> & Partial<Pick<ServiceContext, 'metrics'>>, params: SolanaSignTransactionParameters): Promise<SolanaSignTransactionResponse | HeldTransaction> {
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
   const record = await resolveKey(ctx, params.key);
   if (record.type !== 'ed25519' || record.publicKey === null) throw new StrongboxError('UNSUPPORTED_OPERATION', `Solana signing needs an ed25519 key; key ${record.id} is ${record.type}`);
@@ -76,7 +77,7 @@ export async function solanaSignTransaction(ctx: Pick<ServiceContext, 'store' | 
     walletId: record.wallet,
     chain: 'solana',
     operation: SOLANA_SIGN_TRANSACTION,
-    intent: () => solanaIntent(tx.message, solanaAddress(signed.publicKey), ctx.now()),
+    intent: () => solanaIntent(tx.message, ctx.now()),
     request: () => ({ transaction: Buffer.from(serializeTransaction(tx)).toString('base64') }),
     requester: params.requester,
     sign: () => signParsedSolanaTransaction(ctx, signed, tx),

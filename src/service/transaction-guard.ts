@@ -157,8 +157,8 @@ export async function effectiveRules(ctx: Pick<ServiceContext, 'store'>, keyId: 
   return wallet === undefined ? { scope: { scope: 'key', scopeId: keyId }, rules: undefined } : { scope: { scope: 'wallet', scopeId: walletId }, rules: wallet };
 }
 
-/** forbidBlindSigning: raw-digest signing (sign with a digest; AWS Sign, MessageType DIGEST) is refused for the key. */
+/** forbidBlindSigning: generic signing (POST /v1/keys/{id}/sign with a digest or a message; AWS Sign, RAW or DIGEST) is refused for the key. */
 export async function assertBlindSigningAllowed(ctx: Pick<ServiceContext, 'store'>, keyId: string, walletId?: string | null): Promise<void> {
   const { rules } = await effectiveRules(ctx, keyId, walletId);
-  if (rules?.forbidBlindSigning === true) throw denial('blind_signing_forbidden', `key ${keyId} forbids signing raw digests (forbidBlindSigning); sign a transaction or message instead`);
+  if (rules?.forbidBlindSigning === true) throw denial('blind_signing_forbidden', `key ${keyId} forbids blind signing (forbidBlindSigning): generic digest and message signatures could be transaction signatures its rules never judged; use the chain routes (sign-transaction, sign-psbt, solana/sign-transaction) or ethereum/sign-message`);
 }

@@ -16,14 +16,21 @@ export const KEY_RECORD_CACHE_MS = 1000;
 
 export function withKeyRecordCache(store: Store, ttlMs = KEY_RECORD_CACHE_MS, maxEntries = 10_000): Store {
   const entries = new Map<string, { record: KeyRecord; at: number }>();
-  const clear = (): void => entries.clear();
+  // Bumped by every local write: a read that started before a write must not cache what it read
+  // after the write cleared the cache (it may be the old value).
+  let generation = 0;
+  const clear = (): void => {
+    generation++;
+    entries.clear();
+  };
   const cached = (kind: string, lookup: (ref: string) => Promise<KeyRecord | undefined>) => async (ref: string): Promise<KeyRecord | undefined> => {
     const k = kind + ref;
     const now = Date.now();
     const hit = entries.get(k);
     if (hit !== undefined && now - hit.at <= ttlMs) return hit.record;
+    const started = generation;
     const record = await lookup(ref);
-    if (record !== undefined) {
+    if (record !== undefined && started === generation) {
       if (entries.size >= maxEntries) clear();
       entries.set(k, { record, at: now });
     }
@@ -37,6 +44,11 @@ export function withKeyRecordCache(store: Store, ttlMs = KEY_RECORD_CACHE_MS, ma
     }
   };
   const rules = new Map<string, { record: TransactionRulesRecord | undefined; at: number }>();
+  let rulesGeneration = 0;
+  const clearRules = (): void => {
+    rulesGeneration++;
+    rules.clear();
+  };
   const rulesKey = (scope: RulesScope, id: string): string => `${scope}:${id}`;
   return {
     ...store,
@@ -45,23 +57,26 @@ export function withKeyRecordCache(store: Store, ttlMs = KEY_RECORD_CACHE_MS, ma
       const now = Date.now();
       const hit = rules.get(k);
       if (hit !== undefined && now - hit.at <= ttlMs) return hit.record;
+      const started = rulesGeneration;
       const record = await store.getTransactionRules(scope, scopeId);
-      if (rules.size >= maxEntries) rules.clear();
-      rules.set(k, { record, at: now });
+      if (started === rulesGeneration) {
+        if (rules.size >= maxEntries) rules.clear();
+        rules.set(k, { record, at: now });
+      }
       return record;
     },
     async putTransactionRules(record) {
       try {
         await store.putTransactionRules(record);
       } finally {
-        rules.clear();
+        clearRules();
       }
     },
     async deleteTransactionRules(scope, scopeId) {
       try {
         return await store.deleteTransactionRules(scope, scopeId);
       } finally {
-        rules.clear();
+        clearRules();
       }
     },
     getKey: cached('id:', (r) => store.getKey(r)),

@@ -79,6 +79,16 @@ describe('transaction rules on Bitcoin and Solana', () => {
       assert.equal((await sign(psbtPaying(allowed, 20_000n))).status, 200, 'exactly the rest of the limit still signs');
     });
 
+    it('destination rules without allowedNetworks.bitcoin are refused: the caller-named network would decide how addresses read', async () => {
+      await setRules('ruled-btc', { version: 1, destinations: { deny: [stranger] } });
+      const res = await sign(psbtPaying(stranger, 1_000n), 'testnet');
+      assert.equal(res.status, 403);
+      assert.equal(res.body.reason, 'network_not_allowed');
+      await setRules('ruled-btc', { version: 1, allowedNetworks: { bitcoin: ['regtest'] }, destinations: { deny: [stranger] } });
+      assert.equal((await sign(psbtPaying(stranger, 1_000n), 'testnet')).body.reason, 'network_not_allowed', 'another network is refused');
+      assert.equal((await sign(psbtPaying(stranger, 1_000n), 'regtest')).body.reason, 'destination_denied');
+    });
+
     it('above the approval threshold: held, approved by two approvers, signed — bitcoinjs-lib finalizes and verifies', async () => {
       await setRules('ruled-btc', { version: 1, approval: { aboveValue: '100000', required: 2, approvers: { subjects: ['ben', 'cat'] } } });
       const held = await sign(psbtPaying(stranger, 250_000n), 'regtest', tokens['ann']);
@@ -113,6 +123,22 @@ describe('transaction rules on Bitcoin and Solana', () => {
       assert.equal(big.body.reason, 'value_exceeds_maximum');
       await setRules('ruled-sol', { version: 1, allowedNetworks: { solana: ['mainnet-beta'] } });
       assert.equal((await sign(transfer(friend, 1))).body.reason, 'network_not_allowed');
+    });
+
+    it('only System transfers and Compute Budget instructions are signed for a key with rules', async () => {
+      await setRules('ruled-sol', { version: 1, maxValuePerTransaction: '5000000' });
+      const withBudget = new Transaction({ feePayer: sol, recentBlockhash: Keypair.generate().publicKey.toBase58() })
+        .add(web3.ComputeBudgetProgram.setComputeUnitPrice({ microLamports: 1000 }))
+        .add(SystemProgram.transfer({ fromPubkey: sol, toPubkey: friend, lamports: 1000 }));
+      assert.equal((await sign(b64(withBudget.serialize({ requireAllSignatures: false, verifySignatures: false })))).status, 200);
+      const create = new Transaction({ feePayer: sol, recentBlockhash: Keypair.generate().publicKey.toBase58() }).add(
+        SystemProgram.createAccount({ fromPubkey: sol, newAccountPubkey: sol, lamports: 9_000_000, space: 0, programId: SystemProgram.programId }),
+      );
+      const refused = await sign(b64(create.serialize({ requireAllSignatures: false, verifySignatures: false })));
+      assert.equal(refused.status, 403, 'CreateAccount moves lamports the transfer rules do not see');
+      assert.equal(refused.body.reason, 'unsupported_instruction');
+      const assign = new Transaction({ feePayer: sol, recentBlockhash: Keypair.generate().publicKey.toBase58() }).add(SystemProgram.assign({ accountPubkey: sol, programId: Keypair.generate().publicKey }));
+      assert.equal((await sign(b64(assign.serialize({ requireAllSignatures: false, verifySignatures: false })))).body.reason, 'unsupported_instruction');
     });
 
     it('a transfer whose recipient comes from a lookup table is refused for a key with rules', async () => {
@@ -161,6 +187,11 @@ describe('transaction rules on Bitcoin and Solana', () => {
       assert.equal(second.body.reason, 'daily_limit_exceeded');
       assert.equal((await sign(k1, '1000')).status, 200);
 
+      const putPolicy = (name: string, actions: string[]) => box.call('PUT', `/v1/policies/${name}`, { statements: [{ effect: 'allow', actions, resources: ['*'] }] });
+      assert.equal((await putPolicy('key-rules-only', ['keys:rules:write', 'keys:rules:read'])).status, 200);
+      const keyRulesOnly = (await box.call('POST', '/v1/tokens', { policies: ['key-rules-only'] })).body.token;
+      const escape = await box.call('PUT', `/v1/keys/${k1}/transaction-rules`, { version: 1 }, keyRulesOnly);
+      assert.equal(escape.status, 403, "keys:rules:write alone cannot lift a derived key out of its wallet's rules");
       await setRules(k1, { version: 1, maxValuePerTransaction: '5000' });
       assert.equal((await sign(k1, '4000')).status, 200, "the key's own rules replace the wallet's");
       assert.equal((await sign(k0, '1')).status, 403, 'the wallet limit still binds the other key');

@@ -422,7 +422,7 @@ describe('transaction rules', () => {
   });
 
   describe('forbidBlindSigning', () => {
-    it('refuses digest signing on the sign route and the AWS endpoint; messages and transactions still sign', async () => {
+    it('refuses generic signing (digest and message) on the sign route and the AWS endpoint; transactions and EIP-191 messages still sign', async () => {
       await setRules({ version: 1, forbidBlindSigning: true });
       const digest = '0x' + 'ab'.repeat(32);
       const res = await box.call('POST', '/v1/keys/ruled/sign', { digest });
@@ -433,7 +433,11 @@ describe('transaction rules', () => {
       const audit = await auditOf(res.headers['x-request-id'] as string);
       assert.equal(audit.outcome, 'denied');
       assert.match(audit.reason, /^blind_signing_forbidden: /);
-      assert.equal((await box.call('POST', '/v1/keys/ruled/sign', { message: '0x01', hash: 'sha256' })).status, 200);
+      // A message hashed by the route could be a transaction too (keccak256 of an unsigned transaction).
+      const message = await box.call('POST', '/v1/keys/ruled/sign', { message: '0x01', hash: 'keccak256' });
+      assert.equal(message.status, 403);
+      assert.equal(message.body.code, 'BLIND_SIGNING_FORBIDDEN');
+      assert.equal((await box.call('POST', '/v1/keys/ruled/ethereum/sign-message', { message: 'hello' })).status, 200, 'EIP-191 messages cannot be transactions');
       assert.equal((await sign(tx())).status, 200);
 
       const creds = await box.call('POST', '/v1/aws-credentials', { policies: ['root'] });
@@ -445,8 +449,11 @@ describe('transaction rules', () => {
           kms.send(new SignCommand({ KeyId: keyId, Message: Buffer.alloc(32, 1), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' })),
           (e: any) => e.name === 'AccessDeniedException',
         );
-        const raw = await kms.send(new SignCommand({ KeyId: keyId, Message: Buffer.from('hello'), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' }));
-        assert.ok(raw.Signature && raw.Signature.length > 60, 'RAW messages still sign');
+        await assert.rejects(
+          kms.send(new SignCommand({ KeyId: keyId, Message: Buffer.from('hello'), MessageType: 'RAW', SigningAlgorithm: 'ECDSA_SHA_256' })),
+          (e: any) => e.name === 'AccessDeniedException',
+          'RAW messages are refused too',
+        );
         await box.call('DELETE', '/v1/keys/ruled/transaction-rules');
         const ok = await kms.send(new SignCommand({ KeyId: keyId, Message: Buffer.alloc(32, 1), MessageType: 'DIGEST', SigningAlgorithm: 'ECDSA_SHA_256' }));
         assert.ok(ok.Signature, 'without the rule DIGEST signs again');

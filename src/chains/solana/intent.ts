@@ -1,16 +1,24 @@
 /**
- * A Solana message as a chain-neutral intent for the transaction rules: the System Program transfers
- * (Transfer, TransferWithSeed) whose source is the signing key are transfers of lamports to their
- * recipients. A message cannot say which cluster it is for, so the network is `unknown`. When a
- * transfer's accounts or data cannot be read (an address lookup table, malformed data), the rules
- * cannot see what moves: a key with rules refuses to sign it rather than read it as moving nothing.
+ * A Solana message as a chain-neutral intent for the transaction rules. A key with rules signs only
+ * what the rules can judge: System Program Transfer and TransferWithSeed (every lamport they move
+ * counts, whoever the source — over-counting a co-signer's transfer is the safe side) and Compute
+ * Budget instructions (fees only). Any other instruction — CreateAccount, Assign, nonce withdrawals,
+ * SPL tokens, other programs — is refused (`unsupported_instruction`), since lamports or authority
+ * could leave the key in ways the transfer rules do not see. A message cannot say which cluster it is
+ * for, so the network is `unknown`. When accounts or data cannot be read (an address lookup table,
+ * malformed data), the transaction is refused too (`undecodable_transaction`).
  */
 import type { TransactionIntent } from '../../policy/transaction-rules.js';
 import { StrongboxError } from '../../protocol/errors.js';
 import type { SolanaMessage } from './message.js';
-import { summarizeSolanaTransaction } from './summary.js';
+import { summarizeSolanaTransaction, SYSTEM_PROGRAM_ID } from './summary.js';
+import { base58 } from '@scure/base';
 
-export function solanaIntent(message: SolanaMessage, keyAddress: string, now: Date): TransactionIntent {
+export const COMPUTE_BUDGET_PROGRAM_ID = 'ComputeBudget111111111111111111111111111111';
+/** System Program instructions a key with rules may sign: Transfer (2), TransferWithSeed (11). */
+const JUDGED_SYSTEM_INSTRUCTIONS = new Set([2, 11]);
+
+export function solanaIntent(message: SolanaMessage, now: Date): TransactionIntent {
   const summary = summarizeSolanaTransaction(message);
   if (!summary.complete) {
     throw new StrongboxError('TRANSACTION_DENIED', 'the transaction has System Program transfers whose accounts or amounts cannot be read (address lookup table or malformed data); a key with transaction rules does not sign what its rules cannot judge', {
@@ -18,10 +26,22 @@ export function solanaIntent(message: SolanaMessage, keyAddress: string, now: Da
       reason: 'undecodable_transaction',
     });
   }
+  for (const ins of message.instructions) {
+    const programKey = message.staticAccountKeys[ins.programIdIndex];
+    const program = programKey === undefined ? undefined : base58.encode(programKey);
+    const systemKind = program === SYSTEM_PROGRAM_ID && ins.data.length >= 4 ? new DataView(ins.data.buffer, ins.data.byteOffset, 4).getUint32(0, true) : undefined;
+    const judged = program === COMPUTE_BUDGET_PROGRAM_ID || (systemKind !== undefined && JUDGED_SYSTEM_INSTRUCTIONS.has(systemKind));
+    if (!judged) {
+      throw new StrongboxError('TRANSACTION_DENIED', `the transaction calls ${program === SYSTEM_PROGRAM_ID ? `System Program instruction ${systemKind ?? '?'}` : `program ${program ?? '?'}`}; a key with transaction rules signs only System transfers and Compute Budget instructions, which its rules can judge`, {
+        publicReason: 'unsupported_instruction',
+        reason: 'unsupported_instruction',
+      });
+    }
+  }
   return {
     chain: 'solana',
     network: summary.network,
-    transfers: summary.transfers.filter((t) => t.from === keyAddress).map((t) => ({ to: t.to, amount: t.amount, asset: 'native' as const })),
+    transfers: summary.transfers.map((t) => ({ to: t.to, amount: t.amount, asset: 'native' as const })),
     calls: [],
     now,
   };

@@ -3,7 +3,22 @@
  * GET reads them, DELETE removes them (the key then signs as a key without rules).
  */
 import { deleteTransactionRules, getTransactionRules, putTransactionRules } from '../../service/transaction-rules.js';
-import { defineKeyRoute } from '../route.js';
+import { defineKeyRoute, type RouteContext } from '../route.js';
+import { authorize } from '../../service/authorize.js';
+import { walletResource } from '../../service/resolve-wallet.js';
+import type { KeyRecord } from '../../storage/types.js';
+
+/**
+ * A derived key's own rules replace its wallet's (and leave the wallet-wide limit), so changing them
+ * also needs `wallets:rules:write` on the wallet: `keys:rules:write` on one key must not lift the
+ * limits someone set for the whole wallet.
+ */
+async function assertMayOverrideWallet({ services, principal, request }: RouteContext, key: KeyRecord | string): Promise<void> {
+  // A string: the key was not found; the service answers KEY_NOT_FOUND.
+  if (typeof key === 'string' || key.wallet === null || principal === undefined) return;
+  const { resource } = await walletResource(services.ctx, key.wallet);
+  await authorize(services.ctx, principal, 'wallets:rules:write', resource, request.ip);
+}
 import { keyParams } from '../schemas.js';
 
 const amount = (description: string) => ({ anyOf: [{ type: 'string' }, { type: 'integer' }], description: `${description}: a non-negative integer in the chain's smallest unit (wei), as a decimal string` });
@@ -24,7 +39,7 @@ export const transactionRulesSchema = {
     allowedSelectors: list('allowed 4-byte contract method selectors (0x + 8 hex digits); contract creations refused'),
     timeWindows: { type: 'array', items: { type: 'object' }, description: '[{days?: [mon..sun], start: "HH:MM", end: "HH:MM"}] (UTC); signing only inside one' },
     approval: { type: 'object', description: '{required: M, approvers: {subjects?: [subject], policy?: name}, aboveValue?: amount, expiresAfterSeconds?: 60-2592000 (default 86400)}' },
-    forbidBlindSigning: { type: 'boolean', description: 'refuse raw-digest signing (POST /v1/keys/{id}/sign with digest; AWS Sign with MessageType DIGEST)' },
+    forbidBlindSigning: { type: 'boolean', description: 'refuse generic signing, which the rules cannot judge: POST /v1/keys/{id}/sign (digest or message) and AWS Sign (RAW or DIGEST); the chain routes and EIP-191 sign-message still sign' },
   },
 };
 
@@ -37,7 +52,10 @@ export const keysTransactionRulesPut = defineKeyRoute({
   summary: 'Set (replace) the transaction rules checked before this key signs any transaction',
   action: 'keys:rules:write',
   schema: { params: keyParams, body: transactionRulesSchema, response: { 200: view } },
-  handler: ({ services }, { params, body }) => putTransactionRules(services.ctx, { key: params.id, rules: body }),
+  handler: async (rc, { params, body }) => {
+    await assertMayOverrideWallet(rc, params.id as KeyRecord | string);
+    return putTransactionRules(rc.services.ctx, { key: params.id, rules: body });
+  },
 });
 
 export const keysTransactionRulesGet = defineKeyRoute({
@@ -57,5 +75,8 @@ export const keysTransactionRulesDelete = defineKeyRoute({
   summary: 'Remove the key\'s transaction rules',
   action: 'keys:rules:write',
   schema: { params: keyParams, response: { 200: { type: 'object', required: ['keyId', 'deleted'], properties: { keyId: { type: 'string' }, deleted: { type: 'boolean' } } } } },
-  handler: ({ services }, { params }) => deleteTransactionRules(services.ctx, { key: params.id }),
+  handler: async (rc, { params }) => {
+    await assertMayOverrideWallet(rc, params.id as KeyRecord | string);
+    return deleteTransactionRules(rc.services.ctx, { key: params.id });
+  },
 });
