@@ -93,3 +93,11 @@ export async function readStdin(): Promise<string> {
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/** `--limit N --cursor C` of the list commands, as the SDK's page parameters. */
+export const pageOptions: OptionSpec = { limit: { type: 'string' }, cursor: { type: 'string' } };
+export function pageFlags(args: CommandArgs): { limit?: number; cursor?: string } {
+  const limit = parseIntegerFlag(args, 'limit');
+  const cursor = optionalString(args, 'cursor');
+  return { ...(limit === undefined ? {} : { limit }), ...(cursor === undefined ? {} : { cursor }) };
+}

@@ -9,6 +9,7 @@
  * - One rejection (by an approver, or the requester withdrawing it) ends the request; a request past
  *   its expiry never signs.
  */
+import type { ApprovalInfo } from '../protocol/transaction-rules.js';
 import { StrongboxError } from '../protocol/errors.js';
 import { evaluateTransaction, isApprover, type ApprovalRule } from '../policy/transaction-rules.js';
 import type { ApprovalRecord, ApprovalStatus } from '../storage/types.js';
@@ -25,24 +26,8 @@ export interface Approver extends RequestContext {
   policies: readonly string[];
 }
 
-export interface ApprovalView {
-  id: string;
-  keyId: string;
-  chain: string;
-  operation: string;
-  status: ApprovalStatus;
-  reason: string | null;
-  required: number;
-  approvals: { subject: string; at: string }[];
-  rejections: { subject: string; at: string }[];
-  requester: string;
-  summary: Record<string, unknown>;
-  transaction: Record<string, unknown>;
-  result: Record<string, unknown> | null;
-  createdAt: string;
-  expiresAt: string;
-  updatedAt: string;
-}
+/** The wire view of a held transaction (protocol/transaction-rules.ts). */
+export type ApprovalView = ApprovalInfo;
 
 function toView(a: ApprovalRecord): ApprovalView {
   const votes = (kind: 'approve' | 'reject') => a.votes.filter((v) => v.vote === kind).map((v) => ({ subject: v.subject, at: v.at }));

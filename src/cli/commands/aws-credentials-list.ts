@@ -1,15 +1,13 @@
-import { clientFrom, clientOptions, optionalString, output, parseIntegerFlag, type Command } from '../command.js';
+import { clientFrom, clientOptions, output, pageFlags, pageOptions, type Command } from '../command.js';
 
 export default {
   path: ['aws-credentials', 'list'],
   summary: 'List AWS credentials with their status and expiry (never their secrets; --cursor for the next page)',
   usage: '[--limit N] [--cursor C]',
-  options: { ...clientOptions, limit: { type: 'string' }, cursor: { type: 'string' } },
+  options: { ...clientOptions, ...pageOptions },
   positionals: [],
   async run(args, io) {
-    const limit = parseIntegerFlag(args, 'limit');
-    const cursor = optionalString(args, 'cursor');
-    const page = await clientFrom(args, io).listAwsCredentials({ ...(limit === undefined ? {} : { limit }), ...(cursor === undefined ? {} : { cursor }) });
+    const page = await clientFrom(args, io).listAwsCredentials(pageFlags(args));
     return output(args, io, page, (p) =>
       [
         ...p.credentials.map((c) => `${c.accessKeyId}  ${c.status.padEnd(7)}  expires ${c.expiresAt ?? 'never'}  ${c.policies.join(',')}  ${c.subject}`),

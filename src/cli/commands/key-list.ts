@@ -1,15 +1,13 @@
-import { clientFrom, clientOptions, optionalString, output, parseIntegerFlag, type Command } from '../command.js';
+import { clientFrom, clientOptions, output, pageFlags, pageOptions, type Command } from '../command.js';
 
 export default {
   path: ['key', 'list'],
   summary: 'List keys (one page; --cursor for the next)',
   usage: '[--limit N] [--cursor C]',
-  options: { ...clientOptions, limit: { type: 'string' }, cursor: { type: 'string' } },
+  options: { ...clientOptions, ...pageOptions },
   positionals: [],
   async run(args, io) {
-    const limit = parseIntegerFlag(args, 'limit');
-    const cursor = optionalString(args, 'cursor');
-    const page = await clientFrom(args, io).listKeys({ ...(limit === undefined ? {} : { limit }), ...(cursor === undefined ? {} : { cursor }) });
+    const page = await clientFrom(args, io).listKeys(pageFlags(args));
     return output(args, io, page, (p) =>
       [
         ...p.keys.map((k) => `${k.id}  ${k.type.padEnd(9)}  ${k.name ?? '-'}${k.address ? `  ${k.address}` : ''}`),

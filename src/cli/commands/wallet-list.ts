@@ -1,15 +1,13 @@
-import { clientFrom, clientOptions, optionalString, output, parseIntegerFlag, type Command } from '../command.js';
+import { clientFrom, clientOptions, output, pageFlags, pageOptions, type Command } from '../command.js';
 
 export default {
   path: ['wallet', 'list'],
   summary: 'List HD wallets (one page; --cursor for the next)',
   usage: '[--limit N] [--cursor C]',
-  options: { ...clientOptions, limit: { type: 'string' }, cursor: { type: 'string' } },
+  options: { ...clientOptions, ...pageOptions },
   positionals: [],
   async run(args, io) {
-    const limit = parseIntegerFlag(args, 'limit');
-    const cursor = optionalString(args, 'cursor');
-    const page = await clientFrom(args, io).listWallets({ ...(limit === undefined ? {} : { limit }), ...(cursor === undefined ? {} : { cursor }) });
+    const page = await clientFrom(args, io).listWallets(pageFlags(args));
     return output(args, io, page, (p) =>
       [
         ...p.wallets.map((w) => `${w.id}  ${w.origin.padEnd(9)}  ${w.name ?? '-'}`),
