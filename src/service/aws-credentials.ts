@@ -67,6 +67,16 @@ export async function createAwsCredential(
   params: CreateAwsCredentialParameters,
 ): Promise<AwsCredentialInfo & { secretAccessKey: string }> {
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
+  // A credential is checked against its creating token on every request (revoked, expired), but it
+  // has no use count or rate limit of its own: from a limited token it would be an escape from them.
+  const t = principal.token;
+  if (t.numUsesLeft !== null || t.ratePerSecond !== null) {
+    throw new StrongboxError('ESCALATION_DENIED', 'a token with a use or rate limit cannot create AWS credentials (they would not carry those limits); use a token without them');
+  }
+  // A client-certificate principal is not a stored token: the credential could never be checked against it.
+  if (principal.accessor.startsWith('cert.')) {
+    throw new StrongboxError('ESCALATION_DENIED', 'AWS credentials are created with a bearer token, not a client certificate (a credential is bound to the token that created it)');
+  }
   const policies = [...new Set(params.policies ?? principal.policies)];
   if (policies.length === 0) throw new StrongboxError('INVALID_ARGUMENT', 'policies: give at least one policy', { field: 'policies' });
   if (params.ttl !== undefined && (!Number.isInteger(params.ttl) || params.ttl < 1 || params.ttl > MAX_TOKEN_TTL_SECONDS)) {

@@ -509,6 +509,14 @@ describe('AWS KMS-compatible endpoint', () => {
       assert.ok((audit.records as { code: string | null; reason: string | null }[]).some((r) => r.code === 'TOKEN_EXPIRED' && r.reason === 'sigv4: credential-expired'));
     });
 
+    it('a token with a use or rate limit cannot create credentials (they would escape its limits)', async () => {
+      for (const limits of [{ numUses: 5 }, { rateLimit: { perSecond: 10 } }]) {
+        const t = await sb.createToken({ policies: ['admin'], ttl: 600, ...limits });
+        const child = new StrongboxClient({ addr: server.addr, token: t.token });
+        await assert.rejects(child.createAwsCredentials(), (e: any) => e.code === 'ESCALATION_DENIED' && /use or rate limit/.test(e.message));
+      }
+    });
+
     it('revocation: DELETE /v1/aws-credentials/{id} and revoking the creating token both refuse the next request (UnrecognizedClientException)', async () => {
       const direct = await sb.createAwsCredentials({ policies: ['admin'] });
       const c1 = kmsWith(direct);

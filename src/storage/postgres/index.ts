@@ -29,6 +29,8 @@ const SPEND_NS = LOCK_NS + 3;
 
 /** Upper bound on waiting for a lock, and on a session idling inside a transaction. */
 const LOCK_WAIT_MS = 15_000;
+/** Every statement (and the client's wait for its answer) is bounded, so a lost server fails requests instead of hanging them. */
+const QUERY_TIMEOUT_MS = 30_000;
 
 const INT8_OID = 20;
 /** bigint columns (seq, counters) as JS numbers: every value stored here is far below 2^53. */
@@ -213,6 +215,10 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     types,
     connectionTimeoutMillis: 10_000,
     keepAlive: true,
+    // A server that vanished (partition) must fail requests, not hang them behind a dead TCP
+    // connection for the OS keepalive's two hours: probe after 10 s, and bound every query.
+    keepAliveInitialDelayMillis: 10_000,
+    query_timeout: QUERY_TIMEOUT_MS,
     // Durable before success, whatever the server's default; read-only tools cannot write at all.
     // A node that vanished mid-transaction (partition, not a clean kill) must not hold a lock — the
     // audit lock above all — for long: the server ends such sessions, and lock waits are bounded so a
@@ -221,6 +227,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       '-c synchronous_commit=on',
       `-c idle_in_transaction_session_timeout=${LOCK_WAIT_MS}`,
       `-c lock_timeout=${LOCK_WAIT_MS}`,
+      `-c statement_timeout=${QUERY_TIMEOUT_MS}`,
       ...(options.readonly ? ['-c default_transaction_read_only=on'] : []),
     ].join(' '),
   });
