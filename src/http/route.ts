@@ -10,6 +10,7 @@ import type { Resource } from '../policy/types.js';
 import type { Services } from './services.js';
 import type { JsonSchema } from './schemas.js';
 import { keyResource } from '../service/resolve-key.js';
+import type { HeldTransaction, RequestContext } from '../service/transaction-guard.js';
 import { walletResource } from '../service/resolve-wallet.js';
 import type { KeyRecord, WalletRecord } from '../storage/types.js';
 import type { AuditDecision } from '../audit/record.js';
@@ -29,6 +30,17 @@ export interface RouteContext {
   reply: FastifyReply;
   /** records the transaction-rules decision in this request's audit record */
   decide(decision: AuditDecision): void;
+}
+
+/**
+ * The body of a transaction-signing handler: runs `sign` with the caller as the requester (for
+ * approvals and the audit decision) and answers 202 when the key's transaction rules hold it.
+ */
+export async function signOrHold<T extends object>(rc: RouteContext, sign: (requester: RequestContext | undefined) => Promise<T | HeldTransaction>): Promise<T | HeldTransaction> {
+  const { principal, request, reply, decide } = rc;
+  const result = await sign(principal === undefined ? undefined : { subject: principal.subject, accessor: principal.accessor, requestId: request.id, decide });
+  if ('approvalId' in result) reply.status(202);
+  return result;
 }
 
 export interface RouteInput {

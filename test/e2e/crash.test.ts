@@ -8,14 +8,13 @@
  */
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { cliPath } from '../helpers/paths.js';
+import { runCliOutput } from '../helpers/cli.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 
 const TOTAL = 400;
@@ -33,20 +32,8 @@ interface Ack {
   signature?: string;
 }
 
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STRONGBOX_')) env[k] = v;
-  return env;
-}
 
-function cli(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cliPath, ...args], { env: childEnv(), timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
-      resolve({ code, out: stdout + stderr });
-    });
-  });
-}
+const cli = runCliOutput;
 
 async function api(addr: string, method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: any; requestId: string | null }> {
   const headers: Record<string, string> = {};

@@ -11,32 +11,19 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { cliPath } from '../helpers/paths.js';
+import { runCliOutput } from '../helpers/cli.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import { KEY_RECORD_CACHE_MS } from '../../src/storage/key-record-cache.js';
 import { TOKEN_CACHE_MS } from '../../src/service/authenticate.js';
 import { POLICY_CACHE_MS } from '../../src/service/authorize.js';
 
-function childEnv(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('STRONGBOX_')) env[k] = v;
-  return env;
-}
 
-function cli(args: string[]): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [cliPath, ...args], { env: childEnv(), timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1;
-      resolve({ code, out: stdout + stderr });
-    });
-  });
-}
+const cli = runCliOutput;
 
 interface Res {
   status: number;

@@ -30,3 +30,9 @@ export function jsonOf(r: CliResult): any {
   assert.equal(r.code, 0, `exit ${r.code}: ${r.stderr}`);
   return JSON.parse(r.stdout);
 }
+
+/** Exit code (-1 when killed) and stdout+stderr together, for commands whose output is only searched. */
+export async function runCliOutput(args: string[]): Promise<{ code: number; out: string }> {
+  const r = await runCli(args, {});
+  return { code: r.code ?? -1, out: r.stdout + r.stderr };
+}

@@ -8,20 +8,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
-import { openSqliteStore, SQLITE_FILE } from '../../src/storage/sqlite/index.js';
+import { openSqliteStore } from '../../src/storage/sqlite/index.js';
 import { migrations } from '../../src/storage/sqlite/migrations.js';
+import { sqliteAtVersion } from '../helpers/migrations.js';
 
 describe('migration 9: AWS credential lifecycle columns', () => {
   it('backfills revocation and expiry from the creating tokens', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'strongbox-mig9-'));
     try {
-      const db = new Database(join(dir, SQLITE_FILE));
-      db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT');
-      for (const m of migrations.filter((x) => x.version <= 6)) {
-        db.exec(m.sql);
-        db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
-      }
+      const db = sqliteAtVersion(dir, 6);
       const token = db.prepare(`INSERT INTO tokens (accessor, token_hash, subject, policies, created_at, expires_at, revoked_at) VALUES (?, ?, 's', '["admin"]', '2025-01-01T00:00:00.000Z', ?, ?)`);
       token.run('acc.live', Buffer.from('h1'), '2030-01-01T00:00:00.000Z', null);
       token.run('acc.revoked', Buffer.from('h2'), null, '2025-06-01T00:00:00.000Z');

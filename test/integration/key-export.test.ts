@@ -40,6 +40,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { Wallet } from 'ethers';
 import { startTestBox, type TestBox } from '../helpers/app.js';
 import { migrations } from '../../src/storage/sqlite/migrations.js';
+import { sqliteAtVersion } from '../helpers/migrations.js';
 import { openSqliteStore, SQLITE_FILE } from '../../src/storage/sqlite/index.js';
 import { runLifecycle } from '../../src/service/run-lifecycle.js';
 
@@ -160,12 +161,7 @@ describe('key export and import without plaintext in transit', () => {
 
     it('migration 5 adds the column: keys stored before it read as not exportable', async () => {
       const dir = mkdtempSync(join(tmp, 'mig-'));
-      const db = new Database(join(dir, SQLITE_FILE));
-      db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT');
-      for (const m of migrations.filter((x) => x.version <= 4)) {
-        db.exec(m.sql);
-        db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
-      }
+      const db = sqliteAtVersion(dir, 4);
       const id = '01234567-89ab-4def-8123-456789abcdef';
       db.prepare(`INSERT INTO keys (id, name, type, origin, state, public_key, kcv, current_version, created_at) VALUES (?, 'old', 'p256', 'generated', 'enabled', x'04', NULL, 1, '2024-01-01T00:00:00.000Z')`).run(id);
       db.close();

@@ -21,9 +21,9 @@ import { readEnvelopeHeader } from '../../src/keyring/envelope.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { migrations } from '../../src/storage/sqlite/migrations.js';
-import { openSqliteStore, SQLITE_FILE } from '../../src/storage/sqlite/index.js';
+import { sqliteAtVersion } from '../helpers/migrations.js';
+import { openSqliteStore } from '../../src/storage/sqlite/index.js';
 
 bitcoin.initEccLib(ecc);
 
@@ -241,12 +241,7 @@ describe('HD wallets', () => {
   it('migration 7 (hd-wallets): keys stored before it read with no wallet or path; one key per (wallet, path)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'strongbox-mig7-'));
     try {
-      const db = new Database(join(dir, SQLITE_FILE));
-      db.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL) STRICT');
-      for (const m of migrations.filter((x) => x.version <= 6)) {
-        db.exec(m.sql);
-        db.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
-      }
+      const db = sqliteAtVersion(dir, 6);
       const id = '01234567-89ab-4def-8123-456789abcdef';
       db.prepare(`INSERT INTO keys (id, name, type, origin, state, public_key, kcv, current_version, created_at) VALUES (?, 'old', 'p256', 'generated', 'enabled', x'04', NULL, 1, '2024-01-01T00:00:00.000Z')`).run(id);
       db.close();

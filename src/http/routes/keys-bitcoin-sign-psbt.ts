@@ -1,6 +1,6 @@
 import { bitcoinNetworks } from '../../protocol/bitcoin.js';
 import { bitcoinSignPsbt } from '../../service/bitcoin-sign-psbt.js';
-import { defineKeyRoute } from '../route.js';
+import { defineKeyRoute, signOrHold } from '../route.js';
 import { heldTransactionResponse, keyParams, object } from '../schemas.js';
 
 export default defineKeyRoute({
@@ -31,11 +31,5 @@ export default defineKeyRoute({
       202: heldTransactionResponse,
     },
   },
-  handler: async ({ services, principal, request, reply, decide }, { params, body }) => {
-    const result = await bitcoinSignPsbt(services.ctx, { key: params.id, psbt: body.psbt, network: body.network,
-      ...(principal === undefined ? {} : { requester: { subject: principal.subject, accessor: principal.accessor, requestId: request.id, decide } }),
-    });
-    if ('approvalId' in result) reply.status(202);
-    return result;
-  },
+  handler: (rc, { params, body }) => signOrHold(rc, (requester) => bitcoinSignPsbt(rc.services.ctx, { key: params.id, psbt: body.psbt, network: body.network, ...(requester === undefined ? {} : { requester }) })),
 });

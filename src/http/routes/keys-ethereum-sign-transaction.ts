@@ -1,5 +1,5 @@
 import { ethereumSignTransaction } from '../../service/ethereum-sign-transaction.js';
-import { defineKeyRoute } from '../route.js';
+import { defineKeyRoute, signOrHold } from '../route.js';
 import { heldTransactionResponse, keyParams, object } from '../schemas.js';
 
 const quantity = (description: string) => ({ anyOf: [{ type: 'string' }, { type: 'integer' }], description: `${description}: a non-negative integer (JSON number, decimal string or 0x-hex string)` });
@@ -47,13 +47,5 @@ export default defineKeyRoute({
       202: heldTransactionResponse,
     },
   },
-  handler: async ({ services, principal, request, reply, decide }, { params, body }) => {
-    const result = await ethereumSignTransaction(services.ctx, {
-      ...body,
-      key: params.id,
-      ...(principal === undefined ? {} : { requester: { subject: principal.subject, accessor: principal.accessor, requestId: request.id, decide } }),
-    });
-    if ('approvalId' in result) reply.status(202);
-    return result;
-  },
+  handler: (rc, { params, body }) => signOrHold(rc, (requester) => ethereumSignTransaction(rc.services.ctx, { ...body, key: params.id, ...(requester === undefined ? {} : { requester }) })),
 });

@@ -1,5 +1,5 @@
 import { solanaSignTransaction } from '../../service/solana-sign-transaction.js';
-import { defineKeyRoute } from '../route.js';
+import { defineKeyRoute, signOrHold } from '../route.js';
 import { heldTransactionResponse, keyParams, object } from '../schemas.js';
 
 const base64 = (description: string) => ({ type: 'string', maxLength: 1644, description });
@@ -30,11 +30,5 @@ export default defineKeyRoute({
       202: heldTransactionResponse,
     },
   },
-  handler: async ({ services, principal, request, reply, decide }, { params, body }) => {
-    const result = await solanaSignTransaction(services.ctx, { ...body, key: params.id,
-      ...(principal === undefined ? {} : { requester: { subject: principal.subject, accessor: principal.accessor, requestId: request.id, decide } }),
-    });
-    if ('approvalId' in result) reply.status(202);
-    return result;
-  },
+  handler: (rc, { params, body }) => signOrHold(rc, (requester) => solanaSignTransaction(rc.services.ctx, { ...body, key: params.id, ...(requester === undefined ? {} : { requester }) })),
 });

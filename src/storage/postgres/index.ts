@@ -16,7 +16,7 @@
  */
 import pg from 'pg';
 import { ConflictError, SnapshotUnsupportedError, type AuditHead, type AuditRow, type AwsCredentialRecord, type KeyPatch, type KeyPage, type KeyRecord, type KeyVersionRecord, type SecretVersionRecord, type Store, type TokenRecord, type WalletRecord } from '../types.js';
-import { toAwsCredentialRecord, toTokenRecord, toWalletRecord, type AwsCredentialRow, type TokenRow, type WalletRow } from '../rows.js';
+import { toAwsCredentialRecord, toKeyRecord, toTokenRecord, toWalletRecord, type AwsCredentialRow, type KeyRow, type TokenRow, type WalletRow } from '../rows.js';
 import { pgMigrations } from './migrations.js';
 import { transactionRuleMethods } from './transaction-rules.js';
 
@@ -38,65 +38,10 @@ const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser,
 };
 
-interface KeyRow {
-  seq: number;
-  id: string;
-  name: string | null;
-  type: KeyRecord['type'];
-  origin: KeyRecord['origin'];
-  state: KeyRecord['state'];
-  exportable: boolean;
-  public_key: Buffer | null;
-  kcv: Buffer | null;
-  current_version: number;
-  created_at: string;
-  description: string;
-  tags: string;
-  deletion_date: string | null;
-  rotation_period_days: number | null;
-  next_rotation_at: string | null;
-  min_decryption_version: number;
-  aliases: string[] | null;
-  wallet_id: string | null;
-  derivation_path: string | null;
-  eth_address: string | null;
-}
-
-
 const bytes = (b: Buffer): Uint8Array => new Uint8Array(b);
 const buf = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 
-function toKeyRecord(row: KeyRow): KeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    type: row.type,
-    origin: row.origin,
-    state: row.state,
-    exportable: row.exportable,
-    publicKey: row.public_key === null ? null : bytes(row.public_key),
-    kcv: row.kcv === null ? null : bytes(row.kcv),
-    currentVersion: row.current_version,
-    createdAt: row.created_at,
-    description: row.description,
-    tags: JSON.parse(row.tags) as Record<string, string>,
-    deletionDate: row.deletion_date,
-    rotationPeriodDays: row.rotation_period_days,
-    nextRotationAt: row.next_rotation_at,
-    minDecryptionVersion: row.min_decryption_version,
-    aliases: row.aliases === null ? [] : [...row.aliases].sort(),
-    wallet: row.wallet_id,
-    path: row.derivation_path,
-    ...(row.eth_address === null ? {} : { ethereumAddress: row.eth_address }),
-  };
-}
-
-
 const KEY_SELECT = `SELECT k.*, (SELECT json_agg(a.alias) FROM key_aliases a WHERE a.key_id = k.id) AS aliases FROM keys k`;
-
-
-
-
 
 interface SecretVersionRow {
   path: string;

@@ -10,6 +10,7 @@
  */
 import type pg from 'pg';
 import type { ApprovalRecord, ApprovalStatus, ApprovalVote, Store } from '../types.js';
+import { toApprovalRecord, type ApprovalRow } from '../rows.js';
 
 type Methods = Pick<
   Store,
@@ -25,58 +26,18 @@ export interface PgAccess {
   spendLockNamespace: number;
 }
 
-interface ApprovalRow {
-  seq: number;
-  id: string;
-  scope: ApprovalRecord['scope'];
-  scope_id: string;
-  key_id: string;
-  chain: string;
-  operation: string;
-  request: string;
-  summary: string;
-  requester_subject: string;
-  requester_accessor: string;
-  required: number;
-  status: ApprovalStatus;
-  reason: string | null;
-  result: string | null;
-  created_at: string;
-  expires_at: string;
-  updated_at: string;
-}
 
 /** Votes in (at, subject) byte order, as SQLite orders them (both columns are COLLATE "C"). */
 const VOTES = 'SELECT subject, accessor, vote, at FROM approval_votes WHERE approval_id = $1 ORDER BY at, subject';
 
 export function transactionRuleMethods({ q, tx, spendLockNamespace }: PgAccess): Methods {
   const votesOf = async (c: pg.PoolClient, id: string): Promise<ApprovalVote[]> => (await c.query<ApprovalVote>(VOTES, [id])).rows;
-  const toApproval = (r: ApprovalRow, votes: ApprovalVote[]): ApprovalRecord => ({
-    id: r.id,
-    scope: r.scope,
-    scopeId: r.scope_id,
-    keyId: r.key_id,
-    chain: r.chain,
-    operation: r.operation,
-    request: r.request,
-    summary: r.summary,
-    requesterSubject: r.requester_subject,
-    requesterAccessor: r.requester_accessor,
-    required: r.required,
-    status: r.status,
-    reason: r.reason,
-    result: r.result,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    updatedAt: r.updated_at,
-    votes,
-  });
   /** Approval rows with their votes, read in one statement (a consistent snapshot of both). */
   const withVotes = `SELECT a.*, coalesce((SELECT json_agg(json_build_object('subject', v.subject, 'accessor', v.accessor, 'vote', v.vote, 'at', v.at) ORDER BY v.at, v.subject)
                                             FROM approval_votes v WHERE v.approval_id = a.id), '[]'::json) AS votes
                        FROM approvals a`;
   const readApprovals = async (where: string, values: unknown[]): Promise<ApprovalRecord[]> =>
-    (await q<ApprovalRow & { votes: ApprovalVote[] }>(`${withVotes} ${where}`, values)).rows.map((r) => toApproval(r, r.votes));
+    (await q<ApprovalRow & { votes: ApprovalVote[] }>(`${withVotes} ${where}`, values)).rows.map((r) => toApprovalRecord(r, r.votes));
 
   return {
     async putTransactionRules(r) {
@@ -129,7 +90,7 @@ export function transactionRuleMethods({ q, tx, spendLockNamespace }: PgAccess):
         const row = (await c.query<ApprovalRow>('SELECT * FROM approvals WHERE id = $1 FOR UPDATE', [id])).rows[0];
         if (row === undefined || row.status !== 'pending') return undefined;
         const added = (await c.query('INSERT INTO approval_votes (approval_id, subject, accessor, vote, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (approval_id, subject) DO NOTHING', [id, v.subject, v.accessor, v.vote, v.at])).rowCount === 1;
-        return { added, approval: toApproval(row, await votesOf(c, id)) };
+        return { added, approval: toApprovalRecord(row, await votesOf(c, id)) };
       });
     },
     async updateApproval(id, expect, patch) {

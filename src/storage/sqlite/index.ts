@@ -10,69 +10,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConflictError, type AuditBuilder, type AuditHead, type AuditRow, type AwsCredentialRecord, type KeyPatch, type KeyState, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord, type WalletRecord } from '../types.js';
-import { toAwsCredentialRecord, toTokenRecord, toWalletRecord, type AwsCredentialRow, type TokenRow, type WalletRow } from '../rows.js';
+import { toAwsCredentialRecord, toKeyRecord, toTokenRecord, toWalletRecord, type AwsCredentialRow, type KeyRow, type TokenRow, type WalletRow } from '../rows.js';
 import { migrations } from './migrations.js';
 import { transactionRuleMethods } from './transaction-rules.js';
 
 export const SQLITE_FILE = 'strongbox.db';
 
-interface KeyRow {
-  seq: number;
-  id: string;
-  name: string | null;
-  type: KeyRecord['type'];
-  origin: KeyRecord['origin'];
-  state: KeyRecord['state'];
-  exportable: number;
-  public_key: Buffer | null;
-  kcv: Buffer | null;
-  current_version: number;
-  created_at: string;
-  description: string;
-  tags: string;
-  deletion_date: string | null;
-  rotation_period_days: number | null;
-  next_rotation_at: string | null;
-  min_decryption_version: number;
-  aliases: string | null;
-  eth_address: string | null;
-  wallet_id: string | null;
-  derivation_path: string | null;
-}
-
-
-
-function toKeyRecord(row: KeyRow): KeyRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    type: row.type,
-    origin: row.origin,
-    state: row.state,
-    exportable: row.exportable === 1,
-    publicKey: row.public_key === null ? null : new Uint8Array(row.public_key),
-    kcv: row.kcv === null ? null : new Uint8Array(row.kcv),
-    currentVersion: row.current_version,
-    createdAt: row.created_at,
-    description: row.description,
-    tags: JSON.parse(row.tags) as Record<string, string>,
-    deletionDate: row.deletion_date,
-    rotationPeriodDays: row.rotation_period_days,
-    nextRotationAt: row.next_rotation_at,
-    minDecryptionVersion: row.min_decryption_version,
-    aliases: row.aliases === null ? [] : (JSON.parse(row.aliases) as string[]).sort(),
-    wallet: row.wallet_id,
-    path: row.derivation_path,
-    ...(row.eth_address === null ? {} : { ethereumAddress: row.eth_address }),
-  };
-}
-
 /** Every key read includes its aliases (a JSON array, null when none). */
 const KEY_SELECT = `SELECT k.*, (SELECT json_group_array(alias) FROM key_aliases a WHERE a.key_id = k.id HAVING count(*) > 0) AS aliases FROM keys k`;
-
-
-
-
 
 /**
  * Appends audit batches on a worker thread's own connection (see audit-worker.ts). The chain head

@@ -6,32 +6,13 @@
  */
 import type Database from 'better-sqlite3';
 import type { ApprovalRecord, ApprovalStatus, ApprovalVote, Store } from '../types.js';
+import { toApprovalRecord, type ApprovalRow } from '../rows.js';
 
 type Methods = Pick<
   Store,
   'putTransactionRules' | 'getTransactionRules' | 'deleteTransactionRules' | 'reserveSpend' | 'releaseSpend' | 'createApproval' | 'getApproval' | 'listApprovals' | 'addApprovalVote' | 'updateApproval'
 >;
 
-interface ApprovalRow {
-  seq: number;
-  id: string;
-  scope: ApprovalRecord['scope'];
-  scope_id: string;
-  key_id: string;
-  chain: string;
-  operation: string;
-  request: string;
-  summary: string;
-  requester_subject: string;
-  requester_accessor: string;
-  required: number;
-  status: ApprovalStatus;
-  reason: string | null;
-  result: string | null;
-  created_at: string;
-  expires_at: string;
-  updated_at: string;
-}
 
 export function transactionRuleMethods(db: Database.Database): Methods {
   const stmts = {
@@ -48,26 +29,7 @@ export function transactionRuleMethods(db: Database.Database): Methods {
     insertVote: db.prepare('INSERT OR IGNORE INTO approval_votes (approval_id, subject, accessor, vote, at) VALUES (?, ?, ?, ?, ?)'),
     setStatus: db.prepare('UPDATE approvals SET status = ?, reason = ?, result = ?, updated_at = ? WHERE id = ?'),
   };
-  const toApproval = (r: ApprovalRow): ApprovalRecord => ({
-    id: r.id,
-    scope: r.scope,
-    scopeId: r.scope_id,
-    keyId: r.key_id,
-    chain: r.chain,
-    operation: r.operation,
-    request: r.request,
-    summary: r.summary,
-    requesterSubject: r.requester_subject,
-    requesterAccessor: r.requester_accessor,
-    required: r.required,
-    status: r.status,
-    reason: r.reason,
-    result: r.result,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    updatedAt: r.updated_at,
-    votes: stmts.votes.all(r.id) as ApprovalVote[],
-  });
+  const toApproval = (r: ApprovalRow): ApprovalRecord => toApprovalRecord(r, stmts.votes.all(r.id) as ApprovalVote[]);
 
   const reserve = db.transaction((res: Parameters<Store['reserveSpend']>[0], limit: bigint, windowStart: string) => {
     const amounts = stmts.windowAmounts.all(res.scope, res.scopeId, windowStart) as string[];
