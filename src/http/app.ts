@@ -149,6 +149,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   // record is durable. If it cannot be, the response becomes 503 AUDIT_UNAVAILABLE and nothing
   // (no signature, no plaintext) is released.
   app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-request-id', request.id);
+    reply.header('cache-control', 'no-store');
     const route = request.route;
     const keys = ctx.auditKeys();
     let inputs: Record<string, string> | null = null;
@@ -191,13 +193,10 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async () => {
-    if (closing) throw new StrongboxError('SHUTTING_DOWN', 'the server is shutting down; retry on another node or after restart');
-  });
-
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-    reply.header('cache-control', 'no-store');
+  // Callback-style hooks where nothing is awaited: no promise per request.
+  app.addHook('onRequest', (_request, _reply, done) => {
+    if (closing) done(new StrongboxError('SHUTTING_DOWN', 'the server is shutting down; retry on another node or after restart'));
+    else done();
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -252,8 +251,9 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         if (route.requiresUnsealed && ctx.barrier.sealed) throw new StrongboxError('SEALED');
       },
       // A request without a body is validated as an empty object, so the error names the missing field.
-      preValidation: async (request) => {
+      preValidation: (request, _reply, done) => {
         if (request.body === undefined && route.schema.body) request.body = {};
+        done();
       },
       // Authorization needs the validated input (which key, which secret path), so it runs after
       // schema validation and before the handler — once, here, for every route.

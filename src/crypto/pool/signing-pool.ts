@@ -66,7 +66,8 @@ export class SigningPool {
     if (this.#closed) return Promise.reject(new StrongboxError('SHUTTING_DOWN'));
     const pw = this.#workers[this.#next++ % this.#workers.length]!;
     const id = this.#nextId++;
-    const item: PoolWorker['queue'][number] = { id, cacheId, digest };
+    // A copy: a view into Buffer's 8 KiB pool would be cloned whole by postMessage.
+    const item: PoolWorker['queue'][number] = { id, cacheId, digest: digest.slice() };
     if (!pw.known.has(cacheId)) {
       const m = material();
       item.secretKey = m.secretKey.slice();
