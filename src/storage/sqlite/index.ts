@@ -13,6 +13,8 @@ import { ConflictError, type AuditBuilder, type AuditHead, type AuditRow, type A
 import { toAwsCredentialRecord, toKeyRecord, toTokenRecord, toWalletRecord, type AwsCredentialRow, type KeyRow, type TokenRow, type WalletRow } from '../rows.js';
 import { migrations } from './migrations.js';
 import { transactionRuleMethods } from './transaction-rules.js';
+import { toKeyInsert } from './key-insert.js';
+import type { AuditBatchMessage, KeyBatchMessage, WriterReply } from './writer-worker.js';
 
 export const SQLITE_FILE = 'strongbox.db';
 
@@ -20,28 +22,22 @@ export const SQLITE_FILE = 'strongbox.db';
 const KEY_SELECT = `SELECT k.*, (SELECT json_group_array(alias) FROM key_aliases a WHERE a.key_id = k.id HAVING count(*) > 0) AS aliases FROM keys k`;
 
 /**
- * Appends audit batches on a worker thread's own connection (see audit-worker.ts). The chain head
- * is remembered between appends (one writer is the common case: no read per batch); the worker
- * checks it under the write lock, and when another writer moved it the batch is rebuilt on the
- * head read from the database and tried again. Appends are serialized.
+ * The writer worker (writer-worker.ts): a worker thread with its own connection that makes the
+ * group-committed writes, so their fsyncs never block the main event loop. Started on first use;
+ * it keeps the process alive only while a request is in flight.
  */
-function createAuditAppender(file: string, readHead: () => AuditHead | undefined) {
+function createWriter(file: string) {
   let worker: Worker | undefined;
   let nextId = 1;
-  const pending = new Map<number, { resolve: (stale: boolean) => void; reject: (e: Error) => void }>();
-  /** the head after our last append; null when unknown (read it under the next append) */
-  let knownHead: AuditHead | undefined | null = null;
-  let queue: Promise<unknown> = Promise.resolve();
+  const pending = new Map<number, { resolve: (reply: Exclude<WriterReply, 'closed'>) => void; reject: (e: Error) => void }>();
   const start = (): Worker => {
-    const w = new Worker(new URL('./audit-worker.js', import.meta.url), { workerData: { file } });
-    w.on('message', (msg: { id: number; error?: string; code?: string; stale?: boolean } | 'closed') => {
+    const w = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: { file } });
+    w.on('message', (msg: WriterReply) => {
       if (msg === 'closed') return;
       const p = pending.get(msg.id);
       pending.delete(msg.id);
-      // Keep the process alive only while a batch is in flight.
       if (pending.size === 0) w.unref();
-      if (msg.error === undefined) p?.resolve(msg.stale === true);
-      else p?.reject(msg.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ? new ConflictError('audit_seq') : new Error(`audit append failed: ${msg.error}`));
+      p?.resolve(msg);
     });
     w.on('error', (err) => {
       for (const p of pending.values()) p.reject(err);
@@ -51,14 +47,46 @@ function createAuditAppender(file: string, readHead: () => AuditHead | undefined
     w.unref();
     return w;
   };
-  const post = (rows: AuditRow[], expect: AuditHead | undefined): Promise<boolean> => {
-    worker ??= start();
-    const id = nextId++;
-    return new Promise<boolean>((resolve, reject) => {
-      pending.set(id, { resolve, reject });
-      worker!.ref();
-      worker!.postMessage({ id, rows, expect: expect ?? null });
-    });
+  return {
+    request(msg: DistributiveOmit<AuditBatchMessage | KeyBatchMessage, 'id'>): Promise<Exclude<WriterReply, 'closed'>> {
+      worker ??= start();
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        worker!.ref();
+        worker!.postMessage({ ...msg, id });
+      });
+    },
+    async close(): Promise<void> {
+      const w = worker;
+      worker = undefined;
+      if (w === undefined) return;
+      w.ref();
+      await new Promise<void>((resolve) => {
+        w.once('exit', () => resolve());
+        w.postMessage('close');
+        w.once('message', () => void w.terminate());
+      });
+    },
+  };
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/**
+ * Appends audit batches through the writer. The chain head is remembered between appends (one
+ * writer is the common case: no read per batch); the worker checks it under the write lock, and
+ * when another writer moved it the batch is rebuilt on the head read from the database and tried
+ * again. Appends are serialized.
+ */
+function createAuditAppender(writer: ReturnType<typeof createWriter>, readHead: () => AuditHead | undefined) {
+  /** the head after our last append; null when unknown (read it under the next append) */
+  let knownHead: AuditHead | undefined | null = null;
+  let queue: Promise<unknown> = Promise.resolve();
+  const post = async (rows: AuditRow[], expect: AuditHead | undefined): Promise<boolean> => {
+    const reply = await writer.request({ op: 'audit', rows, expect: expect ?? null });
+    if (reply.error !== undefined) throw reply.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ? new ConflictError('audit_seq') : new Error(`audit append failed: ${reply.error}`);
+    return reply.stale === true;
   };
   const appendOnce = async (build: AuditBuilder): Promise<AuditRow[]> => {
     for (let attempt = 0; ; attempt++) {
@@ -85,17 +113,9 @@ function createAuditAppender(file: string, readHead: () => AuditHead | undefined
       queue = result.catch(() => undefined);
       return result;
     },
-    async close(): Promise<void> {
+    /** resolves when every append made so far has settled */
+    async drain(): Promise<void> {
       await queue;
-      const w = worker;
-      worker = undefined;
-      if (w === undefined) return;
-      w.ref();
-      await new Promise<void>((resolve) => {
-        w.once('exit', () => resolve());
-        w.postMessage('close');
-        w.once('message', () => void w.terminate());
-      });
     },
   };
 }
@@ -270,7 +290,8 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     return tree.filter((a) => stmts.revoke.run(at, a).changes > 0);
   });
   const toAuditRow = (r: { seq: number; record: string; hash: Buffer }): AuditRow => ({ seq: r.seq, record: r.record, hash: new Uint8Array(r.hash) });
-  const audit = createAuditAppender(file, () => {
+  const writer = createWriter(file);
+  const audit = createAuditAppender(writer, () => {
     const r = stmts.auditHead.get() as { seq: number; record: string; hash: Buffer } | undefined;
     return r && { seq: r.seq, hash: new Uint8Array(r.hash) };
   });
@@ -281,49 +302,37 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     return true;
   });
 
-  const createKey = db.transaction((key: KeyRecord, version: KeyVersionRecord) => {
-    if (key.name !== null && (stmts.getKeyByName.get(key.name) !== undefined || stmts.aliasExists.get(key.name) !== undefined)) throw new ConflictError('key_name');
-    stmts.insertKey.run({ ...key, exportable: key.exportable ? 1 : 0, publicKey: key.publicKey, kcv: key.kcv, tags: JSON.stringify(key.tags), ethAddress: key.ethereumAddress ?? null });
-    stmts.insertVersion.run(version.keyId, version.version, version.sealedMaterial, version.createdAt);
-  });
-
   interface PendingKey {
     key: KeyRecord;
     version: KeyVersionRecord;
     resolve(): void;
     reject(err: unknown): void;
-    error?: unknown;
   }
   let pendingKeys: PendingKey[] = [];
   let keyFlushScheduled = false;
-  const conflictOf = (key: KeyRecord, err: unknown): unknown => {
-    if (!isUniqueViolation(err)) return err;
-    return new ConflictError(key.wallet !== null && stmts.getKeyByWalletPath.get(key.wallet, key.path) !== undefined ? 'wallet_path' : 'key_id');
-  };
-  const createKeyBatch = db.transaction((items: PendingKey[]) => {
-    for (const item of items) {
-      try {
-        // A transaction function called inside another runs as a savepoint: a failure undoes only this key.
-        createKey(item.key, item.version);
-      } catch (err) {
-        item.error = conflictOf(item.key, err);
-      }
-    }
-  });
+  /** the batch being written; creations arriving meanwhile wait for it and form the next batch */
+  let keysInFlight: Promise<void> | undefined;
   const flushKeys = (): void => {
     keyFlushScheduled = false;
+    if (keysInFlight !== undefined || pendingKeys.length === 0) return;
     const items = pendingKeys;
     pendingKeys = [];
-    try {
-      createKeyBatch.immediate(items);
-    } catch (err) {
-      for (const item of items) item.error ??= err;
-      for (const item of items) if (item.error === err) item.error = conflictOf(item.key, err);
-    }
-    for (const item of items) {
-      if (item.error === undefined) item.resolve();
-      else item.reject(item.error);
-    }
+    keysInFlight = writer.request({ op: 'keys', items: items.map((i) => toKeyInsert(i.key, i.version)) }).then(
+      (reply) => {
+        items.forEach((item, i) => {
+          const outcome = reply.error === undefined ? reply.outcomes?.[i] : { error: reply.error };
+          if (outcome === null) item.resolve();
+          else if (outcome === undefined) item.reject(new Error('key creation failed: no outcome from the writer'));
+          else if ('constraint' in outcome) item.reject(new ConflictError(outcome.constraint));
+          else item.reject(new Error(`key creation failed: ${outcome.error}`));
+        });
+      },
+      (err: unknown) => items.forEach((item) => item.reject(err)),
+    );
+    void keysInFlight.finally(() => {
+      keysInFlight = undefined;
+      flushKeys();
+    });
   };
 
   return {
@@ -572,7 +581,9 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
       }
     },
     async close() {
-      await audit.close();
+      await audit.drain();
+      while (keysInFlight !== undefined) await keysInFlight.catch(() => undefined).then(() => new Promise((r) => setImmediate(r)));
+      await writer.close();
       if (db.open) db.close();
     },
   };
