@@ -10,6 +10,7 @@
 import { StrongboxError } from '../protocol/errors.js';
 import { readEnvelopeHeader } from '../keyring/envelope.js';
 import { AUDIT_KEYS_CONTEXT, SYS_AUDIT_KEYS } from '../audit/keys.js';
+import type { SealedReplacement } from '../storage/types.js';
 import type { ServiceContext } from './context.js';
 import { SYS } from './context.js';
 import { keyMaterialContext } from './resolve-key.js';
@@ -68,12 +69,16 @@ export class Rewrapper {
       for (;;) {
         if (this.#stop || ctx.barrier.sealed) throw new Error('stopped (sealed or shutting down); resumes at the next unseal');
         const rows = await ctx.store.scanKeyVersions(after, this.batchSize);
+        const replacements: SealedReplacement<{ keyId: string; version: number }>[] = [];
         for (const v of rows) {
           p.scanned++;
           const record = await ctx.store.getKey(v.keyId);
           if (record === undefined) continue;
-          if (await rewrapOne(ctx, v.sealedMaterial, keyMaterialContext(v.keyId, v.version, record.type), (next) => ctx.store.replaceKeyVersionMaterial(v.keyId, v.version, v.sealedMaterial, next))) p.rewrapped++;
+          const next = rewrapped(ctx, v.sealedMaterial, keyMaterialContext(v.keyId, v.version, record.type));
+          if (next !== undefined) replacements.push({ keyId: v.keyId, version: v.version, expected: v.sealedMaterial, next });
         }
+        // One transaction (one fsync) per page, not per record.
+        if (replacements.length > 0) p.rewrapped += (await ctx.store.replaceKeyVersionMaterials(replacements)).filter(Boolean).length;
         if (rows.length < this.batchSize) break;
         after = { keyId: rows.at(-1)!.keyId, version: rows.at(-1)!.version };
         await pause();
@@ -82,11 +87,14 @@ export class Rewrapper {
       for (;;) {
         if (this.#stop || ctx.barrier.sealed) throw new Error('stopped (sealed or shutting down); resumes at the next unseal');
         const rows = await ctx.store.scanSecretVersions(afterSecret, this.batchSize);
+        const replacements: SealedReplacement<{ path: string; version: number }>[] = [];
         for (const v of rows) {
           p.scanned++;
           const sealed = v.sealedValue!;
-          if (await rewrapOne(ctx, sealed, secretContext(v.path, v.version), (next) => ctx.store.replaceSecretVersionValue(v.path, v.version, sealed, next))) p.rewrapped++;
+          const next = rewrapped(ctx, sealed, secretContext(v.path, v.version));
+          if (next !== undefined) replacements.push({ path: v.path, version: v.version, expected: sealed, next });
         }
+        if (replacements.length > 0) p.rewrapped += (await ctx.store.replaceSecretVersionValues(replacements)).filter(Boolean).length;
         if (rows.length < this.batchSize) break;
         afterSecret = { path: rows.at(-1)!.path, version: rows.at(-1)!.version };
         await pause();
@@ -134,15 +142,21 @@ export class Rewrapper {
   }
 }
 
-async function rewrapOne(ctx: Pick<ServiceContext, 'barrier'>, sealed: Uint8Array, context: string, replace: (next: Uint8Array) => Promise<boolean>): Promise<boolean> {
+/** The envelope re-sealed under the active term, or undefined when it already is on it. */
+function rewrapped(ctx: Pick<ServiceContext, 'barrier'>, sealed: Uint8Array, context: string): Uint8Array | undefined {
   const active = ctx.barrier.activeTerm;
-  if (active === undefined || readEnvelopeHeader(sealed).term >= active) return false;
+  if (active === undefined || readEnvelopeHeader(sealed).term >= active) return undefined;
   const plaintext = ctx.barrier.decrypt(sealed, context);
   try {
-    return await replace(ctx.barrier.encrypt(plaintext, context));
+    return ctx.barrier.encrypt(plaintext, context);
   } finally {
     plaintext.fill(0);
   }
+}
+
+async function rewrapOne(ctx: Pick<ServiceContext, 'barrier'>, sealed: Uint8Array, context: string, replace: (next: Uint8Array) => Promise<boolean>): Promise<boolean> {
+  const next = rewrapped(ctx, sealed, context);
+  return next !== undefined && (await replace(next));
 }
 
 /** POST /v1/sys/rotate: a new keyring term, then the background re-wrap. */

@@ -172,6 +172,9 @@ export interface SecretVersionRecord {
   destroyed: boolean;
 }
 
+/** A compare-and-set of one sealed value: `next` replaces it only if it still equals `expected`. */
+export type SealedReplacement<Id> = Id & { expected: Uint8Array; next: Uint8Array };
+
 /** Who transaction rules belong to: a key now, a wallet (HD account tree) later. */
 export type RulesScope = 'key' | 'wallet';
 
@@ -345,11 +348,15 @@ export interface Store {
 
   /** Key versions in (keyId, version) order after the given position, for the re-wrap after rotation. */
   scanKeyVersions(after: { keyId: string; version: number } | undefined, limit: number): Promise<KeyVersionRecord[]>;
-  /** Replaces a version's sealed material only if it still equals `expected`; returns whether it did. */
-  replaceKeyVersionMaterial(keyId: string, version: number, expected: Uint8Array, next: Uint8Array): Promise<boolean>;
+  /**
+   * Replaces each version's sealed material only if it still equals `expected` (keyring re-wrap), all
+   * in one transaction (one commit for a whole page); returns, per item, whether it was replaced.
+   */
+  replaceKeyVersionMaterials(items: readonly SealedReplacement<{ keyId: string; version: number }>[]): Promise<boolean[]>;
   /** Secret versions (not destroyed) in (path, version) order after the given position. */
   scanSecretVersions(after: { path: string; version: number } | undefined, limit: number): Promise<(SecretVersionRecord & { path: string })[]>;
-  replaceSecretVersionValue(path: string, version: number, expected: Uint8Array, next: Uint8Array): Promise<boolean>;
+  /** Like replaceKeyVersionMaterials, for secret versions' sealed values. */
+  replaceSecretVersionValues(items: readonly SealedReplacement<{ path: string; version: number }>[]): Promise<boolean[]>;
 
   /** Transaction rules of one scope (a key, later a wallet); put replaces them. */
   putTransactionRules(record: TransactionRulesRecord): Promise<void>;

@@ -458,6 +458,43 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       }
     });
 
+    it('re-wrap: a page of sealed values replaced in one call, each only if it still equals what was read', async () => {
+      const ks = [key(), key(), key()];
+      for (const [i, k] of ks.entries()) await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([10 + i]), createdAt: k.createdAt });
+      const replaced = await store.replaceKeyVersionMaterials([
+        { keyId: ks[0]!.id, version: 1, expected: new Uint8Array([10]), next: new Uint8Array([20]) },
+        // stale: another writer changed it since it was read
+        { keyId: ks[1]!.id, version: 1, expected: new Uint8Array([99]), next: new Uint8Array([21]) },
+        { keyId: ks[2]!.id, version: 1, expected: new Uint8Array([12]), next: new Uint8Array([22]) },
+        // no such version
+        { keyId: ks[2]!.id, version: 2, expected: new Uint8Array([12]), next: new Uint8Array([23]) },
+      ]);
+      assert.deepEqual(replaced, [true, false, true, false]);
+      assert.deepEqual((await store.getKeyVersion(ks[0]!.id, 1))?.sealedMaterial, new Uint8Array([20]));
+      assert.deepEqual((await store.getKeyVersion(ks[1]!.id, 1))?.sealedMaterial, new Uint8Array([11]));
+      assert.deepEqual((await store.getKeyVersion(ks[2]!.id, 1))?.sealedMaterial, new Uint8Array([22]));
+      assert.deepEqual(await store.replaceKeyVersionMaterials([]), []);
+
+      const path = `rewrap/${ks[0]!.id}`;
+      await store.putSecretVersion(path, () => new Uint8Array([1]), new Date().toISOString());
+      await store.putSecretVersion(path, () => new Uint8Array([2]), new Date().toISOString());
+      assert.deepEqual(
+        await store.replaceSecretVersionValues([
+          { path, version: 1, expected: new Uint8Array([1]), next: new Uint8Array([7]) },
+          { path, version: 2, expected: new Uint8Array([1]), next: new Uint8Array([8]) },
+        ]),
+        [true, false],
+      );
+      const versions = await store.scanSecretVersions({ path, version: 0 }, 10);
+      assert.deepEqual(
+        versions.filter((v) => v.path === path).map((v) => [v.version, [...v.sealedValue!]]),
+        [
+          [1, [7]],
+          [2, [2]],
+        ],
+      );
+    });
+
     it('names and aliases share one namespace: ConflictError(key_alias) / (key_name)', async () => {
       const a = key({ name: 'contract-ns-a' });
       const b = key();

@@ -534,8 +534,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       );
       return r.rows.map(toVersion);
     },
-    async replaceKeyVersionMaterial(keyId, version, expected, next) {
-      return (await q('UPDATE key_versions SET sealed_material = $1 WHERE key_id = $2 AND version = $3 AND sealed_material = $4', [buf(next), keyId, version, buf(expected)])).rowCount === 1;
+    async replaceKeyVersionMaterials(items) {
+      if (items.length === 0) return [];
+      return tx(async (c) => {
+        const out: boolean[] = [];
+        for (const i of items) out.push((await c.query('UPDATE key_versions SET sealed_material = $1 WHERE key_id = $2 AND version = $3 AND sealed_material = $4', [buf(i.next), i.keyId, i.version, buf(i.expected)])).rowCount === 1);
+        return out;
+      });
     },
     async scanSecretVersions(after, limit) {
       const r = await q<SecretVersionRow>(
@@ -544,8 +549,13 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       );
       return r.rows.map((row) => ({ path: row.path, ...toSecretVersion(row) }));
     },
-    async replaceSecretVersionValue(path, version, expected, next) {
-      return (await q('UPDATE secret_versions SET sealed_value = $1 WHERE path = $2 AND version = $3 AND sealed_value = $4', [buf(next), path, version, buf(expected)])).rowCount === 1;
+    async replaceSecretVersionValues(items) {
+      if (items.length === 0) return [];
+      return tx(async (c) => {
+        const out: boolean[] = [];
+        for (const i of items) out.push((await c.query('UPDATE secret_versions SET sealed_value = $1 WHERE path = $2 AND version = $3 AND sealed_value = $4', [buf(i.next), i.path, i.version, buf(i.expected)])).rowCount === 1);
+        return out;
+      });
     },
 
     async schemaVersion() {

@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ConflictError, type AuditBuilder, type AuditHead, type AuditRow, type AwsCredentialRecord, type KeyPatch, type KeyState, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type Store, type TokenRecord, type WalletRecord } from '../types.js';
+import { ConflictError, type AuditBuilder, type AuditHead, type AuditRow, type AwsCredentialRecord, type KeyPatch, type KeyState, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type SealedReplacement, type Store, type TokenRecord, type WalletRecord } from '../types.js';
 import { toAwsCredentialRecord, toKeyRecord, toTokenRecord, toWalletRecord, type AwsCredentialRow, type KeyRow, type TokenRow, type WalletRow } from '../rows.js';
 import { migrations } from './migrations.js';
 import { transactionRuleMethods } from './transaction-rules.js';
@@ -290,6 +290,8 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     return tree.filter((a) => stmts.revoke.run(at, a).changes > 0);
   });
   const toAuditRow = (r: { seq: number; record: string; hash: Buffer }): AuditRow => ({ seq: r.seq, record: r.record, hash: new Uint8Array(r.hash) });
+  const replaceMaterials = db.transaction((items: readonly SealedReplacement<{ keyId: string; version: number }>[]) => items.map((i) => stmts.replaceMaterial.run(i.next, i.keyId, i.version, i.expected).changes === 1));
+  const replaceSecretValues = db.transaction((items: readonly SealedReplacement<{ path: string; version: number }>[]) => items.map((i) => stmts.replaceSecretValue.run(i.next, i.path, i.version, i.expected).changes === 1));
   const writer = createWriter(file);
   const audit = createAuditAppender(writer, () => {
     const r = stmts.auditHead.get() as { seq: number; record: string; hash: Buffer } | undefined;
@@ -474,15 +476,15 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
       const rows = stmts.scanVersions.all(after?.keyId ?? '', after?.keyId ?? '', after?.version ?? 0, limit) as { key_id: string; version: number; sealed_material: Buffer; created_at: string }[];
       return rows.map((r) => ({ keyId: r.key_id, version: r.version, sealedMaterial: new Uint8Array(r.sealed_material), createdAt: r.created_at }));
     },
-    async replaceKeyVersionMaterial(keyId, version, expected, next) {
-      return stmts.replaceMaterial.run(next, keyId, version, expected).changes === 1;
+    async replaceKeyVersionMaterials(items) {
+      return replaceMaterials.immediate(items);
     },
     async scanSecretVersions(after, limit) {
       const rows = stmts.scanSecretVersions.all(after?.path ?? '', after?.path ?? '', after?.version ?? 0, limit) as (Parameters<typeof toSecretVersion>[0] & { path: string })[];
       return rows.map((r) => ({ path: r.path, ...toSecretVersion(r) }));
     },
-    async replaceSecretVersionValue(path, version, expected, next) {
-      return stmts.replaceSecretValue.run(next, path, version, expected).changes === 1;
+    async replaceSecretVersionValues(items) {
+      return replaceSecretValues.immediate(items);
     },
     async createToken(t) {
       try {
