@@ -1,5 +1,6 @@
 /**
- * Unit tests for policy evaluation (default deny, explicit deny wins, wildcards, resource globs,
+ * Unit tests for policy evaluation (default deny, explicit deny wins, wildcards, resource globs and
+ * the wallet-and-path names of HD-derived keys,
  * `${subject}` substitution, sourceIp and timeWindow conditions) and for the semantic validation
  * of policy documents (each rejection names the field path).
  */
