@@ -25,6 +25,7 @@ import { ethereumSignTypedData } from '../service/ethereum-sign-typed-data.js';
 import { ethereumFillAndSignTransaction, ethereumSendTransaction, requireUpstream, TransactionHeldError, upstreamChainId } from '../service/ethereum-send-transaction.js';
 import type { RequestContext } from '../service/transaction-guard.js';
 import { resolveEthereumKey } from '../service/ethereum-signer.js';
+import { keyRecordResource } from '../service/resolve-key.js';
 import type { KeyRecord } from '../storage/types.js';
 import type { AuditDecision, AuditOutcome } from '../audit/record.js';
 
@@ -111,7 +112,7 @@ function param(params: unknown[], i: number, name: string): unknown {
 async function signingKey(ctx: ServiceContext, caller: RpcCaller, address: unknown, audit: AuditNote): Promise<{ record: KeyRecord & { publicKey: Uint8Array }; from: `0x${string}` }> {
   const from = parseAddress(address, 'from');
   const record = await ctx.store.getKeyByEthereumAddress(from.toLowerCase());
-  const resource = record === undefined ? undefined : ({ kind: 'key', id: record.id, name: record.name, aliases: record.aliases } as const);
+  const resource = record === undefined ? undefined : keyRecordResource(record);
   audit.action = 'keys:sign';
   audit.resource = record === undefined ? `address:${from.toLowerCase()}` : `key:${record.id}`;
   if (record === undefined || resource === undefined) throw new StrongboxError('PERMISSION_DENIED', `account ${from} is not available to this token`, { reason: 'no key has that address' });
@@ -130,7 +131,7 @@ async function accounts(ctx: ServiceContext, caller: RpcCaller): Promise<string[
     for (const k of page.keys) {
       scanned++;
       if (k.type !== 'secp256k1' || k.state !== 'enabled' || k.ethereumAddress === undefined) continue;
-      const d = await decide(ctx, caller.principal, 'keys:sign', { kind: 'key', id: k.id, name: k.name, aliases: k.aliases }, caller.ip);
+      const d = await decide(ctx, caller.principal, 'keys:sign', keyRecordResource(k), caller.ip);
       if (d.allowed) out.push(toChecksumAddress(Buffer.from(k.ethereumAddress.slice(2), 'hex')));
     }
     if (page.nextCursor === null) break;

@@ -1,5 +1,6 @@
 /**
- * Unit tests for policy evaluation (default deny, explicit deny wins, wildcards, resource globs,
+ * Unit tests for policy evaluation (default deny, explicit deny wins, wildcards, resource globs and
+ * the wallet-and-path names of HD-derived keys,
  * `${subject}` substitution, sourceIp and timeWindow conditions) and for the semantic validation
  * of policy documents (each rejection names the field path).
  */
@@ -8,9 +9,10 @@ import assert from 'node:assert/strict';
 import { StrongboxError } from '../protocol/errors.js';
 import type { Action } from './actions.js';
 import { builtinPolicies } from './builtin.js';
-import { evaluate } from './evaluate.js';
+import { evaluate, needsWalletName } from './evaluate.js';
 import type { Conditions, PolicyDocument, RequestFacts, Resource, Statement } from './types.js';
-import { assertPolicyDocument } from './validate.js';
+import { assertPolicyDocument, canonicalPolicyDocument } from './validate.js';
+import { couldMatchWalletName } from './wallet-key-glob.js';
 
 const KEY_ID = '0b5e7c1a-3f2d-4e8b-9a61-2c4d5e6f7a8b';
 const OTHER_ID = '9f8e7d6c-5b4a-4392-8170-6f5e4d3c2b1a';
@@ -147,6 +149,124 @@ describe('evaluate: resource globs', () => {
   });
 });
 
+describe('evaluate: HD-derived keys by wallet and path', () => {
+  const WALLET = '3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
+  const OTHER_WALLET = '7e6d5c4b-3a29-4817-a6b5-c4d3e2f1a0b9';
+  /** walletName 'unresolved': not looked up yet (the authorizer's state before it needs the name) */
+  const derived = (path: string, walletName: string | null = 'hot', walletId = WALLET, keyName: string | null = null): Resource => ({
+    kind: 'key',
+    id: KEY_ID,
+    name: keyName,
+    aliases: [],
+    wallet: { id: walletId, path, ...(walletName === 'unresolved' ? {} : { name: walletName }) },
+  });
+  const HOT = "key:wallet/name/hot/m/44'/60'/0'/0/*";
+  const cases: { label: string; glob: string; resource: Resource; allowed: boolean }[] = [
+    { label: 'by wallet name: a key under the path', glob: HOT, resource: derived("m/44'/60'/0'/0/3"), allowed: true },
+    { label: 'by wallet name: index 0 of the path', glob: HOT, resource: derived("m/44'/60'/0'/0/0"), allowed: true },
+    { label: 'by wallet name: another branch (change addresses) is not under it', glob: HOT, resource: derived("m/44'/60'/0'/1/0"), allowed: false },
+    { label: 'by wallet name: another account is not under it', glob: HOT, resource: derived("m/44'/60'/1'/0/3"), allowed: false },
+    { label: 'by wallet name: a hardened last level is a different path, and * matches it too', glob: HOT, resource: derived("m/44'/60'/0'/0/3'"), allowed: true },
+    { label: 'by wallet name: * also matches deeper levels (a subtree, documented)', glob: HOT, resource: derived("m/44'/60'/0'/0/3/7"), allowed: true },
+    { label: 'by wallet name: the parent node itself is not under it', glob: HOT, resource: derived("m/44'/60'/0'/0"), allowed: false },
+    { label: 'by wallet name: the same path in another wallet', glob: HOT, resource: derived("m/44'/60'/0'/0/3", 'cold', OTHER_WALLET), allowed: false },
+    { label: 'by wallet name: a wallet whose name merely starts with hot', glob: HOT, resource: derived("m/44'/60'/0'/0/3", 'hotter'), allowed: false },
+    { label: 'by wallet name: an unnamed wallet', glob: HOT, resource: derived("m/44'/60'/0'/0/3", null), allowed: false },
+    { label: 'by wallet name: a name not looked up answers to no name', glob: HOT, resource: derived("m/44'/60'/0'/0/3", 'unresolved'), allowed: false },
+    { label: 'by wallet name: a key not derived from a wallet', glob: HOT, resource: key(KEY_ID, 'hot'), allowed: false },
+    { label: 'by wallet name: a key named like the path', glob: HOT, resource: key(KEY_ID, "hot/m/44'/60'/0'/0/3"), allowed: false },
+    { label: 'by wallet name: the key collection', glob: HOT, resource: { kind: 'keys' }, allowed: false },
+    { label: 'by wallet name: the wallet itself', glob: HOT, resource: { kind: 'wallet', id: WALLET, name: 'hot' }, allowed: false },
+    { label: 'by wallet name: an unhardened spelling does not match a hardened path', glob: 'key:wallet/name/hot/m/44/60/0/0/*', resource: derived("m/44'/60'/0'/0/3"), allowed: false },
+    { label: 'by wallet name: ? matches one index digit', glob: "key:wallet/name/hot/m/44'/60'/0'/0/?", resource: derived("m/44'/60'/0'/0/3"), allowed: true },
+    { label: 'by wallet name: ? does not match two', glob: "key:wallet/name/hot/m/44'/60'/0'/0/?", resource: derived("m/44'/60'/0'/0/12"), allowed: false },
+    { label: 'by wallet name: an exact path', glob: "key:wallet/name/hot/m/44'/60'/0'/0/3", resource: derived("m/44'/60'/0'/0/3"), allowed: true },
+    { label: 'by wallet name: an exact path is not a prefix', glob: "key:wallet/name/hot/m/44'/60'/0'/0/3", resource: derived("m/44'/60'/0'/0/31"), allowed: false },
+    { label: 'by wallet name glob: h* matches hot', glob: 'key:wallet/name/h*/m/*', resource: derived("m/44'/60'/0'/0/3"), allowed: true },
+    { label: 'by wallet name: every key of every named wallet', glob: 'key:wallet/name/*', resource: derived("m/0"), allowed: true },
+    { label: 'by wallet id: a key under the path', glob: `key:wallet/${WALLET}/m/44'/60'/0'/0/*`, resource: derived("m/44'/60'/0'/0/3"), allowed: true },
+    { label: 'by wallet id: needs no wallet name', glob: `key:wallet/${WALLET}/m/44'/60'/0'/0/*`, resource: derived("m/44'/60'/0'/0/3", 'unresolved'), allowed: true },
+    { label: 'by wallet id: another wallet', glob: `key:wallet/${WALLET}/m/44'/60'/0'/0/*`, resource: derived("m/44'/60'/0'/0/3", 'hot', OTHER_WALLET), allowed: false },
+    { label: 'by wallet id: every path', glob: `key:wallet/${WALLET}/*`, resource: derived("m/0'/5"), allowed: true },
+    { label: 'key:wallet/* matches every derived key', glob: 'key:wallet/*', resource: derived("m/0", null, OTHER_WALLET), allowed: true },
+    { label: 'key:wallet/* does not match a key not derived', glob: 'key:wallet/*', resource: key(KEY_ID, 'payments'), allowed: false },
+    { label: 'key:* still matches a derived key', glob: 'key:*', resource: derived("m/0"), allowed: true },
+    { label: 'key:<id> still matches a derived key', glob: `key:${KEY_ID}`, resource: derived("m/0"), allowed: true },
+    { label: 'key:name/<glob> still matches a derived key given a name', glob: 'key:name/deposit-*', resource: derived("m/0", 'hot', WALLET, 'deposit-3'), allowed: true },
+  ];
+  for (const c of cases) {
+    it(`${c.allowed ? 'allows' : 'refuses'} ${c.label}`, () => {
+      const d = evaluate(policies({ p: [allow(['keys:sign'], [c.glob])] }), facts('keys:sign', c.resource));
+      assert.equal(d.allowed, c.allowed);
+    });
+  }
+
+  it("h, H and ' spell one hardened path once the policy is written (stored canonical)", () => {
+    for (const spelling of ['key:wallet/name/hot/m/44h/60h/0h/0/*', 'key:wallet/name/hot/m/44H/60H/0H/0/*', "key:wallet/name/hot/m/44'/60h/0H/0/*"]) {
+      const raw = policies({ p: [allow(['keys:sign'], [spelling])] });
+      const stored = new Map([['p', canonicalPolicyDocument(raw.get('p')!)]]);
+      assert.deepEqual(stored.get('p')!.statements[0]!.resources, [HOT], spelling);
+      assert.equal(evaluate(stored, facts('keys:sign', derived("m/44'/60'/0'/0/3"))).allowed, true, spelling);
+      assert.equal(evaluate(stored, facts('keys:sign', derived("m/44'/60'/0'/1/3"))).allowed, false, spelling);
+    }
+    const id = canonicalPolicyDocument({ statements: [allow(['keys:sign'], [`key:wallet/${WALLET.toUpperCase()}/m/0h/*`])] });
+    assert.deepEqual(id.statements[0]!.resources, [`key:wallet/${WALLET}/m/0'/*`], 'the wallet id is lowercased');
+  });
+
+  it('${subject} in the wallet name', () => {
+    const docs = policies({ p: [allow(['keys:sign'], ["key:wallet/name/${subject}-hot/m/44'/*"])] });
+    assert.equal(evaluate(docs, facts('keys:sign', derived("m/44'/60'/0'/0/3", 'alice-hot'), { subject: 'alice' })).allowed, true);
+    assert.equal(evaluate(docs, facts('keys:sign', derived("m/44'/60'/0'/0/3", 'bob-hot'), { subject: 'alice' })).allowed, false);
+  });
+
+  it('a deny by wallet path wins over an allow on every key', () => {
+    const docs = policies({ all: [allow(['keys:sign'], ['key:*'])], noChange: [deny(['keys:sign'], ["key:wallet/name/hot/m/44'/60'/0'/1/*"])] });
+    assert.deepEqual(evaluate(docs, facts('keys:sign', derived("m/44'/60'/0'/1/0"))), { allowed: false, reason: 'denied by noChange#0' });
+    assert.equal(evaluate(docs, facts('keys:sign', derived("m/44'/60'/0'/0/0"))).allowed, true);
+  });
+
+  describe('needsWalletName: the wallet is read only when the decision could depend on its name', () => {
+    const unresolved = derived("m/44'/60'/0'/0/3", 'unresolved');
+    const cases: { label: string; statements: Statement[]; resource?: Resource; action?: Action; needed: boolean }[] = [
+      { label: 'a key:wallet/name/ glob for this action', statements: [allow(['keys:sign'], [HOT])], needed: true },
+      { label: 'a glob whose wildcard could cover wallet/name/ (key:wallet/n*)', statements: [allow(['keys:sign'], ['key:wallet/n*'])], needed: true },
+      { label: 'a glob that already matches the key by wallet id (key:wal*)', statements: [allow(['keys:sign'], ['key:wal*'])], needed: false },
+      { label: 'a deny by wallet name', statements: [deny(['keys:*'], [HOT])], needed: true },
+      { label: '${subject} in the wallet name', statements: [allow(['keys:sign'], ['key:wallet/name/${subject}/*'])], needed: true },
+      { label: 'only key:* (already matches)', statements: [allow(['keys:sign'], ['key:*'])], needed: false },
+      { label: 'only *', statements: [allow(['*'], ['*'])], needed: false },
+      { label: 'a statement already matched by the key id', statements: [allow(['keys:sign'], [`key:${KEY_ID}`, HOT])], needed: false },
+      { label: 'key:wallet/<id>/ globs', statements: [allow(['keys:sign'], [`key:wallet/${WALLET}/*`, `key:wallet/${OTHER_WALLET}/*`])], needed: false },
+      { label: 'key:name/ and key:alias/ globs', statements: [allow(['keys:sign'], ['key:name/*', 'key:alias/hot-*'])], needed: false },
+      { label: 'a wallet-name glob for another action', statements: [allow(['keys:read'], [HOT])], needed: false },
+      { label: 'a key not derived', statements: [allow(['keys:sign'], [HOT])], resource: key(KEY_ID, null), needed: false },
+      { label: 'a name already looked up', statements: [allow(['keys:sign'], [HOT])], resource: derived("m/0", 'hot'), needed: false },
+      { label: 'a wallet resource', statements: [allow(['keys:sign'], [HOT])], resource: { kind: 'wallet', id: WALLET, name: null }, needed: false },
+    ];
+    for (const c of cases) {
+      it(`${c.needed ? 'reads it for' : 'skips it for'} ${c.label}`, () => {
+        assert.equal(needsWalletName(policies({ p: c.statements }), facts(c.action ?? 'keys:sign', c.resource ?? unresolved)), c.needed);
+      });
+    }
+
+    const globs: { glob: string; could: boolean }[] = [
+      { glob: HOT, could: true },
+      { glob: 'key:wallet/name/*', could: true },
+      { glob: 'key:*', could: true },
+      { glob: 'key:w?llet/*', could: true },
+      { glob: 'key:wallet/*', could: true },
+      { glob: `key:wallet/${WALLET}/*`, could: false },
+      { glob: 'key:name/*', could: false },
+      { glob: 'key:wallet/name', could: false },
+      { glob: 'wallet:name/*', could: false },
+      { glob: 'secret:*', could: false },
+    ];
+    for (const g of globs) {
+      it(`couldMatchWalletName(${g.glob}) is ${g.could}`, () => assert.equal(couldMatchWalletName(g.glob), g.could));
+    }
+  });
+});
+
 describe('evaluate: sourceIp condition', () => {
   const cases: { cidrs: string[]; ip: string | undefined; allowed: boolean }[] = [
     { cidrs: ['10.0.0.0/8'], ip: '10.1.2.3', allowed: true },
@@ -248,6 +368,48 @@ describe('assertPolicyDocument', () => {
   });
 
   it('rejects an empty statement list', () => rejects({ statements: [] }, 'statements'));
+
+  it('accepts the derived-key forms and stores them canonical', () => {
+    const W = '3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
+    const written = ['key:wallet/*', 'key:wallet/name/*', `key:wallet/${W}/*`, `key:wallet/${W}/m`, "key:wallet/name/hot/m/44'/60'/0'/0/*", 'key:wallet/name/hot/m/44h/60H/0h/0/*', 'key:wallet/name/${subject}/m/44h/*', 'key:wallet/*/m/44h/60h/*', 'key:wallet/name/team-?.x_y/m/*h/0/1?', `key:wallet/${W.toUpperCase()}/m/2147483647h`];
+    const stored = ['key:wallet/*', 'key:wallet/name/*', `key:wallet/${W}/*`, `key:wallet/${W}/m`, "key:wallet/name/hot/m/44'/60'/0'/0/*", "key:wallet/name/hot/m/44'/60'/0'/0/*", "key:wallet/name/${subject}/m/44'/*", "key:wallet/*/m/44'/60'/*", "key:wallet/name/team-?.x_y/m/*'/0/1?", `key:wallet/${W}/m/2147483647'`];
+    const doc = canonicalPolicyDocument({ statements: [{ ...ok, resources: ['key:*', ...written, 'secret:a/44h'] }] });
+    assert.deepEqual(doc.statements[0]!.resources, ['key:*', ...stored, 'secret:a/44h'], 'only key:wallet/ globs are rewritten');
+  });
+
+  const badWallet: { label: string; resource: string; says: RegExp }[] = [
+    { label: 'nothing after key:wallet/', resource: 'key:wallet/', says: /path part is missing/ },
+    { label: 'a wallet name without a path', resource: 'key:wallet/name/hot', says: /key:wallet\/name\/<wallet name>\/<path>.*path part is missing/ },
+    { label: 'a wallet id without a path', resource: 'key:wallet/3c1d2e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f', says: /path part is missing/ },
+    { label: 'an empty wallet name', resource: 'key:wallet/name//m/0', says: /path part is missing/ },
+    { label: 'a path not starting with m', resource: "key:wallet/name/hot/44'/60'", says: /must be \* or start with m\// },
+    { label: 'a path level that is not an index', resource: 'key:wallet/name/hot/m/44x/0', says: /path level 1 \("44x"\)/ },
+    { label: 'an empty path level', resource: 'key:wallet/name/hot/m/0/', says: /path level 2/ },
+    { label: 'a leading zero', resource: "key:wallet/name/hot/m/044'/0", says: /leading zero/ },
+    { label: 'an index of 2^31', resource: 'key:wallet/name/hot/m/2147483648', says: /out of range/ },
+    { label: 'two hardened markers', resource: "key:wallet/name/hot/m/44''", says: /path level 1/ },
+    { label: '${subject} in the path', resource: 'key:wallet/name/hot/m/${subject}', says: /path level 1/ },
+    { label: 'a wallet name with a space', resource: 'key:wallet/name/ho t/m/0', says: /wallet name "ho t"/ },
+    { label: 'a wallet name where an id belongs', resource: 'key:wallet/hot/m/0', says: /must be a wallet id \(a UUID\)/ },
+    { label: 'an index glob too deep', resource: `key:wallet/name/hot/m${'/0'.repeat(256)}`, says: /deeper than 255/ },
+  ];
+  for (const c of badWallet) {
+    it(`rejects a derived-key resource with ${c.label}`, () => {
+      const doc = { statements: [{ ...ok, resources: ['key:*', c.resource] }] };
+      for (const check of [assertPolicyDocument, canonicalPolicyDocument]) {
+        assert.throws(
+          () => check(doc),
+          (err: unknown) => {
+            assert.ok(err instanceof StrongboxError, 'a StrongboxError');
+            assert.equal(err.code, 'INVALID_ARGUMENT');
+            assert.equal(err.field, 'statements.0.resources.1');
+            assert.match(err.message, c.says);
+            return true;
+          },
+        );
+      }
+    });
+  }
 
   const bad: { label: string; doc: PolicyDocument; field: string }[] = [
     { label: 'unknown action', doc: { statements: [{ ...ok, actions: ['keys:read', 'keys:steal'] }] }, field: 'statements.0.actions.1' },

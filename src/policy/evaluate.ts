@@ -4,6 +4,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { globMatch } from './glob.js';
+import { couldMatchWalletName } from './wallet-key-glob.js';
 import type { Conditions, PolicyDocument, RequestFacts, Resource, Statement } from './types.js';
 
 export interface Decision {
@@ -24,6 +25,11 @@ export function resourceNames(resource: Resource): string[] {
       const names = [`key:${resource.id}`];
       if (resource.name !== null) names.push(`key:name/${resource.name}`);
       for (const alias of resource.aliases ?? []) names.push(`key:alias/${alias}`);
+      const w = resource.wallet;
+      if (w !== undefined) {
+        names.push(`key:wallet/${w.id}/${w.path}`);
+        if (typeof w.name === 'string') names.push(`key:wallet/name/${w.name}/${w.path}`);
+      }
       return names;
     }
     case 'keys':
@@ -93,6 +99,26 @@ function conditionsHold(c: Conditions | undefined, facts: RequestFacts): boolean
     if (days !== undefined && !days.includes(DAYS[day]!)) return false;
   }
   return true;
+}
+
+/**
+ * Whether deciding needs the name of the derived key's wallet (facts.resource.wallet.name is not
+ * looked up yet): some statement for this action has a resource glob that matches none of the key's
+ * other names but could match `key:wallet/name/...`. When false, the decision without the name is
+ * the decision with it, so the lookup is skipped — most policies never name a wallet.
+ */
+export function needsWalletName(policies: ReadonlyMap<string, PolicyDocument>, facts: RequestFacts): boolean {
+  const r = facts.resource;
+  if (r.kind !== 'key' || r.wallet === undefined || r.wallet.name !== undefined) return false;
+  const names = resourceNames(r);
+  for (const doc of policies.values()) {
+    for (const st of doc.statements) {
+      if (!st.actions.some((a) => actionMatches(a, facts.action))) continue;
+      if (st.resources.some((p) => resourceMatches(p, names, facts.subject))) continue;
+      if (st.resources.some((p) => couldMatchWalletName(p.replaceAll('${subject}', facts.subject)))) return true;
+    }
+  }
+  return false;
 }
 
 function matches(st: Statement, facts: RequestFacts, names: string[]): boolean {

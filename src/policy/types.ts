@@ -21,8 +21,9 @@ export interface Statement {
   /** action names; `*` and `prefix:*` wildcards */
   actions: string[];
   /**
-   * `*`, `key:<id>`, `key:name/<glob>`, `key:*`, `wallet:<id>`, `wallet:name/<glob>`, `wallet:*`, `secret:<path glob>`, `policy:<name glob>`,
-   * `token:*`, `audit:*`, `sys:*`. `${subject}` is replaced by the caller's subject.
+   * `*`, `key:<id>`, `key:name/<glob>`, `key:alias/<glob>`, `key:wallet/<wallet id>/<path glob>`,
+   * `key:wallet/name/<wallet name glob>/<path glob>`, `key:*`, `wallet:<id>`, `wallet:name/<glob>`, `wallet:*`,
+   * `secret:<path glob>`, `policy:<name glob>`, `token:*`, `audit:*`, `sys:*`. `${subject}` is replaced by the caller's subject.
    */
   resources: string[];
   conditions?: Conditions;
@@ -32,9 +33,21 @@ export interface PolicyDocument {
   statements: Statement[];
 }
 
+/** An HD-derived key's origin: its wallet and canonical derivation path. */
+export interface DerivedFrom {
+  id: string;
+  /** canonical: hardened indexes marked `'` */
+  path: string;
+  /**
+   * The wallet's name (null: it has none). Undefined when not looked up: the authorizer looks it up
+   * only when a statement could match `key:wallet/name/...` (service/authorize.ts).
+   */
+  name?: string | null;
+}
+
 /** What an action is applied to, as the authorizer sees it. */
 export type Resource =
-  | { kind: 'key'; id: string; name: string | null; aliases?: readonly string[] }
+  | { kind: 'key'; id: string; name: string | null; aliases?: readonly string[]; wallet?: DerivedFrom }
   | { kind: 'keys'; name?: string }
   | { kind: 'wallet'; id: string; name: string | null }
   | { kind: 'wallets'; name?: string }

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { StrongboxError } from '../protocol/errors.js';
 import { actions } from './actions.js';
 import type { PolicyDocument } from './types.js';
+import { canonicalWalletKeyGlob, WALLET_KEY_PREFIX, WalletKeyGlobError } from './wallet-key-glob.js';
 
 const RESOURCE_PREFIXES = ['key:', 'wallet:', 'secret:', 'policy:', 'token:', 'audit:', 'sys:'];
 const HHMM = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
@@ -12,6 +13,30 @@ export const POLICY_NAME_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$';
 
 function bad(field: string, detail: string): StrongboxError {
   return new StrongboxError('INVALID_ARGUMENT', `${field} ${detail}`, { field });
+}
+
+function walletKeyGlob(r: string, field: string): string {
+  try {
+    return canonicalWalletKeyGlob(r);
+  } catch (err) {
+    if (err instanceof WalletKeyGlobError) throw bad(field, `"${r.slice(0, 160)}": ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * The document as it is stored: validated, and each `key:wallet/...` glob in its canonical spelling
+ * (hardened `h` → `'`, wallet id lowercase), so it matches the canonical paths of derived keys.
+ */
+export function canonicalPolicyDocument(doc: PolicyDocument): PolicyDocument {
+  assertPolicyDocument(doc);
+  return {
+    ...doc,
+    statements: doc.statements.map((st, i) => ({
+      ...st,
+      resources: st.resources.map((r, j) => (r.startsWith(WALLET_KEY_PREFIX) ? walletKeyGlob(r, `statements.${i}.resources.${j}`) : r)),
+    })),
+  };
 }
 
 export function assertPolicyDocument(doc: PolicyDocument): void {
@@ -24,6 +49,7 @@ export function assertPolicyDocument(doc: PolicyDocument): void {
     }
     for (const [j, r] of st.resources.entries()) {
       if (r !== '*' && !RESOURCE_PREFIXES.some((p) => r.startsWith(p))) throw bad(`${at}.resources.${j}`, `"${r}" must be * or start with ${RESOURCE_PREFIXES.join(' ')}`);
+      if (r.startsWith(WALLET_KEY_PREFIX)) walletKeyGlob(r, `${at}.resources.${j}`);
     }
     for (const [j, cidr] of (st.conditions?.sourceIp ?? []).entries()) {
       const [addr, bits, extra] = cidr.split('/');

@@ -4,7 +4,7 @@
  */
 import { StrongboxError } from '../protocol/errors.js';
 import { builtinPolicies } from '../policy/builtin.js';
-import { evaluate, resourceNames, type Decision } from '../policy/evaluate.js';
+import { evaluate, needsWalletName, resourceNames, type Decision } from '../policy/evaluate.js';
 import type { Action } from '../policy/actions.js';
 import type { PolicyDocument, Resource } from '../policy/types.js';
 import type { Principal, ServiceContext } from './context.js';
@@ -47,7 +47,14 @@ export async function decide(
     const doc = await ctx.policyCache.get(ctx, name, now.getTime());
     if (doc !== null) docs.set(name, doc);
   }
-  return evaluate(docs, { action, resource, sourceIp, now, subject: principal.subject });
+  const facts = { action, resource, sourceIp, now, subject: principal.subject };
+  // A derived key's wallet name (for `key:wallet/name/...` globs) is read only when a statement could
+  // need it, and then through the store's record cache (storage/key-record-cache.ts), not per request.
+  if (resource.kind === 'key' && resource.wallet !== undefined && needsWalletName(docs, facts)) {
+    const wallet = await ctx.store.getWallet(resource.wallet.id);
+    facts.resource = { ...resource, wallet: { ...resource.wallet, name: wallet?.name ?? null } };
+  }
+  return evaluate(docs, facts);
 }
 
 /** Throws PERMISSION_DENIED (with the reason) unless the principal may do `action` on `resource`. */

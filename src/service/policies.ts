@@ -5,7 +5,7 @@
 import { StrongboxError } from '../protocol/errors.js';
 import { builtinPolicies, isBuiltinPolicy } from '../policy/builtin.js';
 import type { PolicyDocument } from '../policy/types.js';
-import { assertPolicyDocument, POLICY_NAME_PATTERN } from '../policy/validate.js';
+import { canonicalPolicyDocument, POLICY_NAME_PATTERN } from '../policy/validate.js';
 import type { ServiceContext } from './context.js';
 
 const NAME = new RegExp(POLICY_NAME_PATTERN);
@@ -24,8 +24,8 @@ function assertName(name: string): void {
 export async function putPolicy(ctx: Pick<ServiceContext, 'store' | 'policyCache' | 'now'>, params: { name: string; statements: PolicyDocument['statements'] }): Promise<PolicyView> {
   assertName(params.name);
   if (isBuiltinPolicy(params.name)) throw new StrongboxError('BUILTIN_POLICY', `${params.name} is a built-in policy`, { field: 'name' });
-  const doc: PolicyDocument = { statements: params.statements };
-  assertPolicyDocument(doc);
+  // Stored (and answered) canonical: `key:wallet/.../m/44h/...` becomes `.../m/44'/...`.
+  const doc = canonicalPolicyDocument({ statements: params.statements });
   const updatedAt = ctx.now().toISOString();
   await ctx.store.putPolicy({ name: params.name, document: JSON.stringify(doc), updatedAt });
   ctx.policyCache.invalidate();

@@ -37,13 +37,22 @@ export async function resolveKey(ctx: Pick<ServiceContext, 'store'>, idOrName: K
 }
 
 /**
+ * The policy resource of a key record: id, name, aliases and, for an HD-derived key, its wallet and
+ * canonical path (the wallet's name is looked up by the authorizer only when a policy needs it).
+ */
+export function keyRecordResource(record: KeyRecord): Resource {
+  const base = { kind: 'key', id: record.id, name: record.name, aliases: record.aliases } as const;
+  return record.wallet !== null && record.path !== null ? { ...base, wallet: { id: record.wallet, path: record.path } } : base;
+}
+
+/**
  * The policy resource for a key reference. An unknown key yields a resource named by the reference
  * itself, so the caller gets 403 when not allowed and 404 only when allowed (no existence oracle).
  */
 export async function keyResource(ctx: Pick<ServiceContext, 'store'>, idOrName: string): Promise<{ resource: Resource; record: KeyRecord | undefined }> {
   const record = await findKey(ctx, idOrName);
   if (record === undefined) return { resource: KEY_ID.test(idOrName) ? { kind: 'key', id: idOrName, name: null } : { kind: 'key', id: '?', name: idOrName }, record };
-  return { resource: { kind: 'key', id: record.id, name: record.name, aliases: record.aliases }, record };
+  return { resource: keyRecordResource(record), record };
 }
 
 /** Crypto operations need an enabled key; metadata stays readable in every state. */

@@ -9,8 +9,14 @@
  * digest-sign path asks on every request whether blind signing is forbidden): a rules change made
  * through this Store clears them at once, one made on another node is seen within `ttlMs`. Spend
  * reservations and approvals are never cached: they are decided inside the database.
+ *
+ * Wallet records are cached by id the same way: the authorizer reads a derived key's wallet for its
+ * name when a policy names keys by wallet name (`key:wallet/name/<name>/<path>`), which would
+ * otherwise be one read per signature. Wallet names never change (there is no rename); the sealed
+ * seed changes only on a keyring re-wrap, made through replaceWalletSeed, which clears the cache —
+ * and a seed cached on another node stays decryptable, since a keyring keeps its older terms.
  */
-import type { KeyRecord, RulesScope, Store, TransactionRulesRecord } from './types.js';
+import type { KeyRecord, RulesScope, Store, TransactionRulesRecord, WalletRecord } from './types.js';
 
 export const KEY_RECORD_CACHE_MS = 1000;
 
@@ -50,8 +56,40 @@ export function withKeyRecordCache(store: Store, ttlMs = KEY_RECORD_CACHE_MS, ma
     rules.clear();
   };
   const rulesKey = (scope: RulesScope, id: string): string => `${scope}:${id}`;
+  const wallets = new Map<string, { record: WalletRecord; at: number }>();
+  let walletsGeneration = 0;
+  const clearWallets = (): void => {
+    walletsGeneration++;
+    wallets.clear();
+  };
   return {
     ...store,
+    async getWallet(id) {
+      const now = Date.now();
+      const hit = wallets.get(id);
+      if (hit !== undefined && now - hit.at <= ttlMs) return hit.record;
+      const started = walletsGeneration;
+      const record = await store.getWallet(id);
+      if (record !== undefined && started === walletsGeneration) {
+        if (wallets.size >= maxEntries) wallets.clear();
+        wallets.set(id, { record, at: now });
+      }
+      return record;
+    },
+    async createWallet(wallet) {
+      try {
+        await store.createWallet(wallet);
+      } finally {
+        clearWallets();
+      }
+    },
+    async replaceWalletSeed(id, expected, next) {
+      try {
+        return await store.replaceWalletSeed(id, expected, next);
+      } finally {
+        clearWallets();
+      }
+    },
     async getTransactionRules(scope, scopeId) {
       const k = rulesKey(scope, scopeId);
       const now = Date.now();

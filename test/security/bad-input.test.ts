@@ -243,6 +243,13 @@ describe('bad input', () => {
     ['aws-credentials list: limit 5000', 'GET', '/v1/aws-credentials?limit=5000', undefined, 400, 'INVALID_ARGUMENT', 'limit'],
     ['aws-credentials list: unknown query parameter', 'GET', '/v1/aws-credentials?colour=red', undefined, 400, 'UNKNOWN_FIELD', 'colour'],
     ['aws-credentials revoke: unknown id', 'DELETE', '/v1/aws-credentials/SBXAAAAAAAAAAAAAAAAA', undefined, 404, 'AWS_CREDENTIAL_NOT_FOUND', 'accessKeyId'],
+    ['policy: unknown action', 'PUT', '/v1/policies/p', { statements: [{ effect: 'allow', actions: ['keys:steal'], resources: ['key:*'] }] }, 400, 'INVALID_ARGUMENT', 'statements.0.actions.0'],
+    ['policy: derived-key resource without a path', 'PUT', '/v1/policies/p', { statements: [{ effect: 'allow', actions: ['keys:sign'], resources: ['key:wallet/name/hot'] }] }, 400, 'INVALID_ARGUMENT', 'statements.0.resources.0'],
+    ['policy: derived-key path not starting with m', 'PUT', '/v1/policies/p', { statements: [{ effect: 'allow', actions: ['keys:sign'], resources: ['key:*', "key:wallet/name/hot/44'/*"] }] }, 400, 'INVALID_ARGUMENT', 'statements.0.resources.1'],
+    ['policy: derived-key path level not an index', 'PUT', '/v1/policies/p', { statements: [{ effect: 'allow', actions: ['keys:sign'], resources: ['key:wallet/name/hot/m/x/*'] }] }, 400, 'INVALID_ARGUMENT', 'statements.0.resources.0'],
+    ['policy: derived-key index 2^31', 'PUT', '/v1/policies/p', { statements: [{ effect: 'allow', actions: ['keys:sign'], resources: ['key:wallet/name/hot/m/2147483648'] }] }, 400, 'INVALID_ARGUMENT', 'statements.0.resources.0'],
+    ['policy: derived-key wallet name with a space', 'PUT', '/v1/policies/p', { statements: [{ effect: 'allow', actions: ['keys:sign'], resources: ['key:wallet/name/a b/m/0'] }] }, 400, 'INVALID_ARGUMENT', 'statements.0.resources.0'],
+    ['policy: derived-key wallet id not an id', 'PUT', '/v1/policies/p', { statements: [{ effect: 'allow', actions: ['keys:sign'], resources: ['key:wallet/hot/m/0'] }] }, 400, 'INVALID_ARGUMENT', 'statements.0.resources.0'],
     ['aws-credentials revoke: not an access key id', 'DELETE', '/v1/aws-credentials/not-a-key', undefined, 404, 'AWS_CREDENTIAL_NOT_FOUND', 'accessKeyId'],
   ];
 

@@ -1,6 +1,6 @@
 /**
  * /v1/approvals: transactions held for M-of-N approval by their key's transaction rules. Reading and
- * voting are authorized against the approval's key (resource `key:<id>`, `key:name/...`), so a policy
+ * voting are authorized against the approval's key (resource `key:<id>`, `key:name/...`, `key:wallet/...`), so a policy
  * can make someone an approver for some keys only; the rules decide whose votes count.
  */
 import { approvalKeyResource, approveTransaction, getApproval, listApprovals, rejectTransaction } from '../../service/approvals.js';
