@@ -13,6 +13,7 @@ import { ConflictError, type AuditBuilder, type AuditHead, type AuditRow, type A
 import { toAwsCredentialRecord, toKeyRecord, toTokenRecord, toWalletRecord, type AwsCredentialRow, type KeyRow, type TokenRow, type WalletRow } from '../rows.js';
 import { migrations } from './migrations.js';
 import { transactionRuleMethods } from './transaction-rules.js';
+import { nonceLeaseMethods } from './nonce-leases.js';
 
 export const SQLITE_FILE = 'strongbox.db';
 
@@ -329,6 +330,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
   return {
     kind: 'sqlite',
     ...transactionRuleMethods(db),
+    ...nonceLeaseMethods(db),
     async getSysValue(name) {
       const v = stmts.getSys.get(name) as Buffer | undefined;
       return v === undefined ? undefined : new Uint8Array(v);
