@@ -19,7 +19,7 @@ import { Metrics } from './observability/metrics.js';
 import { withStoreMetrics } from './observability/store-metrics.js';
 import { ethereumAddress } from './chains/ethereum/address.js';
 import { EthereumRpcClient } from './chains/ethereum/rpc-client.js';
-import { NonceTracker } from './service/ethereum-nonces.js';
+import { NONCE_LEASE_MARGIN_MS, NonceTracker } from './service/ethereum-nonces.js';
 import { createHttpApp, type HttpAppOptions } from './http/app.js';
 import { VERSION } from './version.js';
 import { AuditLog } from './audit/log.js';
@@ -146,6 +146,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
   const signingPool = (config.signWorkers ?? 0) > 0 ? new SigningPool(config.signWorkers!) : undefined;
   barrier.onSeal(() => signingPool?.clear());
   let onTokensChanged = (): void => undefined;
+  const upstream = config.ethereumUpstream === undefined ? undefined : new EthereumRpcClient(config.ethereumUpstream);
   const ctx: ServiceContext = {
     store,
     barrier,
@@ -164,7 +165,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     ceremony: new QuorumAttempt(),
     settings: { minPendingDays: config.minPendingDays ?? 7 },
     metrics,
-    ethereum: { upstream: config.ethereumUpstream === undefined ? undefined : new EthereumRpcClient(config.ethereumUpstream), nonces: new NonceTracker() },
+    ethereum: { upstream, nonces: new NonceTracker({ ledger: store, ...(upstream === undefined ? {} : { leaseMs: upstream.timeoutMs + NONCE_LEASE_MARGIN_MS }) }) },
     version: VERSION,
     now: () => new Date(),
   };

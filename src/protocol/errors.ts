@@ -104,6 +104,7 @@ export const errorCodes = {
   INTEGRITY_CHECK_FAILED: { category: 'DATA_LOSS', title: 'Stored key material failed its integrity check', retryable: false },
   UPSTREAM_NOT_CONFIGURED: { category: 'FAILED_PRECONDITION', title: 'No upstream Ethereum node is configured (--ethereum-upstream)', retryable: false },
   UPSTREAM_UNAVAILABLE: { category: 'UNAVAILABLE', title: 'The upstream Ethereum node cannot be reached', retryable: true },
+  NONCE_LEASE_UNAVAILABLE: { category: 'UNAVAILABLE', title: 'Another node is sending from the address and its nonce lease could not be taken (or was lost) in time; nothing was sent', retryable: true },
   INTERNAL: { category: 'INTERNAL', title: 'Internal error', retryable: false },
 } as const satisfies Record<string, ErrorSpec>;
 

@@ -6,7 +6,7 @@
  * a send, submit it with eth_sendRawTransaction.
  *
  * Filling: chainId from eth_chainId (a given chainId must match the node's); nonce from the nonce
- * tracker (sends) or the node's pending count (sign only); gas from eth_estimateGas; fees: EIP-1559
+ * tracker (sends: coordinated across nodes through the Store) or the node's pending count (sign only); gas from eth_estimateGas; fees: EIP-1559
  * when the latest block has a base fee (maxPriorityFeePerGas from eth_maxPriorityFeePerGas,
  * maxFeePerGas = 2 × base fee + priority fee), else legacy with eth_gasPrice.
  */
@@ -15,7 +15,7 @@ import type { EthereumSignTransactionResponse } from '../protocol/ethereum.js';
 import type { EthereumRpcClient } from '../chains/ethereum/rpc-client.js';
 import { assertKnownKeys, assertObject, parseHexData, parseQuantity, UINT256_MAX } from '../chains/ethereum/fields.js';
 import type { KeyRecord } from '../storage/types.js';
-import type { NonceTracker } from './ethereum-nonces.js';
+import type { LeaseCheck, NonceTracker } from './ethereum-nonces.js';
 import { ethereumSignTransaction } from './ethereum-sign-transaction.js';
 import type { EthereumSignContext } from './ethereum-signer.js';
 import type { ServiceContext } from './context.js';
@@ -159,15 +159,19 @@ export async function ethereumSendTransaction(ctx: EthereumRpcContext, record: K
   const given = normalize(request);
   // Filling (gas estimate, fees) happens under the address's lock too: it then sees the state
   // after this address's previous transaction, and never races a submission from the same address.
-  const submit = async (nonce: bigint | undefined): Promise<`0x${string}`> => {
+  const submit = async (nonce: bigint | undefined, checkLease?: LeaseCheck): Promise<`0x${string}`> => {
     const tx = await fill(ctx, from, given);
     const signed = await signOrThrow(ctx, record, nonce === undefined ? tx : { ...tx, nonce: hex(nonce) }, requester);
+    // Last moment to find that another node took the address's lease: then nothing is submitted.
+    await checkLease?.();
     const hash = await upstream.request('eth_sendRawTransaction', [signed.rawTransaction]);
     if (typeof hash !== 'string' || hash.toLowerCase() !== signed.hash.toLowerCase()) {
       throw new StrongboxError('UPSTREAM_UNAVAILABLE', `the upstream node acknowledged the transaction with hash ${JSON.stringify(hash)?.slice(0, 80)}, expected ${signed.hash}`);
     }
     return signed.hash;
   };
+  // An explicit nonce is the caller's: not serialized, not recorded (see NonceTracker).
   if (nonceOf(given) !== undefined) return submit(undefined);
-  return ctx.ethereum.nonces.withNextNonce(from, () => upstreamQuantity(upstream, 'eth_getTransactionCount', [from, 'pending']), submit);
+  const chainId = await upstreamChainId(ctx);
+  return ctx.ethereum.nonces.withNextNonce({ chainId, address: from }, () => upstreamQuantity(upstream, 'eth_getTransactionCount', [from, 'pending']), submit);
 }

@@ -234,6 +234,28 @@ export interface ApprovalRecord {
   votes: ApprovalVote[];
 }
 
+/**
+ * One account's nonce sequence on one chain, as the JSON-RPC signer coordinates it across nodes:
+ * the upstream's chain id and the sending address (lowercase 0x-hex).
+ */
+export interface NonceAccount {
+  chainId: bigint;
+  address: string;
+}
+
+/**
+ * The outcome of one attempt to take an account's nonce lease. `lastNonce` is the last nonce
+ * recorded as submitted while it is still remembered (see NonceLeaseRelease), else undefined.
+ */
+export type NonceLeaseAttempt = { acquired: true; lastNonce: bigint | undefined } | { acquired: false };
+
+/**
+ * How a holder gives its lease back: `submitted` records the nonce it submitted, remembered for
+ * `rememberMs`; `failed` forgets the remembered nonce (the next holder trusts the node's count
+ * alone); `unused` changes nothing but the lease.
+ */
+export type NonceLeaseRelease = { kind: 'submitted'; nonce: bigint; rememberMs: number } | { kind: 'failed' } | { kind: 'unused' };
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Reads one system value (sealed root key, sealed keyring, seal config, token hashes). */
@@ -382,6 +404,20 @@ export interface Store {
   addApprovalVote(id: string, vote: ApprovalVote): Promise<{ added: boolean; approval: ApprovalRecord } | undefined>;
   /** Compare-and-set on status: applies the patch only if the status is one of `expect`; returns whether it did. */
   updateApproval(id: string, expect: readonly ApprovalStatus[], patch: { status: ApprovalStatus; reason?: string | null; result?: string | null; updatedAt: string }): Promise<boolean>;
+
+  /**
+   * Takes the account's nonce lease for `holder` if it is free or expired, atomically (compare-and-set
+   * under a row lock / IMMEDIATE transaction), for `leaseMs` measured by the database's clock (PostgreSQL)
+   * or the host's (SQLite), so the nodes' clocks need not agree. One refused caller at a time is
+   * remembered as the next in line for `waitMs` (each retry refreshes it): while that claim stands
+   * nobody else takes the free lease, so a node polling for it is not starved by another node that
+   * re-takes it the moment it lets go.
+   */
+  acquireNonceLease(account: NonceAccount, holder: string, options: { leaseMs: number; waitMs: number }): Promise<NonceLeaseAttempt>;
+  /** Extends the lease to `leaseMs` from now if `holder` still holds it (nobody took it after it expired); returns whether it did. */
+  renewNonceLease(account: NonceAccount, holder: string, leaseMs: number): Promise<boolean>;
+  /** Gives the lease back if `holder` still holds it, recording the outcome; returns whether it did (a holder who lost the lease records nothing). */
+  releaseNonceLease(account: NonceAccount, holder: string, outcome: NonceLeaseRelease): Promise<boolean>;
 
   /** The highest schema migration applied (the same numbers on every backend). */
   schemaVersion(): Promise<number>;

@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, type ApprovalRecord, type AuditHead, type AuditRow, type KeyRecord, type Store, type WalletRecord } from '../../src/storage/types.js';
 import { migrations } from '../../src/storage/sqlite/migrations.js';
 
@@ -378,6 +379,97 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.deepEqual((await store.listApprovals({ before: second.id, limit: 1 })).map((a) => a.id), [base.id]);
       store = await h.reopen();
       assert.equal((await store.getApproval(base.id))?.status, 'signed', 'durable');
+    });
+
+    it('nonce leases: one holder per account until released or expired; the submitted nonce is remembered, a failure forgets it', async () => {
+      const account = { chainId: 1337n, address: `0x${randomUUID().replaceAll('-', '').padEnd(40, 'a')}` };
+      const long = { leaseMs: 60_000, waitMs: 60_000 };
+      assert.deepEqual(await store.acquireNonceLease(account, 'h1', long), { acquired: true, lastNonce: undefined }, 'a fresh account is free and remembers nothing');
+      assert.deepEqual(await store.acquireNonceLease(account, 'h2', long), { acquired: false }, 'held: refused');
+      assert.deepEqual(await store.acquireNonceLease({ ...account, chainId: 1n }, 'h3', long), { acquired: true, lastNonce: undefined }, 'another chain is another account');
+      assert.equal(await store.releaseNonceLease({ ...account, chainId: 1n }, 'h3', { kind: 'unused' }), true);
+      assert.equal(await store.renewNonceLease(account, 'h2', 60_000), false, 'only the holder renews');
+      assert.equal(await store.releaseNonceLease(account, 'h2', { kind: 'submitted', nonce: 99n, rememberMs: 60_000 }), false, 'only the holder releases');
+      assert.equal(await store.renewNonceLease(account, 'h1', 60_000), true);
+      // Beyond 2^64 − 1 would not be a valid nonce; 2^64 − 2 (EIP-2681's largest) must round-trip exactly.
+      const big = 2n ** 64n - 2n;
+      assert.equal(await store.releaseNonceLease(account, 'h1', { kind: 'submitted', nonce: big, rememberMs: 60_000 }), true);
+      assert.equal(await store.releaseNonceLease(account, 'h1', { kind: 'unused' }), false, 'released once');
+      // h2 was refused first, so it is next in line: it takes the lease and sees the nonce.
+      assert.deepEqual(await store.acquireNonceLease(account, 'h2', long), { acquired: true, lastNonce: big });
+      assert.equal(await store.releaseNonceLease(account, 'h2', { kind: 'unused' }), true);
+      assert.deepEqual(await store.acquireNonceLease(account, 'h4', long), { acquired: true, lastNonce: big }, 'an unused lease keeps the remembered nonce');
+      assert.equal(await store.releaseNonceLease(account, 'h4', { kind: 'failed' }), true);
+      assert.deepEqual(await store.acquireNonceLease(account, 'h5', long), { acquired: true, lastNonce: undefined }, 'a failed send forgets it');
+      assert.equal(await store.releaseNonceLease(account, 'h5', { kind: 'submitted', nonce: 7n, rememberMs: 60_000 }), true);
+      store = await h.reopen();
+      assert.deepEqual(await store.acquireNonceLease(account, 'h6', long), { acquired: true, lastNonce: 7n }, 'durable across a reopen');
+      assert.equal(await store.releaseNonceLease(account, 'h6', { kind: 'submitted', nonce: 8n, rememberMs: 1 }), true);
+      await sleep(20);
+      assert.deepEqual(await store.acquireNonceLease(account, 'h7', long), { acquired: true, lastNonce: undefined }, 'remembered only for rememberMs');
+    });
+
+    it('nonce leases: an expired lease is taken by the next caller and its old holder can no longer renew, release or record', async () => {
+      const account = { chainId: 5n, address: `0x${randomUUID().replaceAll('-', '').padEnd(40, 'b')}` };
+      assert.equal((await store.acquireNonceLease(account, 'dead', { leaseMs: 1, waitMs: 60_000 })).acquired, true);
+      await sleep(20);
+      assert.equal(await store.renewNonceLease(account, 'dead', 60_000), true, 'expired but untaken: the holder may still renew');
+      assert.equal((await store.acquireNonceLease(account, 'next', { leaseMs: 60_000, waitMs: 60_000 })).acquired, false, 'renewed: held again');
+      assert.equal(await store.renewNonceLease(account, 'dead', 1), true);
+      await sleep(20);
+      assert.deepEqual(await store.acquireNonceLease(account, 'next', { leaseMs: 60_000, waitMs: 60_000 }), { acquired: true, lastNonce: undefined });
+      assert.equal(await store.renewNonceLease(account, 'dead', 60_000), false);
+      assert.equal(await store.releaseNonceLease(account, 'dead', { kind: 'submitted', nonce: 3n, rememberMs: 60_000 }), false);
+      assert.equal(await store.releaseNonceLease(account, 'next', { kind: 'unused' }), true);
+      assert.equal((await store.acquireNonceLease(account, 'later', { leaseMs: 60_000, waitMs: 60_000 })).acquired, true);
+      assert.equal(await store.releaseNonceLease(account, 'later', { kind: 'unused' }), true);
+    });
+
+    it('nonce leases: the first refused caller goes next; its claim lapses after waitMs', async () => {
+      const account = { chainId: 7n, address: `0x${randomUUID().replaceAll('-', '').padEnd(40, 'c')}` };
+      const opts = { leaseMs: 60_000, waitMs: 60_000 };
+      assert.equal((await store.acquireNonceLease(account, 'a1', opts)).acquired, true);
+      assert.equal((await store.acquireNonceLease(account, 'b1', opts)).acquired, false, 'b1 is refused and becomes next');
+      assert.equal((await store.acquireNonceLease(account, 'c1', opts)).acquired, false);
+      assert.equal(await store.releaseNonceLease(account, 'a1', { kind: 'unused' }), true);
+      assert.equal((await store.acquireNonceLease(account, 'a2', opts)).acquired, false, 'free, but b1 is next: the releasing node cannot re-take it at once');
+      assert.equal((await store.acquireNonceLease(account, 'c1', opts)).acquired, false, 'nor can a later waiter');
+      assert.equal((await store.acquireNonceLease(account, 'b1', opts)).acquired, true);
+      assert.equal((await store.acquireNonceLease(account, 'c1', { leaseMs: 60_000, waitMs: 1 })).acquired, false, 'c1 is next now, briefly');
+      assert.equal(await store.releaseNonceLease(account, 'b1', { kind: 'unused' }), true);
+      await sleep(20);
+      assert.equal((await store.acquireNonceLease(account, 'a3', opts)).acquired, true, "c1's claim lapsed: a caller who stopped retrying does not block the account");
+      assert.equal(await store.releaseNonceLease(account, 'a3', { kind: 'unused' }), true);
+    });
+
+    it('nonce leases are mutually exclusive across two store instances: 4 callers × 6 critical sections each make nonces 0..23 once each', async () => {
+      const other = await h.openSecond();
+      try {
+        const account = { chainId: 1337n, address: `0x${randomUUID().replaceAll('-', '').padEnd(40, 'd')}` };
+        const used: bigint[] = [];
+        let inside = 0;
+        const worker = async (s: Store, name: string): Promise<void> => {
+          for (let i = 0; i < 6; i++) {
+            const holder = `${name}-${i}`;
+            let attempt = await s.acquireNonceLease(account, holder, { leaseMs: 60_000, waitMs: 60_000 });
+            while (!attempt.acquired) {
+              await sleep(2);
+              attempt = await s.acquireNonceLease(account, holder, { leaseMs: 60_000, waitMs: 60_000 });
+            }
+            inside++;
+            assert.equal(inside, 1, 'one holder at a time');
+            const nonce = attempt.lastNonce === undefined ? 0n : attempt.lastNonce + 1n;
+            await sleep(1);
+            used.push(nonce);
+            inside--;
+            assert.equal(await s.releaseNonceLease(account, holder, { kind: 'submitted', nonce, rememberMs: 60_000 }), true);
+          }
+        };
+        await Promise.all([0, 1, 2, 3].map((i) => worker(i % 2 === 0 ? store : other, `w${i}`)));
+        assert.deepEqual([...used].sort((x, y) => Number(x - y)), Array.from({ length: 24 }, (_, i) => BigInt(i)));
+      } finally {
+        await other.close();
+      }
     });
 
     it('reports the schema version of the last migration (the same number on every backend)', async () => {

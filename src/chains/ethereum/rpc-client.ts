@@ -18,19 +18,23 @@ export class UpstreamRpcError extends Error {
   }
 }
 
+/** How long one upstream call may take. */
+export const DEFAULT_UPSTREAM_TIMEOUT_MS = 15_000;
+
 export interface EthereumRpcClientOptions {
-  /** per-call timeout, default 15 s */
+  /** per-call timeout, default DEFAULT_UPSTREAM_TIMEOUT_MS */
   timeoutMs?: number;
 }
 
 export class EthereumRpcClient {
   readonly url: string;
-  readonly #timeoutMs: number;
+  /** per-call timeout */
+  readonly timeoutMs: number;
   #nextId = 1;
 
   constructor(url: string, options: EthereumRpcClientOptions = {}) {
     this.url = url;
-    this.#timeoutMs = options.timeoutMs ?? 15_000;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_UPSTREAM_TIMEOUT_MS;
   }
 
   /** Calls `method`; resolves to its result, rejects with UpstreamRpcError or UPSTREAM_UNAVAILABLE. */
@@ -42,7 +46,7 @@ export class EthereumRpcClient {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ jsonrpc: '2.0', id, method, params }),
-        signal: AbortSignal.timeout(this.#timeoutMs),
+        signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (err) {
       throw new StrongboxError('UPSTREAM_UNAVAILABLE', `the upstream Ethereum node did not answer ${method} (${(err as Error).name === 'TimeoutError' ? 'timeout' : 'connection failed'})`, { cause: err });

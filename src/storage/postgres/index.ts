@@ -7,7 +7,8 @@
  *  - row locks (SELECT … FOR UPDATE, or a conditional UPDATE, which PostgreSQL re-checks on the
  *    newest row version) for updateKey with expectStates, addKeyVersion, destroyKeyMaterial,
  *    consumeTokenUse, the compare-and-swap replace* (key versions, secrets, wallet seeds, AWS
- *    credential secrets) and an approval's votes and status (transaction-rules.ts);
+ *    credential secrets), an approval's votes and status (transaction-rules.ts) and an account's
+ *    nonce lease (nonce-leases.ts);
  *  - transaction-scoped advisory locks where the row may not exist yet: a key name or alias (one
  *    namespace across two tables), a secret path (CAS on version 0), init's ifAbsent, the audit
  *    chain head (one chain, whichever node appends) and a spend scope (transaction-rules.ts);
@@ -19,6 +20,7 @@ import { ConflictError, SnapshotUnsupportedError, type AuditHead, type AuditRow,
 import { toAwsCredentialRecord, toKeyRecord, toTokenRecord, toWalletRecord, type AwsCredentialRow, type KeyRow, type TokenRow, type WalletRow } from '../rows.js';
 import { pgMigrations } from './migrations.js';
 import { transactionRuleMethods } from './transaction-rules.js';
+import { nonceLeaseMethods } from './nonce-leases.js';
 
 /** Advisory lock namespace (first key of the two-key form); the second key says what is locked. */
 const LOCK_NS = 0x5b0c5;
@@ -230,6 +232,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
   return {
     kind: 'postgres',
     ...transactionRuleMethods({ q, tx, spendLockNamespace: SPEND_NS }),
+    ...nonceLeaseMethods({ q, tx }),
     async getSysValue(name) {
       const r = await q<{ value: Buffer }>('SELECT value FROM sys_values WHERE name = $1', [name]);
       return r.rows[0] && bytes(r.rows[0].value);

@@ -230,4 +230,24 @@ export const pgMigrations: readonly Migration[] = [
       CREATE INDEX keys_eth_address ON keys(eth_address) WHERE eth_address IS NOT NULL;
     `,
   },
+  {
+    // The JSON-RPC signer's nonce coordination across nodes (storage/nonce-leases.ts): per (chain,
+    // address) a lease (holder, expiry), the caller next in line, and the last nonce submitted with
+    // the time until which it is remembered. Times are ms since the epoch; nonces decimal.
+    version: 11,
+    name: 'nonce-leases',
+    sql: `
+      CREATE TABLE nonce_leases (
+        chain_id              TEXT NOT NULL,
+        address               TEXT NOT NULL,
+        holder                TEXT,
+        expires_at            BIGINT,
+        waiter                TEXT,
+        waiter_expires_at     BIGINT,
+        last_nonce            NUMERIC(20, 0),
+        last_nonce_expires_at BIGINT,
+        PRIMARY KEY (chain_id, address)
+      );
+    `,
+  },
 ];

@@ -15,6 +15,7 @@ import { migrations } from './migrations.js';
 import { transactionRuleMethods } from './transaction-rules.js';
 import { toKeyInsert } from './key-insert.js';
 import type { AuditBatchMessage, KeyBatchMessage, WriterReply } from './writer-worker.js';
+import { nonceLeaseMethods } from './nonce-leases.js';
 
 export const SQLITE_FILE = 'strongbox.db';
 
@@ -340,6 +341,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
   return {
     kind: 'sqlite',
     ...transactionRuleMethods(db),
+    ...nonceLeaseMethods(db),
     async getSysValue(name) {
       const v = stmts.getSys.get(name) as Buffer | undefined;
       return v === undefined ? undefined : new Uint8Array(v);
