@@ -76,8 +76,8 @@ describe('transaction rules', () => {
 
   describe('rules documents', () => {
     it('PUT validates and normalizes (addresses lowercased, amounts as strings); GET returns it; DELETE removes it', async () => {
-      const put = await setRules({ version: 1, destinations: { allow: [A] }, maxValuePerTransaction: 5, dailyLimit: (10n ** 30n).toString(), allowedSelectors: ['0xA9059CBB'] });
-      assert.deepEqual(put.body.rules, { version: 1, destinations: { allow: [A.toLowerCase()] }, maxValuePerTransaction: '5', dailyLimit: (10n ** 30n).toString(), allowedSelectors: ['0xa9059cbb'] });
+      const put = await setRules({ version: 1, destinations: { allow: [A] }, maxValuePerTransaction: 5, maxFeePerTransaction: 7, dailyLimit: (10n ** 30n).toString(), allowedSelectors: ['0xA9059CBB'] });
+      assert.deepEqual(put.body.rules, { version: 1, destinations: { allow: [A.toLowerCase()] }, maxValuePerTransaction: '5', maxFeePerTransaction: '7', dailyLimit: (10n ** 30n).toString(), allowedSelectors: ['0xa9059cbb'] });
       assert.equal(put.body.keyId, keyId);
       const get = await box.call('GET', '/v1/keys/ruled/transaction-rules');
       assert.deepEqual(get.body.rules, put.body.rules);
@@ -94,6 +94,7 @@ describe('transaction rules', () => {
       ['unknown top-level member', { version: 1, dailyLimt: '1' }, 'dailyLimt', 'UNKNOWN_FIELD'],
       ['negative amount', { version: 1, maxValuePerTransaction: '-1' }, 'maxValuePerTransaction', 'INVALID_ARGUMENT'],
       ['fractional amount', { version: 1, dailyLimit: '1.5' }, 'dailyLimit', 'INVALID_ARGUMENT'],
+      ['negative maxFeePerTransaction', { version: 1, maxFeePerTransaction: '-1' }, 'maxFeePerTransaction', 'INVALID_ARGUMENT'],
       ['unsafe JSON number amount', { version: 1, dailyLimit: 2 ** 60 }, 'dailyLimit', 'INVALID_ARGUMENT'],
       ['bad address', { version: 1, destinations: { deny: ['0x1234'] } }, 'destinations.deny.0', 'INVALID_ARGUMENT'],
       ['unknown destinations member', { version: 1, destinations: { block: [A] } }, 'destinations.block', 'UNKNOWN_FIELD'],
