@@ -39,8 +39,10 @@ export interface AuditDecision {
   approvalId?: string;
   /** the 24-hour spend reservation made for this signature */
   reservationId?: string;
-  /** native amount (decimal string, smallest unit) */
+  /** native value (decimal string, smallest unit) */
   amount?: string;
+  /** the most the transaction can pay in network fees, charged to the key (decimal string, smallest unit); absent when it could not be bounded */
+  fee?: string;
 }
 
 export interface AuditRecord extends AuditFields {

@@ -1,4 +1,4 @@
-/** The transaction-rules engine on its own: validation round trip, evaluation order, time windows. */
+/** The transaction-rules engine on its own: validation round trip, evaluation order, fees, time windows. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateTransaction, isApprover, parseTransactionRules, transactionRulesToJson, type TransactionIntent } from './transaction-rules.js';
@@ -10,15 +10,18 @@ const intent = (over: Partial<TransactionIntent> = {}): TransactionIntent => ({
   network: '1',
   transfers: [{ to: B, amount: 10n, asset: 'native' }],
   calls: [],
+  fee: 0n,
   now: new Date('2026-11-18T10:00:00Z'), // a Wednesday
   ...over,
 });
 
 describe('transaction rules', () => {
   it('parse → JSON → parse is stable, with amounts beyond 2^64 kept exact', () => {
-    const doc = { version: 1, dailyLimit: (2n ** 100n).toString(), approval: { required: 1, approvers: { policy: 'p' }, aboveValue: '5' }, destinations: { deny: [A.toUpperCase().replace('0X', '0x')] } };
+    const doc = { version: 1, dailyLimit: (2n ** 100n).toString(), maxFeePerTransaction: '21000000000000', approval: { required: 1, approvers: { policy: 'p' }, aboveValue: '5' }, destinations: { deny: [A.toUpperCase().replace('0X', '0x')] } };
     const rules = parseTransactionRules(doc);
     assert.equal(rules.dailyLimit, 2n ** 100n);
+    assert.equal(rules.maxFeePerTransaction, 21_000_000_000_000n);
+    assert.equal(transactionRulesToJson(rules)['maxFeePerTransaction'], '21000000000000');
     assert.deepEqual(rules.destinations?.deny, [A]);
     assert.deepEqual(parseTransactionRules(transactionRulesToJson(rules)), rules);
   });
@@ -48,6 +51,70 @@ describe('transaction rules', () => {
     assert.equal(evaluateTransaction(rules, intent(), { approved: true }).kind, 'allow');
     assert.equal(isApprover(rules.approval!, { subject: 'x', policies: [] }), true);
     assert.equal(isApprover(rules.approval!, { subject: 'y', policies: ['x'] }), false);
+  });
+
+  describe('fees', () => {
+    const paying = (amount: bigint, fee: TransactionIntent['fee']) => intent({ transfers: [{ to: B, amount, asset: 'native' }], fee });
+
+    it('value + fee counts against maxValuePerTransaction: within by value, over with the fee', () => {
+      const rules = parseTransactionRules({ version: 1, maxValuePerTransaction: '100' });
+      const at = evaluateTransaction(rules, paying(60n, 40n));
+      assert.equal(at.kind, 'allow');
+      assert.equal(at.spend, 100n);
+      const over = evaluateTransaction(rules, paying(60n, 41n));
+      assert.equal(over.kind, 'deny');
+      assert.equal(over.kind === 'deny' && over.reason, 'value_exceeds_maximum');
+      assert.match(over.kind === 'deny' ? over.message : '', /value 60 \+ fee 41 = 101 exceeds maxValuePerTransaction 100/);
+      assert.deepEqual([over.nativeAmount, over.fee, over.spend], [60n, 41n, 101n]);
+    });
+
+    it('maxFeePerTransaction caps the fee alone, before the value rules', () => {
+      const rules = parseTransactionRules({ version: 1, maxFeePerTransaction: '50', maxValuePerTransaction: '10' });
+      const high = evaluateTransaction(rules, paying(0n, 51n));
+      assert.equal(high.kind === 'deny' && high.reason, 'fee_limit_exceeded');
+      assert.match(high.kind === 'deny' ? high.message : '', /fee 51 exceeds maxFeePerTransaction 50/);
+      assert.equal(evaluateTransaction(rules, paying(0n, 10n)).kind, 'allow');
+      const sum = evaluateTransaction(rules, paying(1n, 10n));
+      assert.equal(sum.kind === 'deny' && sum.reason, 'value_exceeds_maximum', 'a fee under its own cap still counts with the value');
+    });
+
+    it('the daily limit judges value + fee, and the allow decision carries what to reserve', () => {
+      const rules = parseTransactionRules({ version: 1, dailyLimit: '1000' });
+      const alone = evaluateTransaction(rules, paying(900n, 101n));
+      assert.equal(alone.kind === 'deny' && alone.reason, 'daily_limit_exceeded');
+      const ok = evaluateTransaction(rules, paying(900n, 100n));
+      assert.equal(ok.kind, 'allow');
+      assert.equal(ok.kind === 'allow' && ok.dailyLimit, 1000n);
+      assert.equal(ok.spend, 1000n);
+    });
+
+    it('approval.aboveValue compares value + fee', () => {
+      const rules = parseTransactionRules({ version: 1, approval: { aboveValue: '100', required: 1, approvers: { subjects: ['x'] } } });
+      assert.equal(evaluateTransaction(rules, paying(50n, 49n)).kind, 'allow');
+      const held = evaluateTransaction(rules, paying(50n, 50n));
+      assert.equal(held.kind, 'require_approval');
+      assert.match(held.kind === 'require_approval' ? held.reason : '', /value 50 \+ fee 50 = 100 is at or above the approval threshold 100/);
+    });
+
+    it('an unbounded fee is refused by every rule that compares amounts, naming the field; other rules ignore it', () => {
+      const unknown = { unbounded: 'psbt input 1 has no amount', field: 'psbt' };
+      for (const doc of [{ maxValuePerTransaction: '1000' }, { maxFeePerTransaction: '1000' }, { dailyLimit: '1000' }, { approval: { aboveValue: '1000', required: 1, approvers: { subjects: ['x'] } } }]) {
+        const d = evaluateTransaction(parseTransactionRules({ version: 1, ...doc }), paying(1n, unknown));
+        assert.equal(d.kind === 'deny' && d.reason, 'fee_unknown', JSON.stringify(doc));
+        assert.equal(d.kind === 'deny' && d.field, 'psbt');
+        assert.equal(d.fee, null);
+      }
+      const none = evaluateTransaction(parseTransactionRules({ version: 1, destinations: { allow: [B] } }), paying(1n, unknown));
+      assert.equal(none.kind, 'allow');
+      assert.deepEqual([none.fee, none.spend], [null, 1n]);
+      assert.equal(evaluateTransaction(parseTransactionRules({ version: 1, approval: { required: 1, approvers: { subjects: ['x'] } } }), paying(1n, unknown)).kind, 'require_approval', 'approval of every transaction does not compare amounts');
+    });
+
+    it('a contract creation\'s value is spent though it has no destination', () => {
+      const rules = parseTransactionRules({ version: 1, maxValuePerTransaction: '5', destinations: { deny: [A] } });
+      const d = evaluateTransaction(rules, intent({ transfers: [{ to: null, amount: 6n, asset: 'native' }], calls: [{ to: null, selector: '0x60806040' }] }));
+      assert.equal(d.kind === 'deny' && d.reason, 'value_exceeds_maximum');
+    });
   });
 
   for (const [label, window, at, allowed] of [

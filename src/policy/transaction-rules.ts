@@ -8,6 +8,12 @@
  *
  * Document format, version 1 (docs/policies.md, "Transaction rules"): every member optional
  * except `version`; unknown members are refused so a typo never silently disables a rule.
+ *
+ * Fees are spent value: the most a transaction can pay in network fees (the intent's `fee`, charged to
+ * the signing key) counts with its native value against maxValuePerTransaction, dailyLimit and
+ * approval.aboveValue, and alone against maxFeePerTransaction. Otherwise a transaction moving almost
+ * nothing could hand the key's funds to miners (an absurd gas price, PSBT inputs far above outputs,
+ * a huge compute-unit price) under every value limit.
  */
 import { StrongboxError } from '../protocol/errors.js';
 
@@ -28,7 +34,7 @@ export interface TransactionTimeWindow {
 }
 
 export interface ApprovalRule {
-  /** transactions whose native value is at or above this need approval; absent = every transaction */
+  /** transactions whose native value plus fee is at or above this need approval; absent = every transaction */
   aboveValue?: bigint;
   /** M: how many distinct listed approvers must approve */
   required: number;
@@ -43,9 +49,11 @@ export interface TransactionRules {
   /** chain → allowed networks (ethereum: chain id as a decimal string); a chain not listed is refused */
   allowedNetworks?: Partial<Record<Chain, string[]>>;
   destinations?: { allow?: string[]; deny?: string[] };
-  /** native amount, smallest unit (wei, satoshi, lamport) */
+  /** native value plus fee, smallest unit (wei, satoshi, lamport) */
   maxValuePerTransaction?: bigint;
-  /** rolling 24-hour native spending limit for the key */
+  /** the fee alone, smallest unit */
+  maxFeePerTransaction?: bigint;
+  /** rolling 24-hour native spending limit for the key (values plus fees) */
   dailyLimit?: bigint;
   /** contract calls may only use these 4-byte selectors (0x-hex, lowercase); a creation is refused */
   allowedSelectors?: string[];
@@ -56,14 +64,28 @@ export interface TransactionRules {
   forbidBlindSigning?: boolean;
 }
 
+/** A fee that cannot be bounded from the transaction alone: why, and the request field at fault. */
+export interface UnboundedFee {
+  unbounded: string;
+  field: string;
+}
+
 /** What a transaction does, in chain-neutral terms. Addresses as the chain writes them. */
 export interface TransactionIntent {
   chain: Chain;
   network: string;
-  /** `asset: 'native'` moves the chain's coin; `token:<contract>` a token (ERC-20) — destinations only */
-  transfers: { to: string; amount: bigint; asset: 'native' | `token:${string}` }[];
+  /**
+   * `asset: 'native'` moves the chain's coin; `token:<contract>` a token (ERC-20) — destinations only.
+   * `to: null`: native value sent into a contract creation (no destination to judge, but spent).
+   */
+  transfers: { to: string | null; amount: bigint; asset: 'native' | `token:${string}` }[];
   /** contract calls (ethereum: data non-empty); `to` null = contract creation */
   calls: { to: string | null; selector: string }[];
+  /**
+   * The most the transaction can pay in network fees, charged to the signing key, in the native
+   * smallest unit (0n when another account pays); UnboundedFee when it cannot be known.
+   */
+  fee: bigint | UnboundedFee;
   now: Date;
 }
 
@@ -73,6 +95,8 @@ export type DenyReason =
   | 'destination_not_allowed'
   | 'contract_creation_not_allowed'
   | 'selector_not_allowed'
+  | 'fee_unknown'
+  | 'fee_limit_exceeded'
   | 'value_exceeds_maximum'
   | 'outside_time_window'
   | 'daily_limit_exceeded'
@@ -80,10 +104,20 @@ export type DenyReason =
   | 'approval_rejected'
   | 'approval_expired';
 
+/**
+ * Every decision carries the transaction's native value and fee (null: not bounded, and no value rule
+ * needed it); `spend` = value + fee is what counts against the limits and what is reserved.
+ */
+interface Amounts {
+  nativeAmount: bigint;
+  fee: bigint | null;
+  spend: bigint;
+}
+
 export type TransactionDecision =
-  | { kind: 'allow'; nativeAmount: bigint; dailyLimit: bigint | undefined }
-  | { kind: 'deny'; reason: DenyReason; message: string }
-  | { kind: 'require_approval'; reason: string; nativeAmount: bigint; approval: ApprovalRule };
+  | ({ kind: 'allow'; dailyLimit: bigint | undefined } & Amounts)
+  | ({ kind: 'deny'; reason: DenyReason; message: string; field?: string } & Amounts)
+  | ({ kind: 'require_approval'; reason: string; approval: ApprovalRule } & Amounts);
 
 // ---------------------------------------------------------------- validation
 
@@ -141,7 +175,7 @@ function destination(v: unknown, field: string): string {
  */
 export function parseTransactionRules(doc: unknown): TransactionRules {
   if (!isObject(doc)) throw bad('rules', 'must be an object');
-  assertKeys(doc, ['version', 'allowedNetworks', 'destinations', 'maxValuePerTransaction', 'dailyLimit', 'allowedSelectors', 'timeWindows', 'approval', 'forbidBlindSigning'], '');
+  assertKeys(doc, ['version', 'allowedNetworks', 'destinations', 'maxValuePerTransaction', 'maxFeePerTransaction', 'dailyLimit', 'allowedSelectors', 'timeWindows', 'approval', 'forbidBlindSigning'], '');
   if (doc['version'] !== TRANSACTION_RULES_VERSION) throw bad('version', `must be ${TRANSACTION_RULES_VERSION}`);
   const out: TransactionRules = { version: 1 };
   const nets = doc['allowedNetworks'];
@@ -169,6 +203,7 @@ export function parseTransactionRules(doc: unknown): TransactionRules {
     }
   }
   if (doc['maxValuePerTransaction'] !== undefined) out.maxValuePerTransaction = amount(doc['maxValuePerTransaction'], 'maxValuePerTransaction');
+  if (doc['maxFeePerTransaction'] !== undefined) out.maxFeePerTransaction = amount(doc['maxFeePerTransaction'], 'maxFeePerTransaction');
   if (doc['dailyLimit'] !== undefined) out.dailyLimit = amount(doc['dailyLimit'], 'dailyLimit');
   if (doc['allowedSelectors'] !== undefined) out.allowedSelectors = stringList(doc['allowedSelectors'], 'allowedSelectors', SELECTOR, 'a 4-byte selector (0x + 8 hex digits)').map((s) => s.toLowerCase());
   const windows = doc['timeWindows'];
@@ -231,6 +266,7 @@ export function transactionRulesToJson(rules: TransactionRules): Record<string, 
   if (rules.allowedNetworks) out['allowedNetworks'] = rules.allowedNetworks;
   if (rules.destinations) out['destinations'] = rules.destinations;
   if (rules.maxValuePerTransaction !== undefined) out['maxValuePerTransaction'] = rules.maxValuePerTransaction.toString();
+  if (rules.maxFeePerTransaction !== undefined) out['maxFeePerTransaction'] = rules.maxFeePerTransaction.toString();
   if (rules.dailyLimit !== undefined) out['dailyLimit'] = rules.dailyLimit.toString();
   if (rules.allowedSelectors) out['allowedSelectors'] = rules.allowedSelectors;
   if (rules.timeWindows) out['timeWindows'] = rules.timeWindows;
@@ -264,14 +300,29 @@ function normalize(chain: Chain, address: string): string {
   return chain === 'ethereum' ? address.toLowerCase() : address;
 }
 
-const deny = (reason: DenyReason, message: string): TransactionDecision => ({ kind: 'deny', reason, message });
+/** The rules that compare amounts: each needs the fee bounded. */
+function valueRules(rules: TransactionRules): string[] {
+  const names: string[] = [];
+  if (rules.maxValuePerTransaction !== undefined) names.push('maxValuePerTransaction');
+  if (rules.maxFeePerTransaction !== undefined) names.push('maxFeePerTransaction');
+  if (rules.dailyLimit !== undefined) names.push('dailyLimit');
+  if (rules.approval?.aboveValue !== undefined) names.push('approval.aboveValue');
+  return names;
+}
+
+/** "value V + fee F" (or "value V" when there is no fee to count) for messages. */
+const describeSpend = (a: Amounts): string => (a.fee === null || a.fee === 0n ? `value ${a.nativeAmount}` : `value ${a.nativeAmount} + fee ${a.fee} = ${a.spend}`);
 
 /**
- * Evaluates every static rule, in a fixed order (network, destinations, selectors, value, time),
+ * Evaluates every static rule, in a fixed order (network, destinations, selectors, fee, value, time),
  * and then whether approval is needed. The first failing rule decides.
  * `approved` = a quorum of approvers already approved (re-evaluation before signing).
  */
 export function evaluateTransaction(rules: TransactionRules, intent: TransactionIntent, options: { approved?: boolean } = {}): TransactionDecision {
+  const nativeAmount = intent.transfers.filter((t) => t.asset === 'native').reduce((sum, t) => sum + t.amount, 0n);
+  const fee = typeof intent.fee === 'bigint' ? intent.fee : null;
+  const amounts: Amounts = { nativeAmount, fee, spend: nativeAmount + (fee ?? 0n) };
+  const deny = (reason: DenyReason, message: string, field?: string): TransactionDecision => ({ kind: 'deny', reason, message, ...(field === undefined ? {} : { field }), ...amounts });
   const nets = rules.allowedNetworks;
   if (nets !== undefined) {
     const allowed = nets[intent.chain];
@@ -283,7 +334,7 @@ export function evaluateTransaction(rules: TransactionRules, intent: Transaction
   if (intent.chain === 'bitcoin' && rules.destinations !== undefined && nets?.bitcoin === undefined) {
     return deny('network_not_allowed', 'Bitcoin destination rules need allowedNetworks.bitcoin: a PSBT does not name its network, so the addresses its outputs are compared as depend on the network the request names');
   }
-  const destinations = [...intent.transfers.map((t) => t.to), ...intent.calls.flatMap((c) => (c.to === null ? [] : [c.to]))].map((a) => normalize(intent.chain, a));
+  const destinations = [...intent.transfers.flatMap((t) => (t.to === null ? [] : [t.to])), ...intent.calls.flatMap((c) => (c.to === null ? [] : [c.to]))].map((a) => normalize(intent.chain, a));
   const creation = intent.calls.some((c) => c.to === null);
   const denyList = rules.destinations?.deny;
   if (denyList !== undefined) {
@@ -302,22 +353,30 @@ export function evaluateTransaction(rules: TransactionRules, intent: Transaction
     const miss = intent.calls.find((c) => !selectors.includes(c.selector.toLowerCase()));
     if (miss !== undefined) return deny('selector_not_allowed', `method selector ${miss.selector} is not in allowedSelectors`);
   }
-  const nativeAmount = intent.transfers.filter((t) => t.asset === 'native').reduce((sum, t) => sum + t.amount, 0n);
-  if (rules.maxValuePerTransaction !== undefined && nativeAmount > rules.maxValuePerTransaction) {
-    return deny('value_exceeds_maximum', `value ${nativeAmount} exceeds maxValuePerTransaction ${rules.maxValuePerTransaction}`);
+  if (typeof intent.fee !== 'bigint') {
+    // A fee that cannot be bounded could spend anything: keys whose rules compare amounts refuse it.
+    const needing = valueRules(rules);
+    if (needing.length > 0) return deny('fee_unknown', `the fee cannot be bounded (${intent.fee.unbounded}), and the key's ${needing.join(', ')} count it`, intent.fee.field);
+  }
+  const { spend } = amounts;
+  if (rules.maxFeePerTransaction !== undefined && (fee ?? 0n) > rules.maxFeePerTransaction) {
+    return deny('fee_limit_exceeded', `fee ${fee} exceeds maxFeePerTransaction ${rules.maxFeePerTransaction}`);
+  }
+  if (rules.maxValuePerTransaction !== undefined && spend > rules.maxValuePerTransaction) {
+    return deny('value_exceeds_maximum', `${describeSpend(amounts)} exceeds maxValuePerTransaction ${rules.maxValuePerTransaction}`);
   }
   if (rules.timeWindows !== undefined && !rules.timeWindows.some((w) => inWindow(w, intent.now))) {
     return deny('outside_time_window', `${intent.now.toISOString()} is outside every allowed time window (UTC)`);
   }
-  if (rules.dailyLimit !== undefined && nativeAmount > rules.dailyLimit) {
-    return deny('daily_limit_exceeded', `value ${nativeAmount} alone exceeds the 24-hour limit ${rules.dailyLimit}`);
+  if (rules.dailyLimit !== undefined && spend > rules.dailyLimit) {
+    return deny('daily_limit_exceeded', `${describeSpend(amounts)} alone exceeds the 24-hour limit ${rules.dailyLimit}`);
   }
   const ap = rules.approval;
-  if (ap !== undefined && !options.approved && (ap.aboveValue === undefined || nativeAmount >= ap.aboveValue)) {
-    const why = ap.aboveValue === undefined ? 'every transaction needs approval' : `value ${nativeAmount} is at or above the approval threshold ${ap.aboveValue}`;
-    return { kind: 'require_approval', reason: `${why}: ${ap.required} approval(s) required`, nativeAmount, approval: ap };
+  if (ap !== undefined && !options.approved && (ap.aboveValue === undefined || spend >= ap.aboveValue)) {
+    const why = ap.aboveValue === undefined ? 'every transaction needs approval' : `${describeSpend(amounts)} is at or above the approval threshold ${ap.aboveValue}`;
+    return { kind: 'require_approval', reason: `${why}: ${ap.required} approval(s) required`, approval: ap, ...amounts };
   }
-  return { kind: 'allow', nativeAmount, dailyLimit: rules.dailyLimit };
+  return { kind: 'allow', dailyLimit: rules.dailyLimit, ...amounts };
 }
 
 /** Whether a principal is one of the rule's named approvers. */

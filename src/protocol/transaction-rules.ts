@@ -5,7 +5,11 @@ export interface TransactionRulesDocument {
   version: 1;
   allowedNetworks?: Partial<Record<'ethereum' | 'bitcoin' | 'solana', string[]>>;
   destinations?: { allow?: string[]; deny?: string[] };
+  /** native value + fee of one transaction */
   maxValuePerTransaction?: string;
+  /** the fee alone of one transaction */
+  maxFeePerTransaction?: string;
+  /** rolling 24-hour limit on values + fees */
   dailyLimit?: string;
   allowedSelectors?: string[];
   timeWindows?: { days?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[]; start: string; end: string }[];

@@ -63,8 +63,8 @@ export const approvalOperations: Readonly<Record<string, ApprovalOperation>> = {
   },
   [SOLANA_SIGN_TRANSACTION]: {
     async intent(ctx, approval, now) {
-      await solanaKey(ctx, approval.keyId);
-      return solanaIntent(parseSolanaTransaction(stored(approval)['transaction'], 'transaction').message, now);
+      const record = await solanaKey(ctx, approval.keyId);
+      return solanaIntent(parseSolanaTransaction(stored(approval)['transaction'], 'transaction').message, record.publicKey, now);
     },
     async sign(ctx, approval) {
       const record = await solanaKey(ctx, approval.keyId);

@@ -18,7 +18,7 @@ import type { EthereumSignContext } from './ethereum-signer.js';
 import { approvalOperations } from './approval-operations.js';
 import { keyResource } from './resolve-key.js';
 import type { Resource } from '../policy/types.js';
-import { denial, effectiveRules, reserveAndSign, type RequestContext } from './transaction-guard.js';
+import { decisionAmounts, denial, effectiveRules, reserveAndSign, type RequestContext } from './transaction-guard.js';
 
 export type ApprovalContext = EthereumSignContext & Pick<ServiceContext, 'now'>;
 
@@ -112,6 +112,7 @@ async function finalize(ctx: ApprovalContext, a: ApprovalRecord, approver: Appro
     return;
   }
   let amount = 0n;
+  let fee: bigint | null = null;
   try {
     // The rules that govern the key now (its own, else its wallet's), not those of the hold's scope:
     // rules set on the key after the hold must not be skipped.
@@ -120,15 +121,17 @@ async function finalize(ctx: ApprovalContext, a: ApprovalRecord, approver: Appro
     let dailyLimit: bigint | undefined;
     if (rules !== undefined) {
       const decision = evaluateTransaction(rules, await op.intent(ctx, a, ctx.now()), { approved: true });
-      if (decision.kind === 'deny') throw denial(decision.reason, decision.message);
+      if (decision.kind === 'deny') throw denial(decision.reason, decision.message, decision.field);
       if (decision.kind === 'allow') {
         amount = decision.nativeAmount;
+        fee = decision.fee;
         dailyLimit = decision.dailyLimit;
       }
     }
-    const { result, reservationId } = await reserveAndSign(ctx, scope, { amount, dailyLimit, requestId: a.id }, () => op.sign(ctx, a));
+    // The fee is reserved with the value: it leaves the key too.
+    const { result, reservationId } = await reserveAndSign(ctx, scope, { amount, fee, dailyLimit, requestId: a.id }, () => op.sign(ctx, a));
     await end('signed', null, JSON.stringify(result));
-    approver.decide({ outcome: 'signed', approvalId: a.id, amount: amount.toString(), ...(reservationId === undefined ? {} : { reservationId }) });
+    approver.decide({ outcome: 'signed', approvalId: a.id, ...decisionAmounts({ nativeAmount: amount, fee }), ...(reservationId === undefined ? {} : { reservationId }) });
   } catch (err) {
     // The approve call itself succeeded; the request ends denied (rules) or failed (e.g. key disabled).
     const e = err instanceof StrongboxError ? err : new StrongboxError('INTERNAL', undefined, { cause: err });

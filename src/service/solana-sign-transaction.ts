@@ -77,7 +77,7 @@ export async function solanaSignTransaction(ctx: Pick<ServiceContext, 'store' | 
     walletId: record.wallet,
     chain: 'solana',
     operation: SOLANA_SIGN_TRANSACTION,
-    intent: () => solanaIntent(tx.message, ctx.now()),
+    intent: () => solanaIntent(tx.message, signed.publicKey, ctx.now()),
     request: () => ({ transaction: Buffer.from(serializeTransaction(tx)).toString('base64') }),
     requester: params.requester,
     sign: () => signParsedSolanaTransaction(ctx, signed, tx),

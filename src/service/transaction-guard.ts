@@ -32,30 +32,41 @@ function denialCode(reason: DenyReason): ErrorCode {
   return 'TRANSACTION_DENIED';
 }
 
-export function denial(reason: DenyReason, message: string): StrongboxError {
-  return new StrongboxError(denialCode(reason), message, { publicReason: reason, reason: `${reason}: ${message}` });
+export function denial(reason: DenyReason, message: string, field?: string): StrongboxError {
+  return new StrongboxError(denialCode(reason), message, { publicReason: reason, reason: `${reason}: ${message}`, ...(field === undefined ? {} : { field }) });
+}
+
+/** The audit decision's amounts: the native value and, when bounded, the fee (decimal strings). */
+export function decisionAmounts(d: { nativeAmount: bigint; fee: bigint | null }): { amount: string; fee?: string } {
+  return { amount: d.nativeAmount.toString(), ...(d.fee === null ? {} : { fee: d.fee.toString() }) };
 }
 
 /**
- * Reserves `amount` against the scope's rolling 24-hour limit (when it has one), runs `sign`, and
- * releases the reservation if signing throws. Throws SPENDING_LIMIT_EXCEEDED when it does not fit.
+ * Reserves `amount` + `fee` (the fee is spent too) against the scope's rolling 24-hour limit (when it
+ * has one), runs `sign`, and releases the reservation if signing throws. Throws
+ * SPENDING_LIMIT_EXCEEDED when it does not fit.
  */
 export async function reserveAndSign<T>(
   ctx: GuardContext,
   scope: { scope: RulesScope; scopeId: string },
-  spend: { amount: bigint; dailyLimit: bigint | undefined; requestId: string },
+  spend: { amount: bigint; fee?: bigint | null; dailyLimit: bigint | undefined; requestId: string },
   sign: () => Promise<T>,
 ): Promise<{ result: T; reservationId: string | undefined }> {
   let reservationId: string | undefined;
-  if (spend.dailyLimit !== undefined && spend.amount > 0n) {
+  const fee = spend.fee ?? 0n;
+  const total = spend.amount + fee;
+  if (spend.dailyLimit !== undefined && total > 0n) {
     const now = ctx.now();
     reservationId = randomUUID();
     const { reserved, spent } = await ctx.store.reserveSpend(
-      { id: reservationId, scope: scope.scope, scopeId: scope.scopeId, amount: spend.amount, createdAt: now.toISOString(), requestId: spend.requestId },
+      { id: reservationId, scope: scope.scope, scopeId: scope.scopeId, amount: total, createdAt: now.toISOString(), requestId: spend.requestId },
       spend.dailyLimit,
       new Date(now.getTime() - DAY_MS).toISOString(),
     );
-    if (!reserved) throw denial('daily_limit_exceeded', `value ${spend.amount} would exceed the 24-hour limit ${spend.dailyLimit} (${spent} already spent)`);
+    if (!reserved) {
+      const what = fee === 0n ? `value ${spend.amount}` : `value ${spend.amount} + fee ${fee} = ${total}`;
+      throw denial('daily_limit_exceeded', `${what} would exceed the 24-hour limit ${spend.dailyLimit} (${spent} already spent)`);
+    }
   }
   try {
     return { result: await sign(), reservationId };
@@ -95,6 +106,8 @@ export function summarize(intent: TransactionIntent): Record<string, unknown> {
     network: intent.network,
     transfers: intent.transfers.map((t) => ({ to: t.to, amount: t.amount.toString(), asset: t.asset })),
     calls: intent.calls,
+    // The most the transaction can pay in fees (charged to the key), or null when it cannot be bounded.
+    fee: typeof intent.fee === 'bigint' ? intent.fee.toString() : null,
   };
 }
 
@@ -106,8 +119,8 @@ export async function guardTransaction<T>(ctx: GuardContext, params: GuardParame
   const intent = params.intent();
   const decision = evaluateTransaction(rules, intent);
   if (decision.kind === 'deny') {
-    requester?.decide({ outcome: 'deny', reason: decision.reason });
-    throw denial(decision.reason, decision.message);
+    requester?.decide({ outcome: 'deny', reason: decision.reason, ...decisionAmounts(decision) });
+    throw denial(decision.reason, decision.message, decision.field);
   }
   if (decision.kind === 'require_approval') {
     if (requester === undefined) throw new StrongboxError('TRANSACTION_DENIED', 'this transaction needs approval, which this interface cannot hold', { publicReason: 'approval_required' });
@@ -132,15 +145,15 @@ export async function guardTransaction<T>(ctx: GuardContext, params: GuardParame
       votes: [],
     };
     await ctx.store.createApproval(approval);
-    requester.decide({ outcome: 'pending', reason: decision.reason, approvalId: approval.id, amount: decision.nativeAmount.toString() });
+    requester.decide({ outcome: 'pending', reason: decision.reason, approvalId: approval.id, ...decisionAmounts(decision) });
     return { held: { status: 'pending', approvalId: approval.id, required: approval.required, expiresAt: approval.expiresAt, reason: decision.reason } };
   }
   try {
-    const { result, reservationId } = await reserveAndSign(ctx, scope, { amount: decision.nativeAmount, dailyLimit: decision.dailyLimit, requestId: requester?.requestId ?? 'internal' }, params.sign);
-    requester?.decide({ outcome: 'allow', amount: decision.nativeAmount.toString(), ...(reservationId === undefined ? {} : { reservationId }) });
+    const { result, reservationId } = await reserveAndSign(ctx, scope, { amount: decision.nativeAmount, fee: decision.fee, dailyLimit: decision.dailyLimit, requestId: requester?.requestId ?? 'internal' }, params.sign);
+    requester?.decide({ outcome: 'allow', ...decisionAmounts(decision), ...(reservationId === undefined ? {} : { reservationId }) });
     return { signed: result };
   } catch (err) {
-    if (err instanceof StrongboxError && err.code === 'SPENDING_LIMIT_EXCEEDED') requester?.decide({ outcome: 'deny', reason: 'daily_limit_exceeded', amount: decision.nativeAmount.toString() });
+    if (err instanceof StrongboxError && err.code === 'SPENDING_LIMIT_EXCEEDED') requester?.decide({ outcome: 'deny', reason: 'daily_limit_exceeded', ...decisionAmounts(decision) });
     throw err;
   }
 }

@@ -43,10 +43,12 @@ describe('CLI: key rules and approvals', () => {
 
   it('rules from a file; a held transaction approved with `approval approve`; viem recovers the signer', async () => {
     const file = join(dir, 'rules.json');
-    writeFileSync(file, JSON.stringify({ version: 1, approval: { aboveValue: '1000', required: 1, approvers: { subjects: ['cfo'] } } }));
+    writeFileSync(file, JSON.stringify({ version: 1, maxFeePerTransaction: '1000000', approval: { aboveValue: '1000', required: 1, approvers: { subjects: ['cfo'] } } }));
     const set = jsonOf(await runCli(['key', 'rules', 'set', 'treasury', '--file', file, '--json'], as(ROOT)));
     assert.equal(set.keyId, key.id);
-    assert.equal(jsonOf(await runCli(['key', 'rules', 'show', 'treasury', '--json'], as(ROOT))).rules.approval.required, 1);
+    const shown = jsonOf(await runCli(['key', 'rules', 'show', 'treasury', '--json'], as(ROOT))).rules;
+    assert.equal(shown.approval.required, 1);
+    assert.equal(shown.maxFeePerTransaction, '1000000', 'the fee cap survives the file → server → CLI round trip');
 
     const held = await api('POST', '/v1/keys/treasury/ethereum/sign-transaction', requester, {
       transaction: { chainId: 1, nonce: 3, to: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', value: '5000', gas: 21000, maxFeePerGas: 10, maxPriorityFeePerGas: 1 },

@@ -5,6 +5,7 @@
  *    EIP-1559 and legacy transfers sent with eth_sendTransaction are mined and the node's own
  *    sender recovery names the Strongbox address; personal_sign / EIP-712 checked with viem;
  *    concurrent sends from one address get distinct, gap-free nonces; other calls pass through;
+ *    transaction rules judge the transaction as filled from the node (its gas and fees);
  *  - the SDK signers (strongbox/viem toStrongboxAccount, strongbox/ethers StrongboxSigner) talking
  *    to the node directly: deploy a small contract and send transfers.
  */
@@ -152,6 +153,41 @@ describe('Ethereum against a local node', () => {
       });
       const body2 = (await res2.json()) as { error: { code: number; message: string } };
       assert.ok(body2.error.code !== 4100 && /fund|balance/i.test(body2.error.message), body2.error.message);
+    });
+  });
+
+  describe('transaction rules on filled transactions', () => {
+    const send = async (params: Record<string, unknown>) => {
+      const res = await fetch(rpcUrl, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'eth_sendTransaction', params: [params] }),
+      });
+      return (await res.json()) as { result?: `0x${string}`; error?: { code: number; data: { reason?: string } } };
+    };
+    const audit = async (): Promise<any[]> => ((await (await fetch(`${server.addr}/v1/audit?limit=1000`, { headers: { authorization: `Bearer ${TOKEN}` } })).json()) as { records: any[] }).records;
+
+    it('eth_sendTransaction fills gas and fees from the node before the rules judge: the filled fee counts', async () => {
+      const from = await fundedKey('fee-ruled');
+      const pub = createPublicClient({ chain, transport: http(node.url) });
+      const put = (rules: unknown) => fetch(`${server.addr}/v1/keys/fee-ruled/transaction-rules`, { method: 'PUT', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' }, body: JSON.stringify(rules) });
+      // Nothing in the request names gas or a fee: the node's estimate and fee market fill them, and a
+      // fee cap below what they come to refuses the transaction (-32003 fee_limit_exceeded).
+      assert.equal((await put({ version: 1, maxFeePerTransaction: '1000' })).status, 200);
+      const refused = await send({ from, to: recipient, value: '0x1' });
+      assert.equal(refused.error?.code, -32003, JSON.stringify(refused));
+      assert.equal(refused.error?.data.reason, 'fee_limit_exceeded');
+
+      assert.equal((await put({ version: 1, maxFeePerTransaction: parseEther('0.01').toString(), maxValuePerTransaction: parseEther('1').toString() })).status, 200);
+      const overWithFee = await send({ from, to: recipient, value: '0x' + parseEther('1').toString(16) });
+      assert.equal(overWithFee.error?.data.reason, 'value_exceeds_maximum', 'a value at the maximum is over it once the filled fee counts');
+      const hash = (await send({ from, to: recipient, value: '0x' + parseEther('0.5').toString(16) })).result!;
+      assert.match(hash, /^0x[0-9a-f]{64}$/);
+      const mined = await pub.getTransaction({ hash });
+      assert.equal((await pub.waitForTransactionReceipt({ hash })).status, 'success');
+      const decision = (await audit()).filter((r) => r.operation === 'ethrpc.eth_sendTransaction' && r.decision?.outcome === 'allow').at(-1)!.decision;
+      assert.equal(decision.amount, parseEther('0.5').toString());
+      assert.equal(decision.fee, (mined.gas * mined.maxFeePerGas!).toString(), 'the fee judged is gas × maxFeePerGas of the transaction the node mined');
     });
   });
 

@@ -149,7 +149,7 @@ describe('two nodes on one PostgreSQL database', () => {
     const k = await api(a.addr, 'POST', '/v1/keys', root, { type: 'secp256k1' });
     const rules = await api(a.addr, 'PUT', `/v1/keys/${k.body.id}/transaction-rules`, root, { version: 1, dailyLimit: '1000' });
     assert.equal(rules.status, 200, JSON.stringify(rules.body));
-    const tx = (nonce: number) => ({ type: 'eip1559', chainId: 1, nonce, to: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', value: '75', gas: 21000, maxFeePerGas: 10, maxPriorityFeePerGas: 1 });
+    const tx = (nonce: number) => ({ type: 'eip1559', chainId: 1, nonce, to: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', value: '75', gas: 21000, maxFeePerGas: 0, maxPriorityFeePerGas: 0 }); // fee 0: each spend reserves exactly 75
     const results = await Promise.all(Array.from({ length: 40 }, (_, i) => api(i % 2 === 0 ? a.addr : b.addr, 'POST', `/v1/keys/${k.body.id}/ethereum/sign-transaction`, root, { transaction: tx(i) })));
     const signed = results.filter((r) => r.status === 200);
     const refused = results.filter((r) => r.status !== 200);

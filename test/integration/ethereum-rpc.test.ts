@@ -157,6 +157,12 @@ describe('Ethereum JSON-RPC signer (no upstream node)', () => {
     const denied = await rpc('eth_signTransaction', [{ from: k.body.address, to: b, value: '0x64', gas: '0x5208', gasPrice: '0x1', nonce: '0x0', chainId: '0x1' }]);
     assert.equal(denied.error?.code, -32003);
     assert.equal(denied.error?.data.reason, 'value_exceeds_maximum');
+    // The fee counts with the value: no value, but 21000 gas × 1 wei exceeds the 10-wei maximum.
+    const feeOnly = await rpc('eth_signTransaction', [{ from: k.body.address, to: b, value: '0x0', gas: '0x5208', gasPrice: '0x1', nonce: '0x0', chainId: '0x1' }]);
+    assert.equal(feeOnly.error?.code, -32003);
+    assert.equal(feeOnly.error?.data.reason, 'value_exceeds_maximum');
+    const free = await rpc('eth_signTransaction', [{ from: k.body.address, to: b, value: '0xa', gas: '0x5208', gasPrice: '0x0', nonce: '0x0', chainId: '0x1' }]);
+    assert.equal(await recoverTransactionAddress({ serializedTransaction: free.result as TransactionSerialized }), k.body.address, 'value 10 + fee 0 is within it');
     const blind = await rpc('personal_sign', ['0x01', k.body.address]);
     assert.ok(typeof blind.result === 'string', 'EIP-191 messages are not blind signing');
 

@@ -1,8 +1,10 @@
 /**
  * Transaction rules on Bitcoin PSBTs and Solana transactions (the Ethereum table is in
- * transaction-rules.test.ts): destinations, networks, per-transaction and daily limits, the
+ * transaction-rules.test.ts): destinations, networks, per-transaction and daily limits with the fee
+ * counted (PSBT inputs − outputs; Solana base and priority fee, for the fee payer only), the
  * undecodable-transfer refusal, and the approval flow ending in a signature an independent library
- * verifies (bitcoinjs-lib + tiny-secp256k1; @solana/web3.js).
+ * verifies (bitcoinjs-lib + tiny-secp256k1; @solana/web3.js). Transactions are built with those
+ * libraries too.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -45,30 +47,54 @@ describe('transaction rules on Bitcoin and Solana', () => {
     const res = await box.call('PUT', `/v1/keys/${key}/transaction-rules`, rules);
     assert.equal(res.status, 200, JSON.stringify(res.body));
   };
+  async function auditOf(requestId: string): Promise<Record<string, any>> {
+    const page = await box.call('GET', '/v1/audit?limit=1000&afterSeq=0');
+    let records = page.body.records as { requestId: string }[];
+    let next = page.body.nextAfterSeq as number | null;
+    while (!records.some((r) => r.requestId === requestId) && next !== null) {
+      const more = await box.call('GET', `/v1/audit?limit=1000&afterSeq=${next}`);
+      records = more.body.records;
+      next = more.body.nextAfterSeq;
+    }
+    const hit = records.find((r) => r.requestId === requestId);
+    assert.ok(hit, `no audit record for ${requestId}`);
+    return hit;
+  }
 
   describe('Bitcoin', () => {
     let n = 0;
-    const psbtPaying = (to: string, amount: bigint): string => {
-      const mine = bitcoin.payments.p2wpkh({ pubkey: btcPub, network: regtest });
+    /**
+     * A PSBT spending one input of the key (amount + 9,000 change + fee) to `to`: the fee is
+     * inputs − outputs. `foreign`: add another party's input, with or without its spent amount.
+     */
+    const psbtPaying = (to: string, amount: bigint, options: { fee?: bigint; pub?: Uint8Array; foreign?: 'known' | 'unknown' } = {}): string => {
+      const fee = options.fee ?? 1_000n;
+      const mine = bitcoin.payments.p2wpkh({ pubkey: options.pub ?? btcPub, network: regtest });
       const psbt = new bitcoin.Psbt({ network: regtest });
-      psbt.addInput({ hash: new Uint8Array(32).fill(++n), index: 0, witnessUtxo: { script: mine.output!, value: amount + 10_000n } });
+      psbt.addInput({ hash: new Uint8Array(32).fill(++n), index: 0, witnessUtxo: { script: mine.output!, value: amount + 9_000n + fee } });
+      if (options.foreign !== undefined) {
+        const theirs = bitcoin.payments.p2wpkh({ address: stranger, network: regtest });
+        psbt.addInput({ hash: new Uint8Array(32).fill(++n), index: 1, ...(options.foreign === 'known' ? { witnessUtxo: { script: theirs.output!, value: 0n } } : {}) });
+      }
       psbt.addOutput({ address: to, value: amount });
       psbt.addOutput({ address: mine.address!, value: 9_000n }); // change: not a transfer
       return psbt.toBase64();
     };
-    const sign = (psbt: string, network = 'regtest', token?: string) => box.call('POST', '/v1/keys/ruled-btc/bitcoin/sign-psbt', { psbt, network }, token);
+    const sign = (psbt: string, network = 'regtest', token?: string, key = 'ruled-btc') => box.call('POST', `/v1/keys/${key}/bitcoin/sign-psbt`, { psbt, network }, token);
 
-    it('network, destination, per-transaction and daily limits decide; change is not a transfer', async () => {
+    it('network, destination, per-transaction and daily limits decide, value + fee; change is not a transfer', async () => {
       await setRules('ruled-btc', { version: 1, allowedNetworks: { bitcoin: ['regtest'] }, destinations: { allow: [allowed] }, maxValuePerTransaction: '50000', dailyLimit: '60000' });
       const ok = await sign(psbtPaying(allowed, 40_000n));
       assert.equal(ok.status, 200, JSON.stringify(ok.body));
       assert.deepEqual(ok.body.signedInputs, [0]);
+      const audit = await auditOf(ok.headers['x-request-id'] as string);
+      assert.deepEqual([audit.decision.amount, audit.decision.fee], ['40000', '1000'], 'the change is neither value nor fee');
 
       const cases: [string, string, string, string][] = [
         ['a destination not on the allow list', psbtPaying(stranger, 1_000n), 'regtest', 'destination_not_allowed'],
         ['another network', psbtPaying(allowed, 1_000n), 'testnet', 'network_not_allowed'],
-        ['above the per-transaction maximum', psbtPaying(allowed, 50_001n), 'regtest', 'value_exceeds_maximum'],
-        ['above what is left of the daily limit', psbtPaying(allowed, 20_001n), 'regtest', 'daily_limit_exceeded'],
+        ['above the per-transaction maximum with its fee', psbtPaying(allowed, 49_001n), 'regtest', 'value_exceeds_maximum'],
+        ['above what is left of the daily limit with its fee', psbtPaying(allowed, 18_001n), 'regtest', 'daily_limit_exceeded'],
       ];
       for (const [what, psbt, network, reason] of cases) {
         const res = await sign(psbt, network);
@@ -76,7 +102,61 @@ describe('transaction rules on Bitcoin and Solana', () => {
         assert.equal(res.body.reason, reason, what);
         assert.equal(res.body.psbt, undefined);
       }
-      assert.equal((await sign(psbtPaying(allowed, 20_000n))).status, 200, 'exactly the rest of the limit still signs');
+      assert.equal((await sign(psbtPaying(allowed, 18_000n))).status, 200, 'exactly the rest of the limit, fee included, still signs');
+    });
+
+    it('tiny outputs, huge inputs: the difference goes to miners and counts; maxFeePerTransaction caps it', async () => {
+      await setRules('ruled-btc', { version: 1, maxValuePerTransaction: '50000' });
+      const drain = psbtPaying(stranger, 1_000n, { fee: 100_000_000n });
+      const res = await sign(drain);
+      assert.equal(res.status, 403, JSON.stringify(res.body));
+      assert.equal(res.body.reason, 'value_exceeds_maximum');
+      assert.match(res.body.detail, /value 1000 \+ fee 100000000 = 100001000 exceeds maxValuePerTransaction 50000/);
+      // bitcoinjs-lib computes the same fee from the same PSBT.
+      const parsed = bitcoin.Psbt.fromBase64(drain, { network: regtest });
+      const inputs = parsed.data.inputs.reduce((sum, i) => sum + i.witnessUtxo!.value, 0n);
+      assert.equal(inputs - parsed.txOutputs.reduce((sum, o) => sum + o.value, 0n), 100_000_000n);
+
+      await setRules('ruled-btc', { version: 1, maxFeePerTransaction: '5000' });
+      const high = await sign(psbtPaying(stranger, 1_000n, { fee: 5_001n }));
+      assert.equal(high.status, 403);
+      assert.equal(high.body.code, 'TRANSACTION_DENIED');
+      assert.equal(high.body.reason, 'fee_limit_exceeded');
+      assert.equal((await sign(psbtPaying(stranger, 1_000_000n, { fee: 5_000n }))).status, 200, 'a fee at the cap signs, whatever the value');
+    });
+
+    it('the daily limit reserves value + fee: two PSBTs whose values fit but whose values + fees do not', async () => {
+      assert.equal((await box.call('POST', '/v1/keys', { type: 'secp256k1', name: 'fees-btc' })).status, 201);
+      const pub = bytes((await box.call('GET', '/v1/keys/fees-btc/public-key?format=compressed')).body.publicKey);
+      await setRules('fees-btc', { version: 1, dailyLimit: '61000' });
+      const first = await sign(psbtPaying(stranger, 30_000n, { pub }), 'regtest', undefined, 'fees-btc');
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      const second = await sign(psbtPaying(stranger, 30_000n, { pub }), 'regtest', undefined, 'fees-btc');
+      assert.equal(second.status, 403, 'values 60,000 fit 61,000; values + fees 62,000 do not');
+      assert.equal(second.body.code, 'SPENDING_LIMIT_EXCEEDED');
+      assert.match(second.body.detail, /value 30000 \+ fee 1000 = 31000 would exceed the 24-hour limit 61000 \(31000 already spent\)/);
+      assert.equal((await sign(psbtPaying(stranger, 29_000n, { pub }), 'regtest', undefined, 'fees-btc')).status, 200);
+    });
+
+    it("an input whose amount is unknown: refused (naming psbt) by rules that count amounts, signed by rules that do not", async () => {
+      await setRules('ruled-btc', { version: 1, maxValuePerTransaction: '1000000000' });
+      const unknown = psbtPaying(stranger, 1_000n, { foreign: 'unknown' });
+      const res = await sign(unknown);
+      assert.equal(res.status, 403, JSON.stringify(res.body));
+      assert.equal(res.body.code, 'TRANSACTION_DENIED');
+      assert.equal(res.body.reason, 'fee_unknown');
+      assert.equal(res.body.field, 'psbt');
+      assert.match(res.body.detail, /psbt input 1 has neither witnessUtxo nor nonWitnessUtxo/);
+      const audit = await auditOf(res.headers['x-request-id'] as string);
+      assert.equal(audit.decision.reason, 'fee_unknown');
+      assert.equal(audit.decision.fee, undefined);
+      assert.equal((await sign(psbtPaying(stranger, 1_000n, { foreign: 'known' }))).status, 200, 'with the amount known, the fee is bounded');
+
+      await setRules('ruled-btc', { version: 1, allowedNetworks: { bitcoin: ['regtest'] }, destinations: { deny: [allowed] } });
+      const signed = await sign(unknown);
+      assert.equal(signed.status, 200, 'no rule compares amounts: the fee need not be bounded');
+      const psbt = bitcoin.Psbt.fromBase64(signed.body.psbt, { network: regtest });
+      assert.ok(psbt.validateSignaturesOfInput(0, (pubkey, hash, signature) => ecc.verify(hash, pubkey, signature)));
     });
 
     it('destination rules without allowedNetworks.bitcoin are refused: the caller-named network would decide how addresses read', async () => {
@@ -91,9 +171,11 @@ describe('transaction rules on Bitcoin and Solana', () => {
 
     it('above the approval threshold: held, approved by two approvers, signed — bitcoinjs-lib finalizes and verifies', async () => {
       await setRules('ruled-btc', { version: 1, approval: { aboveValue: '100000', required: 2, approvers: { subjects: ['ben', 'cat'] } } });
+      assert.equal((await sign(psbtPaying(stranger, 99_000n), 'regtest', tokens['ann'])).status, 202, 'value 99,000 + fee 1,000 reaches the threshold');
       const held = await sign(psbtPaying(stranger, 250_000n), 'regtest', tokens['ann']);
       assert.equal(held.status, 202, JSON.stringify(held.body));
       const id = held.body.approvalId as string;
+      assert.equal((await box.call('GET', `/v1/approvals/${id}`, undefined, tokens['ben'])).body.summary.fee, '1000', 'approvers see the fee');
       assert.equal((await box.call('POST', `/v1/approvals/${id}/approve`, undefined, tokens['ben'])).body.status, 'pending');
       const done = await box.call('POST', `/v1/approvals/${id}/approve`, undefined, tokens['cat']);
       assert.equal(done.body.status, 'signed', JSON.stringify(done.body));
@@ -109,7 +191,16 @@ describe('transaction rules on Bitcoin and Solana', () => {
   describe('Solana', () => {
     const transfer = (to: InstanceType<typeof PublicKey>, lamports: number): string =>
       b64(new Transaction({ feePayer: sol, recentBlockhash: Keypair.generate().publicKey.toBase58() }).add(SystemProgram.transfer({ fromPubkey: sol, toPubkey: to, lamports })).serialize({ requireAllSignatures: false, verifySignatures: false }));
-    const sign = (transaction: string, token?: string) => box.call('POST', '/v1/keys/ruled-sol/solana/sign-transaction', { transaction }, token);
+    /** A transfer from `from` with a priority fee (web3.js ComputeBudgetProgram), paid by `payer`. */
+    const pricedTransfer = (options: { from?: InstanceType<typeof PublicKey>; payer?: InstanceType<typeof PublicKey>; lamports?: number; units?: number; microLamports?: number }): string => {
+      const from = options.from ?? sol;
+      const tx = new Transaction({ feePayer: options.payer ?? from, recentBlockhash: Keypair.generate().publicKey.toBase58() });
+      if (options.units !== undefined) tx.add(web3.ComputeBudgetProgram.setComputeUnitLimit({ units: options.units }));
+      if (options.microLamports !== undefined) tx.add(web3.ComputeBudgetProgram.setComputeUnitPrice({ microLamports: options.microLamports }));
+      tx.add(SystemProgram.transfer({ fromPubkey: from, toPubkey: friend, lamports: options.lamports ?? 1_000 }));
+      return b64(tx.serialize({ requireAllSignatures: false, verifySignatures: false }));
+    };
+    const sign = (transaction: string, token?: string, key = 'ruled-sol') => box.call('POST', `/v1/keys/${key}/solana/sign-transaction`, { transaction }, token);
 
     it('destinations and limits decide; the network is "unknown"', async () => {
       await setRules('ruled-sol', { version: 1, allowedNetworks: { solana: ['unknown'] }, destinations: { allow: [friend.toBase58()] }, maxValuePerTransaction: '5000000' });
@@ -119,8 +210,10 @@ describe('transaction rules on Bitcoin and Solana', () => {
       const denied = await sign(transfer(Keypair.generate().publicKey, 1));
       assert.equal(denied.status, 403);
       assert.equal(denied.body.reason, 'destination_not_allowed');
-      const big = await sign(transfer(friend, 5_000_001));
-      assert.equal(big.body.reason, 'value_exceeds_maximum');
+      const big = await sign(transfer(friend, 4_995_001));
+      assert.equal(big.body.reason, 'value_exceeds_maximum', 'the value fits, value + the 5,000-lamport base fee does not');
+      assert.match(big.body.detail, /value 4995001 \+ fee 5000 = 5000001 exceeds maxValuePerTransaction 5000000/);
+      assert.equal((await sign(transfer(friend, 4_995_000))).status, 200);
       await setRules('ruled-sol', { version: 1, allowedNetworks: { solana: ['mainnet-beta'] } });
       assert.equal((await sign(transfer(friend, 1))).body.reason, 'network_not_allowed');
     });
@@ -155,8 +248,61 @@ describe('transaction rules on Bitcoin and Solana', () => {
       assert.equal(res.body.reason, 'undecodable_transaction');
     });
 
+    it('a huge compute-unit price counts as fee: maxValuePerTransaction and maxFeePerTransaction refuse it', async () => {
+      await setRules('ruled-sol', { version: 1, maxValuePerTransaction: '5000000' });
+      // 1,400,000 CU × 10^7 micro-lamports = 14,000,000 lamports of priority fee on a 1,000-lamport transfer.
+      const drain = await sign(pricedTransfer({ units: 1_400_000, microLamports: 10_000_000 }));
+      assert.equal(drain.status, 403, JSON.stringify(drain.body));
+      assert.equal(drain.body.reason, 'value_exceeds_maximum');
+      assert.match(drain.body.detail, /value 1000 \+ fee 14005000 = 14006000/);
+      const audit = await auditOf(drain.headers['x-request-id'] as string);
+      assert.deepEqual([audit.decision.amount, audit.decision.fee], ['1000', '14005000']);
+
+      await setRules('ruled-sol', { version: 1, maxFeePerTransaction: '6000' });
+      // 200,000 CU × 5,000 micro-lamports = 1,000 lamports (+ 5,000 base) is at the cap; one micro-lamport more rounds up over it.
+      assert.equal((await sign(pricedTransfer({ units: 200_000, microLamports: 5_000 }))).status, 200);
+      const over = await sign(pricedTransfer({ units: 200_000, microLamports: 5_001 }));
+      assert.equal(over.status, 403);
+      assert.equal(over.body.reason, 'fee_limit_exceeded');
+      assert.match(over.body.detail, /fee 6001 exceeds maxFeePerTransaction 6000/);
+      // Without SetComputeUnitLimit the price applies to the default limit (200,000 per transfer + 3,000 per Compute Budget instruction).
+      assert.equal((await sign(pricedTransfer({ microLamports: 4_926 }))).status, 200, 'ceil(203,000 × 4,926 / 10^6) = 1,000');
+      assert.equal((await sign(pricedTransfer({ microLamports: 4_927 }))).body.reason, 'fee_limit_exceeded');
+    });
+
+    it('the fee counts only against the fee payer: a co-signer is not charged it', async () => {
+      await setRules('ruled-sol', { version: 1, maxFeePerTransaction: '5000', maxValuePerTransaction: '10000' });
+      const payer = Keypair.generate();
+      // Another account pays a 14,000,000-lamport priority fee; the key signs only its own 1,000-lamport transfer.
+      const cosigned = await sign(pricedTransfer({ payer: payer.publicKey, units: 1_400_000, microLamports: 10_000_000 }));
+      assert.equal(cosigned.status, 200, JSON.stringify(cosigned.body));
+      const audit = await auditOf(cosigned.headers['x-request-id'] as string);
+      assert.deepEqual([audit.decision.amount, audit.decision.fee], ['1000', '0']);
+      // web3.js: the key's signature is in its slot (1), the payer's slot is left for the payer.
+      const tx = Transaction.from(Buffer.from(cosigned.body.transaction, 'base64'));
+      tx.partialSign(payer);
+      assert.equal(tx.verifySignatures(), true);
+      assert.equal(tx.feePayer?.toBase58(), payer.publicKey.toBase58());
+      // The same fee with the key as payer is refused.
+      const paying = await sign(pricedTransfer({ units: 1_400_000, microLamports: 10_000_000 }));
+      assert.equal(paying.body.reason, 'fee_limit_exceeded');
+    });
+
+    it('the daily limit reserves value + fee: two transfers whose values fit but whose values + fees do not', async () => {
+      const ed = await box.call('POST', '/v1/keys', { type: 'ed25519', name: 'fees-sol' });
+      const from = new PublicKey(ed.body.solanaAddress);
+      await setRules('fees-sol', { version: 1, dailyLimit: '2005000' });
+      assert.equal((await sign(pricedTransfer({ from, lamports: 1_000_000 }), undefined, 'fees-sol')).status, 200);
+      const second = await sign(pricedTransfer({ from, lamports: 1_000_000 }), undefined, 'fees-sol');
+      assert.equal(second.status, 403, 'values 2,000,000 fit 2,005,000; values + fees 2,010,000 do not');
+      assert.equal(second.body.code, 'SPENDING_LIMIT_EXCEEDED');
+      assert.match(second.body.detail, /value 1000000 \+ fee 5000 = 1005000 would exceed the 24-hour limit 2005000 \(1005000 already spent\)/);
+      assert.equal((await sign(pricedTransfer({ from, lamports: 995_000 }), undefined, 'fees-sol')).status, 200);
+    });
+
     it('held above the threshold, signed once approved; web3.js verifies the result', async () => {
-      await setRules('ruled-sol', { version: 1, approval: { aboveValue: '1000', required: 1, approvers: { subjects: ['ben'] } } });
+      // A plain transfer pays the 5,000-lamport base fee: value + 5,000 ≥ 6,000 needs approval.
+      await setRules('ruled-sol', { version: 1, approval: { aboveValue: '6000', required: 1, approvers: { subjects: ['ben'] } } });
       const held = await sign(transfer(friend, 2_000), tokens['ann']);
       assert.equal(held.status, 202, JSON.stringify(held.body));
       const id = held.body.approvalId as string;
@@ -170,6 +316,9 @@ describe('transaction rules on Bitcoin and Solana', () => {
 
   describe('wallet rules', () => {
     const tx = (value: string) => ({ type: 'eip1559', chainId: 1, nonce: 0, to: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', value, gas: 21000, maxFeePerGas: 10, maxPriorityFeePerGas: 1 });
+    /** gas × maxFeePerGas of tx(): counted with each value */
+    const FEE = 210_000n;
+    const plusFees = (value: bigint, count: bigint) => (value + count * FEE).toString();
     const sign = (key: string, value: string) => box.call('POST', `/v1/keys/${key}/ethereum/sign-transaction`, { transaction: tx(value) });
 
     it("govern every derived key without rules of its own, with one wallet-wide daily limit; a key's own rules take precedence", async () => {
@@ -177,9 +326,9 @@ describe('transaction rules on Bitcoin and Solana', () => {
       assert.equal(wallet.status, 201, JSON.stringify(wallet.body));
       const k0 = (await box.call('POST', '/v1/wallets/treasury/derive', { path: "m/44'/60'/0'/0/0" })).body.id as string;
       const k1 = (await box.call('POST', '/v1/wallets/treasury/derive', { path: "m/44'/60'/0'/0/1" })).body.id as string;
-      const put = await box.call('PUT', '/v1/wallets/treasury/transaction-rules', { version: 1, dailyLimit: '3000' });
+      const put = await box.call('PUT', '/v1/wallets/treasury/transaction-rules', { version: 1, dailyLimit: plusFees(3000n, 2n) });
       assert.equal(put.status, 200, JSON.stringify(put.body));
-      assert.equal((await box.call('GET', '/v1/wallets/treasury/transaction-rules')).body.rules.dailyLimit, '3000');
+      assert.equal((await box.call('GET', '/v1/wallets/treasury/transaction-rules')).body.rules.dailyLimit, plusFees(3000n, 2n));
 
       assert.equal((await sign(k0, '2000')).status, 200);
       const second = await sign(k1, '2000');
@@ -192,7 +341,7 @@ describe('transaction rules on Bitcoin and Solana', () => {
       const keyRulesOnly = (await box.call('POST', '/v1/tokens', { policies: ['key-rules-only'] })).body.token;
       const escape = await box.call('PUT', `/v1/keys/${k1}/transaction-rules`, { version: 1 }, keyRulesOnly);
       assert.equal(escape.status, 403, "keys:rules:write alone cannot lift a derived key out of its wallet's rules");
-      await setRules(k1, { version: 1, maxValuePerTransaction: '5000' });
+      await setRules(k1, { version: 1, maxValuePerTransaction: plusFees(5000n, 1n) });
       assert.equal((await sign(k1, '4000')).status, 200, "the key's own rules replace the wallet's");
       assert.equal((await sign(k0, '1')).status, 403, 'the wallet limit still binds the other key');
 

@@ -25,6 +25,8 @@ const approve = (spender: string, amount = 1n) => encodeFunctionData({ abi: erc2
 function tx(overrides: Record<string, unknown> = {}) {
   return { chainId: 1, nonce: 0, to: B, value: '0', gas: 100000, maxFeePerGas: '30000000000', maxPriorityFeePerGas: '1000000000', ...overrides };
 }
+/** The most tx() can pay in fees, counted with its value: gas × maxFeePerGas. */
+const FEE = 100000n * 30000000000n;
 
 describe('transaction rules', () => {
   let box: TestBox;
@@ -74,8 +76,8 @@ describe('transaction rules', () => {
 
   describe('rules documents', () => {
     it('PUT validates and normalizes (addresses lowercased, amounts as strings); GET returns it; DELETE removes it', async () => {
-      const put = await setRules({ version: 1, destinations: { allow: [A] }, maxValuePerTransaction: 5, dailyLimit: (10n ** 30n).toString(), allowedSelectors: ['0xA9059CBB'] });
-      assert.deepEqual(put.body.rules, { version: 1, destinations: { allow: [A.toLowerCase()] }, maxValuePerTransaction: '5', dailyLimit: (10n ** 30n).toString(), allowedSelectors: ['0xa9059cbb'] });
+      const put = await setRules({ version: 1, destinations: { allow: [A] }, maxValuePerTransaction: 5, maxFeePerTransaction: 7, dailyLimit: (10n ** 30n).toString(), allowedSelectors: ['0xA9059CBB'] });
+      assert.deepEqual(put.body.rules, { version: 1, destinations: { allow: [A.toLowerCase()] }, maxValuePerTransaction: '5', maxFeePerTransaction: '7', dailyLimit: (10n ** 30n).toString(), allowedSelectors: ['0xa9059cbb'] });
       assert.equal(put.body.keyId, keyId);
       const get = await box.call('GET', '/v1/keys/ruled/transaction-rules');
       assert.deepEqual(get.body.rules, put.body.rules);
@@ -92,6 +94,7 @@ describe('transaction rules', () => {
       ['unknown top-level member', { version: 1, dailyLimt: '1' }, 'dailyLimt', 'UNKNOWN_FIELD'],
       ['negative amount', { version: 1, maxValuePerTransaction: '-1' }, 'maxValuePerTransaction', 'INVALID_ARGUMENT'],
       ['fractional amount', { version: 1, dailyLimit: '1.5' }, 'dailyLimit', 'INVALID_ARGUMENT'],
+      ['negative maxFeePerTransaction', { version: 1, maxFeePerTransaction: '-1' }, 'maxFeePerTransaction', 'INVALID_ARGUMENT'],
       ['unsafe JSON number amount', { version: 1, dailyLimit: 2 ** 60 }, 'dailyLimit', 'INVALID_ARGUMENT'],
       ['bad address', { version: 1, destinations: { deny: ['0x1234'] } }, 'destinations.deny.0', 'INVALID_ARGUMENT'],
       ['unknown destinations member', { version: 1, destinations: { block: [A] } }, 'destinations.block', 'UNKNOWN_FIELD'],
@@ -141,9 +144,17 @@ describe('transaction rules', () => {
       { name: 'allow list: token allowed, recipient not', rules: { destinations: { allow: [B, TOKEN] } }, tx: tx({ to: TOKEN, data: transfer(A) }), status: 403, code: 'TRANSACTION_DENIED', reason: 'destination_not_allowed' },
       { name: 'allow list: token and recipient allowed', rules: { destinations: { allow: [B, TOKEN] } }, tx: tx({ to: TOKEN, data: transfer(B) }), status: 200 },
       { name: 'allow list refuses a contract creation', rules: { destinations: { allow: [B] } }, tx: tx({ to: null, data: '0x6000' }), status: 403, code: 'TRANSACTION_DENIED', reason: 'contract_creation_not_allowed' },
-      { name: 'max value: at the maximum', rules: { maxValuePerTransaction: ETH.toString() }, tx: tx({ value: ETH.toString() }), status: 200 },
-      { name: 'max value: one wei over', rules: { maxValuePerTransaction: ETH.toString() }, tx: tx({ value: (ETH + 1n).toString() }), status: 403, code: 'TRANSACTION_DENIED', reason: 'value_exceeds_maximum' },
+      { name: 'max value: value + fee at the maximum', rules: { maxValuePerTransaction: (ETH + FEE).toString() }, tx: tx({ value: ETH.toString() }), status: 200 },
+      { name: 'max value: one wei over', rules: { maxValuePerTransaction: (ETH + FEE).toString() }, tx: tx({ value: (ETH + 1n).toString() }), status: 403, code: 'TRANSACTION_DENIED', reason: 'value_exceeds_maximum' },
       { name: 'max value beyond 2^64 wei', rules: { maxValuePerTransaction: (2n ** 70n).toString() }, tx: tx({ value: '0x' + (2n ** 70n + 1n).toString(16) }), status: 403, code: 'TRANSACTION_DENIED', reason: 'value_exceeds_maximum' },
+      { name: 'max value: the value fits, value + fee does not', rules: { maxValuePerTransaction: ETH.toString() }, tx: tx({ value: (ETH - FEE + 1n).toString() }), status: 403, code: 'TRANSACTION_DENIED', reason: 'value_exceeds_maximum' },
+      { name: 'max value: no value, a gas price that alone exceeds it', rules: { maxValuePerTransaction: ETH.toString() }, tx: tx({ maxFeePerGas: '10000000000001', maxPriorityFeePerGas: '1' }), status: 403, code: 'TRANSACTION_DENIED', reason: 'value_exceeds_maximum' },
+      { name: 'max value: no value, a gas limit that alone exceeds it (legacy)', rules: { maxValuePerTransaction: ETH.toString() }, tx: tx({ type: 'legacy', maxFeePerGas: undefined, maxPriorityFeePerGas: undefined, gasPrice: '1000000000', gas: 30_000_000 * 34 }), status: 403, code: 'TRANSACTION_DENIED', reason: 'value_exceeds_maximum' },
+      { name: 'max value: a contract creation\'s value counts', rules: { maxValuePerTransaction: ETH.toString() }, tx: tx({ to: null, data: '0x6000', value: ETH.toString() }), status: 403, code: 'TRANSACTION_DENIED', reason: 'value_exceeds_maximum' },
+      { name: 'max fee: at the maximum', rules: { maxFeePerTransaction: FEE.toString() }, tx: tx({ value: ETH.toString() }), status: 200 },
+      { name: 'max fee: one gwei of maxFeePerGas too many', rules: { maxFeePerTransaction: FEE.toString() }, tx: tx({ maxFeePerGas: '30000000001' }), status: 403, code: 'TRANSACTION_DENIED', reason: 'fee_limit_exceeded' },
+      { name: 'max fee: a legacy gas price', rules: { maxFeePerTransaction: '21000000000000' }, tx: tx({ type: 'legacy', maxFeePerGas: undefined, maxPriorityFeePerGas: undefined, gasPrice: '1000000001', gas: 21000 }), status: 403, code: 'TRANSACTION_DENIED', reason: 'fee_limit_exceeded' },
+      { name: 'max fee: a legacy gas price within it', rules: { maxFeePerTransaction: '21000000000000' }, tx: tx({ type: 'legacy', maxFeePerGas: undefined, maxPriorityFeePerGas: undefined, gasPrice: '1000000000', gas: 21000 }), status: 200 },
       { name: 'selector allowed', rules: { allowedSelectors: ['0xa9059cbb'] }, tx: tx({ to: TOKEN, data: transfer(B) }), status: 200 },
       { name: 'selector not allowed', rules: { allowedSelectors: ['0xa9059cbb'] }, tx: tx({ to: TOKEN, data: approve(B) }), status: 403, code: 'TRANSACTION_DENIED', reason: 'selector_not_allowed' },
       { name: 'selectors: a plain value transfer is no call', rules: { allowedSelectors: ['0xa9059cbb'] }, tx: tx({ value: '1' }), status: 200 },
@@ -152,7 +163,8 @@ describe('transaction rules', () => {
       { name: 'time window: Wednesday 17:00 UTC (end exclusive)', rules: { timeWindows: [{ days: ['wed'], start: '09:00', end: '17:00' }] }, tx: tx(), status: 403, code: 'TRANSACTION_DENIED', reason: 'outside_time_window', now: '2026-11-18T17:00:00Z' },
       { name: 'time window: Saturday', rules: { timeWindows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '09:00', end: '17:00' }] }, tx: tx(), status: 403, code: 'TRANSACTION_DENIED', reason: 'outside_time_window', now: '2026-11-21T10:00:00Z' },
       { name: 'time window across midnight: Friday night 01:00 Saturday', rules: { timeWindows: [{ days: ['fri'], start: '22:00', end: '02:00' }] }, tx: tx(), status: 200, now: '2026-11-21T01:00:00Z' },
-      { name: 'daily limit: one transaction alone above it', rules: { dailyLimit: '10' }, tx: tx({ value: '11' }), status: 403, code: 'SPENDING_LIMIT_EXCEEDED', reason: 'daily_limit_exceeded' },
+      { name: 'daily limit: one transaction alone above it', rules: { dailyLimit: (FEE + 10n).toString() }, tx: tx({ value: '11' }), status: 403, code: 'SPENDING_LIMIT_EXCEEDED', reason: 'daily_limit_exceeded' },
+      { name: 'daily limit: a zero-value transaction whose fee alone is above it', rules: { dailyLimit: (FEE - 1n).toString() }, tx: tx(), status: 403, code: 'SPENDING_LIMIT_EXCEEDED', reason: 'daily_limit_exceeded' },
       { name: 'ERC-20 selector with undecodable arguments', rules: { destinations: { deny: [A] } }, tx: tx({ to: TOKEN, data: '0xa9059cbb' + '00'.repeat(10) }), status: 400, code: 'INVALID_ARGUMENT' },
     ];
     for (const row of rows) {
@@ -166,6 +178,9 @@ describe('transaction rules', () => {
         if (row.status === 200) {
           await assertSignedBy(res.body.rawTransaction, { to: row.tx['to'] as string });
           assert.equal(audit.decision.outcome, 'allow');
+          // The fee recorded is the most the signed transaction can pay, as viem reads it back.
+          const signed = parseTransaction(res.body.rawTransaction as TransactionSerialized);
+          assert.equal(audit.decision.fee, (signed.gas! * (signed.maxFeePerGas ?? signed.gasPrice!)).toString());
           return;
         }
         assert.equal(res.body.code, row.code);
@@ -185,7 +200,7 @@ describe('transaction rules', () => {
     it('daily limit: spends add up over the rolling 24 hours, bigint-exact, and roll off after 24 h', async () => {
       const limit = 5n * 10n ** 20n; // 500 ETH, beyond int64 wei
       await setRules({ version: 1, dailyLimit: limit.toString() });
-      const spend = 2n * 10n ** 20n;
+      const spend = 2n * 10n ** 20n; // each reserves spend + FEE
       nowOverride = new Date('2026-11-10T00:00:00Z');
       assert.equal((await sign(tx({ value: spend.toString() }))).status, 200);
       nowOverride = new Date('2026-11-10T12:00:00Z');
@@ -194,12 +209,35 @@ describe('transaction rules', () => {
       const audit = await auditOf(second.headers['x-request-id'] as string);
       assert.match(audit.decision.reservationId, /^[0-9a-f-]{36}$/, 'the reservation id is in the audit record');
       assert.equal(audit.decision.amount, spend.toString());
+      assert.equal(audit.decision.fee, FEE.toString());
       const third = await sign(tx({ value: spend.toString() }));
       assert.equal(third.status, 403);
       assert.equal(third.body.reason, 'daily_limit_exceeded');
-      assert.equal((await sign(tx({ value: (limit - 2n * spend).toString() }))).status, 200, 'exactly up to the limit is allowed');
+      const rest = limit - 2n * (spend + FEE);
+      const over = await sign(tx({ value: (rest - FEE + 1n).toString() }));
+      assert.equal(over.status, 403, 'the rest of the limit holds the value but not value + fee');
+      assert.match(over.body.detail, new RegExp(`value ${rest - FEE + 1n} \\+ fee ${FEE} = ${rest + 1n} would exceed the 24-hour limit ${limit}`));
+      assert.equal((await sign(tx({ value: (rest - FEE).toString() }))).status, 200, 'exactly up to the limit, fee included, is allowed');
       nowOverride = new Date('2026-11-11T00:00:01Z');
       assert.equal((await sign(tx({ value: spend.toString() }))).status, 200, 'the first spend left the window');
+    });
+
+    it('two transactions whose values fit the daily limit but whose values + fees do not: the second is denied, naming the fee', async () => {
+      assert.equal((await box.call('POST', '/v1/keys', { type: 'secp256k1', name: 'fees-daily' })).status, 201);
+      const value = 10n ** 17n;
+      await setRules({ version: 1, dailyLimit: (2n * value + FEE).toString() }, 'fees-daily');
+      const first = await sign(tx({ value: value.toString() }), 'fees-daily');
+      assert.equal(first.status, 200, JSON.stringify(first.body));
+      const reserved = await auditOf(first.headers['x-request-id'] as string);
+      assert.deepEqual([reserved.decision.amount, reserved.decision.fee], [value.toString(), FEE.toString()]);
+      const second = await sign(tx({ value: value.toString(), nonce: 1 }), 'fees-daily');
+      assert.equal(second.status, 403, JSON.stringify(second.body));
+      assert.equal(second.body.code, 'SPENDING_LIMIT_EXCEEDED');
+      assert.equal(second.body.reason, 'daily_limit_exceeded');
+      assert.match(second.body.detail, new RegExp(`value ${value} \\+ fee ${FEE} = ${value + FEE} would exceed the 24-hour limit ${2n * value + FEE} \\(${value + FEE} already spent\\)`));
+      const audit = await auditOf(second.headers['x-request-id'] as string);
+      assert.deepEqual([audit.decision.outcome, audit.decision.reason, audit.decision.fee], ['deny', 'daily_limit_exceeded', FEE.toString()]);
+      assert.equal((await sign(tx({ value: (value - FEE).toString(), nonce: 1 }), 'fees-daily')).status, 200, 'what is left, fee included, still signs');
     });
 
     it('a reservation is released when signing fails', async () => {
@@ -231,15 +269,16 @@ describe('transaction rules', () => {
       const results = await Promise.all(Array.from({ length: 50 }, (_, i) => sign(tx({ nonce: i, value: amount.toString() }), 'busy')));
       const ok = results.filter((r) => r.status === 200);
       const denied = results.filter((r) => r.status !== 200);
-      assert.equal(ok.length, Number(limit / amount));
+      assert.equal(ok.length, Number(limit / (amount + FEE)));
       assert.ok(denied.every((r) => r.status === 403 && r.body.code === 'SPENDING_LIMIT_EXCEEDED' && r.body.reason === 'daily_limit_exceeded'));
       let total = 0n;
       for (const r of ok) {
         assert.equal(await recoverTransactionAddress({ serializedTransaction: r.body.rawTransaction }), created.body.address);
-        total += parseTransaction(r.body.rawTransaction as TransactionSerialized).value ?? 0n;
+        const signed = parseTransaction(r.body.rawTransaction as TransactionSerialized);
+        total += (signed.value ?? 0n) + signed.gas! * signed.maxFeePerGas!;
       }
       assert.ok(total <= limit, `signed ${total} > limit ${limit}`);
-      assert.equal(total, 13n * amount);
+      assert.equal(total, 13n * (amount + FEE));
     });
   });
 
@@ -257,7 +296,8 @@ describe('transaction rules', () => {
       }
       // alice can also approve in general (approvals:write) — the rules still refuse her own requests.
     });
-    const rules = { version: 1, destinations: { deny: [A] }, approval: { aboveValue: '1000', required: 2, approvers: { subjects: ['alice', 'bob', 'carol', 'dave'] } } };
+    // tx() pays at most FEE: value + FEE ≥ FEE + 1000 needs approval.
+    const rules = { version: 1, destinations: { deny: [A] }, approval: { aboveValue: (FEE + 1000n).toString(), required: 2, approvers: { subjects: ['alice', 'bob', 'carol', 'dave'] } } };
     const approve = (id: string, who: string) => box.call('POST', `/v1/approvals/${id}/approve`, undefined, tokens[who]);
 
     it('below the threshold signs at once; above it is held (202), then 2 of the listed approvers sign it', async () => {
@@ -271,13 +311,14 @@ describe('transaction rules', () => {
       const id = held.body.approvalId as string;
       const pendingAudit = await auditOf(held.headers['x-request-id'] as string);
       assert.equal(pendingAudit.status, 202);
-      assert.deepEqual([pendingAudit.decision.outcome, pendingAudit.decision.approvalId], ['pending', id]);
+      assert.deepEqual([pendingAudit.decision.outcome, pendingAudit.decision.approvalId, pendingAudit.decision.amount, pendingAudit.decision.fee], ['pending', id, '5000', FEE.toString()]);
 
       const view = await box.call('GET', `/v1/approvals/${id}`, undefined, tokens['bob']);
       assert.equal(view.status, 200);
       assert.equal(view.body.status, 'pending');
       assert.equal(view.body.requester, 'alice');
       assert.equal(view.body.transaction.value, '5000');
+      assert.equal(view.body.summary.fee, FEE.toString(), 'approvers see the most the transaction can pay in fees');
       assert.equal(view.body.transaction.nonce, 7);
       assert.equal(view.body.result, null);
       const listed = await box.call('GET', '/v1/approvals?status=pending', undefined, tokens['bob']);
@@ -376,7 +417,7 @@ describe('transaction rules', () => {
       const held = await sign(tx({ value: '5000' }), 'ruled', tokens['alice']);
       const id = held.body.approvalId as string;
       assert.equal((await approve(id, 'bob')).status, 200);
-      await setRules({ ...rules, maxValuePerTransaction: '4999' });
+      await setRules({ ...rules, maxValuePerTransaction: (FEE + 4999n).toString() });
       const quorum = await approve(id, 'dave');
       assert.equal(quorum.status, 200);
       assert.equal(quorum.body.status, 'denied');
@@ -388,7 +429,7 @@ describe('transaction rules', () => {
     it('the quorum reserves against the 24-hour limit; a held request that no longer fits ends denied', async () => {
       const created = await box.call('POST', '/v1/keys', { type: 'secp256k1', name: 'vault' });
       assert.equal(created.status, 201);
-      await setRules({ version: 1, dailyLimit: '8000', approval: { required: 1, approvers: { subjects: ['bob'] } } }, 'vault');
+      await setRules({ version: 1, dailyLimit: (8000n + 2n * FEE).toString(), approval: { required: 1, approvers: { subjects: ['bob'] } } }, 'vault');
       const first = await sign(tx({ value: '5000' }), 'vault', tokens['alice']);
       const second = await sign(tx({ value: '5000', nonce: 1 }), 'vault', tokens['alice']);
       assert.deepEqual([first.status, second.status], [202, 202], 'held requests reserve nothing yet');
@@ -397,6 +438,7 @@ describe('transaction rules', () => {
       const audit = await auditOf(signed.headers['x-request-id'] as string);
       assert.match(audit.decision.reservationId, /^[0-9a-f-]{36}$/);
       assert.equal(audit.decision.amount, '5000');
+      assert.equal(audit.decision.fee, FEE.toString(), 'the fee is reserved with the value');
       const over = await approve(second.body.approvalId, 'bob');
       assert.equal(over.status, 200);
       assert.equal(over.body.status, 'denied');
@@ -467,7 +509,8 @@ describe('transaction rules', () => {
     it('the viem account throws ApprovalPendingError for a held transaction; the client approves and fetches the signed result; denials carry their reason', async () => {
       const addr = await listenAddr();
       const admin = new StrongboxClient({ addr, token: box.rootToken });
-      await admin.putTransactionRules('ruled', { version: 1, maxValuePerTransaction: '100000', approval: { aboveValue: '1000', required: 1, approvers: { subjects: ['sdk-approver'] } } });
+      // base below pays at most 21000 × 2 = 42000 wei in fees, counted with the value.
+      await admin.putTransactionRules('ruled', { version: 1, maxValuePerTransaction: '100000', approval: { aboveValue: '43000', required: 1, approvers: { subjects: ['sdk-approver'] } } });
       assert.equal((await admin.getTransactionRules('ruled')).rules.maxValuePerTransaction, '100000');
       const minted = await box.call('POST', '/v1/tokens', { policies: ['root'], subject: 'sdk-approver' });
       const approver = new StrongboxClient({ addr, token: minted.body.token });
@@ -481,7 +524,7 @@ describe('transaction rules', () => {
       assert.equal(approved.status, 'signed');
       const fetched = await admin.getApproval(err.approvalId);
       await assertSignedBy(fetched.result!['rawTransaction'] as string, { to: B, value: 5000n });
-      const denied = await account.signTransaction({ ...base, value: 100001n }).then(() => undefined, (e: unknown) => e);
+      const denied = await account.signTransaction({ ...base, value: 58001n }).then(() => undefined, (e: unknown) => e);
       assert.ok(denied instanceof StrongboxApiError);
       assert.equal(denied.code, 'TRANSACTION_DENIED');
       assert.equal(denied.reason, 'value_exceeds_maximum');

@@ -156,6 +156,7 @@ describe('bad input', () => {
     ['transaction-rules: version as string', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: '1' }, 400, 'INVALID_ARGUMENT', 'version'],
     ['transaction-rules: dailyLimit not a number', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, dailyLimit: 'abc' }, 400, 'INVALID_ARGUMENT', 'dailyLimit'],
     ['transaction-rules: amount as float', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, maxValuePerTransaction: 1.5 }, 400, 'INVALID_ARGUMENT', 'maxValuePerTransaction'],
+    ['transaction-rules: maxFeePerTransaction in hex', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, maxFeePerTransaction: '0x10' }, 400, 'INVALID_ARGUMENT', 'maxFeePerTransaction'],
     ['transaction-rules: destinations not an object', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, destinations: [] }, 400, 'INVALID_ARGUMENT', 'destinations'],
     ['transaction-rules: approval subjects not an array', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, approval: { required: 1, approvers: { subjects: 'alice' } } }, 400, 'INVALID_ARGUMENT', 'approval.approvers.subjects'],
     ['transaction-rules: unknown key', 'PUT', '/v1/keys/ghost/transaction-rules', { version: 1 }, 404, 'KEY_NOT_FOUND'],

@@ -93,7 +93,7 @@ export function describeParseError(cause: unknown): string {
 const equal = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== undefined && Buffer.compare(a, b) === 0;
 
 /** The output an input spends, from witnessUtxo or else from the full previous transaction. */
-function prevOut(input: TransactionInput): { script: Uint8Array; amount: bigint } | undefined {
+export function prevOut(input: TransactionInput): { script: Uint8Array; amount: bigint } | undefined {
   if (input.witnessUtxo !== undefined) return input.witnessUtxo;
   const index = input.index;
   if (input.nonWitnessUtxo !== undefined && index !== undefined) return input.nonWitnessUtxo.outputs[index];

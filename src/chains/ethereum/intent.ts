@@ -1,8 +1,16 @@
 /**
  * An Ethereum transaction as a chain-neutral intent for the transaction rules (policy/transaction-rules.ts):
- * the native value goes to `to`; non-empty calldata is a contract call identified by its 4-byte selector;
- * ERC-20 `transfer(address,uint256)` and `approve(address,uint256)` calldata (decoded with viem against
- * the standard ABI, EIP-20) adds the token recipient / spender as a destination too.
+ * the native value goes to `to` (or into the contract a creation deploys); non-empty calldata is a
+ * contract call identified by its 4-byte selector; ERC-20 `transfer(address,uint256)` and
+ * `approve(address,uint256)` calldata (decoded with viem against the standard ABI, EIP-20) adds the
+ * token recipient / spender as a destination too.
+ *
+ * The fee is the most the sender can be charged: gas × gasPrice (legacy, EIP-2930), gas × maxFeePerGas
+ * (EIP-1559 and EIP-7702: base fee + priority fee never exceed maxFeePerGas), plus, for EIP-4844 blob
+ * transactions, blobs × GAS_PER_BLOB (131072) × maxFeePerBlobGas. parseTransaction (transaction.ts)
+ * requires gas and the fee fields of every type it accepts and refuses types 3 and 4 today; the blob
+ * term is here so that the bound stays right if they are accepted. Not bounded: the separate L1 data fee
+ * some rollups (OP Stack) charge the sender on top of gas — docs/policies.md says so.
  */
 import { decodeFunctionData, erc20Abi, type TransactionSerializable } from 'viem';
 import type { TransactionIntent } from '../../policy/transaction-rules.js';
@@ -11,13 +19,36 @@ import { StrongboxError } from '../../protocol/errors.js';
 /** keccak256("transfer(address,uint256)") and keccak256("approve(address,uint256)"), first 4 bytes (EIP-20). */
 const TRANSFER = '0xa9059cbb';
 const APPROVE = '0x095ea7b3';
+/** EIP-4844: GAS_PER_BLOB = 2^17. */
+export const GAS_PER_BLOB = 131072n;
+
+function missing(field: string): StrongboxError {
+  return new StrongboxError('INVALID_ARGUMENT', `transaction.${field} is required: a key with transaction rules counts the fee (gas × price) against its limits`, { field: `transaction.${field}` });
+}
+
+/** The most the transaction can charge its sender, in wei. */
+export function ethereumMaxFee(tx: TransactionSerializable): bigint {
+  if (tx.gas === undefined) throw missing('gas');
+  const t = tx as TransactionSerializable & { maxFeePerGas?: bigint; gasPrice?: bigint; maxFeePerBlobGas?: bigint; blobVersionedHashes?: readonly unknown[]; blobs?: readonly unknown[] };
+  const dynamic = t.type === 'eip1559' || t.type === 'eip4844' || t.type === 'eip7702' || (t.type === undefined && t.maxFeePerGas !== undefined);
+  const price = dynamic ? t.maxFeePerGas : t.gasPrice;
+  if (price === undefined) throw missing(dynamic ? 'maxFeePerGas' : 'gasPrice');
+  let fee = tx.gas * price;
+  const blobs = t.blobVersionedHashes?.length ?? t.blobs?.length ?? 0;
+  if (blobs > 0 || t.type === 'eip4844') {
+    if (t.maxFeePerBlobGas === undefined) throw missing('maxFeePerBlobGas');
+    fee += BigInt(blobs) * GAS_PER_BLOB * t.maxFeePerBlobGas;
+  }
+  return fee;
+}
 
 export function ethereumIntent(tx: TransactionSerializable & { chainId: number }, now: Date): TransactionIntent {
   const to = tx.to ?? null;
   const value = tx.value ?? 0n;
   const data = tx.data ?? '0x';
-  const intent: TransactionIntent = { chain: 'ethereum', network: String(tx.chainId), transfers: [], calls: [], now };
-  if (to !== null) intent.transfers.push({ to, amount: value, asset: 'native' });
+  const intent: TransactionIntent = { chain: 'ethereum', network: String(tx.chainId), transfers: [], calls: [], fee: ethereumMaxFee(tx), now };
+  // A creation's value goes to the new contract: no destination to judge, but spent all the same.
+  if (to !== null || value > 0n) intent.transfers.push({ to, amount: value, asset: 'native' });
   if (data.length > 2) {
     intent.calls.push({ to, selector: data.slice(0, 10).toLowerCase() });
     if (to !== null) {

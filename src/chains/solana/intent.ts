@@ -7,18 +7,24 @@
  * could leave the key in ways the transfer rules do not see. A message cannot say which cluster it is
  * for, so the network is `unknown`. When accounts or data cannot be read (an address lookup table,
  * malformed data), the transaction is refused too (`undecodable_transaction`).
+ *
+ * The fee (fee.ts: 5,000 lamports per signature plus the priority fee its Compute Budget instructions
+ * set) is charged to the fee payer, account 0 of the message: it counts against the signing key only
+ * when the key is that account. Compute Budget data the runtime would refuse (unknown variant, wrong
+ * length, a repeated instruction) is refused too (`undecodable_transaction`).
  */
 import type { TransactionIntent } from '../../policy/transaction-rules.js';
 import { StrongboxError } from '../../protocol/errors.js';
 import type { SolanaMessage } from './message.js';
 import { summarizeSolanaTransaction, SYSTEM_PROGRAM_ID } from './summary.js';
+import { COMPUTE_BUDGET_PROGRAM_ID, InvalidComputeBudgetError, solanaMaxFee } from './fee.js';
 import { base58 } from '@scure/base';
 
-export const COMPUTE_BUDGET_PROGRAM_ID = 'ComputeBudget111111111111111111111111111111';
 /** System Program instructions a key with rules may sign: Transfer (2), TransferWithSeed (11). */
 const JUDGED_SYSTEM_INSTRUCTIONS = new Set([2, 11]);
 
-export function solanaIntent(message: SolanaMessage, now: Date): TransactionIntent {
+/** `publicKey`: the signing key (32 bytes); the fee counts only when it is the fee payer. */
+export function solanaIntent(message: SolanaMessage, publicKey: Uint8Array, now: Date): TransactionIntent {
   const summary = summarizeSolanaTransaction(message);
   if (!summary.complete) {
     throw new StrongboxError('TRANSACTION_DENIED', 'the transaction has System Program transfers whose accounts or amounts cannot be read (address lookup table or malformed data); a key with transaction rules does not sign what its rules cannot judge', {
@@ -38,11 +44,24 @@ export function solanaIntent(message: SolanaMessage, now: Date): TransactionInte
       });
     }
   }
+  let fee: bigint;
+  try {
+    fee = solanaMaxFee(message).total;
+  } catch (err) {
+    if (!(err instanceof InvalidComputeBudgetError)) throw err;
+    throw new StrongboxError('TRANSACTION_DENIED', `the transaction's Compute Budget ${err.message}; a key with transaction rules does not sign a fee its rules cannot judge`, {
+      publicReason: 'undecodable_transaction',
+      reason: 'undecodable_transaction',
+    });
+  }
+  const payer = message.staticAccountKeys[0];
+  const paysFee = payer !== undefined && payer.byteLength === publicKey.byteLength && Buffer.compare(payer, publicKey) === 0;
   return {
     chain: 'solana',
     network: summary.network,
     transfers: summary.transfers.map((t) => ({ to: t.to, amount: t.amount, asset: 'native' as const })),
     calls: [],
+    fee: paysFee ? fee : 0n,
     now,
   };
 }
