@@ -20,6 +20,20 @@ export interface NonceLeaseRow {
   lastNonceExpiresAt: number | null;
 }
 
+/** The row as both backends select it (column names). */
+export interface NonceLeaseColumns {
+  holder: string | null;
+  expires_at: number | null;
+  waiter: string | null;
+  waiter_expires_at: number | null;
+  last_nonce: string | null;
+  last_nonce_expires_at: number | null;
+}
+
+export function nonceLeaseFromColumns(r: NonceLeaseColumns): NonceLeaseRow {
+  return { holder: r.holder, expiresAt: r.expires_at, waiter: r.waiter, waiterExpiresAt: r.waiter_expires_at, lastNonce: r.last_nonce, lastNonceExpiresAt: r.last_nonce_expires_at };
+}
+
 export const EMPTY_NONCE_LEASE: NonceLeaseRow = { holder: null, expiresAt: null, waiter: null, waiterExpiresAt: null, lastNonce: null, lastNonceExpiresAt: null };
 
 /** The row to write back (undefined: leave it) and the answer for the caller. */

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { runCliOutput } from '../helpers/cli.js';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { spawnServer, type SpawnedServer, api } from '../helpers/server.js';
 
 const TOTAL = 400;
 const CONCURRENCY = 16;
@@ -35,14 +35,6 @@ interface Ack {
 
 const cli = runCliOutput;
 
-async function api(addr: string, method: string, path: string, token: string | null, body?: unknown): Promise<{ status: number; body: any; requestId: string | null }> {
-  const headers: Record<string, string> = {};
-  if (token !== null) headers['authorization'] = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(addr + path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : JSON.parse(text), requestId: res.headers.get('x-request-id') };
-}
 
 const bytes = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex.replace(/^0x/, ''), 'hex'));
 

@@ -15,25 +15,13 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { spawnServer, type SpawnedServer, api, type ApiResponse } from '../helpers/server.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import { startLocalNode, type LocalNode } from '../helpers/ganache.js';
 
 const recipient = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 
-interface Res {
-  status: number;
-  body: any;
-}
 
-async function api(addr: string, method: string, path: string, token: string | null, body?: unknown): Promise<Res> {
-  const headers: Record<string, string> = {};
-  if (token !== null) headers['authorization'] = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(addr + path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
-}
 
 /**
  * An upstream in front of ganache that, once `holdNextSend` is armed, forwards the next

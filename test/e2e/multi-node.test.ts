@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { runCliOutput } from '../helpers/cli.js';
-import { spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { spawnServer, type SpawnedServer, api, type ApiResponse } from '../helpers/server.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import { KEY_RECORD_CACHE_MS } from '../../src/storage/key-record-cache.js';
 import { TOKEN_CACHE_MS } from '../../src/service/authenticate.js';
@@ -25,20 +25,7 @@ import { POLICY_CACHE_MS } from '../../src/service/authorize.js';
 
 const cli = runCliOutput;
 
-interface Res {
-  status: number;
-  body: any;
-  requestId: string | null;
-}
 
-async function api(addr: string, method: string, path: string, token: string | null, body?: unknown): Promise<Res> {
-  const headers: Record<string, string> = {};
-  if (token !== null) headers['authorization'] = `Bearer ${token}`;
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(addr + path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : JSON.parse(text), requestId: res.headers.get('x-request-id') };
-}
 
 const bytes = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex.replace(/^0x/, ''), 'hex'));
 
@@ -46,7 +33,7 @@ const bytes = (hex: string): Uint8Array => Uint8Array.from(Buffer.from(hex.repla
  * Polls `attempt` until it is refused. Every attempt sent once `boundMs` has passed since the change
  * was acknowledged must be refused: the first such attempt ends the polling and is asserted.
  */
-async function refusedWithin(boundMs: number, changedAt: number, attempt: () => Promise<Res>, expectCode: string): Promise<void> {
+async function refusedWithin(boundMs: number, changedAt: number, attempt: () => Promise<ApiResponse>, expectCode: string): Promise<void> {
   for (;;) {
     const sentAt = Date.now();
     const r = await attempt();

@@ -46,3 +46,19 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
     },
   };
 }
+
+export interface ApiResponse {
+  status: number;
+  body: any;
+  requestId: string | null;
+}
+
+/** One JSON request to a spawned server (bearer token optional); the body parsed, the request id read. */
+export async function api(addr: string, method: string, path: string, token: string | null, body?: unknown): Promise<ApiResponse> {
+  const headers: Record<string, string> = {};
+  if (token !== null) headers['authorization'] = `Bearer ${token}`;
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(addr + path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? undefined : JSON.parse(text), requestId: res.headers.get('x-request-id') };
+}

@@ -8,7 +8,7 @@
  */
 import type pg from 'pg';
 import type { NonceAccount, Store } from '../types.js';
-import { decideNonceLease } from '../nonce-leases.js';
+import { decideNonceLease, nonceLeaseFromColumns, type NonceLeaseColumns } from '../nonce-leases.js';
 import type { PgAccess } from './transaction-rules.js';
 
 type Methods = Pick<Store, 'acquireNonceLease' | 'renewNonceLease' | 'releaseNonceLease'>;
@@ -16,15 +16,6 @@ type Methods = Pick<Store, 'acquireNonceLease' | 'renewNonceLease' | 'releaseNon
 /** The database's current time in ms since the epoch (clock_timestamp: the time now, not at transaction start). */
 const NOW_MS = `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
 
-interface Row {
-  holder: string | null;
-  expires_at: number | null;
-  waiter: string | null;
-  waiter_expires_at: number | null;
-  last_nonce: string | null;
-  last_nonce_expires_at: number | null;
-  now_ms: number;
-}
 
 export function nonceLeaseMethods({ q, tx }: Pick<PgAccess, 'q' | 'tx'>): Methods {
   const ids = (a: NonceAccount): [string, string] => [a.chainId.toString(), a.address];
@@ -36,9 +27,9 @@ export function nonceLeaseMethods({ q, tx }: Pick<PgAccess, 'q' | 'tx'>): Method
         await c.query('INSERT INTO nonce_leases (chain_id, address) VALUES ($1, $2) ON CONFLICT (chain_id, address) DO NOTHING', ids(account));
         await c.query('SELECT 1 FROM nonce_leases WHERE chain_id = $1 AND address = $2 FOR UPDATE', ids(account));
         // Read (with the time) only once the lock is ours: waiting for it must not age `now`.
-        const r = (await c.query<Row>(`SELECT holder, expires_at, waiter, waiter_expires_at, last_nonce::text AS last_nonce, last_nonce_expires_at, ${NOW_MS} AS now_ms FROM nonce_leases WHERE chain_id = $1 AND address = $2`, ids(account))).rows[0]!;
+        const r = (await c.query<NonceLeaseColumns & { now_ms: number }>(`SELECT holder, expires_at, waiter, waiter_expires_at, last_nonce::text AS last_nonce, last_nonce_expires_at, ${NOW_MS} AS now_ms FROM nonce_leases WHERE chain_id = $1 AND address = $2`, ids(account))).rows[0]!;
         const { write, attempt } = decideNonceLease(
-          { holder: r.holder, expiresAt: r.expires_at, waiter: r.waiter, waiterExpiresAt: r.waiter_expires_at, lastNonce: r.last_nonce, lastNonceExpiresAt: r.last_nonce_expires_at },
+          nonceLeaseFromColumns(r),
           holder,
           r.now_ms,
           options,

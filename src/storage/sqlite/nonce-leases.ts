@@ -6,18 +6,10 @@
  */
 import type Database from 'better-sqlite3';
 import type { NonceAccount, Store } from '../types.js';
-import { decideNonceLease, EMPTY_NONCE_LEASE, type NonceLeaseRow } from '../nonce-leases.js';
+import { decideNonceLease, EMPTY_NONCE_LEASE, nonceLeaseFromColumns, type NonceLeaseColumns } from '../nonce-leases.js';
 
 type Methods = Pick<Store, 'acquireNonceLease' | 'renewNonceLease' | 'releaseNonceLease'>;
 
-interface Row {
-  holder: string | null;
-  expires_at: number | null;
-  waiter: string | null;
-  waiter_expires_at: number | null;
-  last_nonce: string | null;
-  last_nonce_expires_at: number | null;
-}
 
 export function nonceLeaseMethods(db: Database.Database): Methods {
   // Prepared on first use: a read-only store (offline tools) may open a file older than migration 11.
@@ -35,10 +27,8 @@ export function nonceLeaseMethods(db: Database.Database): Methods {
   const stmts = (): ReturnType<typeof prepare> => (prepared ??= prepare());
   const ids = (a: NonceAccount): [string, string] => [a.chainId.toString(), a.address];
   const acquire = db.transaction((account: NonceAccount, holder: string, options: { leaseMs: number; waitMs: number }) => {
-    const r = stmts().get.get(...ids(account)) as Row | undefined;
-    const row: NonceLeaseRow = r === undefined
-      ? EMPTY_NONCE_LEASE
-      : { holder: r.holder, expiresAt: r.expires_at, waiter: r.waiter, waiterExpiresAt: r.waiter_expires_at, lastNonce: r.last_nonce, lastNonceExpiresAt: r.last_nonce_expires_at };
+    const r = stmts().get.get(...ids(account)) as NonceLeaseColumns | undefined;
+    const row = r === undefined ? EMPTY_NONCE_LEASE : nonceLeaseFromColumns(r);
     const { write, attempt } = decideNonceLease(row, holder, Date.now(), options);
     if (write !== undefined) stmts().put.run(...ids(account), write.holder, write.expiresAt, write.waiter, write.waiterExpiresAt, write.lastNonce, write.lastNonceExpiresAt);
     return attempt;
