@@ -5,7 +5,7 @@
  * Token records are cached for at most TOKEN_CACHE_MS; revocation on this node clears the cache
  * at once, and other nodes see it within TOKEN_CACHE_MS.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { StrongboxError } from '../protocol/errors.js';
 import { randomBytes } from '../crypto/random.js';
 import type { TokenRecord } from '../storage/types.js';
@@ -21,12 +21,7 @@ export function newToken(): { token: string; tokenHash: Uint8Array; accessor: st
 }
 
 export function hashToken(token: string): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(token, 'utf8').digest());
-}
-
-/** The cache key for a presented token: its SHA-256, base64 (one hash per request, not two). */
-function cacheKey(hash: Uint8Array): string {
-  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('base64');
+  return new Uint8Array(hash('sha256', token, 'buffer'));
 }
 
 export function isRootToken(t: Pick<TokenRecord, 'policies'>): boolean {
@@ -51,12 +46,12 @@ export function createAuthenticator(ctx: Pick<ServiceContext, 'store' | 'now'>):
       if (authorization === undefined || !authorization.startsWith('Bearer ') || authorization.length > 512) {
         throw new StrongboxError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
       }
-      const hash = hashToken(authorization.slice(7));
-      const key = cacheKey(hash);
+      // The cache key is the token's SHA-256 in base64 (one-shot hash: the request path's cheapest form).
+      const key = hash('sha256', authorization.slice(7), 'base64');
       const nowMs = ctx.now().getTime();
       let record = cache.get(key);
       if (record === undefined || nowMs - record.at > TOKEN_CACHE_MS) {
-        const fresh = await ctx.store.getTokenByHash(hash);
+        const fresh = await ctx.store.getTokenByHash(new Uint8Array(Buffer.from(key, 'base64')));
         if (fresh === undefined) throw new StrongboxError('UNAUTHENTICATED', 'the token is not valid');
         record = { record: fresh, at: nowMs };
         if (fresh.numUsesLeft === null) {
