@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StrongboxError } from '../protocol/errors.js';
 import { createMemoryNonceLedger, NonceTracker } from './ethereum-nonces.js';
+import { UpstreamRpcError } from '../chains/ethereum/rpc-client.js';
 
 describe('NonceTracker', () => {
   it('concurrent sends from one address get consecutive nonces even when the node lags', async () => {
@@ -12,12 +13,29 @@ describe('NonceTracker', () => {
     assert.deepEqual([...used].sort((a, b) => Number(a - b)), Array.from({ length: 20 }, (_, i) => 5n + BigInt(i)));
   });
 
-  it('takes the node count when it is ahead, and forgets its own after a failed send', async () => {
+  it('takes the node count when it is ahead, and forgets its own after the node refuses the nonce', async () => {
     const t = new NonceTracker();
-    assert.equal(await t.withNextNonce('0xa', async () => 0n, async (n) => n), 0n);
-    assert.equal(await t.withNextNonce('0xA', async () => 7n, async (n) => n), 7n, 'addresses are case-insensitive; node ahead wins');
-    await assert.rejects(t.withNextNonce('0xa', async () => 0n, async () => Promise.reject(new Error('nonce too low'))));
-    assert.equal(await t.withNextNonce('0xa', async () => 3n, async (n) => n), 3n, 'after a failure the node is asked again');
+    assert.equal(await t.withNextNonce('0xa', async () => 0n, async (n, check) => (await check(), n)), 0n);
+    assert.equal(await t.withNextNonce('0xA', async () => 7n, async (n, check) => (await check(), n)), 7n, 'addresses are case-insensitive; node ahead wins');
+    await assert.rejects(t.withNextNonce('0xa', async () => 0n, async (_n, check) => (await check(), Promise.reject(new UpstreamRpcError(-32000, 'nonce too low', null)))));
+    assert.equal(await t.withNextNonce('0xa', async () => 3n, async (n, check) => (await check(), n)), 3n, 'after the node refused the nonce it is asked again');
+  });
+
+  it('a send that fails before reaching the node (denied, held, fill error) keeps the remembered nonce: no reuse while the node lags', async () => {
+    const t = new NonceTracker();
+    // A goes out with nonce 5; the node keeps answering 5 (it has not counted A yet).
+    assert.equal(await t.withNextNonce('0xb', async () => 5n, async (n, check) => (await check(), n)), 5n);
+    await assert.rejects(t.withNextNonce('0xb', async () => 5n, async () => Promise.reject(new Error('denied by the transaction rules'))));
+    assert.equal(await t.withNextNonce('0xb', async () => 5n, async (n, check) => (await check(), n)), 6n, 'not 5 again');
+  });
+
+  it('a refusal that is not about the nonce leaves it unused; an unanswered submission counts it as used', async () => {
+    const t = new NonceTracker();
+    assert.equal(await t.withNextNonce('0xc', async () => 0n, async (n, check) => (await check(), n)), 0n);
+    await assert.rejects(t.withNextNonce('0xc', async () => 0n, async (_n, check) => (await check(), Promise.reject(new UpstreamRpcError(-32000, 'insufficient funds for gas * price + value', null)))));
+    assert.equal(await t.withNextNonce('0xc', async () => 0n, async (n, check) => (await check(), n)), 1n, 'nonce 1 was refused, so it is used again');
+    await assert.rejects(t.withNextNonce('0xc', async () => 0n, async (_n, check) => (await check(), Promise.reject(new Error('upstream timed out')))));
+    assert.equal(await t.withNextNonce('0xc', async () => 0n, async (n, check) => (await check(), n)), 3n, 'nonce 2 may have reached the node: not reused');
   });
 
   it('different addresses do not wait for each other', async () => {

@@ -24,7 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { StrongboxError } from '../protocol/errors.js';
-import { DEFAULT_UPSTREAM_TIMEOUT_MS } from '../chains/ethereum/rpc-client.js';
+import { DEFAULT_UPSTREAM_TIMEOUT_MS, UpstreamRpcError } from '../chains/ethereum/rpc-client.js';
 import type { NonceAccount, NonceLeaseAttempt, NonceLeaseRelease, Store } from '../storage/types.js';
 
 export type NonceLedger = Pick<Store, 'acquireNonceLease' | 'renewNonceLease' | 'releaseNonceLease'>;
@@ -138,18 +138,21 @@ export class NonceTracker {
     try {
       const fromNode = await pendingCount();
       const nonce = lastNonce !== undefined && lastNonce + 1n > fromNode ? lastNonce + 1n : fromNode;
+      /** set once the lease check passed: the transaction is being handed to the node */
+      let submitting = false;
       const checkLease: LeaseCheck = async () => {
         if (!lost) await renew();
         if (lost) {
           throw new StrongboxError('NONCE_LEASE_UNAVAILABLE', `this node's nonce lease for ${account.address} expired and another node took it before the transaction was submitted; nothing was sent, send it again`);
         }
+        submitting = true;
       };
       try {
         const result = await send(nonce, checkLease);
         outcome = { kind: 'submitted', nonce, rememberMs: this.#rememberMs };
         return result;
       } catch (err) {
-        outcome = { kind: 'failed' };
+        outcome = failedSendOutcome(err, submitting, nonce, this.#rememberMs);
         throw err;
       }
     } finally {
@@ -172,4 +175,20 @@ export class NonceTracker {
       await sleep(delay);
     }
   }
+}
+
+/**
+ * What a send that threw leaves behind. Nothing was handed to the node (rules denied it, it was held
+ * for approval, filling failed, the lease was lost): the nonce is unused and the remembered one stays —
+ * forgetting it would let the next send take a nonce already submitted that a lagging node does not
+ * count yet. The node refused it: a refusal about the nonce means the remembered nonce disagrees with
+ * the chain, so it is forgotten and the node asked; any other refusal leaves the nonce unused. The
+ * node did not answer (timeout, connection lost): the transaction may have arrived, so its nonce is
+ * recorded as used — a gap (self-healing once the memory lapses) is better than a second transaction
+ * with the same nonce replacing the first.
+ */
+function failedSendOutcome(err: unknown, submitting: boolean, nonce: bigint, rememberMs: number): NonceLeaseRelease {
+  if (!submitting) return { kind: 'unused' };
+  if (err instanceof UpstreamRpcError) return /nonce/i.test(err.message) ? { kind: 'failed' } : { kind: 'unused' };
+  return { kind: 'submitted', nonce, rememberMs };
 }
