@@ -5,8 +5,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqliteStore } from '../../src/storage/sqlite/index.js';
-import { storeContract } from './store.contract.js';
+import { openSqliteStore, SQLITE_FILE } from '../../src/storage/sqlite/index.js';
+import { key, storeContract } from './store.contract.js';
 import { withKeyRecordCache } from '../../src/storage/key-record-cache.js';
 
 storeContract('sqlite', async () => {
@@ -80,6 +80,35 @@ describe('sqlite: spend reservations across processes', () => {
       await check.close();
       assert.equal(probe.spent, 99n);
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('sqlite: the writer thread group-commits', () => {
+  it('when SQLite rolls back the whole group transaction, no key of the group is written (none acknowledged, none orphaned)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strongbox-store-rollback-'));
+    const store = openSqliteStore(dir);
+    // A stand-in for SQLITE_FULL / IOERR, which roll back the whole transaction, not one savepoint.
+    const Database = (await import('better-sqlite3')).default;
+    const db = new Database(join(dir, SQLITE_FILE));
+    db.exec(`CREATE TRIGGER boom BEFORE INSERT ON keys WHEN NEW.name = 'boom' BEGIN SELECT RAISE(ROLLBACK, 'disk full (simulated)'); END`);
+    db.close();
+    try {
+      // Created in one event-loop turn: one key batch, one transaction.
+      const batch = [key({ name: 'before' }), key({ name: 'boom' }), key({ name: 'after' })];
+      const results = await Promise.allSettled(batch.map((k) => store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: k.createdAt })));
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['rejected', 'rejected', 'rejected'],
+      );
+      for (const k of batch) assert.equal(await store.getKey(k.id), undefined, `${k.name} must not be stored after its creation failed`);
+      // The writer recovers: the next batch commits.
+      const later = key({ name: 'later' });
+      await store.createKey(later, { keyId: later.id, version: 1, sealedMaterial: new Uint8Array([2]), createdAt: later.createdAt });
+      assert.equal((await store.getKey(later.id))?.name, 'later');
+    } finally {
+      await store.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -19,7 +19,7 @@ export interface StoreHarness {
   cleanup(): Promise<void>;
 }
 
-function key(overrides: Partial<KeyRecord> = {}): KeyRecord {
+export function key(overrides: Partial<KeyRecord> = {}): KeyRecord {
   return {
     id: randomUUID(),
     name: null,

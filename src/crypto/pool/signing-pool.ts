@@ -66,11 +66,12 @@ export class SigningPool {
     if (this.#closed) return Promise.reject(new StrongboxError('SHUTTING_DOWN'));
     const pw = this.#workers[this.#next++ % this.#workers.length]!;
     const id = this.#nextId++;
-    // A copy: a view into Buffer's 8 KiB pool would be cloned whole by postMessage.
-    const item: PoolWorker['queue'][number] = { id, cacheId, digest: digest.slice() };
+    // A copy: a view into Buffer's 8 KiB pool would be cloned whole by postMessage (and with it whatever
+    // else the pool holds). Uint8Array.prototype.slice copies even for a Buffer, whose slice() is a view.
+    const item: PoolWorker['queue'][number] = { id, cacheId, digest: Uint8Array.prototype.slice.call(digest) };
     if (!pw.known.has(cacheId)) {
       const m = material();
-      item.secretKey = m.secretKey.slice();
+      item.secretKey = Uint8Array.prototype.slice.call(m.secretKey);
       item.publicKey = m.publicKey;
       pw.known.add(cacheId);
     }

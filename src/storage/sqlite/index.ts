@@ -48,8 +48,10 @@ function createWriter(file: string) {
     w.unref();
     return w;
   };
+  let closed = false;
   return {
     request(msg: DistributiveOmit<AuditBatchMessage | KeyBatchMessage, 'id'>): Promise<Exclude<WriterReply, 'closed'>> {
+      if (closed) return Promise.reject(new Error('the SQLite store is closed'));
       worker ??= start();
       const id = nextId++;
       return new Promise((resolve, reject) => {
@@ -58,15 +60,23 @@ function createWriter(file: string) {
         worker!.postMessage({ ...msg, id });
       });
     },
+    /** Final: later requests are refused. Queued messages are written first (the worker takes them in order). */
     async close(): Promise<void> {
+      closed = true;
       const w = worker;
       worker = undefined;
       if (w === undefined) return;
       w.ref();
       await new Promise<void>((resolve) => {
-        w.once('exit', () => resolve());
+        w.once('exit', () => {
+          for (const p of pending.values()) p.reject(new Error('the SQLite writer stopped before answering'));
+          pending.clear();
+          resolve();
+        });
+        w.on('message', (msg: WriterReply) => {
+          if (msg === 'closed') void w.terminate();
+        });
         w.postMessage('close');
-        w.once('message', () => void w.terminate());
       });
     },
   };
@@ -586,6 +596,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     },
     async close() {
       await audit.drain();
+      flushKeys(); // creations queued for the next turn go now, before the writer closes
       while (keysInFlight !== undefined) await keysInFlight.catch(() => undefined).then(() => new Promise((r) => setImmediate(r)));
       await writer.close();
       if (db.open) db.close();

@@ -35,7 +35,8 @@ export type KeyInsertOutcome = null | { constraint: ConflictError['constraint'] 
 
 /** Bytes that own their buffer: postMessage clones a view's whole ArrayBuffer (Buffer's 8 KiB pool). */
 function owned<T extends Uint8Array | null>(bytes: T): T {
-  return (bytes === null || (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) ? bytes : bytes.slice()) as T;
+  // Uint8Array.prototype.slice copies even for a Buffer (whose own slice() is a view).
+  return (bytes === null || (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength) ? bytes : Uint8Array.prototype.slice.call(bytes)) as T;
 }
 
 export function toKeyInsert(key: KeyRecord, version: KeyVersionRecord): KeyInsert {
@@ -91,6 +92,8 @@ export function prepareKeyInserts(db: Database.Database) {
         // A transaction function called inside another runs as a savepoint: a failure undoes only this key.
         return insertOne(item);
       } catch (err) {
+        // The whole transaction was rolled back (not just this key's savepoint): fail the group.
+        if (!db.inTransaction) throw err;
         return outcomeOf(item, err);
       }
     }),

@@ -61,6 +61,10 @@ function handle(msg: AuditBatchMessage | KeyBatchMessage): WriterReply {
     if (msg.op === 'keys') return { id: msg.id, outcomes: keys.insertBatch(msg.items) };
     return appendAudit(msg.rows, msg.expect) ? { id: msg.id } : { id: msg.id, stale: true };
   } catch (err) {
+    // Some errors (SQLITE_FULL, IOERR, NOMEM) make SQLite roll back the whole transaction, not just
+    // this message's savepoint: then the group as a whole has failed — going on would commit the
+    // messages after this one on their own while every message is reported failed.
+    if (!db.inTransaction) throw err;
     return failure(msg.id, err);
   }
 }
