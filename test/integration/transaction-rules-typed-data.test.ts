@@ -78,6 +78,25 @@ function permit2Transfer(spender: string): TypedDataDefinition {
   } as unknown as TypedDataDefinition;
 }
 
+/** ERC-3009 TransferWithAuthorization (USDC): a transfer of `value` to `to`, submitted by anyone. */
+function transferWithAuthorization(from: string, to: string): TypedDataDefinition {
+  return {
+    domain: { name: 'USD Coin', version: '2', chainId: 1, verifyingContract: USDC },
+    types: {
+      TransferWithAuthorization: [
+        { name: 'from', type: 'address' },
+        { name: 'to', type: 'address' },
+        { name: 'value', type: 'uint256' },
+        { name: 'validAfter', type: 'uint256' },
+        { name: 'validBefore', type: 'uint256' },
+        { name: 'nonce', type: 'bytes32' },
+      ],
+    },
+    primaryType: 'TransferWithAuthorization',
+    message: { from, to, value: 5_000_000n, validAfter: 0n, validBefore: 1_900_000_000n, nonce: `0x${'ab'.repeat(32)}` },
+  } as unknown as TypedDataDefinition;
+}
+
 /** EIP-712's own example: typed data of no permit shape. */
 function mail(chainId: number | null = 1): TypedDataDefinition {
   return {
@@ -161,6 +180,8 @@ describe('transaction rules judge EIP-712 typed data', () => {
       { name: 'Permit2 PermitSingle to a denied spender', rules: { destinations: { deny: [A] } }, td: () => permit2Single(A), status: 403, code: 'TRANSACTION_DENIED', reason: 'destination_denied' },
       { name: 'Permit2 PermitTransferFrom to another spender', rules: { destinations: { deny: [A] } }, td: () => permit2Transfer(B), status: 200, decision: 'allow' },
       { name: 'Permit2 PermitTransferFrom: Permit2 and the spender allowed', rules: { destinations: { allow: [A, PERMIT2] } }, td: () => permit2Transfer(A), status: 200, decision: 'allow' },
+      { name: 'ERC-3009 TransferWithAuthorization to an allowed recipient', rules: { destinations: { allow: [A, USDC] } }, td: () => transferWithAuthorization(address, A), status: 200, decision: 'allow' },
+      { name: 'ERC-3009 TransferWithAuthorization to another recipient', rules: { destinations: { allow: [A, USDC] } }, td: () => transferWithAuthorization(address, B), status: 403, code: 'TRANSACTION_DENIED', reason: 'destination_not_allowed' },
       { name: 'Permit on an allowed chain', rules: { allowedNetworks: { ethereum: ['1', '137'] } }, td: () => permit(address, A, { chainId: 137 }), status: 200, decision: 'allow' },
       { name: 'Permit on a chain not allowed', rules: { allowedNetworks: { ethereum: ['1'] } }, td: () => permit(address, A, { chainId: 5 }), status: 403, code: 'TRANSACTION_DENIED', reason: 'network_not_allowed' },
       { name: 'Permit without a chainId, networks pinned', rules: { allowedNetworks: { ethereum: ['1'] } }, td: () => permit(address, A, { chainId: null }), status: 403, code: 'TRANSACTION_DENIED', reason: 'network_not_allowed', field: 'typedData.domain.chainId' },

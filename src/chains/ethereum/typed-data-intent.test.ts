@@ -1,5 +1,5 @@
 /**
- * Typed data → intent: each permit shape (ERC-2612, DAI, Permit2's allowance and signature-transfer forms)
+ * Typed data → intent: each permit shape (ERC-2612, DAI, ERC-3009, Permit2's allowance and signature-transfer forms)
  * built as dapps send it, through Strongbox's parser, becomes the intent of the approve it replaces;
  * near misses (a `Permit` with other fields, reordered fields, another nested struct) are typed data the
  * rules cannot read. The fixtures are checked against the canonical type strings with ethers'
@@ -26,6 +26,7 @@ const f = (spec: string): Field[] => spec.split(',').map((p) => { const [type, n
 
 const ERC2612_TYPES = { Permit: f('address owner,address spender,uint256 value,uint256 nonce,uint256 deadline') };
 const DAI_TYPES = { Permit: f('address holder,address spender,uint256 nonce,uint256 expiry,bool allowed') };
+const ERC3009_FIELDS = f('address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce');
 const PERMIT_DETAILS = f('address token,uint160 amount,uint48 expiration,uint48 nonce');
 const TOKEN_PERMISSIONS = f('address token,uint256 amount');
 const SINGLE_TYPES = { PermitSingle: f('PermitDetails details,address spender,uint256 sigDeadline'), PermitDetails: PERMIT_DETAILS };
@@ -73,6 +74,22 @@ const fixtures: Fixture[] = [
     typeString: 'Permit(address holder,address spender,uint256 nonce,uint256 expiry,bool allowed)',
     transfers: [{ to: SPENDER, amount: 0n, asset: `token:${DAI.toLowerCase()}` }],
     call: DAI,
+  },
+  {
+    name: 'ERC-3009 TransferWithAuthorization (USDC): a transfer to `to`',
+    typedData: { domain: tokenDomain('USD Coin', '2', USDC), types: { TransferWithAuthorization: ERC3009_FIELDS }, primaryType: 'TransferWithAuthorization', message: { from: OWNER, to: SPENDER, value: 250n, validAfter: 0n, validBefore: 1_900_000_000n, nonce: `0x${'11'.repeat(32)}` } },
+    kind: 'erc3009-transfer',
+    typeString: 'TransferWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)',
+    transfers: [{ to: SPENDER, amount: 250n, asset: `token:${USDC.toLowerCase()}` }],
+    call: USDC,
+  },
+  {
+    name: 'ERC-3009 ReceiveWithAuthorization',
+    typedData: { domain: tokenDomain('USD Coin', '2', USDC), types: { ReceiveWithAuthorization: ERC3009_FIELDS }, primaryType: 'ReceiveWithAuthorization', message: { from: OWNER, to: SPENDER, value: 251n, validAfter: 0n, validBefore: 1_900_000_000n, nonce: `0x${'22'.repeat(32)}` } },
+    kind: 'erc3009-receive',
+    typeString: 'ReceiveWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)',
+    transfers: [{ to: SPENDER, amount: 251n, asset: `token:${USDC.toLowerCase()}` }],
+    call: USDC,
   },
   {
     name: 'Permit2 PermitSingle',
@@ -165,6 +182,8 @@ describe('typed data as a transaction intent', () => {
       const signatures: Record<PermitKind, string> = {
         erc2612: 'permit(address,address,uint256,uint256,uint8,bytes32,bytes32)',
         dai: 'permit(address,address,uint256,uint256,bool,uint8,bytes32,bytes32)',
+        'erc3009-transfer': 'transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,uint8,bytes32,bytes32)',
+        'erc3009-receive': 'receiveWithAuthorization(address,address,uint256,uint256,uint256,bytes32,uint8,bytes32,bytes32)',
         'permit2-allowance': 'permit(address,((address,uint160,uint48,uint48),address,uint256),bytes)',
         'permit2-allowance-batch': 'permit(address,((address,uint160,uint48,uint48)[],address,uint256),bytes)',
         'permit2-transfer': 'permitTransferFrom(((address,uint256),uint256,uint256),(address,uint256),address,bytes)',
@@ -185,8 +204,9 @@ describe('typed data as a transaction intent', () => {
 
   describe('near misses are not permits', () => {
     const erc2612 = fixtures[0]!.typedData;
-    const single = fixtures[3]!.typedData;
-    const transfer = fixtures[5]!.typedData;
+    const single = fixtures.find((x) => x.kind === 'permit2-allowance')!.typedData;
+    const transfer = fixtures.find((x) => x.kind === 'permit2-transfer')!.typedData;
+    const auth = fixtures.find((x) => x.kind === 'erc3009-transfer')!.typedData;
     const rows: [string, Fixture['typedData']][] = [
       ['a Permit with an extra field', { ...erc2612, types: { Permit: [...ERC2612_TYPES.Permit, { name: 'extra', type: 'uint256' }] }, message: { ...erc2612.message, extra: 1n } }],
       ['a Permit with a field missing', { ...erc2612, types: { Permit: ERC2612_TYPES.Permit.slice(0, 4) }, message: { owner: OWNER, spender: SPENDER, value: 1n, nonce: 0n } }],
@@ -198,6 +218,8 @@ describe('typed data as a transaction intent', () => {
       ['PermitSingle whose PermitDetails.amount is a uint256', { ...single, types: { ...SINGLE_TYPES, PermitDetails: f('address token,uint256 amount,uint48 expiration,uint48 nonce') } }],
       ['PermitTransferFrom whose TokenPermissions has an extra field', { ...transfer, types: { ...TRANSFER_TYPES, TokenPermissions: [...TOKEN_PERMISSIONS, { name: 'to', type: 'address' }] }, message: { ...transfer.message, permitted: { token: WETH, amount: 1n, to: OWNER } } }],
       ['PermitWitnessTransferFrom without a witness', { ...transfer, types: { PermitWitnessTransferFrom: TRANSFER_TYPES.PermitTransferFrom, TokenPermissions: TOKEN_PERMISSIONS }, primaryType: 'PermitWitnessTransferFrom' }],
+      ['TransferWithAuthorization whose nonce is a uint256', { ...auth, types: { TransferWithAuthorization: f('address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,uint256 nonce') }, message: { ...auth.message, nonce: 5n } }],
+      ['ERC-3009 fields under CancelAuthorization', { ...auth, types: { CancelAuthorization: ERC3009_FIELDS }, primaryType: 'CancelAuthorization' }],
       ['EIP-712 Mail', { domain: { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: USDC }, types: { Mail: f('address from,address to,string contents') }, primaryType: 'Mail', message: { from: OWNER, to: SPENDER, contents: 'hi' } }],
     ];
     for (const [name, typedData] of rows) {

@@ -9,6 +9,9 @@
  * - DAI (the Dai Stablecoin contract, dai.sol):
  *   `Permit(address holder,address spender,uint256 nonce,uint256 expiry,bool allowed)`, an allowance of
  *   2^256 − 1 (`allowed`) or 0 on `domain.verifyingContract`, consumed by DAI's `permit(...)` (0x8fcbaf0c).
+ * - ERC-3009 (https://eips.ethereum.org/EIPS/eip-3009, USDC): `TransferWithAuthorization` and
+ *   `ReceiveWithAuthorization(address from,address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32 nonce)`,
+ *   a transfer of `value` of `domain.verifyingContract` to `to` (0xe3ee160e / 0xef55bec6).
  * - Uniswap Permit2 (AllowanceTransfer and SignatureTransfer; the verifying contract is Permit2, the
  *   token is in the message): `PermitSingle`/`PermitBatch` grant `spender` an allowance of
  *   `details[].amount` of `details[].token`; `PermitTransferFrom`/`PermitBatchTransferFrom` (and their
@@ -20,8 +23,8 @@
  * checks, so a `Permit` with other fields, or the same fields in another order, is not a permit any of
  * these contracts would accept — it is typed data the rules cannot read (`permit: null`).
  *
- * The intent of a permit, modelled on the `approve` transaction it replaces: each (token, amount) is a
- * transfer to the spender with asset `token:<token>` (token amounts never count against native limits);
+ * The intent of a permit, modelled on the `approve` (or `transfer`) transaction it replaces: each
+ * (token, amount) is a transfer to the spender (ERC-3009: to `to`) with asset `token:<token>` (token amounts never count against native limits);
  * the call that consumes the signature — the verifying contract and its function selector — is a call,
  * so `destinations.allow` must list the verifying contract (the token, for ERC-2612/DAI, as for an
  * `approve` transaction) and `allowedSelectors` the permit selector. A signature pays no fee: fee 0.
@@ -34,6 +37,8 @@ import type { ParsedTypedData, TypedDataField } from './typed-data.js';
 export type PermitKind =
   | 'erc2612'
   | 'dai'
+  | 'erc3009-transfer'
+  | 'erc3009-receive'
   | 'permit2-allowance'
   | 'permit2-allowance-batch'
   | 'permit2-transfer'
@@ -57,6 +62,7 @@ type Fields = readonly (readonly [name: string, type: string])[];
 
 const ERC2612: Fields = [['owner', 'address'], ['spender', 'address'], ['value', 'uint256'], ['nonce', 'uint256'], ['deadline', 'uint256']];
 const DAI: Fields = [['holder', 'address'], ['spender', 'address'], ['nonce', 'uint256'], ['expiry', 'uint256'], ['allowed', 'bool']];
+const ERC3009: Fields = [['from', 'address'], ['to', 'address'], ['value', 'uint256'], ['validAfter', 'uint256'], ['validBefore', 'uint256'], ['nonce', 'bytes32']];
 /** Permit2 IAllowanceTransfer.PermitDetails and ISignatureTransfer.TokenPermissions */
 const PERMIT_DETAILS: Fields = [['token', 'address'], ['amount', 'uint160'], ['expiration', 'uint48'], ['nonce', 'uint48']];
 const TOKEN_PERMISSIONS: Fields = [['token', 'address'], ['amount', 'uint256']];
@@ -76,7 +82,9 @@ interface Shape {
   witness?: true;
   /** the function that consumes the signature on the verifying contract (keccak256 of its signature, 4 bytes) */
   selector: string;
-  /** the (token, amount) pairs the spender may take; `domainToken` is domain.verifyingContract */
+  /** the message field naming who receives the tokens or the allowance: the destination */
+  recipient: 'spender' | 'to';
+  /** the (token, amount) pairs the recipient may take; `domainToken` is domain.verifyingContract */
   grants(message: Record<string, unknown>, domainToken: string): Grant[];
 }
 
@@ -87,9 +95,13 @@ const detail = (d: unknown): Grant => {
 
 const SHAPES: readonly Shape[] = [
   // permit(address,address,uint256,uint256,uint8,bytes32,bytes32)
-  { kind: 'erc2612', primaryType: 'Permit', fields: ERC2612, nested: {}, selector: '0xd505accf', grants: (m, token) => [{ token, amount: m['value'] as bigint }] },
+  { kind: 'erc2612', primaryType: 'Permit', fields: ERC2612, nested: {}, selector: '0xd505accf', recipient: 'spender', grants: (m, token) => [{ token, amount: m['value'] as bigint }] },
   // permit(address,address,uint256,uint256,bool,uint8,bytes32,bytes32)
-  { kind: 'dai', primaryType: 'Permit', fields: DAI, nested: {}, selector: '0x8fcbaf0c', grants: (m, token) => [{ token, amount: m['allowed'] === true ? MAX_UINT256 : 0n }] },
+  { kind: 'dai', primaryType: 'Permit', fields: DAI, nested: {}, selector: '0x8fcbaf0c', recipient: 'spender', grants: (m, token) => [{ token, amount: m['allowed'] === true ? MAX_UINT256 : 0n }] },
+  // transferWithAuthorization(address,address,uint256,uint256,uint256,bytes32,uint8,bytes32,bytes32)
+  { kind: 'erc3009-transfer', primaryType: 'TransferWithAuthorization', fields: ERC3009, nested: {}, selector: '0xe3ee160e', recipient: 'to', grants: (m, token) => [{ token, amount: m['value'] as bigint }] },
+  // receiveWithAuthorization(address,address,uint256,uint256,uint256,bytes32,uint8,bytes32,bytes32)
+  { kind: 'erc3009-receive', primaryType: 'ReceiveWithAuthorization', fields: ERC3009, nested: {}, selector: '0xef55bec6', recipient: 'to', grants: (m, token) => [{ token, amount: m['value'] as bigint }] },
   // permit(address,((address,uint160,uint48,uint48),address,uint256),bytes)
   {
     kind: 'permit2-allowance',
@@ -97,6 +109,7 @@ const SHAPES: readonly Shape[] = [
     fields: [['details', 'PermitDetails'], ['spender', 'address'], ['sigDeadline', 'uint256']],
     nested: { PermitDetails: PERMIT_DETAILS },
     selector: '0x2b67b570',
+    recipient: 'spender',
     grants: (m) => [detail(m['details'])],
   },
   // permit(address,((address,uint160,uint48,uint48)[],address,uint256),bytes)
@@ -106,6 +119,7 @@ const SHAPES: readonly Shape[] = [
     fields: [['details', 'PermitDetails[]'], ['spender', 'address'], ['sigDeadline', 'uint256']],
     nested: { PermitDetails: PERMIT_DETAILS },
     selector: '0x2a2d80d1',
+    recipient: 'spender',
     grants: (m) => (m['details'] as unknown[]).map(detail),
   },
   // permitTransferFrom(((address,uint256),uint256,uint256),(address,uint256),address,bytes)
@@ -115,6 +129,7 @@ const SHAPES: readonly Shape[] = [
     fields: [['permitted', 'TokenPermissions'], ['spender', 'address'], ['nonce', 'uint256'], ['deadline', 'uint256']],
     nested: { TokenPermissions: TOKEN_PERMISSIONS },
     selector: '0x30f28b7a',
+    recipient: 'spender',
     grants: (m) => [detail(m['permitted'])],
   },
   // permitTransferFrom(((address,uint256)[],uint256,uint256),(address,uint256)[],address,bytes)
@@ -124,6 +139,7 @@ const SHAPES: readonly Shape[] = [
     fields: [['permitted', 'TokenPermissions[]'], ['spender', 'address'], ['nonce', 'uint256'], ['deadline', 'uint256']],
     nested: { TokenPermissions: TOKEN_PERMISSIONS },
     selector: '0xedd9444b',
+    recipient: 'spender',
     grants: (m) => (m['permitted'] as unknown[]).map(detail),
   },
   // permitWitnessTransferFrom(((address,uint256),uint256,uint256),(address,uint256),address,bytes32,string,bytes)
@@ -134,6 +150,7 @@ const SHAPES: readonly Shape[] = [
     nested: { TokenPermissions: TOKEN_PERMISSIONS },
     witness: true,
     selector: '0x137c29fe',
+    recipient: 'spender',
     grants: (m) => [detail(m['permitted'])],
   },
   // permitWitnessTransferFrom(((address,uint256)[],uint256,uint256),(address,uint256)[],address,bytes32,string,bytes)
@@ -144,6 +161,7 @@ const SHAPES: readonly Shape[] = [
     nested: { TokenPermissions: TOKEN_PERMISSIONS },
     witness: true,
     selector: '0xfe8ec1a7',
+    recipient: 'spender',
     grants: (m) => (m['permitted'] as unknown[]).map(detail),
   },
 ];
@@ -184,9 +202,9 @@ export function typedDataIntent(data: ParsedTypedData, now: Date): TypedDataRead
   if (typeof verifier !== 'string' || verifierField?.type !== 'address') {
     throw new StrongboxError('INVALID_ARGUMENT', `typedData.domain.verifyingContract (an address) is required: a ${data.primaryType} is judged by the key's transaction rules, which need the contract it is for`, { field: 'typedData.domain.verifyingContract' });
   }
-  const spender = data.message['spender'] as string;
+  const recipient = data.message[shape.recipient] as string;
   const verifyingContract = verifier.toLowerCase();
-  for (const g of shape.grants(data.message, verifyingContract)) intent.transfers.push({ to: spender, amount: g.amount, asset: `token:${g.token.toLowerCase()}` });
+  for (const g of shape.grants(data.message, verifyingContract)) intent.transfers.push({ to: recipient, amount: g.amount, asset: `token:${g.token.toLowerCase()}` });
   intent.calls.push({ to: verifyingContract, selector: shape.selector });
   return { permit: shape.kind, chainId, intent };
 }
