@@ -3,7 +3,7 @@
  *
  * A key (or its wallet) with transaction rules has its typed data judged first, since a signature can
  * move value without any transaction from the key (chains/ethereum/typed-data-intent.ts):
- * - a permit (ERC-2612, DAI, Permit2) is an intent like the `approve` it replaces, judged by every rule:
+ * - a permit (ERC-2612, DAI, ERC-3009, Permit2) is an intent like the `approve` it replaces, judged by every rule:
  *   signed, denied, or held for approval (202; the typed data is stored and signed at the quorum);
  *   without an integer domain.chainId it is refused when the rules pin networks;
  * - any other typed data cannot be read: refused when the rules forbid blind signing (what the rules
@@ -57,8 +57,10 @@ export async function ethereumSignTypedData(
   if (rules === undefined) return sign();
   const { requester } = params;
   const reading = typedDataIntent(data, ctx.now());
+  // A permit's decision carries its native value and fee (both 0), as a transaction's does; typed data
+  // the rules cannot read has no amounts to record.
   const refuse = (reason: DenyReason, message: string, field?: string): never => {
-    requester?.decide({ outcome: 'deny', reason, amount: '0', fee: '0' });
+    requester?.decide({ outcome: 'deny', reason, ...(reading.permit === null ? {} : { amount: '0', fee: '0' }) });
     throw denial(reason, message, field);
   };
 
@@ -78,7 +80,7 @@ export async function ethereumSignTypedData(
   }
 
   if (rules.forbidBlindSigning === true) {
-    refuse('blind_signing_forbidden', `key ${record.id} forbids blind signing (forbidBlindSigning), and this typed data is no permit shape its transaction rules can read (ERC-2612, DAI or Permit2): its effect cannot be judged`);
+    refuse('blind_signing_forbidden', `key ${record.id} forbids blind signing (forbidBlindSigning), and this typed data is no permit shape its transaction rules can read (ERC-2612, DAI, ERC-3009 or Permit2): its effect cannot be judged`);
   }
   // What the rules can still judge is the domain: its chain id, when it has one.
   if (reading.chainId !== null && rules.allowedNetworks !== undefined) {

@@ -221,6 +221,8 @@ describe('transaction rules judge EIP-712 typed data', () => {
           assert.equal(audit.outcome, 'denied');
           assert.deepEqual([audit.decision.outcome, audit.decision.reason], ['deny', row.reason]);
           assert.match(audit.reason, new RegExp(`^${row.reason}: `));
+          if (row.code === 'BLIND_SIGNING_FORBIDDEN') assert.equal(audit.decision.amount, undefined, 'typed data the rules cannot read has no amounts');
+          else assert.deepEqual([audit.decision.amount, audit.decision.fee], ['0', '0'], 'a permit: no native value, no fee');
         } else {
           assert.equal(audit.decision, undefined, 'a 400 is decided before the rules');
         }

@@ -7,7 +7,7 @@ export default defineKeyRoute({
   method: 'POST',
   url: '/v1/keys/:id/ethereum/sign-typed-data',
   operationId: 'ethereumSignTypedData',
-  summary: 'Sign EIP-712 typed structured data (eth_signTypedData_v4) with a secp256k1 key; a key with transaction rules has permits (ERC-2612, DAI, Permit2) judged like approve (202: held for approval)',
+  summary: 'Sign EIP-712 typed structured data (eth_signTypedData_v4) with a secp256k1 key; a key with transaction rules has permits (ERC-2612, DAI, ERC-3009, Permit2) judged like approve (202: held for approval)',
   action: 'keys:sign',
   sensitive: ['typedData'],
   schema: {
