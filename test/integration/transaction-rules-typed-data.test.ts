@@ -171,7 +171,8 @@ describe('transaction rules judge EIP-712 typed data', () => {
   });
 
   describe('REST: allowed and denied, per rule', () => {
-    type Row = { name: string; rules: Record<string, unknown>; td: () => TypedDataDefinition; status: 200 | 403 | 400; code?: string; reason?: string; field?: string; decision?: string };
+    /** unreadable: typed data of no permit shape (its decisions carry no amounts) */
+    type Row = { name: string; rules: Record<string, unknown>; td: () => TypedDataDefinition; status: 200 | 403 | 400; code?: string; reason?: string; field?: string; decision?: string; unreadable?: true };
     const rows: Row[] = [
       { name: 'ERC-2612 Permit to the allowed spender (spender and token on the allow list)', rules: { destinations: { allow: [A, USDC] } }, td: () => permit(address, A), status: 200, decision: 'allow' },
       { name: 'ERC-2612 Permit to another spender', rules: { destinations: { allow: [A, USDC] } }, td: () => permit(address, B), status: 403, code: 'TRANSACTION_DENIED', reason: 'destination_not_allowed' },
@@ -191,11 +192,11 @@ describe('transaction rules judge EIP-712 typed data', () => {
       { name: 'Permit outside the time windows', rules: { timeWindows: [{ start: '00:00', end: '00:01' }, { start: '00:01', end: '00:02' }] }, td: () => permit(address, A), status: 403, code: 'TRANSACTION_DENIED', reason: 'outside_time_window' },
       { name: 'Permit under value and daily limits of 0 (token amounts are not native value; no fee)', rules: { maxValuePerTransaction: '0', maxFeePerTransaction: '0', dailyLimit: '0' }, td: () => permit(address, A, { value: 2n ** 255n }), status: 200, decision: 'allow' },
       { name: 'a permit without verifyingContract', rules: { destinations: { deny: [B] } }, td: () => ({ ...permit(address, A), domain: { name: 'USD Coin', version: '2', chainId: 1 } }) as TypedDataDefinition, status: 400, code: 'INVALID_ARGUMENT', field: 'typedData.domain.verifyingContract' },
-      { name: 'other typed data, rules without forbidBlindSigning: signed, not judged', rules: { destinations: { allow: [A] } }, td: () => mail(), status: 200, decision: 'unjudged' },
-      { name: 'other typed data on a chain not allowed', rules: { allowedNetworks: { ethereum: ['1'] } }, td: () => mail(5), status: 403, code: 'TRANSACTION_DENIED', reason: 'network_not_allowed' },
-      { name: 'other typed data without a chainId, networks pinned: signed, not judged', rules: { allowedNetworks: { ethereum: ['1'] } }, td: () => mail(null), status: 200, decision: 'unjudged' },
-      { name: 'other typed data under forbidBlindSigning', rules: { forbidBlindSigning: true }, td: () => mail(), status: 403, code: 'BLIND_SIGNING_FORBIDDEN', reason: 'blind_signing_forbidden' },
-      { name: 'a Permit with an extra field under forbidBlindSigning (not a permit: blind)', rules: { forbidBlindSigning: true, destinations: { allow: [A, USDC] } }, td: () => nearMissPermit(address, A), status: 403, code: 'BLIND_SIGNING_FORBIDDEN', reason: 'blind_signing_forbidden' },
+      { name: 'other typed data, rules without forbidBlindSigning: signed, not judged', rules: { destinations: { allow: [A] } }, td: () => mail(), status: 200, decision: 'unjudged' , unreadable: true },
+      { name: 'other typed data on a chain not allowed', rules: { allowedNetworks: { ethereum: ['1'] } }, td: () => mail(5), status: 403, code: 'TRANSACTION_DENIED', reason: 'network_not_allowed' , unreadable: true },
+      { name: 'other typed data without a chainId, networks pinned: signed, not judged', rules: { allowedNetworks: { ethereum: ['1'] } }, td: () => mail(null), status: 200, decision: 'unjudged' , unreadable: true },
+      { name: 'other typed data under forbidBlindSigning', rules: { forbidBlindSigning: true }, td: () => mail(), status: 403, code: 'BLIND_SIGNING_FORBIDDEN', reason: 'blind_signing_forbidden' , unreadable: true },
+      { name: 'a Permit with an extra field under forbidBlindSigning (not a permit: blind)', rules: { forbidBlindSigning: true, destinations: { allow: [A, USDC] } }, td: () => nearMissPermit(address, A), status: 403, code: 'BLIND_SIGNING_FORBIDDEN', reason: 'blind_signing_forbidden' , unreadable: true },
       { name: 'a real Permit under forbidBlindSigning (readable: judged)', rules: { forbidBlindSigning: true, destinations: { allow: [A, USDC] } }, td: () => permit(address, A), status: 200, decision: 'allow' },
     ];
     for (const row of rows) {
@@ -221,7 +222,7 @@ describe('transaction rules judge EIP-712 typed data', () => {
           assert.equal(audit.outcome, 'denied');
           assert.deepEqual([audit.decision.outcome, audit.decision.reason], ['deny', row.reason]);
           assert.match(audit.reason, new RegExp(`^${row.reason}: `));
-          if (row.code === 'BLIND_SIGNING_FORBIDDEN') assert.equal(audit.decision.amount, undefined, 'typed data the rules cannot read has no amounts');
+          if (row.unreadable) assert.equal(audit.decision.amount, undefined, 'typed data the rules cannot read has no amounts');
           else assert.deepEqual([audit.decision.amount, audit.decision.fee], ['0', '0'], 'a permit: no native value, no fee');
         } else {
           assert.equal(audit.decision, undefined, 'a 400 is decided before the rules');
