@@ -33,8 +33,9 @@ export interface AuditFields {
 
 /** A transaction-rules decision as the audit log records it. Nothing secret. */
 export interface AuditDecision {
-  outcome: 'allow' | 'deny' | 'pending' | 'approve' | 'reject' | 'signed' | 'expired' | 'failed';
-  /** deny: the reason code (e.g. `daily_limit_exceeded`); others: why, in words */
+  /** `unjudged`: signed for a key with rules that could not read what it signed (EIP-712 typed data of no known shape) */
+  outcome: 'allow' | 'deny' | 'pending' | 'approve' | 'reject' | 'signed' | 'expired' | 'failed' | 'unjudged';
+  /** deny: the reason code (e.g. `daily_limit_exceeded`); unjudged: `typed_data_not_judged`; others: why, in words */
   reason?: string;
   approvalId?: string;
   /** the 24-hour spend reservation made for this signature */

@@ -189,7 +189,11 @@ async function run(ctx: ServiceContext, caller: RpcCaller, method: string, param
           throw invalidParams('eth_signTypedData_v4 typed data is not valid JSON');
         }
       }
-      return (await ethereumSignTypedData(ctx, { key: record, typedData })).signature;
+      const requester: RequestContext = { subject: caller.principal.subject, accessor: caller.principal.accessor, requestId: `${caller.requestId}#${audit.index}`, decide: (d) => void (audit.decision = d) };
+      const result = await ethereumSignTypedData(ctx, { key: record, typedData, requester });
+      // A permit held for approval by the key's transaction rules: -32000 APPROVAL_PENDING, as for transactions.
+      if ('approvalId' in result) throw new TransactionHeldError(result);
+      return result.signature;
     }
     case 'eth_signTransaction':
     case 'eth_sendTransaction': {

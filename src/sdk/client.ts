@@ -42,9 +42,9 @@ export type { TokenInfo };
 export type { ApprovalInfo, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse };
 
 /**
- * Thrown by signing methods that must return a signature (ethereumSignTransaction, and the viem and
- * ethers signers) when the key's transaction rules hold the transaction for approval (HTTP 202).
- * Nothing was signed; once approved, getApproval(approvalId).result holds the signed transaction.
+ * Thrown by signing methods that must return a signature (ethereumSignTransaction, ethereumSignTypedData,
+ * and the viem and ethers signers) when the key's transaction rules hold the transaction (or permit) for
+ * approval (HTTP 202). Nothing was signed; once approved, getApproval(approvalId).result holds the result.
  */
 export class ApprovalPendingError extends Error {
   readonly approvalId: string;
@@ -174,9 +174,18 @@ export class StrongboxClient {
   ethereumSignMessage(key: string, params: EthereumSignMessageRequest) {
     return this.request<EthereumSignMessageResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-message`, params);
   }
-  /** EIP-712 (eth_signTypedData_v4) with a secp256k1 key; integers may be numbers, decimal or 0x-hex strings. */
-  ethereumSignTypedData(key: string, typedData: EthereumTypedData) {
-    return this.request<EthereumSignTypedDataResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-typed-data`, { typedData });
+  /**
+   * EIP-712 (eth_signTypedData_v4) with a secp256k1 key; integers may be numbers, decimal or 0x-hex strings.
+   * Throws ApprovalPendingError when the key's transaction rules hold a permit for approval.
+   */
+  async ethereumSignTypedData(key: string, typedData: EthereumTypedData): Promise<EthereumSignTypedDataResponse> {
+    const res = await this.ethereumSignTypedDataOrHold(key, typedData);
+    if ('approvalId' in res) throw new ApprovalPendingError(res);
+    return res;
+  }
+  /** Like ethereumSignTypedData, but a permit held for approval is returned (status `pending`) instead of thrown. */
+  ethereumSignTypedDataOrHold(key: string, typedData: EthereumTypedData) {
+    return this.request<EthereumSignTypedDataResponse | HeldTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-typed-data`, { typedData });
   }
   /**
    * Signs a legacy (EIP-155), EIP-2930 or EIP-1559 transaction with a secp256k1 key; returns the raw

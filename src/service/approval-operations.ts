@@ -1,7 +1,7 @@
 /**
  * What a held transaction runs once approved, by operation name (ApprovalRecord.operation): decode
- * the stored request into an intent again (the rules are re-evaluated) and sign it. Bitcoin PSBT and
- * Solana signing add one entry each here, beside their intent builders.
+ * the stored request into an intent again (the rules are re-evaluated) and sign it: Ethereum
+ * transactions and EIP-712 permits, Bitcoin PSBTs, Solana transactions.
  */
 import { parseTransaction } from '../chains/ethereum/transaction.js';
 import { ethereumIntent } from '../chains/ethereum/intent.js';
@@ -9,6 +9,9 @@ import type { TransactionIntent } from '../policy/transaction-rules.js';
 import type { ApprovalRecord } from '../storage/types.js';
 import { resolveEthereumKey, type EthereumSignContext } from './ethereum-signer.js';
 import { ETHEREUM_SIGN_TRANSACTION, signParsedTransaction } from './ethereum-sign-transaction.js';
+import { parseTypedData } from '../chains/ethereum/typed-data.js';
+import { typedDataIntent } from '../chains/ethereum/typed-data-intent.js';
+import { ETHEREUM_SIGN_TYPED_DATA, signParsedTypedData } from './ethereum-sign-typed-data.js';
 import { parsePsbt } from '../chains/bitcoin/psbt.js';
 import { parseNetwork } from '../chains/bitcoin/network.js';
 import { bitcoinIntent } from '../chains/bitcoin/intent.js';
@@ -47,6 +50,16 @@ export const approvalOperations: Readonly<Record<string, ApprovalOperation>> = {
     async sign(ctx, approval) {
       const record = await resolveEthereumKey(ctx, approval.keyId);
       return { ...(await signParsedTransaction(ctx, record, parseTransaction(JSON.parse(approval.request)))) };
+    },
+  },
+  // Only permits are held (other typed data is never held): the stored typed data reads back as the same permit.
+  [ETHEREUM_SIGN_TYPED_DATA]: {
+    async intent(_ctx, approval, now) {
+      return typedDataIntent(parseTypedData(JSON.parse(approval.request)), now).intent;
+    },
+    async sign(ctx, approval) {
+      const record = await resolveEthereumKey(ctx, approval.keyId);
+      return { ...(await signParsedTypedData(ctx, record, parseTypedData(JSON.parse(approval.request)))) };
     },
   },
   [BITCOIN_SIGN_PSBT]: {

@@ -31,10 +31,10 @@ export interface EthereumNetwork {
 
 export type EthereumRpcContext = EthereumSignContext & Pick<ServiceContext, 'now'> & { ethereum: EthereumNetwork };
 
-/** The key's transaction rules held the transaction for approval: nothing was signed or sent. */
+/** The key's transaction rules held the transaction (or EIP-712 permit) for approval: nothing was signed or sent. */
 export class TransactionHeldError extends Error {
   constructor(readonly held: HeldTransaction) {
-    super(`the transaction needs ${held.required} approval(s): approval ${held.approvalId} is pending (${held.reason})`);
+    super(`the request needs ${held.required} approval(s): approval ${held.approvalId} is pending (${held.reason})`);
     this.name = 'TransactionHeldError';
   }
 }

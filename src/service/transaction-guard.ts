@@ -115,8 +115,22 @@ export function summarize(intent: TransactionIntent): Record<string, unknown> {
 export async function guardTransaction<T>(ctx: GuardContext, params: GuardParameters<T>): Promise<{ signed: T } | { held: HeldTransaction }> {
   const { scope, rules } = await effectiveRules(ctx, params.keyId, params.walletId);
   if (rules === undefined) return { signed: await params.sign() };
+  return judgeIntent(ctx, scope, rules, params.intent(), params);
+}
+
+/**
+ * Judges an intent by rules already loaded (effectiveRules) and signs, holds, or throws a denial, each
+ * recorded in the request's audit decision. guardTransaction is this for a key's own rules; typed-data
+ * signing (ethereum-sign-typed-data.ts) calls it once it has read a permit.
+ */
+export async function judgeIntent<T>(
+  ctx: GuardContext,
+  scope: { scope: RulesScope; scopeId: string },
+  rules: TransactionRules,
+  intent: TransactionIntent,
+  params: Pick<GuardParameters<T>, 'keyId' | 'chain' | 'operation' | 'request' | 'requester' | 'sign'>,
+): Promise<{ signed: T } | { held: HeldTransaction }> {
   const requester = params.requester;
-  const intent = params.intent();
   const decision = evaluateTransaction(rules, intent);
   if (decision.kind === 'deny') {
     requester?.decide({ outcome: 'deny', reason: decision.reason, ...decisionAmounts(decision) });

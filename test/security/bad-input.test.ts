@@ -22,6 +22,14 @@ function foreignPsbt(): string {
   return Buffer.from(tx.toPSBT()).toString('base64');
 }
 
+/** An ERC-2612 Permit (as JSON), optionally without one domain member. */
+function permitWithout(member?: string) {
+  const domain: Record<string, unknown> = { name: 'USD Coin', chainId: 1, verifyingContract: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48' };
+  if (member !== undefined) delete domain[member];
+  const fields = ['address owner', 'address spender', 'uint256 value', 'uint256 nonce', 'uint256 deadline'].map((f) => ({ type: f.split(' ')[0]!, name: f.split(' ')[1]! }));
+  return { domain, types: { Permit: fields }, primaryType: 'Permit', message: { owner: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', spender: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', value: '1', nonce: '0', deadline: '1' } };
+}
+
 let box: TestBox;
 let ids: Record<string, string>;
 
@@ -39,6 +47,9 @@ describe('bad input', () => {
     for (const type of ['secp256k1', 'p256', 'ed25519', 'aes256']) ids[type] = (await box.call('POST', '/v1/keys', { type, name: `k-${type}` })).body.id;
     assert.equal((await box.call('POST', '/v1/wallets', { name: 'w' })).status, 201);
     for (const type of ['secp256k1', 'p256', 'ed25519', 'aes256', 'hmac256']) ids[type] = (await box.call('POST', '/v1/keys', { type, name: `k-${type}` })).body.id;
+    // A key with transaction rules: typed data it is asked to sign is read as a permit first.
+    assert.equal((await box.call('POST', '/v1/keys', { type: 'secp256k1', name: 'k-ruled' })).status, 201);
+    assert.equal((await box.call('PUT', '/v1/keys/k-ruled/transaction-rules', { version: 1, destinations: { deny: ['0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'] } })).status, 200);
   });
   after(() => box.cleanup());
 
@@ -194,6 +205,9 @@ describe('bad input', () => {
     ['derive: unknown wallet', 'POST', '/v1/wallets/ghost/derive', { path: 'm/0' }, 404, 'WALLET_NOT_FOUND'],
     ['xpub: bad path', 'GET', '/v1/wallets/w/xpub?path=x', undefined, 400, 'INVALID_DERIVATION_PATH', 'path'],
     ['xpub: unknown query parameter', 'GET', '/v1/wallets/w/xpub?depth=2', undefined, 400, 'UNKNOWN_FIELD', 'depth'],
+    ['sign-typed-data: a permit without verifyingContract, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-typed-data', { typedData: permitWithout('verifyingContract') }, 400, 'INVALID_ARGUMENT', 'typedData.domain.verifyingContract'],
+    ['sign-typed-data: a permit whose verifyingContract is typed as a string, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-typed-data', { typedData: { ...permitWithout(), types: { ...permitWithout().types, EIP712Domain: [{ name: 'name', type: 'string' }, { name: 'chainId', type: 'uint256' }, { name: 'verifyingContract', type: 'string' }] } } }, 400, 'INVALID_ARGUMENT', 'typedData.domain.verifyingContract'],
+    ['sign-typed-data: a permit whose spender is not an address, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-typed-data', { typedData: { ...permitWithout(), message: { ...permitWithout().message, spender: '0x1234' } } }, 400, 'INVALID_ARGUMENT', 'typedData.message.spender'],
     ['solana: with a secp256k1 key', 'POST', '/v1/keys/k-secp256k1/solana/sign-transaction', { message: 'AAAA' }, 400, 'UNSUPPORTED_OPERATION'],
     ['solana: neither transaction nor message', 'POST', '/v1/keys/k-ed25519/solana/sign-transaction', {}, 400, 'INVALID_ARGUMENT', 'message'],
     ['solana: transaction not base64', 'POST', '/v1/keys/k-ed25519/solana/sign-transaction', { transaction: '0x1234' }, 400, 'INVALID_ARGUMENT', 'transaction'],

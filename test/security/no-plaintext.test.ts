@@ -87,6 +87,18 @@ describe('no plaintext key material at rest, in logs or in responses', () => {
     await record('POST', '/v1/keys/known-secp256k1/ethereum/sign-transaction', { transaction: { ...transaction, to: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8' } });
     assert.equal((await record('POST', '/v1/keys/known-secp256k1/sign', { digest: '0x' + '44'.repeat(32) })).status, 403);
     await record('GET', `/v1/approvals/${held.body.approvalId}`);
+    // EIP-712 under the same rules: a held and approved permit (its typed data and signature stored),
+    // a denied one and refused blind typed data.
+    const permitTypes = { Permit: ['owner', 'spender', 'value', 'nonce', 'deadline'].map((name, i) => ({ name, type: i < 2 ? 'address' : 'uint256' })) };
+    const permit = (spender: string) => ({ domain: { name: 'USD Coin', version: '2', chainId: 1, verifyingContract: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48' }, types: permitTypes, primaryType: 'Permit', message: { owner: '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC', spender, value: '5', nonce: '0', deadline: '1' } });
+    const heldPermit = await record('POST', '/v1/keys/known-secp256k1/ethereum/sign-typed-data', { typedData: permit('0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC') });
+    assert.equal(heldPermit.status, 202, JSON.stringify(heldPermit.body));
+    const approvedPermit = await box.call('POST', `/v1/approvals/${heldPermit.body.approvalId}/approve`, undefined, approver.body.token);
+    responses.push(JSON.stringify(approvedPermit.body));
+    assert.equal(approvedPermit.body.status, 'signed');
+    assert.equal((await record('POST', '/v1/keys/known-secp256k1/ethereum/sign-typed-data', { typedData: permit('0x70997970C51812dc3A010C7d01b50e0d17dc79C8') })).status, 403);
+    const blind = { domain: { name: 'x', chainId: 1 }, types: { Note: [{ name: 'text', type: 'string' }] }, primaryType: 'Note', message: { text: 'hi' } };
+    assert.equal((await record('POST', '/v1/keys/known-secp256k1/ethereum/sign-typed-data', { typedData: blind })).status, 403);
   });
   after(() => box.cleanup());
 

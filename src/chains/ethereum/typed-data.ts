@@ -167,3 +167,17 @@ export function typedDataHash(data: ParsedTypedData): Uint8Array {
   }
   return Uint8Array.from(Buffer.from(hash.slice(2), 'hex'));
 }
+
+/**
+ * Parsed typed data in its JSON form (integers as decimal strings, the domain type explicit): what a held
+ * request stores. parseTypedData reads it back to the same typed data, hence the same digest.
+ */
+export function typedDataToJson(data: ParsedTypedData): Record<string, unknown> {
+  const plain = (v: unknown): unknown => {
+    if (typeof v === 'bigint') return v.toString();
+    if (Array.isArray(v)) return v.map(plain);
+    if (isPlainObject(v)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+    return v;
+  };
+  return { types: data.types, primaryType: data.primaryType, domain: plain(data.domain), message: plain(data.message) };
+}

@@ -1,13 +1,13 @@
 import { ethereumSignTypedData } from '../../service/ethereum-sign-typed-data.js';
-import { defineKeyRoute } from '../route.js';
-import { keyParams, object } from '../schemas.js';
+import { defineKeyRoute, signOrHold } from '../route.js';
+import { heldTransactionResponse, keyParams, object } from '../schemas.js';
 import { ethereumSignature } from './keys-ethereum-sign-message.js';
 
 export default defineKeyRoute({
   method: 'POST',
   url: '/v1/keys/:id/ethereum/sign-typed-data',
   operationId: 'ethereumSignTypedData',
-  summary: 'Sign EIP-712 typed structured data (eth_signTypedData_v4) with a secp256k1 key',
+  summary: 'Sign EIP-712 typed structured data (eth_signTypedData_v4) with a secp256k1 key; a key with transaction rules has permits (ERC-2612, DAI, ERC-3009, Permit2) judged like approve (202: held for approval)',
   action: 'keys:sign',
   sensitive: ['typedData'],
   schema: {
@@ -28,7 +28,7 @@ export default defineKeyRoute({
       },
       ['typedData'],
     ),
-    response: { 200: ethereumSignature },
+    response: { 200: ethereumSignature, 202: heldTransactionResponse },
   },
-  handler: ({ services }, { params, body }) => ethereumSignTypedData(services.ctx, { ...body, key: params.id }),
+  handler: (rc, { params, body }) => signOrHold(rc, (requester) => ethereumSignTypedData(rc.services.ctx, { ...body, key: params.id, ...(requester === undefined ? {} : { requester }) })),
 });

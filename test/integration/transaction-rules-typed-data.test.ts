@@ -1,0 +1,368 @@
+/**
+ * EIP-712 typed data judged by transaction rules, through the REST route, the JSON-RPC signer and the
+ * SDK's viem account (inject / a listening server, real SQLite file). Typed data is built as dapps
+ * build it (viem's TypedDataDefinition: the ERC-2612 `Permit` types, Permit2's `PermitSingle` and
+ * `PermitTransferFrom`); every signature released is checked with viem (`recoverTypedDataAddress`,
+ * `verifyTypedData`), never with Strongbox's own encoder. Denials: 403 / JSON-RPC -32003 with the reason,
+ * nothing signed, the decision in the audit record; held permits: 202 / -32000, approved, then the stored
+ * signature verifies.
+ */
+import { after, before, beforeEach, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { hashTypedData, recoverTypedDataAddress, verifyTypedData, type TypedDataDefinition } from 'viem';
+import { startTestBox, type TestBox } from '../helpers/app.js';
+import { ApprovalPendingError, StrongboxApiError, StrongboxClient } from '../../src/sdk/client.js';
+import { toStrongboxAccount } from '../../src/sdk/viem.js';
+
+const A = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+const B = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
+const USDC = '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48';
+const WETH = '0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2';
+const PERMIT2 = '0x000000000022D473030F116dDEE9F6B43aC78BA3';
+
+/** The ERC-2612 Permit as dapps build it for viem's signTypedData. */
+const erc2612Types = {
+  Permit: [
+    { name: 'owner', type: 'address' },
+    { name: 'spender', type: 'address' },
+    { name: 'value', type: 'uint256' },
+    { name: 'nonce', type: 'uint256' },
+    { name: 'deadline', type: 'uint256' },
+  ],
+} as const;
+
+function permit(owner: string, spender: string, options: { chainId?: number | null; value?: bigint; token?: string } = {}): TypedDataDefinition {
+  const domain: Record<string, unknown> = { name: 'USD Coin', version: '2', verifyingContract: options.token ?? USDC };
+  if (options.chainId !== null) domain['chainId'] = options.chainId ?? 1;
+  return { domain, types: erc2612Types, primaryType: 'Permit', message: { owner, spender, value: options.value ?? 1_000_000n, nonce: 0n, deadline: 1_900_000_000n } } as unknown as TypedDataDefinition;
+}
+
+function permit2Single(spender: string): TypedDataDefinition {
+  return {
+    domain: { name: 'Permit2', chainId: 1, verifyingContract: PERMIT2 },
+    types: {
+      PermitSingle: [
+        { name: 'details', type: 'PermitDetails' },
+        { name: 'spender', type: 'address' },
+        { name: 'sigDeadline', type: 'uint256' },
+      ],
+      PermitDetails: [
+        { name: 'token', type: 'address' },
+        { name: 'amount', type: 'uint160' },
+        { name: 'expiration', type: 'uint48' },
+        { name: 'nonce', type: 'uint48' },
+      ],
+    },
+    primaryType: 'PermitSingle',
+    message: { details: { token: WETH, amount: 2n ** 160n - 1n, expiration: 1_900_000_000n, nonce: 0n }, spender, sigDeadline: 1_900_000_000n },
+  } as unknown as TypedDataDefinition;
+}
+
+function permit2Transfer(spender: string): TypedDataDefinition {
+  return {
+    domain: { name: 'Permit2', chainId: 1, verifyingContract: PERMIT2 },
+    types: {
+      PermitTransferFrom: [
+        { name: 'permitted', type: 'TokenPermissions' },
+        { name: 'spender', type: 'address' },
+        { name: 'nonce', type: 'uint256' },
+        { name: 'deadline', type: 'uint256' },
+      ],
+      TokenPermissions: [
+        { name: 'token', type: 'address' },
+        { name: 'amount', type: 'uint256' },
+      ],
+    },
+    primaryType: 'PermitTransferFrom',
+    message: { permitted: { token: WETH, amount: 10n ** 18n }, spender, nonce: 1n, deadline: 1_900_000_000n },
+  } as unknown as TypedDataDefinition;
+}
+
+/** ERC-3009 TransferWithAuthorization (USDC): a transfer of `value` to `to`, submitted by anyone. */
+function transferWithAuthorization(from: string, to: string): TypedDataDefinition {
+  return {
+    domain: { name: 'USD Coin', version: '2', chainId: 1, verifyingContract: USDC },
+    types: {
+      TransferWithAuthorization: [
+        { name: 'from', type: 'address' },
+        { name: 'to', type: 'address' },
+        { name: 'value', type: 'uint256' },
+        { name: 'validAfter', type: 'uint256' },
+        { name: 'validBefore', type: 'uint256' },
+        { name: 'nonce', type: 'bytes32' },
+      ],
+    },
+    primaryType: 'TransferWithAuthorization',
+    message: { from, to, value: 5_000_000n, validAfter: 0n, validBefore: 1_900_000_000n, nonce: `0x${'ab'.repeat(32)}` },
+  } as unknown as TypedDataDefinition;
+}
+
+/** EIP-712's own example: typed data of no permit shape. */
+function mail(chainId: number | null = 1): TypedDataDefinition {
+  return {
+    domain: { name: 'Ether Mail', version: '1', ...(chainId === null ? {} : { chainId }), verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
+    types: {
+      Person: [
+        { name: 'name', type: 'string' },
+        { name: 'wallet', type: 'address' },
+      ],
+      Mail: [
+        { name: 'from', type: 'Person' },
+        { name: 'to', type: 'Person' },
+        { name: 'contents', type: 'string' },
+      ],
+    },
+    primaryType: 'Mail',
+    message: { from: { name: 'Cow', wallet: A }, to: { name: 'Bob', wallet: B }, contents: 'Hello, Bob!' },
+  } as unknown as TypedDataDefinition;
+}
+
+/** A `Permit` whose fields are not ERC-2612's (an extra field): not a permit the rules can read. */
+function nearMissPermit(owner: string, spender: string): TypedDataDefinition {
+  const p = permit(owner, spender) as unknown as { domain: object; message: object };
+  return { ...p, types: { Permit: [...erc2612Types.Permit, { name: 'salt', type: 'uint256' }] }, primaryType: 'Permit', message: { ...p.message, salt: 1n } } as unknown as TypedDataDefinition;
+}
+
+/** On the wire: JSON, integers as decimal strings. */
+const wire = (td: TypedDataDefinition): unknown => JSON.parse(JSON.stringify(td, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+
+describe('transaction rules judge EIP-712 typed data', () => {
+  let box: TestBox;
+  let address: `0x${string}`;
+  let rpcId = 1;
+  let listening: Promise<string> | undefined;
+  const listenAddr = () => (listening ??= box.box.http.listen({ port: 0, host: '127.0.0.1' }));
+  const signTyped = (td: TypedDataDefinition, key = 'permits', token?: string) => box.call('POST', `/v1/keys/${key}/ethereum/sign-typed-data`, { typedData: wire(td) }, token);
+  const setRules = async (rules: Record<string, unknown>, key = 'permits') => {
+    const res = await box.call('PUT', `/v1/keys/${key}/transaction-rules`, { version: 1, ...rules });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  };
+  const rpc = async (method: string, params: unknown[], token?: string) => {
+    const res = await box.call('POST', '/v1/ethereum/rpc', { jsonrpc: '2.0', id: rpcId++, method, params }, token);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return { body: res.body as { result?: any; error?: { code: number; message: string; data?: any } }, requestId: res.headers['x-request-id'] as string };
+  };
+  async function auditOf(requestId: string): Promise<Record<string, any>> {
+    let afterSeq = 0;
+    for (;;) {
+      const page = await box.call('GET', `/v1/audit?afterSeq=${afterSeq}&limit=1000`);
+      assert.equal(page.status, 200);
+      const hit = page.body.records.find((r: { requestId: string }) => r.requestId === requestId);
+      if (hit) return hit;
+      if (page.body.nextAfterSeq === null) throw new Error(`no audit record for ${requestId}`);
+      afterSeq = page.body.nextAfterSeq;
+    }
+  }
+  /** The signature recovers to the key's address for exactly this typed data (viem). */
+  async function assertSignedBy(td: TypedDataDefinition, body: { signature: `0x${string}`; hash: `0x${string}` }) {
+    assert.equal(await recoverTypedDataAddress({ ...td, signature: body.signature }), address);
+    assert.equal(body.hash, hashTypedData(td));
+  }
+
+  before(async () => {
+    box = await startTestBox();
+    const res = await box.call('POST', '/v1/keys', { type: 'secp256k1', name: 'permits' });
+    assert.equal(res.status, 201);
+    address = res.body.address;
+  });
+  after(() => box.cleanup());
+  beforeEach(async () => {
+    await box.call('DELETE', '/v1/keys/permits/transaction-rules');
+  });
+
+  describe('REST: allowed and denied, per rule', () => {
+    /** unreadable: typed data of no permit shape (its decisions carry no amounts) */
+    type Row = { name: string; rules: Record<string, unknown>; td: () => TypedDataDefinition; status: 200 | 403 | 400; code?: string; reason?: string; field?: string; decision?: string; unreadable?: true };
+    const rows: Row[] = [
+      { name: 'ERC-2612 Permit to the allowed spender (spender and token on the allow list)', rules: { destinations: { allow: [A, USDC] } }, td: () => permit(address, A), status: 200, decision: 'allow' },
+      { name: 'ERC-2612 Permit to another spender', rules: { destinations: { allow: [A, USDC] } }, td: () => permit(address, B), status: 403, code: 'TRANSACTION_DENIED', reason: 'destination_not_allowed' },
+      { name: 'ERC-2612 Permit with the spender allowed but not the token (as for approve calldata)', rules: { destinations: { allow: [A] } }, td: () => permit(address, A), status: 403, code: 'TRANSACTION_DENIED', reason: 'destination_not_allowed' },
+      { name: 'ERC-2612 Permit to a denied spender (deny list, lowercase)', rules: { destinations: { deny: [A.toLowerCase()] } }, td: () => permit(address, A), status: 403, code: 'TRANSACTION_DENIED', reason: 'destination_denied' },
+      { name: 'Permit2 PermitSingle to a denied spender', rules: { destinations: { deny: [A] } }, td: () => permit2Single(A), status: 403, code: 'TRANSACTION_DENIED', reason: 'destination_denied' },
+      { name: 'Permit2 PermitTransferFrom to another spender', rules: { destinations: { deny: [A] } }, td: () => permit2Transfer(B), status: 200, decision: 'allow' },
+      { name: 'Permit2 PermitTransferFrom: Permit2 and the spender allowed', rules: { destinations: { allow: [A, PERMIT2] } }, td: () => permit2Transfer(A), status: 200, decision: 'allow' },
+      { name: 'ERC-3009 TransferWithAuthorization to an allowed recipient', rules: { destinations: { allow: [A, USDC] } }, td: () => transferWithAuthorization(address, A), status: 200, decision: 'allow' },
+      { name: 'ERC-3009 TransferWithAuthorization to another recipient', rules: { destinations: { allow: [A, USDC] } }, td: () => transferWithAuthorization(address, B), status: 403, code: 'TRANSACTION_DENIED', reason: 'destination_not_allowed' },
+      { name: 'Permit on an allowed chain', rules: { allowedNetworks: { ethereum: ['1', '137'] } }, td: () => permit(address, A, { chainId: 137 }), status: 200, decision: 'allow' },
+      { name: 'Permit on a chain not allowed', rules: { allowedNetworks: { ethereum: ['1'] } }, td: () => permit(address, A, { chainId: 5 }), status: 403, code: 'TRANSACTION_DENIED', reason: 'network_not_allowed' },
+      { name: 'Permit without a chainId, networks pinned', rules: { allowedNetworks: { ethereum: ['1'] } }, td: () => permit(address, A, { chainId: null }), status: 403, code: 'TRANSACTION_DENIED', reason: 'network_not_allowed', field: 'typedData.domain.chainId' },
+      { name: 'Permit without a chainId, networks not pinned', rules: { destinations: { deny: [B] } }, td: () => permit(address, A, { chainId: null }), status: 200, decision: 'allow' },
+      { name: 'Permit when only transfer and approve selectors are allowed', rules: { allowedSelectors: ['0xa9059cbb', '0x095ea7b3'] }, td: () => permit(address, A), status: 403, code: 'TRANSACTION_DENIED', reason: 'selector_not_allowed' },
+      { name: "Permit when permit's selector is allowed", rules: { allowedSelectors: ['0xd505accf'] }, td: () => permit(address, A), status: 200, decision: 'allow' },
+      { name: 'Permit outside the time windows', rules: { timeWindows: [{ start: '00:00', end: '00:01' }, { start: '00:01', end: '00:02' }] }, td: () => permit(address, A), status: 403, code: 'TRANSACTION_DENIED', reason: 'outside_time_window' },
+      { name: 'Permit under value and daily limits of 0 (token amounts are not native value; no fee)', rules: { maxValuePerTransaction: '0', maxFeePerTransaction: '0', dailyLimit: '0' }, td: () => permit(address, A, { value: 2n ** 255n }), status: 200, decision: 'allow' },
+      { name: 'a permit without verifyingContract', rules: { destinations: { deny: [B] } }, td: () => ({ ...permit(address, A), domain: { name: 'USD Coin', version: '2', chainId: 1 } }) as TypedDataDefinition, status: 400, code: 'INVALID_ARGUMENT', field: 'typedData.domain.verifyingContract' },
+      { name: 'other typed data, rules without forbidBlindSigning: signed, not judged', rules: { destinations: { allow: [A] } }, td: () => mail(), status: 200, decision: 'unjudged' , unreadable: true },
+      { name: 'other typed data on a chain not allowed', rules: { allowedNetworks: { ethereum: ['1'] } }, td: () => mail(5), status: 403, code: 'TRANSACTION_DENIED', reason: 'network_not_allowed' , unreadable: true },
+      { name: 'other typed data without a chainId, networks pinned: signed, not judged', rules: { allowedNetworks: { ethereum: ['1'] } }, td: () => mail(null), status: 200, decision: 'unjudged' , unreadable: true },
+      { name: 'other typed data under forbidBlindSigning', rules: { forbidBlindSigning: true }, td: () => mail(), status: 403, code: 'BLIND_SIGNING_FORBIDDEN', reason: 'blind_signing_forbidden' , unreadable: true },
+      { name: 'a Permit with an extra field under forbidBlindSigning (not a permit: blind)', rules: { forbidBlindSigning: true, destinations: { allow: [A, USDC] } }, td: () => nearMissPermit(address, A), status: 403, code: 'BLIND_SIGNING_FORBIDDEN', reason: 'blind_signing_forbidden' , unreadable: true },
+      { name: 'a real Permit under forbidBlindSigning (readable: judged)', rules: { forbidBlindSigning: true, destinations: { allow: [A, USDC] } }, td: () => permit(address, A), status: 200, decision: 'allow' },
+    ];
+    for (const row of rows) {
+      it(`${row.name} → ${row.status}${row.reason ? ` ${row.reason}` : ''}`, async () => {
+        await setRules(row.rules);
+        const td = row.td();
+        const res = await signTyped(td);
+        assert.equal(res.status, row.status, JSON.stringify(res.body));
+        const audit = await auditOf(res.headers['x-request-id'] as string);
+        assert.equal(audit.status, row.status);
+        if (row.status === 200) {
+          await assertSignedBy(td, res.body);
+          assert.equal(audit.decision.outcome, row.decision);
+          if (row.decision === 'allow') assert.deepEqual([audit.decision.amount, audit.decision.fee, audit.decision.reservationId], ['0', '0', undefined], 'no native value, no fee, nothing reserved');
+          else assert.equal(audit.decision.reason, 'typed_data_not_judged');
+          return;
+        }
+        assert.equal(res.body.code, row.code);
+        assert.equal(res.body.signature, undefined, 'nothing signed');
+        if (row.field !== undefined) assert.equal(res.body.field, row.field);
+        if (row.reason !== undefined) {
+          assert.equal(res.body.reason, row.reason);
+          assert.equal(audit.outcome, 'denied');
+          assert.deepEqual([audit.decision.outcome, audit.decision.reason], ['deny', row.reason]);
+          assert.match(audit.reason, new RegExp(`^${row.reason}: `));
+          if (row.unreadable) assert.equal(audit.decision.amount, undefined, 'typed data the rules cannot read has no amounts');
+          else assert.deepEqual([audit.decision.amount, audit.decision.fee], ['0', '0'], 'a permit: no native value, no fee');
+        } else {
+          assert.equal(audit.decision, undefined, 'a 400 is decided before the rules');
+        }
+      });
+    }
+
+    it('a key without rules signs any typed data as before, with no decision recorded', async () => {
+      for (const td of [permit(address, B), mail()]) {
+        const res = await signTyped(td);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+        await assertSignedBy(td, res.body);
+        assert.equal((await auditOf(res.headers['x-request-id'] as string)).decision, undefined);
+      }
+    });
+
+    it("a derived key answers to its wallet's rules", async () => {
+      assert.equal((await box.call('POST', '/v1/wallets', { name: 'permit-wallet' })).status, 201);
+      const derived = await box.call('POST', '/v1/wallets/permit-wallet/derive', { path: "m/44'/60'/0'/0/0" });
+      assert.equal(derived.status, 200, JSON.stringify(derived.body));
+      assert.equal((await box.call('PUT', '/v1/wallets/permit-wallet/transaction-rules', { version: 1, destinations: { deny: [A] } })).status, 200);
+      const denied = await signTyped(permit(derived.body.address, A), derived.body.id);
+      assert.equal(denied.status, 403, JSON.stringify(denied.body));
+      assert.equal(denied.body.reason, 'destination_denied');
+      const td = permit(derived.body.address, B);
+      const ok = await signTyped(td, derived.body.id);
+      assert.equal(ok.status, 200);
+      assert.equal(await recoverTypedDataAddress({ ...td, signature: ok.body.signature }), derived.body.address);
+    });
+  });
+
+  describe('held for approval', () => {
+    let approverToken: string;
+    let requesterToken: string;
+    before(async () => {
+      approverToken = (await box.call('POST', '/v1/tokens', { policies: ['root'], subject: 'permit-approver' })).body.token;
+      requesterToken = (await box.call('POST', '/v1/tokens', { policies: ['root'], subject: 'permit-requester' })).body.token;
+    });
+    const rules = { destinations: { allow: [A, B, USDC] }, approval: { required: 1, approvers: { subjects: ['permit-approver'] } } };
+
+    it('a permit needing approval is 202; approved, its signature is stored and verifies (viem)', async () => {
+      await setRules(rules);
+      const td = permit(address, A, { value: 123n });
+      const held = await signTyped(td, 'permits', requesterToken);
+      assert.equal(held.status, 202, JSON.stringify(held.body));
+      assert.equal(held.body.status, 'pending');
+      assert.equal(held.body.signature, undefined);
+      const id = held.body.approvalId as string;
+      const pending = await auditOf(held.headers['x-request-id'] as string);
+      assert.deepEqual([pending.status, pending.decision.outcome, pending.decision.approvalId], [202, 'pending', id]);
+
+      const view = await box.call('GET', `/v1/approvals/${id}`, undefined, approverToken);
+      assert.equal(view.body.operation, 'ethereum.signTypedData');
+      assert.equal(view.body.transaction.primaryType, 'Permit', 'approvers see the typed data');
+      assert.deepEqual(view.body.summary.transfers, [{ to: A, amount: '123', asset: `token:${USDC.toLowerCase()}` }]);
+      assert.deepEqual(view.body.summary.calls, [{ to: USDC.toLowerCase(), selector: '0xd505accf' }]);
+      assert.equal(view.body.summary.fee, '0');
+
+      const approved = await box.call('POST', `/v1/approvals/${id}/approve`, undefined, approverToken);
+      assert.equal(approved.status, 200, JSON.stringify(approved.body));
+      assert.equal(approved.body.status, 'signed');
+      assert.equal((await auditOf(approved.headers['x-request-id'] as string)).decision.outcome, 'signed');
+      const fetched = await box.call('GET', `/v1/approvals/${id}`, undefined, requesterToken);
+      await assertSignedBy(td, fetched.body.result);
+      assert.equal(await verifyTypedData({ ...td, address, signature: fetched.body.result.signature }), true);
+    });
+
+    it('re-judged at the quorum: a spender denied meanwhile ends the request denied, nothing signed', async () => {
+      await setRules(rules);
+      const held = await signTyped(permit(address, B), 'permits', requesterToken);
+      assert.equal(held.status, 202);
+      await setRules({ ...rules, destinations: { allow: [A, B, USDC], deny: [B] } });
+      const quorum = await box.call('POST', `/v1/approvals/${held.body.approvalId}/approve`, undefined, approverToken);
+      assert.equal(quorum.status, 200);
+      assert.deepEqual([quorum.body.status, quorum.body.reason, quorum.body.result], ['denied', 'destination_denied', null]);
+    });
+
+    it('typed data the rules cannot read is never held: it signs, unjudged', async () => {
+      await setRules(rules);
+      const td = mail();
+      const res = await signTyped(td, 'permits', requesterToken);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      await assertSignedBy(td, res.body);
+    });
+  });
+
+  describe('JSON-RPC eth_signTypedData_v4', () => {
+    it('signs a Permit to the allowed spender (viem verifies); another spender, a chain not allowed, blind typed data → -32003 with the reason', async () => {
+      await setRules({ allowedNetworks: { ethereum: ['1'] }, destinations: { allow: [A, USDC] }, forbidBlindSigning: true });
+      const td = permit(address, A);
+      const ok = await rpc('eth_signTypedData_v4', [address, JSON.stringify(wire(td))]);
+      assert.equal(ok.body.error, undefined, JSON.stringify(ok.body));
+      assert.equal(await verifyTypedData({ ...td, address, signature: ok.body.result }), true);
+      assert.equal((await auditOf(`${ok.requestId}#0`)).decision.outcome, 'allow');
+
+      for (const [td2, code, reason] of [
+        [permit(address, B), 'TRANSACTION_DENIED', 'destination_not_allowed'],
+        [permit(address, A, { chainId: 10 }), 'TRANSACTION_DENIED', 'network_not_allowed'],
+        [mail(), 'BLIND_SIGNING_FORBIDDEN', 'blind_signing_forbidden'],
+      ] as const) {
+        const denied = await rpc('eth_signTypedData_v4', [address, wire(td2)]);
+        assert.equal(denied.body.result, undefined);
+        assert.equal(denied.body.error?.code, -32003, JSON.stringify(denied.body));
+        assert.deepEqual([denied.body.error?.data.code, denied.body.error?.data.reason], [code, reason]);
+        const audit = await auditOf(`${denied.requestId}#0`);
+        assert.deepEqual([audit.outcome, audit.decision.outcome, audit.decision.reason], ['denied', 'deny', reason]);
+      }
+    });
+
+    it('a held permit is -32000 APPROVAL_PENDING; once approved, the stored signature verifies', async () => {
+      await setRules({ approval: { required: 1, approvers: { subjects: ['rpc-permit-approver'] } } });
+      const approver = (await box.call('POST', '/v1/tokens', { policies: ['root'], subject: 'rpc-permit-approver' })).body.token as string;
+      const td = permit2Single(A);
+      const held = await rpc('eth_signTypedData_v4', [address, wire(td)]);
+      assert.equal(held.body.error?.code, -32000, JSON.stringify(held.body));
+      assert.equal(held.body.error?.data.code, 'APPROVAL_PENDING');
+      const id = held.body.error?.data.approvalId as string;
+      assert.equal((await auditOf(`${held.requestId}#0`)).decision.outcome, 'pending');
+      const approved = await box.call('POST', `/v1/approvals/${id}/approve`, undefined, approver);
+      assert.equal(approved.body.status, 'signed', JSON.stringify(approved.body));
+      assert.equal(await verifyTypedData({ ...td, address, signature: approved.body.result.signature }), true);
+    });
+  });
+
+  describe("SDK (the viem account's signTypedData)", () => {
+    it('signs an allowed permit, throws StrongboxApiError with the reason for a denied one and ApprovalPendingError for a held one', async () => {
+      const client = new StrongboxClient({ addr: await listenAddr(), token: box.rootToken });
+      const account = await toStrongboxAccount(client, 'permits');
+      await setRules({ destinations: { allow: [A, USDC] } });
+      const td = permit(address, A);
+      const signature = await account.signTypedData(td as Parameters<typeof account.signTypedData>[0]);
+      assert.equal(await verifyTypedData({ ...td, address, signature }), true);
+      const denied = await account.signTypedData(permit(address, B) as Parameters<typeof account.signTypedData>[0]).then(() => undefined, (e: unknown) => e);
+      assert.ok(denied instanceof StrongboxApiError, String(denied));
+      assert.deepEqual([denied.code, denied.reason], ['TRANSACTION_DENIED', 'destination_not_allowed']);
+      await setRules({ approval: { required: 1, approvers: { subjects: ['nobody'] } } });
+      const held = await account.signTypedData(td as Parameters<typeof account.signTypedData>[0]).then(() => undefined, (e: unknown) => e);
+      assert.ok(held instanceof ApprovalPendingError, String(held));
+      const orHold = await client.ethereumSignTypedDataOrHold('permits', wire(td) as never);
+      assert.ok('approvalId' in orHold && orHold.status === 'pending');
+    });
+  });
+});
