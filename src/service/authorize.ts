@@ -66,8 +66,10 @@ export async function authorize(
   sourceIp: string | undefined,
 ): Promise<Decision> {
   const decision = await decide(ctx, principal, action, resource, sourceIp);
-  // The detail names the action but not the resolved resource: a resolved key id would tell an
-  // unauthorized caller that a key of that name exists. The audit record keeps the full resource.
-  if (!decision.allowed) throw new StrongboxError('PERMISSION_DENIED', `${action} is not allowed on the requested resource (${decision.reason})`, { reason: decision.reason });
+  // The detail is the same for every denial: neither the resolved resource nor the deciding statement.
+  // Either would tell an unauthorized caller that a key exists — "denied by org#0" (a deny on
+  // key:wallet/name/treasury/*) for an existing key, "no statement allows" for a missing one. The
+  // audit record (found by the response's request id) keeps both.
+  if (!decision.allowed) throw new StrongboxError('PERMISSION_DENIED', `${action} is not allowed on the requested resource (the audit record of this request names the deciding policy)`, { reason: decision.reason });
   return decision;
 }

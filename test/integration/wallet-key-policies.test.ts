@@ -128,7 +128,7 @@ describe('policies on HD-derived keys by wallet and path', () => {
       assert.equal((await signDigest(receive.id, t)).status, 200);
       const denied = await signDigest(change.id, t);
       assert.equal(denied.status, 403);
-      assert.match(denied.body.detail, /denied by no-change#0/);
+      assert.doesNotMatch(denied.body.detail, /no-change|statement allows/, 'the 403 does not say which statement decided (an existence oracle)');
       assert.equal((await signDigest(plain.id, t)).status, 200);
     });
 
