@@ -12,8 +12,11 @@ import { KeyCache } from './service/key-cache.js';
 import { UnsealProgress } from './service/unseal-progress.js';
 import { openSqliteStore, SQLITE_FILE } from './storage/sqlite/index.js';
 import type { Store } from './storage/types.js';
-import { restoreBackup } from './service/backup.js';
+import { restoreBackup, type RestoreTarget } from './service/backup.js';
+import { assertSqliteEmpty, writeSqliteSnapshot } from './storage/sqlite/restore.js';
 import { migrateSeal } from './service/migrate-seal.js';
+import { SYS } from './service/context.js';
+import { StrongboxError } from './protocol/errors.js';
 import { withKeyRecordCache } from './storage/key-record-cache.js';
 import { Metrics } from './observability/metrics.js';
 import { withStoreMetrics } from './observability/store-metrics.js';
@@ -84,43 +87,97 @@ export { DEFAULT_KEY_CACHE_SIZE } from './config.js';
 /** Delay between adopting a keyring rotated by another node and this node's re-wrap pass. */
 const REWRAP_AFTER_REFRESH_MS = 1000;
 
-/** Offline restore of a backup file into an empty data directory (see service/backup.ts). */
-export async function restoreFromBackup(params: { backup: Uint8Array; dataDir: string; seal: SealType; providers: ProviderOptions; shares: Uint8Array[] }) {
+/** Where an offline tool works: a SQLite data directory, or PostgreSQL storage at a postgres:// URL. */
+export type OfflineStorage = { dataDir: string } | { storage: string };
+
+/**
+ * Offline restore of a backup file into an empty data directory, or into an empty PostgreSQL
+ * database (every row copied in one transaction; see service/backup.ts and storage/postgres/import-sqlite.ts).
+ */
+export async function restoreFromBackup(params: OfflineStorage & { backup: Uint8Array; seal: SealType; providers: ProviderOptions; shares: Uint8Array[] }) {
+  let target: RestoreTarget;
+  if ('storage' in params) {
+    const url = params.storage;
+    const { redactPostgresUrl } = await import('./storage/postgres/index.js');
+    const { assertPostgresEmpty, importSqliteSnapshot } = await import('./storage/postgres/import-sqlite.js');
+    target = {
+      name: redactPostgresUrl(url),
+      field: 'storage',
+      assertEmpty: () => assertPostgresEmpty(url),
+      write: async (file) => void (await importSqliteSnapshot(url, file)),
+    };
+  } else {
+    const dataDir = params.dataDir;
+    target = { name: dataDir, field: 'dataDir', assertEmpty: async () => assertSqliteEmpty(dataDir), write: async (file) => writeSqliteSnapshot(dataDir, file) };
+  }
   const provider = await createUnsealProvider(params.seal, params.providers);
   try {
-    return await restoreBackup({ ...params, provider, openStore: (dir) => openSqliteStore(dir, { readonly: true }), databaseFile: SQLITE_FILE });
+    const result = await restoreBackup({ backup: params.backup, shares: params.shares, target, provider, openStore: (dir) => openSqliteStore(dir, { readonly: true }), databaseFile: SQLITE_FILE });
+    return { ...result, target: target.name };
   } finally {
     await provider.close?.();
   }
 }
 
-/** Offline seal migration of a stopped server's data directory (see service/migrate-seal.ts). */
-export async function migrateSealOffline(params: { dataDir: string; from: SealType; to: SealType; providers: ProviderOptions; shares: Uint8Array[]; newShares: number; newThreshold: number }) {
+/**
+ * Offline seal migration of a stopped installation: a data directory, or PostgreSQL storage with every
+ * node stopped (see service/migrate-seal.ts). The new seal is written in one transaction.
+ */
+export async function migrateSealOffline(params: OfflineStorage & { from: SealType; to: SealType; providers: ProviderOptions; shares: Uint8Array[]; newShares: number; newThreshold: number }) {
   const from = await createUnsealProvider(params.from, params.providers);
   const to = await createUnsealProvider(params.to, params.providers);
-  const store = openSqliteStore(params.dataDir);
+  let store: Store | undefined;
   try {
+    if ('storage' in params) {
+      await assertPostgresInstallation(params.storage);
+      store = await openPostgres(params.storage, { poolSize: 2 });
+    } else {
+      store = openSqliteStore(params.dataDir);
+    }
     return await migrateSeal({ store, from, to, shares: params.shares, newShares: params.newShares, newThreshold: params.newThreshold });
   } finally {
-    await store.close();
+    await store?.close();
     await from.close?.();
     await to.close?.();
   }
 }
 
-/** Read-only access for offline tools (audit verify/export): a data directory or a postgres:// URL; never writes. */
-export async function openStoreForReading(source: { dataDir: string } | { storage: string }): Promise<Store> {
-  if (!('storage' in source)) return openSqliteStore(source.dataDir, { readonly: true });
+/**
+ * Refuses a database that holds no initialized installation (a typo in the URL) before the tool opens
+ * it for writing, which would create the schema there.
+ */
+async function assertPostgresInstallation(url: string): Promise<void> {
+  const { redactPostgresUrl } = await import('./storage/postgres/index.js');
+  const store = await openPostgres(url, { readonly: true, poolSize: 1 });
+  try {
+    const initialized = await store.getSysValue(SYS.sealConfig).then(
+      (v) => v !== undefined,
+      (err: unknown) => {
+        // 42P01 undefined_table: no Strongbox schema at all
+        if ((err as { code?: unknown }).code === '42P01') return false;
+        throw err;
+      },
+    );
+    if (!initialized) throw new StrongboxError('NOT_INITIALIZED', `no initialized Strongbox installation in ${redactPostgresUrl(url)}`, { field: 'storage' });
+  } finally {
+    await store.close();
+  }
+}
+
+/** Loaded only for PostgreSQL storage (a SQLite installation never loads the driver). */
+async function openPostgres(url: string, options: { readonly?: boolean; poolSize?: number } = {}): Promise<Store> {
   const { openPostgresStore } = await import('./storage/postgres/index.js');
-  return openPostgresStore(source.storage, { readonly: true, poolSize: 2 });
+  return openPostgresStore(url, options);
+}
+
+/** Read-only access for offline tools (audit verify/export): a data directory or a postgres:// URL; never writes. */
+export async function openStoreForReading(source: OfflineStorage): Promise<Store> {
+  if (!('storage' in source)) return openSqliteStore(source.dataDir, { readonly: true });
+  return openPostgres(source.storage, { readonly: true, poolSize: 2 });
 }
 
 async function openConfiguredStore(config: Pick<StrongboxConfig, 'dataDir' | 'storage'>): Promise<Store> {
-  if (config.storage !== undefined) {
-    // Loaded only for PostgreSQL storage (a SQLite installation never loads the driver).
-    const { openPostgresStore } = await import('./storage/postgres/index.js');
-    return openPostgresStore(config.storage);
-  }
+  if (config.storage !== undefined) return openPostgres(config.storage);
   if (config.dataDir === undefined) throw new Error('either dataDir (SQLite) or storage (PostgreSQL) is required');
   return openSqliteStore(config.dataDir);
 }

@@ -101,3 +101,36 @@ export function pageFlags(args: CommandArgs): { limit?: number; cursor?: string 
   const cursor = optionalString(args, 'cursor');
   return { ...(limit === undefined ? {} : { limit }), ...(cursor === undefined ? {} : { cursor }) };
 }
+
+/** Flags of the offline tools that work on an installation's storage directly (server stopped). */
+export const offlineStorageOptions: OptionSpec = { 'data-dir': { type: 'string' }, storage: { type: 'string' } };
+
+/**
+ * Exactly one of `--data-dir DIR` (SQLite) or `--storage postgres://…` (PostgreSQL); as for the server,
+ * each falls back to STRONGBOX_DATA_DIR / STRONGBOX_STORAGE. Errors name the flag (or variable).
+ */
+export function offlineStorageFrom(args: CommandArgs, io: CliIo): { dataDir: string } | { storage: string } {
+  const pick = (flag: string, variable: string): { value: string; source: string } | undefined => {
+    const v = optionalString(args, flag);
+    if (v !== undefined) return { value: v, source: `--${flag}` };
+    const e = io.env[variable];
+    return e === undefined || e === '' ? undefined : { value: e, source: variable };
+  };
+  const dataDir = pick('data-dir', 'STRONGBOX_DATA_DIR');
+  const storage = pick('storage', 'STRONGBOX_STORAGE');
+  if (dataDir !== undefined && storage !== undefined) throw new UsageError(`give --data-dir (SQLite) or --storage (PostgreSQL), not both (${dataDir.source} and ${storage.source} are set)`);
+  if (storage !== undefined) {
+    let valid = /^postgres(ql)?:\/\/\S+$/.test(storage.value);
+    try {
+      new URL(storage.value);
+    } catch {
+      valid = false;
+    }
+    // The value is not echoed: it may hold a password.
+    if (!valid) throw new UsageError(`${storage.source} must be a PostgreSQL URL (postgres://USER@HOST:PORT/DATABASE); for SQLite give --data-dir`);
+    return { storage: storage.value };
+  }
+  if (dataDir === undefined) throw new UsageError('--data-dir DIR (SQLite) or --storage postgres://URL (PostgreSQL) is required (or STRONGBOX_DATA_DIR / STRONGBOX_STORAGE)');
+  if (dataDir.value === '') throw new UsageError(`${dataDir.source} must not be empty`);
+  return { dataDir: dataDir.value };
+}

@@ -6,11 +6,12 @@
  * shares (or the HSM/KMS key), and only the installation's own root key can vouch for it.
  *
  * File layout v1: "STRONGBOX-BACKUP\n" | u32 BE header length | header JSON | database bytes | 32-byte MAC.
- * Restore happens offline into an empty data directory, and the MAC is checked with the recovered
- * root key before a single byte is written.
+ * Restore happens offline into an empty data directory or an empty PostgreSQL database (every row
+ * of the snapshot copied in one transaction), and the MAC is checked with the recovered root key
+ * before a single byte is written.
  */
 import { createHmac } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StrongboxError } from '../protocol/errors.js';
@@ -18,7 +19,7 @@ import { constantTimeEqual } from '../crypto/compare.js';
 import { wipe } from '../crypto/wipe.js';
 import { deriveFromRootKey } from '../keyring/barrier.js';
 import type { SealConfig, UnsealProvider } from '../providers/types.js';
-import { SnapshotUnsupportedError, type Store } from '../storage/types.js';
+import { SnapshotSchemaError, SnapshotUnsupportedError, StorageNotEmptyError, type Store } from '../storage/types.js';
 import type { ServiceContext } from './context.js';
 import { SYS } from './context.js';
 
@@ -74,28 +75,68 @@ export function parseBackup(file: Uint8Array): { header: BackupHeader; database:
   return { header, database: file.subarray(dbStart, dbStart + header.databaseBytes), signed: file.subarray(0, buf.byteLength - MAC_BYTES), tag: file.subarray(buf.byteLength - MAC_BYTES) };
 }
 
+/**
+ * Where a restore goes: an empty SQLite data directory, or an empty PostgreSQL database (app.ts wires
+ * storage/sqlite/restore.ts or storage/postgres/import-sqlite.ts). Both throw StorageNotEmptyError
+ * when it already holds an installation, and SnapshotSchemaError when the snapshot cannot be mapped.
+ */
+export interface RestoreTarget {
+  /** the data directory, or the URL without its password (for messages and the result) */
+  readonly name: string;
+  /** the flag that named it, for errors */
+  readonly field: 'dataDir' | 'storage';
+  /** checked before the backup is opened, for an early clear error */
+  assertEmpty(): Promise<void>;
+  /** writes the verified snapshot (a SQLite database file), all or nothing, checking emptiness again */
+  write(databaseFile: string): Promise<void>;
+}
+
 export interface RestoreParameters {
   backup: Uint8Array;
-  dataDir: string;
+  target: RestoreTarget;
   /** the provider the backup's installation used (for Shamir: shares in `shares`) */
   provider: UnsealProvider;
   shares: Uint8Array[];
-  /** opens a directory holding strongbox.db read-only */
+  /** opens a directory holding the snapshot's database file read-only */
   openStore: (dir: string) => Store;
   databaseFile: string;
 }
 
-/** Restores into an empty data directory after checking the backup's MAC with its recovered root key. */
-export async function restoreBackup(params: RestoreParameters): Promise<{ header: BackupHeader; keys: number }> {
+export interface RestoreResult {
+  header: BackupHeader;
+  keys: number;
+  /** the snapshot's schema version (a SQLite target migrates it on the server's first start; PostgreSQL is migrated by the restore) */
+  schemaVersion: number;
+}
+
+/** Storage's refusals as the registry's errors, naming what was wrong. */
+async function targetErrors<T>(target: RestoreTarget, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof StorageNotEmptyError) throw new StrongboxError('ALREADY_INITIALIZED', err.message, { field: target.field, cause: err });
+    if (err instanceof SnapshotSchemaError) throw new StrongboxError('INVALID_ARGUMENT', `the backup cannot be restored here: ${err.message}`, { field: 'backup', cause: err });
+    throw err;
+  }
+}
+
+/**
+ * Restores into an empty target after checking the backup's MAC with its recovered root key: the
+ * snapshot is opened from a scratch copy (read-only), and nothing reaches the target before the MAC
+ * verifies.
+ */
+export async function restoreBackup(params: RestoreParameters): Promise<RestoreResult> {
   const { header, database, signed, tag } = parseBackup(params.backup);
-  const target = join(params.dataDir, params.databaseFile);
-  if (existsSync(target)) throw new StrongboxError('ALREADY_INITIALIZED', `${params.dataDir} already holds a database; restore into an empty directory`, { field: 'dataDir' });
+  const { target } = params;
+  await targetErrors(target, () => target.assertEmpty());
   const scratch = mkdtempSync(join(tmpdir(), 'strongbox-restore-'));
   let rootKey: Uint8Array | undefined;
   try {
-    writeFileSync(join(scratch, params.databaseFile), database, { mode: 0o600 });
+    const file = join(scratch, params.databaseFile);
+    writeFileSync(file, database, { mode: 0o600 });
     const store = params.openStore(scratch);
     let keys = 0;
+    let schemaVersion = 0;
     try {
       const configRaw = await store.getSysValue(SYS.sealConfig);
       const sealedRootKey = await store.getSysValue(SYS.sealedRootKey);
@@ -112,12 +153,12 @@ export async function restoreBackup(params: RestoreParameters): Promise<{ header
       wipe(key);
       if (!ok) throw new StrongboxError('INTEGRITY_CHECK_FAILED', 'the backup failed its integrity check (altered or truncated)');
       keys = (await store.listKeys({ limit: 1000 })).keys.length;
+      schemaVersion = await store.schemaVersion();
     } finally {
       await store.close();
     }
-    mkdirSync(params.dataDir, { recursive: true, mode: 0o700 });
-    writeFileSync(target, database, { mode: 0o600, flag: 'wx' });
-    return { header, keys };
+    await targetErrors(target, () => target.write(file));
+    return { header, keys, schemaVersion };
   } finally {
     wipe(rootKey);
     rmSync(scratch, { recursive: true, force: true });

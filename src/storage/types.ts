@@ -95,6 +95,28 @@ export class SnapshotUnsupportedError extends Error {
   }
 }
 
+/**
+ * Thrown when a restore's target already holds a Strongbox installation (or a schema a node created):
+ * a restore writes only into empty storage, so nothing it holds can be overwritten or mixed in.
+ */
+export class StorageNotEmptyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StorageNotEmptyError';
+  }
+}
+
+/**
+ * Thrown when a snapshot cannot be copied into another backend: it was made by a newer release, its
+ * migrations are not this release's, or a table or column has no counterpart (nothing was written).
+ */
+export class SnapshotSchemaError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SnapshotSchemaError';
+  }
+}
+
 export interface TokenRecord {
   /** non-secret handle used in logs, audit and revocation */
   accessor: string;

@@ -3,23 +3,23 @@ import { join } from 'node:path';
 import { ConfigError, loadProviderOptions } from '../../config.js';
 import { parseHex, toHex } from '../../protocol/hex.js';
 import type { SealType } from '../../providers/types.js';
-import { output, parseIntegerFlag, requireString, UsageError, type Command, readStdin } from '../command.js';
+import { offlineStorageFrom, offlineStorageOptions, output, parseIntegerFlag, requireString, UsageError, type Command, readStdin } from '../command.js';
 
 const TYPES = ['shamir', 'pkcs11', 'awskms'];
 
 export default {
   path: ['operator', 'migrate-seal'],
-  summary: 'Move the root of trust between shamir, pkcs11 and awskms (server stopped); shares on stdin, one per line',
-  usage: '--data-dir DIR --from TYPE --to TYPE [--shares N --threshold M]',
-  options: { 'data-dir': { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, shares: { type: 'string' }, threshold: { type: 'string' }, json: { type: 'boolean' } },
+  summary: 'Move the root of trust between shamir, pkcs11 and awskms (server, or every node, stopped); shares on stdin, one per line',
+  usage: '(--data-dir DIR | --storage postgres://URL) --from TYPE --to TYPE [--shares N --threshold M]',
+  options: { ...offlineStorageOptions, from: { type: 'string' }, to: { type: 'string' }, shares: { type: 'string' }, threshold: { type: 'string' }, json: { type: 'boolean' } },
   positionals: [],
   async run(args, io) {
-    const dataDir = requireString(args, 'data-dir');
+    const where = offlineStorageFrom(args, io);
     const from = requireString(args, 'from') as SealType;
     const to = requireString(args, 'to') as SealType;
     if (!TYPES.includes(from)) throw new UsageError('--from must be shamir, pkcs11 or awskms');
     if (!TYPES.includes(to)) throw new UsageError('--to must be shamir, pkcs11 or awskms');
-    if (!existsSync(join(dataDir, 'strongbox.db'))) throw new UsageError(`--data-dir: no Strongbox database in ${dataDir}`);
+    if ('dataDir' in where && !existsSync(join(where.dataDir, 'strongbox.db'))) throw new UsageError(`--data-dir: no Strongbox database in ${where.dataDir}`);
     const newShares = parseIntegerFlag(args, 'shares', 5)!;
     const newThreshold = parseIntegerFlag(args, 'threshold', 3)!;
     const text = io.env['STRONGBOX_UNSEAL_SHARES'] ?? (await readStdin());
@@ -33,7 +33,7 @@ export default {
       throw err;
     }
     const { migrateSealOffline } = await import('../../app.js');
-    const r = await migrateSealOffline({ dataDir, from, to, providers, shares, newShares, newThreshold });
+    const r = await migrateSealOffline({ ...where, from, to, providers, shares, newShares, newThreshold });
     const result = { from: r.from, to: r.to, sharesKind: r.sharesKind, shares: r.shares.map(toHex) };
     return output(args, io, result, (x) =>
       [

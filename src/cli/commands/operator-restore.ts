@@ -2,17 +2,17 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, loadProviderOptions } from '../../config.js';
 import { parseHex } from '../../protocol/hex.js';
 import type { SealType } from '../../providers/types.js';
-import { optionalString, output, requireString, UsageError, type Command, readStdin } from '../command.js';
+import { offlineStorageFrom, offlineStorageOptions, optionalString, output, requireString, UsageError, type Command, readStdin } from '../command.js';
 
 export default {
   path: ['operator', 'restore'],
-  summary: 'Restore a backup into an empty data directory (offline); Shamir shares are read from stdin, one per line',
-  usage: '--in FILE --data-dir DIR [--seal shamir|pkcs11|awskms]',
-  options: { in: { type: 'string' }, 'data-dir': { type: 'string' }, seal: { type: 'string' }, json: { type: 'boolean' } },
+  summary: 'Restore a backup into an empty data directory or an empty PostgreSQL database (offline); Shamir shares are read from stdin, one per line',
+  usage: '--in FILE (--data-dir DIR | --storage postgres://URL) [--seal shamir|pkcs11|awskms]',
+  options: { in: { type: 'string' }, ...offlineStorageOptions, seal: { type: 'string' }, json: { type: 'boolean' } },
   positionals: [],
   async run(args, io) {
     const file = requireString(args, 'in');
-    const dataDir = requireString(args, 'data-dir');
+    const where = offlineStorageFrom(args, io);
     const seal = (optionalString(args, 'seal') ?? 'shamir') as SealType;
     if (!['shamir', 'pkcs11', 'awskms'].includes(seal)) throw new UsageError('--seal must be shamir, pkcs11 or awskms');
     let backup: Uint8Array;
@@ -35,7 +35,14 @@ export default {
       throw err;
     }
     const { restoreFromBackup } = await import('../../app.js');
-    const result = await restoreFromBackup({ backup, dataDir, seal, providers, shares });
-    return output(args, io, { dataDir, createdAt: result.header.createdAt, keys: result.keys }, (r) => `restored the backup of ${r.createdAt} into ${r.dataDir}; start the server on it and unseal with the same shares (or HSM/KMS key)`);
+    const result = await restoreFromBackup({ ...where, backup, seal, providers, shares });
+    const postgres = 'storage' in where;
+    return output(
+      args,
+      io,
+      { ...(postgres ? { storage: result.target } : { dataDir: result.target }), createdAt: result.header.createdAt, keys: result.keys, schemaVersion: result.schemaVersion },
+      (r) =>
+        `restored the backup of ${r.createdAt} into ${result.target}; ${postgres ? 'start the nodes on it (--storage) and unseal each' : 'start the server on it and unseal'} with the same shares (or HSM/KMS key)`,
+    );
   },
 } satisfies Command;

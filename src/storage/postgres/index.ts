@@ -23,8 +23,8 @@ import { transactionRuleMethods } from './transaction-rules.js';
 import { nonceLeaseMethods } from './nonce-leases.js';
 
 /** Advisory lock namespace (first key of the two-key form); the second key says what is locked. */
-const LOCK_NS = 0x5b0c5;
-const LOCK = { migrate: 1, audit: 2, sys: 3 } as const;
+export const LOCK_NS = 0x5b0c5;
+export const LOCK = { migrate: 1, audit: 2, sys: 3 } as const;
 const NAME_NS = LOCK_NS + 1;
 const SECRET_NS = LOCK_NS + 2;
 const SPEND_NS = LOCK_NS + 3;
@@ -117,6 +117,9 @@ export function redactPostgresUrl(value: string): string {
   }
 }
 
+/** The table of applied migrations (the same columns as SQLite's). */
+export const SCHEMA_MIGRATIONS_DDL = 'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)';
+
 async function migrate(pool: pg.Pool): Promise<void> {
   const c = await pool.connect();
   try {
@@ -125,7 +128,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
     await c.query('SET lock_timeout = 0');
     await c.query('SELECT pg_advisory_lock($1, $2)', [LOCK_NS, LOCK.migrate]);
     try {
-      await c.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+      await c.query(SCHEMA_MIGRATIONS_DDL);
       const applied = new Set((await c.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
       for (const m of pgMigrations) {
         if (applied.has(m.version)) continue;
