@@ -24,14 +24,17 @@ const theirWpkh = bitcoin.payments.p2wpkh({ pubkey: theirSigner.publicKey, netwo
 const payee = bitcoin.payments.p2wpkh({ pubkey: ecc.pointFromScalar(scalar(13), true)!, network: net }).output!;
 
 let seed = 0;
-function funding(script: Uint8Array, value: bigint): bitcoin.Transaction {
+/** A previous transaction paying `value` to `script` at output 0; `segwit`: it carries a witness, which its txid leaves out (BIP141). */
+function funding(script: Uint8Array, value: bigint, segwit = false): bitcoin.Transaction {
   const tx = new bitcoin.Transaction();
   tx.addInput(scalar(++seed), 0);
   tx.addOutput(script, value);
+  if (segwit) tx.setWitness(0, [new Uint8Array(72).fill(1), me]);
   return tx;
 }
 
-type Proof = 'witness' | 'full' | 'none';
+/** witnessUtxo only; nonWitnessUtxo (+ witnessUtxo) of a legacy or a segwit previous transaction; nothing */
+type Proof = 'witness' | 'full' | 'full-segwit' | 'none';
 interface Row {
   inputs: { script: Uint8Array; value: bigint; proof: Proof; sighashType?: number; finalized?: boolean }[];
   /** the fee bitcoinjs-lib computes, or the reason it is not bound */
@@ -42,13 +45,14 @@ function intentOf(row: Row) {
   const psbt = new bitcoin.Psbt({ network: net });
   let total = 0n;
   for (const input of row.inputs) {
-    const prev = funding(input.script, input.value);
+    const prev = funding(input.script, input.value, input.proof === 'full-segwit');
+    if (input.proof === 'full-segwit') assert.notEqual(prev.toBuffer().length, prev.byteLength(false), 'the previous transaction has a witness');
     total += input.value;
     psbt.addInput({
       hash: prev.getHash(),
       index: 0,
       ...(input.proof === 'none' ? {} : { witnessUtxo: { script: input.script, value: input.value } }),
-      ...(input.proof === 'full' ? { nonWitnessUtxo: prev.toBuffer() } : {}),
+      ...(input.proof === 'full' || input.proof === 'full-segwit' ? { nonWitnessUtxo: prev.toBuffer() } : {}),
       ...(input.sighashType === undefined ? {} : { sighashType: input.sighashType }),
     });
   }
@@ -70,6 +74,7 @@ describe('bitcoinIntent: the fee is bounded only by amounts the signatures bind'
     ['one P2WPKH input and a foreign witnessUtxo', { inputs: [mine('witness'), theirs('witness')], expect: /^psbt input 1: witnessUtxo alone does not bind its amount, since the P2WPKH signature of input 0 commits to no other input's amount \(BIP143\); include input 1's nonWitnessUtxo/ }],
     ['two P2WPKH inputs of the key, witnessUtxo: neither signature commits to the other amount', { inputs: [mine('witness'), mine('full')], expect: /^psbt input 0: .*P2WPKH signature of input 1/ }],
     ['two P2WPKH inputs of the key, nonWitnessUtxo', { inputs: [mine('full'), mine('full'), theirs('full')], expect: 1_500n }],
+    ['nonWitnessUtxo of segwit previous transactions (the txid leaves the witness out)', { inputs: [mine('full-segwit'), mine('full-segwit'), theirs('full-segwit')], expect: 1_500n }],
     ['Taproot SIGHASH_DEFAULT only: every witnessUtxo is committed to (BIP341)', { inputs: [mineTr('witness'), theirs('witness'), mineTr('witness')], expect: 1_500n }],
     ['Taproot SIGHASH_ALL only', { inputs: [mineTr('witness', { sighashType: 0x01 }), theirs('witness')], expect: 1_500n }],
     ['Taproot only, with a finalized foreign witnessUtxo input', { inputs: [theirs('witness', { finalized: true }), mineTr('witness')], expect: 1_500n }],

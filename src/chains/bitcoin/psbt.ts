@@ -12,14 +12,14 @@
  *   amounts refuse ANYONECANPAY: chains/bitcoin/intent.ts).
  * - P2TR key-path inputs whose witnessUtxo script is the key's BIP86 output (no script tree):
  *   BIP340 Schnorr over the BIP341 sighash, SIGHASH_DEFAULT by default; ALL and ALL|ANYONECANPAY
- *   are honoured too.
+ *   are honoured too (ANYONECANPAY, again, not for keys whose rules compare amounts).
  * NONE and SINGLE (with or without ANYONECANPAY) are refused: they leave outputs uncommitted, so a
  * summary of the transfers (summarizePsbt) would not bind what the signature authorizes.
  * An input that the key owns but that cannot be signed safely (no witnessUtxo, legacy or nested
  * segwit script, a Taproot script tree) is refused rather than skipped, so the caller learns why.
  */
 import { OutScript, RawTx, Transaction } from '@scure/btc-signer';
-import { hash160 } from '@scure/btc-signer/utils.js';
+import { hash160, sha256x2 } from '@scure/btc-signer/utils.js';
 import { StrongboxError } from '../../protocol/errors.js';
 import type { BitcoinAddressType } from '../../protocol/bitcoin.js';
 import { bitcoinPayment, compressPublicKey, xOnlyPublicKey } from './address.js';
@@ -106,29 +106,23 @@ export interface SpentOutput {
   proven: boolean;
 }
 
-const PREVIOUS_TX_OPTIONS = { allowUnknownInputs: true, allowUnknownOutputs: true, disableScriptCheck: true, allowUnknownVersion: true } as const;
-
 /**
- * The output input `index` of `tx` spends, from nonWitnessUtxo (proven) or else witnessUtxo (claimed);
- * undefined when the input carries neither. Throws INVALID_PSBT when nonWitnessUtxo is not the
- * transaction the outpoint names, or witnessUtxo contradicts it. btc-signer checks both when it parses a
- * PSBT (validateInput); they are checked again here because the spend limits rest on them.
+ * The output input `index` spends, from nonWitnessUtxo (proven) or else witnessUtxo (claimed); undefined
+ * when the input carries neither. Throws INVALID_PSBT when nonWitnessUtxo is not the transaction the
+ * outpoint names, or witnessUtxo contradicts it. btc-signer checks both when it parses a PSBT
+ * (validateInput); they are checked again here because the spend limits rest on them.
  */
-export function spentOutput(tx: Transaction, index: number): SpentOutput | undefined {
-  const input = tx.getInput(index);
+export function spentOutput(input: TransactionInput, index: number): SpentOutput | undefined {
   const previous = input.nonWitnessUtxo;
   if (previous === undefined) return input.witnessUtxo === undefined ? undefined : { script: input.witnessUtxo.script, amount: input.witnessUtxo.amount, proven: false };
   const invalid = (why: string): StrongboxError => new StrongboxError('INVALID_PSBT', `psbt input ${index}: ${why}`, { field: 'psbt' });
   const output = input.index === undefined ? undefined : previous.outputs[input.index];
   if (output === undefined || input.txid === undefined) throw invalid('nonWitnessUtxo has no output at the index the input spends');
-  let txid: string;
-  try {
-    // Transaction.id hashes the transaction without its witnesses, as txids are (BIP141).
-    txid = Transaction.fromRaw(RawTx.encode(previous), PREVIOUS_TX_OPTIONS).id;
-  } catch (cause) {
-    throw new StrongboxError('INVALID_PSBT', `psbt input ${index}: nonWitnessUtxo is not a valid transaction: ${describeParseError(cause)}`, { field: 'psbt', cause });
-  }
-  if (txid !== Buffer.from(input.txid).toString('hex')) throw invalid('nonWitnessUtxo is not the transaction its outpoint names (txid mismatch)');
+  // A txid is the double SHA-256 of the transaction serialized without witnesses (BIP141), byte-reversed
+  // as btc-signer holds outpoint txids (Transaction.id computes it the same way, from btc-signer's
+  // serializer; re-parsing the whole previous transaction just for that would cost far more).
+  const txid = sha256x2(RawTx.encode({ ...previous, segwitFlag: false })).reverse();
+  if (!equal(input.txid, txid)) throw invalid('nonWitnessUtxo is not the transaction its outpoint names (txid mismatch)');
   const claimed = input.witnessUtxo;
   if (claimed !== undefined && (!equal(claimed.script, output.script) || claimed.amount !== output.amount)) throw invalid('witnessUtxo does not match the output nonWitnessUtxo names');
   return { script: output.script, amount: output.amount, proven: true };
@@ -207,7 +201,7 @@ export function planPsbtInputs(tx: Transaction, publicKey: Uint8Array): PsbtPlan
   const inputs: PlannedInput[] = [];
   for (let index = 0; index < tx.inputsLength; index++) {
     const input = tx.getInput(index);
-    const out = spentOutput(tx, index);
+    const out = spentOutput(input, index);
     spent.push(out);
     if (input.finalScriptWitness !== undefined || input.finalScriptSig !== undefined) continue;
     const witness = input.witnessUtxo;
@@ -333,7 +327,7 @@ export function summarizePsbt(psbt: Uint8Array | Transaction, network: BitcoinNe
   }
   let inputTotal: bigint | null = 0n;
   for (let i = 0; i < tx.inputsLength && inputTotal !== null; i++) {
-    const spent = spentOutput(tx, i);
+    const spent = spentOutput(tx.getInput(i), i);
     inputTotal = spent === undefined ? null : inputTotal + spent.amount;
   }
   if (inputTotal !== null && inputTotal < outputTotal) throw new StrongboxError('INVALID_PSBT', `psbt outputs (${outputTotal} sat) exceed its inputs (${inputTotal} sat)`, { field: 'psbt' });
