@@ -8,7 +8,7 @@
  */
 import type { BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
 import { StrongboxError } from '../protocol/errors.js';
-import { addSignature, keyScripts, parsePsbt, planPsbtSigning, toPsbtBase64, type SigningTask } from '../chains/bitcoin/psbt.js';
+import { addSignature, keyScripts, parsePsbt, planPsbtInputs, planPsbtSigning, toPsbtBase64, type SigningTask } from '../chains/bitcoin/psbt.js';
 import { parseNetwork } from '../chains/bitcoin/network.js';
 import { loadTaprootKeyPath } from '../crypto/signers/bip340.js';
 import { secp256k1 } from '../crypto/signers/secp256k1.js';
@@ -100,7 +100,7 @@ export async function bitcoinSignPsbt(ctx: BitcoinSignContext & Pick<ServiceCont
   const network = parseNetwork(params.network);
   const tx = parsePsbt(params.psbt);
   // Refuses a PSBT with no input of this key before any rule is consulted.
-  planPsbtSigning(tx, record.publicKey);
+  planPsbtInputs(tx, record.publicKey);
   const outcome = await guardTransaction(ctx, {
     keyId: record.id,
     walletId: record.wallet,

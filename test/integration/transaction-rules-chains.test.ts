@@ -1,7 +1,8 @@
 /**
  * Transaction rules on Bitcoin PSBTs and Solana transactions (the Ethereum table is in
  * transaction-rules.test.ts): destinations, networks, per-transaction and daily limits with the fee
- * counted (PSBT inputs − outputs; Solana base and priority fee, for the fee payer only), the
+ * counted (PSBT inputs − outputs, from amounts the signatures bind — bitcoin-fee-binding.test.ts has the
+ * attacks on them; Solana base and priority fee, for the fee payer only), the
  * undecodable-transfer refusal, and the approval flow ending in a signature an independent library
  * verifies (bitcoinjs-lib + tiny-secp256k1; @solana/web3.js). Transactions are built with those
  * libraries too.
@@ -65,16 +66,26 @@ describe('transaction rules on Bitcoin and Solana', () => {
     let n = 0;
     /**
      * A PSBT spending one input of the key (amount + 9,000 change + fee) to `to`: the fee is
-     * inputs − outputs. `foreign`: add another party's input, with or without its spent amount.
+     * inputs − outputs. `foreign`: add another party's input of 0 sat, its amount proven by its previous
+     * transaction (nonWitnessUtxo), only claimed (witnessUtxo), or not given.
      */
-    const psbtPaying = (to: string, amount: bigint, options: { fee?: bigint; pub?: Uint8Array; foreign?: 'known' | 'unknown' } = {}): string => {
+    const psbtPaying = (to: string, amount: bigint, options: { fee?: bigint; pub?: Uint8Array; foreign?: 'proven' | 'claimed' | 'unknown' } = {}): string => {
       const fee = options.fee ?? 1_000n;
       const mine = bitcoin.payments.p2wpkh({ pubkey: options.pub ?? btcPub, network: regtest });
       const psbt = new bitcoin.Psbt({ network: regtest });
       psbt.addInput({ hash: new Uint8Array(32).fill(++n), index: 0, witnessUtxo: { script: mine.output!, value: amount + 9_000n + fee } });
       if (options.foreign !== undefined) {
         const theirs = bitcoin.payments.p2wpkh({ address: stranger, network: regtest });
-        psbt.addInput({ hash: new Uint8Array(32).fill(++n), index: 1, ...(options.foreign === 'known' ? { witnessUtxo: { script: theirs.output!, value: 0n } } : {}) });
+        const previous = new bitcoin.Transaction();
+        previous.addInput(new Uint8Array(32).fill(++n), 0);
+        previous.addOutput(bitcoin.payments.p2wpkh({ address: allowed, network: regtest }).output!, 5_000n);
+        previous.addOutput(theirs.output!, 0n);
+        psbt.addInput({
+          hash: previous.getHash(),
+          index: 1,
+          ...(options.foreign === 'unknown' ? {} : { witnessUtxo: { script: theirs.output!, value: 0n } }),
+          ...(options.foreign === 'proven' ? { nonWitnessUtxo: previous.toBuffer() } : {}),
+        });
       }
       psbt.addOutput({ address: to, value: amount });
       psbt.addOutput({ address: mine.address!, value: 9_000n }); // change: not a transfer
@@ -138,7 +149,7 @@ describe('transaction rules on Bitcoin and Solana', () => {
       assert.equal((await sign(psbtPaying(stranger, 29_000n, { pub }), 'regtest', undefined, 'fees-btc')).status, 200);
     });
 
-    it("an input whose amount is unknown: refused (naming psbt) by rules that count amounts, signed by rules that do not", async () => {
+    it("an input whose amount is unknown, or only claimed by witnessUtxo: refused (naming psbt) by rules that count amounts, signed by rules that do not", async () => {
       await setRules('ruled-btc', { version: 1, maxValuePerTransaction: '1000000000' });
       const unknown = psbtPaying(stranger, 1_000n, { foreign: 'unknown' });
       const res = await sign(unknown);
@@ -150,13 +161,23 @@ describe('transaction rules on Bitcoin and Solana', () => {
       const audit = await auditOf(res.headers['x-request-id'] as string);
       assert.equal(audit.decision.reason, 'fee_unknown');
       assert.equal(audit.decision.fee, undefined);
-      assert.equal((await sign(psbtPaying(stranger, 1_000n, { foreign: 'known' }))).status, 200, 'with the amount known, the fee is bounded');
+      // A witnessUtxo alone is the caller's word: the key's P2WPKH signature commits to its own input's
+      // amount only (BIP143), so another input's claimed amount could be anything in the transaction signed.
+      const claimed = await sign(psbtPaying(stranger, 1_000n, { foreign: 'claimed' }));
+      assert.equal(claimed.status, 403, JSON.stringify(claimed.body));
+      assert.equal(claimed.body.reason, 'fee_unknown');
+      assert.match(claimed.body.detail, /psbt input 1: witnessUtxo alone does not bind its amount, since the P2WPKH signature of input 0 commits to no other input's amount \(BIP143\); include input 1's nonWitnessUtxo/);
+      const proven = await sign(psbtPaying(stranger, 1_000n, { foreign: 'proven' }));
+      assert.equal(proven.status, 200, `with the amount proven by the previous transaction, the fee is bounded: ${JSON.stringify(proven.body)}`);
+      assert.equal((await auditOf(proven.headers['x-request-id'] as string)).decision.fee, '1000');
 
       await setRules('ruled-btc', { version: 1, allowedNetworks: { bitcoin: ['regtest'] }, destinations: { deny: [allowed] } });
-      const signed = await sign(unknown);
-      assert.equal(signed.status, 200, 'no rule compares amounts: the fee need not be bounded');
-      const psbt = bitcoin.Psbt.fromBase64(signed.body.psbt, { network: regtest });
-      assert.ok(psbt.validateSignaturesOfInput(0, (pubkey, hash, signature) => ecc.verify(hash, pubkey, signature)));
+      for (const psbtIn of [unknown, psbtPaying(stranger, 1_000n, { foreign: 'claimed' })]) {
+        const signed = await sign(psbtIn);
+        assert.equal(signed.status, 200, 'no rule compares amounts: the fee need not be bounded');
+        const psbt = bitcoin.Psbt.fromBase64(signed.body.psbt, { network: regtest });
+        assert.ok(psbt.validateSignaturesOfInput(0, (pubkey, hash, signature) => ecc.verify(hash, pubkey, signature)));
+      }
     });
 
     it('destination rules without allowedNetworks.bitcoin are refused: the caller-named network would decide how addresses read', async () => {

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { startTestBox, type TestBox } from '../helpers/app.js';
 import { routes } from '../../src/http/routes/index.js';
 import { p2wpkh, Transaction } from '@scure/btc-signer';
+import * as bitcoin from 'bitcoinjs-lib';
 
 const N = 'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141'; // secp256k1 order
 const P256_N = 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551';
@@ -28,6 +29,21 @@ function permitWithout(member?: string) {
   if (member !== undefined) delete domain[member];
   const fields = ['address owner', 'address spender', 'uint256 value', 'uint256 nonce', 'uint256 deadline'].map((f) => ({ type: f.split(' ')[0]!, name: f.split(' ')[1]! }));
   return { domain, types: { Permit: fields }, primaryType: 'Permit', message: { owner: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', spender: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', value: '1', nonce: '0', deadline: '1' } };
+}
+
+/** A PSBT whose nonWitnessUtxo is not the transaction its input's outpoint names (built with bitcoinjs-lib: btc-signer refuses to). */
+function wrongPreviousTxPsbt(): string {
+  const script = bitcoin.payments.p2wpkh({ pubkey: Buffer.from('0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798', 'hex') }).output!;
+  const previous = (n: number) => {
+    const tx = new bitcoin.Transaction();
+    tx.addInput(new Uint8Array(32).fill(n), 0);
+    tx.addOutput(script, 10_000n);
+    return tx;
+  };
+  const psbt = new bitcoin.Psbt();
+  psbt.addInput({ hash: previous(1).getHash(), index: 0, nonWitnessUtxo: previous(2).toBuffer() });
+  psbt.addOutput({ script, value: 9_000n });
+  return psbt.toBase64();
 }
 
 let box: TestBox;
@@ -227,6 +243,7 @@ describe('bad input', () => {
     ['sign-psbt: psbt as hex', 'POST', '/v1/keys/k-secp256k1/bitcoin/sign-psbt', { psbt: '0x70736274ff' }, 400, 'INVALID_PSBT', 'psbt'],
     ['sign-psbt: only the magic bytes', 'POST', '/v1/keys/k-secp256k1/bitcoin/sign-psbt', { psbt: 'cHNidP8=' }, 400, 'INVALID_PSBT', 'psbt'],
     ['sign-psbt: not a PSBT', 'POST', '/v1/keys/k-secp256k1/bitcoin/sign-psbt', { psbt: Buffer.from('hello world').toString('base64') }, 400, 'INVALID_PSBT', 'psbt'],
+    ["sign-psbt: nonWitnessUtxo not the outpoint's transaction", 'POST', '/v1/keys/k-secp256k1/bitcoin/sign-psbt', { psbt: wrongPreviousTxPsbt() }, 400, 'INVALID_PSBT', 'psbt'],
     ['sign-psbt: no input of the key', 'POST', '/v1/keys/k-secp256k1/bitcoin/sign-psbt', { psbt: foreignPsbt() }, 400, 'PSBT_NO_KEY_INPUTS', 'psbt'],
     ['sign-psbt: unknown network', 'POST', '/v1/keys/k-secp256k1/bitcoin/sign-psbt', { psbt: foreignPsbt(), network: 'signet' }, 400, 'INVALID_ARGUMENT', 'network'],
     ['sign-psbt: with a p256 key', 'POST', '/v1/keys/k-p256/bitcoin/sign-psbt', { psbt: foreignPsbt() }, 400, 'UNSUPPORTED_OPERATION'],

@@ -6,19 +6,20 @@
  * signers (src/service/bitcoin-sign-psbt.ts), so no secret passes through this module.
  *
  * What the key signs (everything else is left untouched or refused):
- * - P2WPKH inputs whose witnessUtxo script is the key's P2WPKH script: ECDSA over the BIP143
- *   sighash, SIGHASH_ALL by default; the input's sighashType is honoured when it is ALL or
- *   ALL|ANYONECANPAY.
+ * - P2WPKH inputs whose witnessUtxo script is the key's P2WPKH script (and, when nonWitnessUtxo is
+ *   present, the script it proves): ECDSA over the BIP143 sighash, SIGHASH_ALL by default; the input's
+ *   sighashType is honoured when it is ALL or ALL|ANYONECANPAY (keys whose transaction rules compare
+ *   amounts refuse ANYONECANPAY: chains/bitcoin/intent.ts).
  * - P2TR key-path inputs whose witnessUtxo script is the key's BIP86 output (no script tree):
  *   BIP340 Schnorr over the BIP341 sighash, SIGHASH_DEFAULT by default; ALL and ALL|ANYONECANPAY
- *   are honoured too.
+ *   are honoured too (ANYONECANPAY, again, not for keys whose rules compare amounts).
  * NONE and SINGLE (with or without ANYONECANPAY) are refused: they leave outputs uncommitted, so a
  * summary of the transfers (summarizePsbt) would not bind what the signature authorizes.
  * An input that the key owns but that cannot be signed safely (no witnessUtxo, legacy or nested
  * segwit script, a Taproot script tree) is refused rather than skipped, so the caller learns why.
  */
-import { OutScript, Transaction } from '@scure/btc-signer';
-import { hash160 } from '@scure/btc-signer/utils.js';
+import { OutScript, RawTx, Transaction } from '@scure/btc-signer';
+import { hash160, sha256x2 } from '@scure/btc-signer/utils.js';
 import { StrongboxError } from '../../protocol/errors.js';
 import type { BitcoinAddressType } from '../../protocol/bitcoin.js';
 import { bitcoinPayment, compressPublicKey, xOnlyPublicKey } from './address.js';
@@ -92,12 +93,39 @@ export function describeParseError(cause: unknown): string {
 
 const equal = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== undefined && Buffer.compare(a, b) === 0;
 
-/** The output an input spends, from witnessUtxo or else from the full previous transaction. */
-export function prevOut(input: TransactionInput): { script: Uint8Array; amount: bigint } | undefined {
-  if (input.witnessUtxo !== undefined) return input.witnessUtxo;
-  const index = input.index;
-  if (input.nonWitnessUtxo !== undefined && index !== undefined) return input.nonWitnessUtxo.outputs[index];
-  return undefined;
+/**
+ * The output an input spends, as the PSBT gives it. `proven` when it comes from nonWitnessUtxo, the full
+ * previous transaction: that transaction hashes to the txid of the input's outpoint, which every signature
+ * commits to (BIP143 hashPrevouts, BIP341 sha_prevouts), so its outputs are the chain's, not the caller's.
+ * A witnessUtxo alone is the caller's claim: what binds it is only the signatures that commit to it (see
+ * chains/bitcoin/intent.ts).
+ */
+export interface SpentOutput {
+  script: Uint8Array;
+  amount: bigint;
+  proven: boolean;
+}
+
+/**
+ * The output input `index` spends, from nonWitnessUtxo (proven) or else witnessUtxo (claimed); undefined
+ * when the input carries neither. Throws INVALID_PSBT when nonWitnessUtxo is not the transaction the
+ * outpoint names, or witnessUtxo contradicts it. btc-signer checks both when it parses a PSBT
+ * (validateInput); they are checked again here because the spend limits rest on them.
+ */
+export function spentOutput(input: TransactionInput, index: number): SpentOutput | undefined {
+  const previous = input.nonWitnessUtxo;
+  if (previous === undefined) return input.witnessUtxo === undefined ? undefined : { script: input.witnessUtxo.script, amount: input.witnessUtxo.amount, proven: false };
+  const invalid = (why: string): StrongboxError => new StrongboxError('INVALID_PSBT', `psbt input ${index}: ${why}`, { field: 'psbt' });
+  const output = input.index === undefined ? undefined : previous.outputs[input.index];
+  if (output === undefined || input.txid === undefined) throw invalid('nonWitnessUtxo has no output at the index the input spends');
+  // A txid is the double SHA-256 of the transaction serialized without witnesses (BIP141), byte-reversed
+  // as btc-signer holds outpoint txids (Transaction.id computes it the same way, from btc-signer's
+  // serializer; re-parsing the whole previous transaction just for that would cost far more).
+  const txid = sha256x2(RawTx.encode({ ...previous, segwitFlag: false })).reverse();
+  if (!equal(input.txid, txid)) throw invalid('nonWitnessUtxo is not the transaction its outpoint names (txid mismatch)');
+  const claimed = input.witnessUtxo;
+  if (claimed !== undefined && (!equal(claimed.script, output.script) || claimed.amount !== output.amount)) throw invalid('witnessUtxo does not match the output nonWitnessUtxo names');
+  return { script: output.script, amount: output.amount, proven: true };
 }
 
 /** Whether `script` pays to the key through a script type Strongbox does not sign (P2PK, P2PKH, P2SH-P2WPKH). */
@@ -133,21 +161,35 @@ function unsupported(index: number, why: string): StrongboxError {
   return new StrongboxError('PSBT_INPUT_UNSUPPORTED', `psbt input ${index}: ${why}`, { field: 'psbt' });
 }
 
-export interface SigningTask {
+/** An input the key signs, and how. */
+export interface PlannedInput {
   index: number;
   kind: BitcoinAddressType;
   /** the input's sighash type (0 = SIGHASH_DEFAULT, Taproot only) */
   sighashType: number;
+}
+
+export interface PsbtPlan {
+  /** every input's spent output (spentOutput), undefined where the PSBT gives none */
+  spent: (SpentOutput | undefined)[];
+  /** the inputs the key signs, in input order */
+  inputs: PlannedInput[];
+}
+
+export interface SigningTask extends PlannedInput {
   /** the 32-byte message to sign: BIP143 (p2wpkh) or BIP341 (p2tr) signature hash */
   sighash: Uint8Array;
 }
 
 /**
- * The inputs of `tx` that `publicKey` must sign, with their sighashes. Refuses (PSBT_INPUT_UNSUPPORTED,
- * UNSUPPORTED_SIGHASH, INVALID_PSBT) an input the key owns but cannot sign safely, and
- * PSBT_NO_KEY_INPUTS when no input belongs to the key. Finalized inputs are left alone.
+ * Which inputs of `tx` `publicKey` signs, and with which sighash type, without computing a sighash.
+ * Refuses (PSBT_INPUT_UNSUPPORTED, UNSUPPORTED_SIGHASH, INVALID_PSBT) an input the key owns but cannot
+ * sign safely, and PSBT_NO_KEY_INPUTS when no input belongs to the key. Finalized inputs are left alone.
+ * An input is the key's when its spent script is the key's P2WPKH or BIP86 P2TR script; where
+ * nonWitnessUtxo proves that script, witnessUtxo must agree with it (spentOutput), so a proven input of
+ * the key cannot be passed off as another party's.
  */
-export function planPsbtSigning(tx: Transaction, publicKey: Uint8Array): SigningTask[] {
+export function planPsbtInputs(tx: Transaction, publicKey: Uint8Array): PsbtPlan {
   // Each signature hash re-hashes every input's outpoint (and, for BIP341, every spent output) and
   // every output, so signing costs O(inputs × (inputs + outputs)) on the request thread: bound it.
   if (tx.inputsLength > MAX_PSBT_INPUTS || tx.outputsLength > MAX_PSBT_OUTPUTS) {
@@ -155,65 +197,66 @@ export function planPsbtSigning(tx: Transaction, publicKey: Uint8Array): Signing
   }
   const key = keyScripts(publicKey);
   const uncompressed = publicKey.byteLength === 65 ? publicKey : new Uint8Array(0);
-  const owned: { index: number; kind: BitcoinAddressType; input: TransactionInput }[] = [];
+  const spent: (SpentOutput | undefined)[] = [];
+  const inputs: PlannedInput[] = [];
   for (let index = 0; index < tx.inputsLength; index++) {
     const input = tx.getInput(index);
+    const out = spentOutput(input, index);
+    spent.push(out);
     if (input.finalScriptWitness !== undefined || input.finalScriptSig !== undefined) continue;
     const witness = input.witnessUtxo;
     const kind: BitcoinAddressType | undefined = equal(witness?.script, key.p2wpkh) ? 'p2wpkh' : equal(witness?.script, key.p2tr) ? 'p2tr' : undefined;
     if (kind !== undefined) {
-      const full = input.nonWitnessUtxo !== undefined && input.index !== undefined ? input.nonWitnessUtxo.outputs[input.index] : undefined;
-      if (input.nonWitnessUtxo !== undefined && (full === undefined || !equal(full.script, witness!.script) || full.amount !== witness!.amount)) {
-        throw new StrongboxError('INVALID_PSBT', `psbt input ${index}: witnessUtxo does not match the output nonWitnessUtxo names`, { field: 'psbt' });
+      const sighashType = input.sighashType ?? (kind === 'p2tr' ? SIGHASH_DEFAULT : SIGHASH_ALL);
+      if (!ALLOWED_SIGHASH[kind].includes(sighashType)) {
+        throw new StrongboxError('UNSUPPORTED_SIGHASH', `psbt input ${index}: sighash type 0x${sighashType.toString(16).padStart(2, '0')} is not signed for ${kind} inputs; allowed: ${ALLOWED_SIGHASH[kind].map((t) => `0x${t.toString(16).padStart(2, '0')}`).join(', ')}`, { field: 'psbt' });
       }
-      owned.push({ index, kind, input });
+      if (kind === 'p2tr') {
+        if (input.tapMerkleRoot !== undefined && input.tapMerkleRoot.byteLength > 0) throw unsupported(index, 'has a Taproot script tree (tapMerkleRoot); only BIP86 key-path outputs are signed');
+        if (input.tapInternalKey !== undefined && !equal(input.tapInternalKey, key.xOnly)) throw new StrongboxError('INVALID_PSBT', `psbt input ${index}: tapInternalKey is not the key that the witnessUtxo script commits to`, { field: 'psbt' });
+      }
+      inputs.push({ index, kind, sighashType });
       continue;
     }
-    const spent = prevOut(input);
-    if (witness === undefined && spent !== undefined && (equal(spent.script, key.p2wpkh) || equal(spent.script, key.p2tr))) {
+    if (witness === undefined && out !== undefined && (equal(out.script, key.p2wpkh) || equal(out.script, key.p2tr))) {
       throw unsupported(index, 'spends an output of the key but has no witnessUtxo (PSBT_IN_WITNESS_UTXO is required)');
     }
-    if (spent !== undefined && isOtherScriptOfKey(spent.script, input, key, uncompressed)) {
+    if (out !== undefined && isOtherScriptOfKey(out.script, input, key, uncompressed)) {
       throw unsupported(index, 'spends a legacy (P2PK, P2PKH) or nested-segwit (P2SH) output of the key; only P2WPKH and P2TR key-path inputs are signed');
     }
     if (namesKey(input, key, uncompressed)) {
-      if (spent === undefined) throw unsupported(index, 'names the key (tapInternalKey or a BIP32 derivation) but has no witnessUtxo (PSBT_IN_WITNESS_UTXO is required)');
+      if (out === undefined) throw unsupported(index, 'names the key (tapInternalKey or a BIP32 derivation) but has no witnessUtxo (PSBT_IN_WITNESS_UTXO is required)');
       throw unsupported(index, "names the key (tapInternalKey or a BIP32 derivation) but does not spend the key's P2WPKH or P2TR key-path (BIP86) output; script paths and other scripts are not signed");
     }
   }
-  if (owned.length === 0) {
+  if (inputs.length === 0) {
     throw new StrongboxError('PSBT_NO_KEY_INPUTS', "no unsigned input of the psbt spends the key's P2WPKH or P2TR output (inputs are matched by their witnessUtxo script)", { field: 'psbt' });
   }
+  const firstTaproot = inputs.find((i) => i.kind === 'p2tr');
+  const missing = spent.findIndex((out) => out === undefined);
+  if (firstTaproot !== undefined && missing !== -1) {
+    // BIP341 commits to the amounts and scripts of every input's spent output.
+    throw unsupported(firstTaproot.index, `a Taproot signature commits to every input's spent output, and input ${missing} has no witnessUtxo or nonWitnessUtxo`);
+  }
+  return { spent, inputs };
+}
 
-  const tasks: SigningTask[] = [];
-  let prevouts: { script: Uint8Array; amount: bigint }[] | undefined;
-  for (const { index, kind, input } of owned) {
-    const sighashType = input.sighashType ?? (kind === 'p2tr' ? SIGHASH_DEFAULT : SIGHASH_ALL);
-    if (!ALLOWED_SIGHASH[kind].includes(sighashType)) {
-      throw new StrongboxError('UNSUPPORTED_SIGHASH', `psbt input ${index}: sighash type 0x${sighashType.toString(16).padStart(2, '0')} is not signed for ${kind} inputs; allowed: ${ALLOWED_SIGHASH[kind].map((t) => `0x${t.toString(16).padStart(2, '0')}`).join(', ')}`, { field: 'psbt' });
-    }
-    const amount = input.witnessUtxo!.amount;
+/** The inputs of `tx` that `publicKey` must sign, with their sighashes (planPsbtInputs refuses the rest). */
+export function planPsbtSigning(tx: Transaction, publicKey: Uint8Array): SigningTask[] {
+  const { spent, inputs } = planPsbtInputs(tx, publicKey);
+  const key = keyScripts(publicKey);
+  // Every spent output is present when a Taproot input is planned (planPsbtInputs).
+  const prevouts = spent.filter((out): out is SpentOutput => out !== undefined);
+  return inputs.map(({ index, kind, sighashType }) => {
+    const amount = spent[index]!.amount;
     if (kind === 'p2wpkh') {
       // BIP143: the scriptCode of a P2WPKH input is the P2PKH script of the same key hash.
       const scriptCode = OutScript.encode({ type: 'pkh', hash: hash160(key.compressed) });
-      tasks.push({ index, kind, sighashType, sighash: tx.preimageWitnessV0(index, scriptCode, sighashType, amount) });
-    } else {
-      if (input.tapMerkleRoot !== undefined && input.tapMerkleRoot.byteLength > 0) throw unsupported(index, 'has a Taproot script tree (tapMerkleRoot); only BIP86 key-path outputs are signed');
-      if (input.tapInternalKey !== undefined && !equal(input.tapInternalKey, key.xOnly)) throw new StrongboxError('INVALID_PSBT', `psbt input ${index}: tapInternalKey is not the key that the witnessUtxo script commits to`, { field: 'psbt' });
-      // BIP341 commits to the amounts and scripts of every input's spent output.
-      if (prevouts === undefined) {
-        prevouts = [];
-        for (let j = 0; j < tx.inputsLength; j++) {
-          const spent = prevOut(tx.getInput(j));
-          if (spent === undefined) throw unsupported(index, `a Taproot signature commits to every input's spent output, and input ${j} has no witnessUtxo or nonWitnessUtxo`);
-          prevouts.push(spent);
-        }
-      }
-      const sighash = tx.preimageWitnessV1(index, prevouts.map((p) => p.script), sighashType, prevouts.map((p) => p.amount));
-      tasks.push({ index, kind, sighashType, sighash });
+      return { index, kind, sighashType, sighash: tx.preimageWitnessV0(index, scriptCode, sighashType, amount) };
     }
-  }
-  return tasks;
+    const sighash = tx.preimageWitnessV1(index, prevouts.map((p) => p.script), sighashType, prevouts.map((p) => p.amount));
+    return { index, kind, sighashType, sighash };
+  });
 }
 
 /**
@@ -249,15 +292,19 @@ export interface PsbtSummary {
   network: BitcoinNetwork;
   /** outputs that do not pay back to the key (change to the key's own P2WPKH/P2TR script is left out) */
   transfers: PsbtTransfer[];
-  /** inputs − outputs in satoshis, or null when some input's spent output (witnessUtxo or nonWitnessUtxo) is missing */
+  /**
+   * Σ inputs − Σ outputs in satoshis as the PSBT states them, or null when some input's spent output
+   * (witnessUtxo or nonWitnessUtxo) is missing. A witnessUtxo amount is a claim: which claims the
+   * signatures bind, and so whether this is the fee the signed transaction pays, is bitcoinIntent's call.
+   */
   fee: bigint | null;
 }
 
 /**
  * Summarizes a PSBT: every output as a transfer to its address, except outputs to one of the key's
  * own scripts (its change, identified by exact script match when `publicKey` is given), and the fee
- * when every input's spent amount is known. Pure: no key material, no I/O. Throws INVALID_PSBT for a
- * malformed PSBT or one whose outputs exceed its inputs.
+ * when every input's spent amount is given. Pure: no key material, no I/O. Throws INVALID_PSBT for a
+ * malformed PSBT, a nonWitnessUtxo that is not the outpoint's transaction, or outputs exceeding inputs.
  */
 export function summarizePsbt(psbt: Uint8Array | Transaction, network: BitcoinNetwork, publicKey?: Uint8Array): PsbtSummary {
   const tx = psbt instanceof Transaction ? psbt : parsePsbtBytes(psbt);
@@ -280,7 +327,7 @@ export function summarizePsbt(psbt: Uint8Array | Transaction, network: BitcoinNe
   }
   let inputTotal: bigint | null = 0n;
   for (let i = 0; i < tx.inputsLength && inputTotal !== null; i++) {
-    const spent = prevOut(tx.getInput(i));
+    const spent = spentOutput(tx.getInput(i), i);
     inputTotal = spent === undefined ? null : inputTotal + spent.amount;
   }
   if (inputTotal !== null && inputTotal < outputTotal) throw new StrongboxError('INVALID_PSBT', `psbt outputs (${outputTotal} sat) exceed its inputs (${inputTotal} sat)`, { field: 'psbt' });

@@ -14,7 +14,7 @@ export default defineKeyRoute({
     params: keyParams,
     body: object(
       {
-        psbt: { type: 'string', minLength: 1, description: 'base64 PSBT; every input of the key needs its witnessUtxo' },
+        psbt: { type: 'string', minLength: 1, description: 'base64 PSBT; every input of the key needs its witnessUtxo. When the key\'s transaction rules compare amounts, include every input\'s nonWitnessUtxo (docs/policies.md, "Bitcoin input amounts")' },
         network: { type: 'string', enum: [...bitcoinNetworks], description: 'default mainnet' },
       },
       ['psbt'],
