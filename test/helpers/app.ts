@@ -83,3 +83,15 @@ export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBo
   }
   return t;
 }
+
+/** The audit record of one request (by its x-request-id), read through GET /v1/audit with the root token. */
+export async function auditRecordOf(box: Pick<TestBox, 'call'>, requestId: string): Promise<Record<string, any>> {
+  for (let afterSeq = 0; ; ) {
+    const page = await box.call('GET', `/v1/audit?afterSeq=${afterSeq}&limit=1000`);
+    if (page.status !== 200) throw new Error(`GET /v1/audit answered ${page.status}`);
+    const hit = (page.body.records as { requestId: string }[]).find((r) => r.requestId === requestId);
+    if (hit) return hit;
+    if (page.body.nextAfterSeq === null) throw new Error(`no audit record for ${requestId}`);
+    afterSeq = page.body.nextAfterSeq as number;
+  }
+}

@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import * as bitcoin from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
 import * as web3 from '@solana/web3.js';
-import { startTestBox, type TestBox } from '../helpers/app.js';
+import { startTestBox, type TestBox, auditRecordOf } from '../helpers/app.js';
 
 bitcoin.initEccLib(ecc);
 const { Keypair, PublicKey, SystemProgram, Transaction, TransactionMessage, VersionedTransaction } = web3;
@@ -48,19 +48,7 @@ describe('transaction rules on Bitcoin and Solana', () => {
     const res = await box.call('PUT', `/v1/keys/${key}/transaction-rules`, rules);
     assert.equal(res.status, 200, JSON.stringify(res.body));
   };
-  async function auditOf(requestId: string): Promise<Record<string, any>> {
-    const page = await box.call('GET', '/v1/audit?limit=1000&afterSeq=0');
-    let records = page.body.records as { requestId: string }[];
-    let next = page.body.nextAfterSeq as number | null;
-    while (!records.some((r) => r.requestId === requestId) && next !== null) {
-      const more = await box.call('GET', `/v1/audit?limit=1000&afterSeq=${next}`);
-      records = more.body.records;
-      next = more.body.nextAfterSeq;
-    }
-    const hit = records.find((r) => r.requestId === requestId);
-    assert.ok(hit, `no audit record for ${requestId}`);
-    return hit;
-  }
+  const auditOf = (requestId: string) => auditRecordOf(box, requestId);
 
   describe('Bitcoin', () => {
     let n = 0;

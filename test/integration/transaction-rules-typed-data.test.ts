@@ -10,7 +10,7 @@
 import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { hashTypedData, recoverTypedDataAddress, verifyTypedData, type TypedDataDefinition } from 'viem';
-import { startTestBox, type TestBox } from '../helpers/app.js';
+import { startTestBox, type TestBox, auditRecordOf } from '../helpers/app.js';
 import { ApprovalPendingError, StrongboxApiError, StrongboxClient } from '../../src/sdk/client.js';
 import { toStrongboxAccount } from '../../src/sdk/viem.js';
 
@@ -142,17 +142,7 @@ describe('transaction rules judge EIP-712 typed data', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return { body: res.body as { result?: any; error?: { code: number; message: string; data?: any } }, requestId: res.headers['x-request-id'] as string };
   };
-  async function auditOf(requestId: string): Promise<Record<string, any>> {
-    let afterSeq = 0;
-    for (;;) {
-      const page = await box.call('GET', `/v1/audit?afterSeq=${afterSeq}&limit=1000`);
-      assert.equal(page.status, 200);
-      const hit = page.body.records.find((r: { requestId: string }) => r.requestId === requestId);
-      if (hit) return hit;
-      if (page.body.nextAfterSeq === null) throw new Error(`no audit record for ${requestId}`);
-      afterSeq = page.body.nextAfterSeq;
-    }
-  }
+  const auditOf = (requestId: string) => auditRecordOf(box, requestId);
   /** The signature recovers to the key's address for exactly this typed data (viem). */
   async function assertSignedBy(td: TypedDataDefinition, body: { signature: `0x${string}`; hash: `0x${string}` }) {
     assert.equal(await recoverTypedDataAddress({ ...td, signature: body.signature }), address);

@@ -9,7 +9,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { encodeFunctionData, erc20Abi, parseTransaction, recoverTransactionAddress, type TransactionSerialized } from 'viem';
 import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
-import { startTestBox, type TestBox } from '../helpers/app.js';
+import { startTestBox, type TestBox, auditRecordOf } from '../helpers/app.js';
 import { ApprovalPendingError, StrongboxApiError, StrongboxClient } from '../../src/sdk/client.js';
 import { toStrongboxAccount } from '../../src/sdk/viem.js';
 import { reserveAndSign } from '../../src/service/transaction-guard.js';
@@ -41,17 +41,7 @@ describe('transaction rules', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     return res;
   };
-  async function auditOf(requestId: string): Promise<Record<string, any>> {
-    let afterSeq = 0;
-    for (;;) {
-      const page = await box.call('GET', `/v1/audit?afterSeq=${afterSeq}&limit=1000`);
-      assert.equal(page.status, 200);
-      const hit = page.body.records.find((r: { requestId: string }) => r.requestId === requestId);
-      if (hit) return hit;
-      if (page.body.nextAfterSeq === null) throw new Error(`no audit record for ${requestId}`);
-      afterSeq = page.body.nextAfterSeq;
-    }
-  }
+  const auditOf = (requestId: string) => auditRecordOf(box, requestId);
   async function assertSignedBy(rawTransaction: string, fields: { to?: string; value?: bigint }) {
     assert.equal(await recoverTransactionAddress({ serializedTransaction: rawTransaction as TransactionSerialized }), address);
     const parsed = parseTransaction(rawTransaction as TransactionSerialized);
