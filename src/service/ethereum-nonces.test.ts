@@ -29,13 +29,13 @@ describe('NonceTracker', () => {
     assert.equal(await t.withNextNonce('0xb', async () => 5n, async (n, check) => (await check(), n)), 6n, 'not 5 again');
   });
 
-  it('a refusal that is not about the nonce leaves it unused; an unanswered submission counts it as used', async () => {
+  it('a refusal that is not "nonce taken", a "nonce too high" or no answer at all leaves the nonce unused (no gap)', async () => {
     const t = new NonceTracker();
     assert.equal(await t.withNextNonce('0xc', async () => 0n, async (n, check) => (await check(), n)), 0n);
-    await assert.rejects(t.withNextNonce('0xc', async () => 0n, async (_n, check) => (await check(), Promise.reject(new UpstreamRpcError(-32000, 'insufficient funds for gas * price + value', null)))));
-    assert.equal(await t.withNextNonce('0xc', async () => 0n, async (n, check) => (await check(), n)), 1n, 'nonce 1 was refused, so it is used again');
-    await assert.rejects(t.withNextNonce('0xc', async () => 0n, async (_n, check) => (await check(), Promise.reject(new Error('upstream timed out')))));
-    assert.equal(await t.withNextNonce('0xc', async () => 0n, async (n, check) => (await check(), n)), 3n, 'nonce 2 may have reached the node: not reused');
+    for (const failure of [new UpstreamRpcError(-32000, 'insufficient funds for gas * price + value', null), new UpstreamRpcError(-32000, 'nonce too high', null), new Error('upstream timed out'), new Error('connect ECONNREFUSED 127.0.0.1:8545')]) {
+      await assert.rejects(t.withNextNonce('0xc', async () => 0n, async (_n, check) => (await check(), Promise.reject(failure))));
+    }
+    assert.equal(await t.withNextNonce('0xc', async () => 0n, async (n, check) => (await check(), n)), 1n, 'nonce 1 was never used: the next send takes it (the node still counts 0, nonce 0 is remembered)');
   });
 
   it('different addresses do not wait for each other', async () => {

@@ -14,9 +14,9 @@
  * submitted (the upstream — a load-balanced provider above all — may not count a just-submitted
  * transaction yet). Only a successful submission records a nonce, and it is remembered for
  * rememberMs (60 s): long enough to cover an upstream's lag, short enough that a transaction the
- * upstream dropped does not push every later nonce past a gap for good. A failed send forgets the
- * remembered nonce, so the next send takes the node's count alone — which also counts a transaction
- * that reached the node before a timeout or a crash, so its nonce is not reused.
+ * upstream dropped does not push every later nonce past a gap for good. A failed send leaves its
+ * nonce unused (see failedSendOutcome); only a node's "this nonce is taken" makes the tracker forget
+ * the remembered nonce and ask the node alone.
  *
  * Without a store (unit tests, embedding) the same algorithm runs against an in-memory ledger,
  * which coordinates this process only.
@@ -152,7 +152,7 @@ export class NonceTracker {
         outcome = { kind: 'submitted', nonce, rememberMs: this.#rememberMs };
         return result;
       } catch (err) {
-        outcome = failedSendOutcome(err, submitting, nonce, this.#rememberMs);
+        outcome = failedSendOutcome(err, submitting);
         throw err;
       }
     } finally {
@@ -178,17 +178,23 @@ export class NonceTracker {
 }
 
 /**
- * What a send that threw leaves behind. Nothing was handed to the node (rules denied it, it was held
- * for approval, filling failed, the lease was lost): the nonce is unused and the remembered one stays —
- * forgetting it would let the next send take a nonce already submitted that a lagging node does not
- * count yet. The node refused it: a refusal about the nonce means the remembered nonce disagrees with
- * the chain, so it is forgotten and the node asked; any other refusal leaves the nonce unused. The
- * node did not answer (timeout, connection lost): the transaction may have arrived, so its nonce is
- * recorded as used — a gap (self-healing once the memory lapses) is better than a second transaction
- * with the same nonce replacing the first.
+ * What a send that threw leaves behind: whether its nonce counts as used.
+ * - Nothing was handed to the node (rules denied it, it was held for approval, filling failed, the lease
+ *   was lost): unused, and the remembered nonce stays — forgetting it would let the next send take a
+ *   nonce already submitted that a lagging node does not count yet.
+ * - The node refused it as a nonce already used (`nonce too low`, `already known`, …): the remembered
+ *   nonce disagrees with the chain, so it is forgotten and the next send asks the node alone.
+ * - Anything else — another refusal (`insufficient funds`, `nonce too high` from a node that lags or
+ *   refuses gaps), no answer, a connection error: unused, so the next send takes the same nonce again.
+ *   Had the unanswered transaction arrived after all, the next one with its nonce either replaces it or
+ *   is refused as a duplicate (and then the record is dropped): at most one of them is mined, so a retry
+ *   of a payment whose send "failed" cannot pay twice. Counting it as used instead would leave a gap
+ *   that stalls every later transaction while sends keep refreshing the record.
  */
-function failedSendOutcome(err: unknown, submitting: boolean, nonce: bigint, rememberMs: number): NonceLeaseRelease {
-  if (!submitting) return { kind: 'unused' };
-  if (err instanceof UpstreamRpcError) return /nonce/i.test(err.message) ? { kind: 'failed' } : { kind: 'unused' };
-  return { kind: 'submitted', nonce, rememberMs };
+function failedSendOutcome(err: unknown, submitting: boolean): NonceLeaseRelease {
+  if (submitting && err instanceof UpstreamRpcError && NONCE_ALREADY_USED.test(err.message)) return { kind: 'failed' };
+  return { kind: 'unused' };
 }
+
+/** Node messages that mean "this nonce is taken" (geth, Nethermind, Erigon, Besu, Hardhat, ganache wording). */
+const NONCE_ALREADY_USED = /nonce too low|nonce has already been used|already known|known transaction|replacement transaction underpriced|transaction underpriced.*replace|nonce.*(is )?(already|lower than)/i;
