@@ -79,11 +79,23 @@ export async function getApproval(ctx: Pick<ServiceContext, 'store' | 'now'>, pa
   return toView(await loadApproval(ctx, params.id));
 }
 
-export async function listApprovals(ctx: Pick<ServiceContext, 'store' | 'now'>, params: { status?: ApprovalStatus; before?: string; limit?: number }): Promise<{ approvals: ApprovalView[]; nextCursor: string | null }> {
+/**
+ * A page of approvals, newest first. `visible` says whether the caller may read one (approvals:read on
+ * its key, as for GET /v1/approvals/{id}): the others are left out, so a deny on a key (or a wallet
+ * path) hides its approvals from the list too. A page may therefore hold fewer than `limit`; the
+ * cursor still moves past every approval looked at.
+ */
+export async function listApprovals(
+  ctx: Pick<ServiceContext, 'store' | 'now'>,
+  params: { status?: ApprovalStatus; before?: string; limit?: number; visible?: (approval: ApprovalRecord) => Promise<boolean> },
+): Promise<{ approvals: ApprovalView[]; nextCursor: string | null }> {
   const limit = params.limit ?? 100;
   const rows = await ctx.store.listApprovals({ limit: limit + 1, ...(params.status === undefined ? {} : { status: params.status }), ...(params.before === undefined ? {} : { before: params.before }) });
-  const page = await Promise.all(rows.slice(0, limit).map((a) => expireIfDue(ctx, a)));
-  return { approvals: page.map(toView), nextCursor: rows.length > limit ? page.at(-1)!.id : null };
+  const scanned = rows.slice(0, limit);
+  const shown: ApprovalRecord[] = [];
+  for (const a of scanned) if (params.visible === undefined || (await params.visible(a))) shown.push(a);
+  const page = await Promise.all(shown.map((a) => expireIfDue(ctx, a)));
+  return { approvals: page.map(toView), nextCursor: rows.length > limit ? scanned.at(-1)!.id : null };
 }
 
 function approvalRule(a: ApprovalRecord): ApprovalRule {

@@ -241,6 +241,20 @@ describe('policies on HD-derived keys by wallet and path', () => {
       assert.equal(held.status, 202, JSON.stringify(held.body));
       const approvalId = held.body.approvalId as string;
 
+      // Listing needs approvals:read on the collection; each approval is then shown only if the caller may
+      // read it on its own key: a deny on the wallet path hides it from the list as from GET by id.
+      assert.equal((await putPolicy('list-all-but-hot', [
+        { effect: 'allow', actions: ['approvals:read'], resources: ['key:*'] },
+        { effect: 'deny', actions: ['*'], resources: ['key:wallet/name/hot/*'] },
+      ])).status, 200);
+      const lister = await tokenFor(['list-all-but-hot'], 'lister');
+      const listed = await box.call('GET', '/v1/approvals', undefined, lister);
+      assert.equal(listed.status, 200);
+      assert.ok(!listed.body.approvals.some((a: { id: string }) => a.id === approvalId), 'the denied key\'s approval is not listed');
+      assert.equal((await box.call('GET', `/v1/approvals/${approvalId}`, undefined, lister)).status, 403);
+      const all = await box.call('GET', '/v1/approvals');
+      assert.ok(all.body.approvals.some((a: { id: string }) => a.id === approvalId), 'listed for a caller without the deny');
+
       const hidden = await box.call('GET', `/v1/approvals/${approvalId}`, undefined, coldApprover);
       assert.equal(hidden.status, 403);
       assert.equal(hidden.body.code, 'PERMISSION_DENIED');

@@ -4,6 +4,8 @@
  * can make someone an approver for some keys only; the rules decide whose votes count.
  */
 import { approvalKeyResource, approveTransaction, getApproval, listApprovals, rejectTransaction } from '../../service/approvals.js';
+import { decide } from '../../service/authorize.js';
+import { keyResource } from '../../service/resolve-key.js';
 import { defineRoute, type Route, type RouteContext } from '../route.js';
 import { object } from '../schemas.js';
 
@@ -56,8 +58,11 @@ export const approvalsList = defineRoute({
     }),
     response: { 200: { type: 'object', required: ['approvals', 'nextCursor'], properties: { approvals: { type: 'array', items: approvalView }, nextCursor: { type: ['string', 'null'] } } } },
   },
-  handler: ({ services }, { query }) =>
+  handler: ({ services, principal, request }, { query }) =>
     listApprovals(services.ctx, {
+      // The collection check (key:*) lets the caller in; each approval is then shown only if the caller
+      // may read it on its own key — a deny on that key or its wallet path hides it here too.
+      visible: async (a) => (await decide(services.ctx, principal!, 'approvals:read', (await keyResource(services.ctx, a.keyId)).resource, request.ip)).allowed,
       ...(query.status === undefined ? {} : { status: query.status }),
       ...(query.cursor === undefined ? {} : { before: query.cursor }),
       ...(query.limit === undefined ? {} : { limit: Math.min(1000, Math.max(1, Number(query.limit))) }),
