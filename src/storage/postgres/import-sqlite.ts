@@ -300,6 +300,9 @@ export async function importSqliteSnapshot(url: string, file: string): Promise<I
         const rows: Record<string, number> = {};
         const tables = [...atSnapshot.keys()].filter((t) => t !== 'schema_migrations');
         for (const table of await insertOrder(c, tables)) rows[table] = await copyTable(src, c, table, atSnapshot.get(table)!);
+        // Sequences continue past the copied rows before the later migrations run too: one that inserts
+        // into an identity table must not number from 1 over copied rows.
+        await setSequences(src, c, atSnapshot);
         const now = new Date().toISOString();
         for (const m of pgMigrations.filter((x) => x.version > fromVersion)) await applyMigration(c, m, now);
         await setSequences(src, c, await describePostgres(c));

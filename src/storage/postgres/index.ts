@@ -111,6 +111,8 @@ export function redactPostgresUrl(value: string): string {
   try {
     const u = new URL(value);
     if (u.password !== '') u.password = '***';
+    // node-postgres also takes the password (and the TLS key's passphrase) as query parameters.
+    for (const name of [...u.searchParams.keys()]) if (/password/i.test(name)) u.searchParams.set(name, '***');
     return u.toString();
   } catch {
     return 'postgres://…';

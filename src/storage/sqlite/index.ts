@@ -154,6 +154,9 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     // For offline tools (audit verify/export), also while the server runs: WAL readers never block it.
     db = new Database(file, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 5000');
+    // Offline tools also open files not yet verified (a backup's snapshot before its MAC is checked):
+    // no function call from the file's schema (views, triggers, defaults) may run.
+    db.pragma('trusted_schema = OFF');
   } else {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     db = new Database(file);

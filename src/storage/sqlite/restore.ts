@@ -3,7 +3,7 @@
  * verified snapshot becomes that file as it is (created exclusively, mode 0600). Its schema is the
  * snapshot's; the server migrates it on its first start, as after an upgrade.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageNotEmptyError } from '../types.js';
 import { SQLITE_FILE } from './index.js';
@@ -14,13 +14,38 @@ export function assertSqliteEmpty(dataDir: string): void {
   if (existsSync(join(dataDir, SQLITE_FILE))) throw occupied(dataDir);
 }
 
-/** Copies the database file `file` into `dataDir` (which must not hold one: the file is created exclusively). */
+/**
+ * Copies the database file `file` into `dataDir` (which must not hold one). Written to a temporary file,
+ * fsynced, then linked into place (link fails if the name exists, so a concurrent restore cannot be
+ * overwritten), and the directory fsynced: a crash or a full disk never leaves a truncated strongbox.db
+ * that would block a retry.
+ */
 export function writeSqliteSnapshot(dataDir: string, file: string): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const target = join(dataDir, SQLITE_FILE);
+  const temp = join(dataDir, `.${SQLITE_FILE}.restore-${process.pid}`);
+  const fd = openSync(temp, 'wx', 0o600);
   try {
-    writeFileSync(join(dataDir, SQLITE_FILE), readFileSync(file), { mode: 0o600, flag: 'wx' });
+    writeFileSync(fd, readFileSync(file));
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(temp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  try {
+    linkSync(temp, target);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw occupied(dataDir);
     throw err;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  const dir = openSync(dataDir, 'r');
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
   }
 }
