@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { evaluateTransaction, isApprover, parseTransactionRules, transactionRulesToJson, type TransactionIntent } from './transaction-rules.js';
+import { StrongboxError } from '../protocol/errors.js';
 
 const A = '0x70997970c51812dc3a010c7d01b50e0d17dc79c8';
 const B = '0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc';
@@ -24,6 +25,15 @@ describe('transaction rules', () => {
     assert.equal(transactionRulesToJson(rules)['maxFeePerTransaction'], '21000000000000');
     assert.deepEqual(rules.destinations?.deny, [A]);
     assert.deepEqual(parseTransactionRules(transactionRulesToJson(rules)), rules);
+  });
+
+  it('allowedNetworks.ethereum takes chain ids and "unknown" (typed data without a chain id), nothing else', () => {
+    const rules = parseTransactionRules({ version: 1, allowedNetworks: { ethereum: ['1', 'unknown'] } });
+    assert.deepEqual(rules.allowedNetworks?.ethereum, ['1', 'unknown']);
+    assert.equal(evaluateTransaction(rules, intent({ network: 'unknown' })).kind, 'allow');
+    for (const bad of ['Unknown', 'mainnet', '0', '0x1', 'unknown1']) {
+      assert.throws(() => parseTransactionRules({ version: 1, allowedNetworks: { ethereum: [bad] } }), (e: unknown) => e instanceof StrongboxError && e.field === 'allowedNetworks.ethereum.0', bad);
+    }
   });
 
   it('the first failing rule decides, in the documented order', () => {

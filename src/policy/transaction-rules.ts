@@ -46,7 +46,10 @@ export interface ApprovalRule {
 
 export interface TransactionRules {
   version: 1;
-  /** chain → allowed networks (ethereum: chain id as a decimal string); a chain not listed is refused */
+  /**
+   * chain → allowed networks (ethereum: chain id as a decimal string, or `unknown` for typed data whose
+   * domain names no chain id); a chain not listed is refused
+   */
   allowedNetworks?: Partial<Record<Chain, string[]>>;
   destinations?: { allow?: string[]; deny?: string[] };
   /** native value plus fee, smallest unit (wei, satoshi, lamport) */
@@ -101,6 +104,8 @@ export type DenyReason =
   | 'outside_time_window'
   | 'daily_limit_exceeded'
   | 'blind_signing_forbidden'
+  /** a Gnosis Safe SafeTx whose operation is a delegatecall (runs any code as the Safe) */
+  | 'delegatecall_forbidden'
   | 'approval_rejected'
   | 'approval_expired';
 
@@ -185,7 +190,7 @@ export function parseTransactionRules(doc: unknown): TransactionRules {
     out.allowedNetworks = {};
     for (const chain of CHAINS) {
       if (nets[chain] === undefined) continue;
-      const list = stringList(nets[chain], `allowedNetworks.${chain}`, chain === 'ethereum' ? /^[1-9][0-9]{0,15}$/ : NETWORK, chain === 'ethereum' ? 'a chain id as a decimal string' : 'a network name');
+      const list = stringList(nets[chain], `allowedNetworks.${chain}`, chain === 'ethereum' ? /^([1-9][0-9]{0,15}|unknown)$/ : NETWORK, chain === 'ethereum' ? 'a chain id as a decimal string, or unknown' : 'a network name');
       out.allowedNetworks[chain] = list;
     }
   }

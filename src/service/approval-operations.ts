@@ -52,7 +52,7 @@ export const approvalOperations: Readonly<Record<string, ApprovalOperation>> = {
       return { ...(await signParsedTransaction(ctx, record, parseTransaction(JSON.parse(approval.request)))) };
     },
   },
-  // Only permits are held (other typed data is never held): the stored typed data reads back as the same permit.
+  // Only permits and SafeTxs are held (other typed data is never held): the stored typed data reads back the same.
   [ETHEREUM_SIGN_TYPED_DATA]: {
     async intent(_ctx, approval, now) {
       return typedDataIntent(parseTypedData(JSON.parse(approval.request)), now).intent;

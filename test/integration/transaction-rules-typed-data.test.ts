@@ -19,6 +19,45 @@ const B = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
 const USDC = '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48';
 const WETH = '0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2';
 const PERMIT2 = '0x000000000022D473030F116dDEE9F6B43aC78BA3';
+const MAIL_CONTRACT = '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC';
+const SAFE = '0x5aFE3855358E112B5647B952709E6165e1c1eEEe';
+const C = '0x90F79bf6EB2c4f870365E785982E1f101E93b906';
+const ZERO = '0x0000000000000000000000000000000000000000';
+
+/** Gnosis Safe's SafeTx as the Safe SDK builds it: v1.3+ domain {chainId, verifyingContract}, pre-1.3 {verifyingContract}. */
+function safeTx(options: { chainId?: number | null; to?: string; value?: bigint; operation?: number; gasPrice?: bigint; refundReceiver?: string } = {}): TypedDataDefinition {
+  const withChain = options.chainId !== null;
+  return {
+    domain: withChain ? { chainId: options.chainId ?? 1, verifyingContract: SAFE } : { verifyingContract: SAFE },
+    types: {
+      EIP712Domain: [...(withChain ? [{ name: 'chainId', type: 'uint256' }] : []), { name: 'verifyingContract', type: 'address' }],
+      SafeTx: [
+        { name: 'to', type: 'address' }, { name: 'value', type: 'uint256' }, { name: 'data', type: 'bytes' }, { name: 'operation', type: 'uint8' },
+        { name: 'safeTxGas', type: 'uint256' }, { name: 'baseGas', type: 'uint256' }, { name: 'gasPrice', type: 'uint256' },
+        { name: 'gasToken', type: 'address' }, { name: 'refundReceiver', type: 'address' }, { name: 'nonce', type: 'uint256' },
+      ],
+    },
+    primaryType: 'SafeTx',
+    message: { to: options.to ?? C, value: options.value ?? 100n * 10n ** 18n, data: '0x', operation: options.operation ?? 0, safeTxGas: 50_000n, baseGas: 10_000n, gasPrice: options.gasPrice ?? 0n, gasToken: ZERO, refundReceiver: options.refundReceiver ?? ZERO, nonce: 0n },
+  } as unknown as TypedDataDefinition;
+}
+
+/** A time window of the next hour starting two hours from now (UTC): the present is outside it. */
+function notNow(): { start: string; end: string }[] {
+  const at = (minutesFromNow: number) => {
+    const d = new Date(Date.now() + minutesFromNow * 60_000);
+    return `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+  };
+  return [{ start: at(120), end: at(180) }];
+}
+/** A window from an hour ago to two hours from now (UTC): the present is inside it. */
+function aroundNow(): { start: string; end: string }[] {
+  const at = (minutesFromNow: number) => {
+    const d = new Date(Date.now() + minutesFromNow * 60_000);
+    return `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+  };
+  return [{ start: at(-60), end: at(120) }];
+}
 
 /** The ERC-2612 Permit as dapps build it for viem's signTypedData. */
 const erc2612Types = {
@@ -182,9 +221,15 @@ describe('transaction rules judge EIP-712 typed data', () => {
       { name: 'Permit outside the time windows', rules: { timeWindows: [{ start: '00:00', end: '00:01' }, { start: '00:01', end: '00:02' }] }, td: () => permit(address, A), status: 403, code: 'TRANSACTION_DENIED', reason: 'outside_time_window' },
       { name: 'Permit under value and daily limits of 0 (token amounts are not native value; no fee)', rules: { maxValuePerTransaction: '0', maxFeePerTransaction: '0', dailyLimit: '0' }, td: () => permit(address, A, { value: 2n ** 255n }), status: 200, decision: 'allow' },
       { name: 'a permit without verifyingContract', rules: { destinations: { deny: [B] } }, td: () => ({ ...permit(address, A), domain: { name: 'USD Coin', version: '2', chainId: 1 } }) as TypedDataDefinition, status: 400, code: 'INVALID_ARGUMENT', field: 'typedData.domain.verifyingContract' },
-      { name: 'other typed data, rules without forbidBlindSigning: signed, not judged', rules: { destinations: { allow: [A] } }, td: () => mail(), status: 200, decision: 'unjudged' , unreadable: true },
+      { name: 'other typed data, rules without forbidBlindSigning: signed, not judged', rules: { destinations: { allow: [A, MAIL_CONTRACT] } }, td: () => mail(), status: 200, decision: 'unjudged' , unreadable: true },
+      { name: 'other typed data whose verifyingContract is on the deny list', rules: { destinations: { deny: [MAIL_CONTRACT] } }, td: () => mail(), status: 403, code: 'TRANSACTION_DENIED', reason: 'destination_denied', field: 'typedData.domain.verifyingContract', unreadable: true },
+      { name: 'other typed data whose verifyingContract is not on the allow list', rules: { destinations: { allow: [A] } }, td: () => mail(), status: 403, code: 'TRANSACTION_DENIED', reason: 'destination_not_allowed', field: 'typedData.domain.verifyingContract', unreadable: true },
+      { name: 'other typed data outside the time windows', rules: { timeWindows: notNow() }, td: () => mail(), status: 403, code: 'TRANSACTION_DENIED', reason: 'outside_time_window', unreadable: true },
+      { name: 'other typed data inside the time windows', rules: { timeWindows: aroundNow() }, td: () => mail(), status: 200, decision: 'unjudged', unreadable: true },
       { name: 'other typed data on a chain not allowed', rules: { allowedNetworks: { ethereum: ['1'] } }, td: () => mail(5), status: 403, code: 'TRANSACTION_DENIED', reason: 'network_not_allowed' , unreadable: true },
-      { name: 'other typed data without a chainId, networks pinned: signed, not judged', rules: { allowedNetworks: { ethereum: ['1'] } }, td: () => mail(null), status: 200, decision: 'unjudged' , unreadable: true },
+      { name: 'other typed data without a chainId, networks pinned (valid on any chain)', rules: { allowedNetworks: { ethereum: ['1'] } }, td: () => mail(null), status: 403, code: 'TRANSACTION_DENIED', reason: 'network_not_allowed', field: 'typedData.domain.chainId', unreadable: true },
+      { name: 'other typed data without a chainId, "unknown" among the networks: signed, not judged', rules: { allowedNetworks: { ethereum: ['1', 'unknown'] } }, td: () => mail(null), status: 200, decision: 'unjudged', unreadable: true },
+      { name: 'a Permit without a chainId, "unknown" among the networks', rules: { allowedNetworks: { ethereum: ['1', 'unknown'] } }, td: () => permit(address, A, { chainId: null }), status: 200, decision: 'allow' },
       { name: 'other typed data under forbidBlindSigning', rules: { forbidBlindSigning: true }, td: () => mail(), status: 403, code: 'BLIND_SIGNING_FORBIDDEN', reason: 'blind_signing_forbidden' , unreadable: true },
       { name: 'a Permit with an extra field under forbidBlindSigning (not a permit: blind)', rules: { forbidBlindSigning: true, destinations: { allow: [A, USDC] } }, td: () => nearMissPermit(address, A), status: 403, code: 'BLIND_SIGNING_FORBIDDEN', reason: 'blind_signing_forbidden' , unreadable: true },
       { name: 'a real Permit under forbidBlindSigning (readable: judged)', rules: { forbidBlindSigning: true, destinations: { allow: [A, USDC] } }, td: () => permit(address, A), status: 200, decision: 'allow' },
@@ -244,6 +289,67 @@ describe('transaction rules judge EIP-712 typed data', () => {
     });
   });
 
+  describe('Gnosis Safe SafeTx: the transaction the Safe will make', () => {
+    /** The reviewer's rules: one allowed destination, 1000 wei a day, a window that is not now, chain 1. */
+    const strict = () => ({ allowedNetworks: { ethereum: ['1'] }, destinations: { allow: [B] }, dailyLimit: '1000', timeWindows: notNow() });
+    type Row = { name: string; rules: Record<string, unknown>; td: () => TypedDataDefinition; reason: string; field?: string; amount: string; fee: string };
+    const rows: Row[] = [
+      { name: "the review's exploit: pre-1.3 domain (no chainId), delegatecall, 100 ETH to an unlisted address, outside the window", rules: strict(), td: () => safeTx({ chainId: null, operation: 1 }), reason: 'network_not_allowed', field: 'typedData.domain.chainId', amount: String(100n * 10n ** 18n), fee: '0' },
+      { name: 'the same with "unknown" networks allowed: a delegatecall', rules: { ...strict(), allowedNetworks: { ethereum: ['1', 'unknown'] } }, td: () => safeTx({ chainId: null, operation: 1 }), reason: 'delegatecall_forbidden', field: 'typedData.message.operation', amount: String(100n * 10n ** 18n), fee: '0' },
+      { name: 'a delegatecall to an allowed address under a rule that limits nothing else', rules: { destinations: { allow: [B] } }, td: () => safeTx({ to: B, value: 0n, operation: 1 }), reason: 'delegatecall_forbidden', field: 'typedData.message.operation', amount: '0', fee: '0' },
+      { name: 'a call (v1.3 domain) to an address not on the allow list', rules: strict(), td: () => safeTx(), reason: 'destination_not_allowed', amount: String(100n * 10n ** 18n), fee: '0' },
+      { name: 'a call (v1.3 domain) to an address on the deny list', rules: { destinations: { deny: [C] } }, td: () => safeTx(), reason: 'destination_denied', amount: String(100n * 10n ** 18n), fee: '0' },
+      { name: 'a call on a chain not allowed', rules: strict(), td: () => safeTx({ chainId: 5, to: B }), reason: 'network_not_allowed', amount: String(100n * 10n ** 18n), fee: '0' },
+      { name: 'a call to the allowed address, outside the window', rules: { ...strict(), dailyLimit: String(200n * 10n ** 18n) }, td: () => safeTx({ to: B }), reason: 'outside_time_window', amount: String(100n * 10n ** 18n), fee: '0' },
+      { name: 'a call to the allowed address in the window, over the daily limit (the Safe\'s value counts against the key)', rules: { ...strict(), timeWindows: aroundNow() }, td: () => safeTx({ to: B }), reason: 'daily_limit_exceeded', amount: String(100n * 10n ** 18n), fee: '0' },
+      { name: 'a refund (gasPrice × (safeTxGas + baseGas)) over maxFeePerTransaction', rules: { maxFeePerTransaction: '59999' }, td: () => safeTx({ value: 0n, gasPrice: 1n, refundReceiver: B }), reason: 'fee_limit_exceeded', amount: '0', fee: '60000' },
+      { name: 'a refund to tx.origin (refundReceiver 0) under an allow list', rules: { destinations: { allow: [B] } }, td: () => safeTx({ to: B, value: 0n, gasPrice: 1n }), reason: 'destination_not_allowed', amount: '0', fee: '60000' },
+    ];
+    for (const row of rows) {
+      it(`${row.name} → 403 ${row.reason}, nothing signed`, async () => {
+        await setRules(row.rules);
+        const res = await signTyped(row.td());
+        assert.equal(res.status, 403, JSON.stringify(res.body));
+        assert.deepEqual([res.body.reason, res.body.signature], [row.reason, undefined]);
+        if (row.field !== undefined) assert.equal(res.body.field, row.field);
+        const audit = await auditOf(res.headers['x-request-id'] as string);
+        assert.deepEqual([audit.outcome, audit.decision.outcome, audit.decision.reason, audit.decision.amount, audit.decision.fee], ['denied', 'deny', row.reason, row.amount, row.fee]);
+      });
+    }
+
+    it('an allowed SafeTx (to on the allow list, in the window, chain 1) signs; viem recovers the key, and the value is reserved', async () => {
+      await setRules({ allowedNetworks: { ethereum: ['1'] }, destinations: { allow: [B] }, dailyLimit: '1000', timeWindows: aroundNow() });
+      const td = safeTx({ to: B, value: 700n });
+      const res = await signTyped(td);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      await assertSignedBy(td, res.body);
+      const audit = await auditOf(res.headers['x-request-id'] as string);
+      assert.deepEqual([audit.decision.outcome, audit.decision.amount, audit.decision.fee], ['allow', '700', '0']);
+      assert.equal(typeof audit.decision.reservationId, 'string', 'the Safe\'s value counts against the key\'s daily limit');
+      const again = await signTyped(safeTx({ to: B, value: 700n }));
+      assert.deepEqual([again.status, again.body.reason], [403, 'daily_limit_exceeded']);
+    });
+
+    it('a pre-1.3 SafeTx signs when allowedNetworks lists "unknown"', async () => {
+      await setRules({ allowedNetworks: { ethereum: ['unknown'] }, destinations: { allow: [B] } });
+      const td = safeTx({ chainId: null, to: B, value: 1n });
+      const res = await signTyped(td);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      await assertSignedBy(td, res.body);
+    });
+
+    it('a SafeTx needing approval is held, and signs at the quorum', async () => {
+      const approver = (await box.call('POST', '/v1/tokens', { policies: ['root'], subject: 'safe-approver' })).body.token as string;
+      await setRules({ destinations: { allow: [B] }, approval: { aboveValue: '10', required: 1, approvers: { subjects: ['safe-approver'] } } });
+      const td = safeTx({ to: B, value: 10n });
+      const held = await signTyped(td);
+      assert.equal(held.status, 202, JSON.stringify(held.body));
+      const approved = await box.call('POST', `/v1/approvals/${held.body.approvalId}/approve`, undefined, approver);
+      assert.equal(approved.body.status, 'signed', JSON.stringify(approved.body));
+      await assertSignedBy(td, (await box.call('GET', `/v1/approvals/${held.body.approvalId}`)).body.result);
+    });
+  });
+
   describe('held for approval', () => {
     let approverToken: string;
     let requesterToken: string;
@@ -291,7 +397,7 @@ describe('transaction rules judge EIP-712 typed data', () => {
     });
 
     it('typed data the rules cannot read is never held: it signs, unjudged', async () => {
-      await setRules(rules);
+      await setRules({ ...rules, destinations: { allow: [A, B, USDC, MAIL_CONTRACT] } });
       const td = mail();
       const res = await signTyped(td, 'permits', requesterToken);
       assert.equal(res.status, 200, JSON.stringify(res.body));

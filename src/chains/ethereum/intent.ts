@@ -43,17 +43,25 @@ export function ethereumMaxFee(tx: TransactionSerializable): bigint {
 }
 
 export function ethereumIntent(tx: TransactionSerializable & { chainId: number }, now: Date): TransactionIntent {
-  const to = tx.to ?? null;
-  const value = tx.value ?? 0n;
-  const data = tx.data ?? '0x';
   const intent: TransactionIntent = { chain: 'ethereum', network: String(tx.chainId), transfers: [], calls: [], fee: ethereumMaxFee(tx), now };
+  addCallEffects(intent, tx.to ?? null, tx.value ?? 0n, tx.data ?? '0x', 'transaction.data');
+  return intent;
+}
+
+/**
+ * What a call of `data` with `value` wei to `to` (null: a creation) adds to an intent: the native transfer,
+ * the contract call by selector, and an ERC-20 transfer/approve's recipient or spender. Shared by
+ * transactions and by transactions a contract account executes (a Gnosis Safe `SafeTx`, typed-data-intent.ts);
+ * `field` names the calldata in errors.
+ */
+export function addCallEffects(intent: TransactionIntent, to: string | null, value: bigint, data: string, field: string): void {
   // A creation's value goes to the new contract: no destination to judge, but spent all the same.
   if (to !== null || value > 0n) intent.transfers.push({ to, amount: value, asset: 'native' });
   if (data.length > 2) {
     intent.calls.push({ to, selector: data.slice(0, 10).toLowerCase() });
     if (to !== null) {
       try {
-        const call = decodeFunctionData({ abi: erc20Abi, data });
+        const call = decodeFunctionData({ abi: erc20Abi, data: data as `0x${string}` });
         if (call.functionName === 'transfer' || call.functionName === 'approve') {
           const [recipient, amount] = call.args;
           intent.transfers.push({ to: recipient, amount, asset: `token:${to.toLowerCase()}` });
@@ -62,9 +70,8 @@ export function ethereumIntent(tx: TransactionSerializable & { chainId: number }
         // Other calldata is judged by its selector alone; but calldata that claims to be an ERC-20
         // transfer/approve and does not decode must not slip past the destination rules.
         const selector = data.slice(0, 10).toLowerCase();
-        if (selector === TRANSFER || selector === APPROVE) throw new StrongboxError('INVALID_ARGUMENT', 'transaction.data has an ERC-20 transfer/approve selector but its arguments do not decode', { field: 'transaction.data', cause: err });
+        if (selector === TRANSFER || selector === APPROVE) throw new StrongboxError('INVALID_ARGUMENT', `${field} has an ERC-20 transfer/approve selector but its arguments do not decode`, { field, cause: err });
       }
     }
   }
-  return intent;
 }

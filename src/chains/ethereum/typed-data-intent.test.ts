@@ -7,8 +7,8 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { hashTypedData, toFunctionSelector, type TypedDataDefinition } from 'viem';
-import { TypedDataEncoder } from 'ethers';
+import { encodeFunctionData, erc20Abi, hashTypedData, toFunctionSelector, type TypedDataDefinition } from 'viem';
+import { TypedDataEncoder, id } from 'ethers';
 import { StrongboxError } from '../../protocol/errors.js';
 import { parseTypedData, typedDataHash, typedDataToJson } from './typed-data.js';
 import { MAX_UINT256, PERMIT_SELECTORS, typedDataIntent, type PermitKind } from './typed-data-intent.js';
@@ -254,6 +254,86 @@ describe('typed data as a transaction intent', () => {
     it('typed data of no permit shape needs no verifyingContract', () => {
       const reading = read({ domain: { name: 'x', chainId: 5 }, types: { Login: f('string nonce') }, primaryType: 'Login', message: { nonce: 'abc' } });
       assert.deepEqual([reading.permit, reading.intent.network], [null, '5']);
+    });
+  });
+
+  describe('Gnosis Safe SafeTx', () => {
+    const SAFE = '0x1111111111111111111111111111111111111111';
+    const TO = '0x90F79bf6EB2c4f870365E785982E1f101E93b906';
+    const RELAYER = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
+    const ZERO = '0x0000000000000000000000000000000000000000';
+    const SAFE_TX_FIELDS = f('address to,uint256 value,bytes data,uint8 operation,uint256 safeTxGas,uint256 baseGas,uint256 gasPrice,address gasToken,address refundReceiver,uint256 nonce');
+    const domain13 = { types: { EIP712Domain: f('uint256 chainId,address verifyingContract') }, domain: { chainId: 1, verifyingContract: SAFE } };
+    const domainOld = { types: { EIP712Domain: f('address verifyingContract') }, domain: { verifyingContract: SAFE } };
+    const message = { to: TO, value: 10n ** 20n, data: '0x', operation: 0, safeTxGas: 0n, baseGas: 0n, gasPrice: 0n, gasToken: ZERO, refundReceiver: ZERO, nonce: 7n };
+    const safeTx = (d: { types: Record<string, Field[]>; domain: Record<string, unknown> }, m: Record<string, unknown> = {}, fields: Field[] = SAFE_TX_FIELDS) =>
+      ({ domain: d.domain, types: { ...d.types, SafeTx: fields }, primaryType: 'SafeTx', message: { ...message, ...m } });
+
+    it("the fixture is Safe's SafeTx: ethers encodes the SAFE_TX_TYPEHASH of GnosisSafe.sol (v1.1+ and v1.0's dataGas)", () => {
+      assert.equal(id(TypedDataEncoder.from({ SafeTx: SAFE_TX_FIELDS }).encodeType('SafeTx')), '0xbb8310d486368db6bd6f849402fdd73ad53d316b5a4b2644ad6efe0f941286d8');
+      const v10 = SAFE_TX_FIELDS.map((x) => (x.name === 'baseGas' ? { ...x, name: 'dataGas' } : x));
+      assert.equal(id(TypedDataEncoder.from({ SafeTx: v10 }).encodeType('SafeTx')), '0x14d461bc7412367e924637b363c7bf29b8f47e2f84869f4426e5633d8af47b20');
+    });
+    it('v1.3 domain {chainId, verifyingContract}: the Safe sends value to `to`, on chain 1', () => {
+      const reading = read(safeTx(domain13));
+      assert.deepEqual([reading.permit, reading.safeTx, reading.chainId, reading.verifyingContract], [null, { operation: 0n }, '1', SAFE]);
+      assert.deepEqual(reading.intent, { chain: 'ethereum', network: '1', transfers: [{ to: TO.toLowerCase(), amount: 10n ** 20n, asset: 'native' }], calls: [], fee: 0n, now });
+    });
+    it('pre-1.3 domain {verifyingContract}: a SafeTx on network unknown', () => {
+      const reading = read(safeTx(domainOld));
+      assert.deepEqual([reading.safeTx, reading.chainId, reading.intent.network], [{ operation: 0n }, null, 'unknown']);
+      assert.deepEqual(reading.intent.transfers, [{ to: TO.toLowerCase(), amount: 10n ** 20n, asset: 'native' }]);
+    });
+    it('a delegatecall is read as operation 1 (the service refuses it)', () => {
+      assert.deepEqual(read(safeTx(domainOld, { operation: 1 })).safeTx, { operation: 1n });
+    });
+    it('ERC-20 transfer calldata: a call by selector and a token transfer (as for a transaction)', () => {
+      const data = encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [RELAYER, 5n] });
+      const reading = read(safeTx(domain13, { to: USDC, value: 0n, data }));
+      assert.deepEqual(reading.intent.calls, [{ to: USDC.toLowerCase(), selector: '0xa9059cbb' }]);
+      assert.deepEqual(reading.intent.transfers, [{ to: USDC.toLowerCase(), amount: 0n, asset: 'native' }, { to: RELAYER, amount: 5n, asset: `token:${USDC.toLowerCase()}` }]);
+    });
+    it('calldata with the transfer selector that does not decode: 400 naming typedData.message.data', () => {
+      assert.throws(() => read(safeTx(domain13, { to: USDC, data: '0xa9059cbb00' })), (e: unknown) => e instanceof StrongboxError && e.code === 'INVALID_ARGUMENT' && e.field === 'typedData.message.data');
+    });
+    it('a native refund is the fee gasPrice × (safeTxGas + baseGas), its receiver a destination', () => {
+      const reading = read(safeTx(domain13, { value: 0n, safeTxGas: 100_000n, baseGas: 20_000n, gasPrice: 10n ** 9n, refundReceiver: RELAYER }));
+      assert.equal(reading.intent.fee, 120_000n * 10n ** 9n);
+      assert.deepEqual(reading.intent.transfers, [{ to: TO.toLowerCase(), amount: 0n, asset: 'native' }, { to: RELAYER.toLowerCase(), amount: 0n, asset: 'native' }]);
+    });
+    it('a token refund is a token transfer; refundReceiver 0 (tx.origin) is the zero address', () => {
+      const reading = read(safeTx(domain13, { value: 0n, safeTxGas: 3n, baseGas: 4n, gasPrice: 5n, gasToken: USDC }));
+      assert.equal(reading.intent.fee, 0n);
+      assert.deepEqual(reading.intent.transfers[1], { to: ZERO, amount: 35n, asset: `token:${USDC.toLowerCase()}` });
+    });
+    it("v1.0's dataGas counts as baseGas", () => {
+      const v10 = SAFE_TX_FIELDS.map((x) => (x.name === 'baseGas' ? { ...x, name: 'dataGas' } : x));
+      const { baseGas: _b, ...m } = message;
+      const reading = read({ ...safeTx(domainOld, {}, v10), message: { ...m, dataGas: 2n, safeTxGas: 1n, gasPrice: 3n } });
+      assert.deepEqual([reading.safeTx, reading.intent.fee], [{ operation: 0n }, 9n]);
+    });
+    it('a SafeTx without verifyingContract: 400 naming typedData.domain.verifyingContract', () => {
+      assert.throws(() => read(safeTx({ types: { EIP712Domain: f('uint256 chainId') }, domain: { chainId: 1 } })), (e: unknown) => e instanceof StrongboxError && e.code === 'INVALID_ARGUMENT' && e.field === 'typedData.domain.verifyingContract');
+    });
+    const nearMisses: [string, Field[], Record<string, unknown>][] = [
+      ['a field missing (no nonce)', SAFE_TX_FIELDS.slice(0, 9), {}],
+      ['an extra field', [...SAFE_TX_FIELDS, { name: 'extra', type: 'uint256' }], { extra: 1n }],
+      ['operation as a uint256', SAFE_TX_FIELDS.map((x) => (x.name === 'operation' ? { ...x, type: 'uint256' } : x)), {}],
+      ['value and to swapped', [SAFE_TX_FIELDS[1]!, SAFE_TX_FIELDS[0]!, ...SAFE_TX_FIELDS.slice(2)], {}],
+    ];
+    for (const [name, fields, extra] of nearMisses) {
+      it(`a SafeTx with ${name} → unread: no transfers, no calls`, () => {
+        const base = safeTx(domain13, extra, fields);
+        const names = new Set(fields.map((x) => x.name));
+        const reading = read({ ...base, message: Object.fromEntries(Object.entries(base.message).filter(([k]) => names.has(k))) });
+        assert.deepEqual([reading.permit, reading.safeTx, reading.intent.transfers, reading.intent.calls, reading.intent.fee], [null, null, [], [], 0n]);
+        assert.equal(reading.verifyingContract, SAFE, 'the domain is still read');
+      });
+    }
+    it('SafeTx fields under another primaryType → unread', () => {
+      const base = safeTx(domain13);
+      const reading = read({ ...base, types: { ...domain13.types, SafeTransaction: SAFE_TX_FIELDS }, primaryType: 'SafeTransaction' });
+      assert.deepEqual([reading.safeTx, reading.intent.transfers], [null, []]);
     });
   });
 

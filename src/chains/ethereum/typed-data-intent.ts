@@ -29,10 +29,25 @@
  * so `destinations.allow` must list the verifying contract (the token, for ERC-2612/DAI, as for an
  * `approve` transaction) and `allowedSelectors` the permit selector. A signature pays no fee: fee 0.
  * The network is `domain.chainId` (decimal), or `unknown` when the domain has no integer chainId.
+ *
+ * Gnosis Safe `SafeTx` (Safe v1.1–v1.4 `SafeTx(address to,uint256 value,bytes data,uint8 operation,
+ * uint256 safeTxGas,uint256 baseGas,uint256 gasPrice,address gasToken,address refundReceiver,uint256 nonce)`,
+ * and v1.0's, whose sixth field is `dataGas`): an owner's signature over it lets anyone execute the
+ * transaction from the Safe (`domain.verifyingContract`; its domain is `{chainId, verifyingContract}` from
+ * v1.3, `{verifyingContract}` before — no chain id, network `unknown`). Its intent is the transaction the
+ * Safe makes, read as chains/ethereum/intent.ts reads a transaction (addCallEffects): `value` wei to `to`,
+ * `data` a call by selector, ERC-20 transfer/approve calldata a token transfer. Its refund: `gasPrice ×
+ * (safeTxGas + baseGas)` — in wei when `gasToken` is the zero address (the fee), else a transfer of that
+ * amount of `token:<gasToken>`; when the refund can be non-zero, its receiver (`refundReceiver`, or the
+ * zero address standing for `tx.origin`, whoever submits) is a destination too. The value and fee leave
+ * the Safe, not the key's address; they count against the key's limits all the same, since the key's
+ * signature is what authorizes them. `operation` (0 call, 1 delegatecall) is returned for the caller to
+ * refuse anything but a call: a delegatecall runs arbitrary code as the Safe.
  */
 import type { TransactionIntent } from '../../policy/transaction-rules.js';
 import { StrongboxError } from '../../protocol/errors.js';
 import type { ParsedTypedData, TypedDataField } from './typed-data.js';
+import { addCallEffects } from './intent.js';
 
 export type PermitKind =
   | 'erc2612'
@@ -47,16 +62,21 @@ export type PermitKind =
   | 'permit2-witness-transfer-batch';
 
 export interface TypedDataReading {
-  /** the permit shape recognized, or null: typed data the rules cannot read */
+  /** the permit shape recognized, or null: not a permit */
   permit: PermitKind | null;
+  /** a Gnosis Safe SafeTx: its operation (0 call, 1 delegatecall); null: not a SafeTx */
+  safeTx: { operation: bigint } | null;
+  /** domain.verifyingContract (lowercase) when the domain declares it as an address, else null */
+  verifyingContract: string | null;
   /** domain.chainId as a decimal string; null when the domain has none, or not as an integer type */
   chainId: string | null;
-  /** network = chainId ?? 'unknown'; transfers and calls only for a permit; fee 0 */
+  /** network = chainId ?? 'unknown'; transfers and calls only for a permit or SafeTx; fee 0 but for a SafeTx */
   intent: TransactionIntent;
 }
 
 export const MAX_UINT256 = 2n ** 256n - 1n;
 export const UNKNOWN_NETWORK = 'unknown';
+export const ZERO_ADDRESS = '0x0000000000000000000000000000000000000000';
 
 type Fields = readonly (readonly [name: string, type: string])[];
 
@@ -66,6 +86,13 @@ const ERC3009: Fields = [['from', 'address'], ['to', 'address'], ['value', 'uint
 /** Permit2 IAllowanceTransfer.PermitDetails and ISignatureTransfer.TokenPermissions */
 const PERMIT_DETAILS: Fields = [['token', 'address'], ['amount', 'uint160'], ['expiration', 'uint48'], ['nonce', 'uint48']];
 const TOKEN_PERMISSIONS: Fields = [['token', 'address'], ['amount', 'uint256']];
+
+/** Gnosis Safe SafeTx (GnosisSafe.sol SAFE_TX_TYPEHASH), v1.1 and later; v1.0 named baseGas `dataGas`. */
+const SAFE_TX = (gas: 'baseGas' | 'dataGas'): Fields => [
+  ['to', 'address'], ['value', 'uint256'], ['data', 'bytes'], ['operation', 'uint8'], ['safeTxGas', 'uint256'], [gas, 'uint256'],
+  ['gasPrice', 'uint256'], ['gasToken', 'address'], ['refundReceiver', 'address'], ['nonce', 'uint256'],
+];
+const SAFE_TX_SHAPES: readonly { fields: Fields; gas: 'baseGas' | 'dataGas' }[] = [{ fields: SAFE_TX('baseGas'), gas: 'baseGas' }, { fields: SAFE_TX('dataGas'), gas: 'dataGas' }];
 
 interface Grant {
   token: string;
@@ -189,22 +216,51 @@ function chainIdOf(data: ParsedTypedData): string | null {
   return value.toString();
 }
 
-/** Reads parsed typed data (typed-data.ts) as a permit intent, or as typed data the rules cannot read. */
-export function typedDataIntent(data: ParsedTypedData, now: Date): TypedDataReading {
-  const chainId = chainIdOf(data);
-  const intent: TransactionIntent = { chain: 'ethereum', network: chainId ?? UNKNOWN_NETWORK, transfers: [], calls: [], fee: 0n, now };
-  const shape = shapeOf(data);
-  if (shape === undefined) return { permit: null, chainId, intent };
-  // Every one of these contracts binds its signatures to its address: without it, neither the token
-  // (ERC-2612, DAI) nor the contract that would act on the signature is known.
+/** domain.verifyingContract, lowercase, when the domain declares it as an address. */
+function verifyingContractOf(data: ParsedTypedData): string | null {
   const verifier = data.domain['verifyingContract'];
   const verifierField = data.types['EIP712Domain']?.find((f) => f.name === 'verifyingContract');
-  if (typeof verifier !== 'string' || verifierField?.type !== 'address') {
-    throw new StrongboxError('INVALID_ARGUMENT', `typedData.domain.verifyingContract (an address) is required: a ${data.primaryType} is judged by the key's transaction rules, which need the contract it is for`, { field: 'typedData.domain.verifyingContract' });
+  return typeof verifier === 'string' && verifierField?.type === 'address' ? verifier.toLowerCase() : null;
+}
+
+/** Every one of these contracts binds its signatures to its address: without it, neither the token
+ * (ERC-2612, DAI), the Safe, nor the contract that would act on the signature is known. */
+function requireVerifier(data: ParsedTypedData, verifyingContract: string | null): string {
+  if (verifyingContract !== null) return verifyingContract;
+  throw new StrongboxError('INVALID_ARGUMENT', `typedData.domain.verifyingContract (an address) is required: a ${data.primaryType} is judged by the key's transaction rules, which need the contract it is for`, { field: 'typedData.domain.verifyingContract' });
+}
+
+/** Reads parsed typed data (typed-data.ts) as a permit or SafeTx intent, or as typed data the rules cannot read. */
+export function typedDataIntent(data: ParsedTypedData, now: Date): TypedDataReading {
+  const chainId = chainIdOf(data);
+  const verifyingContract = verifyingContractOf(data);
+  const intent: TransactionIntent = { chain: 'ethereum', network: chainId ?? UNKNOWN_NETWORK, transfers: [], calls: [], fee: 0n, now };
+  const reading: TypedDataReading = { permit: null, safeTx: null, verifyingContract, chainId, intent };
+  const safe = data.primaryType === 'SafeTx' ? SAFE_TX_SHAPES.find((s) => sameFields(data.types['SafeTx'], s.fields, false)) : undefined;
+  if (safe !== undefined) {
+    requireVerifier(data, verifyingContract);
+    const m = data.message;
+    const to = (m['to'] as string).toLowerCase();
+    addCallEffects(intent, to, m['value'] as bigint, m['data'] as string, 'typedData.message.data');
+    const refund = (m['gasPrice'] as bigint) * ((m['safeTxGas'] as bigint) + (m[safe.gas] as bigint));
+    const gasToken = (m['gasToken'] as string).toLowerCase();
+    // refundReceiver 0 pays tx.origin, whoever submits: judged as the zero address (an allow list refuses it).
+    const receiver = (m['refundReceiver'] as string).toLowerCase();
+    if (gasToken === ZERO_ADDRESS) {
+      intent.fee = refund;
+      if (refund > 0n) intent.transfers.push({ to: receiver, amount: 0n, asset: 'native' });
+    } else if (refund > 0n) {
+      intent.transfers.push({ to: receiver, amount: refund, asset: `token:${gasToken}` });
+    }
+    reading.safeTx = { operation: m['operation'] as bigint };
+    return reading;
   }
+  const shape = shapeOf(data);
+  if (shape === undefined) return reading;
+  const token = requireVerifier(data, verifyingContract);
   const recipient = data.message[shape.recipient] as string;
-  const verifyingContract = verifier.toLowerCase();
-  for (const g of shape.grants(data.message, verifyingContract)) intent.transfers.push({ to: recipient, amount: g.amount, asset: `token:${g.token.toLowerCase()}` });
-  intent.calls.push({ to: verifyingContract, selector: shape.selector });
-  return { permit: shape.kind, chainId, intent };
+  for (const g of shape.grants(data.message, token)) intent.transfers.push({ to: recipient, amount: g.amount, asset: `token:${g.token.toLowerCase()}` });
+  intent.calls.push({ to: token, selector: shape.selector });
+  reading.permit = shape.kind;
+  return reading;
 }
