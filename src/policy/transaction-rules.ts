@@ -106,6 +106,10 @@ export type DenyReason =
   | 'blind_signing_forbidden'
   /** a Gnosis Safe SafeTx whose operation is a delegatecall (runs any code as the Safe) */
   | 'delegatecall_forbidden'
+  /** a Gnosis Safe SafeTx calling the Safe itself (add an owner, enable a module, change the threshold…) */
+  | 'safe_self_call_forbidden'
+  /** a Gnosis Safe SafeTx with a gas refund (gasPrice ≠ 0): its amount depends on gas used, unbounded by the signature */
+  | 'safe_refund_forbidden'
   | 'approval_rejected'
   | 'approval_expired';
 

@@ -80,6 +80,12 @@ export async function ethereumSignTypedData(
     if (reading.safeTx !== null && reading.safeTx.operation !== 0n) {
       refuse('delegatecall_forbidden', `this SafeTx has operation ${reading.safeTx.operation} (${reading.safeTx.operation === 1n ? 'a delegatecall' : 'not a call'}): a delegatecall runs ${reading.intent.calls[0]?.to ?? reading.intent.transfers[0]?.to}'s code as the Safe ${reading.verifyingContract}, which can do anything with its funds; a key with transaction rules signs only calls (operation 0)`, 'typedData.message.operation');
     }
+    if (reading.safeTx !== null && reading.safeTx.selfCall) {
+      refuse('safe_self_call_forbidden', `this SafeTx calls the Safe ${reading.verifyingContract} itself: such calls change owners, modules, guards or the threshold (an enabled module can then move everything without further signatures); a key with transaction rules does not sign them`, 'typedData.message.to');
+    }
+    if (reading.safeTx !== null && reading.safeTx.gasPrice !== 0n) {
+      refuse('safe_refund_forbidden', `this SafeTx pays a gas refund (gasPrice ${reading.safeTx.gasPrice}): the Safe pays gasPrice × the gas it measures at execution, which the signature does not bound, to refundReceiver; a key with transaction rules signs only SafeTx with gasPrice 0`, 'typedData.message.gasPrice');
+    }
     const outcome = await judgeIntent(ctx, scope, rules, reading.intent, {
       keyId: record.id,
       chain: 'ethereum',

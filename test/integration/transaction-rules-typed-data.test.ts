@@ -25,7 +25,7 @@ const C = '0x90F79bf6EB2c4f870365E785982E1f101E93b906';
 const ZERO = '0x0000000000000000000000000000000000000000';
 
 /** Gnosis Safe's SafeTx as the Safe SDK builds it: v1.3+ domain {chainId, verifyingContract}, pre-1.3 {verifyingContract}. */
-function safeTx(options: { chainId?: number | null; to?: string; value?: bigint; operation?: number; gasPrice?: bigint; refundReceiver?: string } = {}): TypedDataDefinition {
+function safeTx(options: { chainId?: number | null; to?: string; value?: bigint; data?: string; operation?: number; safeTxGas?: bigint; baseGas?: bigint; gasPrice?: bigint; gasToken?: string; refundReceiver?: string } = {}): TypedDataDefinition {
   const withChain = options.chainId !== null;
   return {
     domain: withChain ? { chainId: options.chainId ?? 1, verifyingContract: SAFE } : { verifyingContract: SAFE },
@@ -38,7 +38,10 @@ function safeTx(options: { chainId?: number | null; to?: string; value?: bigint;
       ],
     },
     primaryType: 'SafeTx',
-    message: { to: options.to ?? C, value: options.value ?? 100n * 10n ** 18n, data: '0x', operation: options.operation ?? 0, safeTxGas: 50_000n, baseGas: 10_000n, gasPrice: options.gasPrice ?? 0n, gasToken: ZERO, refundReceiver: options.refundReceiver ?? ZERO, nonce: 0n },
+    message: {
+      to: options.to ?? C, value: options.value ?? 100n * 10n ** 18n, data: options.data ?? '0x', operation: options.operation ?? 0, safeTxGas: options.safeTxGas ?? 50_000n, baseGas: options.baseGas ?? 10_000n,
+      gasPrice: options.gasPrice ?? 0n, gasToken: options.gasToken ?? ZERO, refundReceiver: options.refundReceiver ?? ZERO, nonce: 0n,
+    },
   } as unknown as TypedDataDefinition;
 }
 
@@ -302,8 +305,11 @@ describe('transaction rules judge EIP-712 typed data', () => {
       { name: 'a call on a chain not allowed', rules: strict(), td: () => safeTx({ chainId: 5, to: B }), reason: 'network_not_allowed', amount: String(100n * 10n ** 18n), fee: '0' },
       { name: 'a call to the allowed address, outside the window', rules: { ...strict(), dailyLimit: String(200n * 10n ** 18n) }, td: () => safeTx({ to: B }), reason: 'outside_time_window', amount: String(100n * 10n ** 18n), fee: '0' },
       { name: 'a call to the allowed address in the window, over the daily limit (the Safe\'s value counts against the key)', rules: { ...strict(), timeWindows: aroundNow() }, td: () => safeTx({ to: B }), reason: 'daily_limit_exceeded', amount: String(100n * 10n ** 18n), fee: '0' },
-      { name: 'a refund (gasPrice × (safeTxGas + baseGas)) over maxFeePerTransaction', rules: { maxFeePerTransaction: '59999' }, td: () => safeTx({ value: 0n, gasPrice: 1n, refundReceiver: B }), reason: 'fee_limit_exceeded', amount: '0', fee: '60000' },
-      { name: 'a refund to tx.origin (refundReceiver 0) under an allow list', rules: { destinations: { allow: [B] } }, td: () => safeTx({ to: B, value: 0n, gasPrice: 1n }), reason: 'destination_not_allowed', amount: '0', fee: '60000' },
+      { name: 'a native gas refund (gasPrice ≠ 0): its amount depends on the gas measured at execution', rules: { maxFeePerTransaction: '59999' }, td: () => safeTx({ value: 0n, gasPrice: 1n, refundReceiver: B }), reason: 'safe_refund_forbidden', field: 'typedData.message.gasPrice', amount: '0', fee: '60000' },
+      // Third review: safeTxGas = baseGas = 0 made the computed refund 0, so its receiver and token went unjudged,
+      // while the Safe still pays gasPrice × the gas it measures (never 0) in USDC to the attacker.
+      { name: "the third review's exploit: a USDC refund with safeTxGas = baseGas = 0 to an unlisted receiver", rules: { allowedNetworks: { ethereum: ['1'] }, destinations: { allow: [B] }, maxValuePerTransaction: '0', forbidBlindSigning: true }, td: () => safeTx({ to: B, value: 0n, safeTxGas: 0n, baseGas: 0n, gasPrice: 10n ** 12n, gasToken: USDC, refundReceiver: C }), reason: 'safe_refund_forbidden', field: 'typedData.message.gasPrice', amount: '0', fee: '0' },
+      { name: 'a call to the Safe itself (enableModule): a takeover within any value limit', rules: { maxValuePerTransaction: '0', destinations: { allow: [SAFE] } }, td: () => safeTx({ to: SAFE, value: 0n, data: '0x610b5925000000000000000000000000' + C.slice(2).toLowerCase() }), reason: 'safe_self_call_forbidden', field: 'typedData.message.to', amount: '0', fee: '0' },
     ];
     for (const row of rows) {
       it(`${row.name} → 403 ${row.reason}, nothing signed`, async () => {

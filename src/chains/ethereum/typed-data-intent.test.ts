@@ -276,16 +276,17 @@ describe('typed data as a transaction intent', () => {
     });
     it('v1.3 domain {chainId, verifyingContract}: the Safe sends value to `to`, on chain 1', () => {
       const reading = read(safeTx(domain13));
-      assert.deepEqual([reading.permit, reading.safeTx, reading.chainId, reading.verifyingContract], [null, { operation: 0n }, '1', SAFE]);
+      assert.deepEqual([reading.permit, reading.safeTx, reading.chainId, reading.verifyingContract], [null, { operation: 0n, gasPrice: 0n, selfCall: false }, '1', SAFE]);
       assert.deepEqual(reading.intent, { chain: 'ethereum', network: '1', transfers: [{ to: TO.toLowerCase(), amount: 10n ** 20n, asset: 'native' }], calls: [], fee: 0n, now });
     });
     it('pre-1.3 domain {verifyingContract}: a SafeTx on network unknown', () => {
       const reading = read(safeTx(domainOld));
-      assert.deepEqual([reading.safeTx, reading.chainId, reading.intent.network], [{ operation: 0n }, null, 'unknown']);
+      assert.deepEqual([reading.safeTx, reading.chainId, reading.intent.network], [{ operation: 0n, gasPrice: 0n, selfCall: false }, null, 'unknown']);
       assert.deepEqual(reading.intent.transfers, [{ to: TO.toLowerCase(), amount: 10n ** 20n, asset: 'native' }]);
     });
     it('a delegatecall is read as operation 1 (the service refuses it)', () => {
-      assert.deepEqual(read(safeTx(domainOld, { operation: 1 })).safeTx, { operation: 1n });
+      assert.deepEqual(read(safeTx(domainOld, { operation: 1 })).safeTx, { operation: 1n, gasPrice: 0n, selfCall: false });
+      assert.equal(read(safeTx(domainOld, { to: SAFE })).safeTx?.selfCall, true, 'a call to the Safe itself is flagged (the service refuses it)');
     });
     it('ERC-20 transfer calldata: a call by selector and a token transfer (as for a transaction)', () => {
       const data = encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [RELAYER, 5n] });
@@ -310,7 +311,7 @@ describe('typed data as a transaction intent', () => {
       const v10 = SAFE_TX_FIELDS.map((x) => (x.name === 'baseGas' ? { ...x, name: 'dataGas' } : x));
       const { baseGas: _b, ...m } = message;
       const reading = read({ ...safeTx(domainOld, {}, v10), message: { ...m, dataGas: 2n, safeTxGas: 1n, gasPrice: 3n } });
-      assert.deepEqual([reading.safeTx, reading.intent.fee], [{ operation: 0n }, 9n]);
+      assert.deepEqual([reading.safeTx, reading.intent.fee], [{ operation: 0n, gasPrice: 3n, selfCall: false }, 9n]);
     });
     it('a SafeTx without verifyingContract: 400 naming typedData.domain.verifyingContract', () => {
       assert.throws(() => read(safeTx({ types: { EIP712Domain: f('uint256 chainId') }, domain: { chainId: 1 } })), (e: unknown) => e instanceof StrongboxError && e.code === 'INVALID_ARGUMENT' && e.field === 'typedData.domain.verifyingContract');

@@ -64,8 +64,11 @@ export type PermitKind =
 export interface TypedDataReading {
   /** the permit shape recognized, or null: not a permit */
   permit: PermitKind | null;
-  /** a Gnosis Safe SafeTx: its operation (0 call, 1 delegatecall); null: not a SafeTx */
-  safeTx: { operation: bigint } | null;
+  /**
+   * a Gnosis Safe SafeTx: its operation (0 call, 1 delegatecall), its refund gas price, and whether it
+   * calls the Safe itself (owners, modules, guards, threshold); null: not a SafeTx
+   */
+  safeTx: { operation: bigint; gasPrice: bigint; selfCall: boolean } | null;
   /** domain.verifyingContract (lowercase) when the domain declares it as an address, else null */
   verifyingContract: string | null;
   /** domain.chainId as a decimal string; null when the domain has none, or not as an integer type */
@@ -252,7 +255,7 @@ export function typedDataIntent(data: ParsedTypedData, now: Date): TypedDataRead
     } else if (refund > 0n) {
       intent.transfers.push({ to: receiver, amount: refund, asset: `token:${gasToken}` });
     }
-    reading.safeTx = { operation: m['operation'] as bigint };
+    reading.safeTx = { operation: m['operation'] as bigint, gasPrice: m['gasPrice'] as bigint, selfCall: verifyingContract !== null && to === verifyingContract };
     return reading;
   }
   const shape = shapeOf(data);
