@@ -187,9 +187,12 @@ export class NonceTracker {
  * - Anything else — another refusal (`insufficient funds`, `nonce too high` from a node that lags or
  *   refuses gaps), no answer, a connection error: unused, so the next send takes the same nonce again.
  *   Had the unanswered transaction arrived after all, the next one with its nonce either replaces it or
- *   is refused as a duplicate (and then the record is dropped): at most one of them is mined, so a retry
- *   of a payment whose send "failed" cannot pay twice. Counting it as used instead would leave a gap
- *   that stalls every later transaction while sends keep refreshing the record.
+ *   is refused as a duplicate (and then the record is dropped): at most one of them is mined. A retry
+ *   of the same payment signs the same bytes, which the node answers "already known": the send service
+ *   then confirms the transaction by its hash and reports it submitted (so its nonce is recorded, and
+ *   the next payment does not take nonce + 1 while the first is still counted as failed). Counting an
+ *   unanswered nonce as used instead would leave a gap that stalls every later transaction while sends
+ *   keep refreshing the record.
  */
 function failedSendOutcome(err: unknown, submitting: boolean): NonceLeaseRelease {
   if (submitting && err instanceof UpstreamRpcError && NONCE_ALREADY_USED.test(err.message)) return { kind: 'failed' };

@@ -12,7 +12,7 @@
  */
 import { StrongboxError } from '../protocol/errors.js';
 import type { EthereumSignTransactionResponse } from '../protocol/ethereum.js';
-import type { EthereumRpcClient } from '../chains/ethereum/rpc-client.js';
+import { UpstreamRpcError, type EthereumRpcClient } from '../chains/ethereum/rpc-client.js';
 import { assertKnownKeys, assertObject, parseHexData, parseQuantity, UINT256_MAX } from '../chains/ethereum/fields.js';
 import type { KeyRecord } from '../storage/types.js';
 import type { LeaseCheck, NonceTracker } from './ethereum-nonces.js';
@@ -164,7 +164,17 @@ export async function ethereumSendTransaction(ctx: EthereumRpcContext, record: K
     const signed = await signOrThrow(ctx, record, nonce === undefined ? tx : { ...tx, nonce: hex(nonce) }, requester);
     // Last moment to find that another node took the address's lease: then nothing is submitted.
     await checkLease?.();
-    const hash = await upstream.request('eth_sendRawTransaction', [signed.rawTransaction]);
+    let hash: unknown;
+    try {
+      hash = await upstream.request('eth_sendRawTransaction', [signed.rawTransaction]);
+    } catch (err) {
+      // "Already known" for these very bytes (a retry of a send whose answer was lost: same nonce, same
+      // fields, deterministic signature) means it was submitted: answer its hash, and the nonce is recorded.
+      if (!(err instanceof UpstreamRpcError) || !/already known|known transaction|alreadyknown/i.test(err.message)) throw err;
+      const known = (await upstream.request('eth_getTransactionByHash', [signed.hash]).catch(() => null)) as { hash?: unknown } | null;
+      if (typeof known?.hash !== 'string' || known.hash.toLowerCase() !== signed.hash.toLowerCase()) throw err;
+      hash = signed.hash;
+    }
     if (typeof hash !== 'string' || hash.toLowerCase() !== signed.hash.toLowerCase()) {
       throw new StrongboxError('UPSTREAM_UNAVAILABLE', `the upstream node acknowledged the transaction with hash ${JSON.stringify(hash)?.slice(0, 80)}, expected ${signed.hash}`);
     }

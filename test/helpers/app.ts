@@ -33,6 +33,8 @@ export interface TestBoxOptions {
   minPendingDays?: number;
   /** see StrongboxConfig.keyringRefreshMs */
   keyringRefreshMs?: number;
+  /** the JSON-RPC signer's upstream node */
+  ethereumUpstream?: string;
 }
 
 export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBox> {
@@ -44,6 +46,7 @@ export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBo
     logger: options.logStream ? { level: 'info', stream: options.logStream } : false,
     ...(options.minPendingDays === undefined ? {} : { minPendingDays: options.minPendingDays }),
     ...(options.keyringRefreshMs === undefined ? {} : { keyringRefreshMs: options.keyringRefreshMs }),
+    ...(options.ethereumUpstream === undefined ? {} : { ethereumUpstream: options.ethereumUpstream }),
   });
   const t: TestBox = {
     box,
