@@ -58,15 +58,26 @@ export const approvalsList = defineRoute({
     }),
     response: { 200: { type: 'object', required: ['approvals', 'nextCursor'], properties: { approvals: { type: 'array', items: approvalView }, nextCursor: { type: ['string', 'null'] } } } },
   },
-  handler: ({ services, principal, request }, { query }) =>
-    listApprovals(services.ctx, {
-      // The collection check (key:*) lets the caller in; each approval is then shown only if the caller
-      // may read it on its own key — a deny on that key or its wallet path hides it here too.
-      visible: async (a) => (await decide(services.ctx, principal!, 'approvals:read', (await keyResource(services.ctx, a.keyId)).resource, request.ip)).allowed,
+  handler: ({ services, principal, request }, { query }) => {
+    // The collection check (key:*) lets the caller in; each approval is then shown only if the caller
+    // may read it on its own key — a deny on that key or its wallet path hides it here too. One decision
+    // per key, not per approval (approvals cluster on few keys).
+    const byKey = new Map<string, Promise<boolean>>();
+    const readable = (keyId: string): Promise<boolean> => {
+      let d = byKey.get(keyId);
+      if (d === undefined) {
+        d = keyResource(services.ctx, keyId).then(async ({ resource }) => (await decide(services.ctx, principal!, 'approvals:read', resource, request.ip)).allowed);
+        byKey.set(keyId, d);
+      }
+      return d;
+    };
+    return listApprovals(services.ctx, {
+      visible: (a) => readable(a.keyId),
       ...(query.status === undefined ? {} : { status: query.status }),
       ...(query.cursor === undefined ? {} : { before: query.cursor }),
       ...(query.limit === undefined ? {} : { limit: Math.min(1000, Math.max(1, Number(query.limit))) }),
-    }),
+    });
+  },
 });
 
 export const approvalsGet = defineRoute({

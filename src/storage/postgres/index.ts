@@ -109,6 +109,11 @@ export function isPostgresUrl(value: string): boolean {
 /** The URL without its password, for messages and logs. */
 export function redactPostgresUrl(value: string): string {
   try {
+    // A password with `/` or `#` in it can make the parser see no password at all: then everything
+    // between the scheme and the last `@` is hidden.
+    const at = value.lastIndexOf('@');
+    const scheme = value.indexOf('://');
+    if (at > scheme && scheme >= 0 && !/^[a-z]+:\/\/[^/?#@]*@/i.test(value)) return `${value.slice(0, scheme + 3)}***${value.slice(at)}`;
     const u = new URL(value);
     if (u.password !== '') u.password = '***';
     // node-postgres also takes the password (and the TLS key's passphrase) as query parameters.

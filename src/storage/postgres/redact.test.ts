@@ -7,6 +7,7 @@ describe('redactPostgresUrl', () => {
     ['user:password@', 'postgres://strongbox:hunter2@db.internal:5432/sb', 'hunter2'],
     ['?password=', 'postgres://strongbox@db.internal:5432/sb?password=hunter2&sslmode=require', 'hunter2'],
     ['?sslpassword=', 'postgres://strongbox@db.internal/sb?sslpassword=s3cret', 's3cret'],
+    ['a password with / (parsed as a port and a path)', 'postgres://u:1234/abc@db.internal/sb', '1234/abc'],
   ];
   for (const [label, url, secret] of cases) {
     it(`hides the password given as ${label}, keeps the rest`, () => {

@@ -37,7 +37,8 @@ function createWriter(file: string) {
       if (msg === 'closed') return;
       const p = pending.get(msg.id);
       pending.delete(msg.id);
-      if (pending.size === 0) w.unref();
+      // Idle: the worker need not keep the process alive — except while closing, until it says 'closed'.
+      if (pending.size === 0 && !closed) w.unref();
       p?.resolve(msg);
     });
     w.on('error', (err) => {

@@ -4,6 +4,7 @@
  * snapshot's; the server migrates it on its first start, as after an upgrade.
  */
 import { closeSync, existsSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { StorageNotEmptyError } from '../types.js';
 import { SQLITE_FILE } from './index.js';
@@ -11,7 +12,8 @@ import { SQLITE_FILE } from './index.js';
 const occupied = (dataDir: string) => new StorageNotEmptyError(`${dataDir} already holds a database; restore into an empty directory`);
 
 export function assertSqliteEmpty(dataDir: string): void {
-  if (existsSync(join(dataDir, SQLITE_FILE))) throw occupied(dataDir);
+  // A stray -wal/-shm of an older database would be replayed onto the restored file.
+  for (const name of [SQLITE_FILE, `${SQLITE_FILE}-wal`, `${SQLITE_FILE}-shm`]) if (existsSync(join(dataDir, name))) throw occupied(dataDir);
 }
 
 /**
@@ -23,7 +25,8 @@ export function assertSqliteEmpty(dataDir: string): void {
 export function writeSqliteSnapshot(dataDir: string, file: string): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const target = join(dataDir, SQLITE_FILE);
-  const temp = join(dataDir, `.${SQLITE_FILE}.restore-${process.pid}`);
+  // A random name: a temp file left by a killed restore (a container's pid is always the same) never blocks a retry.
+  const temp = join(dataDir, `.${SQLITE_FILE}.restore-${randomUUID()}`);
   const fd = openSync(temp, 'wx', 0o600);
   try {
     writeFileSync(fd, readFileSync(file));
