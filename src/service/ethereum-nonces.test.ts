@@ -29,6 +29,23 @@ describe('NonceTracker', () => {
     assert.equal(await t.withNextNonce('0xb', async () => 5n, async (n, check) => (await check(), n)), 6n, 'not 5 again');
   });
 
+  it('while the node lags, sends do not extend the memory: a dropped transaction stalls the account for at most rememberMs', async () => {
+    const rememberMs = 2000;
+    const t = new NonceTracker({ rememberMs });
+    // Nonce 4 goes out and the node drops it: its count stays 4.
+    const start = Date.now();
+    assert.equal(await t.withNextNonce('0xd', async () => 4n, async (n, check) => (await check(), n)), 4n);
+    // Sends keep coming within the memory (each a few hundred ms apart), each past the gap …
+    for (const expected of [5n, 6n, 7n]) {
+      await sleep(300);
+      assert.equal(await t.withNextNonce('0xd', async () => 4n, async (n, check) => (await check(), n)), expected);
+    }
+    // … but the memory still ends rememberMs after nonce 4 went out (not after the last send): then the
+    // node's count fills the gap.
+    await sleep(Math.max(0, start + rememberMs + 100 - Date.now()));
+    assert.equal(await t.withNextNonce('0xd', async () => 4n, async (n, check) => (await check(), n)), 4n);
+  });
+
   it('a refusal that is not "nonce taken", a "nonce too high" or no answer at all leaves the nonce unused (no gap)', async () => {
     const t = new NonceTracker();
     assert.equal(await t.withNextNonce('0xc', async () => 0n, async (n, check) => (await check(), n)), 0n);

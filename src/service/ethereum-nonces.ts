@@ -68,7 +68,7 @@ export function createMemoryNonceLedger(): NonceLedger {
       const row = rows.get(id(account)) ?? { holder: null, expiresAt: 0, lastNonce: undefined, lastNonceExpiresAt: 0 };
       if (row.holder !== null && row.expiresAt > now) return { acquired: false };
       rows.set(id(account), { ...row, holder, expiresAt: now + leaseMs });
-      return { acquired: true, lastNonce: row.lastNonceExpiresAt > now ? row.lastNonce : undefined };
+      return row.lastNonceExpiresAt > now && row.lastNonce !== undefined ? { acquired: true, lastNonce: row.lastNonce, lastNonceExpiresInMs: row.lastNonceExpiresAt - now } : { acquired: true, lastNonce: undefined };
     },
     async renewNonceLease(account, holder, leaseMs) {
       const row = rows.get(id(account));
@@ -125,7 +125,7 @@ export class NonceTracker {
 
   async #underLease<T>(account: NonceAccount, pendingCount: () => Promise<bigint>, send: (nonce: bigint, checkLease: LeaseCheck) => Promise<T>): Promise<T> {
     const holder = randomUUID();
-    const lastNonce = await this.#acquire(account, holder);
+    const { lastNonce, lastNonceExpiresInMs } = await this.#acquire(account, holder);
     let lost = false;
     const renew = async (): Promise<void> => {
       if (!(await this.#ledger.renewNonceLease(account, holder, this.#leaseMs))) lost = true;
@@ -137,7 +137,9 @@ export class NonceTracker {
     let outcome: NonceLeaseRelease = { kind: 'unused' };
     try {
       const fromNode = await pendingCount();
-      const nonce = lastNonce !== undefined && lastNonce + 1n > fromNode ? lastNonce + 1n : fromNode;
+      // The node lags behind what was submitted: the nonce comes from memory.
+      const fromMemory = lastNonce !== undefined && lastNonce + 1n > fromNode;
+      const nonce = fromMemory ? lastNonce + 1n : fromNode;
       /** set once the lease check passed: the transaction is being handed to the node */
       let submitting = false;
       const checkLease: LeaseCheck = async () => {
@@ -149,7 +151,11 @@ export class NonceTracker {
       };
       try {
         const result = await send(nonce, checkLease);
-        outcome = { kind: 'submitted', nonce, rememberMs: this.#rememberMs };
+        // While the node has not caught up, the memory keeps the expiry it had: a transaction the node
+        // dropped then stalls the account for at most rememberMs, even while sends keep coming (each
+        // would otherwise extend the memory past the gap forever). Once the node counts what was
+        // submitted, the memory starts afresh.
+        outcome = { kind: 'submitted', nonce, rememberMs: fromMemory && lastNonceExpiresInMs !== undefined ? Math.max(1, lastNonceExpiresInMs) : this.#rememberMs };
         return result;
       } catch (err) {
         outcome = failedSendOutcome(err, submitting);
@@ -164,11 +170,11 @@ export class NonceTracker {
   }
 
   /** Takes the lease, polling while another node holds it; resolves to the remembered last nonce. */
-  async #acquire(account: NonceAccount, holder: string): Promise<bigint | undefined> {
+  async #acquire(account: NonceAccount, holder: string): Promise<{ lastNonce: bigint | undefined; lastNonceExpiresInMs: number | undefined }> {
     const deadline = Date.now() + this.#maxWaitMs;
     for (let delay = 10; ; delay = Math.min(2 * delay, MAX_POLL_MS)) {
       const attempt = await this.#ledger.acquireNonceLease(account, holder, { leaseMs: this.#leaseMs, waitMs: WAITER_CLAIM_MS });
-      if (attempt.acquired) return attempt.lastNonce;
+      if (attempt.acquired) return { lastNonce: attempt.lastNonce, lastNonceExpiresInMs: attempt.lastNonceExpiresInMs };
       if (Date.now() >= deadline) {
         throw new StrongboxError('NONCE_LEASE_UNAVAILABLE', `another Strongbox node has held the nonce lease for ${account.address} for over ${this.#maxWaitMs} ms; nothing was signed or sent, send it again`);
       }

@@ -45,7 +45,7 @@ export function decideNonceLease(row: NonceLeaseRow, holder: string, now: number
     return {
       // Taking the lease uses up this caller's claim (or a lapsed one of another's).
       write: { ...row, holder, expiresAt: now + options.leaseMs, waiter: null, waiterExpiresAt: null },
-      attempt: { acquired: true, lastNonce: remembered ? BigInt(row.lastNonce!) : undefined },
+      attempt: remembered ? { acquired: true, lastNonce: BigInt(row.lastNonce!), lastNonceExpiresInMs: row.lastNonceExpiresAt! - now } : { acquired: true, lastNonce: undefined },
     };
   }
   if (waiterStands) return { write: undefined, attempt: { acquired: false } };

@@ -269,7 +269,11 @@ export interface NonceAccount {
  * The outcome of one attempt to take an account's nonce lease. `lastNonce` is the last nonce
  * recorded as submitted while it is still remembered (see NonceLeaseRelease), else undefined.
  */
-export type NonceLeaseAttempt = { acquired: true; lastNonce: bigint | undefined } | { acquired: false };
+/**
+ * The answer to acquireNonceLease. With a remembered nonce, `lastNonceExpiresInMs` says for how much longer
+ * it is remembered (on the store's clock), so a holder can keep that expiry instead of extending it.
+ */
+export type NonceLeaseAttempt = { acquired: true; lastNonce: bigint | undefined; lastNonceExpiresInMs?: number } | { acquired: false };
 
 /**
  * How a holder gives its lease back: `submitted` records the nonce it submitted, remembered for
