@@ -154,7 +154,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return 0;
   }
   try {
-    const { values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({ args: joinDashValues(rest, command.options), options: command.options, allowPositionals: true, strict: true });
     if (positionals.length < command.positionals.length) throw new UsageError(`missing <${command.positionals[positionals.length]}>`);
     if (positionals.length > Math.max(command.positionals.length, ['unseal', 'generate-root', 'lookup', 'rekey', 'escrow', 'restore-hsm'].includes(command.path[1]!) ? 1 : 0)) throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
     return await command.run({ values: values as Record<string, string | boolean | undefined>, positionals }, io);
@@ -178,4 +178,27 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stderr(`error: ${(err as Error).message}\n`);
     return exitCodeOf('INTERNAL');
   }
+}
+
+/**
+ * `--name VALUE` → `--name=VALUE` for a string option whose value starts with `-` (a base64url OTP or
+ * token, a negative number): parseArgs refuses those as ambiguous, and one value in 64 of a random
+ * base64url string starts with `-`. A following token that is itself one of the command's options is
+ * left alone, so a forgotten value still fails as a missing one.
+ */
+export function joinDashValues(args: readonly string[], options: Command['options']): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const next = args[i + 1];
+    const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
+    const isOption = (t: string) => t.startsWith('--') && Object.hasOwn(options, t.slice(2).split('=')[0]!);
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && next.startsWith('-') && next !== '-' && !isOption(next)) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else {
+      out.push(a);
+    }
+  }
+  return out;
 }
