@@ -2,7 +2,7 @@
  * Row shapes and row → record mappers shared by the SQLite and PostgreSQL stores: both keep the same
  * columns (snake_case, timestamps as ISO text, JSON arrays as text, sealed bytes as blobs/bytea).
  */
-import type { ApprovalRecord, ApprovalStatus, ApprovalVote, AwsCredentialRecord, KeyRecord, TokenRecord, WalletRecord } from './types.js';
+import type { ApprovalRecord, ApprovalStatus, ApprovalVote, AwsCredentialRecord, KeyPatch, KeyRecord, TokenRecord, WalletRecord } from './types.js';
 
 export interface TokenRow {
   accessor: string;
@@ -170,3 +170,14 @@ export function toApprovalRecord(r: ApprovalRow, votes: ApprovalVote[]): Approva
     votes,
   };
 }
+
+/** The column each KeyPatch field updates (the same names on both backends). */
+export const KEY_PATCH_COLUMNS: Record<keyof KeyPatch, string> = {
+  state: 'state',
+  description: 'description',
+  tags: 'tags',
+  deletionDate: 'deletion_date',
+  rotationPeriodDays: 'rotation_period_days',
+  nextRotationAt: 'next_rotation_at',
+  minDecryptionVersion: 'min_decryption_version',
+};

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { hashMessage, hashTypedData, parseTransaction, recoverAddress, recoverTransactionAddress, verifyMessage, verifyTypedData, type TransactionSerialized } from 'viem';
 import { Transaction, verifyMessage as ethersVerifyMessage } from 'ethers';
 import { startTestBox, type TestBox } from '../helpers/app.js';
+import { MAIL_CONTRACT, MAIL_TYPES } from '../helpers/eip712.js';
 
 /** The example of EIP-712 itself (eip-712.md, "Example"). */
 const mail = {
@@ -18,18 +19,10 @@ const mail = {
       { name: 'chainId', type: 'uint256' },
       { name: 'verifyingContract', type: 'address' },
     ],
-    Person: [
-      { name: 'name', type: 'string' },
-      { name: 'wallet', type: 'address' },
-    ],
-    Mail: [
-      { name: 'from', type: 'Person' },
-      { name: 'to', type: 'Person' },
-      { name: 'contents', type: 'string' },
-    ],
+    ...MAIL_TYPES,
   },
   primaryType: 'Mail',
-  domain: { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
+  domain: { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: MAIL_CONTRACT },
   message: {
     from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
     to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },

@@ -13,13 +13,13 @@ import { hashTypedData, recoverTypedDataAddress, verifyTypedData, type TypedData
 import { startTestBox, type TestBox, auditRecordOf } from '../helpers/app.js';
 import { ApprovalPendingError, StrongboxApiError, StrongboxClient } from '../../src/sdk/client.js';
 import { toStrongboxAccount } from '../../src/sdk/viem.js';
+import { MAIL_CONTRACT, MAIL_TYPES } from '../helpers/eip712.js';
 
 const A = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const B = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
 const USDC = '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48';
 const WETH = '0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2';
 const PERMIT2 = '0x000000000022D473030F116dDEE9F6B43aC78BA3';
-const MAIL_CONTRACT = '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC';
 const SAFE = '0x5aFE3855358E112B5647B952709E6165e1c1eEEe';
 const C = '0x90F79bf6EB2c4f870365E785982E1f101E93b906';
 const ZERO = '0x0000000000000000000000000000000000000000';
@@ -142,18 +142,8 @@ function transferWithAuthorization(from: string, to: string): TypedDataDefinitio
 /** EIP-712's own example: typed data of no permit shape. */
 function mail(chainId: number | null = 1): TypedDataDefinition {
   return {
-    domain: { name: 'Ether Mail', version: '1', ...(chainId === null ? {} : { chainId }), verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
-    types: {
-      Person: [
-        { name: 'name', type: 'string' },
-        { name: 'wallet', type: 'address' },
-      ],
-      Mail: [
-        { name: 'from', type: 'Person' },
-        { name: 'to', type: 'Person' },
-        { name: 'contents', type: 'string' },
-      ],
-    },
+    domain: { name: 'Ether Mail', version: '1', ...(chainId === null ? {} : { chainId }), verifyingContract: MAIL_CONTRACT },
+    types: MAIL_TYPES,
     primaryType: 'Mail',
     message: { from: { name: 'Cow', wallet: A }, to: { name: 'Bob', wallet: B }, contents: 'Hello, Bob!' },
   } as unknown as TypedDataDefinition;

@@ -17,7 +17,7 @@
  */
 import pg from 'pg';
 import { ConflictError, SnapshotUnsupportedError, type AuditHead, type AuditRow, type AwsCredentialRecord, type KeyPatch, type KeyPage, type KeyRecord, type KeyVersionRecord, type SecretVersionRecord, type Store, type TokenRecord, type WalletRecord } from '../types.js';
-import { toAwsCredentialRecord, toKeyRecord, toTokenRecord, toWalletRecord, type AwsCredentialRow, type KeyRow, type TokenRow, type WalletRow } from '../rows.js';
+import { KEY_PATCH_COLUMNS, toAwsCredentialRecord, toKeyRecord, toTokenRecord, toWalletRecord, type AwsCredentialRow, type KeyRow, type TokenRow, type WalletRow } from '../rows.js';
 import { pgMigrations } from './migrations.js';
 import { transactionRuleMethods } from './transaction-rules.js';
 import { nonceLeaseMethods } from './nonce-leases.js';
@@ -229,16 +229,6 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     return r.rows[0] && toKeyRecord(r.rows[0]);
   };
 
-  const patchColumns: Record<keyof KeyPatch, string> = {
-    state: 'state',
-    description: 'description',
-    tags: 'tags',
-    deletionDate: 'deletion_date',
-    rotationPeriodDays: 'rotation_period_days',
-    nextRotationAt: 'next_rotation_at',
-    minDecryptionVersion: 'min_decryption_version',
-  };
-
   return {
     kind: 'postgres',
     ...transactionRuleMethods({ q, tx, spendLockNamespace: SPEND_NS }),
@@ -330,7 +320,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         if (expectStates !== undefined && !expectStates.includes(current.rows[0].state)) throw new ConflictError('key_state');
         const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof KeyPatch, unknown][];
         if (entries.length > 0) {
-          const sets = entries.map(([k], i) => `${patchColumns[k]} = $${i + 1}`).join(', ');
+          const sets = entries.map(([k], i) => `${KEY_PATCH_COLUMNS[k]} = $${i + 1}`).join(', ');
           await c.query(`UPDATE keys SET ${sets} WHERE id = $${entries.length + 1}`, [...entries.map(([k, v]) => (k === 'tags' ? JSON.stringify(v) : v)), id]);
         }
         const row = (await c.query<KeyRow>(`${KEY_SELECT} WHERE k.id = $1`, [id])).rows[0];

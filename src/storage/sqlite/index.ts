@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ConflictError, type AuditBuilder, type AuditHead, type AuditRow, type AwsCredentialRecord, type KeyPatch, type KeyState, type SecretVersionRecord, type KeyPage, type KeyRecord, type KeyVersionRecord, type ListKeysOptions, type SealedReplacement, type Store, type TokenRecord, type WalletRecord } from '../types.js';
-import { toAwsCredentialRecord, toKeyRecord, toTokenRecord, toWalletRecord, type AwsCredentialRow, type KeyRow, type TokenRow, type WalletRow } from '../rows.js';
+import { KEY_PATCH_COLUMNS, toAwsCredentialRecord, toKeyRecord, toTokenRecord, toWalletRecord, type AwsCredentialRow, type KeyRow, type TokenRow, type WalletRow } from '../rows.js';
 import { migrations } from './migrations.js';
 import { transactionRuleMethods } from './transaction-rules.js';
 import { toKeyInsert } from './key-insert.js';
@@ -240,15 +240,6 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     insertCheckpoint: db.prepare('INSERT INTO audit_checkpoints (seq, checkpoint) VALUES (?, ?)'),
     listCheckpoints: db.prepare('SELECT * FROM audit_checkpoints ORDER BY seq'),
   };
-  const patchColumns: Record<keyof KeyPatch, string> = {
-    state: 'state',
-    description: 'description',
-    tags: 'tags',
-    deletionDate: 'deletion_date',
-    rotationPeriodDays: 'rotation_period_days',
-    nextRotationAt: 'next_rotation_at',
-    minDecryptionVersion: 'min_decryption_version',
-  };
   const updateKey = db.transaction((id: string, patch: KeyPatch, expectStates: readonly KeyState[] | undefined): KeyRow | undefined => {
     if (expectStates !== undefined) {
       const current = stmts.getKey.get(id) as KeyRow | undefined;
@@ -257,7 +248,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     }
     const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof KeyPatch, unknown][];
     if (entries.length > 0) {
-      const sets = entries.map(([k]) => `${patchColumns[k]} = ?`).join(', ');
+      const sets = entries.map(([k]) => `${KEY_PATCH_COLUMNS[k]} = ?`).join(', ');
       db.prepare(`UPDATE keys SET ${sets} WHERE id = ?`).run(...entries.map(([k, v]) => (k === 'tags' ? JSON.stringify(v) : v)), id);
     }
     return stmts.getKey.get(id) as KeyRow | undefined;
