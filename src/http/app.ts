@@ -8,11 +8,11 @@ import type { Writable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import { StrongboxError, errorCodes, isErrorCode } from '../protocol/errors.js';
-import type { Principal } from '../service/context.js';
+import type { Principal } from '../service/shared/context.js';
 import type { AuditDecision, AuditOutcome } from '../audit/record.js';
 import type { Action } from '../policy/actions.js';
 import type { Resource } from '../policy/types.js';
-import { authorize, describeResource } from '../service/authorize.js';
+import { authorize, describeResource } from '../service/access/authorize.js';
 import { registerAwsEndpoint } from '../aws/endpoint.js';
 
 /**

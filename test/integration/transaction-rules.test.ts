@@ -12,7 +12,7 @@ import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { startTestBox, type TestBox, auditRecordOf } from '../helpers/app.js';
 import { ApprovalPendingError, StrongboxApiError, StrongboxClient } from '../../src/sdk/client.js';
 import { toStrongboxAccount } from '../../src/sdk/viem.js';
-import { reserveAndSign } from '../../src/service/transaction-guard.js';
+import { reserveAndSign } from '../../src/service/shared/transaction-guard.js';
 
 const A = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const B = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
