@@ -224,7 +224,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     if (error.status >= 500) request.log.error({ code: error.code, err: error.cause ?? err }, 'request failed');
     request.errorCode = error.code;
     const body = toProblem(error, request.id);
-    if (error.code === 'SEALED' || error.code === 'SHUTTING_DOWN') reply.header('retry-after', '5');
+    // Every 503 (sealed, shutting down, storage or audit or an upstream unavailable) is worth retrying later.
+    if (error.category === 'UNAVAILABLE') reply.header('retry-after', '5');
     if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
     if (error.reason !== undefined) request.auditReason = error.reason;
     else if (error.category === 'PERMISSION_DENIED') request.auditReason = `${error.code}: ${error.message}`;

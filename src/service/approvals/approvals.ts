@@ -6,6 +6,10 @@
  * - The approval that meets the quorum moves the request pending → signing (compare-and-set, so
  *   two approvers racing cannot both sign), re-evaluates the key's current rules (limits may have
  *   changed), reserves the spend, signs, and stores the signed result, which is not secret.
+ * - `signing` is transient and documented as such (docs/api.md): an approver whose vote met the quorum
+ *   at the same moment as the one that won the compare-and-set waits (SIGNING_WAIT_MS) for the outcome,
+ *   so an approve answers the outcome too; a `signing` left by a node that stopped while signing reads as
+ *   `failed` (`signing_interrupted`) after SIGNING_TIMEOUT_MS, so it always ends.
  * - One rejection (by an approver, or the requester withdrawing it) ends the request; a request past
  *   its expiry never signs.
  */
@@ -18,6 +22,7 @@ import { approvalOperations } from '../approval-operations.js';
 import { keyResource } from '../shared/resolve-key.js';
 import type { Resource } from '../../policy/types.js';
 import { decisionAmounts, denial, effectiveRules, reserveAndSign, type RequestContext } from '../shared/transaction-guard.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export type ApprovalContext = Pick<ServiceContext, 'store' | 'barrier' | 'keyCache' | 'signingPool' | 'now'> & Partial<Pick<ServiceContext, 'metrics'>>;
 
@@ -50,12 +55,40 @@ function toView(a: ApprovalRecord): ApprovalView {
   };
 }
 
-/** A pending request past its expiry becomes expired (persisted), so it can never sign. */
+/** How long an approve whose vote met the quorum alongside the one that signs waits for the outcome. */
+export const SIGNING_WAIT_MS = 10_000;
+/**
+ * Signing takes milliseconds (rules, reservation, signature, one update); a request still `signing` after
+ * this long was left by a node that stopped meanwhile. Nothing of it was released: its result is stored
+ * only by the update that ends `signing`.
+ */
+export const SIGNING_TIMEOUT_MS = 120_000;
+
+/**
+ * A pending request past its expiry becomes expired, and one left `signing` past SIGNING_TIMEOUT_MS
+ * becomes failed (both persisted, compare-and-set): so it can never sign, and `signing` always ends.
+ */
 async function expireIfDue(ctx: Pick<ServiceContext, 'store' | 'now'>, a: ApprovalRecord): Promise<ApprovalRecord> {
-  const now = ctx.now().toISOString();
-  if (a.status !== 'pending' || now < a.expiresAt) return a;
-  await ctx.store.updateApproval(a.id, ['pending'], { status: 'expired', reason: 'approval_expired', updatedAt: now });
+  const now = ctx.now();
+  const iso = now.toISOString();
+  if (a.status === 'pending' && iso >= a.expiresAt) {
+    await ctx.store.updateApproval(a.id, ['pending'], { status: 'expired', reason: 'approval_expired', updatedAt: iso });
+  } else if (a.status === 'signing' && now.getTime() - Date.parse(a.updatedAt) >= SIGNING_TIMEOUT_MS) {
+    await ctx.store.updateApproval(a.id, ['signing'], { status: 'failed', reason: 'signing_interrupted', updatedAt: iso });
+  } else {
+    return a;
+  }
   return (await ctx.store.getApproval(a.id)) ?? a;
+}
+
+/** The request once the approver that won the quorum's compare-and-set has signed it (or given up waiting). */
+async function outcomeOf(ctx: Pick<ServiceContext, 'store' | 'now'>, id: string): Promise<ApprovalRecord> {
+  const deadline = Date.now() + SIGNING_WAIT_MS;
+  for (let delayMs = 5; ; delayMs = Math.min(2 * delayMs, 100)) {
+    const a = await loadApproval(ctx, id);
+    if (a.status !== 'signing' || Date.now() >= deadline) return a;
+    await sleep(delayMs);
+  }
 }
 
 export async function loadApproval(ctx: Pick<ServiceContext, 'store' | 'now'>, id: string): Promise<ApprovalRecord> {
@@ -114,9 +147,9 @@ function assertPending(a: ApprovalRecord): void {
 /** Quorum met and the request is ours to sign (status signing): re-evaluate, reserve, sign, store. */
 async function finalize(ctx: ApprovalContext, a: ApprovalRecord, approver: Approver): Promise<void> {
   const op = approvalOperations[a.operation];
-  const end = async (status: ApprovalStatus, reason: string | null, result: string | null = null) => {
-    await ctx.store.updateApproval(a.id, ['signing'], { status, reason, result, updatedAt: ctx.now().toISOString() });
-  };
+  /** false: no longer ours (it was declared interrupted meanwhile), and nothing is released. */
+  const end = async (status: ApprovalStatus, reason: string | null, result: string | null = null): Promise<boolean> =>
+    ctx.store.updateApproval(a.id, ['signing'], { status, reason, result, updatedAt: ctx.now().toISOString() });
   if (op === undefined) {
     await end('failed', `unknown operation ${a.operation}`);
     approver.decide({ outcome: 'failed', approvalId: a.id, reason: 'unknown operation' });
@@ -141,7 +174,10 @@ async function finalize(ctx: ApprovalContext, a: ApprovalRecord, approver: Appro
     }
     // The fee is reserved with the value: it leaves the key too.
     const { result, reservationId } = await reserveAndSign(ctx, scope, { amount, fee, dailyLimit, requestId: a.id }, () => op.sign(ctx, a));
-    await end('signed', null, JSON.stringify(result));
+    if (!(await end('signed', null, JSON.stringify(result)))) {
+      approver.decide({ outcome: 'failed', approvalId: a.id, reason: 'signing_interrupted' });
+      return;
+    }
     approver.decide({ outcome: 'signed', approvalId: a.id, ...decisionAmounts({ nativeAmount: amount, fee }), ...(reservationId === undefined ? {} : { reservationId }) });
   } catch (err) {
     // The approve call itself succeeded; the request ends denied (rules) or failed (e.g. key disabled).
@@ -174,8 +210,11 @@ export async function approveTransaction(ctx: ApprovalContext, params: { id: str
   if (voted === undefined) assertPending((await ctx.store.getApproval(a.id)) ?? { ...a, status: 'expired' });
   const count = voted!.approval.votes.filter((v) => v.vote === 'approve').length;
   approver.decide({ outcome: 'approve', approvalId: a.id, reason: `${count} of ${a.required} approvals${voted!.added ? '' : '; this subject had already approved (counted once)'}` });
-  if (count >= a.required && (await ctx.store.updateApproval(a.id, ['pending'], { status: 'signing', updatedAt: ctx.now().toISOString() }))) {
-    await finalize(ctx, voted!.approval, approver);
+  if (count >= a.required) {
+    if (await ctx.store.updateApproval(a.id, ['pending'], { status: 'signing', updatedAt: ctx.now().toISOString() })) await finalize(ctx, voted!.approval, approver);
+    // Another approver's vote met the quorum at the same moment and that approver is signing: answer
+    // its outcome, not the moment in between.
+    else return toView(await outcomeOf(ctx, a.id));
   }
   return toView((await ctx.store.getApproval(a.id))!);
 }

@@ -5,7 +5,7 @@
  * seam identical to the PostgreSQL backend.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -148,6 +148,26 @@ export function migrate(db: Database.Database): void {
   }
 }
 
+/**
+ * Makes the database file and its -wal and -shm owner-only (0600), whatever the umask: the file is
+ * created 0600 before SQLite opens it, and SQLite creates the -wal and -shm with the database file's own
+ * mode (unix VFS: findCreateFileMode, unixOpenSharedMemory); files an older release left 0644 are
+ * tightened. They hold only sealed bytes, but also token hashes, policies and the audit log.
+ */
+function restrictDatabaseFiles(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    let mode: number;
+    try {
+      mode = statSync(f).mode & 0o777;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    if (mode !== 0o600) chmodSync(f, 0o600);
+  }
+}
+
 export function openSqliteStore(dataDir: string, options: { readonly?: boolean } = {}): Store {
   const file = join(dataDir, SQLITE_FILE);
   let db: Database.Database;
@@ -160,6 +180,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     db.pragma('trusted_schema = OFF');
   } else {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    restrictDatabaseFiles(file);
     db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
@@ -579,6 +600,8 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
       const dir = mkdtempSync(join(tmpdir(), 'strongbox-snapshot-'));
       try {
         const target = join(dir, 'snapshot.db');
+        // Owner-only like the database itself (an empty file is an empty database to SQLite).
+        writeFileSync(target, new Uint8Array(), { mode: 0o600, flag: 'wx' });
         await db.backup(target);
         // The copy must be self-contained: fold its WAL into it.
         const copy = new Database(target);

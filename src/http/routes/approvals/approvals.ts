@@ -19,7 +19,12 @@ export const approvalView = {
     keyId: { type: 'string' },
     chain: { type: 'string' },
     operation: { type: 'string', description: 'e.g. ethereum.signTransaction' },
-    status: { type: 'string', enum: statuses },
+    status: {
+      type: 'string',
+      enum: statuses,
+      description:
+        'pending; then signed, denied or failed once the quorum is met — signing (transient) while the approver that met it signs, which an approve never answers unless signing outlasts 10 s; or rejected, expired. A request left signing for 2 minutes (its node stopped) reads as failed, reason signing_interrupted, nothing released',
+    },
     reason: { type: ['string', 'null'], description: 'why it was rejected, denied (rule reason code), expired or failed' },
     required: { type: 'integer', description: 'M: approvals needed' },
     approvals: { type: 'array', items: vote },
