@@ -177,6 +177,12 @@ export interface AuditRow {
   seq: number;
   record: string;
   hash: Uint8Array;
+  /**
+   * On the last row of a group-committed batch: the signature over the batch's head (opaque bytes
+   * to storage, audit/record.ts encodes them). Absent on every other row and on rows written
+   * before migration 12.
+   */
+  headSignature?: Uint8Array;
 }
 
 /** The last audit row's position in the chain, as read under the append lock. */

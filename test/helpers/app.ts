@@ -35,6 +35,8 @@ export interface TestBoxOptions {
   keyringRefreshMs?: number;
   /** the JSON-RPC signer's upstream node */
   ethereumUpstream?: string;
+  /** the audit stream (--audit-stream): each durable record, each batch's signed head, each checkpoint, as JSON lines */
+  auditSink?: { write(line: string): unknown };
 }
 
 export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBox> {
@@ -47,6 +49,7 @@ export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBo
     ...(options.minPendingDays === undefined ? {} : { minPendingDays: options.minPendingDays }),
     ...(options.keyringRefreshMs === undefined ? {} : { keyringRefreshMs: options.keyringRefreshMs }),
     ...(options.ethereumUpstream === undefined ? {} : { ethereumUpstream: options.ethereumUpstream }),
+    ...(options.auditSink === undefined ? {} : { audit: { sink: options.auditSink } }),
   });
   const t: TestBox = {
     box,

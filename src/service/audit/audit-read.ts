@@ -7,6 +7,10 @@ import { StrongboxError } from '../../protocol/errors.js';
 import type { AuditRecord, Checkpoint } from '../../audit/record.js';
 import { SYS_AUDIT_PUBLIC_KEY } from '../../audit/keys.js';
 import type { ServiceContext } from '../shared/context.js';
+import { headSignatureJson } from '../../audit/export.js';
+
+/** A record as GET /v1/audit returns it: with its chain hash and, on a batch's last record, the batch's head signature. */
+export type ApiAuditRecord = AuditRecord & { hash: string; headSignature?: ReturnType<typeof headSignatureJson> };
 
 export interface ListAuditParameters {
   afterSeq?: number;
@@ -17,11 +21,11 @@ export interface ListAuditParameters {
   resource?: string;
 }
 
-export async function listAudit(ctx: Pick<ServiceContext, 'store'>, params: ListAuditParameters): Promise<{ records: (AuditRecord & { hash: string })[]; nextAfterSeq: number | null }> {
+export async function listAudit(ctx: Pick<ServiceContext, 'store'>, params: ListAuditParameters): Promise<{ records: ApiAuditRecord[]; nextAfterSeq: number | null }> {
   const limit = params.limit ?? 100;
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new StrongboxError('INVALID_ARGUMENT', 'limit must be 1 to 1000', { field: 'limit' });
   let after = params.afterSeq ?? 0;
-  const out: (AuditRecord & { hash: string })[] = [];
+  const out: ApiAuditRecord[] = [];
   // Scan forward in chunks until the page is full of matches or the log ends.
   for (;;) {
     const rows = await ctx.store.readAudit({ afterSeq: after, limit: 1000 });
@@ -32,7 +36,7 @@ export async function listAudit(ctx: Pick<ServiceContext, 'store'>, params: List
       if (params.action !== undefined && r.action !== params.action) continue;
       if (params.outcome !== undefined && r.outcome !== params.outcome) continue;
       if (params.resource !== undefined && r.resource !== params.resource) continue;
-      out.push({ ...r, hash: Buffer.from(row.hash).toString('hex') });
+      out.push({ ...r, hash: Buffer.from(row.hash).toString('hex'), ...(row.headSignature === undefined ? {} : { headSignature: headSignatureJson(row.headSignature) }) });
       if (out.length === limit) return { records: out, nextAfterSeq: row.seq };
     }
     if (rows.length < 1000) return { records: out, nextAfterSeq: null };

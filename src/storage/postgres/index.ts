@@ -73,7 +73,16 @@ const toVersion = (r: { key_id: string; version: number; sealed_material: Buffer
   createdAt: r.created_at,
 });
 
-const toAuditRow = (r: { seq: number; record: string; hash: Buffer }): AuditRow => ({ seq: r.seq, record: r.record, hash: bytes(r.hash) });
+/** An audit_records row as pg returns it (head_signature: migration 12). */
+interface AuditRowSql {
+  seq: number;
+  record: string;
+  hash: Buffer;
+  /** absent when a read-only tool opens a database not yet at migration 12 */
+  head_signature?: Buffer | null;
+}
+
+const toAuditRow = (r: AuditRowSql): AuditRow => ({ seq: r.seq, record: r.record, hash: bytes(r.hash), ...(r.head_signature == null ? {} : { headSignature: bytes(r.head_signature) }) });
 
 /** PostgreSQL's constraint name → the backend-neutral one (the same ones SQLite reports). */
 const CONSTRAINTS: Record<string, ConflictError['constraint']> = {
@@ -514,17 +523,22 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         const head: AuditHead | undefined = h && { seq: h.seq, hash: bytes(h.hash) };
         const rows = build(head);
         if (rows.length > 0) {
-          await c.query('INSERT INTO audit_records (seq, record, hash) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])', [rows.map((r) => r.seq), rows.map((r) => r.record), rows.map((r) => buf(r.hash))]);
+          await c.query('INSERT INTO audit_records (seq, record, hash, head_signature) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::bytea[])', [
+            rows.map((r) => r.seq),
+            rows.map((r) => r.record),
+            rows.map((r) => buf(r.hash)),
+            rows.map((r) => (r.headSignature === undefined ? null : buf(r.headSignature))),
+          ]);
         }
         return rows;
       }).catch((err: unknown) => mapConflict(err));
     },
     async auditHead() {
-      const r = await q<{ seq: number; record: string; hash: Buffer }>('SELECT * FROM audit_records ORDER BY seq DESC LIMIT 1');
+      const r = await q<AuditRowSql>('SELECT * FROM audit_records ORDER BY seq DESC LIMIT 1');
       return r.rows[0] && toAuditRow(r.rows[0]);
     },
     async readAudit({ afterSeq, limit }) {
-      return (await q<{ seq: number; record: string; hash: Buffer }>('SELECT * FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])).rows.map(toAuditRow);
+      return (await q<AuditRowSql>('SELECT * FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])).rows.map(toAuditRow);
     },
     async appendCheckpoint(row) {
       await q('INSERT INTO audit_checkpoints (seq, checkpoint) VALUES ($1, $2)', [row.seq, row.checkpoint]);

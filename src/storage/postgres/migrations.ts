@@ -250,4 +250,14 @@ export const pgMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    // The signature over the head of each group-committed audit batch, on the batch's last row
+    // (audit/record.ts encodes it; storage only keeps the bytes). NULL on every other row and on
+    // rows written before this migration, which stay verifiable through their checkpoints.
+    version: 12,
+    name: 'audit-head-signatures',
+    sql: `
+      ALTER TABLE audit_records ADD COLUMN head_signature BYTEA;
+    `,
+  },
 ];

@@ -83,6 +83,15 @@ function createWriter(file: string) {
   };
 }
 
+/** An audit_records row as better-sqlite3 returns it (head_signature: migration 12). */
+interface AuditRowSql {
+  seq: number;
+  record: string;
+  hash: Buffer;
+  /** absent when a read-only tool opens a database not yet at migration 12 */
+  head_signature?: Buffer | null;
+}
+
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /**
@@ -316,7 +325,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     for (const a of tree) stmts.revokeAwsCredentialsOf.run(at, a);
     return tree.filter((a) => stmts.revoke.run(at, a).changes > 0);
   });
-  const toAuditRow = (r: { seq: number; record: string; hash: Buffer }): AuditRow => ({ seq: r.seq, record: r.record, hash: new Uint8Array(r.hash) });
+  const toAuditRow = (r: AuditRowSql): AuditRow => ({ seq: r.seq, record: r.record, hash: new Uint8Array(r.hash), ...(r.head_signature == null ? {} : { headSignature: new Uint8Array(r.head_signature) }) });
   const replaceMaterials = db.transaction((items: readonly SealedReplacement<{ keyId: string; version: number }>[]) => items.map((i) => stmts.replaceMaterial.run(i.next, i.keyId, i.version, i.expected).changes === 1));
   const replaceSecretValues = db.transaction((items: readonly SealedReplacement<{ path: string; version: number }>[]) => items.map((i) => stmts.replaceSecretValue.run(i.next, i.path, i.version, i.expected).changes === 1));
   const writer = createWriter(file);
@@ -581,11 +590,11 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
       return audit.append(build);
     },
     async auditHead() {
-      const r = stmts.auditHead.get() as { seq: number; record: string; hash: Buffer } | undefined;
+      const r = stmts.auditHead.get() as AuditRowSql | undefined;
       return r && toAuditRow(r);
     },
     async readAudit({ afterSeq, limit }) {
-      return (stmts.readAudit.all(afterSeq, limit) as { seq: number; record: string; hash: Buffer }[]).map(toAuditRow);
+      return (stmts.readAudit.all(afterSeq, limit) as AuditRowSql[]).map(toAuditRow);
     },
     async appendCheckpoint(row) {
       stmts.insertCheckpoint.run(row.seq, row.checkpoint);

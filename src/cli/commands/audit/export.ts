@@ -1,9 +1,9 @@
-import { checkpointLine, recordLine, rowFromApi } from '../../../audit/export.js';
 import type { AuditRecord, Checkpoint } from '../../../audit/record.js';
 import { clientFrom, clientOptions, optionalString, UsageError, type Command, type CommandArgs, type CliIo } from '../../command.js';
+import { checkpointLine, recordLine, rowFromApi, type VerifiableRow } from '../../../audit/export.js';
 
 /** Streams every record and checkpoint, from a data directory or from the server's API. */
-export async function* auditSource(args: CommandArgs, io: CliIo): AsyncGenerator<{ kind: 'record'; row: { seq: number; record: string; hash: Uint8Array } } | { kind: 'checkpoint'; cp: Checkpoint } | { kind: 'publicKey'; hex: string | null }> {
+export async function* auditSource(args: CommandArgs, io: CliIo): AsyncGenerator<{ kind: 'record'; row: VerifiableRow } | { kind: 'checkpoint'; cp: Checkpoint } | { kind: 'publicKey'; hex: string | null }> {
   const dataDir = optionalString(args, 'data-dir');
   const storage = optionalString(args, 'storage');
   if (dataDir !== undefined && storage !== undefined) throw new UsageError('give --data-dir or --storage, not both');
@@ -41,7 +41,7 @@ export async function* auditSource(args: CommandArgs, io: CliIo): AsyncGenerator
 
 export default {
   path: ['audit', 'export'],
-  summary: 'Write the audit log as JSON lines (records and signed checkpoints) to stdout',
+  summary: 'Write the audit log as JSON lines (records with their batch head signatures, and signed checkpoints) to stdout',
   usage: '[--data-dir DIR | --storage postgres://URL]   (neither: from the server, needs audit:read)',
   options: { ...clientOptions, 'data-dir': { type: 'string' }, storage: { type: 'string' } },
   positionals: [],

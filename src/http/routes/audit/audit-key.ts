@@ -5,7 +5,7 @@ export default defineRoute({
   method: 'GET',
   url: '/v1/sys/audit-key',
   operationId: 'getAuditKey',
-  summary: 'The Ed25519 public key that signs audit checkpoints (no authentication)',
+  summary: 'The Ed25519 public key that signs audit checkpoints and batch heads (no authentication)',
   tags: ['sys'],
   auth: 'none',
   requiresUnsealed: false,

@@ -8,7 +8,7 @@ export default defineRoute({
   method: 'GET',
   url: '/v1/audit',
   operationId: 'listAudit',
-  summary: 'Audit records in sequence order, filtered, one page at a time',
+  summary: 'Audit records in sequence order (with the head signature at the end of each batch), filtered, one page at a time',
   tags: ['audit'],
   auth: 'token',
   requiresUnsealed: false,
