@@ -284,6 +284,15 @@ describe('bad input', () => {
     ['policy: derived-key wallet name with a space', 'PUT', '/v1/policies/p', { statements: [{ effect: 'allow', actions: ['keys:sign'], resources: ['key:wallet/name/a b/m/0'] }] }, 400, 'INVALID_ARGUMENT', 'statements.0.resources.0'],
     ['policy: derived-key wallet id not an id', 'PUT', '/v1/policies/p', { statements: [{ effect: 'allow', actions: ['keys:sign'], resources: ['key:wallet/hot/m/0'] }] }, 400, 'INVALID_ARGUMENT', 'statements.0.resources.0'],
     ['aws-credentials revoke: not an access key id', 'DELETE', '/v1/aws-credentials/not-a-key', undefined, 404, 'AWS_CREDENTIAL_NOT_FOUND', 'accessKeyId'],
+    // Integers that reach storage are bounded in their schemas (SQLite STRICT tables refused 1e308 and 2^64 as REAL: 500).
+    ['tokens: numUses 1e308', 'POST', '/v1/tokens', { policies: ['signer'], numUses: 1e308 }, 400, 'INVALID_ARGUMENT', 'numUses'],
+    ['tokens: numUses 2^64', 'POST', '/v1/tokens', { policies: ['signer'], numUses: 2 ** 64 }, 400, 'INVALID_ARGUMENT', 'numUses'],
+    ['tokens: numUses 2^256', 'POST', '/v1/tokens', { policies: ['signer'], numUses: 2 ** 256 }, 400, 'INVALID_ARGUMENT', 'numUses'],
+    ['tokens: rateLimit.burst 2^64', 'POST', '/v1/tokens', { policies: ['signer'], rateLimit: { perSecond: 1, burst: 2 ** 64 } }, 400, 'INVALID_ARGUMENT', 'rateLimit.burst'],
+    ['tokens: rateLimit.perSecond 1e308', 'POST', '/v1/tokens', { policies: ['signer'], rateLimit: { perSecond: 1e308 } }, 400, 'INVALID_ARGUMENT', 'rateLimit.perSecond'],
+    ['secrets: cas 2^64', 'PUT', '/v1/secrets/bad-input/cas', { data: 1, cas: 2 ** 64 }, 400, 'INVALID_ARGUMENT', 'cas'],
+    ['secret versions: version 2^64', 'POST', '/v1/secret-versions/bad-input/cas', { action: 'destroy', versions: [2 ** 64] }, 400, 'INVALID_ARGUMENT', 'versions.0'],
+    ['rotation: minDecryptionVersion 2^64', 'POST', '/v1/keys/k-aes256/rotation', { minDecryptionVersion: 2 ** 64 }, 400, 'INVALID_ARGUMENT', 'minDecryptionVersion'],
     // A lone UTF-16 surrogate has no UTF-8 form (BIP39's NFKD threw: 500): refused by the body parser, naming the field.
     ['wallet: lone surrogate in the passphrase', 'POST', '/v1/wallets', { name: 'w-surrogate', passphrase: 'a\ud800' }, 400, 'INVALID_ARGUMENT', 'passphrase'],
     ['wallet: lone surrogate in the mnemonic', 'POST', '/v1/wallets', { mnemonic: 'abandon '.repeat(11) + 'about\udfff' }, 400, 'INVALID_ARGUMENT', 'mnemonic'],
