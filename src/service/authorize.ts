@@ -3,7 +3,7 @@
  * local writes) evaluated against one action on one resource. Every interface calls this one function.
  */
 import { StrongboxError } from '../protocol/errors.js';
-import { builtinPolicies } from '../policy/builtin.js';
+import { builtinPolicy } from '../policy/builtin.js';
 import { evaluate, needsWalletName, resourceNames, type Decision } from '../policy/evaluate.js';
 import type { Action } from '../policy/actions.js';
 import type { PolicyDocument, Resource } from '../policy/types.js';
@@ -15,7 +15,7 @@ export class PolicyCache {
   readonly #entries = new Map<string, { doc: PolicyDocument | null; at: number }>();
 
   async get(ctx: Pick<ServiceContext, 'store'>, name: string, nowMs: number): Promise<PolicyDocument | null> {
-    const builtin = builtinPolicies[name];
+    const builtin = builtinPolicy(name);
     if (builtin !== undefined) return builtin;
     const hit = this.#entries.get(name);
     if (hit !== undefined && nowMs - hit.at <= POLICY_CACHE_MS) return hit.doc;

@@ -297,6 +297,10 @@ describe('bad input', () => {
     ['wallet: lone surrogate in the passphrase', 'POST', '/v1/wallets', { name: 'w-surrogate', passphrase: 'a\ud800' }, 400, 'INVALID_ARGUMENT', 'passphrase'],
     ['wallet: lone surrogate in the mnemonic', 'POST', '/v1/wallets', { mnemonic: 'abandon '.repeat(11) + 'about\udfff' }, 400, 'INVALID_ARGUMENT', 'mnemonic'],
     ['secrets: lone surrogate deep in the data', 'PUT', '/v1/secrets/bad-input/surrogate', { data: { list: ['ok', '\udc00'] } }, 400, 'INVALID_ARGUMENT', 'data.list.1'],
+    // User-chosen names that are also Object.prototype members (a plain-object lookup found a function: 500).
+    ...['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'valueOf'].map((name): Case => [`policies: GET ${name}`, 'GET', `/v1/policies/${name}`, undefined, 404, 'POLICY_NOT_FOUND', 'name']),
+    ...['constructor', 'toString', '__proto__'].map((type): Case => [`sign-transaction: type ${type}`, 'POST', '/v1/keys/k-secp256k1/ethereum/sign-transaction', { transaction: { type, chainId: 1, nonce: 0, gas: 21000 } }, 400, 'INVALID_ARGUMENT', 'transaction.type']),
+    ['sign-typed-data: a struct field named __proto__', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-typed-data', { typedData: { ...permitWithout(), types: { Permit: [{ name: '__proto__', type: 'string' }] } } }, 400, 'INVALID_ARGUMENT', 'typedData.types.Permit[0].name'],
   ];
 
   describe('field-specific cases', () => {
@@ -375,6 +379,31 @@ describe('bad input', () => {
       assert.equal(res.body.error.data.field, 'params.1.a.a');
       const record = await auditRecordOf(box, `${res.headers['x-request-id']}#0`);
       assert.equal(record['code'], 'JSON_TOO_DEEP');
+    });
+  });
+
+  describe('prototype names as user-chosen names', () => {
+    it('a policy named constructor can be created and used: its token works (was a 500 on every request)', async () => {
+      assert.equal((await box.call('PUT', '/v1/policies/constructor', { statements: [{ effect: 'allow', actions: ['keys:read'], resources: ['key:*'] }] })).status, 200);
+      const got = await box.call('GET', '/v1/policies/constructor');
+      assert.equal(got.status, 200);
+      assert.equal(got.body.builtin, false);
+      const token = await box.call('POST', '/v1/tokens', { policies: ['constructor'] });
+      assert.equal(token.status, 201, JSON.stringify(token.body));
+      assert.equal((await box.call('GET', '/v1/keys/k-p256', undefined, token.body.token)).status, 200);
+      assert.equal((await box.call('POST', '/v1/keys/k-p256/sign', { digest: d32 }, token.body.token)).status, 403);
+    });
+
+    it('keys, aliases, tags and secrets named like prototype members are plain names', async () => {
+      assert.equal((await box.call('POST', '/v1/keys', { type: 'p256', name: 'constructor', tags: { constructor: 'c', toString: 't' } })).status, 201);
+      assert.equal((await box.call('POST', '/v1/keys/constructor/aliases', { alias: 'hasOwnProperty' })).status, 200);
+      const got = await box.call('GET', '/v1/keys/hasOwnProperty');
+      assert.equal(got.status, 200);
+      assert.deepEqual(got.body.tags, { constructor: 'c', toString: 't' });
+      assert.equal((await box.call('GET', '/v1/keys/valueOf')).status, 404);
+      assert.equal((await box.call('PUT', '/v1/secrets/constructor/__proto__', { data: { toString: 1 } })).status, 200);
+      assert.deepEqual((await box.call('GET', '/v1/secrets/constructor/__proto__')).body.data, { toString: 1 });
+      assert.equal((await box.call('GET', '/v1/wallets/toString')).status, 404);
     });
   });
 
