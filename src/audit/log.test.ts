@@ -224,6 +224,24 @@ describe('AuditLog', () => {
     }
   });
 
+  it('a record that cannot be serialized is refused alone: the records of its batch are written and chained', async () => {
+    const store = new FakeAuditStore();
+    const log = await AuditLog.open(store, options());
+    try {
+      const bad = fields(2, { inputs: { digest: 10n } as unknown as Record<string, string> });
+      const results = await Promise.all([log.append(fields(1)), settle(log.append(bad)), log.append(fields(3))]);
+      const refused = results[1];
+      assert.equal(refused.ok, false);
+      assert.equal((refused as { error: { code: string } }).error.code, 'AUDIT_UNAVAILABLE');
+      assert.deepEqual([results[0], results[2]], [1, 2]);
+      assert.deepEqual(store.rows.map((r) => (JSON.parse(r.record) as { requestId: string }).requestId), ['req-1', 'req-3']);
+      assert.equal(store.appendCalls.length, 1, 'one batch, without the refused record');
+      assertChain(store.rows);
+    } finally {
+      log.close();
+    }
+  });
+
   it('resolves append only after the store call has resolved', async () => {
     const store = new FakeAuditStore();
     const log = await AuditLog.open(store, options());

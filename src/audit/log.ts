@@ -97,6 +97,14 @@ export class AuditLog {
   async append(fields: AuditFields): Promise<number> {
     if (this.#options.unsafeDisabled) return 0;
     const time = this.#now().toISOString();
+    // A record that cannot be serialized would fail the whole batch it joins, and every response in
+    // it: it is refused here, alone (its request answers AUDIT_UNAVAILABLE; nothing is released).
+    try {
+      canonicalRecord({ v: 1, seq: 0, time, ...fields });
+    } catch (err) {
+      this.stats.failures++;
+      throw new StrongboxError('AUDIT_UNAVAILABLE', 'the audit record could not be serialized; the result was withheld', { cause: err });
+    }
     return new Promise<number>((resolve, reject) => {
       this.#batch.push({ fields, time, resolve, reject });
       if (!this.#flushing) void this.#flush();

@@ -13,6 +13,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { StrongboxError } from '../protocol/errors.js';
+import { parseClientJson } from '../protocol/json.js';
 import type { Route } from '../http/route.js';
 import type { Services } from '../http/services.js';
 import { toStrongboxError } from '../http/problem.js';
@@ -139,8 +140,10 @@ export function registerAwsEndpoint(app: FastifyInstance, services: Services): v
         request.principal = principal;
         let input: unknown;
         try {
-          input = raw.length === 0 ? {} : JSON.parse(raw.toString('utf8'));
-        } catch {
+          input = raw.length === 0 ? {} : parseClientJson(raw.toString('utf8'));
+        } catch (err) {
+          // Too deep (SerializationException) or a lone surrogate (ValidationException): the message names the member.
+          if (err instanceof StrongboxError && err.code !== 'INVALID_JSON') throw err;
           throw new AwsError('SerializationException', 'the request body is not valid JSON', 'INVALID_JSON');
         }
         if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new AwsError('SerializationException', 'the request body must be a JSON object', 'INVALID_JSON');

@@ -15,6 +15,8 @@
  * usual one too.
  */
 import { StrongboxError, errorCodes } from '../protocol/errors.js';
+import { parseClientJson } from '../protocol/json.js';
+import { inputDigest } from '../audit/inputs.js';
 import { UpstreamRpcError } from '../chains/ethereum/rpc-client.js';
 import { toChecksumAddress } from '../chains/ethereum/address.js';
 import { parseAddress } from '../chains/ethereum/fields.js';
@@ -184,8 +186,10 @@ async function run(ctx: ServiceContext, caller: RpcCaller, method: string, param
       let typedData = param(params, 1, 'typedData');
       if (typeof typedData === 'string') {
         try {
-          typedData = JSON.parse(typedData) as unknown;
-        } catch {
+          // JSON inside a string escaped the body parser's depth and surrogate checks: the same ones here.
+          typedData = parseClientJson(typedData, 'params.1');
+        } catch (err) {
+          if (err instanceof StrongboxError && err.code !== 'INVALID_JSON') throw err;
           throw invalidParams('eth_signTypedData_v4 typed data is not valid JSON');
         }
       }
@@ -273,7 +277,7 @@ async function handleCall(ctx: ServiceContext, caller: RpcCaller, call: unknown,
     status: summary.status,
     code: summary.code,
     reason: summary.reason,
-    inputs: note.sensitive && c['params'] !== undefined ? { params: keys ? keys.hmac('params', JSON.stringify(c['params'])) : 'unavailable:sealed' } : null,
+    inputs: note.sensitive && c['params'] !== undefined ? { params: inputDigest(keys, 'params', c['params']) } : null,
     ...(note.decision === undefined ? {} : { decision: note.decision }),
   });
   if (isNotification) return undefined;

@@ -3,12 +3,16 @@
  * Cross-cutting concerns live here, once: request ids, authentication, the sealed check,
  * problem+json errors, and one structured log line per request (never headers or bodies).
  */
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { maxHeaderSize, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import { StrongboxError, errorCodes, isErrorCode } from '../protocol/errors.js';
 import type { Principal } from '../service/shared/context.js';
+import { assertJsonDepth, assertWellFormedStrings } from '../protocol/json.js';
+import { auditInputs } from '../audit/inputs.js';
 import type { AuditDecision, AuditOutcome } from '../audit/record.js';
 import type { Action } from '../policy/actions.js';
 import type { Resource } from '../policy/types.js';
@@ -109,10 +113,49 @@ function outcomeOf(status: number, code: string | undefined): AuditOutcome {
   return category === 'PERMISSION_DENIED' || category === 'UNAUTHENTICATED' ? 'denied' : 'error';
 }
 
+/** The Strongbox error for what Node's HTTP parser refused before any request existed ('clientError'). */
+function clientErrorOf(code: string | undefined): StrongboxError {
+  if (code === 'HPE_HEADER_OVERFLOW') return new StrongboxError('HEADERS_TOO_LARGE', `the request line and headers exceed ${maxHeaderSize} bytes`);
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return new StrongboxError('REQUEST_TIMEOUT', 'the request headers and body were not received in time');
+  return new StrongboxError('MALFORMED_REQUEST', `the HTTP request could not be parsed${code === undefined ? '' : ` (${code})`}`);
+}
+
 export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   const { services } = options;
+  const { ctx } = services;
   const routes = options.routes ?? defaultRoutes;
   const tls = options.tls;
+
+  /**
+   * The answer to a request that reaches no route, hook or error handler (a URL the router cannot
+   * decode; bytes Node's HTTP parser refused): its audit record is made durable first, as for every
+   * response, then it is problem+json with a request id — or 503 AUDIT_UNAVAILABLE if it cannot be.
+   */
+  async function answerUnrouted(requestId: string, clientIp: string | null, error: StrongboxError): Promise<{ status: number; body: string }> {
+    try {
+      await ctx.audit.append({
+        requestId,
+        interface: 'http',
+        operation: 'unknown',
+        action: null,
+        resource: null,
+        principal: null,
+        clientIp,
+        outcome: outcomeOf(error.status, error.code),
+        status: error.status,
+        code: error.code,
+        reason: null,
+        inputs: null,
+      });
+      app.log.info({ reqId: requestId, status: error.status, code: error.code }, 'request refused before routing');
+      return { status: error.status, body: JSON.stringify(toProblem(error, requestId)) };
+    } catch (err) {
+      const failure = toStrongboxError(err);
+      app.log.error({ reqId: requestId, code: failure.code, err: failure.cause ?? err }, 'audit write failed; response withheld');
+      return { status: failure.status, body: JSON.stringify(toProblem(failure, requestId)) };
+    }
+  }
+
   const app = Fastify({
     ...(tls
       ? {
@@ -133,9 +176,61 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     // Our own onRequest hook answers during shutdown, so the 503 is a problem+json SHUTTING_DOWN.
     return503OnClosing: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
+    // %zz, a lone % or %ff%fe in the path: the router cannot decode it, so no route (nor its hooks) runs.
+    frameworkErrors: (error, request, reply) => {
+      const refusal =
+        error.code === 'FST_ERR_BAD_URL'
+          ? new StrongboxError('MALFORMED_URL', 'the URL has malformed percent-encoding (such as %zz, a lone %, or escapes that are not UTF-8)', { field: 'url' })
+          : toStrongboxError(error);
+      void answerUnrouted(request.id, request.ip ?? null, refusal).then(({ status, body }) => {
+        if (status === 503) void reply.header('retry-after', '5');
+        void (reply as FastifyReply).status(status).header('x-request-id', request.id).header('cache-control', 'no-store').type('application/problem+json; charset=utf-8').send(body);
+      });
+    },
+    // Refused by Node's HTTP parser before Fastify sees a request (431 for oversized headers, 400 for
+    // bytes that are not HTTP, 408 for a request too slow to arrive): written to the socket by hand.
+    clientErrorHandler: (err: Error & { code?: string }, socket: Socket) => {
+      if (err.code === 'ECONNRESET' || socket.destroyed) return;
+      const requestId = randomUUID();
+      void answerUnrouted(requestId, socket.remoteAddress ?? null, clientErrorOf(err.code)).then(({ status, body }) => {
+        if (!socket.writable) return void socket.destroy();
+        const head = [
+          `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}`,
+          'content-type: application/problem+json; charset=utf-8',
+          `content-length: ${Buffer.byteLength(body)}`,
+          `x-request-id: ${requestId}`,
+          'cache-control: no-store',
+          ...(status === 503 ? ['retry-after: 5'] : []),
+          'connection: close',
+        ];
+        socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
+      });
+    },
   });
   // Only JSON bodies are accepted; anything else is 415 rather than a confusing schema error.
   app.removeContentTypeParser('text/plain');
+  // JSON bodies: nesting bounded before anything parses them (JSON_TOO_DEEP naming the member), then
+  // Fastify's own parser (which refuses __proto__ and constructor.prototype members), then strings
+  // checked for lone surrogates (INVALID_ARGUMENT naming the field). See src/protocol/json.ts.
+  const parseJsonBody = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    try {
+      assertJsonDepth(text);
+    } catch (err) {
+      return done(err as Error, undefined);
+    }
+    parseJsonBody(request, text, (err, value) => {
+      if (err) return done(err, undefined);
+      try {
+        assertWellFormedStrings(value, text);
+      } catch (e) {
+        return done(e as Error, undefined);
+      }
+      done(null, value);
+    });
+  });
   app.decorateRequest('principal', undefined);
   app.decorateRequest('errorCode', undefined);
   app.decorateRequest('route', undefined);
@@ -143,7 +238,6 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.decorateRequest('auditReason', undefined);
   app.decorateRequest('auditDecision', undefined);
   app.decorateRequest('input', undefined);
-  const { ctx } = services;
 
   // Fail closed: every response — success, error, denial, unknown route — waits until its audit
   // record is durable. If it cannot be, the response becomes 503 AUDIT_UNAVAILABLE and nothing
@@ -152,17 +246,6 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     reply.header('x-request-id', request.id);
     reply.header('cache-control', 'no-store');
     const route = request.route;
-    const keys = ctx.auditKeys();
-    let inputs: Record<string, string> | null = null;
-    const body = request.body as Record<string, unknown> | undefined;
-    if (route?.sensitive && body && typeof body === 'object') {
-      for (const field of route.sensitive) {
-        const value = body[field];
-        if (value === undefined) continue;
-        inputs ??= {};
-        inputs[field] = keys ? keys.hmac(field, typeof value === 'string' ? value : JSON.stringify(value)) : 'unavailable:sealed';
-      }
-    }
     try {
       await ctx.audit.append({
         requestId: request.id,
@@ -176,7 +259,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         status: reply.statusCode,
         code: request.errorCode ?? null,
         reason: request.auditReason ?? null,
-        inputs,
+        inputs: auditInputs(ctx.auditKeys(), route?.sensitive, request.body),
         ...(request.auditDecision === undefined ? {} : { decision: request.auditDecision }),
       });
       return payload;

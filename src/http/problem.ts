@@ -5,15 +5,15 @@
  */
 import { errorCodes, problemType, StrongboxError, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
 
-const fastifyCodes: Record<string, ErrorCode> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: 'BODY_TOO_LARGE',
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID_ARGUMENT',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
-  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
-  FST_ERR_BAD_URL: 'INVALID_ARGUMENT',
-  FST_ERR_NOT_FOUND: 'ROUTE_NOT_FOUND',
-};
+const fastifyCodes = new Map<string, ErrorCode>([
+  ['FST_ERR_CTP_BODY_TOO_LARGE', 'BODY_TOO_LARGE'],
+  ['FST_ERR_CTP_INVALID_MEDIA_TYPE', 'UNSUPPORTED_MEDIA_TYPE'],
+  ['FST_ERR_CTP_INVALID_CONTENT_LENGTH', 'INVALID_ARGUMENT'],
+  ['FST_ERR_CTP_EMPTY_JSON_BODY', 'INVALID_JSON'],
+  ['FST_ERR_CTP_INVALID_JSON_BODY', 'INVALID_JSON'],
+  ['FST_ERR_BAD_URL', 'MALFORMED_URL'],
+  ['FST_ERR_NOT_FOUND', 'ROUTE_NOT_FOUND'],
+]);
 
 interface AjvError {
   instancePath: string;
@@ -45,7 +45,7 @@ export function toStrongboxError(err: unknown): StrongboxError {
   if (err instanceof StrongboxError) return err;
   const e = err as { code?: string; validation?: AjvError[]; validationContext?: string };
   if (Array.isArray(e.validation) && e.validation.length > 0) return fromValidation(e.validation, e.validationContext);
-  const mapped = e.code === undefined ? undefined : fastifyCodes[e.code];
+  const mapped = typeof e.code === 'string' ? fastifyCodes.get(e.code) : undefined;
   if (mapped !== undefined) return new StrongboxError(mapped);
   return new StrongboxError('INTERNAL', undefined, { cause: err });
 }

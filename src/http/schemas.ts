@@ -3,6 +3,13 @@ import { hashNames, KEY_NAME_PATTERN, keyTypes, keyWrapAlgorithms, publicKeyForm
 
 export type JsonSchema = Record<string, unknown>;
 
+/**
+ * The largest count or version number a request may carry. Every integer that reaches storage is
+ * bounded in its schema: PostgreSQL INTEGER columns (versions) hold 2^31 - 1, and a JSON number like
+ * 1e308 or 2^64 is still an "integer" to JSON Schema, which SQLite's STRICT tables refuse as REAL.
+ */
+export const MAX_INT32 = 2_147_483_647;
+
 export const hex = (description: string): JsonSchema => ({ type: 'string', pattern: '^0x([0-9a-fA-F]{2})*$', description });
 
 export const keyParams: JsonSchema = {

@@ -7,7 +7,7 @@ import type { PolicyDocument } from './types.js';
 
 const userSecrets = 'secret:users/*';
 
-export const builtinPolicies: Readonly<Record<string, PolicyDocument>> = {
+const documents: Record<string, PolicyDocument> = {
   root: { statements: [{ effect: 'allow', actions: ['*'], resources: ['*'] }] },
   admin: {
     statements: [
@@ -34,6 +34,14 @@ export const builtinPolicies: Readonly<Record<string, PolicyDocument>> = {
     statements: [{ effect: 'allow', actions: ['secrets:*'], resources: ['secret:users/${subject}/*'] }],
   },
 };
+
+/** Null-prototype, so that a stored policy named `constructor` or `toString` is not mistaken for a built-in one. */
+export const builtinPolicies: Readonly<Record<string, PolicyDocument>> = Object.freeze(Object.assign(Object.create(null) as Record<string, PolicyDocument>, documents));
+
+/** The built-in policy of that name, if there is one (a user-chosen name: never a plain property read). */
+export function builtinPolicy(name: string): PolicyDocument | undefined {
+  return Object.hasOwn(builtinPolicies, name) ? builtinPolicies[name] : undefined;
+}
 
 export function isBuiltinPolicy(name: string): boolean {
   return Object.hasOwn(builtinPolicies, name);

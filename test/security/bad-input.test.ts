@@ -5,7 +5,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestBox, type TestBox } from '../helpers/app.js';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { auditRecordOf, startTestBox, type TestBox } from '../helpers/app.js';
 import { routes } from '../../src/http/routes/index.js';
 import { p2wpkh, Transaction } from '@scure/btc-signer';
 import * as bitcoin from 'bitcoinjs-lib';
@@ -283,6 +284,23 @@ describe('bad input', () => {
     ['policy: derived-key wallet name with a space', 'PUT', '/v1/policies/p', { statements: [{ effect: 'allow', actions: ['keys:sign'], resources: ['key:wallet/name/a b/m/0'] }] }, 400, 'INVALID_ARGUMENT', 'statements.0.resources.0'],
     ['policy: derived-key wallet id not an id', 'PUT', '/v1/policies/p', { statements: [{ effect: 'allow', actions: ['keys:sign'], resources: ['key:wallet/hot/m/0'] }] }, 400, 'INVALID_ARGUMENT', 'statements.0.resources.0'],
     ['aws-credentials revoke: not an access key id', 'DELETE', '/v1/aws-credentials/not-a-key', undefined, 404, 'AWS_CREDENTIAL_NOT_FOUND', 'accessKeyId'],
+    // Integers that reach storage are bounded in their schemas (SQLite STRICT tables refused 1e308 and 2^64 as REAL: 500).
+    ['tokens: numUses 1e308', 'POST', '/v1/tokens', { policies: ['signer'], numUses: 1e308 }, 400, 'INVALID_ARGUMENT', 'numUses'],
+    ['tokens: numUses 2^64', 'POST', '/v1/tokens', { policies: ['signer'], numUses: 2 ** 64 }, 400, 'INVALID_ARGUMENT', 'numUses'],
+    ['tokens: numUses 2^256', 'POST', '/v1/tokens', { policies: ['signer'], numUses: 2 ** 256 }, 400, 'INVALID_ARGUMENT', 'numUses'],
+    ['tokens: rateLimit.burst 2^64', 'POST', '/v1/tokens', { policies: ['signer'], rateLimit: { perSecond: 1, burst: 2 ** 64 } }, 400, 'INVALID_ARGUMENT', 'rateLimit.burst'],
+    ['tokens: rateLimit.perSecond 1e308', 'POST', '/v1/tokens', { policies: ['signer'], rateLimit: { perSecond: 1e308 } }, 400, 'INVALID_ARGUMENT', 'rateLimit.perSecond'],
+    ['secrets: cas 2^64', 'PUT', '/v1/secrets/bad-input/cas', { data: 1, cas: 2 ** 64 }, 400, 'INVALID_ARGUMENT', 'cas'],
+    ['secret versions: version 2^64', 'POST', '/v1/secret-versions/bad-input/cas', { action: 'destroy', versions: [2 ** 64] }, 400, 'INVALID_ARGUMENT', 'versions.0'],
+    ['rotation: minDecryptionVersion 2^64', 'POST', '/v1/keys/k-aes256/rotation', { minDecryptionVersion: 2 ** 64 }, 400, 'INVALID_ARGUMENT', 'minDecryptionVersion'],
+    // A lone UTF-16 surrogate has no UTF-8 form (BIP39's NFKD threw: 500): refused by the body parser, naming the field.
+    ['wallet: lone surrogate in the passphrase', 'POST', '/v1/wallets', { name: 'w-surrogate', passphrase: 'a\ud800' }, 400, 'INVALID_ARGUMENT', 'passphrase'],
+    ['wallet: lone surrogate in the mnemonic', 'POST', '/v1/wallets', { mnemonic: 'abandon '.repeat(11) + 'about\udfff' }, 400, 'INVALID_ARGUMENT', 'mnemonic'],
+    ['secrets: lone surrogate deep in the data', 'PUT', '/v1/secrets/bad-input/surrogate', { data: { list: ['ok', '\udc00'] } }, 400, 'INVALID_ARGUMENT', 'data.list.1'],
+    // User-chosen names that are also Object.prototype members (a plain-object lookup found a function: 500).
+    ...['__proto__', 'constructor', 'hasOwnProperty', 'toString', 'valueOf'].map((name): Case => [`policies: GET ${name}`, 'GET', `/v1/policies/${name}`, undefined, 404, 'POLICY_NOT_FOUND', 'name']),
+    ...['constructor', 'toString', '__proto__'].map((type): Case => [`sign-transaction: type ${type}`, 'POST', '/v1/keys/k-secp256k1/ethereum/sign-transaction', { transaction: { type, chainId: 1, nonce: 0, gas: 21000 } }, 400, 'INVALID_ARGUMENT', 'transaction.type']),
+    ['sign-typed-data: a struct field named __proto__', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-typed-data', { typedData: { ...permitWithout(), types: { Permit: [{ name: '__proto__', type: 'string' }] } } }, 400, 'INVALID_ARGUMENT', 'typedData.types.Permit[0].name'],
   ];
 
   describe('field-specific cases', () => {
@@ -300,5 +318,179 @@ describe('bad input', () => {
         assert.equal(/at .*\.js:\d+/.test(JSON.stringify(res.body)), false, 'no stack trace in the body');
       });
     }
+  });
+
+  /** A problem+json answer with its request id (header and body alike), and that request's audit record. */
+  async function assertAuditedProblem(res: { statusCode: number; headers: Record<string, unknown>; body: string }, status: number, code: string): Promise<Record<string, any>> {
+    assert.equal(res.statusCode, status, res.body.slice(0, 300));
+    assert.equal(res.headers['content-type'], 'application/problem+json; charset=utf-8');
+    const body = JSON.parse(res.body) as { code: string; status: number; requestId: string; field?: string; detail: string };
+    assert.equal(body.code, code, res.body);
+    assert.equal(body.status, status);
+    assert.equal(typeof res.headers['x-request-id'], 'string');
+    assert.equal(body.requestId, res.headers['x-request-id']);
+    const record = await auditRecordOf(box, body.requestId);
+    assert.equal(record['status'], status);
+    assert.equal(record['code'], code);
+    return { ...body, record };
+  }
+
+  describe('deep nesting: bounded at the parser, never escaping the audit', () => {
+    const deep = (depth: number) => '['.repeat(depth) + '1' + ']'.repeat(depth);
+    const deepCases: [what: string, method: string, url: string, payload: () => string, field: string][] = [
+      ['transaction 5,000 deep', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-transaction', () => `{"transaction":${deep(5000)}}`, 'transaction.0'],
+      ['typedData 5,000 deep', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-typed-data', () => `{"typedData":${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}}`, 'typedData.a'],
+      ['secret data 5,000 deep', 'PUT', '/v1/secrets/bad-input/deep', () => `{"data":${deep(5000)}}`, 'data.0'],
+      ['a JSON-RPC parameter 6,000 deep', 'POST', '/v1/ethereum/rpc', () => `{"jsonrpc":"2.0","id":1,"method":"eth_signTransaction","params":[${deep(6000)}]}`, 'params.0'],
+      ['the body itself 100 deep', 'POST', '/v1/keys/k-secp256k1/sign', () => deep(100), '0.0'],
+    ];
+    for (const [what, method, url, payload, field] of deepCases) {
+      it(`${what} → 400 JSON_TOO_DEEP naming ${field}, with an audit record`, async () => {
+        const res = await box.box.http.inject({ method: method as 'POST', url, headers: { authorization: `Bearer ${box.rootToken}`, 'content-type': 'application/json' }, payload: payload() });
+        const body = await assertAuditedProblem(res, 400, 'JSON_TOO_DEEP');
+        assert.equal(body['field'], field);
+        assert.ok(String(body['detail']).includes(field), body['detail']);
+      });
+    }
+
+    it('also for a caller who would be denied: 400 JSON_TOO_DEEP, audited with its principal', async () => {
+      const auditor = await box.call('POST', '/v1/tokens', { policies: ['auditor'] });
+      assert.equal(auditor.status, 201);
+      const res = await box.box.http.inject({ method: 'POST', url: '/v1/keys/k-secp256k1/ethereum/sign-transaction', headers: { authorization: `Bearer ${auditor.body.token}`, 'content-type': 'application/json' }, payload: `{"transaction":${deep(5000)}}` });
+      const body = await assertAuditedProblem(res, 400, 'JSON_TOO_DEEP');
+      assert.equal(body['record'].principal, auditor.body.accessor);
+      // Control: the same caller with a flat body is denied (and audited as such).
+      const denied = await box.box.http.inject({ method: 'POST', url: '/v1/keys/k-secp256k1/ethereum/sign-transaction', headers: { authorization: `Bearer ${auditor.body.token}`, 'content-type': 'application/json' }, payload: '{"transaction":{"chainId":1,"nonce":0,"gas":21000}}' });
+      assert.equal((await assertAuditedProblem(denied, 403, 'PERMISSION_DENIED'))['record'].outcome, 'denied');
+    });
+
+    it('64 levels are accepted (the limit is not lower than documented)', async () => {
+      const res = await box.call('PUT', '/v1/secrets/bad-input/deep-ok', { data: JSON.parse(deep(63)) });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    });
+
+    it('typed data sent as a JSON string in eth_signTypedData_v4, 5,000 deep → -32602 naming params.1, with an audit record', async () => {
+      const address = (await box.call('GET', '/v1/keys/k-secp256k1')).body.address as string;
+      const typedData = '{"a":'.repeat(5000) + '1' + '}'.repeat(5000);
+      const res = await box.call('POST', '/v1/ethereum/rpc', { jsonrpc: '2.0', id: 7, method: 'eth_signTypedData_v4', params: [address, typedData] });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.error.code, -32602);
+      assert.equal(res.body.error.data.code, 'JSON_TOO_DEEP');
+      assert.equal(res.body.error.data.field, 'params.1.a.a');
+      const record = await auditRecordOf(box, `${res.headers['x-request-id']}#0`);
+      assert.equal(record['code'], 'JSON_TOO_DEEP');
+    });
+  });
+
+  describe('prototype names as user-chosen names', () => {
+    it('a policy named constructor can be created and used: its token works (was a 500 on every request)', async () => {
+      assert.equal((await box.call('PUT', '/v1/policies/constructor', { statements: [{ effect: 'allow', actions: ['keys:read'], resources: ['key:*'] }] })).status, 200);
+      const got = await box.call('GET', '/v1/policies/constructor');
+      assert.equal(got.status, 200);
+      assert.equal(got.body.builtin, false);
+      const token = await box.call('POST', '/v1/tokens', { policies: ['constructor'] });
+      assert.equal(token.status, 201, JSON.stringify(token.body));
+      assert.equal((await box.call('GET', '/v1/keys/k-p256', undefined, token.body.token)).status, 200);
+      assert.equal((await box.call('POST', '/v1/keys/k-p256/sign', { digest: d32 }, token.body.token)).status, 403);
+    });
+
+    it('keys, aliases, tags and secrets named like prototype members are plain names', async () => {
+      assert.equal((await box.call('POST', '/v1/keys', { type: 'p256', name: 'constructor', tags: { constructor: 'c', toString: 't' } })).status, 201);
+      assert.equal((await box.call('POST', '/v1/keys/constructor/aliases', { alias: 'hasOwnProperty' })).status, 200);
+      const got = await box.call('GET', '/v1/keys/hasOwnProperty');
+      assert.equal(got.status, 200);
+      assert.deepEqual(got.body.tags, { constructor: 'c', toString: 't' });
+      assert.equal((await box.call('GET', '/v1/keys/valueOf')).status, 404);
+      assert.equal((await box.call('PUT', '/v1/secrets/constructor/__proto__', { data: { toString: 1 } })).status, 200);
+      assert.deepEqual((await box.call('GET', '/v1/secrets/constructor/__proto__')).body.data, { toString: 1 });
+      assert.equal((await box.call('GET', '/v1/wallets/toString')).status, 404);
+    });
+  });
+
+  describe('responses that used to bypass the error handler and the audit', () => {
+    for (const path of ['/v1/keys/%zz', '/v1/%', '/v1/keys/%ff%fe/sign']) {
+      it(`${path}: bad percent-encoding → 400 MALFORMED_URL problem+json with a request id and an audit record`, async () => {
+        const res = await box.box.http.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${box.rootToken}` } });
+        const body = await assertAuditedProblem(res, 400, 'MALFORMED_URL');
+        assert.equal(body['field'], 'url');
+        assert.equal(body['record'].operation, 'unknown');
+      });
+    }
+
+    interface RawResponse {
+      status: number;
+      headers: Map<string, string>;
+      body: string;
+    }
+
+    /** What the server writes on a socket until it closes it, parsed as one HTTP/1.1 response. */
+    function responseOn(socket: Socket): Promise<RawResponse> {
+      return new Promise((resolve, reject) => {
+        let text = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (chunk: string) => (text += chunk));
+        socket.on('error', reject);
+        socket.on('close', () => {
+          const [head = '', body = ''] = text.split('\r\n\r\n');
+          const [statusLine = '', ...lines] = head.split('\r\n');
+          const headers = new Map(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()] as [string, string]));
+          resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
+        });
+      });
+    }
+
+    /** One raw HTTP/1.1 exchange over TCP. Written, not ended: a client's half-close makes Node's server drop the request unanswered. */
+    function exchange(port: number, request: string): Promise<RawResponse> {
+      const socket = connect({ host: '127.0.0.1', port }, () => socket.write(request));
+      return responseOn(socket);
+    }
+
+    async function assertAuditedRaw(res: RawResponse, status: number, code: string): Promise<void> {
+      assert.equal(res.status, status, res.body);
+      assert.equal(res.headers.get('content-type'), 'application/problem+json; charset=utf-8');
+      assert.equal(res.headers.get('connection'), 'close');
+      const body = JSON.parse(res.body) as { code: string; status: number; requestId: string };
+      assert.equal(body.code, code);
+      assert.equal(body.status, status);
+      assert.equal(body.requestId, res.headers.get('x-request-id'));
+      const record = await auditRecordOf(box, body.requestId);
+      assert.equal(record['status'], status);
+      assert.equal(record['code'], code);
+      assert.equal(record['clientIp'], '127.0.0.1');
+      assert.equal(record['operation'], 'unknown');
+    }
+
+    describe('over a real socket (Node\'s HTTP parser answers before Fastify)', () => {
+      let port: number;
+      before(async () => {
+        await box.box.http.listen({ host: '127.0.0.1', port: 0 });
+        port = (box.box.http.server.address() as AddressInfo).port;
+      });
+
+      const socketCases: [what: string, request: () => string, status: number, code: string][] = [
+        ['headers over 16 KiB → 431 HEADERS_TOO_LARGE', () => `GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE'],
+        ['a request line that is not HTTP → 400 MALFORMED_REQUEST', () => 'HELLO THERE\r\n\r\n', 400, 'MALFORMED_REQUEST'],
+      ];
+      for (const [what, request, status, code] of socketCases) {
+        it(`${what}: problem+json with a request id and an audit record`, async () => {
+          await assertAuditedRaw(await exchange(port, request()), status, code);
+        });
+      }
+
+      it('a request that does not arrive in time → 408 REQUEST_TIMEOUT (the clientError Node emits, sent on a real connection)', async () => {
+        // Node emits this after requestTimeout / headersTimeout; emitting it here tests the answer without waiting.
+        const server = box.box.http.server;
+        const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+        const client = connect({ host: '127.0.0.1', port }, () => client.write('GET /v1/sys/health HTTP/1.1\r\nHost: x\r\n'));
+        const response = responseOn(client);
+        server.emit('clientError', Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }), await accepted);
+        await assertAuditedRaw(await response, 408, 'REQUEST_TIMEOUT');
+      });
+
+      it('control: a normal request over the same listener is answered by the routes', async () => {
+        const res = await exchange(port, 'GET /v1/sys/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+        assert.equal(res.status, 200);
+      });
+    });
   });
 });

@@ -6,7 +6,8 @@ import { byKeyId, defineOperation, str } from '../operation.js';
 /** `[{TagKey, TagValue}]` → a tag map. */
 export function parseTags(value: unknown): Record<string, string> {
   if (!Array.isArray(value)) throw validation('Tags must be a list of {TagKey, TagValue}');
-  const tags: Record<string, string> = {};
+  // Null-prototype: a TagKey is user-chosen, and `__proto__` or `constructor` is a name like any other.
+  const tags = Object.create(null) as Record<string, string>;
   for (const t of value as unknown[]) {
     const { TagKey, TagValue } = (t ?? {}) as Record<string, unknown>;
     if (typeof TagKey !== 'string' || TagKey.length < 1 || TagKey.length > 128 || typeof TagValue !== 'string' || TagValue.length > 256) {

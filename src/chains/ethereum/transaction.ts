@@ -16,13 +16,13 @@ import { assertKnownKeys, assertObject, parseAddress, parseHexData, parseQuantit
 export type TransactionType = 'legacy' | 'eip2930' | 'eip1559';
 
 /** The transaction types a request may name, and the EIP-2718 type bytes accepted as synonyms. */
-const TYPE_NAMES: Record<string, TransactionType | 'eip4844' | 'eip7702'> = {
-  legacy: 'legacy', '0x0': 'legacy',
-  eip2930: 'eip2930', '0x1': 'eip2930',
-  eip1559: 'eip1559', '0x2': 'eip1559',
-  eip4844: 'eip4844', '0x3': 'eip4844',
-  eip7702: 'eip7702', '0x4': 'eip7702',
-};
+const TYPE_NAMES = new Map<string, TransactionType | 'eip4844' | 'eip7702'>([
+  ['legacy', 'legacy'], ['0x0', 'legacy'],
+  ['eip2930', 'eip2930'], ['0x1', 'eip2930'],
+  ['eip1559', 'eip1559'], ['0x2', 'eip1559'],
+  ['eip4844', 'eip4844'], ['0x3', 'eip4844'],
+  ['eip7702', 'eip7702'], ['0x4', 'eip7702'],
+]);
 
 const COMMON_FIELDS = ['type', 'chainId', 'nonce', 'to', 'value', 'gas', 'data'] as const;
 const FIELDS: Record<TransactionType, readonly string[]> = {
@@ -63,7 +63,7 @@ function parseAccessList(value: unknown): AccessList {
 export function parseTransaction(value: unknown): TransactionSerializable & { type: TransactionType } {
   assertObject(value, 'transaction');
   const typeValue = value['type'] ?? 'eip1559';
-  const named = typeof typeValue === 'string' ? TYPE_NAMES[typeValue] : undefined;
+  const named = typeof typeValue === 'string' ? TYPE_NAMES.get(typeValue) : undefined;
   if (named === undefined) throw invalid('transaction.type', 'must be legacy, eip2930 or eip1559 (or 0x0, 0x1, 0x2)');
   if (named === 'eip4844') throw invalid('transaction.type', 'eip4844 (blob) transactions are not supported yet: they need their blob sidecar (KZG commitments and proofs)', 'UNSUPPORTED_OPERATION');
   if (named === 'eip7702') throw invalid('transaction.type', 'eip7702 (set-code) transactions are not supported', 'UNSUPPORTED_OPERATION');

@@ -63,10 +63,11 @@ function assertTypeKnown(type: string, types: Record<string, TypedDataField[]>, 
 
 function parseTypes(value: unknown): Record<string, TypedDataField[]> {
   assertObject(value, 'typedData.types');
-  const out: Record<string, TypedDataField[]> = {};
+  // Struct names are user-chosen: null-prototype, so `constructor` or `toString` is only ever a struct the request defines.
+  const out = Object.create(null) as Record<string, TypedDataField[]>;
   for (const [name, fields] of Object.entries(value)) {
     const path = `typedData.types.${name}`;
-    if (!IDENTIFIER.test(name)) throw invalid(path, 'is not a valid struct name');
+    if (!IDENTIFIER.test(name) || name === '__proto__') throw invalid(path, 'is not a valid struct name');
     if (isAtomic(name)) throw invalid(path, 'must not redefine an atomic type');
     if (!Array.isArray(fields)) throw invalid(path, 'must be an array of {name, type}');
     const seen = new Set<string>();
@@ -74,7 +75,8 @@ function parseTypes(value: unknown): Record<string, TypedDataField[]> {
       const fpath = `${path}[${i}]`;
       assertObject(f, fpath);
       assertKnownKeys(f, ['name', 'type'], fpath);
-      if (typeof f['name'] !== 'string' || !IDENTIFIER.test(f['name'])) throw invalid(`${fpath}.name`, 'must be an identifier');
+      // `__proto__` is an identifier, but as a member of a plain object it would set the prototype instead.
+      if (typeof f['name'] !== 'string' || !IDENTIFIER.test(f['name']) || f['name'] === '__proto__') throw invalid(`${fpath}.name`, 'must be an identifier');
       if (typeof f['type'] !== 'string' || f['type'] === '') throw invalid(`${fpath}.type`, 'must be a type name');
       if (seen.has(f['name'])) throw invalid(`${fpath}.name`, `repeats the field "${f['name']}"`);
       seen.add(f['name']);
@@ -150,7 +152,7 @@ export function parseTypedData(value: unknown): ParsedTypedData {
   assertObject(domainValue, 'typedData.domain');
   // Without an explicit EIP712Domain type, the domain's type is the standard fields it carries.
   const domainFields = types['EIP712Domain'] ?? DOMAIN_FIELDS.filter((f) => Object.hasOwn(domainValue, f.name));
-  const allTypes = { ...types, EIP712Domain: domainFields };
+  const allTypes = Object.assign(Object.create(null) as Record<string, TypedDataField[]>, types, { EIP712Domain: domainFields });
   const domain = parseStruct(domainValue, domainFields, allTypes, 'typedData.domain', 0);
   const message = parseStruct(value['message'], types[primaryType]!, allTypes, 'typedData.message', 0);
   return { domain, types: allTypes, primaryType, message };

@@ -3,7 +3,7 @@
  * (Four small operations kept together: they share validation and the cache invalidation.)
  */
 import { StrongboxError } from '../../protocol/errors.js';
-import { builtinPolicies, isBuiltinPolicy } from '../../policy/builtin.js';
+import { builtinPolicies, builtinPolicy, isBuiltinPolicy } from '../../policy/builtin.js';
 import type { PolicyDocument } from '../../policy/types.js';
 import { canonicalPolicyDocument, POLICY_NAME_PATTERN } from '../../policy/validate.js';
 import type { ServiceContext } from '../shared/context.js';
@@ -33,7 +33,7 @@ export async function putPolicy(ctx: Pick<ServiceContext, 'store' | 'policyCache
 }
 
 export async function getPolicy(ctx: Pick<ServiceContext, 'store'>, params: { name: string }): Promise<PolicyView> {
-  const builtin = builtinPolicies[params.name];
+  const builtin = builtinPolicy(params.name);
   if (builtin !== undefined) return { name: params.name, builtin: true, statements: builtin.statements, updatedAt: null };
   const rec = await ctx.store.getPolicy(params.name);
   if (rec === undefined) throw new StrongboxError('POLICY_NOT_FOUND', `no policy named "${params.name}"`, { field: 'name' });

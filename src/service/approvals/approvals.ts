@@ -146,7 +146,7 @@ function assertPending(a: ApprovalRecord): void {
 
 /** Quorum met and the request is ours to sign (status signing): re-evaluate, reserve, sign, store. */
 async function finalize(ctx: ApprovalContext, a: ApprovalRecord, approver: Approver): Promise<void> {
-  const op = approvalOperations[a.operation];
+  const op = Object.hasOwn(approvalOperations, a.operation) ? approvalOperations[a.operation] : undefined;
   /** false: no longer ours (it was declared interrupted meanwhile), and nothing is released. */
   const end = async (status: ApprovalStatus, reason: string | null, result: string | null = null): Promise<boolean> =>
     ctx.store.updateApproval(a.id, ['signing'], { status, reason, result, updatedAt: ctx.now().toISOString() });

@@ -78,6 +78,12 @@ function normalize(request: unknown): Record<string, unknown> {
   return tx;
 }
 
+const TRANSACTION_TYPE_NAMES = new Map<string, 'legacy' | 'eip2930' | 'eip1559'>([
+  ['0x0', 'legacy'], ['0x00', 'legacy'], ['legacy', 'legacy'],
+  ['0x1', 'eip2930'], ['0x01', 'eip2930'], ['eip2930', 'eip2930'],
+  ['0x2', 'eip1559'], ['0x02', 'eip1559'], ['eip1559', 'eip1559'],
+]);
+
 function typeOf(tx: Record<string, unknown>): 'legacy' | 'eip2930' | 'eip1559' | undefined {
   const t = tx['type'];
   if (t === undefined) {
@@ -85,9 +91,8 @@ function typeOf(tx: Record<string, unknown>): 'legacy' | 'eip2930' | 'eip1559' |
     if (tx['gasPrice'] !== undefined) return tx['accessList'] !== undefined ? 'eip2930' : 'legacy';
     return undefined;
   }
-  const names: Record<string, 'legacy' | 'eip2930' | 'eip1559'> = { '0x0': 'legacy', '0x00': 'legacy', legacy: 'legacy', '0x1': 'eip2930', '0x01': 'eip2930', eip2930: 'eip2930', '0x2': 'eip1559', '0x02': 'eip1559', eip1559: 'eip1559' };
-  // Anything else (blob or set-code types) is left for ethereumSignTransaction to refuse by name.
-  return typeof t === 'string' ? names[t] : undefined;
+  // Anything else (blob or set-code types, `constructor`) is left for ethereumSignTransaction to refuse by name.
+  return typeof t === 'string' ? TRANSACTION_TYPE_NAMES.get(t) : undefined;
 }
 
 /** Fills chainId, type, fees and gas (not the nonce) from the upstream node where absent. */

@@ -2,7 +2,7 @@
  * The policies cache the service context holds (per node): built-in or stored policy documents by
  * name, kept for POLICY_CACHE_MS and cleared on local writes. Used by authorization.
  */
-import { builtinPolicies } from '../../policy/builtin.js';
+import { builtinPolicy } from '../../policy/builtin.js';
 import type { PolicyDocument } from '../../policy/types.js';
 import type { Store } from '../../storage/types.js';
 
@@ -12,7 +12,7 @@ export class PolicyCache {
   readonly #entries = new Map<string, { doc: PolicyDocument | null; at: number }>();
 
   async get(ctx: { store: Pick<Store, 'getPolicy'> }, name: string, nowMs: number): Promise<PolicyDocument | null> {
-    const builtin = builtinPolicies[name];
+    const builtin = builtinPolicy(name);
     if (builtin !== undefined) return builtin;
     const hit = this.#entries.get(name);
     if (hit !== undefined && nowMs - hit.at <= POLICY_CACHE_MS) return hit.doc;

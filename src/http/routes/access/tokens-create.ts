@@ -1,6 +1,6 @@
 import { createToken } from '../../../service/access/create-token.js';
 import { defineRoute } from '../../route.js';
-import { object, tokenInfo } from '../../schemas.js';
+import { MAX_INT32, object, tokenInfo } from '../../schemas.js';
 
 export default defineRoute({
   method: 'POST',
@@ -19,10 +19,10 @@ export default defineRoute({
         policies: { type: 'array', minItems: 1, maxItems: 32, items: { type: 'string', maxLength: 64 } },
         ttl: { type: 'integer', minimum: 1, description: 'lifetime in seconds (default 30 days, capped by the parent)' },
         name: { type: 'string', maxLength: 128 },
-        numUses: { type: 'integer', minimum: 1 },
+        numUses: { type: 'integer', minimum: 1, maximum: MAX_INT32 },
         orphan: { type: 'boolean', description: 'root only: no parent, so revoking the parent does not revoke it' },
         subject: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._@-]+$', description: 'root only: whose data the token acts for' },
-        rateLimit: object({ perSecond: { type: 'number', exclusiveMinimum: 0 }, burst: { type: 'integer', minimum: 1 } }, ['perSecond']),
+        rateLimit: object({ perSecond: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 }, burst: { type: 'integer', minimum: 1, maximum: MAX_INT32 } }, ['perSecond']),
       },
       ['policies'],
     ),

@@ -4,7 +4,7 @@
  */
 import { deleteSecretVersions, readSecret, writeSecret } from '../../../service/secrets/secrets.js';
 import { defineRoute, type Route } from '../../route.js';
-import { object } from '../../schemas.js';
+import { MAX_INT32, object } from '../../schemas.js';
 
 const pathParams = { type: 'object', required: ['*'], properties: { '*': { type: 'string', minLength: 1, maxLength: 512, description: 'secret path' } } };
 const versionInfo = {
@@ -24,7 +24,7 @@ export const secretsPut = defineRoute({
   summary: 'Write a new version of the secret at a path (cas: only if the current version is this; 0 = create only)',
   action: 'secrets:write',
   sensitive: ['data'],
-  schema: { params: pathParams, body: object({ data: { description: 'any JSON value, at most 64 KiB' }, cas: { type: 'integer', minimum: 0 } }, ['data']), response: { 200: versionInfo } },
+  schema: { params: pathParams, body: object({ data: { description: 'any JSON value, at most 64 KiB' }, cas: { type: 'integer', minimum: 0, maximum: MAX_INT32 } }, ['data']), response: { 200: versionInfo } },
   handler: ({ services }, { params, body }) => writeSecret(services.ctx, { path: params['*'], data: body.data, ...(body.cas === undefined ? {} : { cas: body.cas }) }),
 });
 

@@ -5,7 +5,7 @@
 import { destroySecretVersions, purgeSecret, secretVersions, undeleteSecretVersions } from '../../../service/secrets/secrets.js';
 import { StrongboxError } from '../../../protocol/errors.js';
 import { defineRoute, type Route } from '../../route.js';
-import { object } from '../../schemas.js';
+import { MAX_INT32, object } from '../../schemas.js';
 
 const pathParams = { type: 'object', required: ['*'], properties: { '*': { type: 'string', minLength: 1, maxLength: 512 } } };
 const secretResource: Route['resource'] = (_ctx, { params }) => ({ kind: 'secret', path: params['*'] });
@@ -40,7 +40,7 @@ export const secretVersionsPost = defineRoute({
   action: 'secrets:delete',
   schema: {
     params: pathParams,
-    body: object({ action: { type: 'string', enum: ['undelete', 'destroy', 'purge'] }, versions: { type: 'array', maxItems: 100, items: { type: 'integer', minimum: 1 } } }, ['action']),
+    body: object({ action: { type: 'string', enum: ['undelete', 'destroy', 'purge'] }, versions: { type: 'array', maxItems: 100, items: { type: 'integer', minimum: 1, maximum: MAX_INT32 } } }, ['action']),
     response: { 200: { type: 'object', required: ['path', 'changed'], properties: { path: { type: 'string' }, changed: { type: 'integer' } } } },
   },
   handler: async ({ services }, { params, body }) => {
