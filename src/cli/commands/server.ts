@@ -185,9 +185,10 @@ export default {
       }
 
       if (settings.dev) {
-        const health = await box.http.inject({ method: 'GET', url: '/v1/sys/health' }).then((r) => r.json() as { initialized: boolean });
+        // A fresh temporary directory is always initialized here: if it already is, someone else did it.
+        const initialized = tempDir === undefined && (await box.http.inject({ method: 'GET', url: '/v1/sys/health' }).then((r) => (r.json() as { initialized: boolean }).initialized));
         let secrets: string;
-        if (!health.initialized) {
+        if (!initialized) {
           // ifAbsent in storage: if anything else initialized it in the moment since binding, this fails.
           const init = await initialize(box.ctx, { shares: 1, threshold: 1, ...(settings.devRootToken ? { rootToken: settings.devRootToken } : {}) });
           if (box.ctx.barrier.sealed) await unseal(box.ctx, { share: init.shares[0]! });
