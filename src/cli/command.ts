@@ -1,6 +1,6 @@
 /** CLI command shape and shared helpers. One file per command in commands/, listed in index.ts. */
 import type { ParseArgsConfig } from 'node:util';
-import { StrongboxClient } from '../sdk/client.js';
+import { StrongboxClient, type CancelCredential } from '../sdk/client.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -92,6 +92,20 @@ export async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** A share from the positional argument, STRONGBOX_UNSEAL_SHARE, or stdin (`-` or nothing given). */
+export async function readShare(args: CommandArgs, io: CliIo): Promise<string> {
+  let share = args.positionals[0] ?? io.env['STRONGBOX_UNSEAL_SHARE'];
+  if (share === undefined || share === '-') share = (await readStdin()).trim();
+  if (share === '') throw new UsageError('give a share as argument, in STRONGBOX_UNSEAL_SHARE, or on stdin');
+  return share;
+}
+
+/** `--cancel`: the attempt's `--nonce`, or else one share (readShare) proves the caller may cancel it. */
+export async function cancelCredential(args: CommandArgs, io: CliIo): Promise<CancelCredential> {
+  const nonce = optionalString(args, 'nonce');
+  return nonce !== undefined ? { nonce } : { share: await readShare(args, io) };
 }
 
 /** `--limit N --cursor C` of the list commands, as the SDK's page parameters. */

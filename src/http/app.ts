@@ -77,6 +77,27 @@ import type { Services } from './services.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * TLS 1.2 suites offered by every TLS listener: ECDHE key exchange (forward secrecy) with an AEAD cipher
+ * only — no static-RSA key exchange (`AES128-GCM-SHA256`), no CBC with HMAC-SHA1 (`AES128-SHA`), no
+ * finite-field DHE. TLS 1.3 suites are all ephemeral and AEAD; they are listed so the set is explicit.
+ * Both ECDSA and RSA server certificates are served (Mozilla's "intermediate" list, ECDHE only).
+ */
+export const TLS_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+/** Sent on every response of a TLS listener: browsers (the web console) keep to HTTPS for a year. */
+export const HSTS_HEADER = 'max-age=31536000';
+
 export interface HttpAppOptions {
   services: Services;
   /** structured JSON log lines (pino, through Fastify); false disables logging */
@@ -163,6 +184,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
             cert: tls.cert,
             key: tls.key,
             minVersion: 'TLSv1.2' as const,
+            ciphers: TLS_CIPHERS,
+            honorCipherOrder: true,
             // Ask for a client certificate but let requests without one fall back to bearer tokens.
             ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: false } : {}),
           },
@@ -245,6 +268,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     reply.header('cache-control', 'no-store');
+    if (tls) reply.header('strict-transport-security', HSTS_HEADER);
     const route = request.route;
     try {
       await ctx.audit.append({

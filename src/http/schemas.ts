@@ -103,6 +103,16 @@ export const problem: JsonSchema = {
 };
 
 /** An object schema that rejects unknown fields (so a typo is an error, not silently ignored). */
+/** The credential that cancels a ceremony attempt: its nonce, or one share of the set it collects. */
+export const cancelBody: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    nonce: { type: 'string', maxLength: 64, description: 'the nonce returned when the attempt was started' },
+    share: hex('or one share of the set the attempt collects (any custodian, also when the nonce was lost)'),
+  },
+};
+
 export function object(properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema {
   return { type: 'object', additionalProperties: false, required, properties };
 }

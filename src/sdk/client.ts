@@ -60,6 +60,9 @@ export class ApprovalPendingError extends Error {
   }
 }
 
+/** What cancels a ceremony attempt (generate-root, rekey, escrow, restore-hsm): its nonce, or one share of its set. */
+export type CancelCredential = { nonce: string; share?: never } | { share: string; nonce?: never };
+
 export interface PolicyView {
   name: string;
   builtin: boolean;
@@ -392,6 +395,10 @@ export class StrongboxClient {
   updateCeremony(nonce: string, share: string) {
     return this.request<{ kind: string; progress: number; threshold: number; complete: boolean; shares?: string[] }>('POST', '/v1/sys/ceremony/update', { nonce, share });
   }
+  /** Cancels the escrow or restore-hsm attempt: pass its nonce, or one share of the set it collects. */
+  cancelCeremony(credential: CancelCredential) {
+    return this.request<{ started: boolean }>('DELETE', '/v1/sys/ceremony/attempt', credential);
+  }
   goCold() {
     return this.request<{ cold: boolean; since: string }>('POST', '/v1/sys/cold', { confirm: 'destroy the HSM wrapping key' });
   }
@@ -407,11 +414,13 @@ export class StrongboxClient {
   updateRekey(nonce: string, share: string) {
     return this.request<{ progress: number; threshold: number; complete: boolean; shares?: string[]; sharesKind?: string }>('POST', '/v1/sys/rekey/update', { nonce, share });
   }
-  cancelRekey() {
-    return this.request<{ started: boolean }>('DELETE', '/v1/sys/rekey/attempt');
+  /** Cancels the rekey attempt: pass its nonce, or one current share. */
+  cancelRekey(credential: CancelCredential) {
+    return this.request<{ started: boolean }>('DELETE', '/v1/sys/rekey/attempt', credential);
   }
-  cancelGenerateRoot() {
-    return this.request<{ started: boolean }>('DELETE', '/v1/sys/generate-root/attempt');
+  /** Cancels the root-token generation attempt: pass its nonce, or one unseal (or recovery) share. */
+  cancelGenerateRoot(credential: CancelCredential) {
+    return this.request<{ started: boolean }>('DELETE', '/v1/sys/generate-root/attempt', credential);
   }
   generateDataKey(key: string, params: { bytes?: number; aad?: string; withoutPlaintext?: boolean } = {}) {
     return this.request<{ plaintext?: string; ciphertext: string; keyVersion: number }>('POST', `/v1/keys/${encodeURIComponent(key)}/data-key`, params);

@@ -1,7 +1,7 @@
 /**
  * End to end: the access-control, lifecycle and ceremony commands of the built CLI against a spawned
  * server — token create/lookup/renew/revoke, policy write/read/list/delete, key update/disable/
- * enable/delete/cancel-deletion/rotate, operator generate-root (OTP flow), audit verify through the API.
+ * enable/delete/cancel-deletion/rotate, operator generate-root (OTP flow, --cancel), audit verify through the API.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -96,6 +96,25 @@ describe('CLI: tokens, policies, lifecycle, generate-root', () => {
     const decoded = json(await run(['operator', 'generate-root', '--decode', done.encodedToken, '--otp', start.otp, '--json'], {}));
     const self = json(await run(['token', 'lookup', '--json'], as(decoded.rootToken)));
     assert.deepEqual(self.policies, ['root']);
+  });
+
+  it('generate-root --cancel needs the nonce or a share: without one the attempt survives', async () => {
+    const addr = { STRONGBOX_ADDR: server.addr };
+    const start = json(await run(['operator', 'generate-root', '--init', '--json'], addr));
+    const again = await run(['operator', 'generate-root', '--init'], addr);
+    assert.equal(again.code, 8, again.stderr);
+    assert.match(again.stderr, /ATTEMPT_IN_PROGRESS/);
+    const bare = await run(['operator', 'generate-root', '--cancel'], addr);
+    assert.equal(bare.code, 2, 'no nonce and nothing on stdin is a usage error');
+    const forged = await run(['operator', 'generate-root', '--cancel', '0x0102' + '00'.repeat(33)], addr);
+    assert.equal(forged.code, 3, forged.stderr);
+    assert.match(forged.stderr, /UNKNOWN_SHARE/);
+    assert.equal(json(await run(['operator', 'generate-root', '--nonce', start.nonce, '--json'], addr, shares[1]!)).progress, 1, 'the attempt is still there');
+    assert.deepEqual(json(await run(['operator', 'generate-root', '--cancel', '--nonce', start.nonce, '--json'], addr)), { started: false });
+    const next = json(await run(['operator', 'generate-root', '--init', '--json'], addr));
+    assert.deepEqual(json(await run(['operator', 'generate-root', '--cancel', '--json'], addr, shares[0]!)), { started: false }, 'a share on stdin cancels too');
+    const gone = await run(['operator', 'generate-root', '--nonce', next.nonce], addr, shares[0]!);
+    assert.match(gone.stderr, /GENERATE_ROOT_NOT_STARTED/);
   });
 
   it('audit verify through the API is intact after all of the above', async () => {

@@ -1,6 +1,6 @@
 /** The route table: one ordered list (Vault's `Paths`). A test snapshots it. */
 import type { Route } from '../route.js';
-import { sysCeremonyUpdate, sysCold, sysEscrowStart, sysRestoreHsmStart } from './sys/cold.js';
+import { sysCeremonyCancel, sysCeremonyUpdate, sysCold, sysEscrowStart, sysRestoreHsmStart } from './sys/cold.js';
 import sysBackup from './sys/backup.js';
 import { sysRekeyCancel, sysRekeyStart, sysRekeyUpdate } from './sys/rekey.js';
 import { sysRotate, sysRotateStatus } from './sys/rotate.js';
@@ -88,6 +88,7 @@ export const routes: readonly Route[] = [
   sysCold,
   sysRestoreHsmStart,
   sysCeremonyUpdate,
+  sysCeremonyCancel,
   sysRotate,
   sysRotateStatus,
   sysRekeyStart,

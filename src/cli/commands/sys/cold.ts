@@ -1,13 +1,11 @@
 /** The cold-storage ceremony commands: escrow, cold, restore-hsm (docs/ceremonies.md). */
-import { clientFrom, clientOptions, optionalString, output, parseIntegerFlag, UsageError, type Command, type CommandArgs, type CliIo, readStdin } from '../../command.js';
+import { cancelCredential, clientFrom, clientOptions, optionalString, output, parseIntegerFlag, readShare, UsageError, type Command, type CommandArgs, type CliIo } from '../../command.js';
 
 async function submit(args: CommandArgs, io: CliIo): Promise<number> {
+  if (args.values['cancel']) return output(args, io, await clientFrom(args, io).cancelCeremony(await cancelCredential(args, io)), () => 'attempt cancelled');
   const nonce = optionalString(args, 'nonce');
-  if (nonce === undefined) throw new UsageError('give --init, or --nonce with a share');
-  let share = args.positionals[0] ?? io.env['STRONGBOX_UNSEAL_SHARE'];
-  if (share === undefined || share === '-') share = (await readStdin()).trim();
-  if (share === '') throw new UsageError('give a share as argument, in STRONGBOX_UNSEAL_SHARE, or on stdin');
-  const r = await clientFrom(args, io).updateCeremony(nonce, share);
+  if (nonce === undefined) throw new UsageError('give --init, --cancel, or --nonce with a share');
+  const r = await clientFrom(args, io).updateCeremony(nonce, await readShare(args, io));
   return output(args, io, r, (x) =>
     !x.complete ? `${x.progress} of ${x.threshold} shares given` : x.shares ? [...x.shares.map((s, i) => `Escrow share ${i + 1}: ${s}`), '', 'Hand each escrow share to a different custodian, offline.'].join('\n') : 'restored: a new HSM wrapping key holds the root key and the server is unsealed',
   );
@@ -16,8 +14,8 @@ async function submit(args: CommandArgs, io: CliIo): Promise<number> {
 export const operatorEscrow = {
   path: ['operator', 'escrow'],
   summary: 'Cold storage 1/3: escrow the root key to N custodians, authorized by M recovery shares',
-  usage: '--init --shares N --threshold M | --nonce NONCE [SHARE|-]',
-  options: { ...clientOptions, init: { type: 'boolean' }, nonce: { type: 'string' }, shares: { type: 'string' }, threshold: { type: 'string' } },
+  usage: '--init --shares N --threshold M | --nonce NONCE [SHARE|-] | --cancel (--nonce NONCE | [SHARE|-])',
+  options: { ...clientOptions, init: { type: 'boolean' }, cancel: { type: 'boolean' }, nonce: { type: 'string' }, shares: { type: 'string' }, threshold: { type: 'string' } },
   positionals: [],
   async run(args, io) {
     if (!args.values['init']) return submit(args, io);
@@ -45,8 +43,8 @@ export const operatorCold = {
 export const operatorRestoreHsm = {
   path: ['operator', 'restore-hsm'],
   summary: 'Cold storage 3/3: bring the root key back into a new HSM wrapping key from M escrow shares',
-  usage: '--init | --nonce NONCE [SHARE|-]',
-  options: { ...clientOptions, init: { type: 'boolean' }, nonce: { type: 'string' } },
+  usage: '--init | --nonce NONCE [SHARE|-] | --cancel (--nonce NONCE | [SHARE|-])',
+  options: { ...clientOptions, init: { type: 'boolean' }, cancel: { type: 'boolean' }, nonce: { type: 'string' } },
   positionals: [],
   async run(args, io) {
     if (!args.values['init']) return submit(args, io);

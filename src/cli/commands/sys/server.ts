@@ -2,6 +2,11 @@
  * `strongbox server`: runs the API. --dev gives a throwaway server: temporary SQLite data dir,
  * initialized with one share, unsealed, root token printed. SIGTERM/SIGINT drain in-flight
  * requests, seal (zeroizing keys in memory) and exit 0.
+ *
+ * Start order: open storage, bind every listener, and only then initialize a dev server and print its
+ * secrets — so a busy port never costs a printed root token, and a dev data directory is never left
+ * initialized with shares nobody saw. Every exit path (a listener that cannot bind, any other failure
+ * while starting, SIGINT/SIGTERM) closes what was opened and deletes the temporary dev directory.
  */
 import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { ConfigError, loadProviderOptions, type ServerSettings } from '../../../config.js';
@@ -9,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../../config.js';
 import { optionalString, type Command } from '../../command.js';
+import type { Strongbox } from '../../../app.js';
 
 function readFileSetting(path: string, what: string): string {
   try {
@@ -37,6 +43,23 @@ function readTls(s: ServerSettings): { cert: string; key: string; clientCa?: str
     out.clientMap = map as Record<string, string[]>;
   }
   return out;
+}
+
+/** Binds one listener; a bind error becomes a configuration error that names the address. */
+async function bind(what: string, flag: string, listen: () => Promise<unknown>): Promise<void> {
+  try {
+    await listen();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EADDRINUSE' ? 'the address is already in use (is another server running?)' :
+      code === 'EACCES' ? 'permission denied' :
+      code === 'EADDRNOTAVAIL' ? 'no such address on this host' :
+      code === 'ENOENT' ? 'its directory does not exist' :
+      undefined;
+    if (why === undefined) throw err;
+    throw new ConfigError(`cannot listen on ${what}: ${why}; choose another with ${flag}`);
+  }
 }
 
 const DEV_BANNER = `
@@ -108,67 +131,91 @@ export default {
     );
     const tempDir = settings.dev && settings.dataDir === undefined && settings.storage === undefined ? mkdtempSync(join(tmpdir(), 'strongbox-dev-')) : undefined;
     const dataDir = settings.dataDir ?? tempDir;
-    // Loaded here, not at the top: the other commands are thin clients and should start fast.
-    const { createStrongbox } = await import('../../../app.js');
-    const { initialize } = await import('../../../service/sys/sys-init.js');
-    const { unseal } = await import('../../../service/sys/sys-unseal.js');
     const noAudit = args.values['unsafe-no-audit'] === true;
-    if (noAudit && !settings.dev) throw new ConfigError('--unsafe-no-audit exists for benchmarks and is only allowed with --dev');
-    const tls = settings.tlsCert === undefined ? undefined : readTls(settings);
-    const sink = settings.auditStream === undefined ? undefined : settings.auditStream === 'stdout' ? process.stdout : createWriteStream(settings.auditStream, { flags: 'a', mode: 0o600 });
-    const providers = loadProviderOptions(settings.seal, io.env);
-    const box = await createStrongbox({
-      ...(settings.storage !== undefined ? { storage: settings.storage } : { dataDir: dataDir! }),
-      seal: settings.seal,
-      providers,
-      keyCacheSize: settings.keyCacheSize,
-      logger: { level: settings.logLevel },
-      minPendingDays: settings.minPendingDays,
-      signWorkers: settings.signWorkers,
-      ...(settings.ethereumUpstream === undefined ? {} : { ethereumUpstream: settings.ethereumUpstream }),
-      unixSocket: settings.listenUnix !== undefined,
-      ...(tls ? { tls } : {}),
-      ...(sink || noAudit ? { audit: { ...(sink ? { sink } : {}), ...(noAudit ? { unsafeDisabled: true } : {}) } } : {}),
-    }).catch((err: unknown) => {
-      // A provider's invalid setting (it names the STRONGBOX_* variable) is a configuration error.
-      if (typeof (err as { setting?: unknown }).setting === 'string') throw new ConfigError((err as Error).message);
+    let sink: NodeJS.WritableStream | undefined;
+    let box: Strongbox | undefined;
+    const closeSink = async () => {
+      // Flush the audit stream file: its last lines were written just before shutdown.
+      if (sink !== undefined && sink !== process.stdout) await new Promise<void>((resolve) => (sink as ReturnType<typeof createWriteStream>).end(() => resolve()));
+    };
+    try {
+      // Loaded here, not at the top: the other commands are thin clients and should start fast.
+      const { createStrongbox } = await import('../../../app.js');
+      const { initialize } = await import('../../../service/sys/sys-init.js');
+      const { unseal } = await import('../../../service/sys/sys-unseal.js');
+      if (noAudit && !settings.dev) throw new ConfigError('--unsafe-no-audit exists for benchmarks and is only allowed with --dev');
+      const tls = settings.tlsCert === undefined ? undefined : readTls(settings);
+      sink = settings.auditStream === undefined ? undefined : settings.auditStream === 'stdout' ? process.stdout : createWriteStream(settings.auditStream, { flags: 'a', mode: 0o600 });
+      const providers = loadProviderOptions(settings.seal, io.env);
+      box = await createStrongbox({
+        ...(settings.storage !== undefined ? { storage: settings.storage } : { dataDir: dataDir! }),
+        seal: settings.seal,
+        providers,
+        keyCacheSize: settings.keyCacheSize,
+        logger: { level: settings.logLevel },
+        minPendingDays: settings.minPendingDays,
+        signWorkers: settings.signWorkers,
+        ...(settings.ethereumUpstream === undefined ? {} : { ethereumUpstream: settings.ethereumUpstream }),
+        unixSocket: settings.listenUnix !== undefined,
+        ...(tls ? { tls } : {}),
+        ...(sink || noAudit ? { audit: { ...(sink ? { sink } : {}), ...(noAudit ? { unsafeDisabled: true } : {}) } } : {}),
+      }).catch((err: unknown) => {
+        // A provider's invalid setting (it names the STRONGBOX_* variable) is a configuration error.
+        if (typeof (err as { setting?: unknown }).setting === 'string') throw new ConfigError((err as Error).message);
+        throw err;
+      });
+
+      // Bind first: nothing is initialized or printed unless every listener is up.
+      const started = box;
+      let address = '';
+      await bind(`${settings.host}:${settings.port}`, '--listen HOST:PORT', async () => (address = await started.http.listen({ host: settings.host, port: settings.port })));
+      const local = box.local;
+      const socketPath = settings.listenUnix;
+      if (local !== undefined && socketPath !== undefined) {
+        // A stale socket file from a crashed run would make listen fail with EADDRINUSE.
+        rmSync(socketPath, { force: true });
+        // Create the socket with mode 0600 from the start (no window with the default umask).
+        const previousUmask = process.umask(0o177);
+        try {
+          await bind(`unix:${socketPath}`, '--listen-unix PATH', () => local.listen({ path: socketPath }));
+        } finally {
+          process.umask(previousUmask);
+        }
+        chmodSync(socketPath, 0o600);
+      }
+
+      if (settings.dev) {
+        // A fresh temporary directory is always initialized here: if it already is, someone else did it.
+        const initialized = tempDir === undefined && (await box.http.inject({ method: 'GET', url: '/v1/sys/health' }).then((r) => (r.json() as { initialized: boolean }).initialized));
+        let secrets: string;
+        if (!initialized) {
+          // ifAbsent in storage: if anything else initialized it in the moment since binding, this fails.
+          const init = await initialize(box.ctx, { shares: 1, threshold: 1, ...(settings.devRootToken ? { rootToken: settings.devRootToken } : {}) });
+          if (box.ctx.barrier.sealed) await unseal(box.ctx, { share: init.shares[0]! });
+          secrets = `  Unseal share: ${init.shares[0]}\n  Root token:   ${init.rootToken}\n  ${settings.storage !== undefined ? 'Storage:      PostgreSQL' : `Data dir:     ${dataDir}`}\n\n`;
+        } else {
+          secrets = `  ${settings.storage !== undefined ? 'The PostgreSQL storage' : `Data dir ${dataDir}`} is already initialized: unseal it with its share.\n\n`;
+        }
+        io.stderr(DEV_BANNER + '\n');
+        if (noAudit) io.stderr('  --unsafe-no-audit: NOTHING IS AUDITED (benchmark mode)\n');
+        io.stderr(secrets);
+      }
+      io.stdout(`strongbox listening on ${address}\n`);
+      if (local !== undefined && socketPath !== undefined) io.stdout(`strongbox listening on unix:${socketPath}\n`);
+    } catch (err) {
+      await box?.close().catch(() => undefined);
+      await closeSink().catch(() => undefined);
+      if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
       throw err;
-    });
-
-    if (settings.dev) {
-      io.stderr(DEV_BANNER + '\n');
-      if (noAudit) io.stderr('  --unsafe-no-audit: NOTHING IS AUDITED (benchmark mode)\n');
-      const health = await box.http.inject({ method: 'GET', url: '/v1/sys/health' }).then((r) => r.json() as { initialized: boolean });
-      if (!health.initialized) {
-        const init = await initialize(box.ctx, { shares: 1, threshold: 1, ...(settings.devRootToken ? { rootToken: settings.devRootToken } : {}) });
-        if (box.ctx.barrier.sealed) await unseal(box.ctx, { share: init.shares[0]! });
-        io.stderr(`  Unseal share: ${init.shares[0]}\n  Root token:   ${init.rootToken}\n  ${settings.storage !== undefined ? 'Storage:      PostgreSQL' : `Data dir:     ${dataDir}`}\n\n`);
-      } else {
-        io.stderr(`  ${settings.storage !== undefined ? 'The PostgreSQL storage' : `Data dir ${dataDir}`} is already initialized: unseal it with its share.\n\n`);
-      }
-    }
-
-    const address = await box.http.listen({ host: settings.host, port: settings.port });
-    io.stdout(`strongbox listening on ${address}\n`);
-    if (box.local !== undefined && settings.listenUnix !== undefined) {
-      // A stale socket file from a crashed run would make listen fail with EADDRINUSE.
-      rmSync(settings.listenUnix, { force: true });
-      // Create the socket with mode 0600 from the start (no window with the default umask).
-      const previousUmask = process.umask(0o177);
-      try {
-        await box.local.listen({ path: settings.listenUnix });
-      } finally {
-        process.umask(previousUmask);
-      }
-      chmodSync(settings.listenUnix, 0o600);
-      io.stdout(`strongbox listening on unix:${settings.listenUnix}\n`);
     }
     const signal = await io.stopSignal;
     io.stderr(`received ${signal}: draining in-flight requests\n`);
-    await box.close();
-    // Flush the audit stream file: its last lines were written just before shutdown.
-    if (sink !== undefined && sink !== process.stdout) await new Promise<void>((resolve) => (sink as ReturnType<typeof createWriteStream>).end(() => resolve()));
-    if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+    try {
+      await box.close();
+      await closeSink();
+    } finally {
+      if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+    }
     return 0;
   },
 } satisfies Command;
