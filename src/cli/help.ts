@@ -75,15 +75,14 @@ export function commandHelp(c: Command): string {
     const shared = Object.hasOwn(clientOptions, name) && clientOptions[name as keyof typeof clientOptions] === o;
     (shared ? common : own).push([optionLeft(name, o), optionRight(o)]);
   }
-  common.push(['-h, --help', 'show this help']);
+  // --help goes with the shared options, or closes the command's own list when there are none.
+  (common.length > 0 ? common : own).push(['-h, --help', 'show this help']);
   const width = Math.min(MAX_LEFT, Math.max(...[...own, ...common].map(([left]) => left.length)));
   return [
     usageLine(c),
     '',
     c.summary,
     ...(own.length > 0 ? ['', 'Options:', ...optionLines(own, width)] : []),
-    '',
-    common.length > 1 ? 'Common options:' : 'Options:',
-    ...optionLines(common, width),
+    ...(common.length > 0 ? ['', 'Common options:', ...optionLines(common, width)] : []),
   ].join('\n') + '\n';
 }

@@ -54,7 +54,7 @@ export default {
   // Settings also come from STRONGBOX_* variables and the --config file (docs/operations.md, "Running").
   options: {
     dev: { type: 'boolean', description: 'a throwaway server: temporary data, initialized and unsealed, root token printed (not for production)' },
-    'data-dir': { type: 'string', value: 'DIR', description: 'SQLite data directory, created mode 0700 (STRONGBOX_DATA_DIR)', default: 'required, unless --storage or --dev' },
+    'data-dir': { type: 'string', value: 'DIR', description: 'SQLite data directory, created mode 0700; required unless --storage or --dev (STRONGBOX_DATA_DIR)' },
     storage: { type: 'string', value: 'postgres://URL', description: 'PostgreSQL storage shared by several nodes, instead of --data-dir (STRONGBOX_STORAGE)' },
     listen: { type: 'string', value: 'HOST:PORT', description: 'TCP address to listen on (STRONGBOX_LISTEN)', default: '127.0.0.1:8230' },
     'listen-unix': { type: 'string', value: 'PATH', description: 'also listen on a Unix-domain socket, mode 0600 (STRONGBOX_LISTEN_UNIX)', default: 'off' },
