@@ -10,7 +10,22 @@ export interface CliIo {
   stopSignal: Promise<string>;
 }
 
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+/** One option of a command: what the parser needs (`type`, `multiple`) and what `--help` shows. */
+export interface OptionDef {
+  readonly type: 'string' | 'boolean';
+  readonly multiple?: boolean;
+  /** what the option means, one line in `--help` */
+  readonly description: string;
+  /** the value's placeholder in `--help` (string options), e.g. `HEX` or `FILE`; `VALUE` when absent */
+  readonly value?: string;
+  /**
+   * The default `--help` shows ("default: …"). Shown only: the parser applies nothing, so that an absent
+   * option still means "not given" to the command, which (or the server) applies the default itself.
+   */
+  readonly default?: string;
+}
+
+export type OptionSpec = Readonly<Record<string, OptionDef>>;
 
 export interface CommandArgs {
   values: Record<string, string | boolean | undefined>;
@@ -39,13 +54,14 @@ export class UsageError extends Error {
   }
 }
 
-export const clientOptions: OptionSpec = {
-  addr: { type: 'string' },
-  token: { type: 'string' },
-  json: { type: 'boolean' },
-};
-
 export const DEFAULT_ADDR = 'http://127.0.0.1:8230';
+
+/** The options of every remote command (--help lists them last, under "Server options"). */
+export const clientOptions = {
+  addr: { type: 'string', value: 'URL', description: 'the Strongbox server', default: `STRONGBOX_ADDR, else ${DEFAULT_ADDR}` },
+  token: { type: 'string', value: 'TOKEN', description: 'bearer token; prefer STRONGBOX_TOKEN (a flag shows in ps and shell history)', default: 'STRONGBOX_TOKEN' },
+  json: { type: 'boolean', description: 'print the result as JSON (for scripts) instead of text' },
+} as const satisfies OptionSpec;
 
 /** The client for remote commands: --addr/STRONGBOX_ADDR and STRONGBOX_TOKEN (a --token flag is accepted but shows in `ps`). */
 export function clientFrom(args: CommandArgs, io: CliIo): StrongboxClient {
@@ -109,7 +125,10 @@ export async function cancelCredential(args: CommandArgs, io: CliIo): Promise<Ca
 }
 
 /** `--limit N --cursor C` of the list commands, as the SDK's page parameters. */
-export const pageOptions: OptionSpec = { limit: { type: 'string' }, cursor: { type: 'string' } };
+export const pageOptions = {
+  limit: { type: 'string', value: 'N', description: 'how many to list (1-1000)', default: '100' },
+  cursor: { type: 'string', value: 'CURSOR', description: 'where to continue: the cursor the previous page printed' },
+} as const satisfies OptionSpec;
 export function pageFlags(args: CommandArgs): { limit?: number; cursor?: string } {
   const limit = parseIntegerFlag(args, 'limit');
   const cursor = optionalString(args, 'cursor');
@@ -117,7 +136,10 @@ export function pageFlags(args: CommandArgs): { limit?: number; cursor?: string 
 }
 
 /** Flags of the offline tools that work on an installation's storage directly (server stopped). */
-export const offlineStorageOptions: OptionSpec = { 'data-dir': { type: 'string' }, storage: { type: 'string' } };
+export const offlineStorageOptions = {
+  'data-dir': { type: 'string', value: 'DIR', description: "the installation's SQLite data directory (server stopped)", default: 'STRONGBOX_DATA_DIR' },
+  storage: { type: 'string', value: 'postgres://URL', description: 'the PostgreSQL database of the installation instead (every node stopped)', default: 'STRONGBOX_STORAGE' },
+} as const satisfies OptionSpec;
 
 /**
  * Exactly one of `--data-dir DIR` (SQLite) or `--storage postgres://…` (PostgreSQL); as for the server,

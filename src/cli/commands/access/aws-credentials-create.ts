@@ -5,9 +5,9 @@ export default {
   summary: 'Create AWS SigV4 credentials for the AWS KMS endpoint (prints the secret once)',
   usage: '[--policy P ...] [--ttl SECONDS]',
   options: {
+    policy: { type: 'string', multiple: true, value: 'NAME', description: "a policy of the credentials (repeat for several; a subset of the caller's)", default: "the caller's policies" },
+    ttl: { type: 'string', value: 'SECONDS', description: "lifetime in seconds (1 to a year), capped by the caller's token expiry", default: "the caller's token expiry" },
     ...clientOptions,
-    policy: { type: 'string', multiple: true },
-    ttl: { type: 'string' },
   },
   positionals: [],
   async run(args, io) {

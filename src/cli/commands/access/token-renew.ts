@@ -5,7 +5,10 @@ export default {
   path: ['token', 'renew'],
   summary: 'Extend the calling token',
   usage: '[--increment SECONDS]',
-  options: { ...clientOptions, increment: { type: 'string' } },
+  options: {
+    increment: { type: 'string', value: 'SECONDS', description: "new lifetime from now, in seconds (never past the parent's expiry or a year after creation)", default: "the token's TTL" },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     const increment = parseIntegerFlag(args, 'increment');

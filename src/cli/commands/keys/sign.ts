@@ -1,8 +1,13 @@
-import { clientFrom, clientOptions, optionalString, output, type CommandArgs, type Command } from '../../command.js';
+import { clientFrom, clientOptions, optionalString, output, type CommandArgs, type Command, type OptionSpec } from '../../command.js';
 import type { SignParams } from '../../../sdk/client.js';
 import type { HashName, SignatureEncoding } from '../../../protocol/types.js';
 
-export const payloadOptions = { digest: { type: 'string' }, message: { type: 'string' }, hash: { type: 'string' }, encoding: { type: 'string' } } as const;
+export const payloadOptions = {
+  digest: { type: 'string', value: 'HEX', description: 'a 32-byte digest, 0x-hex (secp256k1, p256)' },
+  message: { type: 'string', value: 'HEX', description: 'a message, 0x-hex: hashed with --hash (secp256k1, p256), or signed as is (ed25519)' },
+  hash: { type: 'string', value: 'sha256|keccak256', description: 'how --message is hashed (keccak256: secp256k1 only)', default: 'sha256' },
+  encoding: { type: 'string', value: 'der|raw|recoverable', description: "the signature's encoding: DER, r||s, or r||s||v (recoverable: secp256k1)", default: 'der; ed25519: raw' },
+} as const satisfies OptionSpec;
 
 export function payloadFrom(args: CommandArgs): SignParams {
   const out: SignParams = {};
@@ -21,7 +26,7 @@ export default {
   path: ['key', 'sign'],
   summary: 'Sign a 32-byte digest or a message with a key',
   usage: '<key> (--digest HEX | --message HEX) [--hash sha256|keccak256] [--encoding der|raw|recoverable]',
-  options: { ...clientOptions, ...payloadOptions },
+  options: { ...payloadOptions, ...clientOptions },
   positionals: ['key'],
   async run(args, io) {
     const result = await clientFrom(args, io).sign(args.positionals[0]!, payloadFrom(args));

@@ -28,7 +28,10 @@ export const keyDelete = {
   path: ['key', 'delete'],
   summary: 'Schedule a key for destruction after a waiting period (default 30 days)',
   usage: '<key> [--pending-days N]',
-  options: { ...clientOptions, 'pending-days': { type: 'string' } },
+  options: {
+    'pending-days': { type: 'string', value: 'N', description: 'days before the key is destroyed (7-30; cancel-deletion stops it until then)', default: '30' },
+    ...clientOptions,
+  },
   positionals: ['key'],
   async run(args, io) {
     const days = parseIntegerFlag(args, 'pending-days');

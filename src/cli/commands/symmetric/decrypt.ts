@@ -4,7 +4,11 @@ export default {
   path: ['key', 'decrypt'],
   summary: 'Decrypt a Strongbox ciphertext with an aes256 key',
   usage: '<key> --ciphertext HEX [--aad HEX]',
-  options: { ...clientOptions, ciphertext: { type: 'string' }, aad: { type: 'string' } },
+  options: {
+    ciphertext: { type: 'string', value: 'HEX', description: 'the ciphertext key encrypt returned, 0x-hex; required' },
+    aad: { type: 'string', value: 'HEX', description: 'the additional authenticated data given to encrypt, 0x-hex', default: 'none' },
+    ...clientOptions,
+  },
   positionals: ['key'],
   async run(args, io) {
     const aad = optionalString(args, 'aad');

@@ -4,7 +4,11 @@ export default {
   path: ['key', 'encrypt'],
   summary: 'Encrypt hex plaintext with an aes256 key',
   usage: '<key> --plaintext HEX [--aad HEX]',
-  options: { ...clientOptions, plaintext: { type: 'string' }, aad: { type: 'string' } },
+  options: {
+    plaintext: { type: 'string', value: 'HEX', description: 'the data to encrypt, 0x-hex; required' },
+    aad: { type: 'string', value: 'HEX', description: 'additional authenticated data, 0x-hex: decrypting needs the same', default: 'none' },
+    ...clientOptions,
+  },
   positionals: ['key'],
   async run(args, io) {
     const aad = optionalString(args, 'aad');

@@ -15,7 +15,14 @@ export const operatorEscrow = {
   path: ['operator', 'escrow'],
   summary: 'Cold storage 1/3: escrow the root key to N custodians, authorized by M recovery shares',
   usage: '--init --shares N --threshold M | --nonce NONCE [SHARE|-] | --cancel (--nonce NONCE | [SHARE|-])',
-  options: { ...clientOptions, init: { type: 'boolean' }, cancel: { type: 'boolean' }, nonce: { type: 'string' }, shares: { type: 'string' }, threshold: { type: 'string' } },
+  options: {
+    init: { type: 'boolean', description: 'start the escrow (needs --shares and --threshold); prints the nonce' },
+    shares: { type: 'string', value: 'N', description: 'how many escrow shares to make (with --init)' },
+    threshold: { type: 'string', value: 'M', description: 'how many escrow shares restore-hsm will need (with --init)' },
+    nonce: { type: 'string', value: 'NONCE', description: "the escrow's nonce: submit a recovery share (or, with --cancel, name the attempt) (argument, STRONGBOX_UNSEAL_SHARE or stdin)" },
+    cancel: { type: 'boolean', description: 'cancel the attempt in progress: with its --nonce, or one share (argument, STRONGBOX_UNSEAL_SHARE or stdin)' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     if (!args.values['init']) return submit(args, io);
@@ -31,7 +38,10 @@ export const operatorCold = {
   path: ['operator', 'cold'],
   summary: 'Cold storage 2/3: seal and DESTROY the HSM wrapping key (refused unless an escrow exists)',
   usage: '--confirm',
-  options: { ...clientOptions, confirm: { type: 'boolean' } },
+  options: {
+    confirm: { type: 'boolean', description: 'yes, destroy the HSM wrapping key (required: nothing works until restore-hsm)' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     if (!args.values['confirm']) throw new UsageError('this destroys the HSM wrapping key: pass --confirm');
@@ -44,7 +54,12 @@ export const operatorRestoreHsm = {
   path: ['operator', 'restore-hsm'],
   summary: 'Cold storage 3/3: bring the root key back into a new HSM wrapping key from M escrow shares',
   usage: '--init | --nonce NONCE [SHARE|-] | --cancel (--nonce NONCE | [SHARE|-])',
-  options: { ...clientOptions, init: { type: 'boolean' }, cancel: { type: 'boolean' }, nonce: { type: 'string' } },
+  options: {
+    init: { type: 'boolean', description: 'start the restore; prints the nonce' },
+    nonce: { type: 'string', value: 'NONCE', description: "the restore's nonce: submit an escrow share (or, with --cancel, name the attempt) (argument, STRONGBOX_UNSEAL_SHARE or stdin)" },
+    cancel: { type: 'boolean', description: 'cancel the attempt in progress: with its --nonce, or one share (argument, STRONGBOX_UNSEAL_SHARE or stdin)' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     if (!args.values['init']) return submit(args, io);

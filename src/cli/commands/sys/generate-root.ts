@@ -5,7 +5,14 @@ export default {
   path: ['operator', 'generate-root'],
   summary: 'Mint a new root token from a quorum of unseal shares (--init, then each custodian submits a share)',
   usage: '--init | --nonce NONCE [SHARE|-] | --cancel (--nonce NONCE | [SHARE|-]) | --decode ENCODED --otp OTP',
-  options: { ...clientOptions, init: { type: 'boolean' }, cancel: { type: 'boolean' }, nonce: { type: 'string' }, decode: { type: 'string' }, otp: { type: 'string' } },
+  options: {
+    init: { type: 'boolean', description: 'start an attempt; prints its nonce and the one-time pad (OTP) to keep' },
+    nonce: { type: 'string', value: 'NONCE', description: "the attempt's nonce: submit an unseal share (argument, STRONGBOX_UNSEAL_SHARE or stdin)" },
+    decode: { type: 'string', value: 'ENCODED', description: 'decode the encoded token the last share printed (needs --otp)' },
+    otp: { type: 'string', value: 'OTP', description: 'the one-time pad --init printed (with --decode)' },
+    cancel: { type: 'boolean', description: 'cancel the attempt in progress: with its --nonce, or one share (argument, STRONGBOX_UNSEAL_SHARE or stdin)' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     const client = clientFrom(args, io);

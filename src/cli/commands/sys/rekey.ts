@@ -4,7 +4,14 @@ export default {
   path: ['operator', 'rekey'],
   summary: 'Replace the unseal (or recovery) shares with a new N-of-M set, authorized by a quorum of the current ones',
   usage: '--init --shares N --threshold M | --nonce NONCE [SHARE|-] | --cancel (--nonce NONCE | [SHARE|-])',
-  options: { ...clientOptions, init: { type: 'boolean' }, cancel: { type: 'boolean' }, nonce: { type: 'string' }, shares: { type: 'string' }, threshold: { type: 'string' } },
+  options: {
+    init: { type: 'boolean', description: 'start a rekey (needs --shares and --threshold); prints its nonce' },
+    shares: { type: 'string', value: 'N', description: 'how many new shares to make (with --init)' },
+    threshold: { type: 'string', value: 'M', description: 'how many of the new shares will be needed (with --init)' },
+    nonce: { type: 'string', value: 'NONCE', description: "the rekey's nonce: submit a current share (argument, STRONGBOX_UNSEAL_SHARE or stdin)" },
+    cancel: { type: 'boolean', description: 'cancel the attempt in progress: with its --nonce, or one share (argument, STRONGBOX_UNSEAL_SHARE or stdin)' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     const client = clientFrom(args, io);

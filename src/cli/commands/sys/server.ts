@@ -9,7 +9,7 @@
  * while starting, SIGINT/SIGTERM) closes what was opened and deletes the temporary dev directory.
  */
 import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { ConfigError, loadProviderOptions, type ServerSettings } from '../../../config.js';
+import { ConfigError, DEFAULT_KEY_CACHE_SIZE, loadProviderOptions, type ServerSettings } from '../../../config.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../../config.js';
@@ -74,26 +74,27 @@ export default {
   summary: 'Run the Strongbox server',
   usage:
     '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--dev-root-token T]',
+  // Settings also come from STRONGBOX_* variables and the --config file (docs/operations.md, "Running").
   options: {
-    dev: { type: 'boolean' },
-    'data-dir': { type: 'string' },
-    storage: { type: 'string' },
-    listen: { type: 'string' },
-    config: { type: 'string' },
-    'log-level': { type: 'string' },
-    'key-cache-size': { type: 'string' },
-    'dev-root-token': { type: 'string' },
-    'listen-unix': { type: 'string' },
-    'tls-cert': { type: 'string' },
-    'tls-key': { type: 'string' },
-    'tls-client-ca': { type: 'string' },
-    'tls-client-map': { type: 'string' },
-    'audit-stream': { type: 'string' },
-    'min-pending-days': { type: 'string' },
-    'sign-workers': { type: 'string' },
-    'ethereum-upstream': { type: 'string' },
-    seal: { type: 'string' },
-    'unsafe-no-audit': { type: 'boolean' },
+    dev: { type: 'boolean', description: 'a throwaway server: temporary data, initialized and unsealed, root token printed (not for production)' },
+    'data-dir': { type: 'string', value: 'DIR', description: 'SQLite data directory, created mode 0700; required unless --storage or --dev (STRONGBOX_DATA_DIR)' },
+    storage: { type: 'string', value: 'postgres://URL', description: 'PostgreSQL storage shared by several nodes, instead of --data-dir (STRONGBOX_STORAGE)' },
+    listen: { type: 'string', value: 'HOST:PORT', description: 'TCP address to listen on (STRONGBOX_LISTEN)', default: '127.0.0.1:8230' },
+    'listen-unix': { type: 'string', value: 'PATH', description: 'also listen on a Unix-domain socket, mode 0600 (STRONGBOX_LISTEN_UNIX)', default: 'off' },
+    config: { type: 'string', value: 'FILE', description: 'a JSON file of settings; flags and STRONGBOX_* variables take precedence', default: 'none' },
+    seal: { type: 'string', value: 'shamir|pkcs11|awskms', description: 'the root of trust; pkcs11 and awskms read their settings from the environment (STRONGBOX_SEAL)', default: 'shamir' },
+    'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info, debug, trace or silent (STRONGBOX_LOG_LEVEL)', default: 'info' },
+    'key-cache-size': { type: 'string', value: 'N', description: 'unwrapped keys kept in memory (STRONGBOX_KEY_CACHE_SIZE)', default: String(DEFAULT_KEY_CACHE_SIZE) },
+    'sign-workers': { type: 'string', value: 'N', description: 'secp256k1 signing worker threads (STRONGBOX_SIGN_WORKERS)', default: 'cores - 1' },
+    'tls-cert': { type: 'string', value: 'PEM', description: 'TLS certificate file, with --tls-key (STRONGBOX_TLS_CERT)', default: 'plain HTTP' },
+    'tls-key': { type: 'string', value: 'PEM', description: 'TLS private key file (STRONGBOX_TLS_KEY)' },
+    'tls-client-ca': { type: 'string', value: 'PEM', description: 'CA bundle for client certificates (mTLS), with --tls-client-map (STRONGBOX_TLS_CLIENT_CA)', default: 'off' },
+    'tls-client-map': { type: 'string', value: 'JSON', description: "JSON file mapping a client certificate's CN to policies (STRONGBOX_TLS_CLIENT_MAP)" },
+    'audit-stream': { type: 'string', value: 'stdout|FILE', description: 'also write each audit record as a JSON line here (STRONGBOX_AUDIT_STREAM)', default: 'off' },
+    'ethereum-upstream': { type: 'string', value: 'URL', description: 'the Ethereum node behind the JSON-RPC signer (STRONGBOX_ETHEREUM_UPSTREAM)', default: 'none' },
+    'min-pending-days': { type: 'string', value: 'N', description: 'shortest key-deletion waiting period; below 7 only with --dev (STRONGBOX_MIN_PENDING_DAYS)', default: '7' },
+    'dev-root-token': { type: 'string', value: 'TOKEN', description: "with --dev: the root token to create (for scripts)", default: 'a random token' },
+    'unsafe-no-audit': { type: 'boolean', description: 'with --dev, for benchmarks only: write NO audit records' },
   },
   positionals: [],
   async run(args, io) {
