@@ -50,7 +50,7 @@ export default {
   path: ['server'],
   summary: 'Run the Strongbox server',
   usage:
-    '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--dev-root-token T]',
+    '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--ethereum-gas-cap CHAINID=GAS|none,…] [--dev-root-token T]',
   options: {
     dev: { type: 'boolean' },
     'data-dir': { type: 'string' },
@@ -69,6 +69,7 @@ export default {
     'min-pending-days': { type: 'string' },
     'sign-workers': { type: 'string' },
     'ethereum-upstream': { type: 'string' },
+    'ethereum-gas-cap': { type: 'string' },
     seal: { type: 'string' },
     'unsafe-no-audit': { type: 'boolean' },
   },
@@ -97,6 +98,7 @@ export default {
               ['minPendingDays', 'min-pending-days'],
               ['signWorkers', 'sign-workers'],
               ['ethereumUpstream', 'ethereum-upstream'],
+              ['ethereumGasCap', 'ethereum-gas-cap'],
               ['seal', 'seal'],
             ] as const
           )
@@ -126,6 +128,7 @@ export default {
       minPendingDays: settings.minPendingDays,
       signWorkers: settings.signWorkers,
       ...(settings.ethereumUpstream === undefined ? {} : { ethereumUpstream: settings.ethereumUpstream }),
+      ethereumGasCaps: settings.ethereumGasCaps,
       unixSocket: settings.listenUnix !== undefined,
       ...(tls ? { tls } : {}),
       ...(sink || noAudit ? { audit: { ...(sink ? { sink } : {}), ...(noAudit ? { unsafeDisabled: true } : {}) } } : {}),
