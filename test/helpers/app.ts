@@ -35,6 +35,8 @@ export interface TestBoxOptions {
   keyringRefreshMs?: number;
   /** the JSON-RPC signer's upstream node */
   ethereumUpstream?: string;
+  /** EIP-7825 gas caps by chain id over the defaults (null: no cap) */
+  ethereumGasCaps?: ReadonlyMap<number, bigint | null>;
 }
 
 export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBox> {
@@ -47,6 +49,7 @@ export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBo
     ...(options.minPendingDays === undefined ? {} : { minPendingDays: options.minPendingDays }),
     ...(options.keyringRefreshMs === undefined ? {} : { keyringRefreshMs: options.keyringRefreshMs }),
     ...(options.ethereumUpstream === undefined ? {} : { ethereumUpstream: options.ethereumUpstream }),
+    ...(options.ethereumGasCaps === undefined ? {} : { ethereumGasCaps: options.ethereumGasCaps }),
   });
   const t: TestBox = {
     box,
