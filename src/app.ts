@@ -23,6 +23,7 @@ import { Metrics } from './observability/metrics.js';
 import { withStoreMetrics } from './observability/store-metrics.js';
 import { ethereumAddress } from './chains/ethereum/address.js';
 import { EthereumRpcClient } from './chains/ethereum/rpc-client.js';
+import { gasCaps } from './chains/ethereum/gas-cap.js';
 import { NONCE_LEASE_MARGIN_MS, NonceTracker } from './service/shared/ethereum-nonces.js';
 import { createHttpApp, type HttpAppOptions } from './http/app.js';
 import { VERSION } from './version.js';
@@ -56,6 +57,8 @@ export interface StrongboxConfig {
   minPendingDays?: number;
   /** the Ethereum node the JSON-RPC signer submits to and passes other calls through to */
   ethereumUpstream?: string;
+  /** EIP-7825 gas caps by chain id over the defaults (null: no cap), from --ethereum-gas-cap */
+  ethereumGasCaps?: ReadonlyMap<number, bigint | null>;
   /**
    * how often to look for a keyring rotated by another node (PostgreSQL storage; default
    * KEYRING_REFRESH_MS, 0 = only when an envelope of an unknown term is met)
@@ -222,7 +225,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     ceremony: new QuorumAttempt(),
     settings: { minPendingDays: config.minPendingDays ?? 7 },
     metrics,
-    ethereum: { upstream, nonces: new NonceTracker({ ledger: store, ...(upstream === undefined ? {} : { leaseMs: upstream.timeoutMs + NONCE_LEASE_MARGIN_MS }) }) },
+    ethereum: { upstream, gasCaps: gasCaps(config.ethereumGasCaps), nonces: new NonceTracker({ ledger: store, ...(upstream === undefined ? {} : { leaseMs: upstream.timeoutMs + NONCE_LEASE_MARGIN_MS }) }) },
     version: VERSION,
     now: () => new Date(),
   };

@@ -37,6 +37,8 @@ export interface ServerSettings {
   signWorkers: number;
   /** http(s) URL of the Ethereum node behind the JSON-RPC signer */
   ethereumUpstream: string | undefined;
+  /** EIP-7825 transaction gas caps by chain id, laid over the defaults (null: no cap) */
+  ethereumGasCaps: Map<number, bigint | null>;
 }
 
 export class ConfigError extends Error {
@@ -65,6 +67,7 @@ export const ENV = {
   minPendingDays: 'STRONGBOX_MIN_PENDING_DAYS',
   signWorkers: 'STRONGBOX_SIGN_WORKERS',
   ethereumUpstream: 'STRONGBOX_ETHEREUM_UPSTREAM',
+  ethereumGasCap: 'STRONGBOX_ETHEREUM_GAS_CAP',
 } as const;
 type SettingName = keyof typeof ENV;
 const FILE_KEYS = new Set<string>([...Object.keys(ENV), 'dev']);
@@ -103,6 +106,24 @@ export function loadProviderOptions(seal: SealType, env: Readonly<Record<string,
       return { awskms: { keyId: need('STRONGBOX_AWSKMS_KEY_ID'), region, ...(endpoint ? { endpoint } : {}) } };
     }
   }
+}
+
+/**
+ * `CHAINID=GAS,CHAINID=none,…`: EIP-7825 transaction gas caps per chain id (chains/ethereum/gas-cap.ts
+ * holds the defaults); `none` removes a default cap. A chain id appears once.
+ */
+export function parseGasCaps(value: string, source: string): Map<number, bigint | null> {
+  const caps = new Map<number, bigint | null>();
+  for (const entry of value.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    const m = /^([1-9][0-9]{0,15})=([1-9][0-9]{0,19}|none)$/.exec(entry);
+    const chainId = m ? Number(m[1]) : NaN;
+    if (!m || !Number.isSafeInteger(chainId)) throw new ConfigError(`${source}: each entry must be CHAINID=GAS or CHAINID=none (e.g. 1=16777216,31337=none), got ${JSON.stringify(entry)}`);
+    if (caps.has(chainId)) throw new ConfigError(`${source}: chain ${chainId} is given twice`);
+    const gas = m[2] === 'none' ? null : BigInt(m[2]!);
+    if (gas !== null && gas < 21000n) throw new ConfigError(`${source}: the cap of chain ${chainId} must be at least 21000 gas`);
+    caps.set(chainId, gas);
+  }
+  return caps;
 }
 
 export function parseListen(value: string, source: string): { host: string; port: number } {
@@ -175,6 +196,8 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
     }
     if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new ConfigError(`${upstream.source}: must be an http:// or https:// URL of an Ethereum node, got ${JSON.stringify(upstream.value)}`);
   }
+  const gasCap = pick('ethereumGasCap');
+  const ethereumGasCaps = gasCap === undefined ? new Map<number, bigint | null>() : parseGasCaps(gasCap.value, gasCap.source);
   const dataDir = pick('dataDir')?.value;
   const storage = pick('storage');
   if (storage && !/^postgres(ql)?:\/\/\S+$/.test(storage.value)) throw new ConfigError(`${storage.source}: storage must be a PostgreSQL URL (postgres://USER@HOST:PORT/DATABASE); for SQLite give --data-dir`);
@@ -199,5 +222,6 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
     minPendingDays: minPending ? Number(minPending.value) : 7,
     signWorkers: workers ? Number(workers.value) : Math.max(0, availableParallelism() - 1),
     ethereumUpstream: upstream?.value,
+    ethereumGasCaps,
   };
 }

@@ -63,6 +63,52 @@ describe('transaction rules', () => {
     assert.equal(isApprover(rules.approval!, { subject: 'y', policies: ['x'] }), false);
   });
 
+  describe('EIP-7702 delegations and validator requests', () => {
+    const D = '0x1111111111111111111111111111111111111111';
+    const CLEAR = '0x0000000000000000000000000000000000000000';
+    const auth = (delegate: string, chainId = 1): TransactionIntent => intent({ transfers: [], delegations: [{ delegate, chainId }], network: String(chainId) });
+
+    it('round-trips the new members (addresses lowercased)', () => {
+      const rules = parseTransactionRules({ version: 1, allowedDelegates: [D.toUpperCase().replace('0X', '0x')], allowChainIdZeroAuthorizations: true, allowedValidatorRequests: ['withdrawal'], approval: { required: 1, approvers: { subjects: ['x'] }, delegations: true, validatorRequests: false } });
+      assert.deepEqual(rules.allowedDelegates, [D]);
+      assert.deepEqual(parseTransactionRules(transactionRulesToJson(rules)), rules);
+    });
+
+    it('a key with rules delegates only to listed delegates; clearing needs no listing', () => {
+      const none = parseTransactionRules({ version: 1 });
+      const d = evaluateTransaction(none, auth(D));
+      assert.equal(d.kind === 'deny' && d.reason, 'delegate_not_allowed');
+      assert.equal(evaluateTransaction(none, auth(CLEAR)).kind, 'allow');
+      assert.equal(evaluateTransaction(parseTransactionRules({ version: 1, allowedDelegates: [D] }), auth(D)).kind, 'allow');
+    });
+
+    it('chain id 0 only with allowChainIdZeroAuthorizations, which also stands for allowedNetworks', () => {
+      const pinned = { version: 1, allowedDelegates: [D], allowedNetworks: { ethereum: ['1'] } };
+      const zero = evaluateTransaction(parseTransactionRules(pinned), auth(D, 0));
+      assert.equal(zero.kind === 'deny' && zero.reason, 'authorization_chain_id_zero');
+      assert.equal(evaluateTransaction(parseTransactionRules({ ...pinned, allowChainIdZeroAuthorizations: true }), auth(D, 0)).kind, 'allow');
+      const other = evaluateTransaction(parseTransactionRules(pinned), intent({ delegations: [{ delegate: D, chainId: 5 }] }));
+      assert.equal(other.kind === 'deny' && other.reason, 'network_not_allowed', 'an authorization for another chain inside a chain-1 transaction');
+    });
+
+    it('approval.delegations / approval.validatorRequests hold regardless of aboveValue', () => {
+      const rules = parseTransactionRules({ version: 1, allowedDelegates: [D], allowedValidatorRequests: ['withdrawal'], approval: { aboveValue: '1000000', required: 1, approvers: { subjects: ['x'] }, delegations: true } });
+      assert.equal(evaluateTransaction(rules, auth(D)).kind, 'require_approval');
+      assert.equal(evaluateTransaction(rules, intent()).kind, 'allow');
+      const w = intent({ validatorRequests: [{ kind: 'withdrawal', pubkey: '0xab', amountGwei: 0n }] });
+      assert.equal(evaluateTransaction(rules, w).kind, 'allow');
+      const held = parseTransactionRules({ version: 1, allowedValidatorRequests: ['withdrawal'], approval: { aboveValue: '1000000', required: 1, approvers: { subjects: ['x'] }, validatorRequests: true } });
+      assert.equal(evaluateTransaction(held, w).kind, 'require_approval');
+    });
+
+    it('validator requests: only the listed kinds, for a key with rules', () => {
+      const c = intent({ validatorRequests: [{ kind: 'consolidation', pubkey: '0xab', targetPubkey: '0xcd' }] });
+      const d = evaluateTransaction(parseTransactionRules({ version: 1, allowedValidatorRequests: ['withdrawal'] }), c);
+      assert.equal(d.kind === 'deny' && d.reason, 'validator_request_not_allowed');
+      assert.equal(evaluateTransaction(parseTransactionRules({ version: 1, allowedValidatorRequests: ['withdrawal', 'consolidation'] }), c).kind, 'allow');
+    });
+  });
+
   describe('fees', () => {
     const paying = (amount: bigint, fee: TransactionIntent['fee']) => intent({ transfers: [{ to: B, amount, asset: 'native' }], fee });
 

@@ -42,7 +42,17 @@ export interface ApprovalRule {
   approvers: { subjects?: string[]; policy?: string };
   /** a pending request expires (and can never sign) after this long; default 24 h */
   expiresAfterSeconds: number;
+  /** also hold every EIP-7702 delegation change the key signs (an authorization, alone or in a type-4 transaction), whatever its value */
+  delegations?: boolean;
+  /** also hold every EIP-7002/7251 validator request, whatever its value */
+  validatorRequests?: boolean;
 }
+
+export type ValidatorRequestKind = 'withdrawal' | 'consolidation';
+export const VALIDATOR_REQUEST_KINDS: readonly ValidatorRequestKind[] = ['withdrawal', 'consolidation'];
+
+/** An EIP-7002 withdrawal (or exit: amount 0) or EIP-7251 consolidation request, by validator public key (0x-hex, 48 bytes). */
+export type ValidatorRequest = { kind: 'withdrawal'; pubkey: string; amountGwei: bigint } | { kind: 'consolidation'; pubkey: string; targetPubkey: string };
 
 export interface TransactionRules {
   version: 1;
@@ -65,6 +75,15 @@ export interface TransactionRules {
   approval?: ApprovalRule;
   /** refuse raw-digest signing with this key (sign with a digest, AWS Sign with MessageType DIGEST) */
   forbidBlindSigning?: boolean;
+  /**
+   * EIP-7702: the delegate (code) addresses the key's account may be pointed at, lowercase. Absent: a key
+   * with rules signs no delegation. Clearing (address 0x0…0) is always allowed.
+   */
+  allowedDelegates?: string[];
+  /** EIP-7702: sign authorizations with chain id 0 (valid on every chain); default false */
+  allowChainIdZeroAuthorizations?: boolean;
+  /** EIP-7002/7251 requests the key may send; absent: none */
+  allowedValidatorRequests?: ValidatorRequestKind[];
 }
 
 /** A fee that cannot be bounded from the transaction alone: why, and the request field at fault. */
@@ -90,6 +109,15 @@ export interface TransactionIntent {
    */
   fee: bigint | UnboundedFee;
   now: Date;
+  /**
+   * EIP-7702 delegations the key signs (ethereum): the delegate address (lowercase; 0x0…0 clears) and
+   * the authorization's chain id (0: every chain)
+   */
+  delegations?: { delegate: string; chainId: number }[];
+  /** authorizations in the transaction signed by other accounts (not the key's delegations; shown to approvers) */
+  otherAuthorizations?: number;
+  /** EIP-7002/7251 validator requests (ethereum) */
+  validatorRequests?: ValidatorRequest[];
 }
 
 export type DenyReason =
@@ -111,7 +139,13 @@ export type DenyReason =
   /** a Gnosis Safe SafeTx with a gas refund (gasPrice ≠ 0): its amount depends on gas used, unbounded by the signature */
   | 'safe_refund_forbidden'
   | 'approval_rejected'
-  | 'approval_expired';
+  | 'approval_expired'
+  /** an EIP-7702 delegation to a delegate not in allowedDelegates */
+  | 'delegate_not_allowed'
+  /** an EIP-7702 authorization with chain id 0 without allowChainIdZeroAuthorizations */
+  | 'authorization_chain_id_zero'
+  /** an EIP-7002/7251 request of a kind not in allowedValidatorRequests */
+  | 'validator_request_not_allowed';
 
 /**
  * Every decision carries the transaction's native value and fee (null: not bounded, and no value rule
@@ -184,7 +218,7 @@ function destination(v: unknown, field: string): string {
  */
 export function parseTransactionRules(doc: unknown): TransactionRules {
   if (!isObject(doc)) throw bad('rules', 'must be an object');
-  assertKeys(doc, ['version', 'allowedNetworks', 'destinations', 'maxValuePerTransaction', 'maxFeePerTransaction', 'dailyLimit', 'allowedSelectors', 'timeWindows', 'approval', 'forbidBlindSigning'], '');
+  assertKeys(doc, ['version', 'allowedNetworks', 'destinations', 'maxValuePerTransaction', 'maxFeePerTransaction', 'dailyLimit', 'allowedSelectors', 'timeWindows', 'approval', 'forbidBlindSigning', 'allowedDelegates', 'allowChainIdZeroAuthorizations', 'allowedValidatorRequests'], '');
   if (doc['version'] !== TRANSACTION_RULES_VERSION) throw bad('version', `must be ${TRANSACTION_RULES_VERSION}`);
   const out: TransactionRules = { version: 1 };
   const nets = doc['allowedNetworks'];
@@ -236,7 +270,7 @@ export function parseTransactionRules(doc: unknown): TransactionRules {
   const ap = doc['approval'];
   if (ap !== undefined) {
     if (!isObject(ap)) throw bad('approval', 'must be an object {required, approvers, aboveValue?, expiresAfterSeconds?}');
-    assertKeys(ap, ['aboveValue', 'required', 'approvers', 'expiresAfterSeconds'], 'approval');
+    assertKeys(ap, ['aboveValue', 'required', 'approvers', 'expiresAfterSeconds', 'delegations', 'validatorRequests'], 'approval');
     const required = ap['required'];
     if (typeof required !== 'number' || !Number.isInteger(required) || required < 1 || required > 100) throw bad('approval.required', 'must be an integer from 1 to 100');
     const approvers = ap['approvers'];
@@ -260,11 +294,26 @@ export function parseTransactionRules(doc: unknown): TransactionRules {
       if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 60 || ttl > 30 * 86400) throw bad('approval.expiresAfterSeconds', 'must be an integer from 60 to 2592000 (30 days)');
       rule.expiresAfterSeconds = ttl;
     }
+    for (const flag of ['delegations', 'validatorRequests'] as const) {
+      if (ap[flag] === undefined) continue;
+      if (typeof ap[flag] !== 'boolean') throw bad(`approval.${flag}`, 'must be a boolean');
+      rule[flag] = ap[flag];
+    }
     out.approval = rule;
   }
   if (doc['forbidBlindSigning'] !== undefined) {
     if (typeof doc['forbidBlindSigning'] !== 'boolean') throw bad('forbidBlindSigning', 'must be a boolean');
     out.forbidBlindSigning = doc['forbidBlindSigning'];
+  }
+  if (doc['allowedDelegates'] !== undefined) {
+    out.allowedDelegates = stringList(doc['allowedDelegates'], 'allowedDelegates', /^0x[0-9a-fA-F]{40}$/, 'a 20-byte 0x-hex address').map((a) => a.toLowerCase());
+  }
+  if (doc['allowChainIdZeroAuthorizations'] !== undefined) {
+    if (typeof doc['allowChainIdZeroAuthorizations'] !== 'boolean') throw bad('allowChainIdZeroAuthorizations', 'must be a boolean');
+    out.allowChainIdZeroAuthorizations = doc['allowChainIdZeroAuthorizations'];
+  }
+  if (doc['allowedValidatorRequests'] !== undefined) {
+    out.allowedValidatorRequests = stringList(doc['allowedValidatorRequests'], 'allowedValidatorRequests', /^(withdrawal|consolidation)$/, 'withdrawal or consolidation') as ValidatorRequestKind[];
   }
   return out;
 }
@@ -284,10 +333,17 @@ export function transactionRulesToJson(rules: TransactionRules): Record<string, 
     out['approval'] = { ...rest, ...(aboveValue === undefined ? {} : { aboveValue: aboveValue.toString() }) };
   }
   if (rules.forbidBlindSigning !== undefined) out['forbidBlindSigning'] = rules.forbidBlindSigning;
+  if (rules.allowedDelegates !== undefined) out['allowedDelegates'] = rules.allowedDelegates;
+  if (rules.allowChainIdZeroAuthorizations !== undefined) out['allowChainIdZeroAuthorizations'] = rules.allowChainIdZeroAuthorizations;
+  if (rules.allowedValidatorRequests !== undefined) out['allowedValidatorRequests'] = rules.allowedValidatorRequests;
   return out;
 }
 
 // ---------------------------------------------------------------- evaluation
+
+/** The network of an EIP-7702 authorization with chain id 0 (valid on every chain). */
+export const ANY_CHAIN = '0';
+const CLEAR_DELEGATE = '0x0000000000000000000000000000000000000000';
 
 const minutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
@@ -332,10 +388,19 @@ export function evaluateTransaction(rules: TransactionRules, intent: Transaction
   const fee = typeof intent.fee === 'bigint' ? intent.fee : null;
   const amounts: Amounts = { nativeAmount, fee, spend: nativeAmount + (fee ?? 0n) };
   const deny = (reason: DenyReason, message: string, field?: string): TransactionDecision => ({ kind: 'deny', reason, message, ...(field === undefined ? {} : { field }), ...amounts });
+  const delegations = intent.delegations ?? [];
+  // An EIP-7702 authorization with chain id 0 is valid on every chain: only by explicit opt-in, which
+  // then stands for the network rule too (its network is every network).
+  if (delegations.some((d) => d.chainId === 0) && rules.allowChainIdZeroAuthorizations !== true) {
+    return deny('authorization_chain_id_zero', 'an EIP-7702 authorization with chainId 0 is valid on every chain: set allowChainIdZeroAuthorizations to sign it');
+  }
   const nets = rules.allowedNetworks;
   if (nets !== undefined) {
     const allowed = nets[intent.chain];
-    if (allowed === undefined || !allowed.includes(intent.network)) return deny('network_not_allowed', `${intent.chain} network ${intent.network} is not in allowedNetworks`);
+    const every = intent.network === ANY_CHAIN && delegations.length > 0;
+    if (!every && (allowed === undefined || !allowed.includes(intent.network))) return deny('network_not_allowed', `${intent.chain} network ${intent.network} is not in allowedNetworks`);
+    const other = delegations.find((d) => d.chainId !== 0 && !(allowed ?? []).includes(String(d.chainId)));
+    if (other !== undefined) return deny('network_not_allowed', `an EIP-7702 authorization for chain ${other.chainId} is not in allowedNetworks`);
   }
   // A PSBT does not say which network it is for: the caller names it, and its outputs' addresses are
   // rendered for that network. Destination lists would be dodged by naming another network, so
@@ -362,6 +427,16 @@ export function evaluateTransaction(rules: TransactionRules, intent: Transaction
     const miss = intent.calls.find((c) => !selectors.includes(c.selector.toLowerCase()));
     if (miss !== undefined) return deny('selector_not_allowed', `method selector ${miss.selector} is not in allowedSelectors`);
   }
+  // A delegation hands the account to the delegate's code, which can then move everything without any
+  // further signature: only listed delegates, for a key with rules. Clearing (0x0…0) gives nothing away.
+  const notListed = delegations.find((d) => d.delegate !== CLEAR_DELEGATE && !(rules.allowedDelegates ?? []).includes(d.delegate));
+  if (notListed !== undefined) {
+    return deny('delegate_not_allowed', rules.allowedDelegates === undefined ? `the key's rules allow no EIP-7702 delegation (no allowedDelegates), and this one points the account at ${notListed.delegate}` : `EIP-7702 delegate ${notListed.delegate} is not in allowedDelegates`);
+  }
+  const request = (intent.validatorRequests ?? []).find((r) => !(rules.allowedValidatorRequests ?? []).includes(r.kind));
+  if (request !== undefined) {
+    return deny('validator_request_not_allowed', `an EIP-${request.kind === 'withdrawal' ? '7002 withdrawal' : '7251 consolidation'} request for validator ${request.pubkey.slice(0, 18)}… is not in allowedValidatorRequests`);
+  }
   if (typeof intent.fee !== 'bigint') {
     // A fee that cannot be bounded could spend anything: keys whose rules compare amounts refuse it.
     const needing = valueRules(rules);
@@ -381,8 +456,17 @@ export function evaluateTransaction(rules: TransactionRules, intent: Transaction
     return deny('daily_limit_exceeded', `${describeSpend(amounts)} alone exceeds the 24-hour limit ${rules.dailyLimit}`);
   }
   const ap = rules.approval;
-  if (ap !== undefined && !options.approved && (ap.aboveValue === undefined || spend >= ap.aboveValue)) {
-    const why = ap.aboveValue === undefined ? 'every transaction needs approval' : `${describeSpend(amounts)} is at or above the approval threshold ${ap.aboveValue}`;
+  const delegationHeld = ap?.delegations === true && delegations.length > 0;
+  const requestHeld = ap?.validatorRequests === true && (intent.validatorRequests ?? []).length > 0;
+  if (ap !== undefined && !options.approved && (ap.aboveValue === undefined || spend >= ap.aboveValue || delegationHeld || requestHeld)) {
+    const why =
+      ap.aboveValue === undefined
+        ? 'every transaction needs approval'
+        : spend >= ap.aboveValue
+          ? `${describeSpend(amounts)} is at or above the approval threshold ${ap.aboveValue}`
+          : delegationHeld
+            ? 'an EIP-7702 delegation change needs approval (approval.delegations)'
+            : 'a validator request needs approval (approval.validatorRequests)';
     return { kind: 'require_approval', reason: `${why}: ${ap.required} approval(s) required`, approval: ap, ...amounts };
   }
   return { kind: 'allow', dailyLimit: rules.dailyLimit, ...amounts };

@@ -13,8 +13,14 @@ export interface TransactionRulesDocument {
   dailyLimit?: string;
   allowedSelectors?: string[];
   timeWindows?: { days?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[]; start: string; end: string }[];
-  approval?: { aboveValue?: string; required: number; approvers: { subjects?: string[]; policy?: string }; expiresAfterSeconds?: number };
+  approval?: { aboveValue?: string; required: number; approvers: { subjects?: string[]; policy?: string }; expiresAfterSeconds?: number; delegations?: boolean; validatorRequests?: boolean };
   forbidBlindSigning?: boolean;
+  /** EIP-7702 delegate addresses the key may point its account at (absent: none; clearing is always allowed) */
+  allowedDelegates?: string[];
+  /** EIP-7702 authorizations with chainId 0 (valid on every chain); default false */
+  allowChainIdZeroAuthorizations?: boolean;
+  /** EIP-7002/7251 validator requests the key may send (absent: none) */
+  allowedValidatorRequests?: ('withdrawal' | 'consolidation')[];
 }
 
 export interface TransactionRulesResponse {

@@ -6,7 +6,7 @@ import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '..
 import type { AwsCredentialInfo, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse } from '../protocol/types.js';
 import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
 import type { ApprovalInfo, ApprovalStatus, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse } from '../protocol/transaction-rules.js';
-import type { EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
+import type { EthereumAuthorizationRequest, EthereumSignAuthorizationResponse, EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
 
 export interface ClientOptions {
   /** base URL, e.g. http://127.0.0.1:8230 */
@@ -191,8 +191,23 @@ export class StrongboxClient {
     return this.request<EthereumSignTypedDataResponse | HeldTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-typed-data`, { typedData });
   }
   /**
-   * Signs a legacy (EIP-155), EIP-2930 or EIP-1559 transaction with a secp256k1 key; returns the raw
-   * signed transaction. Throws ApprovalPendingError when the key's rules hold it for approval.
+   * Signs an EIP-7702 authorization `{chainId, address, nonce}` (delegating the key's account to the code
+   * at `address`); returns `{chainId, address, nonce, yParity, r, s, hash, from}`. Throws
+   * ApprovalPendingError when the key's rules hold it for approval.
+   */
+  async ethereumSignAuthorization(key: string, authorization: EthereumAuthorizationRequest): Promise<EthereumSignAuthorizationResponse> {
+    const res = await this.ethereumSignAuthorizationOrHold(key, authorization);
+    if ('approvalId' in res) throw new ApprovalPendingError(res);
+    return res;
+  }
+  /** Like ethereumSignAuthorization, but an authorization held for approval is returned (status `pending`) instead of thrown. */
+  ethereumSignAuthorizationOrHold(key: string, authorization: EthereumAuthorizationRequest) {
+    return this.request<EthereumSignAuthorizationResponse | HeldTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-authorization`, { authorization });
+  }
+  /**
+   * Signs a legacy (EIP-155), EIP-2930, EIP-1559, EIP-4844 (blob) or EIP-7702 (set-code) transaction with
+   * a secp256k1 key; returns the raw signed transaction. Throws ApprovalPendingError when the key's rules
+   * hold it for approval.
    */
   async ethereumSignTransaction(key: string, transaction: EthereumTransactionRequest): Promise<EthereumSignTransactionResponse> {
     const res = await this.ethereumSignTransactionOrHold(key, transaction);

@@ -1,14 +1,15 @@
 /**
  * What a held transaction runs once approved, by operation name (ApprovalRecord.operation): decode
  * the stored request into an intent again (the rules are re-evaluated) and sign it: Ethereum
- * transactions and EIP-712 permits, Bitcoin PSBTs, Solana transactions.
+ * transactions, EIP-7702 authorizations and EIP-712 permits, Bitcoin PSBTs, Solana transactions.
  */
 import { parseTransaction } from '../chains/ethereum/transaction.js';
-import { ethereumIntent } from '../chains/ethereum/intent.js';
 import type { TransactionIntent } from '../policy/transaction-rules.js';
 import type { ApprovalRecord } from '../storage/types.js';
 import { resolveEthereumKey, type EthereumSignContext } from './ethereum/ethereum-signer.js';
-import { ETHEREUM_SIGN_TRANSACTION, signParsedTransaction } from './ethereum/ethereum-sign-transaction.js';
+import { ETHEREUM_SIGN_TRANSACTION, signParsedTransaction, transactionIntentBuilder } from './ethereum/ethereum-sign-transaction.js';
+import { ETHEREUM_SIGN_AUTHORIZATION, authorizationIntent, signParsedAuthorization } from './ethereum/ethereum-sign-authorization.js';
+import { parseAuthorizationRequest } from '../chains/ethereum/authorization.js';
 import { parseTypedData } from '../chains/ethereum/typed-data.js';
 import { typedDataIntent } from '../chains/ethereum/typed-data-intent.js';
 import { ETHEREUM_SIGN_TYPED_DATA, signParsedTypedData } from './ethereum/ethereum-sign-typed-data.js';
@@ -43,13 +44,23 @@ export interface ApprovalOperation {
 
 export const approvalOperations: Readonly<Record<string, ApprovalOperation>> = {
   [ETHEREUM_SIGN_TRANSACTION]: {
-    async intent(_ctx, approval, now) {
-      const tx = parseTransaction(JSON.parse(approval.request));
-      return ethereumIntent(tx as typeof tx & { chainId: number }, now);
+    async intent(ctx, approval, now) {
+      const record = await resolveEthereumKey(ctx, approval.keyId);
+      return (await transactionIntentBuilder(record, parseTransaction(JSON.parse(approval.request))))(now);
     },
     async sign(ctx, approval) {
       const record = await resolveEthereumKey(ctx, approval.keyId);
       return { ...(await signParsedTransaction(ctx, record, parseTransaction(JSON.parse(approval.request)))) };
+    },
+  },
+  [ETHEREUM_SIGN_AUTHORIZATION]: {
+    async intent(ctx, approval, now) {
+      const record = await resolveEthereumKey(ctx, approval.keyId);
+      return authorizationIntent(record, parseAuthorizationRequest(JSON.parse(approval.request), 'authorization'), now);
+    },
+    async sign(ctx, approval) {
+      const record = await resolveEthereumKey(ctx, approval.keyId);
+      return { ...(await signParsedAuthorization(ctx, record, parseAuthorizationRequest(JSON.parse(approval.request), 'authorization'))) };
     },
   },
   // Only permits and SafeTxs are held (other typed data is never held): the stored typed data reads back the same.

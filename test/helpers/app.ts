@@ -37,6 +37,8 @@ export interface TestBoxOptions {
   ethereumUpstream?: string;
   /** the audit stream (--audit-stream): each durable record, each batch's signed head, each checkpoint, as JSON lines */
   auditSink?: { write(line: string): unknown };
+  /** EIP-7825 gas caps by chain id over the defaults (null: no cap) */
+  ethereumGasCaps?: ReadonlyMap<number, bigint | null>;
 }
 
 export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBox> {
@@ -50,6 +52,7 @@ export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBo
     ...(options.keyringRefreshMs === undefined ? {} : { keyringRefreshMs: options.keyringRefreshMs }),
     ...(options.ethereumUpstream === undefined ? {} : { ethereumUpstream: options.ethereumUpstream }),
     ...(options.auditSink === undefined ? {} : { audit: { sink: options.auditSink } }),
+    ...(options.ethereumGasCaps === undefined ? {} : { ethereumGasCaps: options.ethereumGasCaps }),
   });
   const t: TestBox = {
     box,

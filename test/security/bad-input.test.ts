@@ -230,6 +230,39 @@ describe('bad input', () => {
     ['sign-typed-data: a permit without verifyingContract, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-typed-data', { typedData: permitWithout('verifyingContract') }, 400, 'INVALID_ARGUMENT', 'typedData.domain.verifyingContract'],
     ['sign-typed-data: a permit whose verifyingContract is typed as a string, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-typed-data', { typedData: { ...permitWithout(), types: { ...permitWithout().types, EIP712Domain: [{ name: 'name', type: 'string' }, { name: 'chainId', type: 'uint256' }, { name: 'verifyingContract', type: 'string' }] } } }, 400, 'INVALID_ARGUMENT', 'typedData.domain.verifyingContract'],
     ['sign-typed-data: a permit whose spender is not an address, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-typed-data', { typedData: { ...permitWithout(), message: { ...permitWithout().message, spender: '0x1234' } } }, 400, 'INVALID_ARGUMENT', 'typedData.message.spender'],
+    ...((): Case[] => {
+      const to = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
+      const base = { chainId: 1, nonce: 0, to, gas: 21000, maxFeePerGas: 2, maxPriorityFeePerGas: 1 };
+      const auth = { chainId: 1, address: to, nonce: 0, yParity: 0, r: d32, s: d32 };
+      const vh = '0x01' + 'ab'.repeat(31);
+      const sa = '/v1/keys/k-secp256k1/ethereum/sign-authorization';
+      const st = '/v1/keys/k-secp256k1/ethereum/sign-transaction';
+      return [
+        ['sign-authorization: no authorization', 'POST', sa, {}, 400, 'INVALID_ARGUMENT', 'authorization'],
+        ['sign-authorization: address not an address', 'POST', sa, { authorization: { chainId: 1, address: '0x1234', nonce: 0 } }, 400, 'INVALID_ARGUMENT', 'authorization.address'],
+        ['sign-authorization: bad EIP-55 checksum', 'POST', sa, { authorization: { chainId: 1, address: to.replace('C44', 'c44'), nonce: 0 } }, 400, 'INVALID_ARGUMENT', 'authorization.address'],
+        ['sign-authorization: negative nonce', 'POST', sa, { authorization: { chainId: 1, address: to, nonce: -1 } }, 400, 'INVALID_ARGUMENT', 'authorization.nonce'],
+        ['sign-authorization: chainId not an integer', 'POST', sa, { authorization: { chainId: 'mainnet', address: to, nonce: 0 } }, 400, 'INVALID_ARGUMENT', 'authorization.chainId'],
+        ['sign-authorization: unknown member', 'POST', sa, { authorization: { chainId: 1, address: to, nonce: 0, v: 27 } }, 400, 'UNKNOWN_FIELD', 'authorization.v'],
+        ['sign-authorization: with a p256 key', 'POST', '/v1/keys/k-p256/ethereum/sign-authorization', { authorization: { chainId: 1, address: to, nonce: 0 } }, 400, 'UNSUPPORTED_OPERATION'],
+        ['sign-transaction: eip7702 with an empty authorizationList', 'POST', st, { transaction: { ...base, type: 'eip7702', authorizationList: [] } }, 400, 'INVALID_ARGUMENT', 'transaction.authorizationList'],
+        ['sign-transaction: eip7702 authorization yParity 2', 'POST', st, { transaction: { ...base, type: 'eip7702', authorizationList: [{ ...auth, yParity: 2 }] } }, 400, 'INVALID_ARGUMENT', 'transaction.authorizationList[0].yParity'],
+        ['sign-transaction: eip7702 authorization high s', 'POST', st, { transaction: { ...base, type: 'eip7702', authorizationList: [{ ...auth, s: '0x' + N }] } }, 400, 'INVALID_ARGUMENT', 'transaction.authorizationList[0].s'],
+        ['sign-transaction: eip7702 without to', 'POST', st, { transaction: { ...base, to: undefined, data: '0x00', type: 'eip7702', authorizationList: [auth] } }, 400, 'INVALID_ARGUMENT', 'transaction.to'],
+        ['sign-transaction: eip4844 versioned hash of version 0', 'POST', st, { transaction: { ...base, type: 'eip4844', maxFeePerBlobGas: 1, blobVersionedHashes: [d32] } }, 400, 'INVALID_ARGUMENT', 'transaction.blobVersionedHashes[0]'],
+        ['sign-transaction: eip4844 without versioned hashes', 'POST', st, { transaction: { ...base, type: 'eip4844', maxFeePerBlobGas: 1, blobVersionedHashes: [] } }, 400, 'INVALID_ARGUMENT', 'transaction.blobVersionedHashes'],
+        ['sign-transaction: eip4844 maxFeePerBlobGas negative', 'POST', st, { transaction: { ...base, type: 'eip4844', maxFeePerBlobGas: -1, blobVersionedHashes: [vh] } }, 400, 'INVALID_ARGUMENT', 'transaction.maxFeePerBlobGas'],
+        ['sign-transaction: eip4844 sidecar with no blobs', 'POST', st, { transaction: { ...base, type: 'eip4844', maxFeePerBlobGas: 1, blobVersionedHashes: [vh], sidecar: { blobs: [], commitments: [], proofs: [] } } }, 400, 'INVALID_ARGUMENT', 'transaction.sidecar.blobs'],
+        ['sign-transaction: eip4844 sidecar blob too short', 'POST', st, { transaction: { ...base, type: 'eip4844', maxFeePerBlobGas: 1, blobVersionedHashes: [vh], sidecar: { blobs: ['0x00'], commitments: ['0x' + 'c0'.repeat(48)], proofs: ['0x' + 'c0'.repeat(48)] } } }, 400, 'INVALID_ARGUMENT', 'transaction.sidecar.blobs[0]'],
+        ['sign-transaction: eip4844 without to', 'POST', st, { transaction: { ...base, to: undefined, data: '0x00', type: 'eip4844', maxFeePerBlobGas: 1, blobVersionedHashes: [vh] } }, 400, 'INVALID_ARGUMENT', 'transaction.to'],
+        ['sign-transaction: gas above the EIP-7825 cap on mainnet', 'POST', st, { transaction: { ...base, gas: 16_777_217 } }, 400, 'INVALID_ARGUMENT', 'transaction.gas'],
+        ['sign-transaction: validator request of the wrong length, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-transaction', { transaction: { ...base, to: '0x00000961Ef480Eb55e80D19ad83579A64c007002', value: 1, gas: 200000, data: '0x' + 'ab'.repeat(55) } }, 400, 'INVALID_ARGUMENT', 'transaction.data'],
+        ['transaction-rules: allowedDelegates not addresses', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, allowedDelegates: ['0x1234'] }, 400, 'INVALID_ARGUMENT', 'allowedDelegates.0'],
+        ['transaction-rules: allowChainIdZeroAuthorizations not a boolean', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, allowChainIdZeroAuthorizations: 'yes' }, 400, 'INVALID_ARGUMENT', 'allowChainIdZeroAuthorizations'],
+        ['transaction-rules: allowedValidatorRequests unknown kind', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, allowedValidatorRequests: ['deposit'] }, 400, 'INVALID_ARGUMENT', 'allowedValidatorRequests.0'],
+        ['transaction-rules: approval.delegations not a boolean', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, approval: { required: 1, approvers: { subjects: ['a'] }, delegations: 1 } }, 400, 'INVALID_ARGUMENT', 'approval.delegations'],
+      ];
+    })(),
     ['solana: with a secp256k1 key', 'POST', '/v1/keys/k-secp256k1/solana/sign-transaction', { message: 'AAAA' }, 400, 'UNSUPPORTED_OPERATION'],
     ['solana: neither transaction nor message', 'POST', '/v1/keys/k-ed25519/solana/sign-transaction', {}, 400, 'INVALID_ARGUMENT', 'message'],
     ['solana: transaction not base64', 'POST', '/v1/keys/k-ed25519/solana/sign-transaction', { transaction: '0x1234' }, 400, 'INVALID_ARGUMENT', 'transaction'],

@@ -52,6 +52,7 @@ import keysSign from './keys/sign.js';
 import keysEthereumSignMessage from './ethereum/sign-message.js';
 import keysEthereumSignTypedData from './ethereum/sign-typed-data.js';
 import keysEthereumSignTransaction from './ethereum/sign-transaction.js';
+import keysEthereumSignAuthorization from './ethereum/sign-authorization.js';
 import keysBitcoinAddress from './bitcoin/address.js';
 import keysBitcoinSignPsbt from './bitcoin/sign-psbt.js';
 import keysVerify from './keys/verify.js';
@@ -103,6 +104,7 @@ export const routes: readonly Route[] = [
   keysEthereumSignMessage,
   keysEthereumSignTypedData,
   keysEthereumSignTransaction,
+  keysEthereumSignAuthorization,
   ethereumRpc,
   keysSolanaSignTransaction,
   keysBitcoinAddress,

@@ -113,6 +113,10 @@ export function summarize(intent: TransactionIntent): Record<string, unknown> {
     calls: intent.calls,
     // The most the transaction can pay in fees (charged to the key), or null when it cannot be bounded.
     fee: typeof intent.fee === 'bigint' ? intent.fee.toString() : null,
+    // EIP-7702 delegations the key signs, and EIP-7002/7251 validator requests: shown to approvers.
+    ...(intent.delegations === undefined ? {} : { delegations: intent.delegations }),
+    ...(intent.otherAuthorizations === undefined ? {} : { otherAuthorizations: intent.otherAuthorizations }),
+    ...(intent.validatorRequests === undefined ? {} : { validatorRequests: intent.validatorRequests.map((r) => (r.kind === 'withdrawal' ? { ...r, amountGwei: r.amountGwei.toString() } : r)) }),
   };
 }
 

@@ -73,7 +73,7 @@ export default {
   path: ['server'],
   summary: 'Run the Strongbox server',
   usage:
-    '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--dev-root-token T]',
+    '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--ethereum-gas-cap CHAINID=GAS|none,…] [--dev-root-token T]',
   // Settings also come from STRONGBOX_* variables and the --config file (docs/operations.md, "Running").
   options: {
     dev: { type: 'boolean', description: 'a throwaway server: temporary data, initialized and unsealed, root token printed (not for production)' },
@@ -92,6 +92,7 @@ export default {
     'tls-client-map': { type: 'string', value: 'JSON', description: "JSON file mapping a client certificate's CN to policies (STRONGBOX_TLS_CLIENT_MAP)" },
     'audit-stream': { type: 'string', value: 'stdout|FILE', description: 'also write each audit record as a JSON line here (STRONGBOX_AUDIT_STREAM)', default: 'off' },
     'ethereum-upstream': { type: 'string', value: 'URL', description: 'the Ethereum node behind the JSON-RPC signer (STRONGBOX_ETHEREUM_UPSTREAM)', default: 'none' },
+    'ethereum-gas-cap': { type: 'string', value: 'CHAINID=GAS|none,…', description: 'EIP-7825 transaction gas caps by chain id, over the defaults (STRONGBOX_ETHEREUM_GAS_CAP)', default: '16777216 on chains 1, 11155111, 17000, 560048' },
     'min-pending-days': { type: 'string', value: 'N', description: 'shortest key-deletion waiting period; below 7 only with --dev (STRONGBOX_MIN_PENDING_DAYS)', default: '7' },
     'dev-root-token': { type: 'string', value: 'TOKEN', description: "with --dev: the root token to create (for scripts)", default: 'a random token' },
     'unsafe-no-audit': { type: 'boolean', description: 'with --dev, for benchmarks only: write NO audit records' },
@@ -121,6 +122,7 @@ export default {
               ['minPendingDays', 'min-pending-days'],
               ['signWorkers', 'sign-workers'],
               ['ethereumUpstream', 'ethereum-upstream'],
+              ['ethereumGasCap', 'ethereum-gas-cap'],
               ['seal', 'seal'],
             ] as const
           )
@@ -157,6 +159,7 @@ export default {
         minPendingDays: settings.minPendingDays,
         signWorkers: settings.signWorkers,
         ...(settings.ethereumUpstream === undefined ? {} : { ethereumUpstream: settings.ethereumUpstream }),
+        ethereumGasCaps: settings.ethereumGasCaps,
         unixSocket: settings.listenUnix !== undefined,
         ...(tls ? { tls } : {}),
         ...(sink || noAudit ? { audit: { ...(sink ? { sink } : {}), ...(noAudit ? { unsafeDisabled: true } : {}) } } : {}),
