@@ -1,8 +1,11 @@
 /**
  * Mint a child token. A token can never mint one with more power than it has: its policies must be
- * a subset of the parent's, its expiry no later than the parent's, its use count and rate no higher.
- * Root tokens may mint anything, orphans (no parent, so they survive the root token's revocation)
- * and tokens for another subject.
+ * a subset of the parent's, its expiry no later than the parent's. A token with a use or rate limit
+ * mints no children at all: a child's uses and rate would be its own, so minting would multiply the
+ * parent's budget (a parent with 5 uses minting 15 children of 1 use each signs 15 times). Refusing
+ * at mint time needs no shared state, so it holds across nodes, and whether a token is limited never
+ * changes after it is created. Root tokens may mint anything, orphans (no parent, so they survive the
+ * root token's revocation) and tokens for another subject.
  */
 import { StrongboxError } from '../protocol/errors.js';
 import { isBuiltinPolicy } from '../policy/builtin.js';
@@ -26,6 +29,11 @@ export interface CreateTokenParameters {
 
 export async function createToken(ctx: Pick<ServiceContext, 'store' | 'now'>, principal: Principal, params: CreateTokenParameters): Promise<TokenInfo & { token: string }> {
   const parent = principal.token;
+  // Checked first, even for root-policy tokens: a limited token's budget must not grow by minting.
+  if (parent.numUsesLeft !== null || parent.ratePerSecond !== null) {
+    const limits = [parent.numUsesLeft !== null ? 'a use limit (numUses)' : undefined, parent.ratePerSecond !== null ? 'a rate limit' : undefined].filter(Boolean).join(' and ');
+    throw new StrongboxError('ESCALATION_DENIED', `a token with ${limits} cannot mint child tokens (each child would have uses and a rate of its own, multiplying the caller's); mint them with a token without limits`);
+  }
   const policies = [...new Set(params.policies)];
   for (const [i, name] of policies.entries()) {
     if (name === 'root' && !principal.isRoot) throw new StrongboxError('ESCALATION_DENIED', 'only a root token can mint a root token', { field: `policies.${i}` });
@@ -45,25 +53,10 @@ export async function createToken(ctx: Pick<ServiceContext, 'store' | 'now'>, pr
   let expiresMs = now.getTime() + ttl * 1000;
   if (parent.expiresAt !== null) expiresMs = Math.min(expiresMs, Date.parse(parent.expiresAt));
 
-  let numUses = params.numUses ?? null;
-  if (parent.numUsesLeft !== null) {
-    const left = parent.numUsesLeft;
-    if (numUses === null || numUses > left) {
-      throw new StrongboxError('ESCALATION_DENIED', `numUses: the caller has ${left} uses left; a child may have at most that many`, { field: 'numUses' });
-    }
-  }
+  const numUses = params.numUses ?? null;
   if (numUses !== null && (!Number.isInteger(numUses) || numUses < 1)) throw new StrongboxError('INVALID_ARGUMENT', 'numUses must be a positive integer', { field: 'numUses' });
-
-  let rate = params.rateLimit?.perSecond ?? parent.ratePerSecond;
-  let burst = params.rateLimit?.burst ?? (params.rateLimit ? Math.max(1, Math.ceil(params.rateLimit.perSecond)) : parent.rateBurst);
-  if (parent.ratePerSecond !== null && rate !== null && rate > parent.ratePerSecond) {
-    throw new StrongboxError('ESCALATION_DENIED', `rateLimit.perSecond: at most the caller's ${parent.ratePerSecond}/s`, { field: 'rateLimit.perSecond' });
-  }
-  if (parent.rateBurst !== null && burst !== null && burst > parent.rateBurst) {
-    throw new StrongboxError('ESCALATION_DENIED', `rateLimit.burst: at most the caller's ${parent.rateBurst}`, { field: 'rateLimit.burst' });
-  }
-  if (rate === undefined) rate = null;
-  if (burst === undefined) burst = null;
+  const rate = params.rateLimit?.perSecond ?? null;
+  const burst = params.rateLimit === undefined ? null : (params.rateLimit.burst ?? Math.max(1, Math.ceil(params.rateLimit.perSecond)));
 
   const fresh = newToken();
   const record = {
