@@ -1,4 +1,7 @@
 /** Wire types of the v1 REST API, shared by server, CLI and SDK (no Node-only imports). */
+import type { Duration } from './duration.js';
+
+export type { Duration };
 export const keyTypes = ['secp256k1', 'p256', 'ed25519', 'aes256', 'hmac256'] as const;
 export type KeyType = (typeof keyTypes)[number];
 export type Hex = `0x${string}`;
@@ -151,6 +154,23 @@ export interface UnsealResponse {
   sealed: boolean;
   progress: number;
   threshold: number;
+}
+
+/**
+ * POST /v1/tokens. TTLs are seconds or durations such as "1h", "30m", "7d", "1h30m" (protocol/duration.ts).
+ * A token with numUses or a rate limit mints no children of its own.
+ */
+export interface CreateTokenRequest {
+  policies: string[];
+  /** lifetime (default 30 days), capped by the parent's expiry */
+  ttl?: Duration;
+  name?: string;
+  numUses?: number;
+  /** root only: no parent, so revoking the parent does not revoke it */
+  orphan?: boolean;
+  /** root only: whose data the token acts for */
+  subject?: string;
+  rateLimit?: { perSecond: number; burst?: number };
 }
 
 /** A token as the API shows it: never the token or its hash. */

@@ -8,6 +8,8 @@
  * root token's revocation) and tokens for another subject.
  */
 import { StrongboxError } from '../protocol/errors.js';
+import { parseDuration } from '../protocol/duration.js';
+import type { CreateTokenRequest } from '../protocol/types.js';
 import { isBuiltinPolicy } from '../policy/builtin.js';
 import type { Principal, ServiceContext } from './context.js';
 import { newToken } from './authenticate.js';
@@ -16,16 +18,8 @@ import { toTokenInfo, type TokenInfo } from './token-info.js';
 export const DEFAULT_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 export const MAX_TOKEN_TTL_SECONDS = 365 * 24 * 3600;
 
-export interface CreateTokenParameters {
-  policies: string[];
-  /** seconds; default 30 days */
-  ttl?: number;
-  name?: string;
-  numUses?: number;
-  orphan?: boolean;
-  subject?: string;
-  rateLimit?: { perSecond: number; burst?: number };
-}
+/** The request (protocol/types.ts); TTLs are seconds or durations such as "1h" (protocol/duration.ts). */
+export type CreateTokenParameters = CreateTokenRequest;
 
 export async function createToken(ctx: Pick<ServiceContext, 'store' | 'now'>, principal: Principal, params: CreateTokenParameters): Promise<TokenInfo & { token: string }> {
   const parent = principal.token;
@@ -48,8 +42,7 @@ export async function createToken(ctx: Pick<ServiceContext, 'store' | 'now'>, pr
   if (params.subject !== undefined && !principal.isRoot) throw new StrongboxError('ESCALATION_DENIED', 'subject: only a root token can mint a token for another subject', { field: 'subject' });
 
   const now = ctx.now();
-  const ttl = params.ttl ?? DEFAULT_TOKEN_TTL_SECONDS;
-  if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TOKEN_TTL_SECONDS) throw new StrongboxError('INVALID_ARGUMENT', `ttl must be 1 to ${MAX_TOKEN_TTL_SECONDS} seconds`, { field: 'ttl' });
+  const ttl = parseDuration(params.ttl ?? DEFAULT_TOKEN_TTL_SECONDS, { field: 'ttl', unit: 'seconds', min: 1, max: MAX_TOKEN_TTL_SECONDS });
   let expiresMs = now.getTime() + ttl * 1000;
   if (parent.expiresAt !== null) expiresMs = Math.min(expiresMs, Date.parse(parent.expiresAt));
 

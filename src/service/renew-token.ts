@@ -1,16 +1,13 @@
 /** Renew the calling token: its expiry moves to now + increment (default: its original TTL), never past its parent's. */
-import { StrongboxError } from '../protocol/errors.js';
+import { parseDuration, type Duration } from '../protocol/duration.js';
 import type { Principal, ServiceContext } from './context.js';
 import { MAX_TOKEN_TTL_SECONDS } from './create-token.js';
 import { toTokenInfo, type TokenInfo } from './token-info.js';
 
-export async function renewToken(ctx: Pick<ServiceContext, 'store' | 'now' | 'onTokensChanged'>, principal: Principal, params: { increment?: number }): Promise<TokenInfo> {
+export async function renewToken(ctx: Pick<ServiceContext, 'store' | 'now' | 'onTokensChanged'>, principal: Principal, params: { increment?: Duration }): Promise<TokenInfo> {
   const t = principal.token;
   if (t.expiresAt === null) return toTokenInfo(t);
-  const increment = params.increment ?? t.ttlSeconds ?? 3600;
-  if (!Number.isInteger(increment) || increment < 1 || increment > MAX_TOKEN_TTL_SECONDS) {
-    throw new StrongboxError('INVALID_ARGUMENT', `increment must be 1 to ${MAX_TOKEN_TTL_SECONDS} seconds`, { field: 'increment' });
-  }
+  const increment = parseDuration(params.increment ?? t.ttlSeconds ?? 3600, { field: 'increment', unit: 'seconds', min: 1, max: MAX_TOKEN_TTL_SECONDS });
   // A token's whole lifetime is capped too, so renewing cannot keep it alive forever.
   let expiresMs = Math.min(ctx.now().getTime() + increment * 1000, Date.parse(t.createdAt) + MAX_TOKEN_TTL_SECONDS * 1000);
   if (t.parentAccessor !== null) {

@@ -5,6 +5,7 @@
  */
 import type { KeyRef } from './resolve-key.js';
 import { StrongboxError } from '../protocol/errors.js';
+import { parseDuration, type Duration } from '../protocol/duration.js';
 import type { KeyInfo } from '../protocol/types.js';
 import { generateAesKey } from '../crypto/aes256.js';
 import { wipe } from '../crypto/wipe.js';
@@ -12,6 +13,7 @@ import { ConflictError, type KeyRecord } from '../storage/types.js';
 import type { ServiceContext } from './context.js';
 import { toKeyInfo } from './key-info.js';
 import { assertUsable, keyMaterialContext, resolveKey } from './resolve-key.js';
+import { ROTATION_PERIOD } from './store-key.js';
 
 const DAY_MS = 86_400_000;
 
@@ -46,14 +48,14 @@ export async function rotateKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 
 
 export async function configureRotation(
   ctx: Pick<ServiceContext, 'store' | 'now'>,
-  params: { key: KeyRef; rotationPeriodDays?: number | null; minDecryptionVersion?: number },
+  params: { key: KeyRef; rotationPeriodDays?: Duration | null; minDecryptionVersion?: number },
 ): Promise<KeyInfo> {
   const record = await resolveKey(ctx, params.key);
   requireAes(record, params.rotationPeriodDays !== undefined ? 'rotationPeriodDays' : 'minDecryptionVersion');
   if (params.minDecryptionVersion !== undefined && (params.minDecryptionVersion < 1 || params.minDecryptionVersion > record.currentVersion)) {
     throw new StrongboxError('INVALID_ARGUMENT', `minDecryptionVersion must be from 1 to the current version ${record.currentVersion}`, { field: 'minDecryptionVersion' });
   }
-  const period = params.rotationPeriodDays;
+  const period = params.rotationPeriodDays === undefined || params.rotationPeriodDays === null ? params.rotationPeriodDays : parseDuration(params.rotationPeriodDays, ROTATION_PERIOD);
   const patch = {
     ...(params.minDecryptionVersion === undefined ? {} : { minDecryptionVersion: params.minDecryptionVersion }),
     ...(period === undefined ? {} : { rotationPeriodDays: period, nextRotationAt: period === null ? null : new Date(ctx.now().getTime() + period * DAY_MS).toISOString() }),

@@ -1,9 +1,9 @@
-import { clientFrom, clientOptions, optionalString, output, parseIntegerFlag, table, UsageError, type Command } from '../command.js';
+import { clientFrom, clientOptions, optionalString, output, parseDurationFlag, parseIntegerFlag, table, UsageError, type Command } from '../command.js';
 
 export default {
   path: ['token', 'create'],
   summary: 'Mint a child token (prints the token once)',
-  usage: '--policy P [--policy P2 ...] [--ttl SECONDS] [--name N] [--uses N] [--orphan] [--subject S] [--rate PER_SECOND] [--burst N]',
+  usage: '--policy P [--policy P2 ...] [--ttl DURATION] [--name N] [--uses N] [--orphan] [--subject S] [--rate PER_SECOND] [--burst N]',
   options: {
     ...clientOptions,
     policy: { type: 'string', multiple: true },
@@ -19,7 +19,7 @@ export default {
   async run(args, io) {
     const policies = (args.values['policy'] as unknown as string[] | undefined) ?? [];
     if (policies.length === 0) throw new UsageError('--policy is required (repeat it for several)');
-    const ttl = parseIntegerFlag(args, 'ttl');
+    const ttl = parseDurationFlag(args, 'ttl', 'seconds');
     const uses = parseIntegerFlag(args, 'uses');
     const burst = parseIntegerFlag(args, 'burst');
     const rateText = optionalString(args, 'rate');

@@ -39,7 +39,7 @@ export const transactionRulesSchema = {
     dailyLimit: amount('rolling 24-hour native spending limit of the key: values plus fees'),
     allowedSelectors: list('allowed 4-byte contract method selectors (0x + 8 hex digits); contract creations refused'),
     timeWindows: { type: 'array', items: { type: 'object' }, description: '[{days?: [mon..sun], start: "HH:MM", end: "HH:MM"}] (UTC); signing only inside one' },
-    approval: { type: 'object', description: '{required: M, approvers: {subjects?: [subject], policy?: name}, aboveValue?: amount (value plus fee), expiresAfterSeconds?: 60-2592000 (default 86400)}' },
+    approval: { type: 'object', description: '{required: M, approvers: {subjects?: [subject], policy?: name}, aboveValue?: amount (value plus fee), expiresAfterSeconds?: 60 to 2592000 seconds (default 86400), or a duration such as "24h" or "7d"}' },
     forbidBlindSigning: { type: 'boolean', description: 'refuse generic signing, which the rules cannot judge: POST /v1/keys/{id}/sign (digest or message) and AWS Sign (RAW or DIGEST); the chain routes and EIP-191 sign-message still sign' },
   },
 };

@@ -1,6 +1,6 @@
 import { createToken } from '../../service/create-token.js';
 import { defineRoute } from '../route.js';
-import { object, tokenInfo } from '../schemas.js';
+import { duration, object, tokenInfo } from '../schemas.js';
 
 export default defineRoute({
   method: 'POST',
@@ -17,7 +17,7 @@ export default defineRoute({
     body: object(
       {
         policies: { type: 'array', minItems: 1, maxItems: 32, items: { type: 'string', maxLength: 64 } },
-        ttl: { type: 'integer', minimum: 1, description: 'lifetime in seconds (default 30 days, capped by the parent)' },
+        ttl: duration('lifetime, 1 s to 365 days (default 30 days, capped by the parent)', 'seconds'),
         name: { type: 'string', maxLength: 128 },
         numUses: { type: 'integer', minimum: 1 },
         orphan: { type: 'boolean', description: 'root only: no parent, so revoking the parent does not revoke it' },

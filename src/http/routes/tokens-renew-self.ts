@@ -1,6 +1,6 @@
 import { renewToken } from '../../service/renew-token.js';
 import { defineRoute } from '../route.js';
-import { object, tokenInfo } from '../schemas.js';
+import { duration, object, tokenInfo } from '../schemas.js';
 
 export default defineRoute({
   method: 'POST',
@@ -12,6 +12,6 @@ export default defineRoute({
   requiresUnsealed: false,
   action: null,
   successStatus: 200,
-  schema: { body: object({ increment: { type: 'integer', minimum: 1 } }), response: { 200: tokenInfo } },
+  schema: { body: object({ increment: duration('the new expiry is now + increment (default: the token\'s creation TTL)', 'seconds') }), response: { 200: tokenInfo } },
   handler: ({ services, principal }, { body }) => renewToken(services.ctx, principal!, body),
 });
