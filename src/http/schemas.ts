@@ -116,7 +116,7 @@ export function object(properties: Record<string, JsonSchema>, required: string[
 
 export const tokenInfo: JsonSchema = {
   type: 'object',
-  required: ['accessor', 'name', 'subject', 'policies', 'parentAccessor', 'createdAt', 'expiresAt', 'numUsesLeft', 'rateLimit', 'revoked'],
+  required: ['accessor', 'name', 'subject', 'policies', 'parentAccessor', 'createdAt', 'expiresAt', 'maxExpiresAt', 'renewable', 'numUsesLeft', 'rateLimit', 'revoked'],
   properties: {
     token: { type: 'string', description: 'the token itself: shown only when created' },
     accessor: { type: 'string' },
@@ -126,6 +126,8 @@ export const tokenInfo: JsonSchema = {
     parentAccessor: { type: ['string', 'null'] },
     createdAt: { type: 'string' },
     expiresAt: { type: ['string', 'null'] },
+    maxExpiresAt: { type: ['string', 'null'], description: 'the latest expiresAt renewal can reach: createdAt + maxTtl, capped by the parent\'s; null = never expires' },
+    renewable: { type: 'boolean', description: 'whether POST /v1/tokens/self/renew may extend it' },
     numUsesLeft: { type: ['integer', 'null'] },
     rateLimit: { anyOf: [{ type: 'null' }, { type: 'object', properties: { perSecond: { type: 'number' }, burst: { type: 'integer' } } }] },
     revoked: { type: 'boolean' },

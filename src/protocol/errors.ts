@@ -82,6 +82,7 @@ export const errorCodes = {
   TOKEN_EXPIRED: { category: 'UNAUTHENTICATED', title: 'The token has expired', retryable: false },
   TOKEN_REVOKED: { category: 'UNAUTHENTICATED', title: 'The token was revoked', retryable: false },
   TOKEN_USES_EXHAUSTED: { category: 'UNAUTHENTICATED', title: 'The token has no uses left', retryable: false },
+  TOKEN_NOT_RENEWABLE: { category: 'FAILED_PRECONDITION', title: 'The token was minted with renewable: false', retryable: false },
   POLICY_NOT_FOUND: { category: 'NOT_FOUND', title: 'No policy has that name', retryable: false },
   TOKEN_NOT_FOUND: { category: 'NOT_FOUND', title: 'No token has that accessor', retryable: false },
   AWS_CREDENTIAL_NOT_FOUND: { category: 'NOT_FOUND', title: 'No AWS credential has that access key id', retryable: false },

@@ -162,8 +162,12 @@ export interface UnsealResponse {
  */
 export interface CreateTokenRequest {
   policies: string[];
-  /** lifetime (default 30 days), capped by the parent's expiry */
+  /** lifetime (default 30 days, or maxTtl when that is shorter), capped by the parent's expiry */
   ttl?: Duration;
+  /** the longest the token can live, renewals included, counted from creation (default: its ttl); never past the parent's maximum */
+  maxTtl?: Duration;
+  /** whether POST /v1/tokens/self/renew may extend it (default true; renewal never passes maxTtl) */
+  renewable?: boolean;
   name?: string;
   numUses?: number;
   /** root only: no parent, so revoking the parent does not revoke it */
@@ -182,6 +186,10 @@ export interface TokenInfo {
   parentAccessor: string | null;
   createdAt: string;
   expiresAt: string | null;
+  /** the latest expiresAt renewal can reach (createdAt + maxTtl, capped by the parent's); null = never expires */
+  maxExpiresAt: string | null;
+  /** whether the token may renew itself */
+  renewable: boolean;
   numUsesLeft: number | null;
   rateLimit: { perSecond: number; burst: number } | null;
   revoked: boolean;

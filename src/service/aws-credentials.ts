@@ -182,6 +182,8 @@ export async function openAwsCredential(ctx: Pick<ServiceContext, 'store' | 'bar
       parentAccessor: record.parentAccessor,
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
+      maxExpiresAt: record.expiresAt,
+      renewable: false,
       ttlSeconds: null,
       numUsesLeft: null,
       ratePerSecond: null,

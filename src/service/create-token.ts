@@ -1,6 +1,8 @@
 /**
  * Mint a child token. A token can never mint one with more power than it has: its policies must be
- * a subset of the parent's, its expiry no later than the parent's. A token with a use or rate limit
+ * a subset of the parent's, its expiry no later than the parent's, its maximum lifetime (`maxTtl`,
+ * the bound renewal never passes; by default the creation `ttl`, so a token is not renewable past it
+ * unless asked) no later than the parent's maximum. A token with a use or rate limit
  * mints no children at all: a child's uses and rate would be its own, so minting would multiply the
  * parent's budget (a parent with 5 uses minting 15 children of 1 use each signs 15 times). Refusing
  * at mint time needs no shared state, so it holds across nodes, and whether a token is limited never
@@ -8,7 +10,7 @@
  * root token's revocation) and tokens for another subject.
  */
 import { StrongboxError } from '../protocol/errors.js';
-import { parseDuration } from '../protocol/duration.js';
+import { formatDuration, parseDuration } from '../protocol/duration.js';
 import type { CreateTokenRequest } from '../protocol/types.js';
 import { isBuiltinPolicy } from '../policy/builtin.js';
 import type { Principal, ServiceContext } from './context.js';
@@ -42,8 +44,15 @@ export async function createToken(ctx: Pick<ServiceContext, 'store' | 'now'>, pr
   if (params.subject !== undefined && !principal.isRoot) throw new StrongboxError('ESCALATION_DENIED', 'subject: only a root token can mint a token for another subject', { field: 'subject' });
 
   const now = ctx.now();
-  const ttl = parseDuration(params.ttl ?? DEFAULT_TOKEN_TTL_SECONDS, { field: 'ttl', unit: 'seconds', min: 1, max: MAX_TOKEN_TTL_SECONDS });
-  let expiresMs = now.getTime() + ttl * 1000;
+  const maxTtl = params.maxTtl === undefined ? undefined : parseDuration(params.maxTtl, { field: 'maxTtl', unit: 'seconds', min: 1, max: MAX_TOKEN_TTL_SECONDS });
+  const ttl = params.ttl === undefined ? Math.min(DEFAULT_TOKEN_TTL_SECONDS, maxTtl ?? DEFAULT_TOKEN_TTL_SECONDS) : parseDuration(params.ttl, { field: 'ttl', unit: 'seconds', min: 1, max: MAX_TOKEN_TTL_SECONDS });
+  if (maxTtl !== undefined && ttl > maxTtl) throw new StrongboxError('INVALID_ARGUMENT', `ttl (${formatDuration(ttl)}) must not exceed maxTtl (${formatDuration(maxTtl)})`, { field: 'ttl' });
+  if (params.renewable !== undefined && typeof params.renewable !== 'boolean') throw new StrongboxError('INVALID_ARGUMENT', 'renewable must be true or false', { field: 'renewable' });
+  // The maximum lifetime counts from creation and never passes the parent's: a child cannot be renewed
+  // past the time its parent must be gone by. The expiry never passes the maximum or the parent's expiry.
+  let maxExpiresMs = now.getTime() + (maxTtl ?? ttl) * 1000;
+  if (parent.maxExpiresAt !== null) maxExpiresMs = Math.min(maxExpiresMs, Date.parse(parent.maxExpiresAt));
+  let expiresMs = Math.min(now.getTime() + ttl * 1000, maxExpiresMs);
   if (parent.expiresAt !== null) expiresMs = Math.min(expiresMs, Date.parse(parent.expiresAt));
 
   const numUses = params.numUses ?? null;
@@ -61,6 +70,8 @@ export async function createToken(ctx: Pick<ServiceContext, 'store' | 'now'>, pr
     parentAccessor: params.orphan ? null : parent.accessor,
     createdAt: now.toISOString(),
     expiresAt: new Date(expiresMs).toISOString(),
+    maxExpiresAt: new Date(maxExpiresMs).toISOString(),
+    renewable: params.renewable ?? true,
     ttlSeconds: ttl,
     numUsesLeft: numUses,
     ratePerSecond: rate,

@@ -59,9 +59,18 @@ describe('CLI: tokens, policies, lifecycle, generate-root', () => {
   });
 
   it('renews, then revokes a token (exit 4 afterwards); bad flags exit 2', async () => {
-    const t = json(await run(['token', 'create', '--policy', 'signer', '--ttl', '60', '--json'], as(root)));
-    const renewed = json(await run(['token', 'renew', '--increment', '3600', '--json'], as(t.token)));
+    const t = json(await run(['token', 'create', '--policy', 'signer', '--ttl', '60', '--max-ttl', '2h', '--json'], as(root)));
+    assert.equal(Date.parse(t.maxExpiresAt) - Date.parse(t.createdAt), 7_200_000, '--max-ttl 2h');
+    const renewed = json(await run(['token', 'renew', '--increment', '1h', '--json'], as(t.token)));
     assert.ok(Date.parse(renewed.expiresAt) > Date.parse(t.expiresAt));
+    assert.equal(json(await run(['token', 'renew', '--increment', '30d', '--json'], as(t.token))).expiresAt, t.maxExpiresAt, 'never past --max-ttl');
+    const fixed = json(await run(['token', 'create', '--policy', 'signer', '--renewable=false', '--json'], as(root)));
+    assert.equal(fixed.renewable, false);
+    const refused = await run(['token', 'renew'], as(fixed.token));
+    assert.equal(refused.code, 8, 'TOKEN_NOT_RENEWABLE is FAILED_PRECONDITION (8)');
+    assert.match(refused.stderr, /TOKEN_NOT_RENEWABLE/);
+    assert.match((await run(['token', 'lookup'], as(fixed.token))).stdout, /Renewable\s+false/);
+    assert.equal((await run(['token', 'create', '--policy', 'signer', '--renewable', 'maybe'], as(root))).code, 2);
     assert.match((await run(['token', 'revoke', t.accessor], as(root))).stdout, /revoked 1 token/);
     assert.equal((await run(['token', 'lookup'], as(t.token))).code, 4);
     assert.equal((await run(['token', 'create'], as(root))).code, 2, '--policy is required');

@@ -117,7 +117,7 @@ describe('tokens API', () => {
   });
 
   it('renews the calling token, never past its parent', async () => {
-    const parent = await mint(box, { policies: ['admin'], ttl: 120 });
+    const parent = await mint(box, { policies: ['admin'], ttl: 120, maxTtl: '3h' });
     issued.push(parent.token);
     const renewedParent = await box.call('POST', '/v1/tokens/self/renew', { increment: 7200 }, parent.token);
     assert.equal(renewedParent.status, 200, JSON.stringify(renewedParent.body));
@@ -125,7 +125,7 @@ describe('tokens API', () => {
     const lookedUp = await box.call('GET', `/v1/tokens/${parent.accessor}`);
     assert.equal(lookedUp.body.expiresAt, renewedParent.body.expiresAt, 'the renewal is stored');
 
-    const child = await mint(box, { policies: ['admin'], ttl: 60 }, parent.token);
+    const child = await mint(box, { policies: ['admin'], ttl: 60, maxTtl: '365d' }, parent.token);
     issued.push(child.token);
     const renewedChild = await box.call('POST', '/v1/tokens/self/renew', { increment: 365 * 24 * 3600 }, child.token);
     assert.equal(renewedChild.status, 200, JSON.stringify(renewedChild.body));
@@ -134,6 +134,73 @@ describe('tokens API', () => {
     const root = await box.call('POST', '/v1/tokens/self/renew', {});
     assert.equal(root.status, 200);
     assert.equal(root.body.expiresAt, null, 'the root token does not expire');
+  });
+
+  describe('maximum lifetime (maxTtl) and renewable', () => {
+    it('a token minted with a 60-second TTL cannot renew itself into a one-year credential (the review\'s exploit)', async () => {
+      const t = await mint(box, { policies: ['signer'], ttl: 60 });
+      assert.equal(t['maxExpiresAt'], t.expiresAt, 'by default the maximum lifetime is the creation TTL');
+      assert.equal(t['renewable'], true);
+      const renewed = await box.call('POST', '/v1/tokens/self/renew', { increment: 365 * 24 * 3600 }, t.token);
+      assert.equal(renewed.status, 200, JSON.stringify(renewed.body));
+      const created = Date.parse(renewed.body.createdAt);
+      assert.ok(Date.parse(renewed.body.expiresAt) <= created + 60_000, `renewed to ${renewed.body.expiresAt}, created ${renewed.body.createdAt}`);
+      assert.equal((await box.call('GET', `/v1/tokens/${t.accessor}`)).body.expiresAt, renewed.body.expiresAt, 'the stored expiry did not move past it either');
+    });
+
+    it('renewal goes up to maxTtl after creation and no further; a shorter increment still brings the expiry forward', async () => {
+      const t = await mint(box, { policies: ['signer'], ttl: '1m', maxTtl: '2h' });
+      const created = Date.parse(t['createdAt'] as string);
+      assert.equal(Date.parse(t['maxExpiresAt'] as string), created + 2 * 3_600_000);
+      assert.equal(Date.parse(t.expiresAt!), created + 60_000);
+      const before = Date.now();
+      const hour = await box.call('POST', '/v1/tokens/self/renew', { increment: '1h' }, t.token);
+      assert.equal(hour.status, 200, JSON.stringify(hour.body));
+      const hourExpires = Date.parse(hour.body.expiresAt);
+      assert.ok(hourExpires >= before + 3_600_000 && hourExpires <= Date.now() + 3_600_000, 'within maxTtl the increment applies');
+      const day = await box.call('POST', '/v1/tokens/self/renew', { increment: '1d' }, t.token);
+      assert.equal(day.body.expiresAt, t['maxExpiresAt'], 'capped at the maximum lifetime');
+      const byDefault = await box.call('POST', '/v1/tokens/self/renew', {}, t.token);
+      assert.ok(Date.parse(byDefault.body.expiresAt) < Date.parse(day.body.expiresAt), 'the default increment is the creation TTL (1 minute)');
+    });
+
+    it('renewable: false refuses renewal (409 TOKEN_NOT_RENEWABLE) and leaves the expiry as it was', async () => {
+      const t = await mint(box, { policies: ['signer'], ttl: '1h', maxTtl: '1d', renewable: false });
+      assert.equal(t['renewable'], false);
+      assertProblem(await box.call('POST', '/v1/tokens/self/renew', { increment: '2h' }, t.token), 409, 'TOKEN_NOT_RENEWABLE');
+      const self = await box.call('GET', '/v1/tokens/self', undefined, t.token);
+      assert.equal(self.body.expiresAt, t.expiresAt);
+      assert.equal(self.body.renewable, false);
+    });
+
+    it('lookups show maxExpiresAt and renewable; a root token has neither an expiry nor a maximum', async () => {
+      const t = await mint(box, { policies: ['auditor'], maxTtl: '2d' });
+      assert.equal(Date.parse(t['maxExpiresAt'] as string) - Date.parse(t['createdAt'] as string), 2 * 86_400_000);
+      assert.equal(Date.parse(t.expiresAt!), Date.parse(t['maxExpiresAt'] as string), 'without ttl, the expiry is the default 30 days or maxTtl if shorter');
+      for (const res of [await box.call('GET', `/v1/tokens/${t.accessor}`), await box.call('GET', '/v1/tokens/self', undefined, t.token)]) {
+        assert.equal(res.body.maxExpiresAt, t['maxExpiresAt']);
+        assert.equal(res.body.renewable, true);
+      }
+      const root = await box.call('GET', '/v1/tokens/self');
+      assert.deepEqual([root.body.expiresAt, root.body.maxExpiresAt], [null, null]);
+    });
+
+    it('ttl above maxTtl, or a malformed maxTtl or renewable, is 400 naming the field', async () => {
+      assertProblem(await box.call('POST', '/v1/tokens', { policies: ['signer'], ttl: '2h', maxTtl: '1h' }), 400, 'INVALID_ARGUMENT', 'ttl');
+      assertProblem(await box.call('POST', '/v1/tokens', { policies: ['signer'], maxTtl: '366d' }), 400, 'INVALID_ARGUMENT', 'maxTtl');
+      assertProblem(await box.call('POST', '/v1/tokens', { policies: ['signer'], maxTtl: 'forever' }), 400, 'INVALID_ARGUMENT', 'maxTtl');
+      assertProblem(await box.call('POST', '/v1/tokens', { policies: ['signer'], renewable: 'no' }), 400, 'INVALID_ARGUMENT', 'renewable');
+    });
+
+    it('a child\'s maximum never passes its parent\'s, so no renewal of the child can outlast the parent\'s', async () => {
+      const parent = await mint(box, { policies: ['admin'], ttl: '1h', maxTtl: '2h' });
+      const child = await mint(box, { policies: ['admin'], ttl: '1h', maxTtl: '30d' }, parent.token);
+      assert.equal(child['maxExpiresAt'], parent['maxExpiresAt'], 'capped at the parent\'s maximum');
+      // the parent renews to its maximum; the child then renews as far as it can: the parent's maximum
+      assert.equal((await box.call('POST', '/v1/tokens/self/renew', { increment: '1d' }, parent.token)).body.expiresAt, parent['maxExpiresAt']);
+      const renewed = await box.call('POST', '/v1/tokens/self/renew', { increment: '30d' }, child.token);
+      assert.equal(renewed.body.expiresAt, parent['maxExpiresAt']);
+    });
   });
 
   it('stores tokens only hashed: no token value in the SQLite file or its WAL', async () => {

@@ -6,7 +6,7 @@ export default defineRoute({
   method: 'POST',
   url: '/v1/tokens/self/renew',
   operationId: 'renewSelf',
-  summary: 'Extend the calling token by `increment` seconds (default: its TTL), never past its parent',
+  summary: 'Move the calling token\'s expiry to now + `increment` (default: its creation TTL), never past its maxTtl or its parent\'s expiry; 409 TOKEN_NOT_RENEWABLE for tokens minted with renewable: false',
   tags: ['tokens'],
   auth: 'token',
   requiresUnsealed: false,

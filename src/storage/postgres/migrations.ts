@@ -250,4 +250,19 @@ export const pgMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    // As SQLite migration 12: the maximum lifetime and the renewable flag; tokens minted before keep
+    // the bound renewal had then (365 days after creation), formatted exactly as JavaScript's
+    // toISOString (what SQLite's strftime gives too).
+    version: 12,
+    name: 'token-max-ttl',
+    sql: `
+      ALTER TABLE tokens ADD COLUMN max_expires_at TEXT;
+      ALTER TABLE tokens ADD COLUMN renewable BOOLEAN NOT NULL DEFAULT true;
+      UPDATE tokens
+         SET max_expires_at = to_char((created_at::timestamptz + interval '365 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+       WHERE expires_at IS NOT NULL
+         AND created_at ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z$';
+    `,
+  },
 ];

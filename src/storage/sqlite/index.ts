@@ -198,8 +198,8 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     dueDestroy: db.prepare(`SELECT id FROM keys WHERE state = 'pending_deletion' AND deletion_date <= ?`).pluck(),
     dueRotate: db.prepare(`SELECT id FROM keys WHERE state = 'enabled' AND next_rotation_at <= ?`).pluck(),
     getVersion: db.prepare('SELECT * FROM key_versions WHERE key_id = ? AND version = ?'),
-    insertToken: db.prepare(`INSERT INTO tokens (accessor, token_hash, name, subject, policies, parent_accessor, created_at, expires_at, ttl_seconds, num_uses_left, rate_per_second, rate_burst, revoked_at)
-                             VALUES (@accessor, @tokenHash, @name, @subject, @policies, @parentAccessor, @createdAt, @expiresAt, @ttlSeconds, @numUsesLeft, @ratePerSecond, @rateBurst, @revokedAt)`),
+    insertToken: db.prepare(`INSERT INTO tokens (accessor, token_hash, name, subject, policies, parent_accessor, created_at, expires_at, max_expires_at, renewable, ttl_seconds, num_uses_left, rate_per_second, rate_burst, revoked_at)
+                             VALUES (@accessor, @tokenHash, @name, @subject, @policies, @parentAccessor, @createdAt, @expiresAt, @maxExpiresAt, @renewable, @ttlSeconds, @numUsesLeft, @ratePerSecond, @rateBurst, @revokedAt)`),
     tokenByHash: db.prepare('SELECT * FROM tokens WHERE token_hash = ?'),
     tokenByAccessor: db.prepare('SELECT * FROM tokens WHERE accessor = ?'),
     consumeUse: db.prepare('UPDATE tokens SET num_uses_left = num_uses_left - 1 WHERE accessor = ? AND num_uses_left > 0'),
@@ -495,7 +495,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     },
     async createToken(t) {
       try {
-        stmts.insertToken.run({ ...t, policies: JSON.stringify(t.policies) });
+        stmts.insertToken.run({ ...t, policies: JSON.stringify(t.policies), renewable: t.renewable ? 1 : 0 });
       } catch (err) {
         if (isUniqueViolation(err)) throw new ConflictError('token');
         throw err;
