@@ -72,6 +72,7 @@ export const errorCodes = {
   SECRET_CAS_MISMATCH: { category: 'FAILED_PRECONDITION', title: 'The secret changed since the version given in cas', retryable: false },
   KEY_VERSION_NOT_FOUND: { category: 'NOT_FOUND', title: 'The ciphertext names a key version that does not exist', retryable: false },
   RATE_LIMITED: { category: 'RESOURCE_EXHAUSTED', title: 'Too many requests', retryable: true },
+  AUTH_THROTTLED: { category: 'RESOURCE_EXHAUSTED', title: 'Too many failed authentications from this address; retry after Retry-After seconds', retryable: true },
   SEALED: { category: 'UNAVAILABLE', title: 'Strongbox is sealed', retryable: true },
   PROVIDER_UNAVAILABLE: { category: 'UNAVAILABLE', title: 'The HSM or cloud KMS holding the root of trust cannot be used', retryable: true },
   AUTO_UNSEAL: { category: 'FAILED_PRECONDITION', title: 'This server unseals itself through its HSM or KMS; recovery shares cannot unseal it', retryable: false },

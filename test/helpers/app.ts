@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { createStrongbox, type Strongbox } from '../../src/app.js';
+import { createStrongbox, type Strongbox, type StrongboxConfig } from '../../src/app.js';
 
 export interface TestBox {
   box: Strongbox;
@@ -35,6 +35,8 @@ export interface TestBoxOptions {
   keyringRefreshMs?: number;
   /** the JSON-RPC signer's upstream node */
   ethereumUpstream?: string;
+  /** lower the unauthenticated-traffic throttle's budgets (StrongboxConfig.sourceThrottle) */
+  sourceThrottle?: StrongboxConfig['sourceThrottle'];
 }
 
 export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBox> {
@@ -47,6 +49,7 @@ export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBo
     ...(options.minPendingDays === undefined ? {} : { minPendingDays: options.minPendingDays }),
     ...(options.keyringRefreshMs === undefined ? {} : { keyringRefreshMs: options.keyringRefreshMs }),
     ...(options.ethereumUpstream === undefined ? {} : { ethereumUpstream: options.ethereumUpstream }),
+    ...(options.sourceThrottle === undefined ? {} : { sourceThrottle: options.sourceThrottle }),
   });
   const t: TestBox = {
     box,
