@@ -15,6 +15,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { auditRecordOf, startTestBox, type TestBox } from '../helpers/app.js';
+import { rowFromApi } from '../../src/audit/export.js';
+import { verifyAuditLog } from '../../src/audit/verify.js';
 
 const BUDGETS = { failureBurst: 10, failuresPerSecond: 0.001, auditBurst: 5, auditPerSecond: 0.001 };
 
@@ -122,6 +124,15 @@ describe('throttling unauthenticated traffic per source', () => {
     const a = mine.find((r) => r.operation === 'unauthenticated.aggregate')!;
     assert.equal(a.aggregate.count, 10, 'failures 6-10 and the five throttled answers');
     assert.equal(a.aggregate.responses['aws.ListKeys 400 AUTH_THROTTLED'], 5, 'AWS answers throttling with 400, as AWS does');
+  });
+
+  it('the chain, aggregate records included, verifies from the API the way `audit verify` reads it', async () => {
+    await box.box.throttle.flush();
+    const records = await auditRecords(box);
+    assert.ok(records.some((r) => r.operation === 'unauthenticated.aggregate'));
+    const report = await verifyAuditLog({ records: records.map((r) => rowFromApi(r as never)), checkpoints: [], trustedPublicKey: undefined });
+    assert.equal(report.ok, true, report.problems.join('; '));
+    assert.equal(report.records, records.length);
   });
 
   it('a bearer-token flood from an IPv6 /64 counts as one source', async () => {
