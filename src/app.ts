@@ -4,36 +4,36 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { Barrier } from './keyring/barrier.js';
-import { createUnsealProvider, type ProviderOptions } from './providers/registry.js';
+import { createUnsealProvider } from './providers/registry.js';
+import type { ProviderOptions } from './providers/types.js';
 import type { SealType } from './providers/types.js';
-import { createAuthenticator } from './service/authenticate.js';
-import type { ServiceContext } from './service/context.js';
-import { KeyCache } from './service/key-cache.js';
-import { UnsealProgress } from './service/unseal-progress.js';
+import { createAuthenticator } from './service/access/authenticate.js';
+import type { ServiceContext } from './service/shared/context.js';
+import { KeyCache } from './service/shared/key-cache.js';
+import { UnsealProgress } from './service/shared/unseal-progress.js';
 import { openSqliteStore, SQLITE_FILE } from './storage/sqlite/index.js';
 import type { Store } from './storage/types.js';
-import { restoreBackup, type RestoreTarget } from './service/backup.js';
+import { restoreBackup, type RestoreTarget } from './service/sys/backup.js';
 import { assertSqliteEmpty, writeSqliteSnapshot } from './storage/sqlite/restore.js';
-import { migrateSeal } from './service/migrate-seal.js';
-import { SYS } from './service/context.js';
+import { migrateSeal } from './service/sys/migrate-seal.js';
+import { SYS } from './service/shared/context.js';
 import { StrongboxError } from './protocol/errors.js';
 import { withKeyRecordCache } from './storage/key-record-cache.js';
 import { Metrics } from './observability/metrics.js';
 import { withStoreMetrics } from './observability/store-metrics.js';
 import { ethereumAddress } from './chains/ethereum/address.js';
 import { EthereumRpcClient } from './chains/ethereum/rpc-client.js';
-import { NONCE_LEASE_MARGIN_MS, NonceTracker } from './service/ethereum-nonces.js';
+import { NONCE_LEASE_MARGIN_MS, NonceTracker } from './service/shared/ethereum-nonces.js';
 import { createHttpApp, type HttpAppOptions } from './http/app.js';
 import { SourceThrottle, type SourceThrottleOptions } from './http/source-throttle.js';
 import { VERSION } from './version.js';
 import { AuditLog } from './audit/log.js';
-import { PolicyCache } from './service/authorize.js';
-import { GenerateRootState } from './service/generate-root.js';
-import { runLifecycle } from './service/run-lifecycle.js';
-import { tryAutoUnseal } from './service/auto-unseal.js';
-import { KEYRING_REFRESH_MS, refreshKeyring, Rewrapper } from './service/keyring-rotation.js';
-import { RekeyState } from './service/rekey.js';
-import { QuorumAttempt } from './service/cold-storage.js';
+import { PolicyCache } from './service/shared/policy-cache.js';
+import { GenerateRootState, QuorumAttempt, RekeyState } from './service/shared/ceremony-state.js';
+import { runLifecycle } from './service/keys/run-lifecycle.js';
+import { tryAutoUnseal } from './service/sys/auto-unseal.js';
+import { Rewrapper } from './service/sys/keyring-rotation.js';
+import { KEYRING_REFRESH_MS, refreshKeyring } from './service/shared/keyring-refresh.js';
 import { SigningPool } from './crypto/pool/signing-pool.js';
 
 export interface StrongboxConfig {
@@ -97,7 +97,7 @@ export type OfflineStorage = { dataDir: string } | { storage: string };
 
 /**
  * Offline restore of a backup file into an empty data directory, or into an empty PostgreSQL
- * database (every row copied in one transaction; see service/backup.ts and storage/postgres/import-sqlite.ts).
+ * database (every row copied in one transaction; see service/sys/backup.ts and storage/postgres/import-sqlite.ts).
  */
 export async function restoreFromBackup(params: OfflineStorage & { backup: Uint8Array; seal: SealType; providers: ProviderOptions; shares: Uint8Array[] }) {
   let target: RestoreTarget;
@@ -126,7 +126,7 @@ export async function restoreFromBackup(params: OfflineStorage & { backup: Uint8
 
 /**
  * Offline seal migration of a stopped installation: a data directory, or PostgreSQL storage with every
- * node stopped (see service/migrate-seal.ts). The new seal is written in one transaction.
+ * node stopped (see service/sys/migrate-seal.ts). The new seal is written in one transaction.
  */
 export async function migrateSealOffline(params: OfflineStorage & { from: SealType; to: SealType; providers: ProviderOptions; shares: Uint8Array[]; newShares: number; newThreshold: number }) {
   const from = await createUnsealProvider(params.from, params.providers);

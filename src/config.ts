@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { sealTypes } from './providers/registry.js';
 import { parseDuration } from './protocol/duration.js';
 import type { SealType } from './providers/types.js';
-import type { ProviderOptions } from './providers/registry.js';
+import type { ProviderOptions } from './providers/types.js';
 
 export const DEFAULT_KEY_CACHE_SIZE = 10_000;
 

@@ -1,10 +1,12 @@
 /**
  * The installation's audit keys: an HMAC-SHA256 key for sensitive inputs and an Ed25519 key that
- * signs checkpoints. Generated at the first unseal, stored sealed by the barrier; the public key is
- * also stored in the clear (sys value `audit_public_key`) so `audit verify` works without unsealing.
- * In memory only while unsealed.
+ * signs checkpoints and batch heads. Generated at the first unseal, stored sealed by the barrier;
+ * the public key is also stored in the clear (sys value `audit_public_key`) so `audit verify` works
+ * without unsealing. In memory only while unsealed.
+ * Also each process's session key (record.ts, HeadSignature): signs batch heads while the node is
+ * sealed, lives only in memory, and is vouched for by the audit key once the node is unsealed.
  */
-import { createHmac, createPrivateKey, createPublicKey, createSecretKey, type KeyObject } from 'node:crypto';
+import { createHmac, createPrivateKey, createPublicKey, createSecretKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { randomBytes } from '../crypto/random.js';
 import { wipe } from '../crypto/wipe.js';
 import type { Barrier } from '../keyring/barrier.js';
@@ -67,4 +69,15 @@ export async function loadAuditKeys(store: Pick<Store, 'getSysValue' | 'putSysVa
   } finally {
     wipe(material);
   }
+}
+
+export interface SessionKey {
+  signingKey: KeyObject;
+  publicKeyHex: string;
+}
+
+/** A fresh Ed25519 session key for this process (never stored: a restart makes a new one). */
+export function createSessionKey(): SessionKey {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return { signingKey: privateKey, publicKeyHex: publicKey.export({ type: 'spki', format: 'der' }).subarray(SPKI_PREFIX_LEN).toString('hex') };
 }

@@ -7,12 +7,13 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createPublicKey, generateKeyPairSync, verify as nodeVerify } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, sign as nodeSign, verify as nodeVerify, type KeyObject } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { AuditLog, type AuditLogOptions } from './log.js';
 import { loadAuditKeys, type AuditKeys } from './keys.js';
 import { verifyAuditLog } from './verify.js';
-import type { AuditFields, Checkpoint } from './record.js';
+import { parseExport, recordLine } from './export.js';
+import { headSignatureFromJson, type AuditFields, type Checkpoint } from './record.js';
 import { Barrier } from '../keyring/barrier.js';
 import { Keyring } from '../keyring/keyring.js';
 import { randomBytes } from '../crypto/random.js';
@@ -21,6 +22,7 @@ interface Row {
   seq: number;
   record: string;
   hash: Uint8Array;
+  headSignature?: Uint8Array;
 }
 
 interface Deferred {
@@ -62,7 +64,7 @@ class FakeAuditStore {
     const taken = new Set(this.rows.map((r) => r.seq));
     if (rows.some((r) => taken.has(r.seq))) throw new Error('UNIQUE constraint failed: audit_records.seq (fake)');
     // Atomic: copies, all at once, as one transaction would.
-    this.rows.push(...rows.map((r) => ({ seq: r.seq, record: r.record, hash: new Uint8Array(r.hash) })));
+    this.rows.push(...rows.map((r) => ({ seq: r.seq, record: r.record, hash: new Uint8Array(r.hash), ...(r.headSignature === undefined ? {} : { headSignature: new Uint8Array(r.headSignature) }) })));
     this.rows.sort((a, b) => a.seq - b.seq);
     return rows;
   }
@@ -153,7 +155,11 @@ function directKeys(): { keys: AuditKeys; publicKey: ReturnType<typeof createPub
   };
 }
 
-function checkpointMessage(c: Checkpoint): Buffer {
+function edSignRaw(message: Buffer, key: KeyObject): string {
+  return nodeSign(null, message, key).toString('hex');
+}
+
+function checkpointMessage(c: Omit<Checkpoint, 'signature'>): Buffer {
   const body = JSON.stringify({ v: c.v, seq: c.seq, hash: c.hash, time: c.time, publicKey: c.publicKey });
   return Buffer.from('strongbox/audit-checkpoint/v1\n' + body, 'utf8');
 }
@@ -245,6 +251,8 @@ describe('AuditLog', () => {
   it('a failed store call rejects every record of the batch with AUDIT_UNAVAILABLE; the next append continues from the durable head', async () => {
     const store = new FakeAuditStore();
     const log = await AuditLog.open(store, options());
+    const { keys } = directKeys();
+    log.keys = keys;
     try {
       for (let i = 0; i < 4; i++) await log.append(fields(i));
       store.failAppends = 1;
@@ -261,7 +269,7 @@ describe('AuditLog', () => {
       const more = await Promise.all(Array.from({ length: 10 }, (_, i) => log.append(fields(300 + i))));
       assert.deepEqual([...more].sort((a, b) => a - b), [6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
       assertChain(store.rows);
-      const report = await verifyAuditLog({ records: store.rows, checkpoints: [], trustedPublicKey: undefined });
+      const report = await verifyAuditLog({ records: store.rows, checkpoints: [], trustedPublicKey: keys.publicKeyHex });
       assert.equal(report.ok, true, report.problems.join('; '));
       assert.equal(report.lastSeq, 15);
     } finally {
@@ -299,6 +307,8 @@ describe('AuditLog', () => {
   it('after a failed write whose head re-read also fails, the next records still continue the durable chain (no gap)', async () => {
     const store = new FakeAuditStore();
     const log = await AuditLog.open(store, options());
+    const { keys } = directKeys();
+    log.keys = keys;
     try {
       for (let i = 0; i < 3; i++) await log.append(fields(i));
       store.failAppends = 1;
@@ -313,7 +323,7 @@ describe('AuditLog', () => {
         if (r.ok) results.push(r.value);
       }
       assert.ok(results.length > 0, 'the log recovers once the store is healthy');
-      const report = await verifyAuditLog({ records: store.rows, checkpoints: [], trustedPublicKey: undefined });
+      const report = await verifyAuditLog({ records: store.rows, checkpoints: [], trustedPublicKey: keys.publicKeyHex });
       assert.equal(report.ok, true, `stored log not intact: ${report.problems.join('; ')} (seqs stored: ${store.rows.map((r) => r.seq).join(',')})`);
       assertChain(store.rows);
     } finally {
@@ -336,7 +346,7 @@ describe('AuditLog', () => {
       for (const row of store.checkpoints) {
         const cp = JSON.parse(row.checkpoint) as Checkpoint;
         assert.equal(cp.seq, row.seq);
-        assert.equal(cp.v, 1);
+        assert.equal(cp.v, 2, 'a v2 checkpoint pins the head; it does not vouch for the records before it');
         assert.equal(cp.publicKey, keys.publicKeyHex);
         assert.equal(cp.hash, Buffer.from(store.rows[cp.seq - 1]!.hash).toString('hex'), `checkpoint ${cp.seq} pins the hash of record ${cp.seq}`);
         assert.equal(nodeVerify(null, checkpointMessage(cp), publicKey, Buffer.from(cp.signature, 'hex')), true, `checkpoint ${cp.seq}: signature`);
@@ -424,6 +434,264 @@ describe('AuditLog', () => {
     } finally {
       log.close();
       barrier.seal();
+    }
+  });
+});
+
+/** The stored head signature, decoded here from the layout documented in record.ts (not with its decoder). */
+function decodeHead(bytes: Uint8Array): { kind: number; from: number; key: string | undefined; signature: Buffer } {
+  const b = Buffer.from(bytes);
+  const kind = b[0]!;
+  const keyed = kind === 2 || kind === 3;
+  assert.equal(b.length, 9 + (keyed ? 32 : 0) + 64, `head signature of kind ${kind}: length`);
+  return { kind, from: Number(b.readBigUInt64BE(1)), key: keyed ? b.subarray(9, 41).toString('hex') : undefined, signature: b.subarray(b.length - 64) };
+}
+
+/** HEAD_DOMAIN ‖ {"seq","hash","from"[,"certifies"]} (record.ts), rebuilt independently. */
+function headMessageOf(seq: number, hash: Uint8Array, from: number, certifies?: string): Buffer {
+  return Buffer.from('strongbox/audit-head/v1\n' + JSON.stringify({ seq, hash: Buffer.from(hash).toString('hex'), from, ...(certifies === undefined ? {} : { certifies }) }), 'utf8');
+}
+
+/** A row appended by someone with write access to the database: the right chain hash, no signature. */
+function forgeAppend(store: FakeAuditStore, extra: Partial<AuditFields> = {}): number {
+  const head = store.rows.at(-1)!;
+  const seq = head.seq + 1;
+  const text = JSON.stringify({ v: 1, seq, time: new Date().toISOString(), ...fields(9999, { requestId: 'forged', principal: 'acc-forged', ...extra }) });
+  store.rows.push({ seq, record: text, hash: expectedHash(head.hash, text) });
+  return seq;
+}
+
+describe('AuditLog head signatures', () => {
+  it("signs every batch's last row over (seq, hash, from) with the audit key; from is the head it was chained onto (node:crypto and @noble/curves)", async () => {
+    const store = new FakeAuditStore();
+    const log = await AuditLog.open(store, options());
+    const { keys, publicKey } = directKeys();
+    log.keys = keys;
+    try {
+      const all: Promise<number>[] = [];
+      for (let wave = 0; wave < 5; wave++) {
+        for (let i = 0; i < 20; i++) all.push(log.append(fields(wave * 20 + i)));
+        await turns(1);
+      }
+      await Promise.all(all);
+      assertChain(store.rows);
+      const batchEnds: number[] = [];
+      store.appendCalls.reduce((acc, n) => (batchEnds.push(acc + n), acc + n), 0);
+      assert.ok(batchEnds.length > 1 && batchEnds.length < 100, `several batches: ${batchEnds.join(',')}`);
+      assert.deepEqual(store.rows.filter((r) => r.headSignature !== undefined).map((r) => r.seq), batchEnds, 'exactly the last row of each batch is signed');
+      let from = 0;
+      for (const end of batchEnds) {
+        const row = store.rows[end - 1]!;
+        const h = decodeHead(row.headSignature!);
+        assert.equal(h.kind, 1, `batch ending at ${end}: signed with the audit key`);
+        assert.equal(h.from, from, `batch ending at ${end}: chained onto ${from}`);
+        const msg = headMessageOf(end, row.hash, from);
+        assert.equal(nodeVerify(null, msg, publicKey, h.signature), true, `batch ending at ${end}: node:crypto verifies`);
+        assert.equal(ed25519.verify(Uint8Array.from(h.signature), Uint8Array.from(msg), Uint8Array.from(Buffer.from(keys.publicKeyHex, 'hex'))), true, `batch ending at ${end}: @noble/curves verifies`);
+        assert.equal(nodeVerify(null, headMessageOf(end, row.hash, from + 1), publicKey, h.signature), false, 'another from does not verify');
+        from = end;
+      }
+      const report = await verifyAuditLog({ records: store.rows, checkpoints: [], trustedPublicKey: keys.publicKeyHex });
+      assert.deepEqual([report.ok, report.headSignatures, report.problems], [true, batchEnds.length, []]);
+    } finally {
+      log.close();
+    }
+  });
+
+  it('while sealed, batches are signed with a session key; the first audit-key batch after certifies it, and only then do they verify', async () => {
+    const store = new FakeAuditStore();
+    const log = await AuditLog.open(store, options());
+    const { keys, publicKey } = directKeys();
+    try {
+      for (let i = 0; i < 3; i++) await log.append(fields(i));
+      const sealed = store.rows.map((r) => decodeHead(r.headSignature!));
+      assert.deepEqual(sealed.map((h) => h.kind), [2, 2, 2]);
+      const sessionKey = sealed[0]!.key!;
+      assert.ok(sealed.every((h) => h.key === sessionKey), 'one session key per process');
+      assert.notEqual(sessionKey, keys.publicKeyHex);
+      const sessionPublic = ed25519PublicKey(Buffer.from(sessionKey, 'hex'));
+      sealed.forEach((h, i) => assert.equal(nodeVerify(null, headMessageOf(i + 1, store.rows[i]!.hash, i), sessionPublic, h.signature), true, `sealed batch ${i + 1}`));
+
+      const before = await verifyAuditLog({ records: store.rows, checkpoints: [], trustedPublicKey: keys.publicKeyHex });
+      assert.equal(before.ok, false, 'a session key nobody certified vouches for nothing');
+      assert.match(before.problems.join('\n'), new RegExp(`records 1\\.\\.3: not authenticated — signed only by session key ${sessionKey.slice(0, 16)}`));
+
+      log.keys = keys; // unsealed
+      await log.append(fields(3));
+      await log.append(fields(4));
+      const certifying = decodeHead(store.rows[3]!.headSignature!);
+      assert.deepEqual([certifying.kind, certifying.from, certifying.key], [3, 3, sessionKey], 'the first audit-key batch certifies the session key');
+      assert.equal(nodeVerify(null, headMessageOf(4, store.rows[3]!.hash, 3, sessionKey), publicKey, certifying.signature), true);
+      assert.equal(decodeHead(store.rows[4]!.headSignature!).kind, 1, 'later batches are plain audit-key signatures');
+
+      const after = await verifyAuditLog({ records: store.rows, checkpoints: [], trustedPublicKey: keys.publicKeyHex });
+      assert.deepEqual([after.ok, after.problems], [true, []]);
+      // Sealed again: the session key signs, and it is already certified.
+      log.keys = undefined;
+      await log.append(fields(5));
+      assert.equal(decodeHead(store.rows[5]!.headSignature!).kind, 2);
+      assert.equal((await verifyAuditLog({ records: store.rows, checkpoints: [], trustedPublicKey: keys.publicKeyHex })).ok, true);
+    } finally {
+      log.close();
+    }
+  });
+
+  it('a forged append is detected, also after the writer has chained and signed batches on top of it', async () => {
+    const store = new FakeAuditStore();
+    const log = await AuditLog.open(store, options());
+    const { keys } = directKeys();
+    log.keys = keys;
+    try {
+      for (let i = 0; i < 5; i++) await log.append(fields(i));
+      const forged = forgeAppend(store);
+      assertChain(store.rows, 'the forged row carries a correct chain hash');
+      const right = await verifyAuditLog({ records: store.rows, checkpoints: [], trustedPublicKey: keys.publicKeyHex });
+      assert.equal(right.ok, false);
+      assert.deepEqual(right.problems, [`records ${forged}..${forged}: not authenticated — no head signature covers them (appended outside Strongbox, or their signature removed)`]);
+
+      // The writer reads the head from the store, so its next batches chain onto the forged row ...
+      for (let i = 5; i < 10; i++) await log.append(fields(i));
+      assertChain(store.rows);
+      assert.equal(decodeHead(store.rows[forged]!.headSignature!).from, forged, '... and say so in what they sign');
+      const later = await verifyAuditLog({ records: store.rows, checkpoints: [], trustedPublicKey: keys.publicKeyHex });
+      assert.equal(later.ok, false, 'batches signed on top do not vouch for the forged row');
+      assert.match(later.problems.join('\n'), new RegExp(`records ${forged}\\.\\.${forged}: not authenticated`));
+      // A checkpoint of the head (v2) pins it, but does not vouch for the forged row either.
+      const cp = (await log.checkpoint())!;
+      const withCp = await verifyAuditLog({ records: store.rows, checkpoints: [cp], trustedPublicKey: keys.publicKeyHex });
+      assert.match(withCp.problems.join('\n'), new RegExp(`records ${forged}\\.\\.${forged}: not authenticated`));
+
+      // A forged row that copies a genuine head signature: the signature does not match it.
+      const copy = new FakeAuditStore();
+      copy.rows = store.rows.map((r) => ({ ...r }));
+      const f2 = forgeAppend(copy);
+      copy.rows.at(-1)!.headSignature = store.rows.at(-1)!.headSignature!;
+      const copied = await verifyAuditLog({ records: copy.rows, checkpoints: [], trustedPublicKey: keys.publicKeyHex });
+      assert.match(copied.problems.join('\n'), new RegExp(`record ${f2}: head signature invalid`));
+    } finally {
+      log.close();
+    }
+  });
+
+  it('an edit after the last checkpoint, with every later hash recomputed, is caught at the head signature of its batch', async () => {
+    const store = new FakeAuditStore();
+    const log = await AuditLog.open(store, options());
+    const { keys } = directKeys();
+    log.keys = keys;
+    try {
+      for (let i = 0; i < 10; i++) await log.append(fields(i));
+      const cp = (await log.checkpoint())!;
+      for (let i = 10; i < 20; i++) await log.append(fields(i));
+      const edited = 14;
+      const row = store.rows[edited - 1]!;
+      row.record = row.record.replace('"principal":"acc-1"', '"principal":"acc-2"');
+      let prev = store.rows[edited - 2]!.hash;
+      for (const r of store.rows.slice(edited - 1)) {
+        r.hash = expectedHash(prev, r.record);
+        prev = r.hash;
+      }
+      assertChain(store.rows, 'the forger recomputed the chain');
+      const report = await verifyAuditLog({ records: store.rows, checkpoints: [cp], trustedPublicKey: keys.publicKeyHex });
+      assert.equal(report.ok, false);
+      assert.match(report.problems[0]!, new RegExp(`^record ${edited}: head signature invalid`));
+      assert.equal(report.lastSeq, edited - 1);
+
+      // Removing the signatures from the edit on does not help: those records are not vouched for.
+      for (const r of store.rows.slice(edited - 1)) delete r.headSignature;
+      const stripped = await verifyAuditLog({ records: store.rows, checkpoints: [cp], trustedPublicKey: keys.publicKeyHex });
+      assert.deepEqual(stripped.problems, [`records ${edited}..20: not authenticated — no head signature covers them (appended outside Strongbox, or their signature removed)`]);
+    } finally {
+      log.close();
+    }
+  });
+
+  it('a truncated tail is exposed by the latest signed head of the audit stream, and only by it', async () => {
+    const store = new FakeAuditStore();
+    const lines: string[] = [];
+    const log = await AuditLog.open(store, options({ sink: { write: (line: string) => lines.push(line) } }));
+    const { keys } = directKeys();
+    log.keys = keys;
+    try {
+      for (let i = 0; i < 8; i++) await log.append(fields(i));
+      const cp = (await log.checkpoint())!;
+      for (let i = 8; i < 12; i++) await log.append(fields(i));
+      const stream = parseExport(lines.join(''), { strict: false });
+      assert.equal(stream.records.length, 0, 'record lines in the stream are the records themselves');
+      assert.deepEqual(stream.heads.map((h) => h.seq), Array.from({ length: 12 }, (_, i) => i + 1), 'one head line per batch');
+      assert.deepEqual(stream.checkpoints.map((c) => c.seq), [8], 'and the checkpoint');
+      assert.equal(lines.filter((l) => !l.startsWith('{"type"')).length, 12, 'and each record');
+
+      store.rows = store.rows.slice(0, 9); // the attacker deletes seqs 10..12 (no checkpoint covers them)
+      const blind = await verifyAuditLog({ records: store.rows, checkpoints: [cp], trustedPublicKey: keys.publicKeyHex });
+      assert.equal(blind.ok, true, 'without a copy kept elsewhere, a cut at a batch end looks intact');
+      const newest = stream.heads.at(-1)!;
+      const seen = await verifyAuditLog({ records: store.rows, checkpoints: [cp], trustedPublicKey: keys.publicKeyHex, savedHeads: [newest] });
+      assert.equal(seen.ok, false);
+      assert.deepEqual(seen.problems, ['log truncated: the saved signed head covers seq 12 but the log ends at seq 9']);
+
+      // A saved head that does not carry the installation's signature is reported as such.
+      const fakeHead = { ...newest, headSignature: { ...newest.headSignature, signature: '00'.repeat(64) } };
+      const fake = await verifyAuditLog({ records: store.rows, checkpoints: [cp], trustedPublicKey: keys.publicKeyHex, savedHeads: [fakeHead] });
+      assert.match(fake.problems.join('\n'), /saved head at seq 12: signature invalid/);
+    } finally {
+      log.close();
+    }
+  });
+
+  it('a log written before head signatures (v1 checkpoints) still verifies; its unsigned tail is a warning there, and a problem once head signatures appear', async () => {
+    const { keys } = directKeys();
+    const legacy = new FakeAuditStore();
+    const old = await AuditLog.open(legacy, options());
+    for (let i = 0; i < 6; i++) await old.append(fields(i));
+    old.close();
+    for (const r of legacy.rows) delete r.headSignature; // as an older release wrote them
+    const body = { v: 1 as const, seq: 4, hash: Buffer.from(legacy.rows[3]!.hash).toString('hex'), time: new Date().toISOString(), publicKey: keys.publicKeyHex };
+    const v1: Checkpoint = { ...body, signature: edSignRaw(checkpointMessage(body), keys.signingKey) };
+    const report = await verifyAuditLog({ records: legacy.rows, checkpoints: [v1], trustedPublicKey: keys.publicKeyHex });
+    assert.deepEqual([report.ok, report.problems], [true, []]);
+    assert.deepEqual(report.warnings, ['records 5..6: not authenticated — written without head signatures (by a release before them) after the last checkpoint']);
+    const fully = await verifyAuditLog({ records: legacy.rows.slice(0, 4), checkpoints: [v1], trustedPublicKey: keys.publicKeyHex });
+    assert.deepEqual([fully.ok, fully.warnings], [true, []], 'records up to a v1 checkpoint are vouched for by it');
+
+    // The upgraded writer continues the chain with head signatures: its records are vouched for,
+    // the legacy tail without a checkpoint is now reported.
+    const log = await AuditLog.open(legacy, options());
+    log.keys = keys;
+    try {
+      for (let i = 6; i < 9; i++) await log.append(fields(i));
+      const mixed = await verifyAuditLog({ records: legacy.rows, checkpoints: [v1], trustedPublicKey: keys.publicKeyHex });
+      assert.deepEqual(mixed.problems, ['records 5..6: not authenticated — written without head signatures (by a release before them) after the last checkpoint']);
+      const v2 = (await log.checkpoint())!;
+      const clean = await verifyAuditLog({ records: legacy.rows.slice(0, 4), checkpoints: [v1], trustedPublicKey: keys.publicKeyHex });
+      assert.equal(clean.ok, true);
+      // A v2 checkpoint does not vouch like a v1 one (its version is signed).
+      const relabelled = { ...v2, v: 1 as const };
+      const forgedV1 = await verifyAuditLog({ records: legacy.rows, checkpoints: [v1, relabelled], trustedPublicKey: keys.publicKeyHex });
+      assert.match(forgedV1.problems.join('\n'), new RegExp(`checkpoint at seq ${v2.seq}: signature invalid`));
+    } finally {
+      log.close();
+    }
+  });
+
+  it('malformed head signature bytes are reported at their seq; stored bytes round-trip through the JSON form', async () => {
+    const store = new FakeAuditStore();
+    const log = await AuditLog.open(store, options());
+    const { keys } = directKeys();
+    log.keys = keys;
+    try {
+      for (let i = 0; i < 4; i++) await log.append(fields(i));
+      for (const r of store.rows) {
+        const json = JSON.parse(recordLine(r)) as { headSignature: unknown };
+        assert.deepEqual(headSignatureFromJson(json.headSignature), r.headSignature, `seq ${r.seq}: JSON round trip`);
+      }
+      store.rows[2]!.headSignature = new Uint8Array([1, 2, 3]);
+      const report = await verifyAuditLog({ records: store.rows, checkpoints: [], trustedPublicKey: keys.publicKeyHex });
+      assert.deepEqual(report.problems, ['record 3: head signature malformed']);
+      const viaExport = parseExport(store.rows.map((r) => recordLine(r)).join('\n'));
+      assert.deepEqual(viaExport.errors, []);
+      assert.deepEqual((await verifyAuditLog({ records: viaExport.records, checkpoints: [], trustedPublicKey: keys.publicKeyHex })).problems, ['record 3: head signature malformed']);
+    } finally {
+      log.close();
     }
   });
 });

@@ -6,14 +6,20 @@
  * database extend one chain. `append` resolves only when the record is durable; the HTTP layer
  * awaits it before releasing any result (fail closed). A failed batch is rejected as a whole and
  * nothing of it is written; records queued behind it go into the next batch.
+ * The last row of every batch carries a signature over the batch's head (record.ts,
+ * HeadSignature): made with the audit key while unsealed, with this process's session key while
+ * sealed; the first audit-key signature after session-key ones certifies the session key. Signing
+ * happens in the builder, so the signed `from` is the head the batch really was chained onto.
  * Every `checkpointEvery` records or `checkpointIntervalMs`, a checkpoint signed with the audit
- * key pins the chain head.
+ * key pins the chain head. The sink (audit stream) gets each batch's records, then its signed head,
+ * and each checkpoint: a copy of the latest signed head outside the database.
  */
 import { sign as edSign } from 'node:crypto';
 import { StrongboxError } from '../protocol/errors.js';
 import type { AuditHead, AuditRow, Store } from '../storage/types.js';
-import { canonicalRecord, chainHash, checkpointMessage, GENESIS_HASH, type AuditFields, type AuditRecord, type Checkpoint } from './record.js';
-import type { AuditKeys } from './keys.js';
+import { checkpointLine, headLine } from './export.js';
+import { canonicalRecord, chainHash, checkpointMessage, decodeHeadSignature, encodeHeadSignature, GENESIS_HASH, headMessage, type AuditFields, type AuditRecord, type Checkpoint, type HeadSignature } from './record.js';
+import { createSessionKey, type AuditKeys, type SessionKey } from './keys.js';
 
 export interface AuditLogOptions {
   checkpointEvery: number;
@@ -23,7 +29,14 @@ export interface AuditLogOptions {
   now?: () => Date;
   /** benchmarks only (dev mode): write nothing. Never in production: nothing would be audited. */
   unsafeDisabled?: boolean;
+  /** benchmarks only (bench/audit-heads.ts prices head signatures): batches go unsigned, and verify reports them */
+  unsafeUnsignedHeads?: boolean;
 }
+
+/** Signs the head of a batch: its last seq and hash, and the seq it was chained onto. */
+type HeadSigner = (seq: number, hash: Uint8Array, from: number) => HeadSignature;
+
+const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 interface Pending {
   fields: AuditFields;
@@ -44,6 +57,12 @@ export class AuditLog {
   #lastCheckpointSeq = 0;
   #lastCheckpointAt = 0;
   #timer: NodeJS.Timeout | undefined;
+  /** signs batch heads while no audit key is loaded; in memory only */
+  readonly #session: SessionKey = createSessionKey();
+  /** a batch signed with the session key is durable ... */
+  #sessionUsed = false;
+  /** ... and one signed with the audit key that certifies the session key is durable too */
+  #sessionCertified = false;
   keys: AuditKeys | undefined;
   /** observable counters for metrics and tests */
   readonly stats = { batches: 0, records: 0, failures: 0, checkpoints: 0 };
@@ -84,16 +103,47 @@ export class AuditLog {
     });
   }
 
-  /** The rows of a batch chained onto `head` (pure: the store may call it again on a newer head). */
-  static #chain(batch: readonly Pending[], head: AuditHead | undefined): AuditRow[] {
-    let seq = head?.seq ?? 0;
+  /**
+   * The rows of a batch chained onto `head`, the last one with its head signature (pure: the store
+   * may call it again on a newer head; Ed25519 signing is deterministic).
+   */
+  static #chain(batch: readonly Pending[], head: AuditHead | undefined, signHead: HeadSigner | undefined): AuditRow[] {
+    const from = head?.seq ?? 0;
+    let seq = from;
     let prev: Uint8Array = head?.hash ?? GENESIS_HASH;
-    return batch.map((p) => {
+    const rows: AuditRow[] = batch.map((p) => {
       const record: AuditRecord = { v: 1, seq: ++seq, time: p.time, ...p.fields };
       const text = canonicalRecord(record);
       prev = chainHash(prev, text);
       return { seq, record: text, hash: prev };
     });
+    const last = rows.at(-1);
+    if (last !== undefined && signHead !== undefined) last.headSignature = encodeHeadSignature(signHead(last.seq, last.hash, from));
+    return rows;
+  }
+
+  /** How this batch's head is signed, decided once per batch (keys come and go with unseal/seal). */
+  #headSigner(): { kind: 'audit' | 'certify' | 'session'; sign: HeadSigner } | undefined {
+    if (this.#options.unsafeUnsignedHeads) return undefined;
+    const keys = this.keys;
+    const session = this.#session;
+    if (keys === undefined) {
+      return {
+        kind: 'session',
+        sign: (seq, hash, from) => {
+          const h = { from, sessionKey: session.publicKeyHex };
+          return { ...h, signature: edSign(null, headMessage(seq, hex(hash), h), session.signingKey).toString('hex') };
+        },
+      };
+    }
+    const certifies = this.#sessionUsed && !this.#sessionCertified ? session.publicKeyHex : undefined;
+    return {
+      kind: certifies === undefined ? 'audit' : 'certify',
+      sign: (seq, hash, from) => {
+        const h = { from, ...(certifies === undefined ? {} : { certifies }) };
+        return { ...h, signature: edSign(null, headMessage(seq, hex(hash), h), keys.signingKey).toString('hex') };
+      },
+    };
   }
 
   async #flush(): Promise<void> {
@@ -104,14 +154,21 @@ export class AuditLog {
       const batch = this.#batch;
       this.#batch = [];
       try {
-        const rows = await this.#store.appendAudit((head) => AuditLog.#chain(batch, head));
+        const signer = this.#headSigner();
+        const rows = await this.#store.appendAudit((head) => AuditLog.#chain(batch, head, signer?.sign));
         const last = rows.at(-1)!;
         this.#durableSeq = last.seq;
         this.#durableHash = last.hash;
+        if (signer?.kind === 'session') this.#sessionUsed = true;
+        if (signer?.kind === 'certify') this.#sessionCertified = true;
         this.stats.batches++;
         this.stats.records += batch.length;
         batch.forEach((p, i) => p.resolve(rows[i]!.seq));
-        if (this.#options.sink) for (const r of rows) this.#options.sink.write(r.record + '\n');
+        if (this.#options.sink) {
+          for (const r of rows) this.#options.sink.write(r.record + '\n');
+          const signed = last.headSignature === undefined ? undefined : decodeHeadSignature(last.headSignature);
+          if (signed !== undefined) this.#options.sink.write(headLine({ seq: last.seq, hash: last.hash, headSignature: signed }) + '\n');
+        }
         await this.#maybeCheckpoint(false);
       } catch (err) {
         this.stats.failures++;
@@ -133,7 +190,7 @@ export class AuditLog {
   async checkpoint(): Promise<Checkpoint | undefined> {
     const keys = this.keys;
     if (keys === undefined || this.#durableSeq === 0 || this.#durableSeq === this.#lastCheckpointSeq) return undefined;
-    const body = { v: 1 as const, seq: this.#durableSeq, hash: Buffer.from(this.#durableHash).toString('hex'), time: this.#now().toISOString(), publicKey: keys.publicKeyHex };
+    const body = { v: 2 as const, seq: this.#durableSeq, hash: Buffer.from(this.#durableHash).toString('hex'), time: this.#now().toISOString(), publicKey: keys.publicKeyHex };
     const cp: Checkpoint = { ...body, signature: edSign(null, checkpointMessage(body), keys.signingKey).toString('hex') };
     const previous = { seq: this.#lastCheckpointSeq, at: this.#lastCheckpointAt };
     this.#lastCheckpointSeq = cp.seq;
@@ -149,6 +206,7 @@ export class AuditLog {
       throw err;
     }
     this.stats.checkpoints++;
+    this.#options.sink?.write(checkpointLine(cp) + '\n');
     return cp;
   }
 

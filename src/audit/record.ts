@@ -1,13 +1,16 @@
 /**
  * Audit records and the hash chain. A record's canonical form is the exact JSON text stored;
  * hash(n) = SHA-256("strongbox/audit/v1" ‖ hash(n-1) ‖ text(n)), with 32 zero bytes before seq 1.
- * Editing, deleting or reordering any row breaks every hash after it; signed checkpoints pin the
- * chain so that rewriting the whole tail, or truncating it, is detectable too.
+ * Editing, deleting or reordering any row breaks every hash after it. The hash has no key, so
+ * each group-committed batch also gets a head signature (below): a record no valid head signature
+ * covers was not written by Strongbox. Signed checkpoints pin the chain for copies kept elsewhere,
+ * which expose a truncated tail or a rolled-back database.
  */
 import { createHash } from 'node:crypto';
 
 export const AUDIT_DOMAIN = 'strongbox/audit/v1';
 export const CHECKPOINT_DOMAIN = 'strongbox/audit-checkpoint/v1\n';
+export const HEAD_DOMAIN = 'strongbox/audit-head/v1\n';
 export const GENESIS_HASH = new Uint8Array(32);
 
 export type AuditOutcome = 'success' | 'denied' | 'error';
@@ -97,7 +100,12 @@ export function chainHash(prev: Uint8Array, text: string): Uint8Array {
 }
 
 export interface Checkpoint {
-  v: 1;
+  /**
+   * 1: written by releases before head signatures; it also vouches for every record up to `seq`.
+   * 2: pins `seq` and `hash` only (records are vouched for by head signatures). Part of the signed
+   * body, so a v2 checkpoint cannot pass for a v1 one.
+   */
+  v: 1 | 2;
   seq: number;
   /** hex chain hash of record `seq` */
   hash: string;
@@ -114,4 +122,81 @@ export function checkpointBody(c: Omit<Checkpoint, 'signature'>): string {
 
 export function checkpointMessage(c: Omit<Checkpoint, 'signature'>): Buffer {
   return Buffer.from(CHECKPOINT_DOMAIN + checkpointBody(c), 'utf8');
+}
+
+/**
+ * The signature over the head of one group-committed batch, records `from`+1 .. `seq`, stored on
+ * the batch's last row. Signed with the installation's audit key while the writing node is
+ * unsealed; while it is sealed (no audit key in memory) with the node's session key, an Ed25519 key
+ * each process makes at start and keeps only in memory. The first audit-key signature a process
+ * makes after it signed with its session key also `certifies` that session key, so what a node
+ * wrote while sealed is vouched for once it is unsealed. `from` is the head the batch was chained
+ * onto under the database's write lock: a record someone else slipped in below a batch lies outside
+ * every signed range, however many batches are chained on top of it.
+ */
+export interface HeadSignature {
+  /** the seq the batch was chained onto (0 for the first record): the batch is from+1..seq */
+  from: number;
+  /** hex Ed25519 session public key that signed; absent when the audit key signed */
+  sessionKey?: string;
+  /** hex session public key this audit-key signature vouches for */
+  certifies?: string;
+  /** hex Ed25519 signature over headMessage() */
+  signature: string;
+}
+
+/** HEAD_DOMAIN ‖ {"seq","hash","from"[,"certifies"]}: what a head signature signs. */
+export function headMessage(seq: number, hashHex: string, h: Pick<HeadSignature, 'from' | 'certifies'>): Buffer {
+  return Buffer.from(HEAD_DOMAIN + JSON.stringify({ seq, hash: hashHex, from: h.from, ...(h.certifies === undefined ? {} : { certifies: h.certifies }) }), 'utf8');
+}
+
+// Stored form: kind (1 byte) | from (u64 BE) | [public key (32)] | signature (64).
+// kind 1: audit key; 2: session key (the key follows); 3: audit key certifying a session key (the certified key follows).
+const KIND_AUDIT = 1;
+const KIND_SESSION = 2;
+const KIND_CERTIFY = 3;
+
+export function encodeHeadSignature(h: HeadSignature): Uint8Array {
+  const kind = h.sessionKey !== undefined ? KIND_SESSION : h.certifies !== undefined ? KIND_CERTIFY : KIND_AUDIT;
+  const key = h.sessionKey ?? h.certifies;
+  const out = Buffer.alloc(9 + (key === undefined ? 0 : 32) + 64);
+  out[0] = kind;
+  out.writeBigUInt64BE(BigInt(h.from), 1);
+  if (key !== undefined) Buffer.from(key, 'hex').copy(out, 9);
+  Buffer.from(h.signature, 'hex').copy(out, out.length - 64);
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
+}
+
+/** The stored bytes back to a HeadSignature; undefined when they are not one (tampered). */
+export function decodeHeadSignature(bytes: Uint8Array): HeadSignature | undefined {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const kind = b[0];
+  const keyed = kind === KIND_SESSION || kind === KIND_CERTIFY;
+  if ((kind !== KIND_AUDIT && !keyed) || b.length !== 9 + (keyed ? 32 : 0) + 64) return undefined;
+  const from = b.readBigUInt64BE(1);
+  if (from > BigInt(Number.MAX_SAFE_INTEGER)) return undefined;
+  const key = keyed ? b.subarray(9, 41).toString('hex') : undefined;
+  return {
+    from: Number(from),
+    ...(kind === KIND_SESSION ? { sessionKey: key! } : {}),
+    ...(kind === KIND_CERTIFY ? { certifies: key! } : {}),
+    signature: b.subarray(b.length - 64).toString('hex'),
+  };
+}
+
+/** A head signature as JSON (API, export, audit stream) → stored bytes; undefined when malformed. */
+export function headSignatureFromJson(value: unknown): Uint8Array | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const hex = (x: unknown, bytes: number): boolean => typeof x === 'string' && x.length === bytes * 2 && /^[0-9a-f]*$/.test(x);
+  if (!Number.isSafeInteger(v['from']) || (v['from'] as number) < 0 || !hex(v['signature'], 64)) return undefined;
+  if (v['sessionKey'] !== undefined && v['certifies'] !== undefined) return undefined;
+  if (v['sessionKey'] !== undefined && !hex(v['sessionKey'], 32)) return undefined;
+  if (v['certifies'] !== undefined && !hex(v['certifies'], 32)) return undefined;
+  return encodeHeadSignature({
+    from: v['from'] as number,
+    ...(v['sessionKey'] === undefined ? {} : { sessionKey: v['sessionKey'] as string }),
+    ...(v['certifies'] === undefined ? {} : { certifies: v['certifies'] as string }),
+    signature: v['signature'] as string,
+  });
 }

@@ -19,12 +19,12 @@ import { StrongboxError } from '../protocol/errors.js';
 import type { Route } from '../http/route.js';
 import type { Services } from '../http/services.js';
 import { toStrongboxError } from '../http/problem.js';
-import { authorize, describeResource } from '../service/authorize.js';
-import { keyResource } from '../service/resolve-key.js';
-import { openAwsCredential } from '../service/aws-credentials.js';
+import { authorize, describeResource } from '../service/access/authorize.js';
+import { keyResource } from '../service/shared/resolve-key.js';
+import { openAwsCredential } from '../service/access/aws-credentials.js';
 import type { Action } from '../policy/actions.js';
-import type { Principal } from '../service/context.js';
-import type { KeyRecord } from '../storage/types.js';
+import type { Principal } from '../service/shared/context.js';
+import type { ServiceKey } from '../service/shared/resolve-key.js';
 import { AwsError, toAwsError } from './errors.js';
 import type { AwsInput, AwsOperation } from './operation.js';
 import { operationsByName } from './operations/index.js';
@@ -158,7 +158,7 @@ export function registerAwsEndpoint(app: FastifyInstance, services: Services): v
         request.body = input;
 
         const resources: string[] = [];
-        const authorizeKey = async (action: Action, keyRef: string): Promise<KeyRecord> => {
+        const authorizeKey = async (action: Action, keyRef: string): Promise<ServiceKey> => {
           const { resource, record } = await keyResource(ctx, keyRef);
           resources.push(describeResource(resource));
           request.auditResource = resources.join(' ');
@@ -166,7 +166,7 @@ export function registerAwsEndpoint(app: FastifyInstance, services: Services): v
           if (record === undefined) throw new StrongboxError('KEY_NOT_FOUND', `Key '${keyRef.slice(0, 256)}' does not exist`);
           return record;
         };
-        let key: KeyRecord | undefined;
+        let key: ServiceKey | undefined;
         if (op.action !== null) {
           const keyRef = op.keyRef?.(input as AwsInput);
           if (keyRef !== undefined) key = await authorizeKey(op.action, keyRef);

@@ -5,8 +5,8 @@
  * mapping happen once, in endpoint.ts.
  */
 import type { Action } from '../policy/actions.js';
-import type { Principal, ServiceContext } from '../service/context.js';
-import type { KeyRecord } from '../storage/types.js';
+import type { Principal, ServiceContext } from '../service/shared/context.js';
+import type { ServiceKey } from '../service/shared/resolve-key.js';
 import { validation } from './errors.js';
 import { toKeyRef } from './key-id.js';
 
@@ -18,7 +18,7 @@ export interface AwsRequestContext {
   /** the region of the request's credential scope, used in ARNs */
   region: string;
   /** authorizes `action` on another key than the primary one (ReEncrypt's destination, UpdateAlias's old key) */
-  authorizeKey(action: Action, keyRef: string): Promise<KeyRecord>;
+  authorizeKey(action: Action, keyRef: string): Promise<ServiceKey>;
 }
 
 export interface AwsOperation {
@@ -29,7 +29,7 @@ export interface AwsOperation {
   sensitive?: readonly string[];
   /** the Strongbox key reference the request acts on; undefined = the key collection */
   keyRef?(input: AwsInput): string | undefined;
-  run(rc: AwsRequestContext, input: AwsInput, key: KeyRecord | undefined): Promise<Record<string, unknown>>;
+  run(rc: AwsRequestContext, input: AwsInput, key: ServiceKey | undefined): Promise<Record<string, unknown>>;
 }
 
 export function defineOperation(op: AwsOperation): AwsOperation {

@@ -18,15 +18,15 @@ import { StrongboxError, errorCodes } from '../protocol/errors.js';
 import { UpstreamRpcError } from '../chains/ethereum/rpc-client.js';
 import { toChecksumAddress } from '../chains/ethereum/address.js';
 import { parseAddress } from '../chains/ethereum/fields.js';
-import { authorize, decide } from '../service/authorize.js';
-import type { Principal, ServiceContext } from '../service/context.js';
-import { ethereumSignMessage } from '../service/ethereum-sign-message.js';
-import { ethereumSignTypedData } from '../service/ethereum-sign-typed-data.js';
-import { ethereumFillAndSignTransaction, ethereumSendTransaction, requireUpstream, TransactionHeldError, upstreamChainId } from '../service/ethereum-send-transaction.js';
-import type { RequestContext } from '../service/transaction-guard.js';
-import { resolveEthereumKey } from '../service/ethereum-signer.js';
-import { keyRecordResource } from '../service/resolve-key.js';
-import type { KeyRecord } from '../storage/types.js';
+import { authorize, decide } from '../service/access/authorize.js';
+import type { Principal, ServiceContext } from '../service/shared/context.js';
+import { ethereumSignMessage } from '../service/ethereum/ethereum-sign-message.js';
+import { ethereumSignTypedData } from '../service/ethereum/ethereum-sign-typed-data.js';
+import { ethereumFillAndSignTransaction, ethereumSendTransaction, requireUpstream, TransactionHeldError, upstreamChainId } from '../service/ethereum/ethereum-send-transaction.js';
+import type { RequestContext } from '../service/shared/transaction-guard.js';
+import { resolveEthereumKey } from '../service/ethereum/ethereum-signer.js';
+import { keyRecordResource } from '../service/shared/resolve-key.js';
+import type { ServiceKey } from '../service/shared/resolve-key.js';
 import type { AuditDecision, AuditOutcome } from '../audit/record.js';
 
 export const MAX_BATCH = 100;
@@ -109,7 +109,7 @@ function param(params: unknown[], i: number, name: string): unknown {
 }
 
 /** The key behind `from`, which the caller must be allowed to sign with. Unknown and forbidden look alike. */
-async function signingKey(ctx: ServiceContext, caller: RpcCaller, address: unknown, audit: AuditNote): Promise<{ record: KeyRecord & { publicKey: Uint8Array }; from: `0x${string}` }> {
+async function signingKey(ctx: ServiceContext, caller: RpcCaller, address: unknown, audit: AuditNote): Promise<{ record: ServiceKey & { publicKey: Uint8Array }; from: `0x${string}` }> {
   const from = parseAddress(address, 'from');
   const record = await ctx.store.getKeyByEthereumAddress(from.toLowerCase());
   const resource = record === undefined ? undefined : keyRecordResource(record);

@@ -8,11 +8,11 @@ import type { Writable } from 'node:stream';
 import { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import { StrongboxError, errorCodes, isErrorCode } from '../protocol/errors.js';
-import type { Principal } from '../service/context.js';
+import type { Principal } from '../service/shared/context.js';
 import type { AuditDecision, AuditOutcome } from '../audit/record.js';
 import type { Action } from '../policy/actions.js';
 import type { Resource } from '../policy/types.js';
-import { authorize, describeResource } from '../service/authorize.js';
+import { authorize, describeResource } from '../service/access/authorize.js';
 import { registerAwsEndpoint } from '../aws/endpoint.js';
 
 /**
@@ -238,7 +238,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     if (error.status >= 500) request.log.error({ code: error.code, err: error.cause ?? err }, 'request failed');
     request.errorCode = error.code;
     const body = toProblem(error, request.id);
-    if (error.code === 'SEALED' || error.code === 'SHUTTING_DOWN') reply.header('retry-after', '5');
+    // Every 503 (sealed, shutting down, storage or audit or an upstream unavailable) is worth retrying later.
+    if (error.category === 'UNAVAILABLE') reply.header('retry-after', '5');
     if (error.retryAfterSeconds !== undefined) reply.header('retry-after', String(error.retryAfterSeconds));
     if (error.reason !== undefined) request.auditReason = error.reason;
     else if (error.category === 'PERMISSION_DENIED') request.auditReason = `${error.code}: ${error.message}`;

@@ -4,15 +4,16 @@
  * `requiresUnsealed` flags — never inside handlers.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Principal, ServiceContext } from '../service/context.js';
+import type { Principal, ServiceContext } from '../service/shared/context.js';
 import type { Action } from '../policy/actions.js';
 import type { Resource } from '../policy/types.js';
 import type { Services } from './services.js';
 import type { JsonSchema } from './schemas.js';
-import { keyResource } from '../service/resolve-key.js';
-import type { HeldTransaction, RequestContext } from '../service/transaction-guard.js';
-import { walletResource } from '../service/resolve-wallet.js';
-import type { KeyRecord, WalletRecord } from '../storage/types.js';
+import { keyResource } from '../service/shared/resolve-key.js';
+import type { HeldTransaction, RequestContext } from '../service/shared/transaction-guard.js';
+import { walletResource } from '../service/shared/resolve-wallet.js';
+import type { ServiceKey } from '../service/shared/resolve-key.js';
+import type { ServiceWallet } from '../service/shared/resolve-wallet.js';
 import type { AuditDecision } from '../audit/record.js';
 
 export interface RouteSchema {
@@ -45,9 +46,9 @@ export async function signOrHold<T extends object>(rc: RouteContext, sign: (requ
 
 export interface RouteInput {
   /** the key record the resource resolver found, so the handler does not look it up again */
-  resolvedKey?: KeyRecord;
+  resolvedKey?: ServiceKey;
   /** likewise the wallet record, for wallet routes */
-  resolvedWallet?: WalletRecord;
+  resolvedWallet?: ServiceWallet;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

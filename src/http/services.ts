@@ -1,6 +1,6 @@
 /** The service calls the HTTP layer may make, bound to their context in app.ts. */
-import type { ServiceContext } from '../service/context.js';
-import type { Authenticator } from '../service/authenticate.js';
+import type { ServiceContext } from '../service/shared/context.js';
+import type { Authenticator } from '../service/access/authenticate.js';
 import type { SourceThrottle } from './source-throttle.js';
 
 export interface Services {

@@ -40,7 +40,7 @@ export interface DerivedFrom {
   path: string;
   /**
    * The wallet's name (null: it has none). Undefined when not looked up: the authorizer looks it up
-   * only when a statement could match `key:wallet/name/...` (service/authorize.ts).
+   * only when a statement could match `key:wallet/name/...` (service/access/authorize.ts).
    */
   name?: string | null;
 }

@@ -80,6 +80,7 @@ export const errorCodes = {
   SEAL_TYPE_MISMATCH: { category: 'FAILED_PRECONDITION', title: 'The data was initialized with another seal type', retryable: false },
   SHUTTING_DOWN: { category: 'UNAVAILABLE', title: 'The server is shutting down', retryable: true },
   AUDIT_UNAVAILABLE: { category: 'UNAVAILABLE', title: 'The audit record could not be made durable, so the result was withheld', retryable: true },
+  STORAGE_UNAVAILABLE: { category: 'UNAVAILABLE', title: 'The storage database cannot be reached (connection refused, lost or timed out)', retryable: true },
   TOKEN_EXPIRED: { category: 'UNAUTHENTICATED', title: 'The token has expired', retryable: false },
   TOKEN_REVOKED: { category: 'UNAUTHENTICATED', title: 'The token was revoked', retryable: false },
   TOKEN_USES_EXHAUSTED: { category: 'UNAUTHENTICATED', title: 'The token has no uses left', retryable: false },

@@ -68,3 +68,23 @@ export interface UnsealProvider {
   /** Releases sessions and connections (PKCS#11 session, HTTP agents). Idempotent. */
   close?(): Promise<void>;
 }
+
+/** Settings of the auto-unseal providers, from flags and STRONGBOX_* environment variables (never secrets on the command line). */
+export interface ProviderOptions {
+  pkcs11?: {
+    /** path of the PKCS#11 module, e.g. /usr/lib/softhsm/libsofthsm2.so */
+    library: string;
+    tokenLabel: string;
+    /** the user PIN, from STRONGBOX_PKCS11_PIN or the file named by STRONGBOX_PKCS11_PIN_FILE */
+    pin: string;
+    /** label of the non-extractable AES-256 wrapping key inside the token (created at init if absent) */
+    keyLabel: string;
+  };
+  awskms?: {
+    /** key id, ARN or alias of the customer-managed KMS key */
+    keyId: string;
+    region: string;
+    /** e.g. http://127.0.0.1:PORT for moto_server; default: AWS */
+    endpoint?: string;
+  };
+}

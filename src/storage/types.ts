@@ -6,6 +6,7 @@
  */
 
 import type { KeyType } from '../protocol/types.js';
+import { StrongboxError } from '../protocol/errors.js';
 export type { KeyType };
 export type KeyOrigin = 'generated' | 'imported';
 export type KeyState = 'enabled' | 'disabled' | 'pending_deletion' | 'destroyed';
@@ -84,6 +85,19 @@ export class ConflictError extends Error {
     super(`conflict on ${constraint}`);
     this.name = 'ConflictError';
     this.constraint = constraint;
+  }
+}
+
+/**
+ * Thrown when the database cannot be reached: the connection was refused, lost (a restart, a terminated
+ * backend, a failover) or did not answer in time. Nothing needs restarting — the next call connects
+ * again — so it is the retryable STORAGE_UNAVAILABLE (503) on every interface. A write whose connection
+ * was lost while it committed may have been applied; `cause` (for the log only) is the driver's error.
+ */
+export class StorageUnavailableError extends StrongboxError {
+  constructor(cause: unknown) {
+    super('STORAGE_UNAVAILABLE', 'the storage database cannot be reached (connection refused, lost or timed out); retry — a write whose connection was lost while committing may have been applied', { cause });
+    this.name = 'StorageUnavailableError';
   }
 }
 
@@ -168,6 +182,12 @@ export interface AuditRow {
   seq: number;
   record: string;
   hash: Uint8Array;
+  /**
+   * On the last row of a group-committed batch: the signature over the batch's head (opaque bytes
+   * to storage, audit/record.ts encodes them). Absent on every other row and on rows written
+   * before migration 12.
+   */
+  headSignature?: Uint8Array;
 }
 
 /** The last audit row's position in the chain, as read under the append lock. */

@@ -524,6 +524,30 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       await assertChain(store, 3);
     });
 
+    it('audit: a row\'s head signature bytes are stored and read back exactly; rows without one read back without the member', async () => {
+      const before = (await store.auditHead())?.seq ?? 0;
+      // Opaque bytes to storage (audit/record.ts encodes them): every byte value, odd length.
+      const sig = new Uint8Array(Array.from({ length: 105 }, (_, i) => (i * 37 + 255) % 256));
+      const written = await store.appendAudit((head) => {
+        const rows = chained(head, ['signed-1', 'signed-2']);
+        rows[1]!.headSignature = sig;
+        return rows;
+      });
+      assert.deepEqual(written.map((r) => r.seq), [before + 1, before + 2]);
+      const read = await store.readAudit({ afterSeq: before, limit: 10 });
+      assert.equal(read.length, 2);
+      assert.equal('headSignature' in read[0]!, false, 'no signature on the first row of the batch');
+      assert.deepEqual(read[1]!.headSignature, sig);
+      assert.deepEqual(await store.auditHead(), read[1]);
+      const other = await h.openSecond();
+      try {
+        assert.deepEqual((await other.readAudit({ afterSeq: before + 1, limit: 1 }))[0]!.headSignature, sig, 'and through another instance');
+      } finally {
+        await other.close();
+      }
+      await assertChain(store, before + 2);
+    });
+
     it('audit: concurrent appends from two store instances on the same database make one gap-free chain', async () => {
       const other = await h.openSecond();
       try {

@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { CreateKeyCommand, DisableKeyCommand, EnableKeyCommand, KMSClient, ScheduleKeyDeletionCommand } from '@aws-sdk/client-kms';
-import { xorDecode } from '../../src/service/generate-root.js';
+import { xorDecode } from '../../src/service/sys/generate-root.js';
 import { MOTO_REGION, startMoto, type MotoServer } from '../helpers/moto.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 import { createSoftHsm, type SoftHsm } from '../helpers/softhsm.js';

@@ -19,8 +19,8 @@ import { runCliOutput } from '../helpers/cli.js';
 import { spawnServer, type SpawnedServer, api, type ApiResponse } from '../helpers/server.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import { KEY_RECORD_CACHE_MS } from '../../src/storage/key-record-cache.js';
-import { TOKEN_CACHE_MS } from '../../src/service/authenticate.js';
-import { POLICY_CACHE_MS } from '../../src/service/authorize.js';
+import { TOKEN_CACHE_MS } from '../../src/service/access/authenticate.js';
+import { POLICY_CACHE_MS } from '../../src/service/shared/policy-cache.js';
 
 
 const cli = runCliOutput;

@@ -28,7 +28,7 @@ import { jsonOf, runCli } from '../helpers/cli.js';
 import { spawnServer, type SpawnedServer } from '../helpers/server.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 import { createSoftHsm, type SoftHsm } from '../helpers/softhsm.js';
-import { parseBackup } from '../../src/service/backup.js';
+import { parseBackup } from '../../src/service/sys/backup.js';
 
 const run = runCli;
 const json = jsonOf;

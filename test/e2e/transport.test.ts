@@ -379,10 +379,14 @@ describe('--audit-stream FILE', () => {
     assert.equal(new Set(ids).size, replies.length, 'distinct request ids');
 
     // The sink is written after each record is durable; wait (no timing assertion) until all are there.
+    // Record lines are the records themselves; each batch's signed head and each checkpoint follow
+    // as lines with a `type` (docs/audit.md).
     let lines: string[] = [];
+    let all: string[] = [];
     for (let i = 0; i < 200; i++) {
-      lines = existsSync(streamFile) ? readFileSync(streamFile, 'utf8').split('\n').filter((l) => l !== '') : [];
-      if (lines.length >= replies.length) break;
+      all = existsSync(streamFile) ? readFileSync(streamFile, 'utf8').split('\n').filter((l) => l !== '') : [];
+      lines = all.filter((l) => !l.startsWith('{"type":'));
+      if (lines.length >= replies.length && all.at(-1)!.startsWith('{"type":"head"')) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal(statSync(streamFile).mode & 0o777, 0o600, 'the audit stream file is private');
@@ -395,13 +399,17 @@ describe('--audit-stream FILE', () => {
       assert.equal(matching[0]!.status, reply.status, `request ${i}: the line records the response status`);
     }
     assert.deepEqual(records.map((r) => r.seq), records.map((_, i) => i + 1), 'lines in sequence order, none missing');
+    const heads = all.filter((l) => l.startsWith('{"type":"head"')).map((l) => JSON.parse(l) as { seq: number; hash: string; headSignature: { from: number; signature: string } });
+    assert.ok(heads.length > 0 && heads.length <= records.length, `one signed head per batch: ${heads.length}`);
+    assert.equal(heads.at(-1)!.seq, records.at(-1)!.seq, 'the last line is the signed head of the last batch');
+    assert.ok(all.every((l) => !l.startsWith('{"type":') || /^\{"type":"(head|checkpoint)"/.test(l)), 'no other line types');
 
     // The lines are the stored audit records, text for text.
     const stored = await request({ url, path: '/v1/audit?limit=1000', token });
     const byId = new Map((stored.body.records as (Record<string, unknown> & { requestId: string })[]).map((r) => [r.requestId, r]));
     for (const line of lines) {
       const rec = JSON.parse(line) as Record<string, unknown> & { requestId: string };
-      const { hash: _hash, ...storedRec } = byId.get(rec.requestId)! as Record<string, unknown>;
+      const { hash: _hash, headSignature: _headSignature, ...storedRec } = byId.get(rec.requestId)! as Record<string, unknown>;
       assert.deepEqual(rec, storedRec);
     }
   });

@@ -35,6 +35,8 @@ export interface TestBoxOptions {
   keyringRefreshMs?: number;
   /** the JSON-RPC signer's upstream node */
   ethereumUpstream?: string;
+  /** the audit stream (--audit-stream): each durable record, each batch's signed head, each checkpoint, as JSON lines */
+  auditSink?: { write(line: string): unknown };
   /** lower the unauthenticated-traffic throttle's budgets (StrongboxConfig.sourceThrottle) */
   sourceThrottle?: StrongboxConfig['sourceThrottle'];
 }
@@ -49,6 +51,7 @@ export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBo
     ...(options.minPendingDays === undefined ? {} : { minPendingDays: options.minPendingDays }),
     ...(options.keyringRefreshMs === undefined ? {} : { keyringRefreshMs: options.keyringRefreshMs }),
     ...(options.ethereumUpstream === undefined ? {} : { ethereumUpstream: options.ethereumUpstream }),
+    ...(options.auditSink === undefined ? {} : { audit: { sink: options.auditSink } }),
     ...(options.sourceThrottle === undefined ? {} : { sourceThrottle: options.sourceThrottle }),
   });
   const t: TestBox = {

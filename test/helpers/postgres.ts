@@ -5,7 +5,8 @@
  * One cluster per test file; `createDatabase` gives each suite a fresh database. `stop` kills it
  * (immediate mode) and deletes everything. Nothing here assumes a server is already running.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { chownSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -25,6 +26,13 @@ export interface PostgresCluster {
   url(database: string): string;
   /** creates a fresh, empty database and returns its URL */
   createDatabase(prefix?: string): Promise<string>;
+  /**
+   * pg_ctl restart -m fast (every session is ended, the server shuts down and starts again on the same
+   * port), without blocking the event loop: load running in this process keeps running meanwhile.
+   */
+  restart(): Promise<void>;
+  /** pg_terminate_backend on every client backend but its own; resolves to how many it ended */
+  terminateOtherBackends(): Promise<number>;
   /** pg_ctl stop -m immediate, then deletes the cluster's files */
   stop(): void;
 }
@@ -52,6 +60,14 @@ function runPg(bin: string, args: string[]): void {
   const cmd = asRoot ? 'runuser' : join(PG_BIN, bin);
   const argv = asRoot ? ['-u', 'postgres', '--', join(PG_BIN, bin), ...args] : args;
   execFileSync(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+}
+
+/** runPg without blocking the event loop. */
+async function runPgAsync(bin: string, args: string[]): Promise<void> {
+  const asRoot = process.getuid?.() === 0;
+  const cmd = asRoot ? 'runuser' : join(PG_BIN, bin);
+  const argv = asRoot ? ['-u', 'postgres', '--', join(PG_BIN, bin), ...args] : args;
+  await promisify(execFile)(cmd, argv, { timeout: 60_000 });
 }
 
 export async function startPostgres(): Promise<PostgresCluster> {
@@ -96,6 +112,20 @@ export async function startPostgres(): Promise<PostgresCluster> {
       const name = `${prefix}_${randomBytes(6).toString('hex')}`;
       await sql(`CREATE DATABASE ${name}`);
       return url(name);
+    },
+    async restart() {
+      // -l again: without it the restarted server would log to pg_ctl's stdout, whose pipe then never closes.
+      await runPgAsync('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-m', 'fast', '-w', '-t', '60', 'restart']);
+    },
+    async terminateOtherBackends() {
+      const admin = new pg.Client({ connectionString: url('postgres') });
+      await admin.connect();
+      try {
+        const r = await admin.query<{ ended: boolean }>(`SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'`);
+        return r.rows.filter((x) => x.ended).length;
+      } finally {
+        await admin.end();
+      }
     },
     stop() {
       if (stopped) return;

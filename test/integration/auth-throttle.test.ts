@@ -130,7 +130,7 @@ describe('throttling unauthenticated traffic per source', () => {
     await box.box.throttle.flush();
     const records = await auditRecords(box);
     assert.ok(records.some((r) => r.operation === 'unauthenticated.aggregate'));
-    const report = await verifyAuditLog({ records: records.map((r) => rowFromApi(r as never)), checkpoints: [], trustedPublicKey: undefined });
+    const report = await verifyAuditLog({ records: records.map((r) => rowFromApi(r as never)), checkpoints: [], trustedPublicKey: box.box.ctx.auditKeys()!.publicKeyHex });
     assert.equal(report.ok, true, report.problems.join('; '));
     assert.equal(report.records, records.length);
   });

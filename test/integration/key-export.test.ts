@@ -42,7 +42,7 @@ import { startTestBox, type TestBox } from '../helpers/app.js';
 import { migrations } from '../../src/storage/sqlite/migrations.js';
 import { sqliteAtVersion } from '../helpers/migrations.js';
 import { openSqliteStore, SQLITE_FILE } from '../../src/storage/sqlite/index.js';
-import { runLifecycle } from '../../src/service/run-lifecycle.js';
+import { runLifecycle } from '../../src/service/keys/run-lifecycle.js';
 
 const AIV = Buffer.from('a65959a6', 'hex');
 const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');

@@ -1,5 +1,5 @@
 /**
- * Key lifecycle through inject on a real SQLite file (src/service/key-lifecycle.ts, rotate-key.ts,
+ * Key lifecycle through inject on a real SQLite file (src/service/keys/key-lifecycle.ts, rotate-key.ts,
  * update-key.ts, run-lifecycle.ts): disable/enable, scheduled deletion and its waiting-period bounds,
  * cancel, destruction by the lifecycle sweep with crypto-shredding checked in the database, WAL and
  * SHM files, invalid transitions, aliases (one namespace with names, policies on `key:alias/…`),
@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startTestBox, type TestBox } from '../helpers/app.js';
-import { runLifecycle } from '../../src/service/run-lifecycle.js';
-import { cancelKeyDeletion } from '../../src/service/key-lifecycle.js';
+import { runLifecycle } from '../../src/service/keys/run-lifecycle.js';
+import { cancelKeyDeletion } from '../../src/service/keys/key-lifecycle.js';
 import type { Store } from '../../src/storage/types.js';
 
 const DAY_MS = 86_400_000;

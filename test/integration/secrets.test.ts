@@ -1,5 +1,5 @@
 /**
- * Per-user secrets through inject on a real SQLite file (src/service/secrets.ts,
+ * Per-user secrets through inject on a real SQLite file (src/service/secrets/secrets.ts,
  * src/http/routes/secrets-*.ts): isolation of `users/<subject>/` between users and from admin and
  * operator, versions and check-and-set, soft delete / undelete / destroy / purge, listing with
  * paging, path and size validation, and what reaches the database files (sealed values only;

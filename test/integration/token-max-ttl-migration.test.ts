@@ -1,7 +1,7 @@
 /**
- * Migration 12 (token maximum lifetime and renewable flag) on tokens written at schema version 11,
- * in both stores: SQLite migrates the file in place; PostgreSQL runs its own migration 12 on rows
- * copied from a version-11 snapshot (storage/postgres/import-sqlite.ts). Tokens minted before keep
+ * Migration 13 (token maximum lifetime and renewable flag) on tokens written at schema version 12,
+ * in both stores: SQLite migrates the file in place; PostgreSQL runs its own migration 13 on rows
+ * copied from a version-12 snapshot (storage/postgres/import-sqlite.ts). Tokens minted before keep
  * the bound renewal had then — 365 days after creation — and stay renewable; tokens that never
  * expire keep no maximum. Both stores give byte-identical timestamps, and a renewal of a migrated
  * token stops at that bound.
@@ -17,8 +17,8 @@ import { pgMigrations } from '../../src/storage/postgres/migrations.js';
 import { importSqliteSnapshot } from '../../src/storage/postgres/import-sqlite.js';
 import { openPostgresStore } from '../../src/storage/postgres/index.js';
 import type { Store, TokenRecord } from '../../src/storage/types.js';
-import { renewToken } from '../../src/service/renew-token.js';
-import { toPrincipal } from '../../src/service/authenticate.js';
+import { renewToken } from '../../src/service/access/renew-token.js';
+import { toPrincipal } from '../../src/service/access/authenticate.js';
 import { sqliteAtVersion } from '../helpers/migrations.js';
 import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
 
@@ -29,15 +29,15 @@ const LEGACY = [
   ['acc.root', '2026-01-01T00:00:00.000Z', null, null],
 ] as const;
 
-/** What migration 12 must make of each row: 365 days (not a calendar year) after creation; none without an expiry. */
+/** What migration 13 must make of each row: 365 days (not a calendar year) after creation; none without an expiry. */
 const EXPECTED_MAX: Record<string, string | null> = {
   'acc.legacy': '2027-03-01T10:20:30.456Z',
   'acc.leap': '2028-12-30T23:59:59.999Z',
   'acc.root': null,
 };
 
-function snapshotAt11(dir: string): void {
-  const db = sqliteAtVersion(dir, 11);
+function snapshotAt12(dir: string): void {
+  const db = sqliteAtVersion(dir, 12);
   const insert = db.prepare(`INSERT INTO tokens (accessor, token_hash, subject, policies, parent_accessor, created_at, expires_at, ttl_seconds) VALUES (?, ?, 's', '["signer"]', NULL, ?, ?, ?)`);
   LEGACY.forEach(([accessor, createdAt, expiresAt, ttl], i) => insert.run(accessor, Buffer.alloc(32, i + 1), createdAt, expiresAt, ttl));
   db.close();
@@ -56,11 +56,11 @@ async function assertMigrated(store: Store, label: string): Promise<void> {
   assert.equal(renewed.expiresAt, EXPECTED_MAX['acc.legacy'], `${label}: renewal stops at the migrated maximum`);
 }
 
-describe('migration 12: token maximum lifetime', () => {
+describe('migration 13: token maximum lifetime', () => {
   let dir: string;
   let cluster: PostgresCluster;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'strongbox-mig12-'));
+    dir = mkdtempSync(join(tmpdir(), 'strongbox-mig13-'));
     cluster = await startPostgres();
   });
   after(() => {
@@ -69,13 +69,13 @@ describe('migration 12: token maximum lifetime', () => {
   });
 
   it('has the same number and name in both stores', () => {
-    assert.deepEqual(migrations.find((m) => m.name === 'token-max-ttl')?.version, 12);
-    assert.deepEqual(pgMigrations.find((m) => m.name === 'token-max-ttl')?.version, 12);
+    assert.deepEqual(migrations.find((m) => m.name === 'token-max-ttl')?.version, 13);
+    assert.deepEqual(pgMigrations.find((m) => m.name === 'token-max-ttl')?.version, 13);
   });
 
   it('SQLite: existing tokens keep the 365-day bound they were minted under and stay renewable', async () => {
     const d = mkdtempSync(join(dir, 'sqlite-'));
-    snapshotAt11(d);
+    snapshotAt12(d);
     const store = openSqliteStore(d);
     try {
       await assertMigrated(store, 'SQLite');
@@ -84,12 +84,12 @@ describe('migration 12: token maximum lifetime', () => {
     }
   });
 
-  it('PostgreSQL: the same, from rows copied at version 11 and migrated there', async () => {
+  it('PostgreSQL: the same, from rows copied at version 12 and migrated there', async () => {
     const d = mkdtempSync(join(dir, 'pg-'));
-    snapshotAt11(d);
-    const url = await cluster.createDatabase('mig12');
+    snapshotAt12(d);
+    const url = await cluster.createDatabase('mig13');
     const r = await importSqliteSnapshot(url, join(d, SQLITE_FILE));
-    assert.equal(r.fromVersion, 11);
+    assert.equal(r.fromVersion, 12);
     const store = await openPostgresStore(url);
     try {
       await assertMigrated(store, 'PostgreSQL');

@@ -10,8 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { hashToken } from '../../src/service/authenticate.js';
-import { xorDecode } from '../../src/service/generate-root.js';
+import { hashToken } from '../../src/service/shared/token-secret.js';
+import { xorDecode } from '../../src/service/sys/generate-root.js';
 import { startTestBox, type TestBox } from '../helpers/app.js';
 
 const TOKEN_PATTERN = /^sbt\.[A-Za-z0-9_-]{43}$/;

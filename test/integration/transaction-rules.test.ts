@@ -12,7 +12,8 @@ import { KMSClient, SignCommand } from '@aws-sdk/client-kms';
 import { startTestBox, type TestBox, auditRecordOf } from '../helpers/app.js';
 import { ApprovalPendingError, StrongboxApiError, StrongboxClient } from '../../src/sdk/client.js';
 import { toStrongboxAccount } from '../../src/sdk/viem.js';
-import { reserveAndSign } from '../../src/service/transaction-guard.js';
+import { reserveAndSign } from '../../src/service/shared/transaction-guard.js';
+import { SIGNING_TIMEOUT_MS } from '../../src/service/approvals/approvals.js';
 
 const A = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const B = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
@@ -435,6 +436,89 @@ describe('transaction rules', () => {
       assert.equal(over.body.reason, 'daily_limit_exceeded');
       assert.equal(over.body.result, null);
       assert.equal((await sign(tx({ value: '0', nonce: 2 }), 'vault', tokens['alice'])).status, 202, 'every transaction needs approval under this rule');
+    });
+
+    it('two approvers meeting the quorum at the same moment: it signs once, and both approve responses answer the outcome, never "signing"', async () => {
+      await setRules(rules);
+      const held = await sign(tx({ value: '5000', nonce: 11 }), 'ruled', tokens['alice']);
+      assert.equal(held.status, 202);
+      const id = held.body.approvalId as string;
+      assert.equal((await approve(id, 'bob')).body.status, 'pending');
+      // The race two nodes on one PostgreSQL database run into, made certain: carol's and dave's votes both
+      // land before either moves the request pending → signing, so both see the quorum met and one loses
+      // the compare-and-set; the winner's final update waits until the loser has looked (it then sees
+      // `signing`) — or until a response came back, which must not be `signing`.
+      const store = box.box.ctx.store;
+      const { addApprovalVote, updateApproval, getApproval } = store;
+      let votesIn = 0;
+      let bothVoted!: () => void;
+      const votes = new Promise<void>((resolve) => (bothVoted = resolve));
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      let signingSeen = 0;
+      let updates = 0;
+      store.addApprovalVote = async (...args) => {
+        const r = await addApprovalVote(...args);
+        if (++votesIn === 2) bothVoted();
+        await votes;
+        return r;
+      };
+      store.updateApproval = async (approvalId, expect, patch) => {
+        if (patch.status === 'signed') await gate;
+        const changed = await updateApproval(approvalId, expect, patch);
+        if (changed) updates++;
+        return changed;
+      };
+      store.getApproval = async (approvalId) => {
+        const a = await getApproval(approvalId);
+        if (a?.status === 'signing' && ++signingSeen >= 2) release();
+        return a;
+      };
+      try {
+        const racing = [approve(id, 'carol'), approve(id, 'dave')];
+        for (const r of racing) void r.finally(release);
+        const answers = await Promise.all(racing);
+        assert.deepEqual(
+          answers.map((r) => [r.status, r.body.status]),
+          [
+            [200, 'signed'],
+            [200, 'signed'],
+          ],
+          'both approvers get the outcome',
+        );
+        assert.ok(signingSeen >= 2, 'the losing approver saw the request while it was being signed');
+        assert.deepEqual(answers[0]!.body.result, answers[1]!.body.result);
+        await assertSignedBy(answers[0]!.body.result.rawTransaction, { to: B, value: 5000n });
+        const decisions = await Promise.all(answers.map(async (r) => (await auditOf(r.headers['x-request-id'] as string)).decision.outcome));
+        assert.deepEqual(decisions.sort(), ['approve', 'signed'], 'one of them signed; the other approved');
+        assert.equal(updates, 2, 'pending → signing once (the other compare-and-set lost), signing → signed once');
+      } finally {
+        Object.assign(store, { addApprovalVote, updateApproval, getApproval });
+      }
+    });
+
+    it('"signing" is transient: a request a stopped node left signing reads as failed (signing_interrupted) after 2 minutes, nothing released', async () => {
+      await setRules(rules);
+      const held = await sign(tx({ value: '5000', nonce: 12 }), 'ruled', tokens['alice']);
+      const id = held.body.approvalId as string;
+      assert.equal((await approve(id, 'bob')).status, 200);
+      // What the node that met the quorum wrote before it stopped.
+      const startedAt = new Date(Date.now() + 1000);
+      assert.equal(await box.box.ctx.store.updateApproval(id, ['pending'], { status: 'signing', updatedAt: startedAt.toISOString() }), true);
+      nowOverride = new Date(startedAt.getTime() + SIGNING_TIMEOUT_MS - 1000);
+      const during = await box.call('GET', `/v1/approvals/${id}`, undefined, tokens['alice']);
+      assert.equal(during.body.status, 'signing');
+      assert.ok((await box.call('GET', '/v1/approvals?status=signing', undefined, tokens['alice'])).body.approvals.some((a: { id: string }) => a.id === id));
+      const vote = await approve(id, 'carol');
+      assert.equal(vote.status, 409);
+      assert.equal(vote.body.code, 'APPROVAL_NOT_PENDING');
+      nowOverride = new Date(startedAt.getTime() + SIGNING_TIMEOUT_MS);
+      const ended = await box.call('GET', `/v1/approvals/${id}`, undefined, tokens['alice']);
+      assert.equal(ended.body.status, 'failed');
+      assert.equal(ended.body.reason, 'signing_interrupted');
+      assert.equal(ended.body.result, null);
+      nowOverride = undefined;
+      assert.equal((await box.call('GET', `/v1/approvals/${id}`, undefined, tokens['alice'])).body.status, 'failed', 'persisted');
     });
 
     it('approvers named by policy: every holder of the policy counts, except the requester', async () => {

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { startTestBox } from '../helpers/app.js';
+import { describeTamperAfterLastCheckpoint, type SqlHandle } from '../helpers/audit-tamper.js';
 import { cliPath } from '../helpers/paths.js';
 
 const DB_FILE = 'strongbox.db';
@@ -185,12 +186,13 @@ describe('audit log tampering is detected by `strongbox audit verify`', () => {
     await assertDetected(dir, [/record 150: hash mismatch/]);
   });
 
-  it('(d) an edit with every later hash recomputed (no signing key): caught at the next signed checkpoint', async () => {
+  it('(d) an edit with every later hash recomputed (no signing key): caught at the head signature of its batch, before the next checkpoint', async () => {
     const edited = cpSeqs[1]! + 5; // strictly between two checkpoints
     const at = checkpointAfter(edited);
     assert.ok(at > edited);
     const dir = tampered((db) => editRecord(db, edited, true));
-    await assertDetected(dir, [new RegExp(`record ${at}: differs from the signed checkpoint`), new RegExp(`intact up to seq ${at - 1}\\)`)]);
+    // Requests were made one at a time, so each record is its own batch with its own head signature.
+    await assertDetected(dir, [new RegExp(`record ${edited}: head signature invalid`), new RegExp(`intact up to seq ${edited - 1}\\)`)]);
   });
 
   it('(e) the tail truncated back past the last checkpoint: reported as truncated, naming both seqs', async () => {
@@ -311,4 +313,37 @@ describe('audit log tampering is detected by `strongbox audit verify`', () => {
     assert.equal(miss.code, 1, miss.out);
     assert.match(miss.out, /records 250\.\.250 missing/);
   });
+});
+
+function sqliteHandle(file: string): SqlHandle {
+  const db = new Database(file);
+  db.pragma('busy_timeout = 10000');
+  return {
+    all: async <T>(sql: string, params: unknown[] = []) => db.prepare(sql).all(...params) as T[],
+    run: async (sql, params = []) => void db.prepare(sql).run(...params),
+    close: async () => void db.close(),
+  };
+}
+
+describe('SQLite', () => {
+  const work = mkdtempSync(join(tmpdir(), 'strongbox-audit-tail-'));
+  after(() => rmSync(work, { recursive: true, force: true }));
+  let n = 0;
+  describeTamperAfterLastCheckpoint(async () => ({
+    label: 'SQLite',
+    workDir: work,
+    async database() {
+      const dir = join(work, `db-${++n}`);
+      let copies = 0;
+      return {
+        storage: { dataDir: dir },
+        open: async () => sqliteHandle(join(dir, DB_FILE)),
+        async copy() {
+          const copy = join(work, `${dir}-copy-${++copies}`.replace(/[/]/g, '_'));
+          cpSync(dir, copy, { recursive: true });
+          return { args: ['--data-dir', copy], sql: sqliteHandle(join(copy, DB_FILE)) };
+        },
+      };
+    },
+  }));
 });

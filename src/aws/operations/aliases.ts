@@ -1,7 +1,7 @@
 /** CreateAlias, UpdateAlias, DeleteAlias, ListAliases: `alias/<name>` ↔ the Strongbox alias `<name>`. */
 import { StrongboxError } from '../../protocol/errors.js';
-import { listKeys } from '../../service/list-keys.js';
-import { addAlias, removeAlias } from '../../service/update-key.js';
+import { listKeys } from '../../service/keys/list-keys.js';
+import { addAlias, removeAlias } from '../../service/keys/update-key.js';
 import { aliasArn, toAliasName, toKeyRef } from '../key-id.js';
 import { defineOperation, int, str } from '../operation.js';
 

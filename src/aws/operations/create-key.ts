@@ -1,5 +1,5 @@
 /** CreateKey: KeySpec SYMMETRIC_DEFAULT → aes256, ECC_SECG_P256K1 → secp256k1, ECC_NIST_P256 → p256, ECC_NIST_EDWARDS25519 → ed25519, HMAC_256 (KeyUsage GENERATE_VERIFY_MAC) → hmac256. */
-import { createKey } from '../../service/create-key.js';
+import { createKey } from '../../service/keys/create-key.js';
 import { AwsError, validation } from '../errors.js';
 import { keyMetadata, keyTypeOfSpec, keyUsageOf } from '../key-metadata.js';
 import { defineOperation, str } from '../operation.js';

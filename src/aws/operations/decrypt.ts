@@ -1,5 +1,5 @@
 /** Decrypt: the CiphertextBlob names its key, so KeyId is optional (and checked when given). */
-import { decrypt } from '../../service/decrypt.js';
+import { decrypt } from '../../service/symmetric/decrypt.js';
 import { keyArn, toKeyRef } from '../key-id.js';
 import { b64, bytesOfHex, defineOperation, encryptionContextAad } from '../operation.js';
 import { assertSameKey, assertSymmetricAlgorithm, assertSymmetricKey, blobCiphertext, blobKeyId } from './symmetric.js';

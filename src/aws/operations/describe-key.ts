@@ -1,5 +1,5 @@
 /** DescribeKey: the key's metadata in AWS terms. */
-import { toKeyInfo } from '../../service/key-info.js';
+import { toKeyInfo } from '../../service/shared/key-info.js';
 import { keyMetadata } from '../key-metadata.js';
 import { byKeyId, defineOperation } from '../operation.js';
 

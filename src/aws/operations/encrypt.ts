@@ -1,5 +1,5 @@
 /** Encrypt: AES-256-GCM under the key's current version; EncryptionContext is the AAD. */
-import { encrypt } from '../../service/encrypt.js';
+import { encrypt } from '../../service/symmetric/encrypt.js';
 import { keyArn } from '../key-id.js';
 import { b64, blob, byKeyId, defineOperation, encryptionContextAad, hexOf } from '../operation.js';
 import { assertSymmetricAlgorithm, assertSymmetricKey, MAX_PLAINTEXT_BYTES, wrapCiphertext } from './symmetric.js';

@@ -1,5 +1,5 @@
 /** GenerateDataKey and GenerateDataKeyWithoutPlaintext: KeySpec AES_256/AES_128 or NumberOfBytes. */
-import { generateDataKey } from '../../service/generate-data-key.js';
+import { generateDataKey } from '../../service/symmetric/generate-data-key.js';
 import { validation } from '../errors.js';
 import { keyArn } from '../key-id.js';
 import { b64, byKeyId, bytesOfHex, defineOperation, encryptionContextAad, int, str, type AwsInput, type AwsOperation } from '../operation.js';

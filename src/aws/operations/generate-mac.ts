@@ -1,5 +1,5 @@
 /** GenerateMac: HMAC-SHA-256 (RFC 2104) of Message under an HMAC_256 key. */
-import { generateMac } from '../../service/generate-mac.js';
+import { generateMac } from '../../service/symmetric/generate-mac.js';
 import { keyArn } from '../key-id.js';
 import { b64, byKeyId, bytesOfHex, defineOperation, hexOf } from '../operation.js';
 import { macRequest } from './mac.js';

@@ -1,5 +1,5 @@
 /** GenerateRandom: bytes from Strongbox's CSPRNG; any authenticated caller (no key involved). */
-import { generateRandom } from '../../service/generate-random.js';
+import { generateRandom } from '../../service/keys/generate-random.js';
 import { b64, defineOperation, int } from '../operation.js';
 import { validation } from '../errors.js';
 

@@ -1,5 +1,5 @@
 /** GetPublicKey: the DER SubjectPublicKeyInfo (RFC 5280), base64 in JSON. */
-import { getPublicKey } from '../../service/get-public-key.js';
+import { getPublicKey } from '../../service/keys/get-public-key.js';
 import { AwsError } from '../errors.js';
 import { keyArn } from '../key-id.js';
 import { keySpecOf, keyUsageOf, signingAlgorithmsOf } from '../key-metadata.js';

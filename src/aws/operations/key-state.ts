@@ -1,5 +1,5 @@
 /** EnableKey, DisableKey (keys:disable), ScheduleKeyDeletion, CancelKeyDeletion (keys:delete). */
-import { cancelKeyDeletion, disableKey, enableKey, scheduleKeyDeletion } from '../../service/key-lifecycle.js';
+import { cancelKeyDeletion, disableKey, enableKey, scheduleKeyDeletion } from '../../service/keys/key-lifecycle.js';
 import { keyArn } from '../key-id.js';
 import { keyStateOf } from '../key-metadata.js';
 import { byKeyId, defineOperation, int } from '../operation.js';

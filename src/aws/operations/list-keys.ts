@@ -1,5 +1,5 @@
 /** ListKeys: paginated with Limit/Marker (the Marker is Strongbox's opaque cursor). */
-import { listKeys } from '../../service/list-keys.js';
+import { listKeys } from '../../service/keys/list-keys.js';
 import { keyArn } from '../key-id.js';
 import { defineOperation, int, str } from '../operation.js';
 

@@ -3,7 +3,7 @@
  * else InvalidKeyUsageException) and MacAlgorithm one it supports (HMAC_256 keys: HMAC_SHA_256).
  * Message is 1 to 4096 bytes, as in AWS KMS.
  */
-import type { KeyRecord } from '../../storage/types.js';
+import type { ServiceKey } from '../../service/shared/resolve-key.js';
 import { AwsError, validation } from '../errors.js';
 import { keyUsageOf, macAlgorithmsOf, wrongUsage } from '../key-metadata.js';
 import { blob, str, type AwsInput } from '../operation.js';
@@ -12,7 +12,7 @@ export const MAX_MAC_MESSAGE_BYTES = 4096;
 /** The MacAlgorithmSpec enum of the AWS KMS API. */
 const MAC_ALGORITHMS = ['HMAC_SHA_224', 'HMAC_SHA_256', 'HMAC_SHA_384', 'HMAC_SHA_512'];
 
-export function macRequest(key: KeyRecord, input: AwsInput): { algorithm: string; message: Uint8Array } {
+export function macRequest(key: ServiceKey, input: AwsInput): { algorithm: string; message: Uint8Array } {
   const algorithm = str(input, 'MacAlgorithm');
   if (!MAC_ALGORITHMS.includes(algorithm)) {
     throw validation(`1 validation error detected: Value '${algorithm.slice(0, 64)}' at 'macAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [${MAC_ALGORITHMS.join(', ')}]`);

@@ -1,6 +1,6 @@
 /** ReEncrypt: decrypt under the source key (keys:decrypt) and encrypt under the destination (keys:encrypt), inside Strongbox. */
-import { decrypt } from '../../service/decrypt.js';
-import { encrypt } from '../../service/encrypt.js';
+import { decrypt } from '../../service/symmetric/decrypt.js';
+import { encrypt } from '../../service/symmetric/encrypt.js';
 import { keyArn, toKeyRef } from '../key-id.js';
 import { b64, defineOperation, encryptionContextAad } from '../operation.js';
 import { assertSameKey, assertSymmetricAlgorithm, assertSymmetricKey, blobCiphertext, blobKeyId, wrapCiphertext } from './symmetric.js';

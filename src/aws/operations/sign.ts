@@ -1,5 +1,5 @@
 /** Sign: RFC 6979 ECDSA (DER, low-S) or PureEdDSA; the service verifies each signature before release. */
-import { sign } from '../../service/sign.js';
+import { sign } from '../../service/keys/sign.js';
 import { keyArn } from '../key-id.js';
 import { b64, byKeyId, bytesOfHex, defineOperation } from '../operation.js';
 import { signingPayload } from './signing.js';

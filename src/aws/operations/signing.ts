@@ -3,15 +3,15 @@
  * ECDSA_SHA_256 (secp256k1, P-256): RAW = the message hashed with SHA-256, DIGEST = a 32-byte
  * SHA-256 digest; DER signatures, as AWS returns them. ED25519_SHA_512 (Ed25519): RAW only, PureEdDSA.
  */
-import type { KeyRecord } from '../../storage/types.js';
-import type { PayloadFields } from '../../service/sign-payload.js';
+import type { ServiceKey } from '../../service/shared/resolve-key.js';
+import type { PayloadFields } from '../../service/shared/sign-payload.js';
 import { AwsError, validation } from '../errors.js';
 import { keyUsageOf, signingAlgorithmsOf, wrongUsage } from '../key-metadata.js';
 import { blob, hexOf, str, type AwsInput } from '../operation.js';
 
 export const MAX_MESSAGE_BYTES = 4096;
 
-export function signingPayload(key: KeyRecord, input: AwsInput): { fields: PayloadFields; algorithm: string } {
+export function signingPayload(key: ServiceKey, input: AwsInput): { fields: PayloadFields; algorithm: string } {
   const algorithm = str(input, 'SigningAlgorithm');
   const messageType = str(input, 'MessageType', true) ?? 'RAW';
   if (messageType !== 'RAW' && messageType !== 'DIGEST') throw validation('MessageType must be RAW or DIGEST');

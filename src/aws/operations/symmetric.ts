@@ -1,5 +1,5 @@
 /** Shared by the symmetric operations: the AWS CiphertextBlob around a Strongbox ciphertext. */
-import type { KeyRecord } from '../../storage/types.js';
+import type { ServiceKey } from '../../service/shared/resolve-key.js';
 import { parseCiphertextBlob, toCiphertextBlob } from '../ciphertext-blob.js';
 import { AwsError, validation } from '../errors.js';
 import { wrongUsage } from '../key-metadata.js';
@@ -13,7 +13,7 @@ export function assertSymmetricAlgorithm(input: AwsInput, field = 'EncryptionAlg
   if (alg !== undefined && alg !== 'SYMMETRIC_DEFAULT') throw validation(`${field} must be SYMMETRIC_DEFAULT for symmetric keys`);
 }
 
-export function assertSymmetricKey(key: KeyRecord): void {
+export function assertSymmetricKey(key: ServiceKey): void {
   if (key.type !== 'aes256') throw wrongUsage(key.id, key.type, 'encrypt or decrypt');
 }
 
@@ -27,11 +27,11 @@ export function blobCiphertext(input: AwsInput): `0x${string}` {
   return `0x${Buffer.from(ciphertext).toString('hex')}`;
 }
 
-export function wrapCiphertext(key: KeyRecord, hex: string): Uint8Array {
+export function wrapCiphertext(key: ServiceKey, hex: string): Uint8Array {
   return toCiphertextBlob(key.id, bytesOfHex(hex));
 }
 
 /** When the caller also names a key, it must be the one the ciphertext was made with. */
-export function assertSameKey(named: KeyRecord, actual: KeyRecord): void {
+export function assertSameKey(named: ServiceKey, actual: ServiceKey): void {
   if (named.id !== actual.id) throw new AwsError('IncorrectKeyException', 'The key ID in the request does not identify the key that encrypted the ciphertext', 'DECRYPTION_FAILED');
 }

@@ -1,5 +1,5 @@
 /** TagResource, UntagResource, ListResourceTags, UpdateKeyDescription: key metadata (keys:update / keys:read). */
-import { updateKey } from '../../service/update-key.js';
+import { updateKey } from '../../service/keys/update-key.js';
 import { validation } from '../errors.js';
 import { byKeyId, defineOperation, str } from '../operation.js';
 

@@ -2,7 +2,7 @@
  * VerifyMac: a MAC that does not verify (including one of the wrong length) is
  * KMSInvalidMacException, as in AWS; a valid one answers MacValid: true.
  */
-import { verifyMac } from '../../service/verify-mac.js';
+import { verifyMac } from '../../service/symmetric/verify-mac.js';
 import { AwsError } from '../errors.js';
 import { keyArn } from '../key-id.js';
 import { blob, byKeyId, defineOperation, hexOf } from '../operation.js';

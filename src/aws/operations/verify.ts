@@ -1,6 +1,6 @@
 /** Verify: a signature that does not verify is KMSInvalidSignatureException, as in AWS. */
 import { StrongboxError } from '../../protocol/errors.js';
-import { verify } from '../../service/verify.js';
+import { verify } from '../../service/keys/verify.js';
 import { AwsError } from '../errors.js';
 import { keyArn } from '../key-id.js';
 import { blob, byKeyId, defineOperation, hexOf } from '../operation.js';

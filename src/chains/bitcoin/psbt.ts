@@ -3,7 +3,7 @@
  * their sighashes, and add the signatures. Parsing, sighash computation (BIP143 for witness v0,
  * BIP341 for witness v1) and serialization are @scure/btc-signer's; nothing here hashes or
  * serializes a transaction by hand. Signing itself happens in the service layer with the key's
- * signers (src/service/bitcoin-sign-psbt.ts), so no secret passes through this module.
+ * signers (src/service/bitcoin/bitcoin-sign-psbt.ts), so no secret passes through this module.
  *
  * What the key signs (everything else is left untouched or refused):
  * - P2WPKH inputs whose witnessUtxo script is the key's P2WPKH script (and, when nonWitnessUtxo is

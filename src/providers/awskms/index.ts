@@ -35,7 +35,7 @@ import { AES_KEY_BYTES } from '../../crypto/aead.js';
 import { constantTimeEqual } from '../../crypto/compare.js';
 import { randomBytes } from '../../crypto/random.js';
 import { wipe } from '../../crypto/wipe.js';
-import type { ProviderOptions } from '../registry.js';
+import type { ProviderOptions } from '../types.js';
 import { ProviderUnavailableError, UnsealRejectedError, type ProtectResult, type UnsealProvider } from '../types.js';
 
 export const AWSKMS_FORMAT_V1 = 0x01;

@@ -31,7 +31,7 @@ import { statSync } from 'node:fs';
 import { AES_KEY_BYTES, GCM_NONCE_BYTES, GCM_TAG_BYTES } from '../../crypto/aead.js';
 import { randomBytes } from '../../crypto/random.js';
 import { wipe } from '../../crypto/wipe.js';
-import type { ProviderOptions } from '../registry.js';
+import type { ProviderOptions } from '../types.js';
 import { ProviderUnavailableError, UnsealRejectedError, type ProtectResult, type SealConfig, type UnsealInput, type UnsealProvider } from '../types.js';
 import { describePkcs11Error, openPkcs11Session, Pkcs11PinRejectedError, pkcs11ErrorCode, pkcs11js, readBool, readUlong, type Handle, type Pkcs11Session } from './session.js';
 

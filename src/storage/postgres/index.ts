@@ -13,13 +13,17 @@
  *    namespace across two tables), a secret path (CAS on version 0), init's ifAbsent, the audit
  *    chain head (one chain, whichever node appends) and a spend scope (transaction-rules.ts);
  *  - a session advisory lock around migrations, so nodes starting together migrate once.
- * Unique violations map to ConflictError with the same constraint names as SQLite.
+ * Unique violations map to ConflictError with the same constraint names as SQLite. A lost, refused or
+ * timed-out connection maps to StorageUnavailableError (retryable 503): a PostgreSQL restart, failover
+ * or pg_terminate_backend fails the requests it meets and never the process — every client, idle in the
+ * pool or checked out, has an 'error' listener (node-postgres emits 'error' when the server ends a
+ * session, and an unlistened 'error' event would exit the process) — and the next query reconnects.
  */
 import pg from 'pg';
-import { ConflictError, SnapshotUnsupportedError, type AuditHead, type AuditRow, type AwsCredentialRecord, type KeyPatch, type KeyPage, type KeyRecord, type KeyVersionRecord, type SecretVersionRecord, type Store, type TokenRecord, type WalletRecord } from '../types.js';
+import { ConflictError, SnapshotUnsupportedError, StorageUnavailableError, type AuditHead, type AuditRow, type AwsCredentialRecord, type KeyPatch, type KeyPage, type KeyRecord, type KeyVersionRecord, type SecretVersionRecord, type Store, type TokenRecord, type WalletRecord } from '../types.js';
 import { KEY_PATCH_COLUMNS, toAwsCredentialRecord, toKeyRecord, toTokenRecord, toWalletRecord, type AwsCredentialRow, type KeyRow, type TokenRow, type WalletRow } from '../rows.js';
 import { pgMigrations } from './migrations.js';
-import { transactionRuleMethods } from './transaction-rules.js';
+import { transactionRuleMethods, type TxClient } from './transaction-rules.js';
 import { nonceLeaseMethods } from './nonce-leases.js';
 
 /** Advisory lock namespace (first key of the two-key form); the second key says what is locked. */
@@ -69,7 +73,16 @@ const toVersion = (r: { key_id: string; version: number; sealed_material: Buffer
   createdAt: r.created_at,
 });
 
-const toAuditRow = (r: { seq: number; record: string; hash: Buffer }): AuditRow => ({ seq: r.seq, record: r.record, hash: bytes(r.hash) });
+/** An audit_records row as pg returns it (head_signature: migration 12). */
+interface AuditRowSql {
+  seq: number;
+  record: string;
+  hash: Buffer;
+  /** absent when a read-only tool opens a database not yet at migration 12 */
+  head_signature?: Buffer | null;
+}
+
+const toAuditRow = (r: AuditRowSql): AuditRow => ({ seq: r.seq, record: r.record, hash: bytes(r.hash), ...(r.head_signature == null ? {} : { headSignature: bytes(r.head_signature) }) });
 
 /** PostgreSQL's constraint name → the backend-neutral one (the same ones SQLite reports). */
 const CONSTRAINTS: Record<string, ConflictError['constraint']> = {
@@ -97,6 +110,30 @@ function mapConflict(err: unknown, fallback?: ConflictError['constraint']): neve
     if (c !== undefined) throw new ConflictError(c);
   }
   throw err;
+}
+
+/**
+ * SQLSTATEs that say the server cannot serve this session now, rather than that the statement is wrong:
+ * connection exceptions (class 08), admin/crash shutdown and "starting up / shutting down" (57P01–03),
+ * too many connections, a statement or lock wait that ran out of time (statement_timeout,
+ * lock_timeout: a lost peer holding a lock, an overloaded server).
+ */
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300', '57014', '55P03']);
+
+/**
+ * The error a call into node-postgres failed with, as the Store reports it: a connection that was
+ * refused, lost or timed out (a node-postgres or socket error rather than the server's answer, or one
+ * of the SQLSTATEs above) becomes StorageUnavailableError; the server's verdict on a statement
+ * (constraint violations, serialization failures, …) and programming errors are left as they are.
+ */
+export function toStorageError(err: unknown): unknown {
+  if (err instanceof StorageUnavailableError) return err;
+  if (err instanceof pg.DatabaseError) {
+    const code = err.code ?? '';
+    return code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) ? new StorageUnavailableError(err) : err;
+  }
+  if (err instanceof TypeError || err instanceof RangeError) return err;
+  return err instanceof Error ? new StorageUnavailableError(err) : err;
 }
 
 /** Serialization failures and deadlocks: the transaction did nothing and may simply run again. */
@@ -129,6 +166,10 @@ export const SCHEMA_MIGRATIONS_DDL = 'CREATE TABLE IF NOT EXISTS schema_migratio
 
 async function migrate(pool: pg.Pool): Promise<void> {
   const c = await pool.connect();
+  // Checked out, a client has no listener of the pool's: a server going away now must fail the start, not crash it.
+  let lost: Error | undefined;
+  const onError = (err: Error) => void (lost ??= err);
+  c.on('error', onError);
   try {
     // Session lock: a node starting at the same moment waits here (however long a migration takes)
     // and then finds nothing to do.
@@ -154,7 +195,8 @@ async function migrate(pool: pg.Pool): Promise<void> {
       await c.query('RESET lock_timeout');
     }
   } finally {
-    c.release();
+    c.removeListener('error', onError);
+    c.release(lost);
   }
 }
 
@@ -188,7 +230,8 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
       ...(options.readonly ? ['-c default_transaction_read_only=on'] : []),
     ].join(' '),
   });
-  // An idle connection dropped by the server (restart, failover): the next query reconnects.
+  // An idle connection dropped by the server (restart, failover): the pool discards it (this listener
+  // only keeps the event from being unhandled) and the next query connects afresh.
   pool.on('error', () => undefined);
   try {
     if (!options.readonly) await migrate(pool);
@@ -198,30 +241,52 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     throw new Error(`cannot open PostgreSQL storage ${redactPostgresUrl(url)}: ${(err as Error).message}`, { cause: err });
   }
 
-  const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> => pool.query<R>(text, values);
+  // pool.query listens for 'error' on the client it checks out for the one statement.
+  const q = async <R extends pg.QueryResultRow>(text: string, values: unknown[] = []): Promise<pg.QueryResult<R>> =>
+    pool.query<R>(text, values).catch((err: unknown) => {
+      throw toStorageError(err);
+    });
 
   /** Runs fn in one READ COMMITTED transaction, retried (whole) on a serialization failure or deadlock. */
-  const tx = async <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => {
+  const tx = async <T>(fn: (c: TxClient) => Promise<T>): Promise<T> => {
     for (let attempt = 0; ; attempt++) {
-      const c = await pool.connect();
+      const c = await pool.connect().catch((err: unknown) => {
+        throw toStorageError(err);
+      });
+      // While checked out, the client has no listener of the pool's: without this one, a server that ends
+      // the session (restart, pg_terminate_backend) between two statements emits an 'error' nobody
+      // handles, and the process exits. The statement in flight (if any) fails on its own.
       let broken: Error | undefined;
+      const onError = (err: Error) => void (broken ??= err);
+      c.on('error', onError);
+      const client: TxClient = {
+        query: <R extends pg.QueryResultRow>(text: string, values?: unknown[]) =>
+          c.query<R>(text, values).catch((err: unknown) => {
+            throw toStorageError(err);
+          }),
+      };
       try {
-        await c.query('BEGIN');
-        const result = await fn(c);
-        await c.query('COMMIT');
+        await client.query('BEGIN');
+        const result = await fn(client);
+        await client.query('COMMIT');
         return result;
       } catch (err) {
-        await c.query('ROLLBACK').catch((e: Error) => (broken = e));
+        // Without a usable connection (lost, or a statement that got no answer in time) the client is
+        // dropped instead: the server rolls back a transaction whose session ends.
+        if (err instanceof StorageUnavailableError) broken ??= err;
+        if (broken === undefined) await c.query('ROLLBACK').catch((e: Error) => (broken ??= e));
         if (RETRYABLE.has(pgCode(err) ?? '') && attempt < 20) continue;
         throw err;
       } finally {
+        c.removeListener('error', onError);
+        // A client whose connection failed is discarded, not returned to the pool.
         c.release(broken);
       }
     }
   };
 
-  const lockName = (c: pg.PoolClient, name: string) => c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [NAME_NS, name]);
-  const nameTaken = async (c: pg.PoolClient, name: string): Promise<boolean> =>
+  const lockName = (c: TxClient, name: string) => c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [NAME_NS, name]);
+  const nameTaken = async (c: TxClient, name: string): Promise<boolean> =>
     (await c.query('SELECT 1 FROM keys WHERE name = $1 UNION ALL SELECT 1 FROM key_aliases WHERE alias = $1', [name])).rowCount! > 0;
 
   const getKeyWhere = async (where: string, value: string): Promise<KeyRecord | undefined> => {
@@ -458,17 +523,22 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
         const head: AuditHead | undefined = h && { seq: h.seq, hash: bytes(h.hash) };
         const rows = build(head);
         if (rows.length > 0) {
-          await c.query('INSERT INTO audit_records (seq, record, hash) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[])', [rows.map((r) => r.seq), rows.map((r) => r.record), rows.map((r) => buf(r.hash))]);
+          await c.query('INSERT INTO audit_records (seq, record, hash, head_signature) SELECT * FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::bytea[])', [
+            rows.map((r) => r.seq),
+            rows.map((r) => r.record),
+            rows.map((r) => buf(r.hash)),
+            rows.map((r) => (r.headSignature === undefined ? null : buf(r.headSignature))),
+          ]);
         }
         return rows;
       }).catch((err: unknown) => mapConflict(err));
     },
     async auditHead() {
-      const r = await q<{ seq: number; record: string; hash: Buffer }>('SELECT * FROM audit_records ORDER BY seq DESC LIMIT 1');
+      const r = await q<AuditRowSql>('SELECT * FROM audit_records ORDER BY seq DESC LIMIT 1');
       return r.rows[0] && toAuditRow(r.rows[0]);
     },
     async readAudit({ afterSeq, limit }) {
-      return (await q<{ seq: number; record: string; hash: Buffer }>('SELECT * FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])).rows.map(toAuditRow);
+      return (await q<AuditRowSql>('SELECT * FROM audit_records WHERE seq > $1 ORDER BY seq LIMIT $2', [afterSeq, limit])).rows.map(toAuditRow);
     },
     async appendCheckpoint(row) {
       await q('INSERT INTO audit_checkpoints (seq, checkpoint) VALUES ($1, $2)', [row.seq, row.checkpoint]);

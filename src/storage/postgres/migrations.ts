@@ -251,10 +251,20 @@ export const pgMigrations: readonly Migration[] = [
     `,
   },
   {
-    // As SQLite migration 12: the maximum lifetime and the renewable flag; tokens minted before keep
+    // The signature over the head of each group-committed audit batch, on the batch's last row
+    // (audit/record.ts encodes it; storage only keeps the bytes). NULL on every other row and on
+    // rows written before this migration, which stay verifiable through their checkpoints.
+    version: 12,
+    name: 'audit-head-signatures',
+    sql: `
+      ALTER TABLE audit_records ADD COLUMN head_signature BYTEA;
+    `,
+  },
+  {
+    // As SQLite migration 13: the maximum lifetime and the renewable flag; tokens minted before keep
     // the bound renewal had then (365 days after creation), formatted exactly as JavaScript's
     // toISOString (what SQLite's strftime gives too).
-    version: 12,
+    version: 13,
     name: 'token-max-ttl',
     sql: `
       ALTER TABLE tokens ADD COLUMN max_expires_at TEXT;

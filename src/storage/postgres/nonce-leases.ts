@@ -6,10 +6,9 @@
  * lease. Every time is the database's clock_timestamp(): expiries are compared on one clock whatever
  * the nodes' clocks say. Renew and release are single conditional UPDATEs on `holder`.
  */
-import type pg from 'pg';
 import type { NonceAccount, Store } from '../types.js';
 import { decideNonceLease, nonceLeaseFromColumns, type NonceLeaseColumns } from '../nonce-leases.js';
-import type { PgAccess } from './transaction-rules.js';
+import type { PgAccess, TxClient } from './transaction-rules.js';
 
 type Methods = Pick<Store, 'acquireNonceLease' | 'renewNonceLease' | 'releaseNonceLease'>;
 
@@ -23,7 +22,7 @@ export function nonceLeaseMethods({ q, tx }: Pick<PgAccess, 'q' | 'tx'>): Method
     (await q(`UPDATE nonce_leases SET holder = NULL, expires_at = NULL${set} WHERE chain_id = $1 AND address = $2 AND holder = $3`, [...ids(account), holder, ...values])).rowCount === 1;
   return {
     async acquireNonceLease(account, holder, options) {
-      return tx(async (c: pg.PoolClient) => {
+      return tx(async (c: TxClient) => {
         await c.query('INSERT INTO nonce_leases (chain_id, address) VALUES ($1, $2) ON CONFLICT (chain_id, address) DO NOTHING', ids(account));
         await c.query('SELECT 1 FROM nonce_leases WHERE chain_id = $1 AND address = $2 FOR UPDATE', ids(account));
         // Read (with the time) only once the lock is ours: waiting for it must not age `now`.

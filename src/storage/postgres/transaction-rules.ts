@@ -17,11 +17,16 @@ type Methods = Pick<
   'putTransactionRules' | 'getTransactionRules' | 'deleteTransactionRules' | 'reserveSpend' | 'releaseSpend' | 'createApproval' | 'getApproval' | 'listApprovals' | 'addApprovalVote' | 'updateApproval'
 >;
 
+/** A connection inside tx(): statements only (BEGIN, COMMIT and the connection's errors are tx()'s business). */
+export interface TxClient {
+  query<R extends pg.QueryResultRow = any>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
+}
+
 export interface PgAccess {
   /** one statement, outside any transaction */
   q<R extends pg.QueryResultRow>(text: string, values?: unknown[]): Promise<pg.QueryResult<R>>;
   /** one READ COMMITTED transaction, retried whole on a serialization failure or deadlock */
-  tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T>;
+  tx<T>(fn: (c: TxClient) => Promise<T>): Promise<T>;
   /** advisory lock namespace (first key of the two-key form) for spend scopes */
   spendLockNamespace: number;
 }
@@ -31,7 +36,7 @@ export interface PgAccess {
 const VOTES = 'SELECT subject, accessor, vote, at FROM approval_votes WHERE approval_id = $1 ORDER BY at, subject';
 
 export function transactionRuleMethods({ q, tx, spendLockNamespace }: PgAccess): Methods {
-  const votesOf = async (c: pg.PoolClient, id: string): Promise<ApprovalVote[]> => (await c.query<ApprovalVote>(VOTES, [id])).rows;
+  const votesOf = async (c: TxClient, id: string): Promise<ApprovalVote[]> => (await c.query<ApprovalVote>(VOTES, [id])).rows;
   /** Approval rows with their votes, read in one statement (a consistent snapshot of both). */
   const withVotes = `SELECT a.*, coalesce((SELECT json_agg(json_build_object('subject', v.subject, 'accessor', v.accessor, 'vote', v.vote, 'at', v.at) ORDER BY v.at, v.subject)
                                             FROM approval_votes v WHERE v.approval_id = a.id), '[]'::json) AS votes

@@ -5,7 +5,7 @@
  * seam identical to the PostgreSQL backend.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -83,6 +83,15 @@ function createWriter(file: string) {
   };
 }
 
+/** An audit_records row as better-sqlite3 returns it (head_signature: migration 12). */
+interface AuditRowSql {
+  seq: number;
+  record: string;
+  hash: Buffer;
+  /** absent when a read-only tool opens a database not yet at migration 12 */
+  head_signature?: Buffer | null;
+}
+
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /**
@@ -148,6 +157,26 @@ export function migrate(db: Database.Database): void {
   }
 }
 
+/**
+ * Makes the database file and its -wal and -shm owner-only (0600), whatever the umask: the file is
+ * created 0600 before SQLite opens it, and SQLite creates the -wal and -shm with the database file's own
+ * mode (unix VFS: findCreateFileMode, unixOpenSharedMemory); files an older release left 0644 are
+ * tightened. They hold only sealed bytes, but also token hashes, policies and the audit log.
+ */
+function restrictDatabaseFiles(file: string): void {
+  closeSync(openSync(file, 'a', 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+    let mode: number;
+    try {
+      mode = statSync(f).mode & 0o777;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
+    if (mode !== 0o600) chmodSync(f, 0o600);
+  }
+}
+
 export function openSqliteStore(dataDir: string, options: { readonly?: boolean } = {}): Store {
   const file = join(dataDir, SQLITE_FILE);
   let db: Database.Database;
@@ -160,6 +189,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     db.pragma('trusted_schema = OFF');
   } else {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    restrictDatabaseFiles(file);
     db = new Database(file);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
@@ -198,8 +228,6 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     dueDestroy: db.prepare(`SELECT id FROM keys WHERE state = 'pending_deletion' AND deletion_date <= ?`).pluck(),
     dueRotate: db.prepare(`SELECT id FROM keys WHERE state = 'enabled' AND next_rotation_at <= ?`).pluck(),
     getVersion: db.prepare('SELECT * FROM key_versions WHERE key_id = ? AND version = ?'),
-    insertToken: db.prepare(`INSERT INTO tokens (accessor, token_hash, name, subject, policies, parent_accessor, created_at, expires_at, max_expires_at, renewable, ttl_seconds, num_uses_left, rate_per_second, rate_burst, revoked_at)
-                             VALUES (@accessor, @tokenHash, @name, @subject, @policies, @parentAccessor, @createdAt, @expiresAt, @maxExpiresAt, @renewable, @ttlSeconds, @numUsesLeft, @ratePerSecond, @rateBurst, @revokedAt)`),
     tokenByHash: db.prepare('SELECT * FROM tokens WHERE token_hash = ?'),
     tokenByAccessor: db.prepare('SELECT * FROM tokens WHERE accessor = ?'),
     consumeUse: db.prepare('UPDATE tokens SET num_uses_left = num_uses_left - 1 WHERE accessor = ? AND num_uses_left > 0'),
@@ -295,7 +323,10 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     for (const a of tree) stmts.revokeAwsCredentialsOf.run(at, a);
     return tree.filter((a) => stmts.revoke.run(at, a).changes > 0);
   });
-  const toAuditRow = (r: { seq: number; record: string; hash: Buffer }): AuditRow => ({ seq: r.seq, record: r.record, hash: new Uint8Array(r.hash) });
+  // Prepared on first use: a read-only tool (audit verify/export) may open a file not yet at migration 13,
+  // whose tokens table lacks max_expires_at and renewable; it never mints a token.
+  let insertToken: Database.Statement | undefined;
+  const toAuditRow = (r: AuditRowSql): AuditRow => ({ seq: r.seq, record: r.record, hash: new Uint8Array(r.hash), ...(r.head_signature == null ? {} : { headSignature: new Uint8Array(r.head_signature) }) });
   const replaceMaterials = db.transaction((items: readonly SealedReplacement<{ keyId: string; version: number }>[]) => items.map((i) => stmts.replaceMaterial.run(i.next, i.keyId, i.version, i.expected).changes === 1));
   const replaceSecretValues = db.transaction((items: readonly SealedReplacement<{ path: string; version: number }>[]) => items.map((i) => stmts.replaceSecretValue.run(i.next, i.path, i.version, i.expected).changes === 1));
   const writer = createWriter(file);
@@ -495,7 +526,9 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     },
     async createToken(t) {
       try {
-        stmts.insertToken.run({ ...t, policies: JSON.stringify(t.policies), renewable: t.renewable ? 1 : 0 });
+        insertToken ??= db.prepare(`INSERT INTO tokens (accessor, token_hash, name, subject, policies, parent_accessor, created_at, expires_at, max_expires_at, renewable, ttl_seconds, num_uses_left, rate_per_second, rate_burst, revoked_at)
+                             VALUES (@accessor, @tokenHash, @name, @subject, @policies, @parentAccessor, @createdAt, @expiresAt, @maxExpiresAt, @renewable, @ttlSeconds, @numUsesLeft, @ratePerSecond, @rateBurst, @revokedAt)`);
+        insertToken.run({ ...t, policies: JSON.stringify(t.policies), renewable: t.renewable ? 1 : 0 });
       } catch (err) {
         if (isUniqueViolation(err)) throw new ConflictError('token');
         throw err;
@@ -560,11 +593,11 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
       return audit.append(build);
     },
     async auditHead() {
-      const r = stmts.auditHead.get() as { seq: number; record: string; hash: Buffer } | undefined;
+      const r = stmts.auditHead.get() as AuditRowSql | undefined;
       return r && toAuditRow(r);
     },
     async readAudit({ afterSeq, limit }) {
-      return (stmts.readAudit.all(afterSeq, limit) as { seq: number; record: string; hash: Buffer }[]).map(toAuditRow);
+      return (stmts.readAudit.all(afterSeq, limit) as AuditRowSql[]).map(toAuditRow);
     },
     async appendCheckpoint(row) {
       stmts.insertCheckpoint.run(row.seq, row.checkpoint);
@@ -579,6 +612,8 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
       const dir = mkdtempSync(join(tmpdir(), 'strongbox-snapshot-'));
       try {
         const target = join(dir, 'snapshot.db');
+        // Owner-only like the database itself (an empty file is an empty database to SQLite).
+        writeFileSync(target, new Uint8Array(), { mode: 0o600, flag: 'wx' });
         await db.backup(target);
         // The copy must be self-contained: fold its WAL into it.
         const copy = new Database(target);

@@ -252,12 +252,22 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    // The signature over the head of each group-committed audit batch, on the batch's last row
+    // (audit/record.ts encodes it; storage only keeps the bytes). NULL on every other row and on
+    // rows written before this migration, which stay verifiable through their checkpoints.
+    version: 12,
+    name: 'audit-head-signatures',
+    sql: `
+      ALTER TABLE audit_records ADD COLUMN head_signature BLOB;
+    `,
+  },
+  {
     // Tokens get a maximum lifetime and a renewable flag (issue 14: a 60-second token renewed itself
     // into a one-year credential). max_expires_at is the latest expiry renewal may reach; renewable = 0
     // refuses renewal. Tokens minted before keep the bound renewal had when they were minted, 365 days
     // after creation, so a client that renews a long-lived token keeps working; tokens that never
     // expire (root) keep none.
-    version: 12,
+    version: 13,
     name: 'token-max-ttl',
     sql: `
       ALTER TABLE tokens ADD COLUMN max_expires_at TEXT;

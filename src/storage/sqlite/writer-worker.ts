@@ -20,7 +20,7 @@ import { prepareKeyInserts, type KeyInsert, type KeyInsertOutcome } from './key-
 export interface AuditBatchMessage {
   id: number;
   op: 'audit';
-  rows: { seq: number; record: string; hash: Uint8Array }[];
+  rows: { seq: number; record: string; hash: Uint8Array; headSignature?: Uint8Array }[];
   /** the head the rows were chained onto; null for an empty log */
   expect: { seq: number; hash: Uint8Array } | null;
 }
@@ -39,14 +39,14 @@ db.pragma('synchronous = FULL');
 db.pragma('foreign_keys = ON');
 db.pragma('busy_timeout = 10000');
 db.pragma('secure_delete = ON');
-const insertAudit = db.prepare('INSERT INTO audit_records (seq, record, hash) VALUES (?, ?, ?)');
+const insertAudit = db.prepare('INSERT INTO audit_records (seq, record, hash, head_signature) VALUES (?, ?, ?, ?)');
 const head = db.prepare('SELECT seq, hash FROM audit_records ORDER BY seq DESC LIMIT 1');
 /** Runs as a savepoint inside the group's transaction: a failure undoes only this batch. */
 const appendAudit = db.transaction((rows: AuditBatchMessage['rows'], expect: AuditBatchMessage['expect']): boolean => {
   const h = head.get() as { seq: number; hash: Buffer } | undefined;
   const same = h === undefined ? expect === null : expect !== null && h.seq === expect.seq && Buffer.compare(h.hash, expect.hash) === 0;
   if (!same) return false;
-  for (const r of rows) insertAudit.run(r.seq, r.record, r.hash);
+  for (const r of rows) insertAudit.run(r.seq, r.record, r.hash, r.headSignature ?? null);
   return true;
 });
 const keys = prepareKeyInserts(db);

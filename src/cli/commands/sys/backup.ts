@@ -1,0 +1,17 @@
+import { writeFileSync } from 'node:fs';
+import { clientFrom, clientOptions, requireString, type Command } from '../../command.js';
+
+export default {
+  path: ['operator', 'backup'],
+  summary: 'Download a backup file (needs sys:backup); useless without the unseal shares or the HSM/KMS key',
+  usage: '--out FILE',
+  options: { ...clientOptions, out: { type: 'string' } },
+  positionals: [],
+  async run(args, io) {
+    const out = requireString(args, 'out');
+    const bytes = await clientFrom(args, io).backup();
+    writeFileSync(out, bytes, { mode: 0o600, flag: 'wx' });
+    io.stdout(args.values['json'] ? JSON.stringify({ out, bytes: bytes.byteLength }) + '\n' : `wrote ${bytes.byteLength} bytes to ${out}\n`);
+    return 0;
+  },
+} satisfies Command;
