@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { sealTypes } from './providers/registry.js';
+import { parseDuration } from './protocol/duration.js';
 import type { SealType } from './providers/types.js';
 import type { ProviderOptions } from './providers/types.js';
 
@@ -182,8 +183,16 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
   if (tlsClientCa !== undefined && tlsCert === undefined) throw new ConfigError('--tls-client-ca needs --tls-cert and --tls-key');
   if ((tlsClientCa === undefined) !== (tlsClientMap === undefined)) throw new ConfigError('--tls-client-ca and --tls-client-map go together');
   const minPending = pick('minPendingDays');
-  if (minPending && !/^[0-9]{1,2}$/.test(minPending.value)) throw new ConfigError(`${minPending.source}: must be a whole number of days`);
-  if (minPending && Number(minPending.value) < 7 && !dev) throw new ConfigError(`${minPending.source}: a waiting period under 7 days is only allowed with --dev`);
+  let minPendingDays = 7;
+  if (minPending) {
+    // Days, or a duration in whole days ("7d", "168h"), as every period the API takes.
+    try {
+      minPendingDays = parseDuration(minPending.value, { field: 'the minimum waiting period', unit: 'days', min: 0, max: 30 });
+    } catch (err) {
+      throw new ConfigError(`${minPending.source}: ${(err as Error).message}`);
+    }
+    if (minPendingDays < 7 && !dev) throw new ConfigError(`${minPending.source}: a waiting period under 7 days is only allowed with --dev`);
+  }
   const workers = pick('signWorkers');
   if (workers && !/^[0-9]{1,2}$/.test(workers.value)) throw new ConfigError(`${workers.source}: must be a whole number of threads (0 signs on the main thread)`);
   const upstream = pick('ethereumUpstream');
@@ -219,7 +228,7 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
     tlsClientCa,
     tlsClientMap,
     auditStream: pick('auditStream')?.value,
-    minPendingDays: minPending ? Number(minPending.value) : 7,
+    minPendingDays,
     signWorkers: workers ? Number(workers.value) : Math.max(0, availableParallelism() - 1),
     ethereumUpstream: upstream?.value,
     ethereumGasCaps,

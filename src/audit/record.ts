@@ -32,6 +32,21 @@ export interface AuditFields {
   inputs: Record<string, string> | null;
   /** transaction rules: what they decided for this request (absent for requests they did not judge) */
   decision?: AuditDecision;
+  /** only on `unauthenticated.aggregate` records: the responses to one source this record stands for */
+  aggregate?: AuditAggregate;
+}
+
+/**
+ * Responses to requests without a valid credential from one source, beyond what it may have audited one
+ * by one (http/source-throttle.ts): counted, and written as one record per window.
+ */
+export interface AuditAggregate {
+  count: number;
+  /** first and last response counted (ISO time) */
+  from: string;
+  to: string;
+  /** `"<operation> <status> <code or ->"` → how many; at most 16 kinds, the rest under `other` */
+  responses: Record<string, number>;
 }
 
 /** A transaction-rules decision as the audit log records it. Nothing secret. */
@@ -75,6 +90,8 @@ export function canonicalRecord(r: AuditRecord): string {
     inputs: r.inputs,
     // Added with transaction rules; absent (so older records keep their exact text) when undefined.
     ...(r.decision === undefined ? {} : { decision: r.decision }),
+    // Added with the unauthenticated-traffic throttle; likewise absent from every other record.
+    ...(r.aggregate === undefined ? {} : { aggregate: r.aggregate }),
   });
 }
 

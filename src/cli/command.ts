@@ -1,6 +1,8 @@
 /** CLI command shape and shared helpers. One file per command in commands/, listed in index.ts. */
 import type { ParseArgsConfig } from 'node:util';
 import { StrongboxClient, type CancelCredential } from '../sdk/client.js';
+import { StrongboxError } from '../protocol/errors.js';
+import { parseDuration } from '../protocol/duration.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -100,6 +102,21 @@ export function parseIntegerFlag(args: CommandArgs, name: string, fallback?: num
   if (v === undefined) return fallback;
   if (typeof v !== 'string' || !/^[0-9]+$/.test(v)) throw new UsageError(`--${name} must be a whole number`);
   return Number(v);
+}
+
+/**
+ * A TTL or period flag: a number in `unit` or a duration such as "1h30m" / "30d", through the API's
+ * parser (protocol/duration.ts); the server checks the bounds. Returns the value in `unit`.
+ */
+export function parseDurationFlag(args: CommandArgs, name: string, unit: 'seconds' | 'days'): number | undefined {
+  const v = args.values[name];
+  if (v === undefined) return undefined;
+  try {
+    return parseDuration(v, { field: `--${name}`, unit, min: 0, max: Number.MAX_SAFE_INTEGER });
+  } catch (err) {
+    if (err instanceof StrongboxError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 /** All of stdin as text ('' when stdin is a terminal): for shares and passphrases, which never go in argv. */

@@ -45,6 +45,9 @@ function certificatePrincipal(socket: unknown, clientMap: Readonly<Record<string
       parentAccessor: null,
       createdAt: new Date(cert.valid_from).toISOString(),
       expiresAt: new Date(cert.valid_to).toISOString(),
+      maxExpiresAt: new Date(cert.valid_to).toISOString(),
+      // a certificate's lifetime is its validity: renewal is the CA's business
+      renewable: false,
       ttlSeconds: null,
       numUsesLeft: null,
       ratePerSecond: null,
@@ -117,6 +120,8 @@ declare module 'fastify' {
     /** what transaction rules decided for this request (set by the handler through RouteContext.decide) */
     auditDecision: AuditDecision | undefined;
     input: RouteInput | undefined;
+    /** the response was counted into its source's aggregate audit record instead of getting its own (source-throttle.ts) */
+    auditAggregated: boolean;
   }
 }
 
@@ -261,6 +266,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.decorateRequest('auditReason', undefined);
   app.decorateRequest('auditDecision', undefined);
   app.decorateRequest('input', undefined);
+  app.decorateRequest('auditAggregated', false);
 
   // Fail closed: every response — success, error, denial, unknown route — waits until its audit
   // record is durable. If it cannot be, the response becomes 503 AUDIT_UNAVAILABLE and nothing
@@ -270,6 +276,12 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     reply.header('cache-control', 'no-store');
     if (tls) reply.header('strict-transport-security', HSTS_HEADER);
     const route = request.route;
+    // Without a valid credential, a source's responses are audited one by one only up to its budget;
+    // beyond it they are counted into one aggregate record per window, so a flood cannot fill the disk.
+    if (request.principal === undefined && !services.throttle.admit(request.ip, { operation: route?.operationId ?? 'unknown', status: reply.statusCode, code: request.errorCode ?? null })) {
+      request.auditAggregated = true;
+      return payload;
+    }
     try {
       await ctx.audit.append({
         requestId: request.id,
@@ -312,6 +324,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     const outcome = outcomeOf(reply.statusCode, request.errorCode);
     ctx.metrics.requests.inc({ route, method: request.method, outcome });
     ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, { route, outcome });
+    // An aggregated response gets no log line either (the aggregate record is logged once).
+    if (request.auditAggregated) return;
     if (!(request.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info')) return;
     request.log.info(
       {
@@ -343,6 +357,24 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     throw new StrongboxError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`);
   });
 
+  /**
+   * Bearer authentication behind the per-source throttle: a source that failed too often is refused
+   * (429 AUTH_THROTTLED) before its token is even hashed, and every failure counts against it.
+   */
+  const authenticateThrottled = async (request: FastifyRequest): Promise<Principal> => {
+    const waitMs = services.throttle.retryAfterMs(request.ip);
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      throw new StrongboxError('AUTH_THROTTLED', `too many failed authentications from this address; retry after ${seconds} s`, { retryAfterSeconds: seconds });
+    }
+    try {
+      return await services.auth.authenticate(request.headers.authorization);
+    } catch (err) {
+      if (err instanceof StrongboxError && err.category === 'UNAUTHENTICATED') services.throttle.failed(request.ip);
+      throw err;
+    }
+  };
+
   for (const route of routes) {
     app.route({
       method: route.method,
@@ -354,7 +386,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         request.route = route;
         if (route.auth === 'token') {
           const fromCert = request.headers.authorization === undefined && tls?.clientMap ? certificatePrincipal(request.raw.socket, tls.clientMap) : undefined;
-          request.principal = fromCert ?? (await services.auth.authenticate(request.headers.authorization));
+          request.principal = fromCert ?? (await authenticateThrottled(request));
         }
         if (route.requiresUnsealed && ctx.barrier.sealed) throw new StrongboxError('SEALED');
       },

@@ -1,5 +1,6 @@
 /** JSON Schema fragments shared by route files; they also feed the generated OpenAPI document. */
 import { hashNames, KEY_NAME_PATTERN, keyTypes, keyWrapAlgorithms, publicKeyFormats, signatureEncodings } from '../protocol/types.js';
+import { MAX_DURATION_LENGTH } from '../protocol/duration.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -11,6 +12,19 @@ export type JsonSchema = Record<string, unknown>;
 export const MAX_INT32 = 2_147_483_647;
 
 export const hex = (description: string): JsonSchema => ({ type: 'string', pattern: '^0x([0-9a-fA-F]{2})*$', description });
+
+/**
+ * A TTL or period: a number in the field's unit (seconds, or days for `…Days` fields), as a JSON number
+ * or a string of digits, or a duration string such as "1h30m". The service parses and bounds it
+ * (protocol/duration.ts), so every error names the field the same way.
+ */
+export function duration(description: string, unit: 'seconds' | 'days', options: { nullable?: boolean } = {}): JsonSchema {
+  const forms = unit === 'seconds' ? 'seconds (3600 or "3600") or a duration such as "90s", "30m", "1h", "7d" or "1h30m"' : 'days (30 or "30") or a duration in whole days such as "30d"';
+  return {
+    anyOf: [{ type: 'integer' }, { type: 'string', minLength: 1, maxLength: MAX_DURATION_LENGTH }, ...(options.nullable ? [{ type: 'null' }] : [])],
+    description: `${description}; ${forms}`,
+  };
+}
 
 export const keyParams: JsonSchema = {
   type: 'object',
@@ -34,7 +48,7 @@ export const tags: JsonSchema = { type: 'object', maxProperties: 50, additionalP
 export const keyMetadata: Record<string, JsonSchema> = {
   description: { type: 'string', maxLength: 1024 },
   tags,
-  rotationPeriodDays: { type: 'integer', minimum: 1, maximum: 3650, description: 'aes256: rotate automatically every N days' },
+  rotationPeriodDays: duration('aes256: rotate automatically every N days (1 to 3650)', 'days'),
   exportable: { type: 'boolean', description: 'irreversible: allow POST /v1/keys/{id}/export of the material, wrapped to a caller\'s key (default false)' },
 };
 
@@ -119,7 +133,7 @@ export function object(properties: Record<string, JsonSchema>, required: string[
 
 export const tokenInfo: JsonSchema = {
   type: 'object',
-  required: ['accessor', 'name', 'subject', 'policies', 'parentAccessor', 'createdAt', 'expiresAt', 'numUsesLeft', 'rateLimit', 'revoked'],
+  required: ['accessor', 'name', 'subject', 'policies', 'parentAccessor', 'createdAt', 'expiresAt', 'maxExpiresAt', 'renewable', 'numUsesLeft', 'rateLimit', 'revoked'],
   properties: {
     token: { type: 'string', description: 'the token itself: shown only when created' },
     accessor: { type: 'string' },
@@ -129,6 +143,8 @@ export const tokenInfo: JsonSchema = {
     parentAccessor: { type: ['string', 'null'] },
     createdAt: { type: 'string' },
     expiresAt: { type: ['string', 'null'] },
+    maxExpiresAt: { type: ['string', 'null'], description: 'the latest expiresAt renewal can reach: createdAt + maxTtl, capped by the parent\'s; null = never expires' },
+    renewable: { type: 'boolean', description: 'whether POST /v1/tokens/self/renew may extend it' },
     numUsesLeft: { type: ['integer', 'null'] },
     rateLimit: { anyOf: [{ type: 'null' }, { type: 'object', properties: { perSecond: { type: 'number' }, burst: { type: 'integer' } } }] },
     revoked: { type: 'boolean' },

@@ -16,6 +16,7 @@
  * a huge compute-unit price) under every value limit.
  */
 import { StrongboxError } from '../protocol/errors.js';
+import { parseDuration } from '../protocol/duration.js';
 
 export const TRANSACTION_RULES_VERSION = 1;
 
@@ -290,10 +291,8 @@ export function parseTransactionRules(doc: unknown): TransactionRules {
     if (rule.approvers.policy === undefined && required > rule.approvers.subjects!.length) throw bad('approval.required', `must not exceed the ${rule.approvers.subjects!.length} listed approvers`);
     if (ap['aboveValue'] !== undefined) rule.aboveValue = amount(ap['aboveValue'], 'approval.aboveValue');
     const ttl = ap['expiresAfterSeconds'];
-    if (ttl !== undefined) {
-      if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 60 || ttl > 30 * 86400) throw bad('approval.expiresAfterSeconds', 'must be an integer from 60 to 2592000 (30 days)');
-      rule.expiresAfterSeconds = ttl;
-    }
+    // Seconds, or a duration such as "24h" (stored as seconds: transactionRulesToJson writes the number).
+    if (ttl !== undefined) rule.expiresAfterSeconds = parseDuration(ttl, { field: 'approval.expiresAfterSeconds', unit: 'seconds', min: 60, max: 30 * 86400 });
     for (const flag of ['delegations', 'validatorRequests'] as const) {
       if (ap[flag] === undefined) continue;
       if (typeof ap[flag] !== 'boolean') throw bad(`approval.${flag}`, 'must be a boolean');

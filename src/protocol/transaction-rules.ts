@@ -1,4 +1,5 @@
 /** Wire types of transaction rules and approvals (shared by server and SDK). docs/policies.md, "Transaction rules". */
+import type { Duration } from './duration.js';
 
 /** The rules document, version 1; amounts as decimal strings (smallest unit). */
 export interface TransactionRulesDocument {
@@ -13,7 +14,7 @@ export interface TransactionRulesDocument {
   dailyLimit?: string;
   allowedSelectors?: string[];
   timeWindows?: { days?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[]; start: string; end: string }[];
-  approval?: { aboveValue?: string; required: number; approvers: { subjects?: string[]; policy?: string }; expiresAfterSeconds?: number; delegations?: boolean; validatorRequests?: boolean };
+  approval?: { aboveValue?: string; required: number; approvers: { subjects?: string[]; policy?: string }; /** seconds or a duration such as "24h" (answered as seconds) */ expiresAfterSeconds?: Duration; delegations?: boolean; validatorRequests?: boolean };
   forbidBlindSigning?: boolean;
   /** EIP-7702 delegate addresses the key may point its account at (absent: none; clearing is always allowed) */
   allowedDelegates?: string[];

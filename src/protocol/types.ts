@@ -1,4 +1,7 @@
 /** Wire types of the v1 REST API, shared by server, CLI and SDK (no Node-only imports). */
+import type { Duration } from './duration.js';
+
+export type { Duration };
 export const keyTypes = ['secp256k1', 'p256', 'ed25519', 'aes256', 'hmac256'] as const;
 export type KeyType = (typeof keyTypes)[number];
 export type Hex = `0x${string}`;
@@ -153,6 +156,27 @@ export interface UnsealResponse {
   threshold: number;
 }
 
+/**
+ * POST /v1/tokens. TTLs are seconds or durations such as "1h", "30m", "7d", "1h30m" (protocol/duration.ts).
+ * A token with numUses or a rate limit mints no children of its own.
+ */
+export interface CreateTokenRequest {
+  policies: string[];
+  /** lifetime (default 30 days, or maxTtl when that is shorter), capped by the parent's expiry */
+  ttl?: Duration;
+  /** the longest the token can live, renewals included, counted from creation (default: its ttl); never past the parent's maximum */
+  maxTtl?: Duration;
+  /** whether POST /v1/tokens/self/renew may extend it (default true; renewal never passes maxTtl) */
+  renewable?: boolean;
+  name?: string;
+  numUses?: number;
+  /** root only: no parent, so revoking the parent does not revoke it */
+  orphan?: boolean;
+  /** root only: whose data the token acts for */
+  subject?: string;
+  rateLimit?: { perSecond: number; burst?: number };
+}
+
 /** A token as the API shows it: never the token or its hash. */
 export interface TokenInfo {
   accessor: string;
@@ -162,6 +186,10 @@ export interface TokenInfo {
   parentAccessor: string | null;
   createdAt: string;
   expiresAt: string | null;
+  /** the latest expiresAt renewal can reach (createdAt + maxTtl, capped by the parent's); null = never expires */
+  maxExpiresAt: string | null;
+  /** whether the token may renew itself */
+  renewable: boolean;
   numUsesLeft: number | null;
   rateLimit: { perSecond: number; burst: number } | null;
   revoked: boolean;

@@ -3,7 +3,7 @@
  * modules) and uses the platform fetch. Errors are rebuilt from the problem+json `code`.
  */
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
-import type { AwsCredentialInfo, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse } from '../protocol/types.js';
+import type { AwsCredentialInfo, CreateTokenRequest, Duration, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse } from '../protocol/types.js';
 import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
 import type { ApprovalInfo, ApprovalStatus, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse } from '../protocol/transaction-rules.js';
 import type { EthereumAuthorizationRequest, EthereumSignAuthorizationResponse, EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
@@ -38,7 +38,7 @@ export class StrongboxApiError extends Error {
   }
 }
 
-export type { TokenInfo };
+export type { CreateTokenRequest, Duration, TokenInfo };
 export type { ApprovalInfo, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse };
 
 /**
@@ -81,8 +81,8 @@ export interface SignParams {
 export interface KeyMetadata {
   description?: string;
   tags?: Record<string, string>;
-  /** aes256: rotate automatically every N days */
-  rotationPeriodDays?: number;
+  /** aes256: rotate automatically every N days (a number of days, or a duration in whole days such as "90d") */
+  rotationPeriodDays?: Duration;
   /** irreversible: the key may later be exported with exportKey / exportKeystore */
   exportable?: boolean;
 }
@@ -306,7 +306,7 @@ export class StrongboxClient {
   enableKey(key: string) {
     return this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(key)}/enable`);
   }
-  scheduleKeyDeletion(key: string, params: { pendingDays?: number } = {}) {
+  scheduleKeyDeletion(key: string, params: { pendingDays?: Duration } = {}) {
     return this.request<KeyInfo>('DELETE', `/v1/keys/${encodeURIComponent(key)}`, params);
   }
   cancelKeyDeletion(key: string) {
@@ -324,14 +324,15 @@ export class StrongboxClient {
   rotateKey(key: string) {
     return this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(key)}/rotate`);
   }
-  configureRotation(key: string, params: { rotationPeriodDays?: number | null; minDecryptionVersion?: number }) {
+  configureRotation(key: string, params: { rotationPeriodDays?: Duration | null; minDecryptionVersion?: number }) {
     return this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(key)}/rotation`, params);
   }
-  createToken(params: { policies: string[]; ttl?: number; name?: string; numUses?: number; orphan?: boolean; subject?: string; rateLimit?: { perSecond: number; burst?: number } }) {
+  /** TTLs are seconds or durations such as "1h", "30m", "7d", "1h30m" */
+  createToken(params: CreateTokenRequest) {
     return this.request<TokenInfo & { token: string }>('POST', '/v1/tokens', params);
   }
-  /** AWS SigV4 credentials for the AWS KMS-compatible endpoint; the secret is returned only here. `ttl` (seconds) is capped by this client's token expiry. */
-  createAwsCredentials(params: { policies?: string[]; ttl?: number } = {}) {
+  /** AWS SigV4 credentials for the AWS KMS-compatible endpoint; the secret is returned only here. `ttl` (seconds or a duration such as "12h") is capped by this client's token expiry. */
+  createAwsCredentials(params: { policies?: string[]; ttl?: Duration } = {}) {
     return this.request<AwsCredentialInfo & { secretAccessKey: string }>('POST', '/v1/aws-credentials', params);
   }
   /** AWS credentials (active, expired, revoked), never their secrets; one page, by access key id */
@@ -349,7 +350,8 @@ export class StrongboxClient {
   lookupSelf() {
     return this.request<TokenInfo>('GET', '/v1/tokens/self');
   }
-  renewSelf(params: { increment?: number } = {}) {
+  /** `increment`: seconds or a duration such as "1h" (default: the token's creation TTL) */
+  renewSelf(params: { increment?: Duration } = {}) {
     return this.request<TokenInfo>('POST', '/v1/tokens/self/renew', params);
   }
   revokeToken(accessor: string) {

@@ -143,6 +143,11 @@ export interface TokenRecord {
   parentAccessor: string | null;
   createdAt: string;
   expiresAt: string | null;
+  /** the latest expiry renewal may reach (creation + maxTtl, never past the parent's); null = never expires (root) */
+  maxExpiresAt: string | null;
+  /** whether POST /v1/tokens/self/renew may move expiresAt at all */
+  renewable: boolean;
+  /** the creation TTL: the default renewal increment */
   ttlSeconds: number | null;
   numUsesLeft: number | null;
   ratePerSecond: number | null;

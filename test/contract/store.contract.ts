@@ -275,6 +275,37 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.deepEqual((await store.getAwsCredential('SBXLISTBBBBBBBBBBBBB'))?.sealedSecret, new Uint8Array([7]));
     });
 
+    it('tokens: every field round-trips by hash and by accessor (maximum lifetime, renewable); setTokenExpiry moves only the expiry', async () => {
+      const base = {
+        tokenHash: new Uint8Array(32),
+        name: 'n',
+        subject: 's',
+        policies: ['p', 'q'],
+        parentAccessor: null,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        expiresAt: '2026-01-01T01:00:00.000Z',
+        maxExpiresAt: '2026-01-02T00:00:00.000Z',
+        renewable: true,
+        ttlSeconds: 3600,
+        numUsesLeft: 3,
+        ratePerSecond: 1.5,
+        rateBurst: 2,
+        revokedAt: null,
+      };
+      const renewable = { ...base, accessor: 'acc.rt-renewable', tokenHash: new Uint8Array(32).fill(1) };
+      const fixed = { ...base, accessor: 'acc.rt-fixed', tokenHash: new Uint8Array(32).fill(2), renewable: false, maxExpiresAt: base.expiresAt, numUsesLeft: null, ratePerSecond: null, rateBurst: null };
+      const forever = { ...base, accessor: 'acc.rt-forever', tokenHash: new Uint8Array(32).fill(3), expiresAt: null, maxExpiresAt: null, ttlSeconds: null, parentAccessor: 'acc.rt-renewable' };
+      for (const t of [renewable, fixed, forever]) {
+        await store.createToken(t);
+        assert.deepEqual(await store.getTokenByAccessor(t.accessor), t, t.accessor);
+        assert.deepEqual(await store.getTokenByHash(t.tokenHash), t, `${t.accessor} by hash`);
+      }
+      await store.setTokenExpiry('acc.rt-renewable', '2026-01-01T20:00:00.000Z');
+      assert.deepEqual(await store.getTokenByAccessor('acc.rt-renewable'), { ...renewable, expiresAt: '2026-01-01T20:00:00.000Z' });
+      store = await h.reopen();
+      assert.deepEqual(await store.getTokenByAccessor('acc.rt-fixed'), fixed, 'durable');
+    });
+
     it('revoking a token tree revokes the AWS credentials its tokens created, and no others', async () => {
       const token = (accessor: string, parentAccessor: string | null) => ({
         accessor,
@@ -285,6 +316,8 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         parentAccessor,
         createdAt: new Date(0).toISOString(),
         expiresAt: null,
+        maxExpiresAt: null,
+        renewable: true,
         ttlSeconds: null,
         numUsesLeft: null,
         ratePerSecond: null,
@@ -567,7 +600,7 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         assert.equal((await store.getSecretVersion(path))?.version, 1);
 
         const accessor = `acc.${randomUUID()}`;
-        await store.createToken({ accessor, tokenHash: new Uint8Array(createHash('sha256').update(accessor).digest()), name: null, subject: 's', policies: ['p'], parentAccessor: null, createdAt: k.createdAt, expiresAt: null, ttlSeconds: null, numUsesLeft: 5, ratePerSecond: null, rateBurst: null, revokedAt: null });
+        await store.createToken({ accessor, tokenHash: new Uint8Array(createHash('sha256').update(accessor).digest()), name: null, subject: 's', policies: ['p'], parentAccessor: null, createdAt: k.createdAt, expiresAt: null, maxExpiresAt: null, renewable: true, ttlSeconds: null, numUsesLeft: 5, ratePerSecond: null, rateBurst: null, revokedAt: null });
         const uses = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? store : other).consumeTokenUse(accessor)));
         assert.equal(uses.filter(Boolean).length, 5, 'exactly the 5 uses are taken');
         assert.equal((await other.getTokenByAccessor(accessor))?.numUsesLeft, 0);

@@ -308,7 +308,7 @@ describe('bad input', () => {
     ['encrypt: with an hmac256 key', 'POST', '/v1/keys/k-hmac256/encrypt', { plaintext: '0x00' }, 400, 'UNSUPPORTED_OPERATION'],
     ['rotate: an hmac256 key', 'POST', '/v1/keys/k-hmac256/rotate', undefined, 400, 'UNSUPPORTED_OPERATION'],
     ['aws-credentials: ttl 0', 'POST', '/v1/aws-credentials', { ttl: 0 }, 400, 'INVALID_ARGUMENT', 'ttl'],
-    ['aws-credentials: ttl as string', 'POST', '/v1/aws-credentials', { ttl: '60' }, 400, 'INVALID_ARGUMENT', 'ttl'],
+    ['aws-credentials: ttl not a duration', 'POST', '/v1/aws-credentials', { ttl: 'sixty' }, 400, 'INVALID_ARGUMENT', 'ttl'],
     ['aws-credentials: ttl over a year', 'POST', '/v1/aws-credentials', { ttl: 366 * 86_400 }, 400, 'INVALID_ARGUMENT', 'ttl'],
     ['aws-credentials list: limit 0', 'GET', '/v1/aws-credentials?limit=0', undefined, 400, 'INVALID_ARGUMENT', 'limit'],
     ['aws-credentials list: limit 5000', 'GET', '/v1/aws-credentials?limit=5000', undefined, 400, 'INVALID_ARGUMENT', 'limit'],

@@ -260,4 +260,19 @@ export const pgMigrations: readonly Migration[] = [
       ALTER TABLE audit_records ADD COLUMN head_signature BYTEA;
     `,
   },
+  {
+    // As SQLite migration 13: the maximum lifetime and the renewable flag; tokens minted before keep
+    // the bound renewal had then (365 days after creation), formatted exactly as JavaScript's
+    // toISOString (what SQLite's strftime gives too).
+    version: 13,
+    name: 'token-max-ttl',
+    sql: `
+      ALTER TABLE tokens ADD COLUMN max_expires_at TEXT;
+      ALTER TABLE tokens ADD COLUMN renewable BOOLEAN NOT NULL DEFAULT true;
+      UPDATE tokens
+         SET max_expires_at = to_char((created_at::timestamptz + interval '365 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+       WHERE expires_at IS NOT NULL
+         AND created_at ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z$';
+    `,
+  },
 ];

@@ -261,4 +261,18 @@ export const migrations: readonly Migration[] = [
       ALTER TABLE audit_records ADD COLUMN head_signature BLOB;
     `,
   },
+  {
+    // Tokens get a maximum lifetime and a renewable flag (issue 14: a 60-second token renewed itself
+    // into a one-year credential). max_expires_at is the latest expiry renewal may reach; renewable = 0
+    // refuses renewal. Tokens minted before keep the bound renewal had when they were minted, 365 days
+    // after creation, so a client that renews a long-lived token keeps working; tokens that never
+    // expire (root) keep none.
+    version: 13,
+    name: 'token-max-ttl',
+    sql: `
+      ALTER TABLE tokens ADD COLUMN max_expires_at TEXT;
+      ALTER TABLE tokens ADD COLUMN renewable INTEGER NOT NULL DEFAULT 1;
+      UPDATE tokens SET max_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '+365 days') WHERE expires_at IS NOT NULL;
+    `,
+  },
 ];
