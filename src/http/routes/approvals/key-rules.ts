@@ -40,7 +40,7 @@ export const transactionRulesSchema = {
     allowedSelectors: list('allowed 4-byte contract method selectors (0x + 8 hex digits); contract creations refused'),
     timeWindows: { type: 'array', items: { type: 'object' }, description: '[{days?: [mon..sun], start: "HH:MM", end: "HH:MM"}] (UTC); signing only inside one' },
     approval: { type: 'object', description: '{required: M, approvers: {subjects?: [subject], policy?: name}, aboveValue?: amount (value plus fee), expiresAfterSeconds?: 60-2592000 (default 86400)}' },
-    forbidBlindSigning: { type: 'boolean', description: 'refuse generic signing, which the rules cannot judge: POST /v1/keys/{id}/sign (digest or message) and AWS Sign (RAW or DIGEST); the chain routes and EIP-191 sign-message still sign' },
+    forbidBlindSigning: { type: 'boolean', description: 'refuse signing what the rules cannot read: POST /v1/keys/{id}/sign (digest or message), AWS Sign (RAW or DIGEST), EIP-191 messages that are not readable text (32 bytes, binary, control characters), typed data and user operations the rules cannot read; readable EIP-191 text and the judged chain routes still sign' },
   },
 };
 
