@@ -52,6 +52,7 @@ import keysSign from './keys/sign.js';
 import keysEthereumSignMessage from './ethereum/sign-message.js';
 import keysEthereumSignTypedData from './ethereum/sign-typed-data.js';
 import keysEthereumSignTransaction from './ethereum/sign-transaction.js';
+import keysEthereumSignUserOperation from './ethereum/sign-user-operation.js';
 import keysBitcoinAddress from './bitcoin/address.js';
 import keysBitcoinSignPsbt from './bitcoin/sign-psbt.js';
 import keysVerify from './keys/verify.js';
@@ -102,6 +103,7 @@ export const routes: readonly Route[] = [
   keysEthereumSignMessage,
   keysEthereumSignTypedData,
   keysEthereumSignTransaction,
+  keysEthereumSignUserOperation,
   ethereumRpc,
   keysSolanaSignTransaction,
   keysBitcoinAddress,
