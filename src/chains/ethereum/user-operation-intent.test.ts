@@ -23,6 +23,7 @@ const ABI = parseAbi([
   'function executeBatch(address[] dest, bytes[] func)',
   'function executeBatch((address target, uint256 value, bytes data)[] calls)',
   'function execute(bytes32 mode, bytes executionData)',
+  'function delegateExecute(address delegate, bytes data)',
 ]);
 const transfer = encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [B, 5n] });
 
@@ -96,8 +97,9 @@ describe('account callData', () => {
       assert.deepEqual(r.calls.map((c) => ({ ...c, to: c.to.toLowerCase() })), calls);
     });
   }
-  it('an ERC-7579 delegatecall is flagged', () => {
+  it('an ERC-7579 delegatecall and Solady\'s delegateExecute are flagged', () => {
     assert.deepEqual(readAccountCallData(encodeFunctionData({ abi: ABI, functionName: 'execute', args: [mode('ff'), single(A, 0n, '0x')] }), SENDER), { delegatecall: true });
+    assert.deepEqual(readAccountCallData(encodeFunctionData({ abi: ABI, functionName: 'delegateExecute', args: [A, '0x12345678'] }), SENDER), { delegatecall: true });
   });
   it('unknown selectors, modes and non-canonical encodings are unread', () => {
     const canonical = encodeFunctionData({ abi: ABI, functionName: 'execute', args: [A, 7n, '0x'] });

@@ -16,7 +16,8 @@
  *   (abi.encode((address,uint256,bytes)[]), or with ERC-7821's mode selector 0x78210001
  *   abi.encode(calls, bytes opData)); exec type 0x00 (revert) or 0x01 (try); mode selector 0 or 0x78210001.
  *   Call type 0xff (delegatecall) is returned as `delegatecall`. A target of address(0) is read as the
- *   account itself (ERC-7821 calls address(this) for it).
+ *   account itself (ERC-7821 calls address(this) for it);
+ * - `delegateExecute(address,bytes)` (Solady's ERC4337) is returned as `delegatecall` too.
  *
  * Anything else — other callData, other modes, a call whose target is the account itself (it reconfigures
  * the account: owners, modules, upgrades) — is unread: `unread` says why, and the intent carries a call to
@@ -34,6 +35,7 @@ const ACCOUNT_ABI = parseAbi([
   'function executeBatch(address[] dest, bytes[] func)',
   'function executeBatch((address target, uint256 value, bytes data)[] calls)',
   'function execute(bytes32 mode, bytes executionData)',
+  'function delegateExecute(address delegate, bytes data)',
 ]);
 const CALLS = [{ type: 'tuple[]', components: [{ name: 'target', type: 'address' }, { name: 'value', type: 'uint256' }, { name: 'data', type: 'bytes' }] }] as const;
 const CALLS_WITH_OP_DATA = [...CALLS, { type: 'bytes' }] as const;
@@ -61,6 +63,7 @@ export function readAccountCallData(callData: Hex, sender: Hex): CallDataReading
   } catch {
     return { unread: `its callData (selector ${callData.slice(0, 10)}) is no account call Strongbox reads (execute, executeBatch, ERC-7579/7821 execute)` };
   }
+  if (decoded.functionName === 'delegateExecute') return { delegatecall: true };
   if (decoded.functionName === 'execute' && decoded.args.length === 3) {
     const [to, value, data] = decoded.args;
     return { calls: [{ to, value, data }] };
@@ -105,7 +108,7 @@ export interface UserOperationReading {
   intent: TransactionIntent;
   /** why the rules cannot read what the operation does, or null */
   unread: string | null;
-  /** an ERC-7579 delegatecall: runs any code as the account */
+  /** a delegatecall (ERC-7579 call type 0xff, Solady's delegateExecute): runs any code as the account */
   delegatecall: boolean;
 }
 

@@ -7,8 +7,8 @@
  * factory and the paymaster, and the most it can cost in gas — signed, denied (403 with a reason) or
  * held for approval (202; the operation is stored and signed at the quorum). An operation the rules
  * cannot read (unknown callData, a call to the account itself) is refused under forbidBlindSigning and
- * otherwise judged as unread calldata on the account; an ERC-7579 delegatecall is refused by every key
- * with rules.
+ * otherwise judged as unread calldata on the account; a delegatecall (ERC-7579 call type 0xff, Solady's
+ * delegateExecute) is refused by every key with rules.
  *
  * The signature: `raw` — 65 bytes r‖s‖v (v 27/28) over the userOpHash (SimpleAccount v0.8, which
  * recovers from the EIP-712 hash); `eip191` — over toEthSignedMessageHash(userOpHash) (SimpleAccount v0.7,
@@ -91,7 +91,7 @@ export async function ethereumSignUserOperation(
   const amounts = { amount: nativeAmount.toString(), fee: String(reading.intent.fee) };
   if (reading.delegatecall) {
     requester?.decide({ outcome: 'deny', reason: 'delegatecall_forbidden', ...amounts });
-    throw denial('delegatecall_forbidden', `this user operation makes the account ${request.userOperation.sender} delegatecall (ERC-7579 call type 0xff): the target's code runs as the account and can do anything with its funds; a key with transaction rules signs only calls`, 'userOperation.callData');
+    throw denial('delegatecall_forbidden', `this user operation makes the account ${request.userOperation.sender} delegatecall (ERC-7579 call type 0xff, or delegateExecute): the target's code runs as the account and can do anything with its funds; a key with transaction rules signs only calls`, 'userOperation.callData');
   }
   if (reading.unread !== null && rules.forbidBlindSigning === true) {
     requester?.decide({ outcome: 'deny', reason: 'blind_signing_forbidden', ...amounts });
