@@ -51,9 +51,9 @@ export interface AuditAggregate {
 
 /** A transaction-rules decision as the audit log records it. Nothing secret. */
 export interface AuditDecision {
-  /** `unjudged`: signed for a key with rules that could not read what it signed (EIP-712 typed data of no known shape) */
+  /** `unjudged`: signed for a key with rules that could not read what it signed (EIP-712 typed data of no known shape, an EIP-191 message that is not readable text) */
   outcome: 'allow' | 'deny' | 'pending' | 'approve' | 'reject' | 'signed' | 'expired' | 'failed' | 'unjudged';
-  /** deny: the reason code (e.g. `daily_limit_exceeded`); unjudged: `typed_data_not_judged`; others: why, in words */
+  /** deny: the reason code (e.g. `daily_limit_exceeded`); unjudged: `typed_data_not_judged` or `message_not_judged`; others: why, in words */
   reason?: string;
   approvalId?: string;
   /** the 24-hour spend reservation made for this signature */

@@ -97,3 +97,44 @@ export interface EthereumSignTransactionResponse {
   /** the key's EIP-55 address */
   from: Hex;
 }
+
+/** How a user operation's signature is made: over the userOpHash itself, or over its EIP-191 personal-message digest. */
+export type UserOperationSignatureFormat = 'raw' | 'eip191';
+
+/** An ERC-4337 v0.7/v0.8 user operation, unpacked (as viem and bundlers write it); quantities as numbers, decimal or 0x-hex strings. */
+export interface EthereumUserOperation {
+  sender: string;
+  nonce: Quantity;
+  factory?: string | null;
+  factoryData?: Hex | null;
+  callData: Hex;
+  callGasLimit: Quantity;
+  verificationGasLimit: Quantity;
+  preVerificationGas: Quantity;
+  maxFeePerGas: Quantity;
+  maxPriorityFeePerGas: Quantity;
+  paymaster?: string | null;
+  paymasterVerificationGasLimit?: Quantity | null;
+  paymasterPostOpGasLimit?: Quantity | null;
+  paymasterData?: Hex | null;
+  /** ignored (bundler tooling sends a placeholder) */
+  signature?: Hex;
+}
+
+export interface EthereumSignUserOperationRequest {
+  userOperation: EthereumUserOperation;
+  /** the EntryPoint contract's address */
+  entryPoint: string;
+  entryPointVersion: '0.7' | '0.8';
+  chainId: Quantity;
+  /** default: `eip191` for v0.7, `raw` for v0.8 (each version's SimpleAccount) */
+  signatureFormat?: UserOperationSignatureFormat;
+}
+
+export interface EthereumSignUserOperationResponse {
+  /** 65 bytes r‖s‖v, v ∈ {27, 28}: the UserOperation's `signature` for an ECDSA-owned account */
+  signature: Hex;
+  /** the userOpHash (EntryPoint.getUserOpHash) */
+  hash: Hex;
+  signatureFormat: UserOperationSignatureFormat;
+}

@@ -6,7 +6,7 @@ import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '..
 import type { AwsCredentialInfo, CreateTokenRequest, Duration, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse } from '../protocol/types.js';
 import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
 import type { ApprovalInfo, ApprovalStatus, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse } from '../protocol/transaction-rules.js';
-import type { EthereumAuthorizationRequest, EthereumSignAuthorizationResponse, EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
+import type { EthereumAuthorizationRequest, EthereumSignAuthorizationResponse, EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumSignUserOperationRequest, EthereumSignUserOperationResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
 
 export interface ClientOptions {
   /** base URL, e.g. http://127.0.0.1:8230 */
@@ -217,6 +217,21 @@ export class StrongboxClient {
   /** Like ethereumSignTransaction, but a transaction held for approval is returned (status `pending`) instead of thrown. */
   ethereumSignTransactionOrHold(key: string, transaction: EthereumTransactionRequest) {
     return this.request<EthereumSignTransactionResponse | HeldTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-transaction`, { transaction });
+  }
+  /**
+   * Signs an ERC-4337 user operation (EntryPoint v0.7 or v0.8) for a smart account the key owns: Strongbox
+   * computes the userOpHash from the operation, `entryPoint` and `chainId`, and returns the signature in
+   * `signatureFormat` (default eip191 for 0.7, raw for 0.8). Throws ApprovalPendingError when the key's
+   * rules hold it for approval.
+   */
+  async ethereumSignUserOperation(key: string, request: EthereumSignUserOperationRequest): Promise<EthereumSignUserOperationResponse> {
+    const res = await this.ethereumSignUserOperationOrHold(key, request);
+    if ('approvalId' in res) throw new ApprovalPendingError(res);
+    return res;
+  }
+  /** Like ethereumSignUserOperation, but an operation held for approval is returned (status `pending`) instead of thrown. */
+  ethereumSignUserOperationOrHold(key: string, request: EthereumSignUserOperationRequest) {
+    return this.request<EthereumSignUserOperationResponse | HeldTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-user-operation`, request);
   }
   putTransactionRules(key: string, rules: TransactionRulesDocument) {
     return this.request<TransactionRulesResponse>('PUT', `/v1/keys/${encodeURIComponent(key)}/transaction-rules`, rules);

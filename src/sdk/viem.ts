@@ -5,7 +5,7 @@
  */
 import { getTransactionType, serializeTransaction, toHex, type AuthorizationRequest, type BlobSidecars, type Hex, type SignableMessage, type SignedAuthorization, type TransactionSerializable } from 'viem';
 import { toAccount, type LocalAccount } from 'viem/accounts';
-import type { EthereumBlobSidecar, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
+import type { EthereumBlobSidecar, EthereumTransactionRequest, EthereumTypedData, EthereumUserOperation, UserOperationSignatureFormat } from '../protocol/ethereum.js';
 import type { StrongboxClient } from './client.js';
 
 /** bigint → decimal string, bytes → 0x-hex, recursively: the JSON the Strongbox routes accept. */
@@ -109,4 +109,38 @@ export async function toStrongboxAccount(client: StrongboxClient, keyIdOrName: s
       return (await client.ethereumSignTransaction(key, viemTransactionToRequest(transaction as TransactionSerializable))).rawTransaction as never;
     },
   });
+}
+
+export interface StrongboxUserOperationSignerOptions {
+  /** the EntryPoint, as viem's SmartAccount `entryPoint` names it */
+  entryPoint: { address: Hex; version: '0.7' | '0.8' };
+  /** the chain id, unless each call passes one */
+  chainId?: number;
+  /** default: eip191 for 0.7, raw for 0.8 (each version's SimpleAccount) */
+  signatureFormat?: UserOperationSignatureFormat;
+}
+
+/**
+ * `signUserOperation` in the shape viem's `toSmartAccount` implementation takes
+ * (`(userOperation & {chainId?}) => Promise<Hex>`), for an account the Strongbox key `keyIdOrName` owns.
+ * The userOperation (viem's `UserOperation`: bigints, `sender`, `factory`, `paymaster`…) is sent to
+ * POST /v1/keys/{id}/ethereum/sign-user-operation, where the key's transaction rules judge it; a held
+ * operation throws ApprovalPendingError. Use it in place of an owner's `signMessage({raw: userOpHash})`,
+ * which Strongbox refuses for a key with forbidBlindSigning.
+ */
+export function toStrongboxUserOperationSigner(client: StrongboxClient, keyIdOrName: string, options: StrongboxUserOperationSignerOptions) {
+  return {
+    async signUserOperation(parameters: Record<string, unknown> & { chainId?: number; sender?: Hex }): Promise<Hex> {
+      const { chainId = options.chainId, signature: _placeholder, authorization: _authorization, ...userOperation } = parameters as Record<string, unknown> & { chainId?: number };
+      if (chainId === undefined) throw new Error('chainId is required (in the options or the call)');
+      const res = await client.ethereumSignUserOperation(keyIdOrName, {
+        userOperation: toWire(userOperation) as EthereumUserOperation,
+        entryPoint: options.entryPoint.address,
+        entryPointVersion: options.entryPoint.version,
+        chainId,
+        ...(options.signatureFormat === undefined ? {} : { signatureFormat: options.signatureFormat }),
+      });
+      return res.signature as Hex;
+    },
+  };
 }

@@ -538,7 +538,7 @@ describe('transaction rules', () => {
   });
 
   describe('forbidBlindSigning', () => {
-    it('refuses generic signing (digest and message) on the sign route and the AWS endpoint; transactions and EIP-191 messages still sign', async () => {
+    it('refuses generic signing (digest and message) on the sign route and the AWS endpoint; transactions and readable EIP-191 text still sign', async () => {
       await setRules({ version: 1, forbidBlindSigning: true });
       const digest = '0x' + 'ab'.repeat(32);
       const res = await box.call('POST', '/v1/keys/ruled/sign', { digest });
@@ -553,7 +553,10 @@ describe('transaction rules', () => {
       const message = await box.call('POST', '/v1/keys/ruled/sign', { message: '0x01', hash: 'keccak256' });
       assert.equal(message.status, 403);
       assert.equal(message.body.code, 'BLIND_SIGNING_FORBIDDEN');
-      assert.equal((await box.call('POST', '/v1/keys/ruled/ethereum/sign-message', { message: 'hello' })).status, 200, 'EIP-191 messages cannot be transactions');
+      assert.equal((await box.call('POST', '/v1/keys/ruled/ethereum/sign-message', { message: 'hello' })).status, 200, 'readable EIP-191 text is no transaction');
+      const hashMessage = await box.call('POST', '/v1/keys/ruled/ethereum/sign-message', { message: '0x' + 'ab'.repeat(32), encoding: 'hex' });
+      assert.equal(hashMessage.status, 403, 'a 32-byte message can be a Safe or user-operation hash');
+      assert.equal(hashMessage.body.code, 'BLIND_SIGNING_FORBIDDEN');
       assert.equal((await sign(tx())).status, 200);
 
       const creds = await box.call('POST', '/v1/aws-credentials', { policies: ['root'] });

@@ -32,6 +32,23 @@ function permitWithout(member?: string) {
   return { domain, types: { Permit: fields }, primaryType: 'Permit', message: { owner: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', spender: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', value: '1', nonce: '0', deadline: '1' } };
 }
 
+/** A well-formed ERC-4337 sign-user-operation body (EntryPoint v0.7), with `userOperation` fields overridden. */
+function userOpBody(overrides: Record<string, unknown> = {}, body: Record<string, unknown> = {}) {
+  const userOperation = { sender: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', nonce: '0', callData: '0x', callGasLimit: 1, verificationGasLimit: 1, preVerificationGas: 1, maxFeePerGas: 2, maxPriorityFeePerGas: 1, ...overrides };
+  return { userOperation, entryPoint: '0x0000000071727De22E5E9d8BAf0edAc6f37da032', entryPointVersion: '0.7', chainId: 1, ...body };
+}
+
+/** EntryPoint v0.8's typed data for a user operation whose initCode is too short to name a factory. */
+function packedUserOperationTypedData() {
+  const fields = ['address sender', 'uint256 nonce', 'bytes initCode', 'bytes callData', 'bytes32 accountGasLimits', 'uint256 preVerificationGas', 'bytes32 gasFees', 'bytes paymasterAndData'].map((f) => ({ type: f.split(' ')[0]!, name: f.split(' ')[1]! }));
+  return {
+    domain: { name: 'ERC4337', version: '1', chainId: 1, verifyingContract: '0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108' },
+    types: { PackedUserOperation: fields },
+    primaryType: 'PackedUserOperation',
+    message: { sender: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', nonce: '0', initCode: '0x1234567890', callData: '0x', accountGasLimits: d32, preVerificationGas: '1', gasFees: d32, paymasterAndData: '0x' },
+  };
+}
+
 /** A PSBT whose nonWitnessUtxo is not the transaction its input's outpoint names (built with bitcoinjs-lib: btc-signer refuses to). */
 function wrongPreviousTxPsbt(): string {
   const script = bitcoin.payments.p2wpkh({ pubkey: Buffer.from('0279be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798', 'hex') }).output!;
@@ -227,6 +244,23 @@ describe('bad input', () => {
     ['derive: unknown wallet', 'POST', '/v1/wallets/ghost/derive', { path: 'm/0' }, 404, 'WALLET_NOT_FOUND'],
     ['xpub: bad path', 'GET', '/v1/wallets/w/xpub?path=x', undefined, 400, 'INVALID_DERIVATION_PATH', 'path'],
     ['xpub: unknown query parameter', 'GET', '/v1/wallets/w/xpub?depth=2', undefined, 400, 'UNKNOWN_FIELD', 'depth'],
+    ['sign-user-operation: userOperation missing', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', { entryPoint: userOpBody().entryPoint, entryPointVersion: '0.7', chainId: 1 }, 400, 'INVALID_ARGUMENT', 'userOperation'],
+    ['sign-user-operation: entryPointVersion 0.6', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({}, { entryPointVersion: '0.6' }), 400, 'INVALID_ARGUMENT', 'entryPointVersion'],
+    ['sign-user-operation: entryPoint not an address', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({}, { entryPoint: '0x1234' }), 400, 'INVALID_ARGUMENT', 'entryPoint'],
+    ['sign-user-operation: chainId 0', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({}, { chainId: 0 }), 400, 'INVALID_ARGUMENT', 'chainId'],
+    ['sign-user-operation: signatureFormat unknown', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({}, { signatureFormat: 'eth_sign' }), 400, 'INVALID_ARGUMENT', 'signatureFormat'],
+    ['sign-user-operation: sender not an address', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ sender: '0x12' }), 400, 'INVALID_ARGUMENT', 'userOperation.sender'],
+    ['sign-user-operation: callData missing', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ callData: undefined }), 400, 'INVALID_ARGUMENT', 'userOperation.callData'],
+    ['sign-user-operation: callData odd hex', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ callData: '0xabc' }), 400, 'INVALID_ARGUMENT', 'userOperation.callData'],
+    ['sign-user-operation: callGasLimit above uint128', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ callGasLimit: (2n ** 128n).toString() }), 400, 'INVALID_ARGUMENT', 'userOperation.callGasLimit'],
+    ['sign-user-operation: maxFeePerGas negative', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ maxFeePerGas: '-1' }), 400, 'INVALID_ARGUMENT', 'userOperation.maxFeePerGas'],
+    ['sign-user-operation: maxPriorityFeePerGas above maxFeePerGas', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ maxPriorityFeePerGas: 3 }), 400, 'INVALID_ARGUMENT', 'userOperation.maxPriorityFeePerGas'],
+    ['sign-user-operation: v0.6 initCode field', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ initCode: '0x' }), 400, 'UNKNOWN_FIELD', 'userOperation.initCode'],
+    ['sign-user-operation: paymasterData without paymaster', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ paymasterData: '0x01' }), 400, 'INVALID_ARGUMENT', 'userOperation.paymaster'],
+    ['sign-user-operation: factoryData without factory', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ factoryData: '0x01' }), 400, 'INVALID_ARGUMENT', 'userOperation.factoryData'],
+    ['sign-user-operation: the EIP-7702 factory marker', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ factory: '0x7702000000000000000000000000000000000000' }, { entryPointVersion: '0.8' }), 400, 'UNSUPPORTED_OPERATION', 'userOperation.factory'],
+    ['sign-user-operation: with an ed25519 key', 'POST', '/v1/keys/k-ed25519/ethereum/sign-user-operation', userOpBody(), 400, 'UNSUPPORTED_OPERATION'],
+    ['sign-typed-data: a PackedUserOperation whose initCode is shorter than an address, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-typed-data', { typedData: packedUserOperationTypedData() }, 400, 'INVALID_ARGUMENT', 'typedData.message.initCode'],
     ['sign-typed-data: a permit without verifyingContract, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-typed-data', { typedData: permitWithout('verifyingContract') }, 400, 'INVALID_ARGUMENT', 'typedData.domain.verifyingContract'],
     ['sign-typed-data: a permit whose verifyingContract is typed as a string, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-typed-data', { typedData: { ...permitWithout(), types: { ...permitWithout().types, EIP712Domain: [{ name: 'name', type: 'string' }, { name: 'chainId', type: 'uint256' }, { name: 'verifyingContract', type: 'string' }] } } }, 400, 'INVALID_ARGUMENT', 'typedData.domain.verifyingContract'],
     ['sign-typed-data: a permit whose spender is not an address, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-typed-data', { typedData: { ...permitWithout(), message: { ...permitWithout().message, spender: '0x1234' } } }, 400, 'INVALID_ARGUMENT', 'typedData.message.spender'],

@@ -53,6 +53,7 @@ import keysEthereumSignMessage from './ethereum/sign-message.js';
 import keysEthereumSignTypedData from './ethereum/sign-typed-data.js';
 import keysEthereumSignTransaction from './ethereum/sign-transaction.js';
 import keysEthereumSignAuthorization from './ethereum/sign-authorization.js';
+import keysEthereumSignUserOperation from './ethereum/sign-user-operation.js';
 import keysBitcoinAddress from './bitcoin/address.js';
 import keysBitcoinSignPsbt from './bitcoin/sign-psbt.js';
 import keysVerify from './keys/verify.js';
@@ -105,6 +106,7 @@ export const routes: readonly Route[] = [
   keysEthereumSignTypedData,
   keysEthereumSignTransaction,
   keysEthereumSignAuthorization,
+  keysEthereumSignUserOperation,
   ethereumRpc,
   keysSolanaSignTransaction,
   keysBitcoinAddress,

@@ -40,7 +40,7 @@ export const transactionRulesSchema = {
     allowedSelectors: list('allowed 4-byte contract method selectors (0x + 8 hex digits); contract creations refused'),
     timeWindows: { type: 'array', items: { type: 'object' }, description: '[{days?: [mon..sun], start: "HH:MM", end: "HH:MM"}] (UTC); signing only inside one' },
     approval: { type: 'object', description: '{required: M, approvers: {subjects?: [subject], policy?: name}, aboveValue?: amount (value plus fee), expiresAfterSeconds?: 60 to 2592000 seconds (default 86400), or a duration such as "24h" or "7d", delegations?: true (hold every EIP-7702 delegation change), validatorRequests?: true (hold every EIP-7002/7251 request)}' },
-    forbidBlindSigning: { type: 'boolean', description: 'refuse generic signing, which the rules cannot judge: POST /v1/keys/{id}/sign (digest or message) and AWS Sign (RAW or DIGEST); the chain routes and EIP-191 sign-message still sign' },
+    forbidBlindSigning: { type: 'boolean', description: 'refuse signing what the rules cannot read: POST /v1/keys/{id}/sign (digest or message), AWS Sign (RAW or DIGEST), EIP-191 messages that are not readable text (32 bytes, binary, control characters), typed data and user operations the rules cannot read; readable EIP-191 text and the judged chain routes still sign' },
     allowedDelegates: list('EIP-7702: delegate (code) addresses the key\'s account may be pointed at; absent: a key with rules signs no delegation; clearing (0x0…0) is always allowed'),
     allowChainIdZeroAuthorizations: { type: 'boolean', description: 'EIP-7702: sign authorizations with chainId 0 (valid on every chain); default false' },
     allowedValidatorRequests: list('EIP-7002/7251 requests the key may send: withdrawal, consolidation; absent: none'),
