@@ -14,6 +14,13 @@ export interface TransactionRulesDocument {
   allowedSelectors?: string[];
   timeWindows?: { days?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[]; start: string; end: string }[];
   approval?: { aboveValue?: string; required: number; approvers: { subjects?: string[]; policy?: string }; expiresAfterSeconds?: number };
+  /**
+   * per-token limits in base units (ethereum: per chain id and ERC-20 contract; solana: per SPL mint);
+   * present → tokens it does not list are refused
+   */
+  tokenLimits?: { chain: 'ethereum' | 'solana'; chainId?: string | number; token: string; maxPerTransaction?: string; dailyLimit?: string }[];
+  /** at most `count` signatures per rolling `windowSeconds` (1 s to 30 days) */
+  maxTransactions?: { count: number; windowSeconds: number };
   forbidBlindSigning?: boolean;
 }
 

@@ -40,6 +40,13 @@ export const transactionRulesSchema = {
     allowedSelectors: list('allowed 4-byte contract method selectors (0x + 8 hex digits); contract creations refused'),
     timeWindows: { type: 'array', items: { type: 'object' }, description: '[{days?: [mon..sun], start: "HH:MM", end: "HH:MM"}] (UTC); signing only inside one' },
     approval: { type: 'object', description: '{required: M, approvers: {subjects?: [subject], policy?: name}, aboveValue?: amount (value plus fee), expiresAfterSeconds?: 60-2592000 (default 86400)}' },
+    tokenLimits: {
+      type: 'array',
+      items: { type: 'object' },
+      description:
+        '[{chain: ethereum|solana, chainId (ethereum), token: ERC-20 contract or SPL mint, maxPerTransaction?: amount, dailyLimit?: amount (rolling 24 h)}] in the token\'s base units; ERC-20 transfer/transferFrom/approve/increaseAllowance, permits and SPL Transfer/TransferChecked/Approve/ApproveChecked count; with tokenLimits set, tokens it does not list are refused',
+    },
+    maxTransactions: { type: 'object', description: '{count: 1-1000000000, windowSeconds: 1-2592000}: at most count signatures judged by the rules per rolling window, every chain and route' },
     forbidBlindSigning: { type: 'boolean', description: 'refuse generic signing, which the rules cannot judge: POST /v1/keys/{id}/sign (digest or message) and AWS Sign (RAW or DIGEST); the chain routes and EIP-191 sign-message still sign' },
   },
 };
