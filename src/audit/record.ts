@@ -62,6 +62,8 @@ export interface AuditDecision {
   amount?: string;
   /** the most the transaction can pay in network fees, charged to the key (decimal string, smallest unit); absent when it could not be bounded */
   fee?: string;
+  /** token totals it moves or approves, per token (`ethereum:<chain id>:<contract>`, `solana:<mint>`), base units; absent when none */
+  tokens?: { token: string; amount: string }[];
 }
 
 export interface AuditRecord extends AuditFields {

@@ -14,7 +14,13 @@
  * approval.aboveValue, and alone against maxFeePerTransaction. Otherwise a transaction moving almost
  * nothing could hand the key's funds to miners (an absurd gas price, PSBT inputs far above outputs,
  * a huge compute-unit price) under every value limit.
+ *
+ * Tokens count too, per token (`tokenLimits`: per transaction and rolling 24 hours per (chain, token
+ * contract or mint)), and so does the number of signatures (`maxTransactions` per rolling window): like
+ * the native 24-hour limit, both are reserved atomically in storage when the transaction is signed
+ * (Store.reserveLimits); evaluation returns what to reserve.
  */
+import { base58 } from '@scure/base';
 import { StrongboxError } from '../protocol/errors.js';
 import { parseDuration } from '../protocol/duration.js';
 
@@ -55,6 +61,24 @@ export const VALIDATOR_REQUEST_KINDS: readonly ValidatorRequestKind[] = ['withdr
 /** An EIP-7002 withdrawal (or exit: amount 0) or EIP-7251 consolidation request, by validator public key (0x-hex, 48 bytes). */
 export type ValidatorRequest = { kind: 'withdrawal'; pubkey: string; amountGwei: bigint } | { kind: 'consolidation'; pubkey: string; targetPubkey: string };
 
+/** A token's limits: per transaction and per rolling 24 hours, in the token's base units. */
+export interface TokenLimit {
+  /** Bitcoin has no tokens */
+  chain: 'ethereum' | 'solana';
+  /** ethereum: the chain id (decimal string) the contract lives on; solana: absent (a mint is one address) */
+  chainId?: string;
+  /** ethereum: the ERC-20 contract (lowercase 0x-hex); solana: the SPL mint (base58) */
+  token: string;
+  maxPerTransaction?: bigint;
+  dailyLimit?: bigint;
+}
+
+/** At most `count` signatures per rolling `windowSeconds`, whatever chain or route. */
+export interface TransactionCountLimit {
+  count: number;
+  windowSeconds: number;
+}
+
 export interface TransactionRules {
   version: 1;
   /**
@@ -74,6 +98,13 @@ export interface TransactionRules {
   /** signing is allowed only inside one of these windows */
   timeWindows?: TransactionTimeWindow[];
   approval?: ApprovalRule;
+  /**
+   * per-token limits; with this member present, a token movement (transfer, transferFrom, approve, permit,
+   * SPL Transfer/Approve) of a token it does not list is refused
+   */
+  tokenLimits?: TokenLimit[];
+  /** at most N signatures the rules judge per rolling window */
+  maxTransactions?: TransactionCountLimit;
   /** refuse raw-digest signing with this key (sign with a digest, AWS Sign with MessageType DIGEST) */
   forbidBlindSigning?: boolean;
   /**
@@ -98,12 +129,19 @@ export interface TransactionIntent {
   chain: Chain;
   network: string;
   /**
-   * `asset: 'native'` moves the chain's coin; `token:<contract>` a token (ERC-20) — destinations only.
+   * `asset: 'native'` moves the chain's coin; `token:<contract or mint>` a token (ERC-20, SPL), counted
+   * against tokenLimits only; `token:?` (UNKNOWN_TOKEN) a token whose mint the transaction does not name
+   * (SPL Transfer / Approve).
    * `to: null`: native value sent into a contract creation (no destination to judge, but spent).
    */
   transfers: { to: string | null; amount: bigint; asset: 'native' | `token:${string}` }[];
-  /** contract calls (ethereum: data non-empty); `to` null = contract creation */
-  calls: { to: string | null; selector: string }[];
+  /**
+   * contract calls (ethereum: data non-empty); `to` null = contract creation. `tokenEffect`: the call's
+   * effect on a token was decoded into `transfers` (ERC-20 transfer, transferFrom, approve,
+   * increaseAllowance, decreaseAllowance; a permit's consuming call): a call to a token under tokenLimits
+   * without it is refused, since the limits could not see what it moves.
+   */
+  calls: { to: string | null; selector: string; tokenEffect?: true }[];
   /**
    * The most the transaction can pay in network fees, charged to the signing key, in the native
    * smallest unit (0n when another account pays); UnboundedFee when it cannot be known.
@@ -146,7 +184,31 @@ export type DenyReason =
   /** an EIP-7702 authorization with chain id 0 without allowChainIdZeroAuthorizations */
   | 'authorization_chain_id_zero'
   /** an EIP-7002/7251 request of a kind not in allowedValidatorRequests */
-  | 'validator_request_not_allowed';
+  | 'validator_request_not_allowed'
+  /** a token movement of a token tokenLimits does not list (tokenLimits present) */
+  | 'token_not_allowed'
+  /** an SPL Transfer / Approve, which does not name its mint, under tokenLimits (use TransferChecked) */
+  | 'token_mint_unknown'
+  /** a call to a token listed in tokenLimits whose effect on the token is not decoded */
+  | 'token_method_not_allowed'
+  /** a token's amount in one transaction exceeds its maxPerTransaction */
+  | 'token_limit_exceeded'
+  /** a token's rolling 24-hour limit (alone, or with what was already reserved) */
+  | 'token_daily_limit_exceeded'
+  /** maxTransactions: the window already holds `count` signatures */
+  | 'transaction_count_exceeded';
+
+/** The asset of a token movement whose token is not named (SPL Transfer / Approve carry no mint). */
+export const UNKNOWN_TOKEN = 'token:?';
+
+/** A token's total in one transaction, with its bucket (the reservation key) and the limit that governs it. */
+export interface TokenAmount {
+  /** `token:ethereum:<chain id>:<contract>` or `token:solana:<mint>` */
+  bucket: string;
+  amount: bigint;
+  /** the token's rolling 24-hour limit, when tokenLimits sets one */
+  dailyLimit?: bigint;
+}
 
 /**
  * Every decision carries the transaction's native value and fee (null: not bounded, and no value rule
@@ -156,10 +218,12 @@ interface Amounts {
   nativeAmount: bigint;
   fee: bigint | null;
   spend: bigint;
+  /** token totals of the transaction, per token (empty when it moves none) */
+  tokens: TokenAmount[];
 }
 
 export type TransactionDecision =
-  | ({ kind: 'allow'; dailyLimit: bigint | undefined } & Amounts)
+  | ({ kind: 'allow'; dailyLimit: bigint | undefined; maxTransactions: TransactionCountLimit | undefined } & Amounts)
   | ({ kind: 'deny'; reason: DenyReason; message: string; field?: string } & Amounts)
   | ({ kind: 'require_approval'; reason: string; approval: ApprovalRule } & Amounts);
 
@@ -213,13 +277,61 @@ function destination(v: unknown, field: string): string {
   return v;
 }
 
+const MAX_COUNT_WINDOW_SECONDS = 30 * 86400;
+const CHAIN_ID = /^[1-9][0-9]{0,15}$/;
+
+/** The reservation bucket of a token: its chain, network (Ethereum chain id) and contract or mint. */
+export function tokenBucket(chain: Chain, network: string, token: string): string {
+  return chain === 'ethereum' ? `token:ethereum:${network}:${token.toLowerCase()}` : `token:${chain}:${token}`;
+}
+
+function parseTokenLimits(v: unknown): TokenLimit[] {
+  if (!Array.isArray(v)) throw bad('tokenLimits', 'must be an array of {chain, chainId?, token, maxPerTransaction?, dailyLimit?}');
+  if (v.length > MAX_LIST) throw bad('tokenLimits', `must have at most ${MAX_LIST} entries`);
+  const seen = new Set<string>();
+  return v.map((e: unknown, i) => {
+    const at = `tokenLimits.${i}`;
+    if (!isObject(e)) throw bad(at, 'must be an object {chain, chainId?, token, maxPerTransaction?, dailyLimit?}');
+    assertKeys(e, ['chain', 'chainId', 'token', 'maxPerTransaction', 'dailyLimit'], at);
+    const chain = e['chain'];
+    if (chain !== 'ethereum' && chain !== 'solana') throw bad(`${at}.chain`, 'must be ethereum or solana (the chains with tokens Strongbox decodes)');
+    const limit: TokenLimit = { chain, token: '' };
+    const token = e['token'];
+    if (chain === 'ethereum') {
+      const id = e['chainId'];
+      const text = typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : id;
+      if (typeof text !== 'string' || !CHAIN_ID.test(text)) throw bad(`${at}.chainId`, 'must be the chain id of the token contract (a positive integer, or a decimal string)');
+      limit.chainId = text;
+      if (typeof token !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(token)) throw bad(`${at}.token`, 'must be the ERC-20 contract: a 20-byte 0x-hex address');
+      limit.token = token.toLowerCase();
+    } else {
+      if (e['chainId'] !== undefined) throw bad(`${at}.chainId`, 'is for Ethereum tokens only: a Solana mint is named by its address alone');
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = typeof token === 'string' && token.length <= 44 ? base58.decode(token) : undefined;
+      } catch {
+        bytes = undefined;
+      }
+      if (bytes?.byteLength !== 32) throw bad(`${at}.token`, 'must be the SPL mint: a base58 32-byte address');
+      limit.token = token as string;
+    }
+    if (e['maxPerTransaction'] !== undefined) limit.maxPerTransaction = amount(e['maxPerTransaction'], `${at}.maxPerTransaction`);
+    if (e['dailyLimit'] !== undefined) limit.dailyLimit = amount(e['dailyLimit'], `${at}.dailyLimit`);
+    if (limit.maxPerTransaction === undefined && limit.dailyLimit === undefined) throw bad(at, 'must set maxPerTransaction and/or dailyLimit');
+    const bucket = tokenBucket(chain, limit.chainId ?? '', limit.token);
+    if (seen.has(bucket)) throw bad(`${at}.token`, 'is listed twice for the same chain');
+    seen.add(bucket);
+    return limit;
+  });
+}
+
 /**
  * Validates a rules document strictly (types, ranges, unknown members), naming the offending field.
  * Returns the parsed form (amounts as bigint, addresses and selectors normalized).
  */
 export function parseTransactionRules(doc: unknown): TransactionRules {
   if (!isObject(doc)) throw bad('rules', 'must be an object');
-  assertKeys(doc, ['version', 'allowedNetworks', 'destinations', 'maxValuePerTransaction', 'maxFeePerTransaction', 'dailyLimit', 'allowedSelectors', 'timeWindows', 'approval', 'forbidBlindSigning', 'allowedDelegates', 'allowChainIdZeroAuthorizations', 'allowedValidatorRequests'], '');
+  assertKeys(doc, ['version', 'allowedNetworks', 'destinations', 'maxValuePerTransaction', 'maxFeePerTransaction', 'dailyLimit', 'allowedSelectors', 'timeWindows', 'approval', 'forbidBlindSigning', 'allowedDelegates', 'allowChainIdZeroAuthorizations', 'allowedValidatorRequests', 'tokenLimits', 'maxTransactions'], '');
   if (doc['version'] !== TRANSACTION_RULES_VERSION) throw bad('version', `must be ${TRANSACTION_RULES_VERSION}`);
   const out: TransactionRules = { version: 1 };
   const nets = doc['allowedNetworks'];
@@ -300,6 +412,17 @@ export function parseTransactionRules(doc: unknown): TransactionRules {
     }
     out.approval = rule;
   }
+  if (doc['tokenLimits'] !== undefined) out.tokenLimits = parseTokenLimits(doc['tokenLimits']);
+  const count = doc['maxTransactions'];
+  if (count !== undefined) {
+    if (!isObject(count)) throw bad('maxTransactions', 'must be an object {count, windowSeconds}');
+    assertKeys(count, ['count', 'windowSeconds'], 'maxTransactions');
+    const n = count['count'];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1_000_000_000) throw bad('maxTransactions.count', 'must be an integer from 1 to 1000000000');
+    const w = count['windowSeconds'];
+    if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > MAX_COUNT_WINDOW_SECONDS) throw bad('maxTransactions.windowSeconds', `must be an integer from 1 to ${MAX_COUNT_WINDOW_SECONDS} (30 days)`);
+    out.maxTransactions = { count: n, windowSeconds: w };
+  }
   if (doc['forbidBlindSigning'] !== undefined) {
     if (typeof doc['forbidBlindSigning'] !== 'boolean') throw bad('forbidBlindSigning', 'must be a boolean');
     out.forbidBlindSigning = doc['forbidBlindSigning'];
@@ -331,6 +454,16 @@ export function transactionRulesToJson(rules: TransactionRules): Record<string, 
     const { aboveValue, ...rest } = rules.approval;
     out['approval'] = { ...rest, ...(aboveValue === undefined ? {} : { aboveValue: aboveValue.toString() }) };
   }
+  if (rules.tokenLimits) {
+    out['tokenLimits'] = rules.tokenLimits.map((t) => ({
+      chain: t.chain,
+      ...(t.chainId === undefined ? {} : { chainId: t.chainId }),
+      token: t.token,
+      ...(t.maxPerTransaction === undefined ? {} : { maxPerTransaction: t.maxPerTransaction.toString() }),
+      ...(t.dailyLimit === undefined ? {} : { dailyLimit: t.dailyLimit.toString() }),
+    }));
+  }
+  if (rules.maxTransactions) out['maxTransactions'] = { ...rules.maxTransactions };
   if (rules.forbidBlindSigning !== undefined) out['forbidBlindSigning'] = rules.forbidBlindSigning;
   if (rules.allowedDelegates !== undefined) out['allowedDelegates'] = rules.allowedDelegates;
   if (rules.allowChainIdZeroAuthorizations !== undefined) out['allowChainIdZeroAuthorizations'] = rules.allowChainIdZeroAuthorizations;
@@ -374,18 +507,37 @@ function valueRules(rules: TransactionRules): string[] {
   return names;
 }
 
+/** 2^256 − 1: an ERC-20 approval (or a DAI permit) of it never runs out. */
+const MAX_UINT256 = 2n ** 256n - 1n;
+const tokenName = (bucket: string): string => bucket.slice('token:'.length);
+const tokenQuantity = (amount: bigint): string => (amount === MAX_UINT256 ? '2^256−1 (unlimited)' : amount.toString());
+
+/** The transaction's token movements summed per token (its bucket), in first-seen order. */
+function tokenTotals(intent: TransactionIntent): TokenAmount[] {
+  const totals = new Map<string, TokenAmount>();
+  for (const t of intent.transfers) {
+    if (t.asset === 'native') continue;
+    const bucket = tokenBucket(intent.chain, intent.network, t.asset.slice('token:'.length));
+    const seen = totals.get(bucket);
+    if (seen === undefined) totals.set(bucket, { bucket, amount: t.amount });
+    else seen.amount += t.amount;
+  }
+  return [...totals.values()];
+}
+
 /** "value V + fee F" (or "value V" when there is no fee to count) for messages. */
 const describeSpend = (a: Amounts): string => (a.fee === null || a.fee === 0n ? `value ${a.nativeAmount}` : `value ${a.nativeAmount} + fee ${a.fee} = ${a.spend}`);
 
 /**
- * Evaluates every static rule, in a fixed order (network, destinations, selectors, fee, value, time),
- * and then whether approval is needed. The first failing rule decides.
+ * Evaluates every static rule, in a fixed order (network, destinations, selectors, listed tokens, fee,
+ * value, token per transaction, time, a 24-hour limit the transaction alone exceeds — native, then per
+ * token), and then whether approval is needed. The first failing rule decides.
  * `approved` = a quorum of approvers already approved (re-evaluation before signing).
  */
 export function evaluateTransaction(rules: TransactionRules, intent: TransactionIntent, options: { approved?: boolean } = {}): TransactionDecision {
   const nativeAmount = intent.transfers.filter((t) => t.asset === 'native').reduce((sum, t) => sum + t.amount, 0n);
   const fee = typeof intent.fee === 'bigint' ? intent.fee : null;
-  const amounts: Amounts = { nativeAmount, fee, spend: nativeAmount + (fee ?? 0n) };
+  const amounts: Amounts = { nativeAmount, fee, spend: nativeAmount + (fee ?? 0n), tokens: tokenTotals(intent) };
   const deny = (reason: DenyReason, message: string, field?: string): TransactionDecision => ({ kind: 'deny', reason, message, ...(field === undefined ? {} : { field }), ...amounts });
   const delegations = intent.delegations ?? [];
   // An EIP-7702 authorization with chain id 0 is valid on every chain: only by explicit opt-in, which
@@ -436,6 +588,25 @@ export function evaluateTransaction(rules: TransactionRules, intent: Transaction
   if (request !== undefined) {
     return deny('validator_request_not_allowed', `an EIP-${request.kind === 'withdrawal' ? '7002 withdrawal' : '7251 consolidation'} request for validator ${request.pubkey.slice(0, 18)}… is not in allowedValidatorRequests`);
   }
+  // Token limits: with tokenLimits, only the tokens listed move, and a call to a listed token must be
+  // one whose effect the intent decoded (else its amount would escape the limits).
+  const tokenLimits = new Map<string, TokenLimit>((rules.tokenLimits ?? []).map((t) => [tokenBucket(t.chain, t.chainId ?? '', t.token), t]));
+  if (rules.tokenLimits !== undefined) {
+    for (const t of amounts.tokens) {
+      if (t.bucket === tokenBucket(intent.chain, intent.network, UNKNOWN_TOKEN.slice('token:'.length))) {
+        return deny('token_mint_unknown', 'an SPL Token Transfer or Approve does not name its mint, so tokenLimits cannot tell which token it moves: use TransferChecked / ApproveChecked');
+      }
+      if (!tokenLimits.has(t.bucket)) {
+        const hint = intent.network === 'unknown' ? ' (the typed data names no chain id, and every Ethereum entry names one)' : '';
+        return deny('token_not_allowed', `token ${tokenName(t.bucket)} has no entry in tokenLimits${hint}: a key with token limits moves only the tokens they list`);
+      }
+    }
+    for (const c of intent.calls) {
+      if (c.to === null || c.tokenEffect === true) continue;
+      const bucket = tokenBucket(intent.chain, intent.network, c.to);
+      if (tokenLimits.has(bucket)) return deny('token_method_not_allowed', `method ${c.selector} of token ${tokenName(bucket)} is not one whose amount the rules read (transfer, transferFrom, approve, increaseAllowance, decreaseAllowance): its effect would escape tokenLimits`);
+    }
+  }
   if (typeof intent.fee !== 'bigint') {
     // A fee that cannot be bounded could spend anything: keys whose rules compare amounts refuse it.
     const needing = valueRules(rules);
@@ -448,11 +619,21 @@ export function evaluateTransaction(rules: TransactionRules, intent: Transaction
   if (rules.maxValuePerTransaction !== undefined && spend > rules.maxValuePerTransaction) {
     return deny('value_exceeds_maximum', `${describeSpend(amounts)} exceeds maxValuePerTransaction ${rules.maxValuePerTransaction}`);
   }
+  for (const t of amounts.tokens) {
+    const max = tokenLimits.get(t.bucket)?.maxPerTransaction;
+    if (max !== undefined && t.amount > max) return deny('token_limit_exceeded', `token ${tokenName(t.bucket)} amount ${tokenQuantity(t.amount)} exceeds its maxPerTransaction ${max}`);
+  }
   if (rules.timeWindows !== undefined && !rules.timeWindows.some((w) => inWindow(w, intent.now))) {
     return deny('outside_time_window', `${intent.now.toISOString()} is outside every allowed time window (UTC)`);
   }
   if (rules.dailyLimit !== undefined && spend > rules.dailyLimit) {
     return deny('daily_limit_exceeded', `${describeSpend(amounts)} alone exceeds the 24-hour limit ${rules.dailyLimit}`);
+  }
+  for (const t of amounts.tokens) {
+    const daily = tokenLimits.get(t.bucket)?.dailyLimit;
+    if (daily === undefined) continue;
+    if (t.amount > daily) return deny('token_daily_limit_exceeded', `token ${tokenName(t.bucket)} amount ${tokenQuantity(t.amount)} alone exceeds its 24-hour limit ${daily}`);
+    t.dailyLimit = daily;
   }
   const ap = rules.approval;
   const delegationHeld = ap?.delegations === true && delegations.length > 0;
@@ -468,7 +649,7 @@ export function evaluateTransaction(rules: TransactionRules, intent: Transaction
             : 'a validator request needs approval (approval.validatorRequests)';
     return { kind: 'require_approval', reason: `${why}: ${ap.required} approval(s) required`, approval: ap, ...amounts };
   }
-  return { kind: 'allow', dailyLimit: rules.dailyLimit, ...amounts };
+  return { kind: 'allow', dailyLimit: rules.dailyLimit, maxTransactions: rules.maxTransactions, ...amounts };
 }
 
 /** Whether a principal is one of the rule's named approvers. */

@@ -15,6 +15,13 @@ export interface TransactionRulesDocument {
   allowedSelectors?: string[];
   timeWindows?: { days?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[]; start: string; end: string }[];
   approval?: { aboveValue?: string; required: number; approvers: { subjects?: string[]; policy?: string }; /** seconds or a duration such as "24h" (answered as seconds) */ expiresAfterSeconds?: Duration; delegations?: boolean; validatorRequests?: boolean };
+  /**
+   * per-token limits in base units (ethereum: per chain id and ERC-20 contract; solana: per SPL mint);
+   * present → tokens it does not list are refused
+   */
+  tokenLimits?: { chain: 'ethereum' | 'solana'; chainId?: string | number; token: string; maxPerTransaction?: string; dailyLimit?: string }[];
+  /** at most `count` signatures per rolling `windowSeconds` (1 s to 30 days) */
+  maxTransactions?: { count: number; windowSeconds: number };
   forbidBlindSigning?: boolean;
   /** EIP-7702 delegate addresses the key may point its account at (absent: none; clearing is always allowed) */
   allowedDelegates?: string[];

@@ -187,3 +187,13 @@ export const KEY_PATCH_COLUMNS: Record<keyof KeyPatch, string> = {
   nextRotationAt: 'next_rotation_at',
   minDecryptionVersion: 'min_decryption_version',
 };
+
+/** The row of one bucket of a spend reservation (Store.reserveLimits): the reservation id and the bucket. */
+export function reservationRowId(reservationId: string, bucket: string): string {
+  return `${reservationId}/${bucket}`;
+}
+
+/** A reservation counts once per bucket: the same bucket twice would be summed against itself wrongly. */
+export function assertDistinctBuckets(limits: readonly { bucket: string }[]): void {
+  if (new Set(limits.map((l) => l.bucket)).size !== limits.length) throw new Error('reserveLimits: each bucket at most once per reservation');
+}

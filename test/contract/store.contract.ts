@@ -382,6 +382,55 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.equal(last.spent, 14n * amount);
     });
 
+    it('reserveLimits: several buckets all or nothing, each in its own window; release frees every bucket', async () => {
+      const scopeId = randomUUID();
+      const usdc = 'token:ethereum:1:0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48';
+      const res = (createdAt: string) => ({ id: randomUUID(), scope: 'key' as const, scopeId, createdAt, requestId: 'r' });
+      const dayBefore = (iso: string) => new Date(Date.parse(iso) - 86_400_000).toISOString();
+      const hourBefore = (iso: string) => new Date(Date.parse(iso) - 3_600_000).toISOString();
+      const limits = (iso: string, native: bigint, token: bigint) => [
+        { bucket: 'native', amount: native, limit: 10n ** 30n, windowStart: dayBefore(iso) },
+        { bucket: usdc, amount: token, limit: 2n ** 200n, windowStart: dayBefore(iso) },
+        { bucket: 'count', amount: 1n, limit: 2n, windowStart: hourBefore(iso) },
+      ];
+      const t0 = '2026-03-01T00:00:00.000Z';
+      const first = res(t0);
+      assert.deepEqual(await store.reserveLimits(first, limits(t0, 10n ** 29n, 2n ** 199n)), { reserved: true, spent: [0n, 0n, 0n] });
+      const t1 = '2026-03-01T00:10:00.000Z';
+      assert.deepEqual(await store.reserveLimits(res(t1), limits(t1, 1n, 2n ** 199n)), { reserved: true, spent: [10n ** 29n, 2n ** 199n, 1n] }, 'exactly up to the token limit, 2^200: bigint-exact');
+      const t2 = '2026-03-01T00:20:00.000Z';
+      assert.deepEqual(await store.reserveLimits(res(t2), [limits(t2, 1n, 0n)[0]!, limits(t2, 1n, 0n)[2]!]), { reserved: false, spent: [10n ** 29n + 1n, 2n] }, 'the count is full: nothing is inserted');
+      assert.deepEqual(await store.reserveLimits(res(t2), [limits(t2, 1n, 1n)[1]!]), { reserved: false, spent: [2n ** 200n] }, 'the token is full');
+      assert.deepEqual((await store.reserveLimits(res(t2), [limits(t2, 0n, 0n)[0]!])).spent, [10n ** 29n + 1n], 'the refused reservations inserted no native row');
+      // An hour after the first two, the count window is empty again; the 24-hour buckets are not.
+      const t3 = '2026-03-01T01:10:00.001Z';
+      assert.deepEqual(await store.reserveLimits(res(t3), [limits(t3, 0n, 0n)[2]!]), { reserved: true, spent: [0n] });
+      assert.equal(await store.releaseSpend(first.id), true, 'release removes every bucket of the reservation');
+      assert.equal(await store.releaseSpend(first.id), false);
+      assert.deepEqual((await store.reserveLimits(res(t3), limits(t3, 0n, 0n).slice(0, 2))).spent, [1n, 2n ** 199n]);
+      // reserveSpend is the native bucket: it sees what reserveLimits reserved there, and not the token's.
+      assert.deepEqual(await store.reserveSpend({ id: randomUUID(), scope: 'key', scopeId, amount: 1n, createdAt: t3, requestId: null }, 1n, dayBefore(t3)), { reserved: false, spent: 1n });
+      await assert.rejects(store.reserveLimits(res(t3), [limits(t3, 1n, 1n)[1]!, limits(t3, 1n, 1n)[1]!]), /each bucket at most once/);
+    });
+
+    it('reserveLimits is atomic: 50 concurrent token reservations (with a count bucket) never exceed either limit', async () => {
+      const scopeId = randomUUID();
+      const now = new Date().toISOString();
+      const windowStart = new Date(Date.now() - 86_400_000).toISOString();
+      const token = 'token:solana:EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v';
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          store.reserveLimits({ id: randomUUID(), scope: 'wallet', scopeId, createdAt: now, requestId: null }, [
+            { bucket: token, amount: 7n, limit: 100n, windowStart },
+            { bucket: 'count', amount: 1n, limit: 20n, windowStart },
+          ]),
+        ),
+      );
+      assert.equal(results.filter((r) => r.reserved).length, 14, 'floor(100 / 7) token reservations, under the count of 20');
+      const probe = await store.reserveLimits({ id: randomUUID(), scope: 'wallet', scopeId, createdAt: now, requestId: null }, [{ bucket: token, amount: 0n, limit: 100n, windowStart }, { bucket: 'count', amount: 0n, limit: 20n, windowStart }]);
+      assert.deepEqual(probe.spent, [98n, 14n]);
+    });
+
     it('approvals: created, votes counted once per subject, compare-and-set on status, listed newest first', async () => {
       const base: ApprovalRecord = {
         id: randomUUID(), scope: 'key', scopeId: 'k', keyId: 'k', chain: 'ethereum', operation: 'ethereum.signTransaction', request: '{"chainId":1}', summary: '{}',

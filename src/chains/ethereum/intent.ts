@@ -1,9 +1,13 @@
 /**
  * An Ethereum transaction as a chain-neutral intent for the transaction rules (policy/transaction-rules.ts):
  * the native value goes to `to` (or into the contract a creation deploys); non-empty calldata is a
- * contract call identified by its 4-byte selector; ERC-20 `transfer(address,uint256)` and
- * `approve(address,uint256)` calldata (decoded with viem against the standard ABI, EIP-20) adds the
- * token recipient / spender as a destination too.
+ * contract call identified by its 4-byte selector; ERC-20 calldata (decoded with viem against the
+ * standard ABI, EIP-20, and OpenZeppelin's allowance helpers) adds a token movement — its recipient or
+ * spender a destination, its amount counted against the token's limits: `transfer(to, amount)`,
+ * `transferFrom(from, to, amount)` (to; ERC-721's transferFrom has the same selector and is read the
+ * same way, its token id as the amount), `approve(spender, amount)` (the approved amount: 2^256−1 is
+ * an unlimited approval), `increaseAllowance(spender, added)` (the added amount);
+ * `decreaseAllowance` moves nothing but is marked as decoded (tokenEffect).
  *
  * The fee is the most the sender can be charged: gas × gasPrice (legacy, EIP-2930), gas × maxFeePerGas
  * (EIP-1559 and EIP-7702: base fee + priority fee never exceed maxFeePerGas), plus, for EIP-4844 blob
@@ -15,13 +19,17 @@
  * signers are recovered beforehand, authorization.ts), and calls to the EIP-7002 withdrawal and EIP-7251
  * consolidation request predeploys, whose calldata has no selector (a validator's public key comes first).
  */
-import { decodeFunctionData, erc20Abi, type SignedAuthorizationList, type TransactionSerializable } from 'viem';
+import { decodeFunctionData, erc20Abi, parseAbi, type SignedAuthorizationList, type TransactionSerializable } from 'viem';
 import type { TransactionIntent, ValidatorRequest } from '../../policy/transaction-rules.js';
 import { StrongboxError } from '../../protocol/errors.js';
 
-/** keccak256("transfer(address,uint256)") and keccak256("approve(address,uint256)"), first 4 bytes (EIP-20). */
-const TRANSFER = '0xa9059cbb';
-const APPROVE = '0x095ea7b3';
+/**
+ * First 4 bytes of keccak256 of transfer(address,uint256), approve(address,uint256),
+ * transferFrom(address,address,uint256) (EIP-20), increaseAllowance(address,uint256) and
+ * decreaseAllowance(address,uint256) (OpenZeppelin ERC20): calldata with one of them must decode.
+ */
+const TOKEN_SELECTORS = new Set(['0xa9059cbb', '0x095ea7b3', '0x23b872dd', '0x39509351', '0xa457c2d7']);
+const tokenAbi = [...erc20Abi, ...parseAbi(['function increaseAllowance(address spender, uint256 addedValue) returns (bool)', 'function decreaseAllowance(address spender, uint256 subtractedValue) returns (bool)'])];
 /** EIP-4844: GAS_PER_BLOB = 2^17. */
 export const GAS_PER_BLOB = 131072n;
 
@@ -105,19 +113,26 @@ export function addCallEffects(intent: TransactionIntent, to: string | null, val
     }
   }
   if (data.length > 2) {
-    intent.calls.push({ to, selector: data.slice(0, 10).toLowerCase() });
-    if (to !== null) {
+    const selector = data.slice(0, 10).toLowerCase();
+    const call: TransactionIntent['calls'][number] = { to, selector };
+    intent.calls.push(call);
+    if (to !== null && TOKEN_SELECTORS.has(selector)) {
+      let decoded;
       try {
-        const call = decodeFunctionData({ abi: erc20Abi, data: data as `0x${string}` });
-        if (call.functionName === 'transfer' || call.functionName === 'approve') {
-          const [recipient, amount] = call.args;
-          intent.transfers.push({ to: recipient, amount, asset: `token:${to.toLowerCase()}` });
-        }
+        decoded = decodeFunctionData({ abi: tokenAbi, data: data as `0x${string}` });
       } catch (err) {
         // Other calldata is judged by its selector alone; but calldata that claims to be an ERC-20
-        // transfer/approve and does not decode must not slip past the destination rules.
-        const selector = data.slice(0, 10).toLowerCase();
-        if (selector === TRANSFER || selector === APPROVE) throw new StrongboxError('INVALID_ARGUMENT', `${field} has an ERC-20 transfer/approve selector but its arguments do not decode`, { field, cause: err });
+        // movement and does not decode must not slip past the destination rules and token limits.
+        throw new StrongboxError('INVALID_ARGUMENT', `${field} has an ERC-20 ${selector} selector (transfer, transferFrom, approve, increaseAllowance or decreaseAllowance) but its arguments do not decode`, { field, cause: err });
+      }
+      const asset = `token:${to.toLowerCase()}` as const;
+      call.tokenEffect = true;
+      if (decoded.functionName === 'transfer' || decoded.functionName === 'approve' || decoded.functionName === 'increaseAllowance') {
+        const [recipient, amount] = decoded.args;
+        intent.transfers.push({ to: recipient, amount, asset });
+      } else if (decoded.functionName === 'transferFrom') {
+        const [, recipient, amount] = decoded.args;
+        intent.transfers.push({ to: recipient, amount, asset });
       }
     }
   }

@@ -24,7 +24,7 @@
  * these contracts would accept — it is typed data the rules cannot read (`permit: null`).
  *
  * The intent of a permit, modelled on the `approve` (or `transfer`) transaction it replaces: each
- * (token, amount) is a transfer to the spender (ERC-3009: to `to`) with asset `token:<token>` (token amounts never count against native limits);
+ * (token, amount) is a transfer to the spender (ERC-3009: to `to`) with asset `token:<token>` (token amounts never count against native limits, only against tokenLimits);
  * the call that consumes the signature — the verifying contract and its function selector — is a call,
  * so `destinations.allow` must list the verifying contract (the token, for ERC-2612/DAI, as for an
  * `approve` transaction) and `allowedSelectors` the permit selector. A signature pays no fee: fee 0.
@@ -290,7 +290,8 @@ export function typedDataIntent(data: ParsedTypedData, now: Date): TypedDataRead
   const token = requireVerifier(data, verifyingContract);
   const recipient = data.message[shape.recipient] as string;
   for (const g of shape.grants(data.message, token)) intent.transfers.push({ to: recipient, amount: g.amount, asset: `token:${g.token.toLowerCase()}` });
-  intent.calls.push({ to: token, selector: shape.selector });
+  // The consuming call's effect is the grant above (tokenEffect): a token under tokenLimits accepts it.
+  intent.calls.push({ to: token, selector: shape.selector, tokenEffect: true });
   reading.permit = shape.kind;
   return reading;
 }

@@ -23,7 +23,7 @@ import type { KeyRecord } from '../../storage/types.js';
 import type { ServiceContext } from '../shared/context.js';
 import type { KeyRef } from '../shared/resolve-key.js';
 import { resolveEthereumKey, signDigestRecoverable, toEthereumSignature, type EthereumSignContext } from './ethereum-signer.js';
-import { denial, effectiveRules, judgeIntent, type HeldTransaction, type RequestContext } from '../shared/transaction-guard.js';
+import { denial, effectiveRules, isReservationRefusal, judgeIntent, reserveAndSign, type HeldTransaction, type RequestContext } from '../shared/transaction-guard.js';
 
 export interface EthereumSignTypedDataParameters {
   key: KeyRef;
@@ -118,7 +118,13 @@ export async function ethereumSignTypedData(
     const field = decision.reason === 'destination_denied' || decision.reason === 'destination_not_allowed' ? 'typedData.domain.verifyingContract' : undefined;
     refuse(decision.reason, decision.reason === 'outside_time_window' || decision.reason === 'network_not_allowed' ? decision.message : `typedData.domain.verifyingContract: ${decision.message}`, field);
   }
-  const result = await sign();
-  requester?.decide({ outcome: 'unjudged', reason: TYPED_DATA_NOT_JUDGED });
-  return result;
+  // Unread, but a signature all the same: it counts against maxTransactions (nothing else is reserved).
+  try {
+    const { result, reservationId } = await reserveAndSign(ctx, scope, { amount: 0n, dailyLimit: undefined, maxTransactions: rules.maxTransactions, requestId: requester?.requestId ?? 'internal' }, sign);
+    requester?.decide({ outcome: 'unjudged', reason: TYPED_DATA_NOT_JUDGED, ...(reservationId === undefined ? {} : { reservationId }) });
+    return result;
+  } catch (err) {
+    if (isReservationRefusal(err)) requester?.decide({ outcome: 'deny', reason: err.publicReason! });
+    throw err;
+  }
 }

@@ -275,4 +275,20 @@ export const migrations: readonly Migration[] = [
       UPDATE tokens SET max_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '+365 days') WHERE expires_at IS NOT NULL;
     `,
   },
+  {
+    // Token limits and transaction counts (policy/transaction-rules.ts) are reserved like the native
+    // 24-hour limit: one row per bucket ('native', 'token:<chain>:…', 'count'), the rows of one
+    // reservation sharing reservation_id (what releaseSpend and the audit record name). Existing rows
+    // are native reservations whose id is their reservation id.
+    version: 14,
+    name: 'spend-buckets',
+    sql: `
+      ALTER TABLE spend_reservations ADD COLUMN bucket TEXT NOT NULL DEFAULT 'native';
+      ALTER TABLE spend_reservations ADD COLUMN reservation_id TEXT;
+      UPDATE spend_reservations SET reservation_id = id;
+      DROP INDEX spend_reservations_scope;
+      CREATE INDEX spend_reservations_bucket ON spend_reservations(scope, scope_id, bucket, created_at);
+      CREATE INDEX spend_reservations_reservation ON spend_reservations(reservation_id);
+    `,
+  },
 ];
