@@ -230,7 +230,7 @@ function rsa(type: RsaKeyType, bits: number): AsymmetricAlgorithm {
       } catch {
         throw invalidKey('privateKey', 'privateKey is not a valid PKCS#8 RSA private key');
       }
-      assertRsaShape(key, bits, 'privateKey', 'the private key');
+      assertRsaShape(key, bits, 'privateKey', 'privateKey');
       // Pairwise consistency (FIPS 140-3 style): OpenSSL does not check that the CRT parameters belong
       // to the modulus; a key that cannot make a verifying signature is refused before it is stored.
       const d: RsaDigest = { digest: PAIRWISE_DIGEST, hash: 'sha256', padding: 'pkcs1' };
@@ -300,7 +300,7 @@ function rsa(type: RsaKeyType, bits: number): AsymmetricAlgorithm {
 
     encrypt(publicKey, plaintext, oaep) {
       const max = Math.ceil(bits / 8) - 2 * HASH_BYTES[oaep.hash] - 2;
-      if (plaintext.byteLength > max) throw new StrongboxError('INVALID_ARGUMENT', `RSA-OAEP with ${oaep.hash} encrypts at most ${max} bytes under a ${bits}-bit key`, { field: 'plaintext' });
+      if (plaintext.byteLength > max) throw new StrongboxError('INVALID_ARGUMENT', `plaintext is too long: RSA-OAEP with ${oaep.hash} encrypts at most ${max} bytes under a ${bits}-bit key`, { field: 'plaintext' });
       return new Uint8Array(publicEncrypt(oaepOptions(publicKeyObject(publicKey), oaep), plaintext));
     },
 

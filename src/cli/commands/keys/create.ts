@@ -5,7 +5,7 @@ import { keyTable } from './show.js';
 export default {
   path: ['key', 'create'],
   summary: 'Generate a key inside Strongbox',
-  usage: '--type secp256k1|p256|ed25519|aes256|hmac256 [--name NAME] [--exportable]',
+  usage: '--type secp256k1|p256|ed25519|aes256|hmac256|rsa2048|rsa3072|rsa4096 [--name NAME] [--exportable]',
   options: { ...clientOptions, type: { type: 'string' }, name: { type: 'string' }, exportable: { type: 'boolean' } },
   positionals: [],
   async run(args, io) {
