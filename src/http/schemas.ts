@@ -1,5 +1,5 @@
 /** JSON Schema fragments shared by route files; they also feed the generated OpenAPI document. */
-import { hashNames, KEY_NAME_PATTERN, keyTypes, keyWrapAlgorithms, publicKeyFormats, signatureEncodings } from '../protocol/types.js';
+import { hashNames, KEY_NAME_PATTERN, keyTypes, keyWrapAlgorithms, publicKeyFormats, rsaEncryptionAlgorithms, rsaPaddings, signatureEncodings } from '../protocol/types.js';
 import { MAX_DURATION_LENGTH } from '../protocol/duration.js';
 
 export type JsonSchema = Record<string, unknown>;
@@ -34,8 +34,18 @@ export const keyParams: JsonSchema = {
 
 export const keyType: JsonSchema = { type: 'string', enum: [...keyTypes] };
 export const keyName: JsonSchema = { type: 'string', pattern: KEY_NAME_PATTERN, description: 'unique name, not shaped like a UUID' };
-export const hashName: JsonSchema = { type: 'string', enum: [...hashNames], description: 'hash applied to message (ECDSA keys; default sha256)' };
-export const encoding: JsonSchema = { type: 'string', enum: [...signatureEncodings], description: 'der (ECDSA default), raw (r‖s, or the Ed25519 signature), recoverable (r‖s‖v, secp256k1)' };
+export const hashName: JsonSchema = {
+  type: 'string',
+  enum: [...hashNames],
+  description: 'default sha256. ECDSA: the hash applied to message (sha256, keccak256 for secp256k1). RSA: sha256, sha384 or sha512, applied to message or naming the hash that made digest',
+};
+export const encoding: JsonSchema = { type: 'string', enum: [...signatureEncodings], description: 'der (ECDSA default), raw (r‖s, the Ed25519 signature, the RSA signature), recoverable (r‖s‖v, secp256k1)' };
+export const rsaPadding: JsonSchema = { type: 'string', enum: [...rsaPaddings], description: 'RSA keys: pss (default; RSASSA-PSS, salt length = hash length, MGF1 with the same hash) or pkcs1 (RSASSA-PKCS1-v1_5)' };
+export const rsaEncryptionAlgorithm: JsonSchema = {
+  type: 'string',
+  enum: [...rsaEncryptionAlgorithms],
+  description: 'RSA keys: RSAES-OAEP with SHA-256 (default) or SHA-1 (MGF1 with the same hash)',
+};
 export const publicKeyFormat: JsonSchema = { type: 'string', enum: [...publicKeyFormats] };
 
 export const keyWrapAlgorithm: JsonSchema = {
@@ -70,7 +80,7 @@ export const keyInfo: JsonSchema = {
     rotationPeriodDays: { type: ['integer', 'null'] },
     nextRotationAt: { type: ['string', 'null'] },
     minDecryptionVersion: { type: 'integer' },
-    publicKey: hex('raw public key: uncompressed SEC1 point (ECDSA) or 32 bytes (Ed25519)'),
+    publicKey: hex('raw public key: uncompressed SEC1 point (ECDSA), 32 bytes (Ed25519), SubjectPublicKeyInfo DER (RSA)'),
     address: { type: 'string', description: 'EIP-55 Ethereum address (secp256k1 keys)' },
     kcv: hex('key check value (aes256 keys)'),
     solanaAddress: { type: 'string', description: 'base58 Solana address: the 32-byte public key (ed25519 keys)' },

@@ -2,14 +2,26 @@
 import type { Duration } from './duration.js';
 
 export type { Duration };
-export const keyTypes = ['secp256k1', 'p256', 'ed25519', 'aes256', 'hmac256'] as const;
+export const keyTypes = ['secp256k1', 'p256', 'ed25519', 'aes256', 'hmac256', 'rsa2048', 'rsa3072', 'rsa4096'] as const;
 export type KeyType = (typeof keyTypes)[number];
+export const rsaKeyTypes = ['rsa2048', 'rsa3072', 'rsa4096'] as const;
+export type RsaKeyType = (typeof rsaKeyTypes)[number];
+/** RSA keys sign (PSS, PKCS#1 v1.5) and decrypt (OAEP); the modulus size is in the type. */
+export function isRsaKeyType(type: string): type is RsaKeyType {
+  return (rsaKeyTypes as readonly string[]).includes(type);
+}
 export type Hex = `0x${string}`;
 export const keyStates = ['enabled', 'disabled', 'pending_deletion', 'destroyed'] as const;
 export type KeyState = (typeof keyStates)[number];
 
-export const hashNames = ['sha256', 'keccak256'] as const;
+export const hashNames = ['sha256', 'keccak256', 'sha384', 'sha512'] as const;
 export type HashName = (typeof hashNames)[number];
+/** RSA signature schemes (RFC 8017): RSASSA-PSS (salt length = hash length, MGF1 with the same hash) or RSASSA-PKCS1-v1_5. */
+export const rsaPaddings = ['pss', 'pkcs1'] as const;
+export type RsaPadding = (typeof rsaPaddings)[number];
+/** RSA encryption schemes (RFC 8017 §7.1 RSAES-OAEP, MGF1 with the same hash), named as AWS KMS names them. */
+export const rsaEncryptionAlgorithms = ['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1'] as const;
+export type RsaEncryptionAlgorithm = (typeof rsaEncryptionAlgorithms)[number];
 export const signatureEncodings = ['der', 'raw', 'recoverable'] as const;
 export type SignatureEncoding = (typeof signatureEncodings)[number];
 export const publicKeyFormats = ['pem', 'der', 'hex', 'compressed', 'jwk'] as const;
@@ -37,7 +49,7 @@ export interface KeyInfo {
   rotationPeriodDays: number | null;
   nextRotationAt: string | null;
   minDecryptionVersion: number;
-  /** raw public key: uncompressed SEC1 point for ECDSA keys, 32 bytes for Ed25519 */
+  /** raw public key: uncompressed SEC1 point for ECDSA keys, 32 bytes for Ed25519, SubjectPublicKeyInfo DER for RSA */
   publicKey?: Hex;
   /** EIP-55 checksummed Ethereum address (secp256k1 keys) */
   address?: string;

@@ -3,7 +3,7 @@
  * modules) and uses the platform fetch. Errors are rebuilt from the problem+json `code`.
  */
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
-import type { AwsCredentialInfo, CreateTokenRequest, Duration, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse } from '../protocol/types.js';
+import type { AwsCredentialInfo, CreateTokenRequest, Duration, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse, RsaEncryptionAlgorithm, RsaPadding } from '../protocol/types.js';
 import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
 import type { ApprovalInfo, ApprovalStatus, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse } from '../protocol/transaction-rules.js';
 import type { EthereumAuthorizationRequest, EthereumSignAuthorizationResponse, EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumSignUserOperationRequest, EthereumSignUserOperationResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
@@ -75,6 +75,14 @@ export interface SignParams {
   message?: string;
   hash?: HashName;
   encoding?: SignatureEncoding;
+  /** RSA keys: pss (default) or pkcs1 */
+  padding?: RsaPadding;
+}
+
+/** RSA keys on encrypt/decrypt: the OAEP algorithm (default RSAES_OAEP_SHA_256) and label (0x-hex, default empty). */
+export interface RsaOaepParams {
+  algorithm?: RsaEncryptionAlgorithm;
+  label?: string;
 }
 
 /** Optional metadata accepted by createKey, importKey and importWrappedKey. */
@@ -309,11 +317,11 @@ export class StrongboxClient {
     if ('approvalId' in res) throw new ApprovalPendingError(res);
     return res;
   }
-  encrypt(key: string, params: { plaintext: string; aad?: string }) {
-    return this.request<{ ciphertext: string; keyVersion: number }>('POST', `/v1/keys/${encodeURIComponent(key)}/encrypt`, params);
+  encrypt(key: string, params: { plaintext: string; aad?: string } & RsaOaepParams) {
+    return this.request<{ ciphertext: string; keyVersion: number; algorithm?: RsaEncryptionAlgorithm }>('POST', `/v1/keys/${encodeURIComponent(key)}/encrypt`, params);
   }
-  decrypt(key: string, params: { ciphertext: string; aad?: string }) {
-    return this.request<{ plaintext: string; keyVersion: number }>('POST', `/v1/keys/${encodeURIComponent(key)}/decrypt`, params);
+  decrypt(key: string, params: { ciphertext: string; aad?: string } & RsaOaepParams) {
+    return this.request<{ plaintext: string; keyVersion: number; algorithm?: RsaEncryptionAlgorithm }>('POST', `/v1/keys/${encodeURIComponent(key)}/decrypt`, params);
   }
   disableKey(key: string) {
     return this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(key)}/disable`);

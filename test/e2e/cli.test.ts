@@ -617,7 +617,7 @@ describe('strongbox CLI against a spawned server', () => {
     it("a command's help lists every option with its meaning and default", async () => {
       const r = await cli(['key', 'sign', '--help']);
       assert.equal(r.code, 0);
-      for (const line of [/^ {2}--digest HEX +\S/m, /^ {2}--message HEX +\S/m, /^ {2}--hash sha256\|keccak256 +.*\[default: sha256\]$/m, /^ {2}--encoding der\|raw\|recoverable +.*\[default: der/m, /^ {2}--addr URL +.*\[default: STRONGBOX_ADDR, else http:\/\/127\.0\.0\.1:8230\]$/m, /^ {2}--token TOKEN +\S/m, /^ {2}--json +\S/m]) {
+      for (const line of [/^ {2}--digest HEX +\S/m, /^ {2}--message HEX +\S/m, /^ {2}--hash sha256\|keccak256\|sha384\|sha512\n +.*\[default: sha256\]$/m, /^ {2}--encoding der\|raw\|recoverable +.*\[default: der/m, /^ {2}--addr URL +.*\[default: STRONGBOX_ADDR, else http:\/\/127\.0\.0\.1:8230\]$/m, /^ {2}--token TOKEN +\S/m, /^ {2}--json +\S/m]) {
         assert.match(r.stdout, line);
       }
       const init = await cli(['operator', 'init', '--help']);

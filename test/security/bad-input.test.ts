@@ -5,6 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { auditRecordOf, startTestBox, type TestBox } from '../helpers/app.js';
 import { routes } from '../../src/http/routes/index.js';
@@ -14,6 +15,9 @@ import * as bitcoin from 'bitcoinjs-lib';
 const N = 'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141'; // secp256k1 order
 const P256_N = 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551';
 const d32 = '0x' + 'ab'.repeat(32);
+// Keys of the wrong kind and size for an rsa2048 import (made here: tests must not hard-code key files).
+const EC_PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+const RSA_1024_PEM = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;
 
 /** A well-formed PSBT whose only input spends someone else's P2WPKH output (the key of scalar 1). */
 function foreignPsbt(): string {
@@ -80,7 +84,7 @@ describe('bad input', () => {
     ids = {};
     for (const type of ['secp256k1', 'p256', 'ed25519', 'aes256']) ids[type] = (await box.call('POST', '/v1/keys', { type, name: `k-${type}` })).body.id;
     assert.equal((await box.call('POST', '/v1/wallets', { name: 'w' })).status, 201);
-    for (const type of ['secp256k1', 'p256', 'ed25519', 'aes256', 'hmac256']) ids[type] = (await box.call('POST', '/v1/keys', { type, name: `k-${type}` })).body.id;
+    for (const type of ['secp256k1', 'p256', 'ed25519', 'aes256', 'hmac256', 'rsa2048']) ids[type] = (await box.call('POST', '/v1/keys', { type, name: `k-${type}` })).body.id;
     // A key with transaction rules: typed data it is asked to sign is read as a permit first.
     assert.equal((await box.call('POST', '/v1/keys', { type: 'secp256k1', name: 'k-ruled' })).status, 201);
     assert.equal((await box.call('PUT', '/v1/keys/k-ruled/transaction-rules', { version: 1, destinations: { deny: ['0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'] } })).status, 200);
@@ -152,7 +156,7 @@ describe('bad input', () => {
     ['rekey cancel: nonce as a number', 'DELETE', '/v1/sys/rekey/attempt', { nonce: 5 }, 400, 'INVALID_ARGUMENT', 'nonce'],
     ['rekey cancel: no body', 'DELETE', '/v1/sys/rekey/attempt', undefined, 400, 'INVALID_ARGUMENT', 'nonce'],
     ['ceremony cancel: nonce too long', 'DELETE', '/v1/sys/ceremony/attempt', { nonce: 'n'.repeat(65) }, 400, 'INVALID_ARGUMENT', 'nonce'],
-    ['create: unknown type', 'POST', '/v1/keys', { type: 'rsa2048' }, 400, 'INVALID_ARGUMENT', 'type'],
+    ['create: unknown type', 'POST', '/v1/keys', { type: 'rsa1024' }, 400, 'INVALID_ARGUMENT', 'type'],
     ['create: type missing', 'POST', '/v1/keys', { name: 'x' }, 400, 'INVALID_ARGUMENT', 'type'],
     ['create: name with a slash', 'POST', '/v1/keys', { type: 'p256', name: 'a/b' }, 400, 'INVALID_ARGUMENT', 'name'],
     ['create: name too long', 'POST', '/v1/keys', { type: 'p256', name: 'a'.repeat(129) }, 400, 'INVALID_ARGUMENT', 'name'],
@@ -194,6 +198,25 @@ describe('bad input', () => {
     ['sign: with an aes256 key', 'POST', '/v1/keys/k-aes256/sign', { digest: d32 }, 400, 'UNSUPPORTED_OPERATION'],
     ['sign: unknown key', 'POST', '/v1/keys/ghost/sign', { digest: d32 }, 404, 'KEY_NOT_FOUND'],
     ['sign: message over 256 KiB', 'POST', '/v1/keys/k-secp256k1/sign', { message: '0x' + '00'.repeat(256 * 1024 + 1) }, 400, 'INVALID_ARGUMENT', 'message'],
+    ['sign rsa: unknown padding', 'POST', '/v1/keys/k-rsa2048/sign', { message: '0x01', padding: 'oaep' }, 400, 'INVALID_ARGUMENT', 'padding'],
+    ['sign rsa: padding on a secp256k1 key', 'POST', '/v1/keys/k-secp256k1/sign', { digest: d32, padding: 'pss' }, 400, 'INVALID_ARGUMENT', 'padding'],
+    ['sign rsa: keccak256', 'POST', '/v1/keys/k-rsa2048/sign', { message: '0x01', hash: 'keccak256' }, 400, 'INVALID_ARGUMENT', 'hash'],
+    ['sign rsa: a 32-byte digest named sha512', 'POST', '/v1/keys/k-rsa2048/sign', { digest: d32, hash: 'sha512' }, 400, 'INVALID_ARGUMENT', 'digest'],
+    ['sign rsa: der encoding', 'POST', '/v1/keys/k-rsa2048/sign', { digest: d32, encoding: 'der' }, 400, 'INVALID_ARGUMENT', 'encoding'],
+    ['verify rsa: signature too long', 'POST', '/v1/keys/k-rsa2048/verify', { digest: d32, signature: '0x' + '00'.repeat(2000) }, 400, 'INVALID_ARGUMENT', 'signature'],
+    ['import rsa: malformed PEM', 'POST', '/v1/keys/import', { type: 'rsa2048', pem: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }, 400, 'INVALID_KEY_MATERIAL', 'pem'],
+    ['import rsa: an EC key as rsa2048', 'POST', '/v1/keys/import', { type: 'rsa2048', pem: EC_PEM }, 400, 'INVALID_KEY_MATERIAL', 'pem'],
+    ['import rsa: a 1024-bit key', 'POST', '/v1/keys/import', { type: 'rsa2048', pem: RSA_1024_PEM }, 400, 'INVALID_KEY_MATERIAL', 'pem'],
+    ['import rsa: privateKey not PKCS#8', 'POST', '/v1/keys/import', { type: 'rsa2048', privateKey: '0x' + '01'.repeat(100) }, 400, 'INVALID_KEY_MATERIAL', 'privateKey'],
+    ['decrypt rsa: unknown algorithm', 'POST', '/v1/keys/k-rsa2048/decrypt', { ciphertext: '0x' + '00'.repeat(256), algorithm: 'RSAES_PKCS1_V1_5' }, 400, 'INVALID_ARGUMENT', 'algorithm'],
+    ['decrypt rsa: label not hex', 'POST', '/v1/keys/k-rsa2048/decrypt', { ciphertext: '0x' + '00'.repeat(256), label: 'ctx' }, 400, 'INVALID_ARGUMENT', 'label'],
+    ['decrypt rsa: label too long', 'POST', '/v1/keys/k-rsa2048/decrypt', { ciphertext: '0x' + '00'.repeat(256), label: '0x' + '00'.repeat(8193) }, 400, 'INVALID_ARGUMENT', 'label'],
+    ['decrypt rsa: aad on an RSA key', 'POST', '/v1/keys/k-rsa2048/decrypt', { ciphertext: '0x' + '00'.repeat(256), aad: '0x01' }, 400, 'INVALID_ARGUMENT', 'aad'],
+    ['decrypt rsa: ciphertext of the wrong length', 'POST', '/v1/keys/k-rsa2048/decrypt', { ciphertext: '0x' + '00'.repeat(255) }, 400, 'DECRYPTION_FAILED', 'ciphertext'],
+    ['decrypt rsa: garbage ciphertext', 'POST', '/v1/keys/k-rsa2048/decrypt', { ciphertext: '0x' + '01'.repeat(256) }, 400, 'DECRYPTION_FAILED', 'ciphertext'],
+    ['decrypt: OAEP label on an aes256 key', 'POST', '/v1/keys/k-aes256/decrypt', { ciphertext: '0x01' + '00'.repeat(40), label: '0x01' }, 400, 'INVALID_ARGUMENT', 'label'],
+    ['encrypt rsa: plaintext over the OAEP bound', 'POST', '/v1/keys/k-rsa2048/encrypt', { plaintext: '0x' + '00'.repeat(191) }, 400, 'INVALID_ARGUMENT', 'plaintext'],
+    ['encrypt: algorithm on an aes256 key', 'POST', '/v1/keys/k-aes256/encrypt', { plaintext: '0x00', algorithm: 'RSAES_OAEP_SHA_256' }, 400, 'INVALID_ARGUMENT', 'algorithm'],
     ['verify: signature missing', 'POST', '/v1/keys/k-secp256k1/verify', { digest: d32 }, 400, 'INVALID_ARGUMENT', 'signature'],
     ['verify: signature not hex', 'POST', '/v1/keys/k-secp256k1/verify', { digest: d32, signature: 'xyz' }, 400, 'INVALID_ARGUMENT', 'signature'],
     ['encrypt: with a secp256k1 key', 'POST', '/v1/keys/k-secp256k1/encrypt', { plaintext: '0x00' }, 400, 'UNSUPPORTED_OPERATION'],
