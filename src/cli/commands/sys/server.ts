@@ -3,7 +3,7 @@
  * initialized with one share, unsealed, root token printed. SIGTERM/SIGINT drain in-flight
  * requests, seal (zeroizing keys in memory) and exit 0.
  */
-import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { ConfigError, loadProviderOptions, type ServerSettings } from '../../../config.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,6 +39,17 @@ function readTls(s: ServerSettings): { cert: string; key: string; clientCa?: str
   return out;
 }
 
+/** A group name (from /etc/group) or a numeric gid. */
+function groupId(group: string): number {
+  if (/^[0-9]+$/.test(group)) return Number(group);
+  const line = readFileSetting('/etc/group', '--pkcs11-socket-group')
+    .split('\n')
+    .find((l) => l.split(':')[0] === group);
+  const gid = line === undefined ? NaN : Number(line.split(':')[2]);
+  if (!Number.isInteger(gid)) throw new ConfigError(`--pkcs11-socket-group: no group named ${JSON.stringify(group)}`);
+  return gid;
+}
+
 const DEV_BANNER = `
 ==================================================================
   WARNING: DEV MODE. NOT FOR PRODUCTION.
@@ -50,7 +61,7 @@ export default {
   path: ['server'],
   summary: 'Run the Strongbox server',
   usage:
-    '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--dev-root-token T]',
+    '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--pkcs11-listen-unix PATH [--pkcs11-socket-group GROUP]] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--dev-root-token T]',
   options: {
     dev: { type: 'boolean' },
     'data-dir': { type: 'string' },
@@ -61,6 +72,8 @@ export default {
     'key-cache-size': { type: 'string' },
     'dev-root-token': { type: 'string' },
     'listen-unix': { type: 'string' },
+    'pkcs11-listen-unix': { type: 'string' },
+    'pkcs11-socket-group': { type: 'string' },
     'tls-cert': { type: 'string' },
     'tls-key': { type: 'string' },
     'tls-client-ca': { type: 'string' },
@@ -89,6 +102,8 @@ export default {
               ['keyCacheSize', 'key-cache-size'],
               ['devRootToken', 'dev-root-token'],
               ['listenUnix', 'listen-unix'],
+              ['pkcs11ListenUnix', 'pkcs11-listen-unix'],
+              ['pkcs11SocketGroup', 'pkcs11-socket-group'],
               ['tlsCert', 'tls-cert'],
               ['tlsKey', 'tls-key'],
               ['tlsClientCa', 'tls-client-ca'],
@@ -127,6 +142,7 @@ export default {
       signWorkers: settings.signWorkers,
       ...(settings.ethereumUpstream === undefined ? {} : { ethereumUpstream: settings.ethereumUpstream }),
       unixSocket: settings.listenUnix !== undefined,
+      ...(settings.pkcs11ListenUnix === undefined ? {} : { pkcs11: { groupShared: settings.pkcs11SocketGroup !== undefined } }),
       ...(tls ? { tls } : {}),
       ...(sink || noAudit ? { audit: { ...(sink ? { sink } : {}), ...(noAudit ? { unsafeDisabled: true } : {}) } } : {}),
     }).catch((err: unknown) => {
@@ -162,6 +178,23 @@ export default {
       }
       chmodSync(settings.listenUnix, 0o600);
       io.stdout(`strongbox listening on unix:${settings.listenUnix}\n`);
+    }
+    if (box.pkcs11 !== undefined && settings.pkcs11ListenUnix !== undefined) {
+      const path = settings.pkcs11ListenUnix;
+      rmSync(path, { force: true });
+      // Created 0600 from the start; with a group, chowned to it and opened to 0660 after.
+      const previousUmask = process.umask(0o177);
+      try {
+        await box.pkcs11.listen(path);
+      } finally {
+        process.umask(previousUmask);
+      }
+      if (settings.pkcs11SocketGroup !== undefined) {
+        const gid = groupId(settings.pkcs11SocketGroup);
+        chownSync(path, process.getuid?.() ?? 0, gid);
+        chmodSync(path, 0o660);
+      } else chmodSync(path, 0o600);
+      io.stdout(`strongbox pkcs11 (p11-kit) on unix:${path}\n`);
     }
     const signal = await io.stopSignal;
     io.stderr(`received ${signal}: draining in-flight requests\n`);
