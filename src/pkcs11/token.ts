@@ -405,9 +405,10 @@ export class TokenConnection {
     note.reason = (await authorize(this.ctx, principal, action, resource, undefined)).reason;
   }
 
-  private async authorizeCollection(action: Action, note: CallNote): Promise<void> {
+  /** The key collection, with the name a new key will have (as POST /v1/keys authorizes it). */
+  private async authorizeCollection(action: Action, note: CallNote, name: string | undefined): Promise<void> {
     const principal = await this.requireLogin();
-    const resource: Resource = { kind: 'keys' };
+    const resource: Resource = { kind: 'keys', ...(name === undefined ? {} : { name }) };
     note.action = action;
     note.resource = describeResource(resource);
     note.reason = (await authorize(this.ctx, principal, action, resource, undefined)).reason;
@@ -540,7 +541,11 @@ export class TokenConnection {
   }
 
   private async create(type: KeyType, name: string | undefined, note: CallNote): Promise<ServiceKey> {
-    await this.authorizeCollection('keys:create', note);
+    try {
+      await this.authorizeCollection('keys:create', note, name);
+    } catch (err) {
+      throw toReturnValue(err);
+    }
     try {
       const info = await createKey(this.ctx, { type, ...(name === undefined ? {} : { name }) });
       note.resource = `key:${info.id}`;
