@@ -2,6 +2,7 @@
  * Composition root: config → storage → unseal provider → barrier → services → HTTP app.
  * Wired by hand (no DI container); nothing here touches process.argv, env or exit (bin/ does).
  */
+import { createPkcs11Server, type Pkcs11Server } from './pkcs11/server.js';
 import type { FastifyInstance } from 'fastify';
 import { Barrier } from './keyring/barrier.js';
 import { createUnsealProvider } from './providers/registry.js';
@@ -52,6 +53,8 @@ export interface StrongboxConfig {
   tls?: HttpAppOptions['tls'];
   /** also build a plain-HTTP app for a Unix-domain socket listener (same services, same audit log) */
   unixSocket?: boolean;
+  /** also serve the PKCS#11 token over the p11-kit RPC protocol (src/pkcs11/); groupShared: the socket is group-accessible */
+  pkcs11?: { groupShared: boolean };
   /** secp256k1 signing worker threads (0 = sign on the main thread; default 0) */
   signWorkers?: number;
   /** lower bound of the key-deletion waiting period in days (default 7) */
@@ -86,6 +89,8 @@ export interface Strongbox {
   throttle: SourceThrottle;
   /** the app for the Unix-domain socket listener, when configured */
   local: FastifyInstance | undefined;
+  /** the PKCS#11 (p11-kit RPC) server, when configured; the caller listens on its socket path */
+  pkcs11: Pkcs11Server | undefined;
   /** Drains in-flight requests, seals (zeroizing keys) and closes storage. */
   close(): Promise<void>;
 }
@@ -261,6 +266,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     if (err === undefined) http.log.warn({ clientIp: fields.clientIp }, fields.reason ?? 'unauthenticated requests audited in aggregate');
     else http.log.error({ clientIp: fields.clientIp, err }, 'aggregate audit record could not be written');
   };
+  const pkcs11 = config.pkcs11 ? createPkcs11Server({ ctx, auth, groupShared: config.pkcs11.groupShared, log: http.log }) : undefined;
   const sweep = setInterval(() => {
     if (!barrier.sealed) runLifecycle(ctx).catch((err: unknown) => http.log.error({ err }, 'lifecycle sweep failed'));
   }, config.lifecycleIntervalMs ?? 60_000);
@@ -293,12 +299,13 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     http,
     throttle,
     local,
+    pkcs11,
     async close() {
       clearInterval(sweep);
       if (keyringRefresh) clearInterval(keyringRefresh);
       clearInterval(unsealRetry);
       await ctx.rewrap.stop();
-      await Promise.all([http.close(), local?.close()]);
+      await Promise.all([http.close(), local?.close(), pkcs11?.close()]);
       // After the listeners (no more responses to count), before the audit log closes.
       await throttle.close();
       await audit.checkpoint().catch(() => undefined);
