@@ -114,6 +114,7 @@ describe('CK_RSA_PKCS_OAEP_PARAMS', () => {
     ['hashAlg 2^64-1', oaep(0xffffffffffffffffn, CKG.MGF1_SHA256, CKZ_DATA_SPECIFIED, null)],
     ['a label with source 0', oaep(CKM.SHA256, CKG.MGF1_SHA256, 0, hex('00'))],
     ['source 2', oaep(CKM.SHA256, CKG.MGF1_SHA256, 2, null)],
+    ['a label over 8 KiB', oaep(CKM.SHA256, CKG.MGF1_SHA256, CKZ_DATA_SPECIFIED, new Uint8Array(8 * 1024 + 1))],
   ];
   for (const [name, mech] of refused) {
     it(`${name}: CKR_MECHANISM_PARAM_INVALID`, () => assert.throws(() => oaepParameters(mech), rv(CKR.MECHANISM_PARAM_INVALID)));

@@ -12,6 +12,7 @@ import type { RsaEncryptionAlgorithm } from '../protocol/types.js';
 import { CKG, CKM, CKR, CKZ_DATA_SPECIFIED } from './constants.js';
 import type { Mechanism, OaepParameters, PssParameters } from './rpc-calls.js';
 import { Pkcs11Error } from './errors.js';
+import { MAX_OAEP_LABEL_BYTES } from '../service/keys/rsa-encryption.js';
 
 export type RsaSignHash = 'sha256' | 'sha384' | 'sha512';
 
@@ -81,6 +82,7 @@ export function oaepParameters(mech: Mechanism): { algorithm: RsaEncryptionAlgor
   else if (p.hashAlg === BigInt(CKM.SHA_1) && p.mgf === BigInt(CKG.MGF1_SHA1)) algorithm = 'RSAES_OAEP_SHA_1';
   else throw invalid('hashAlg must be CKM_SHA256 with CKG_MGF1_SHA256, or CKM_SHA_1 with CKG_MGF1_SHA1');
   const label = p.sourceData ?? new Uint8Array(0);
+  if (label.length > MAX_OAEP_LABEL_BYTES) throw invalid(`the label (pSourceData) is at most ${MAX_OAEP_LABEL_BYTES} bytes`);
   // pkcs11-tool and others send source 0 when there is no label; a label needs CKZ_DATA_SPECIFIED.
   if (p.source !== BigInt(CKZ_DATA_SPECIFIED) && !(p.source === 0n && label.length === 0)) throw invalid('source must be CKZ_DATA_SPECIFIED');
   return { algorithm, label };
