@@ -168,7 +168,12 @@ export const CKS = {
 export const CKG = {
   MGF1_SHA1: 0x00000001,
   MGF1_SHA256: 0x00000002,
+  MGF1_SHA384: 0x00000003,
+  MGF1_SHA512: 0x00000004,
 } as const;
+
+/** CK_RSA_PKCS_OAEP_SOURCE_TYPE: the label is given as data */
+export const CKZ_DATA_SPECIFIED = 1;
 
 /** CK_TOKEN_INFO.flags */
 export const CKF_TOKEN = { RNG: 0x1, WRITE_PROTECTED: 0x2, LOGIN_REQUIRED: 0x4, USER_PIN_INITIALIZED: 0x8, TOKEN_INITIALIZED: 0x400 } as const;

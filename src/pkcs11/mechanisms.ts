@@ -7,16 +7,15 @@
  * here. Signatures are r‖s (64 bytes). Ed25519: CKM_EDDSA, PureEdDSA over the message (no
  * parameters). HMAC: CKM_SHA256_HMAC. AES: CKM_AES_GCM through Strongbox's own ciphertext format.
  *
- * RSA (CKM_RSA_PKCS, CKM_SHA256_RSA_PKCS, CKM_RSA_PKCS_PSS, CKM_SHA256_RSA_PKCS_PSS,
- * CKM_RSA_PKCS_OAEP, CKM_RSA_PKCS_KEY_PAIR_GEN) are mapped below against the key types the RSA
- * branch adds (rsa2048/3072/4096). They need one service call that does not exist yet —
- * `signDigestInfo(ctx, { key, digestInfo })` in service/keys/ (CKM_RSA_PKCS signs a caller-built
- * DigestInfo) — and RSA key types; until both land, `rsaAvailable` is false, the RSA mechanisms
- * are not listed, and using one answers CKR_MECHANISM_INVALID.
+ * RSA (rsa2048/3072/4096): CKM_RSA_PKCS signs a DER DigestInfo the caller built (SHA-256/384/512,
+ * RFC 8017 §9.2) with PKCS#1 v1.5, CKM_SHA256_RSA_PKCS hashes the message here; CKM_RSA_PKCS_PSS
+ * signs a digest the caller computed, CKM_SHA256_RSA_PKCS_PSS hashes here, both with MGF1 over the
+ * same hash and a salt as long as it (the only PSS Strongbox makes: rsa-parameters.ts checks the
+ * CK_RSA_PKCS_PSS_PARAMS); CKM_RSA_PKCS_OAEP encrypts and decrypts (SHA-256 or SHA-1, with the
+ * label as source data); CKM_RSA_PKCS_KEY_PAIR_GEN makes a key of CKA_MODULUS_BITS with exponent 65537.
  */
 import { createHash } from 'node:crypto';
 import type { KeyType } from '../protocol/types.js';
-import { keyTypes } from '../protocol/types.js';
 import { CKF_MECHANISM as F, CKM } from './constants.js';
 
 export type Operation = 'sign' | 'verify' | 'encrypt' | 'decrypt' | 'digest' | 'generate' | 'generateKeyPair';
@@ -34,8 +33,6 @@ export interface MechanismSpec {
   outputBytes?: number;
 }
 
-/** True once the RSA key types exist in protocol/types.ts (issue 15's RSA branch). */
-export const rsaAvailable = (keyTypes as readonly string[]).some((t) => t.startsWith('rsa'));
 const RSA_TYPES = ['rsa2048', 'rsa3072', 'rsa4096'] as const;
 
 const EC = ['p256', 'secp256k1'] as const;
@@ -53,7 +50,6 @@ const ALL: MechanismSpec[] = [
   { type: CKM.SHA256, name: 'CKM_SHA256', keyTypes: [], operations: ['digest'], minKeySize: 0, maxKeySize: 0, flags: F.DIGEST, outputBytes: 32 },
   { type: CKM.SHA384, name: 'CKM_SHA384', keyTypes: [], operations: ['digest'], minKeySize: 0, maxKeySize: 0, flags: F.DIGEST, outputBytes: 48 },
   { type: CKM.SHA512, name: 'CKM_SHA512', keyTypes: [], operations: ['digest'], minKeySize: 0, maxKeySize: 0, flags: F.DIGEST, outputBytes: 64 },
-  // RSA: answered CKR_MECHANISM_INVALID until `rsaAvailable` (see the header).
   { type: CKM.RSA_PKCS_KEY_PAIR_GEN, name: 'CKM_RSA_PKCS_KEY_PAIR_GEN', keyTypes: RSA_TYPES, operations: ['generateKeyPair'], minKeySize: 2048, maxKeySize: 4096, flags: F.HW | F.GENERATE_KEY_PAIR },
   { type: CKM.RSA_PKCS, name: 'CKM_RSA_PKCS', keyTypes: RSA_TYPES, operations: ['sign', 'verify'], minKeySize: 2048, maxKeySize: 4096, flags: F.HW | F.SIGN | F.VERIFY },
   { type: CKM.SHA256_RSA_PKCS, name: 'CKM_SHA256_RSA_PKCS', keyTypes: RSA_TYPES, operations: ['sign', 'verify'], minKeySize: 2048, maxKeySize: 4096, flags: F.HW | F.SIGN | F.VERIFY },
@@ -62,9 +58,8 @@ const ALL: MechanismSpec[] = [
   { type: CKM.RSA_PKCS_OAEP, name: 'CKM_RSA_PKCS_OAEP', keyTypes: RSA_TYPES, operations: ['encrypt', 'decrypt'], minKeySize: 2048, maxKeySize: 4096, flags: F.HW | F.ENCRYPT | F.DECRYPT },
 ];
 
-const isRsa = (m: MechanismSpec) => m.keyTypes.some((t) => t.startsWith('rsa'));
 /** The mechanisms offered (C_GetMechanismList), in a Map by type. */
-export const mechanisms = new Map<number, MechanismSpec>(ALL.filter((m) => rsaAvailable || !isRsa(m)).map((m) => [m.type, m]));
+export const mechanisms = new Map<number, MechanismSpec>(ALL.map((m) => [m.type, m]));
 
 /** The mechanism, if offered, usable for `op` with a key of `type`. */
 export function mechanismFor(type: number, op: Operation, keyType: KeyType | undefined): MechanismSpec | undefined {

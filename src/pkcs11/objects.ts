@@ -5,8 +5,11 @@
  * An ECDSA or Ed25519 key is two objects (CKO_PRIVATE_KEY, CKO_PUBLIC_KEY) with the same CKA_ID
  * (the key id's 16 bytes) and CKA_LABEL (the key name, or its id when unnamed); an aes256 or
  * hmac256 key is one CKO_SECRET_KEY. Private and secret keys are sensitive and never extractable:
- * CKA_VALUE of either is CKR_ATTRIBUTE_SENSITIVE.
+ * CKA_VALUE of either is CKR_ATTRIBUTE_SENSITIVE. An RSA key (§2.1.2, §2.1.3) is a public-key object
+ * with CKA_MODULUS, CKA_MODULUS_BITS and CKA_PUBLIC_EXPONENT and a private-key object with the
+ * modulus and public exponent only (its private exponent and CRT values are sensitive).
  */
+import { createPublicKey } from 'node:crypto';
 import type { ServiceKey } from '../service/shared/resolve-key.js';
 import { CKA, CKK, CKM, CKO } from './constants.js';
 import { bool, bytesAttr, ulongAttr, type Attribute } from './rpc-calls.js';
@@ -27,6 +30,14 @@ export function curveOfParams(params: Uint8Array): 'p256' | 'secp256k1' | 'ed255
   if (hex === EDWARDS25519_NAME) return 'ed25519';
   for (const [k, v] of Object.entries(EC_PARAMS)) if (v === hex) return k as 'p256' | 'secp256k1' | 'ed25519';
   return undefined;
+}
+
+const isRsa = (key: ServiceKey) => key.type === 'rsa2048' || key.type === 'rsa3072' || key.type === 'rsa4096';
+
+/** CKA_MODULUS and CKA_PUBLIC_EXPONENT (big-endian, no leading zeros) of an RSA SubjectPublicKeyInfo. */
+export function rsaPublicNumbers(spki: Uint8Array): { modulus: Uint8Array; publicExponent: Uint8Array } {
+  const jwk = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' }).export({ format: 'jwk' });
+  return { modulus: new Uint8Array(Buffer.from(jwk.n!, 'base64url')), publicExponent: new Uint8Array(Buffer.from(jwk.e!, 'base64url')) };
 }
 
 /** The classes a key appears as. */
@@ -102,9 +113,16 @@ export function objectAttributes(key: ServiceKey, cls: ObjectClass, spki: Uint8A
   put(ulongAttr(CKA.KEY_GEN_MECHANISM, genMechanism(key)));
   const ec = key.type === 'p256' || key.type === 'secp256k1' || key.type === 'ed25519' ? key.type : undefined;
   if (ec !== undefined) put(bytesAttr(CKA.EC_PARAMS, new Uint8Array(Buffer.from(EC_PARAMS[ec], 'hex'))));
+  const rsa = isRsa(key);
+  if (rsa && spki !== undefined) {
+    const { modulus, publicExponent } = rsaPublicNumbers(spki);
+    put(bytesAttr(CKA.MODULUS, modulus));
+    put(bytesAttr(CKA.PUBLIC_EXPONENT, publicExponent));
+    if (cls === CKO.PUBLIC_KEY) put(ulongAttr(CKA.MODULUS_BITS, modulus.length * 8));
+  }
   if (cls === CKO.PUBLIC_KEY) {
     put(bool(CKA.VERIFY, true));
-    put(bool(CKA.ENCRYPT, false));
+    put(bool(CKA.ENCRYPT, rsa));
     put(bool(CKA.WRAP, false));
     put(bool(CKA.VERIFY_RECOVER, false));
     put(bool(CKA.TRUSTED, false));
@@ -121,7 +139,7 @@ export function objectAttributes(key: ServiceKey, cls: ObjectClass, spki: Uint8A
     put(bool(CKA.SIGN, !secret || mac));
     put(bool(CKA.VERIFY, secret && mac));
     put(bool(CKA.ENCRYPT, secret && !mac));
-    put(bool(CKA.DECRYPT, secret && !mac));
+    put(bool(CKA.DECRYPT, (secret && !mac) || rsa));
     put(bool(CKA.SIGN_RECOVER, false));
     put(bool(CKA.UNWRAP, false));
     put(bool(CKA.WRAP, false));

@@ -27,11 +27,14 @@ import { encrypt } from '../service/symmetric/encrypt.js';
 import { decrypt } from '../service/symmetric/decrypt.js';
 import { generateMac } from '../service/symmetric/generate-mac.js';
 import { verifyMac } from '../service/symmetric/verify-mac.js';
+import { rsaDecrypt, rsaEncrypt } from '../service/keys/rsa-encryption.js';
 import type { Action } from '../policy/actions.js';
 import type { Resource } from '../policy/types.js';
 import { CKA, CKF_SESSION, CKF_SLOT, CKF_TOKEN, CKM, CKO, CKR, CKS, CKU } from './constants.js';
 import { classesOf, curveOfParams, matches, objectAttributes, SENSITIVE_ATTRIBUTES, type ObjectClass } from './objects.js';
 import { createDigest, ecdsaDigest, mechanismFor, mechanisms, type MechanismSpec, type Operation } from './mechanisms.js';
+import { oaepParameters, parseDigestInfo, pssParameters, type RsaSignHash } from './rsa-parameters.js';
+import type { RsaEncryptionAlgorithm } from '../protocol/types.js';
 import type { Attribute, LengthOnly, Mechanism, RpcValue, TemplateSlot } from './rpc-calls.js';
 
 export const SLOT_ID = 1;
@@ -43,17 +46,8 @@ export const MAX_PART_BYTES = 256 * 1024;
 const MAX_SESSIONS = 64;
 const MAX_PIN_BYTES = 4096;
 
-/** A PKCS#11 return value other than CKR_OK. */
-export class Pkcs11Error extends Error {
-  constructor(
-    readonly rv: number,
-    message?: string,
-    readonly code: string | null = null,
-  ) {
-    super(message ?? `CKR 0x${rv.toString(16)}`);
-    this.name = 'Pkcs11Error';
-  }
-}
+import { Pkcs11Error } from './errors.js';
+export { Pkcs11Error };
 
 /** What the audit record of a call says, filled in as the call runs. */
 export interface CallNote {
@@ -73,7 +67,21 @@ interface ActiveOperation {
   digest?: ReturnType<typeof createDigest>;
   /** a result computed for a size query, handed out by the next call (C_Encrypt's two-call idiom) */
   result?: Uint8Array;
+  /** RSA: the signature length (the modulus's bytes), known before signing */
+  outputBytes?: number;
+  /** CKM_RSA_PKCS_PSS: the hash its parameter names (the input is a digest of its length) */
+  pss?: { hash: RsaSignHash; bytes: number };
+  /** CKM_RSA_PKCS_OAEP: the parameter as Strongbox's algorithm and label */
+  oaep?: { algorithm: RsaEncryptionAlgorithm; label: Uint8Array };
 }
+
+const RSA_BITS = new Map<string, KeyType>([
+  ['2048', 'rsa2048'],
+  ['3072', 'rsa3072'],
+  ['4096', 'rsa4096'],
+]);
+/** The modulus bytes of an RSA key type (undefined for other types). */
+const rsaModulusBytes = (type: KeyType): number | undefined => (type.startsWith('rsa') ? Number(type.slice(3)) / 8 : undefined);
 
 interface Session {
   rw: boolean;
@@ -573,6 +581,8 @@ export class TokenConnection {
         if ((curve === 'ed25519') !== (mech.type === CKM.EC_EDWARDS_KEY_PAIR_GEN)) throw new Pkcs11Error(CKR.TEMPLATE_INCONSISTENT);
         type = curve;
       }
+    } else if (mech.type === CKM.RSA_PKCS_KEY_PAIR_GEN) {
+      type = rsaKeyTypeOf(pub, priv);
     } else throw new Pkcs11Error(CKR.MECHANISM_INVALID);
     const key = await this.create(type, this.labelOf(priv, pub), note);
     return [u(this.handleFor(key.id, CKO.PUBLIC_KEY)), u(this.handleFor(key.id, CKO.PRIVATE_KEY))];
@@ -601,7 +611,8 @@ export class TokenConnection {
     if (!mechanisms.has(mech.type)) throw new Pkcs11Error(CKR.MECHANISM_INVALID);
     const entry = this.handles.get(num(v[2]!));
     if (entry === undefined) throw new Pkcs11Error(CKR.KEY_HANDLE_INVALID);
-    const wantClass = op === 'verify' ? [CKO.PUBLIC_KEY, CKO.PRIVATE_KEY, CKO.SECRET_KEY] : op === 'sign' ? [CKO.PRIVATE_KEY, CKO.SECRET_KEY] : [CKO.SECRET_KEY];
+    // RSA-OAEP encrypts with the public key and decrypts with the private one; AES keys are secret.
+    const wantClass = op === 'verify' || op === 'encrypt' ? [CKO.PUBLIC_KEY, CKO.PRIVATE_KEY, CKO.SECRET_KEY] : [CKO.PRIVATE_KEY, CKO.SECRET_KEY];
     if (!(wantClass as number[]).includes(entry.cls)) throw new Pkcs11Error(CKR.KEY_TYPE_INCONSISTENT);
     // The action the HTTP API uses for the same operation.
     const mac = mech.type === CKM.SHA256_HMAC;
@@ -610,7 +621,11 @@ export class TokenConnection {
     const spec = mechanismFor(mech.type, op, key.type);
     if (spec === undefined) throw new Pkcs11Error(mechanisms.get(mech.type)!.operations.includes(op) ? CKR.KEY_TYPE_INCONSISTENT : CKR.MECHANISM_INVALID);
     const active: ActiveOperation = { op, mechanism: spec, key, parts: [], size: 0 };
+    const modulusBytes = rsaModulusBytes(key.type);
+    if (modulusBytes !== undefined && op === 'sign') active.outputBytes = modulusBytes;
     if (mech.type === CKM.AES_GCM) gcmParameter(mech.parameter);
+    else if (mech.type === CKM.RSA_PKCS_PSS || mech.type === CKM.SHA256_RSA_PKCS_PSS) active.pss = pssParameters(mech);
+    else if (mech.type === CKM.RSA_PKCS_OAEP) active.oaep = oaepParameters(mech);
     else if (mech.parameter !== null && !(mech.parameter instanceof Uint8Array && mech.parameter.length === 0)) throw new Pkcs11Error(CKR.MECHANISM_PARAM_INVALID);
     s.ops.set(op, active);
     return [];
@@ -660,7 +675,7 @@ export class TokenConnection {
    */
   private async finishOutput(kind: 'sign' | 'digest' | 'encrypt' | 'decrypt', h: RpcValue, capacity: number, note: CallNote): Promise<RpcValue> {
     const { s, a } = this.active(kind, h);
-    const known = a.result?.length ?? (kind === 'sign' || kind === 'digest' ? a.mechanism.outputBytes : undefined);
+    const known = a.result?.length ?? (kind === 'sign' || kind === 'digest' ? (a.outputBytes ?? a.mechanism.outputBytes) : undefined);
     if (known !== undefined && capacity < known) return { lengthOnly: known } satisfies LengthOnly;
     let result: Uint8Array;
     try {
@@ -696,6 +711,23 @@ export class TokenConnection {
       case CKM.AES_GCM:
         if (kind === 'encrypt') return fromHex((await encrypt(this.ctx, { key, plaintext: toHex(data) })).ciphertext);
         return fromHex((await decrypt(this.ctx, { key, ciphertext: toHex(data) })).plaintext);
+      case CKM.RSA_PKCS:
+      case CKM.SHA256_RSA_PKCS:
+      case CKM.RSA_PKCS_PSS:
+      case CKM.SHA256_RSA_PKCS_PSS:
+        return fromHex((await sign(this.ctx, { key, ...rsaSignFields(a, data) })).signature);
+      case CKM.RSA_PKCS_OAEP: {
+        const { algorithm, label } = a.oaep!;
+        const k = rsaModulusBytes(key.type)!;
+        if (kind === 'encrypt') {
+          // RFC 8017 §7.1.1 step 1b: mLen ≤ k − 2·hLen − 2.
+          const hLen = algorithm === 'RSAES_OAEP_SHA_1' ? 20 : 32;
+          if (data.length > k - 2 * hLen - 2) throw new Pkcs11Error(CKR.DATA_LEN_RANGE, `at most ${k - 2 * hLen - 2} bytes with this key and hash`);
+          return fromHex((await rsaEncrypt(this.ctx, { key, plaintext: toHex(data), algorithm, label: toHex(label) })).ciphertext);
+        }
+        if (data.length !== k) throw new Pkcs11Error(CKR.ENCRYPTED_DATA_LEN_RANGE, `an RSA-OAEP ciphertext of this key is ${k} bytes`);
+        return fromHex((await rsaDecrypt(this.ctx, { key, ciphertext: toHex(data), algorithm, label: toHex(label) })).plaintext);
+      }
       default:
         throw new Pkcs11Error(CKR.MECHANISM_INVALID);
     }
@@ -707,7 +739,8 @@ export class TokenConnection {
     if (!(signature instanceof Uint8Array)) throw new Pkcs11Error(CKR.ARGUMENTS_BAD);
     const data = Buffer.concat(a.parts);
     const key = a.key!;
-    if (a.mechanism.outputBytes !== undefined && signature.length !== a.mechanism.outputBytes) throw new Pkcs11Error(CKR.SIGNATURE_LEN_RANGE);
+    const signatureBytes = rsaModulusBytes(key.type) ?? a.mechanism.outputBytes;
+    if (signatureBytes !== undefined && signature.length !== signatureBytes) throw new Pkcs11Error(CKR.SIGNATURE_LEN_RANGE);
     await this.requireLogin();
     note.resource = `key:${key.id}`;
     let valid: boolean;
@@ -724,6 +757,12 @@ export class TokenConnection {
           break;
         case CKM.SHA256_HMAC:
           valid = (await verifyMac(this.ctx, { key, message: toHex(data), mac: toHex(signature) })).valid;
+          break;
+        case CKM.RSA_PKCS:
+        case CKM.SHA256_RSA_PKCS:
+        case CKM.RSA_PKCS_PSS:
+        case CKM.SHA256_RSA_PKCS_PSS:
+          valid = (await verify(this.ctx, { key, ...rsaSignFields(a, data), signature: toHex(signature) })).valid;
           break;
         default:
           throw new Pkcs11Error(CKR.MECHANISM_INVALID);
@@ -745,3 +784,45 @@ function gcmParameter(parameter: Mechanism['parameter']): void {
   throw new Pkcs11Error(CKR.MECHANISM_PARAM_INVALID, 'CKM_AES_GCM takes no parameter here: Strongbox chooses the nonce');
 }
 
+
+/**
+ * What an RSA sign/verify mechanism asks of the service: CKM_RSA_PKCS a DigestInfo's digest with
+ * PKCS#1 v1.5 (CKR_DATA_INVALID for anything else), CKM_RSA_PKCS_PSS a digest of the parameter's hash
+ * (CKR_DATA_LEN_RANGE when its length is not that hash's), the SHA256_ forms the message hashed here.
+ */
+function rsaSignFields(a: ActiveOperation, data: Uint8Array): { digest: `0x${string}`; hash: RsaSignHash; padding: 'pss' | 'pkcs1' } | { message: `0x${string}`; hash: 'sha256'; padding: 'pss' | 'pkcs1' } {
+  switch (a.mechanism.type) {
+    case CKM.RSA_PKCS: {
+      const { hash, digest } = parseDigestInfo(data);
+      return { digest: toHex(digest), hash, padding: 'pkcs1' };
+    }
+    case CKM.SHA256_RSA_PKCS:
+      return { message: toHex(data), hash: 'sha256', padding: 'pkcs1' };
+    case CKM.RSA_PKCS_PSS: {
+      const { hash, bytes } = a.pss!;
+      if (data.length !== bytes) throw new Pkcs11Error(CKR.DATA_LEN_RANGE, `CKM_RSA_PKCS_PSS signs a ${bytes}-byte ${hash} digest`);
+      return { digest: toHex(data), hash, padding: 'pss' };
+    }
+    default:
+      return { message: toHex(data), hash: 'sha256', padding: 'pss' };
+  }
+}
+
+/**
+ * CKM_RSA_PKCS_KEY_PAIR_GEN's template → the key type: CKA_MODULUS_BITS 2048, 3072 or 4096
+ * (required), CKA_PUBLIC_EXPONENT 65537 if given (Strongbox makes no other).
+ */
+export function rsaKeyTypeOf(pub: readonly Attribute[], priv: readonly Attribute[]): KeyType {
+  const find = (t: number) => pub.find((a) => a.type === t) ?? priv.find((a) => a.type === t);
+  const bits = find(CKA.MODULUS_BITS);
+  if (bits === undefined || bits.value === null) throw new Pkcs11Error(CKR.TEMPLATE_INCOMPLETE, 'CKA_MODULUS_BITS names the key size');
+  const type = bits.value.kind === 'ulong' ? RSA_BITS.get(String(bits.value.value)) : undefined;
+  if (type === undefined) throw new Pkcs11Error(CKR.ATTRIBUTE_VALUE_INVALID, 'CKA_MODULUS_BITS must be 2048, 3072 or 4096');
+  const e = find(CKA.PUBLIC_EXPONENT);
+  if (e !== undefined) {
+    const bytes = e.value?.kind === 'bytes' && e.value.value !== null ? e.value.value : undefined;
+    const hex = bytes === undefined ? '' : Buffer.from(bytes).toString('hex').replace(/^(00)+/, '');
+    if (hex !== '010001') throw new Pkcs11Error(CKR.ATTRIBUTE_VALUE_INVALID, 'CKA_PUBLIC_EXPONENT must be 65537');
+  }
+  return type;
+}

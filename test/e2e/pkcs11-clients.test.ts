@@ -3,7 +3,8 @@
  * them): p11-kit's `p11-kit-client.so` carries every call to the built server's
  * --pkcs11-listen-unix socket. pkcs11-tool (opensc) lists, logs in, generates and signs; openssl
  * verifies against the public key the REST API exports; OpenSSL's pkcs11 engine makes a
- * self-signed certificate; ssh-keygen -D lists the key and ssh -I logs in to a loopback sshd with
+ * self-signed certificate; pkcs11-tool makes an RSA key pair, signs (PKCS#1 v1.5, PSS), verifies and
+ * decrypts RSA-OAEP, each result checked by openssl against the REST public key; ssh-keygen -D lists the key and ssh -I logs in to a loopback sshd with
  * it; Java's SunPKCS11 signs with SHA256withECDSA; GnuTLS p11tool lists the objects. A weak token
  * sees only its own keys, a wrong PIN is CKR_PIN_INCORRECT, malformed frames end only their own
  * connection, and no token (PIN) reaches the audit log.
@@ -23,6 +24,7 @@ const MODULE = '/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so';
 const ENGINE = '/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so';
 const ROOT = 'p11-root-token-0123456789abcdef';
 const CLIENT_TIMEOUT_MS = 60_000;
+const CKR_ENCRYPTED_DATA_INVALID = 0x40;
 
 interface Run {
   code: number | null;
@@ -104,6 +106,110 @@ describe('PKCS#11 through p11-kit: real clients', { timeout: 600_000 }, () => {
     // Control: another message does not verify.
     writeFileSync(msg, 'something else');
     assert.notEqual((await run('openssl', ['dgst', '-sha256', '-verify', join(dir, 'p11-ec.pem'), '-signature', sig, msg])).code, 0);
+  });
+
+  it('RSA: pkcs11-tool generates an rsa:2048 key pair, signs (SHA256-RSA-PKCS, RSA-PKCS-PSS, RSA-PKCS over a DigestInfo), verifies, decrypts OAEP; openssl checks against the REST public key', async () => {
+    const mechs = await tool('-M');
+    assert.equal(mechs.code, 0, mechs.stderr);
+    for (const m of ['RSA-PKCS-KEY-PAIR-GEN', 'RSA-PKCS', 'SHA256-RSA-PKCS', 'RSA-PKCS-PSS', 'RSA-PKCS-OAEP']) assert.match(mechs.stdout, new RegExp(`^  ${m}, keySize=\\{2048,4096\\}`, 'm'), m);
+    const gen = await tool('--login', '--pin', ROOT, '--keypairgen', '--key-type', 'rsa:2048', '--label', 'p11-rsa');
+    assert.equal(gen.code, 0, gen.stderr);
+    const key = await api(sb.addr, 'GET', '/v1/keys/p11-rsa', ROOT);
+    assert.equal(key.status, 200);
+    assert.equal(key.body.type, 'rsa2048');
+    assert.match(gen.stdout, new RegExp(`ID:\\s+${(key.body.id as string).replace(/-/g, '')}`));
+    assert.match(gen.stdout, /Public Key Object; RSA 2048 bits/);
+    // pkcs11-tool picks the key to sign, verify or decrypt with by --id (CKA_ID), not by label.
+    const rsaId = (key.body.id as string).replace(/-/g, '');
+    const pem = join(dir, 'p11-rsa.pem');
+    writeFileSync(pem, (await api(sb.addr, 'GET', '/v1/keys/p11-rsa/public-key?format=pem', ROOT)).body.publicKey as string);
+    // CKA_MODULUS / CKA_PUBLIC_EXPONENT are the REST key's.
+    const pub = await tool('--login', '--pin', ROOT, '--read-object', '--type', 'pubkey', '--id', rsaId, '-o', join(dir, 'p11-rsa.der'));
+    assert.equal(pub.code, 0, pub.stderr);
+    const fromToken = await run('openssl', ['pkey', '-pubin', '-inform', 'DER', '-in', join(dir, 'p11-rsa.der')]);
+    assert.equal(fromToken.stdout.trim(), readFileSync(pem, 'utf8').trim(), fromToken.stderr);
+
+    const msg = join(dir, 'rsa.msg');
+    writeFileSync(msg, 'hello RSA from pkcs11-tool');
+    const hash = join(dir, 'rsa.sha256');
+    assert.equal((await run('openssl', ['dgst', '-sha256', '-binary', '-out', hash, msg])).code, 0);
+    const digestInfo = join(dir, 'rsa.di');
+    writeFileSync(digestInfo, Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), readFileSync(hash)]));
+    const other = join(dir, 'rsa.other');
+    writeFileSync(other, 'another message');
+    const pssArgs = ['--hash-algorithm', 'SHA256', '--mgf', 'MGF1-SHA256', '--salt-len', '32'];
+    const pkeyutlVerify = (input: string, sig: string, padding: 'pss' | 'pkcs1') =>
+      run('openssl', ['pkeyutl', '-verify', '-pubin', '-inkey', pem, '-in', input, '-sigfile', sig, '-pkeyopt', 'digest:sha256', '-pkeyopt', `rsa_padding_mode:${padding}`, ...(padding === 'pss' ? ['-pkeyopt', 'rsa_pss_saltlen:32'] : [])]);
+
+    // CKM_SHA256_RSA_PKCS: the message, hashed by the token.
+    const s1 = join(dir, 'rsa-pkcs1.sig');
+    const r1 = await tool('--login', '--pin', ROOT, '--sign', '-m', 'SHA256-RSA-PKCS', '--id', rsaId, '-i', msg, '-o', s1);
+    assert.equal(r1.code, 0, r1.stderr);
+    assert.equal(readFileSync(s1).length, 256);
+    assert.equal((await run('openssl', ['dgst', '-sha256', '-verify', pem, '-signature', s1, msg])).stdout.trim(), 'Verified OK');
+    assert.notEqual((await run('openssl', ['dgst', '-sha256', '-verify', pem, '-signature', s1, other])).code, 0);
+
+    // CKM_RSA_PKCS_PSS over a digest (p11-kit 0.24.1 drops CKM_SHA256_RSA_PKCS_PSS from the list; use it if a client passes it).
+    const s2 = join(dir, 'rsa-pss.sig');
+    const r2 = await tool('--login', '--pin', ROOT, '--sign', '-m', 'RSA-PKCS-PSS', ...pssArgs, '--id', rsaId, '-i', hash, '-o', s2);
+    assert.equal(r2.code, 0, r2.stderr);
+    const v2 = await pkeyutlVerify(hash, s2, 'pss');
+    assert.match(v2.stdout, /Signature Verified Successfully/, v2.stderr);
+    assert.notEqual((await pkeyutlVerify(hash, s1, 'pss')).code, 0, 'a PKCS#1 v1.5 signature is not a PSS one');
+    if (/^  SHA256-RSA-PKCS-PSS,/m.test(mechs.stdout)) {
+      const s3 = join(dir, 'rsa-sha256-pss.sig');
+      const r3 = await tool('--login', '--pin', ROOT, '--sign', '-m', 'SHA256-RSA-PKCS-PSS', ...pssArgs, '--id', rsaId, '-i', msg, '-o', s3);
+      assert.equal(r3.code, 0, r3.stderr);
+      assert.match((await pkeyutlVerify(hash, s3, 'pss')).stdout, /Signature Verified Successfully/);
+    }
+
+    // CKM_RSA_PKCS over a DER DigestInfo: PKCS#1 v1.5 of that digest; a bare hash is CKR_DATA_INVALID.
+    const s4 = join(dir, 'rsa-di.sig');
+    const r4 = await tool('--login', '--pin', ROOT, '--sign', '-m', 'RSA-PKCS', '--id', rsaId, '-i', digestInfo, '-o', s4);
+    assert.equal(r4.code, 0, r4.stderr);
+    assert.match((await pkeyutlVerify(hash, s4, 'pkcs1')).stdout, /Signature Verified Successfully/);
+    const bare = await tool('--login', '--pin', ROOT, '--sign', '-m', 'RSA-PKCS', '--id', rsaId, '-i', hash, '-o', join(dir, 'bare.sig'));
+    assert.notEqual(bare.code, 0);
+    assert.match(bare.stderr, /CKR_DATA_INVALID/);
+    // PSS parameters Strongbox does not make: MGF1 over another hash, another salt length.
+    for (const args of [['--hash-algorithm', 'SHA256', '--mgf', 'MGF1-SHA1', '--salt-len', '32'], ['--hash-algorithm', 'SHA256', '--mgf', 'MGF1-SHA256', '--salt-len', '20']]) {
+      const bad = await tool('--login', '--pin', ROOT, '--sign', '-m', 'RSA-PKCS-PSS', ...args, '--id', rsaId, '-i', hash, '-o', join(dir, 'bad.sig'));
+      assert.notEqual(bad.code, 0, args.join(' '));
+      assert.match(bad.stderr, /CKR_MECHANISM_PARAM_INVALID/);
+    }
+
+    // C_Verify with the same mechanisms; a signature of another mechanism is invalid.
+    const verifies: [string[], string, string][] = [
+      [['-m', 'SHA256-RSA-PKCS'], msg, s1],
+      [['-m', 'RSA-PKCS-PSS', ...pssArgs], hash, s2],
+      [['-m', 'RSA-PKCS'], digestInfo, s4],
+    ];
+    for (const [mech, input, sig] of verifies) {
+      const ok = await tool('--login', '--pin', ROOT, '--verify', ...mech, '--id', rsaId, '-i', input, '--signature-file', sig);
+      assert.match(ok.stdout, /Signature is valid/, `${mech[1]}: ${ok.stderr}`);
+    }
+    const wrong = await tool('--login', '--pin', ROOT, '--verify', '-m', 'SHA256-RSA-PKCS', '--id', rsaId, '-i', other, '--signature-file', s1);
+    assert.match(wrong.stdout, /Invalid signature/, wrong.stderr);
+
+    // CKM_RSA_PKCS_OAEP: openssl encrypts to the REST public key, the token decrypts (SHA-256 and SHA-1).
+    const plaintext = join(dir, 'oaep.txt');
+    writeFileSync(plaintext, 'an OAEP secret');
+    for (const [md, p11Hash, mgf] of [['sha256', 'SHA256', 'MGF1-SHA256'], ['sha1', 'SHA-1', 'MGF1-SHA1']] as const) {
+      const ct = join(dir, `oaep-${md}.bin`);
+      const enc = await run('openssl', ['pkeyutl', '-encrypt', '-pubin', '-inkey', pem, '-in', plaintext, '-out', ct, '-pkeyopt', 'rsa_padding_mode:oaep', '-pkeyopt', `rsa_oaep_md:${md}`, '-pkeyopt', `rsa_mgf1_md:${md}`]);
+      assert.equal(enc.code, 0, enc.stderr);
+      const out = join(dir, `oaep-${md}.out`);
+      const dec = await tool('--login', '--pin', ROOT, '--decrypt', '-m', 'RSA-PKCS-OAEP', '--hash-algorithm', p11Hash, '--mgf', mgf, '--id', rsaId, '-i', ct, '-o', out);
+      assert.equal(dec.code, 0, `${md}: ${dec.stderr}`);
+      assert.equal(readFileSync(out, 'utf8'), 'an OAEP secret');
+    }
+    // A ciphertext for another OAEP hash does not decrypt (CKR_ENCRYPTED_DATA_INVALID, nothing else).
+    const mismatched = await tool('--login', '--pin', ROOT, '--decrypt', '-m', 'RSA-PKCS-OAEP', '--hash-algorithm', 'SHA256', '--mgf', 'MGF1-SHA256', '--id', rsaId, '-i', join(dir, 'oaep-sha1.bin'), '-o', join(dir, 'x.out'));
+    assert.notEqual(mismatched.code, 0);
+    // pkcs11-tool then retries part by part (C_DecryptUpdate: not supported); the token's answer to C_Decrypt is in its audit record.
+    const audit = await api(sb.addr, 'GET', '/v1/audit?limit=1000&action=keys:decrypt', ROOT);
+    const decrypts = (audit.body.records as Record<string, unknown>[]).filter((r) => r['operation'] === 'pkcs11.C_Decrypt');
+    assert.ok(decrypts.some((r) => String(r['reason']).startsWith(`CKR 0x${CKR_ENCRYPTED_DATA_INVALID.toString(16)}`)), JSON.stringify(decrypts.map((r) => r['reason'])));
   });
 
   it('OpenSSL (pkcs11 engine) makes a self-signed certificate with the key, and openssl verifies it', async () => {

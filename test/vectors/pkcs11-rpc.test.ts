@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../helpers/paths.js';
 import { FrameDecoder, encodeFrame, RpcProtocolError, MAX_BODY_BYTES } from '../../src/pkcs11/rpc-message.js';
 import { decodeMessage, encodeMessage, encodeError, callByName, type Attribute, type LengthOnly } from '../../src/pkcs11/rpc-calls.js';
-import { CKA, CKR } from '../../src/pkcs11/constants.js';
+import { CKA, CKM, CKR } from '../../src/pkcs11/constants.js';
 
 interface Session {
   name: string;
@@ -116,6 +116,16 @@ describe('p11-kit RPC codec: malformed input', () => {
     const body = Buffer.from(encodeMessage(callByName('C_FindObjectsInit').id, 'request', [1n, []]));
     body.writeUInt32BE(0x7fffffff, body.length - 4);
     assert.throws(() => decodeMessage(body, 'request'), RpcProtocolError);
+  });
+  it('RSA-PSS and RSA-OAEP parameters round-trip; truncated ones are protocol errors, not crashes', () => {
+    const pss = { type: CKM.RSA_PKCS_PSS, parameter: { kind: 'pss' as const, hashAlg: BigInt(CKM.SHA256), mgf: 2n, sLen: 32n } };
+    const oaep = { type: CKM.RSA_PKCS_OAEP, parameter: { kind: 'oaep' as const, hashAlg: BigInt(CKM.SHA256), mgf: 2n, source: 1n, sourceData: new Uint8Array([0x6c, 0x62]) } };
+    for (const mech of [pss, oaep]) {
+      const body = encodeMessage(callByName('C_SignInit').id, 'request', [1n, mech, 2n]);
+      assert.deepEqual(decodeMessage(body, 'request').values[1], mech);
+      // Cut inside the parameter (the key handle and part of the parameter missing).
+      for (const cut of [9, 12, 20]) assert.throws(() => decodeMessage(body.subarray(0, body.length - cut), 'request'), RpcProtocolError, `${mech.type} cut ${cut}`);
+    }
   });
   it('length-only byte arrays round-trip', () => {
     const body = encodeMessage(callByName('C_Sign').id, 'response', [{ lengthOnly: 64 } satisfies LengthOnly]);
