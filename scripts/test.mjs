@@ -10,7 +10,7 @@ const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
 
 // command → Debian package providing it
-const systemTools = { openssl: 'openssl', 'softhsm2-util': 'softhsm2' };
+const systemTools = { openssl: 'openssl', 'softhsm2-util': 'softhsm2', 'pykmip-server': 'python3-pykmip' };
 const missing = Object.entries(systemTools).filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0);
 // PostgreSQL server binaries (not on PATH) for the throwaway clusters of the PostgreSQL tests
 // (test/helpers/postgres.ts); they run as the `postgres` user the package creates.
