@@ -34,6 +34,7 @@ import { tryAutoUnseal } from './service/sys/auto-unseal.js';
 import { Rewrapper } from './service/sys/keyring-rotation.js';
 import { KEYRING_REFRESH_MS, refreshKeyring } from './service/shared/keyring-refresh.js';
 import { SigningPool } from './crypto/pool/signing-pool.js';
+import { createKmipListener, type KmipListener } from './kmip/server/listener.js';
 
 export interface StrongboxConfig {
   /** SQLite storage in this directory (one node) … */
@@ -50,6 +51,8 @@ export interface StrongboxConfig {
   tls?: HttpAppOptions['tls'];
   /** also build a plain-HTTP app for a Unix-domain socket listener (same services, same audit log) */
   unixSocket?: boolean;
+  /** also build the KMIP listener (needs `tls` with a client CA and map: mutual TLS only) */
+  kmip?: boolean;
   /** secp256k1 signing worker threads (0 = sign on the main thread; default 0) */
   signWorkers?: number;
   /** lower bound of the key-deletion waiting period in days (default 7) */
@@ -78,6 +81,8 @@ export interface Strongbox {
   http: FastifyInstance;
   /** the app for the Unix-domain socket listener, when configured */
   local: FastifyInstance | undefined;
+  /** the KMIP listener (not yet listening), when configured */
+  kmip: KmipListener | undefined;
   /** Drains in-flight requests, seals (zeroizing keys) and closes storage. */
   close(): Promise<void>;
 }
@@ -238,6 +243,12 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
   onTokensChanged = () => auth.invalidate();
   const http = createHttpApp({ services: { ctx, auth }, logger: config.logger, ...(config.tls ? { tls: config.tls } : {}) });
   const local = config.unixSocket ? createHttpApp({ services: { ctx, auth }, logger: config.logger }) : undefined;
+  let kmip: KmipListener | undefined;
+  if (config.kmip) {
+    const tls = config.tls;
+    if (tls?.clientCa === undefined || tls.clientMap === undefined) throw new Error('KMIP needs mutual TLS: tls.clientCa and tls.clientMap');
+    kmip = createKmipListener(ctx, { cert: tls.cert, key: tls.key, clientCa: tls.clientCa, clientMap: tls.clientMap }, (message, fields) => http.log.error(fields, message));
+  }
   const sweep = setInterval(() => {
     if (!barrier.sealed) runLifecycle(ctx).catch((err: unknown) => http.log.error({ err }, 'lifecycle sweep failed'));
   }, config.lifecycleIntervalMs ?? 60_000);
@@ -269,12 +280,13 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     ctx,
     http,
     local,
+    kmip,
     async close() {
       clearInterval(sweep);
       if (keyringRefresh) clearInterval(keyringRefresh);
       clearInterval(unsealRetry);
       await ctx.rewrap.stop();
-      await Promise.all([http.close(), local?.close()]);
+      await Promise.all([http.close(), local?.close(), kmip?.close()]);
       await audit.checkpoint().catch(() => undefined);
       audit.close();
       barrier.seal();

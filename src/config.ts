@@ -37,6 +37,9 @@ export interface ServerSettings {
   signWorkers: number;
   /** http(s) URL of the Ethereum node behind the JSON-RPC signer */
   ethereumUpstream: string | undefined;
+  /** the KMIP listener (binary TTLV over mutual TLS; off unless set; 5696 is KMIP's port) */
+  kmipHost: string | undefined;
+  kmipPort: number | undefined;
 }
 
 export class ConfigError extends Error {
@@ -65,6 +68,7 @@ export const ENV = {
   minPendingDays: 'STRONGBOX_MIN_PENDING_DAYS',
   signWorkers: 'STRONGBOX_SIGN_WORKERS',
   ethereumUpstream: 'STRONGBOX_ETHEREUM_UPSTREAM',
+  kmipListen: 'STRONGBOX_KMIP_LISTEN',
 } as const;
 type SettingName = keyof typeof ENV;
 const FILE_KEYS = new Set<string>([...Object.keys(ENV), 'dev']);
@@ -175,6 +179,9 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
     }
     if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new ConfigError(`${upstream.source}: must be an http:// or https:// URL of an Ethereum node, got ${JSON.stringify(upstream.value)}`);
   }
+  const kmipListen = pick('kmipListen');
+  const kmip = kmipListen ? parseListen(kmipListen.value, kmipListen.source) : undefined;
+  if (kmipListen && (tlsCert === undefined || tlsClientCa === undefined)) throw new ConfigError(`${kmipListen.source}: KMIP requires mutual TLS: give --tls-cert, --tls-key, --tls-client-ca and --tls-client-map`);
   const dataDir = pick('dataDir')?.value;
   const storage = pick('storage');
   if (storage && !/^postgres(ql)?:\/\/\S+$/.test(storage.value)) throw new ConfigError(`${storage.source}: storage must be a PostgreSQL URL (postgres://USER@HOST:PORT/DATABASE); for SQLite give --data-dir`);
@@ -199,5 +206,7 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
     minPendingDays: minPending ? Number(minPending.value) : 7,
     signWorkers: workers ? Number(workers.value) : Math.max(0, availableParallelism() - 1),
     ethereumUpstream: upstream?.value,
+    kmipHost: kmip?.host,
+    kmipPort: kmip?.port,
   };
 }

@@ -7,7 +7,6 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
-import { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import { StrongboxError, errorCodes, isErrorCode } from '../protocol/errors.js';
 import type { Principal } from '../service/shared/context.js';
@@ -18,41 +17,7 @@ import type { Action } from '../policy/actions.js';
 import type { Resource } from '../policy/types.js';
 import { authorize, describeResource } from '../service/access/authorize.js';
 import { registerAwsEndpoint } from '../aws/endpoint.js';
-
-/**
- * mTLS: a client certificate that chains to the configured CA (verified by TLS) and whose subject
- * CN is in the client map becomes a principal with the mapped policies. Its accessor is derived
- * from the certificate fingerprint, so audit records name the exact certificate.
- */
-function certificatePrincipal(socket: unknown, clientMap: Readonly<Record<string, string[]>>): Principal | undefined {
-  if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
-  const cert = socket.getPeerCertificate();
-  const cn = typeof cert.subject?.CN === 'string' ? cert.subject.CN : undefined;
-  if (cn === undefined || !Object.hasOwn(clientMap, cn)) return undefined;
-  const policies = clientMap[cn]!;
-  const accessor = 'cert.' + cert.fingerprint256.replaceAll(':', '').slice(0, 24).toLowerCase();
-  return {
-    accessor,
-    subject: `cert:${cn}`,
-    policies,
-    isRoot: policies.includes('root'),
-    token: {
-      accessor,
-      tokenHash: new Uint8Array(),
-      name: cn,
-      subject: `cert:${cn}`,
-      policies,
-      parentAccessor: null,
-      createdAt: new Date(cert.valid_from).toISOString(),
-      expiresAt: new Date(cert.valid_to).toISOString(),
-      ttlSeconds: null,
-      numUsesLeft: null,
-      ratePerSecond: null,
-      rateBurst: null,
-      revokedAt: null,
-    },
-  };
-}
+import { certificatePrincipal } from '../service/access/certificate-principal.js';
 
 function defaultResource(action: Action): Resource {
   const prefix = action.slice(0, action.indexOf(':'));

@@ -361,7 +361,6 @@ export const Tag = {
   CommonProtectionStorageMasks: 0x420163,
   PrivateProtectionStorageMasks: 0x420164,
   PublicProtectionStorageMasks: 0x420165,
-  Login: 0x00000001,
 } as const;
 export type TagName = keyof typeof Tag;
 

@@ -260,4 +260,19 @@ export const pgMigrations: readonly Migration[] = [
       ALTER TABLE audit_records ADD COLUMN head_signature BYTEA;
     `,
   },
+  {
+    // KMIP metadata per key (service/kmip/): the KMIP state, the plaintext-export mark (fixed when the
+    // key is created or registered through KMIP) and the KMIP attributes as JSON text.
+    version: 13,
+    name: 'kmip-objects',
+    sql: `
+      CREATE TABLE kmip_objects (
+        key_id           TEXT PRIMARY KEY REFERENCES keys(id),
+        state            TEXT NOT NULL,
+        plaintext_export BOOLEAN NOT NULL,
+        attributes       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -50,7 +50,7 @@ export default {
   path: ['server'],
   summary: 'Run the Strongbox server',
   usage:
-    '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--dev-root-token T]',
+    '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--kmip-listen HOST:PORT] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--dev-root-token T]',
   options: {
     dev: { type: 'boolean' },
     'data-dir': { type: 'string' },
@@ -65,6 +65,7 @@ export default {
     'tls-key': { type: 'string' },
     'tls-client-ca': { type: 'string' },
     'tls-client-map': { type: 'string' },
+    'kmip-listen': { type: 'string' },
     'audit-stream': { type: 'string' },
     'min-pending-days': { type: 'string' },
     'sign-workers': { type: 'string' },
@@ -93,6 +94,7 @@ export default {
               ['tlsKey', 'tls-key'],
               ['tlsClientCa', 'tls-client-ca'],
               ['tlsClientMap', 'tls-client-map'],
+              ['kmipListen', 'kmip-listen'],
               ['auditStream', 'audit-stream'],
               ['minPendingDays', 'min-pending-days'],
               ['signWorkers', 'sign-workers'],
@@ -127,6 +129,7 @@ export default {
       signWorkers: settings.signWorkers,
       ...(settings.ethereumUpstream === undefined ? {} : { ethereumUpstream: settings.ethereumUpstream }),
       unixSocket: settings.listenUnix !== undefined,
+      kmip: settings.kmipPort !== undefined,
       ...(tls ? { tls } : {}),
       ...(sink || noAudit ? { audit: { ...(sink ? { sink } : {}), ...(noAudit ? { unsafeDisabled: true } : {}) } } : {}),
     }).catch((err: unknown) => {
@@ -162,6 +165,10 @@ export default {
       }
       chmodSync(settings.listenUnix, 0o600);
       io.stdout(`strongbox listening on unix:${settings.listenUnix}\n`);
+    }
+    if (box.kmip !== undefined && settings.kmipPort !== undefined) {
+      const kmipAddress = await box.kmip.listen(settings.kmipHost!, settings.kmipPort);
+      io.stdout(`strongbox kmip listening on ${kmipAddress.address.includes(':') ? `[${kmipAddress.address}]` : kmipAddress.address}:${kmipAddress.port}\n`);
     }
     const signal = await io.stopSignal;
     io.stderr(`received ${signal}: draining in-flight requests\n`);
