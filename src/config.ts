@@ -100,6 +100,23 @@ export function loadProviderOptions(seal: SealType, env: Readonly<Record<string,
       }
       return { pkcs11: { library: need('STRONGBOX_PKCS11_LIBRARY'), tokenLabel: need('STRONGBOX_PKCS11_TOKEN_LABEL'), pin: pin!, keyLabel: env['STRONGBOX_PKCS11_KEY_LABEL'] || 'strongbox-root-wrap' } };
     }
+    case 'kmip': {
+      const opt = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+      const keyId = opt('STRONGBOX_KMIP_SEAL_KEY_ID');
+      const keyName = opt('STRONGBOX_KMIP_SEAL_KEY_NAME');
+      const serverName = opt('STRONGBOX_KMIP_SEAL_SERVER_NAME');
+      return {
+        kmip: {
+          address: need('STRONGBOX_KMIP_SEAL_ADDRESS'),
+          cert: need('STRONGBOX_KMIP_SEAL_CERT'),
+          key: need('STRONGBOX_KMIP_SEAL_KEY'),
+          ca: need('STRONGBOX_KMIP_SEAL_CA'),
+          ...(keyId === undefined ? {} : { keyId }),
+          ...(keyName === undefined ? {} : { keyName }),
+          ...(serverName === undefined ? {} : { serverName }),
+        },
+      };
+    }
     case 'awskms': {
       const region = env['AWS_REGION'] || env['AWS_DEFAULT_REGION'];
       if (!region) throw new ConfigError('--seal awskms needs AWS_REGION (or AWS_DEFAULT_REGION)');

@@ -85,6 +85,10 @@ try:
         step("get_plaintext_allowed", lambda: c.get(allowed).value.hex())
         step("locate_all", lambda: c.locate())
         step("create", lambda: c.create(enums.CryptographicAlgorithm.AES, 256))
+    elif scenario == "revoke":
+        step("revoke", lambda: c.revoke(enums.RevocationReasonCode.KEY_COMPROMISE, extra[0], revocation_message="test: revoked"))
+    elif scenario == "locate_name":
+        step("locate", lambda: c.locate(attributes=[c.attribute_factory.create_attribute(enums.AttributeType.NAME, extra[0])]))
     elif scenario == "unsupported":
         step("derive_key", lambda: c.derive_key(enums.ObjectType.SYMMETRIC_KEY, [extra[0]], enums.DerivationMethod.HASH, {"cryptographic_parameters": {"hashing_algorithm": enums.HashingAlgorithm.SHA_256}, "derivation_data": b"abc"}, cryptographic_length=256, cryptographic_algorithm=enums.CryptographicAlgorithm.AES))
         step("still_usable", lambda: str(c.get_attributes(extra[0], ["State"])[1][0].attribute_value))

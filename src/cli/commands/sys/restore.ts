@@ -7,14 +7,14 @@ import { offlineStorageFrom, offlineStorageOptions, optionalString, output, requ
 export default {
   path: ['operator', 'restore'],
   summary: 'Restore a backup into an empty data directory or an empty PostgreSQL database (offline); Shamir shares are read from stdin, one per line',
-  usage: '--in FILE (--data-dir DIR | --storage postgres://URL) [--seal shamir|pkcs11|awskms]',
+  usage: '--in FILE (--data-dir DIR | --storage postgres://URL) [--seal shamir|pkcs11|awskms|kmip]',
   options: { in: { type: 'string' }, ...offlineStorageOptions, seal: { type: 'string' }, json: { type: 'boolean' } },
   positionals: [],
   async run(args, io) {
     const file = requireString(args, 'in');
     const where = offlineStorageFrom(args, io);
     const seal = (optionalString(args, 'seal') ?? 'shamir') as SealType;
-    if (!['shamir', 'pkcs11', 'awskms'].includes(seal)) throw new UsageError('--seal must be shamir, pkcs11 or awskms');
+    if (!['shamir', 'pkcs11', 'awskms', 'kmip'].includes(seal)) throw new UsageError('--seal must be shamir, pkcs11, awskms or kmip');
     let backup: Uint8Array;
     try {
       backup = new Uint8Array(readFileSync(file));

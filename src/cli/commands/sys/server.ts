@@ -50,7 +50,7 @@ export default {
   path: ['server'],
   summary: 'Run the Strongbox server',
   usage:
-    '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--kmip-listen HOST:PORT] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--dev-root-token T]',
+    '[--dev] [--seal shamir|pkcs11|awskms|kmip] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--kmip-listen HOST:PORT] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--dev-root-token T]',
   options: {
     dev: { type: 'boolean' },
     'data-dir': { type: 'string' },
