@@ -1,16 +1,20 @@
 #!/usr/bin/env node
 // The whole test suite, from a fresh clone: checks the system tools the tests use (installing
 // missing Debian packages when running as root), compiles TypeScript, then runs every
-// dist/**/*.test.js with node:test (Node 20's runner does not expand globs, so we list them).
+// dist/**/*.test.js with node:test (Node 20's runner does not expand globs, so we list them) — under
+// this Node, then under Node 24 from the npm registry with its own native addon builds
+// (scripts/other-node.mjs; STRONGBOX_TEST_NODES=20,22,24 adds Node 22, =24 runs only Node 24).
+// Arguments filter the test files: `npm test -- cli.test` runs the files whose path contains it.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { prepareNode } from './other-node.mjs';
 
 const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
 
 // command → Debian package providing it
-const systemTools = { openssl: 'openssl', 'softhsm2-util': 'softhsm2', 'pykmip-server': 'python3-pykmip' };
+const systemTools = { openssl: 'openssl', 'softhsm2-util': 'softhsm2', jq: 'jq', 'pykmip-server': 'python3-pykmip' };
 const missing = Object.entries(systemTools).filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0);
 // PostgreSQL server binaries (not on PATH) for the throwaway clusters of the PostgreSQL tests
 // (test/helpers/postgres.ts); they run as the `postgres` user the package creates.
@@ -45,5 +49,22 @@ if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+const runSuite = (node, env) => spawnSync(node, ['--test', '--test-concurrency=2', '--test-reporter=spec', ...files], { stdio: 'inherit', env }).status ?? 1;
+
+// STRONGBOX_TEST_NODES: the Node majors to run the suite under, comma-separated; default this one (the
+// Node node_modules was installed with) and 24. Any other than this one comes from scripts/other-node.mjs.
+const thisMajor = process.versions.node.split('.')[0];
+const majors = [...new Set((process.env.STRONGBOX_TEST_NODES ?? `${thisMajor},24`).split(',').map((s) => s.trim()).filter((s) => s !== ''))];
+const results = [];
+if (majors.includes(thisMajor)) results.push([process.version, runSuite(process.execPath, process.env)]);
+for (const major of majors.filter((m) => m !== thisMajor)) {
+  const other = prepareNode(root, major);
+  if (other.skipped !== undefined) {
+    console.log(`\nNode ${major}: skipped (${other.skipped})`);
+    continue;
+  }
+  console.log(`\n=== the suite again under Node v${other.version} ===`);
+  results.push([`v${other.version}`, runSuite(other.nodeBin, other.env)]);
+}
+if (results.length > 1) for (const [version, status] of results) console.log(`Node ${version}: ${status === 0 ? 'pass' : `FAIL (exit ${status})`}`);
+process.exit(results.length > 0 && results.every(([, status]) => status === 0) ? 0 : 1);

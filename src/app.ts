@@ -23,8 +23,10 @@ import { Metrics } from './observability/metrics.js';
 import { withStoreMetrics } from './observability/store-metrics.js';
 import { ethereumAddress } from './chains/ethereum/address.js';
 import { EthereumRpcClient } from './chains/ethereum/rpc-client.js';
+import { gasCaps } from './chains/ethereum/gas-cap.js';
 import { NONCE_LEASE_MARGIN_MS, NonceTracker } from './service/shared/ethereum-nonces.js';
 import { createHttpApp, type HttpAppOptions } from './http/app.js';
+import { SourceThrottle, type SourceThrottleOptions } from './http/source-throttle.js';
 import { VERSION } from './version.js';
 import { AuditLog } from './audit/log.js';
 import { PolicyCache } from './service/shared/policy-cache.js';
@@ -59,6 +61,8 @@ export interface StrongboxConfig {
   minPendingDays?: number;
   /** the Ethereum node the JSON-RPC signer submits to and passes other calls through to */
   ethereumUpstream?: string;
+  /** EIP-7825 gas caps by chain id over the defaults (null: no cap), from --ethereum-gas-cap */
+  ethereumGasCaps?: ReadonlyMap<number, bigint | null>;
   /**
    * how often to look for a keyring rotated by another node (PostgreSQL storage; default
    * KEYRING_REFRESH_MS, 0 = only when an envelope of an unknown term is met)
@@ -66,6 +70,8 @@ export interface StrongboxConfig {
   keyringRefreshMs?: number;
   /** how often the lifecycle sweep (deletions, rotations) runs; default 60 s */
   lifecycleIntervalMs?: number;
+  /** what unauthenticated traffic from one address may cost (defaults: DEFAULT_SOURCE_THROTTLE; tests lower them) */
+  sourceThrottle?: Partial<SourceThrottleOptions>;
   audit?: {
     checkpointEvery?: number;
     checkpointIntervalMs?: number;
@@ -79,6 +85,8 @@ export interface StrongboxConfig {
 export interface Strongbox {
   ctx: ServiceContext;
   http: FastifyInstance;
+  /** the per-source throttle of unauthenticated traffic (shared by both listeners) */
+  throttle: SourceThrottle;
   /** the app for the Unix-domain socket listener, when configured */
   local: FastifyInstance | undefined;
   /** the KMIP listener (not yet listening), when configured */
@@ -227,7 +235,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     ceremony: new QuorumAttempt(),
     settings: { minPendingDays: config.minPendingDays ?? 7 },
     metrics,
-    ethereum: { upstream, nonces: new NonceTracker({ ledger: store, ...(upstream === undefined ? {} : { leaseMs: upstream.timeoutMs + NONCE_LEASE_MARGIN_MS }) }) },
+    ethereum: { upstream, gasCaps: gasCaps(config.ethereumGasCaps), nonces: new NonceTracker({ ledger: store, ...(upstream === undefined ? {} : { leaseMs: upstream.timeoutMs + NONCE_LEASE_MARGIN_MS }) }) },
     version: VERSION,
     now: () => new Date(),
   };
@@ -241,8 +249,23 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
   metrics.counterFrom('strongbox_audit_failures_total', 'Audit batches that could not be made durable (their responses were withheld)', () => [[{}, audit.stats.failures]]);
   const auth = createAuthenticator(ctx);
   onTokensChanged = () => auth.invalidate();
-  const http = createHttpApp({ services: { ctx, auth }, logger: config.logger, ...(config.tls ? { tls: config.tls } : {}) });
-  const local = config.unixSocket ? createHttpApp({ services: { ctx, auth }, logger: config.logger }) : undefined;
+  let logAggregate: (fields: { clientIp: string | null; reason: string | null }, err?: unknown) => void = () => undefined;
+  const throttle = new SourceThrottle(config.sourceThrottle ?? {}, (fields) =>
+    audit.append(fields).then(
+      () => logAggregate(fields),
+      (err: unknown) => logAggregate(fields, err),
+    ),
+  );
+  metrics.counterFrom('strongbox_auth_throttled_total', 'Requests refused 429 AUTH_THROTTLED: their source failed authentication too often', () => [[{}, throttle.stats.throttled]]);
+  metrics.counterFrom('strongbox_audit_aggregated_total', 'Responses to unauthenticated requests counted into an aggregate audit record instead of their own', () => [[{}, throttle.stats.aggregated]]);
+  metrics.gauge('strongbox_auth_throttle_sources', 'Source addresses in the unauthenticated-traffic throttle table (bounded)', () => [[{}, throttle.size]]);
+  const services = { ctx, auth, throttle };
+  const http = createHttpApp({ services, logger: config.logger, ...(config.tls ? { tls: config.tls } : {}) });
+  const local = config.unixSocket ? createHttpApp({ services, logger: config.logger }) : undefined;
+  logAggregate = (fields, err) => {
+    if (err === undefined) http.log.warn({ clientIp: fields.clientIp }, fields.reason ?? 'unauthenticated requests audited in aggregate');
+    else http.log.error({ clientIp: fields.clientIp, err }, 'aggregate audit record could not be written');
+  };
   let kmip: KmipListener | undefined;
   if (config.kmip) {
     const tls = config.tls;
@@ -279,6 +302,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
   return {
     ctx,
     http,
+    throttle,
     local,
     kmip,
     async close() {
@@ -287,6 +311,8 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
       clearInterval(unsealRetry);
       await ctx.rewrap.stop();
       await Promise.all([http.close(), local?.close(), kmip?.close()]);
+      // After the listeners (no more responses to count), before the audit log closes.
+      await throttle.close();
       await audit.checkpoint().catch(() => undefined);
       audit.close();
       barrier.seal();

@@ -46,6 +46,16 @@ describe('server settings', () => {
     assert.throws(() => loadSettings({ dataDir: '/x' }, { STRONGBOX_STORAGE: url }), /STRONGBOX_STORAGE: give --data-dir \(SQLite\) or --storage \(PostgreSQL\), not both/);
   });
 
+  it('takes the minimum deletion waiting period in days or as a duration in whole days', () => {
+    assert.equal(loadSettings({ dataDir: '/x', minPendingDays: '10' }, {}).minPendingDays, 10);
+    assert.equal(loadSettings({ dataDir: '/x' }, { STRONGBOX_MIN_PENDING_DAYS: '14d' }).minPendingDays, 14);
+    assert.equal(loadSettings({ dev: true, minPendingDays: '0d' }, {}).minPendingDays, 0);
+    assert.equal(loadSettings({ dataDir: '/x', config: file({ minPendingDays: 7 }) }, {}).minPendingDays, 7);
+    assert.throws(() => loadSettings({ dataDir: '/x', minPendingDays: '36h' }, {}), /--min-pending-days: the minimum waiting period must be a whole number of days/);
+    assert.throws(() => loadSettings({ dataDir: '/x', minPendingDays: '31d' }, {}), /--min-pending-days: the minimum waiting period must be from 0 days to 30 days/);
+    assert.throws(() => loadSettings({ dataDir: '/x', minPendingDays: '1d' }, {}), /only allowed with --dev/);
+  });
+
   it('parses IPv6 listen addresses', () => {
     assert.deepEqual([loadSettings({ dev: true, listen: '[::1]:8230' }, {}).host], ['::1']);
   });

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { sealTypes } from './providers/registry.js';
+import { parseDuration } from './protocol/duration.js';
 import type { SealType } from './providers/types.js';
 import type { ProviderOptions } from './providers/types.js';
 
@@ -40,6 +41,8 @@ export interface ServerSettings {
   /** the KMIP listener (binary TTLV over mutual TLS; off unless set; 5696 is KMIP's port) */
   kmipHost: string | undefined;
   kmipPort: number | undefined;
+  /** EIP-7825 transaction gas caps by chain id, laid over the defaults (null: no cap) */
+  ethereumGasCaps: Map<number, bigint | null>;
 }
 
 export class ConfigError extends Error {
@@ -69,6 +72,7 @@ export const ENV = {
   signWorkers: 'STRONGBOX_SIGN_WORKERS',
   ethereumUpstream: 'STRONGBOX_ETHEREUM_UPSTREAM',
   kmipListen: 'STRONGBOX_KMIP_LISTEN',
+  ethereumGasCap: 'STRONGBOX_ETHEREUM_GAS_CAP',
 } as const;
 type SettingName = keyof typeof ENV;
 const FILE_KEYS = new Set<string>([...Object.keys(ENV), 'dev']);
@@ -124,6 +128,24 @@ export function loadProviderOptions(seal: SealType, env: Readonly<Record<string,
       return { awskms: { keyId: need('STRONGBOX_AWSKMS_KEY_ID'), region, ...(endpoint ? { endpoint } : {}) } };
     }
   }
+}
+
+/**
+ * `CHAINID=GAS,CHAINID=none,…`: EIP-7825 transaction gas caps per chain id (chains/ethereum/gas-cap.ts
+ * holds the defaults); `none` removes a default cap. A chain id appears once.
+ */
+export function parseGasCaps(value: string, source: string): Map<number, bigint | null> {
+  const caps = new Map<number, bigint | null>();
+  for (const entry of value.split(',').map((e) => e.trim()).filter((e) => e !== '')) {
+    const m = /^([1-9][0-9]{0,15})=([1-9][0-9]{0,19}|none)$/.exec(entry);
+    const chainId = m ? Number(m[1]) : NaN;
+    if (!m || !Number.isSafeInteger(chainId)) throw new ConfigError(`${source}: each entry must be CHAINID=GAS or CHAINID=none (e.g. 1=16777216,31337=none), got ${JSON.stringify(entry)}`);
+    if (caps.has(chainId)) throw new ConfigError(`${source}: chain ${chainId} is given twice`);
+    const gas = m[2] === 'none' ? null : BigInt(m[2]!);
+    if (gas !== null && gas < 21000n) throw new ConfigError(`${source}: the cap of chain ${chainId} must be at least 21000 gas`);
+    caps.set(chainId, gas);
+  }
+  return caps;
 }
 
 export function parseListen(value: string, source: string): { host: string; port: number } {
@@ -182,8 +204,16 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
   if (tlsClientCa !== undefined && tlsCert === undefined) throw new ConfigError('--tls-client-ca needs --tls-cert and --tls-key');
   if ((tlsClientCa === undefined) !== (tlsClientMap === undefined)) throw new ConfigError('--tls-client-ca and --tls-client-map go together');
   const minPending = pick('minPendingDays');
-  if (minPending && !/^[0-9]{1,2}$/.test(minPending.value)) throw new ConfigError(`${minPending.source}: must be a whole number of days`);
-  if (minPending && Number(minPending.value) < 7 && !dev) throw new ConfigError(`${minPending.source}: a waiting period under 7 days is only allowed with --dev`);
+  let minPendingDays = 7;
+  if (minPending) {
+    // Days, or a duration in whole days ("7d", "168h"), as every period the API takes.
+    try {
+      minPendingDays = parseDuration(minPending.value, { field: 'the minimum waiting period', unit: 'days', min: 0, max: 30 });
+    } catch (err) {
+      throw new ConfigError(`${minPending.source}: ${(err as Error).message}`);
+    }
+    if (minPendingDays < 7 && !dev) throw new ConfigError(`${minPending.source}: a waiting period under 7 days is only allowed with --dev`);
+  }
   const workers = pick('signWorkers');
   if (workers && !/^[0-9]{1,2}$/.test(workers.value)) throw new ConfigError(`${workers.source}: must be a whole number of threads (0 signs on the main thread)`);
   const upstream = pick('ethereumUpstream');
@@ -199,6 +229,8 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
   const kmipListen = pick('kmipListen');
   const kmip = kmipListen ? parseListen(kmipListen.value, kmipListen.source) : undefined;
   if (kmipListen && (tlsCert === undefined || tlsClientCa === undefined)) throw new ConfigError(`${kmipListen.source}: KMIP requires mutual TLS: give --tls-cert, --tls-key, --tls-client-ca and --tls-client-map`);
+  const gasCap = pick('ethereumGasCap');
+  const ethereumGasCaps = gasCap === undefined ? new Map<number, bigint | null>() : parseGasCaps(gasCap.value, gasCap.source);
   const dataDir = pick('dataDir')?.value;
   const storage = pick('storage');
   if (storage && !/^postgres(ql)?:\/\/\S+$/.test(storage.value)) throw new ConfigError(`${storage.source}: storage must be a PostgreSQL URL (postgres://USER@HOST:PORT/DATABASE); for SQLite give --data-dir`);
@@ -220,10 +252,11 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
     tlsClientCa,
     tlsClientMap,
     auditStream: pick('auditStream')?.value,
-    minPendingDays: minPending ? Number(minPending.value) : 7,
+    minPendingDays,
     signWorkers: workers ? Number(workers.value) : Math.max(0, availableParallelism() - 1),
     ethereumUpstream: upstream?.value,
     kmipHost: kmip?.host,
     kmipPort: kmip?.port,
+    ethereumGasCaps,
   };
 }

@@ -32,13 +32,28 @@ export interface AuditFields {
   inputs: Record<string, string> | null;
   /** transaction rules: what they decided for this request (absent for requests they did not judge) */
   decision?: AuditDecision;
+  /** only on `unauthenticated.aggregate` records: the responses to one source this record stands for */
+  aggregate?: AuditAggregate;
+}
+
+/**
+ * Responses to requests without a valid credential from one source, beyond what it may have audited one
+ * by one (http/source-throttle.ts): counted, and written as one record per window.
+ */
+export interface AuditAggregate {
+  count: number;
+  /** first and last response counted (ISO time) */
+  from: string;
+  to: string;
+  /** `"<operation> <status> <code or ->"` → how many; at most 16 kinds, the rest under `other` */
+  responses: Record<string, number>;
 }
 
 /** A transaction-rules decision as the audit log records it. Nothing secret. */
 export interface AuditDecision {
-  /** `unjudged`: signed for a key with rules that could not read what it signed (EIP-712 typed data of no known shape) */
+  /** `unjudged`: signed for a key with rules that could not read what it signed (EIP-712 typed data of no known shape, an EIP-191 message that is not readable text) */
   outcome: 'allow' | 'deny' | 'pending' | 'approve' | 'reject' | 'signed' | 'expired' | 'failed' | 'unjudged';
-  /** deny: the reason code (e.g. `daily_limit_exceeded`); unjudged: `typed_data_not_judged`; others: why, in words */
+  /** deny: the reason code (e.g. `daily_limit_exceeded`); unjudged: `typed_data_not_judged` or `message_not_judged`; others: why, in words */
   reason?: string;
   approvalId?: string;
   /** the 24-hour spend reservation made for this signature */
@@ -47,6 +62,8 @@ export interface AuditDecision {
   amount?: string;
   /** the most the transaction can pay in network fees, charged to the key (decimal string, smallest unit); absent when it could not be bounded */
   fee?: string;
+  /** token totals it moves or approves, per token (`ethereum:<chain id>:<contract>`, `solana:<mint>`), base units; absent when none */
+  tokens?: { token: string; amount: string }[];
 }
 
 export interface AuditRecord extends AuditFields {
@@ -75,6 +92,8 @@ export function canonicalRecord(r: AuditRecord): string {
     inputs: r.inputs,
     // Added with transaction rules; absent (so older records keep their exact text) when undefined.
     ...(r.decision === undefined ? {} : { decision: r.decision }),
+    // Added with the unauthenticated-traffic throttle; likewise absent from every other record.
+    ...(r.aggregate === undefined ? {} : { aggregate: r.aggregate }),
   });
 }
 

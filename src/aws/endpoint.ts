@@ -8,7 +8,10 @@
  * SigV4 verification over the raw body (the body must be read to check its hash); JSON parsing;
  * authorization of the operation's Strongbox action on the key it names, through the same
  * `authorize()` as the HTTP API; the operation. The app-wide onSend hook writes exactly one audit
- * record per request, naming `aws.<Operation>` (request.route is set to a synthetic route).
+ * record per request, naming `aws.<Operation>` (request.route is set to a synthetic route) — or, for a
+ * source past its unauthenticated budget, counts it into that source's aggregate record. A failed SigV4
+ * check counts against its source like a failed bearer token, and a source that failed too often gets
+ * ThrottlingException (with Retry-After) before its signature is even computed (http/source-throttle.ts).
  * Errors are `{"__type", "message"}`, mapped from Strongbox codes by one table (errors.ts).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -85,6 +88,11 @@ export function registerAwsEndpoint(app: FastifyInstance, services: Services): v
       onRequest: async (request) => {
         const op = operationOf(request);
         request.route = routeOf(op);
+        const waitMs = services.throttle.retryAfterMs(request.ip);
+        if (waitMs > 0) {
+          const seconds = Math.ceil(waitMs / 1000);
+          throw new StrongboxError('AUTH_THROTTLED', `too many failed authentications from this address; retry after ${seconds} s`, { retryAfterSeconds: seconds });
+        }
         const contentType = request.headers['content-type'];
         if (typeof contentType !== 'string' || !contentType.toLowerCase().startsWith(AWS_JSON_CONTENT_TYPE)) {
           throw new AwsError('UnsupportedMediaTypeException', `POST / is the AWS KMS endpoint: send Content-Type: ${AWS_JSON_CONTENT_TYPE}`, 'UNSUPPORTED_MEDIA_TYPE');
@@ -105,6 +113,7 @@ export function registerAwsEndpoint(app: FastifyInstance, services: Services): v
           message = err.message;
           request.errorCode = err.failure === 'credential-expired' ? 'TOKEN_EXPIRED' : err.failure === 'revoked' ? 'TOKEN_REVOKED' : 'UNAUTHENTICATED';
           request.auditReason = `sigv4: ${err.failure}`;
+          services.throttle.failed(request.ip);
         } else {
           const error = toStrongboxError(err);
           ({ type, status } = toAwsError(error));
@@ -112,6 +121,7 @@ export function registerAwsEndpoint(app: FastifyInstance, services: Services): v
           if (error.status >= 500) request.log.error({ code: error.code, err: error.cause ?? err }, 'request failed');
           request.errorCode = error.code;
           if (error.reason !== undefined) request.auditReason = error.reason;
+          if (error.retryAfterSeconds !== undefined) void reply.header('retry-after', String(error.retryAfterSeconds));
         }
         void reply.status(status).type(AWS_JSON_CONTENT_TYPE).header('x-amzn-requestid', request.id).header('x-amzn-errortype', type);
         if (status === 503) void reply.header('retry-after', '5');

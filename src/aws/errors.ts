@@ -35,6 +35,7 @@ export const awsErrorByCode: Partial<Record<ErrorCode, AwsErrorShape>> = {
   TOKEN_EXPIRED: e('ExpiredTokenException'),
   TOKEN_REVOKED: e('UnrecognizedClientException'),
   RATE_LIMITED: e('ThrottlingException'),
+  AUTH_THROTTLED: e('ThrottlingException'),
   SEALED: e('KMSInternalException', 503),
   METHOD_NOT_ALLOWED: e('UnknownOperationException'),
   ROUTE_NOT_FOUND: e('UnknownOperationException'),

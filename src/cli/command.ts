@@ -1,6 +1,8 @@
 /** CLI command shape and shared helpers. One file per command in commands/, listed in index.ts. */
 import type { ParseArgsConfig } from 'node:util';
-import { StrongboxClient } from '../sdk/client.js';
+import { StrongboxClient, type CancelCredential } from '../sdk/client.js';
+import { StrongboxError } from '../protocol/errors.js';
+import { parseDuration } from '../protocol/duration.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -10,7 +12,22 @@ export interface CliIo {
   stopSignal: Promise<string>;
 }
 
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
+/** One option of a command: what the parser needs (`type`, `multiple`) and what `--help` shows. */
+export interface OptionDef {
+  readonly type: 'string' | 'boolean';
+  readonly multiple?: boolean;
+  /** what the option means, one line in `--help` */
+  readonly description: string;
+  /** the value's placeholder in `--help` (string options), e.g. `HEX` or `FILE`; `VALUE` when absent */
+  readonly value?: string;
+  /**
+   * The default `--help` shows ("default: …"). Shown only: the parser applies nothing, so that an absent
+   * option still means "not given" to the command, which (or the server) applies the default itself.
+   */
+  readonly default?: string;
+}
+
+export type OptionSpec = Readonly<Record<string, OptionDef>>;
 
 export interface CommandArgs {
   values: Record<string, string | boolean | undefined>;
@@ -39,13 +56,14 @@ export class UsageError extends Error {
   }
 }
 
-export const clientOptions: OptionSpec = {
-  addr: { type: 'string' },
-  token: { type: 'string' },
-  json: { type: 'boolean' },
-};
-
 export const DEFAULT_ADDR = 'http://127.0.0.1:8230';
+
+/** The options of every remote command (--help lists them last, under "Server options"). */
+export const clientOptions = {
+  addr: { type: 'string', value: 'URL', description: 'the Strongbox server', default: `STRONGBOX_ADDR, else ${DEFAULT_ADDR}` },
+  token: { type: 'string', value: 'TOKEN', description: 'bearer token; prefer STRONGBOX_TOKEN (a flag shows in ps and shell history)', default: 'STRONGBOX_TOKEN' },
+  json: { type: 'boolean', description: 'print the result as JSON (for scripts) instead of text' },
+} as const satisfies OptionSpec;
 
 /** The client for remote commands: --addr/STRONGBOX_ADDR and STRONGBOX_TOKEN (a --token flag is accepted but shows in `ps`). */
 export function clientFrom(args: CommandArgs, io: CliIo): StrongboxClient {
@@ -86,6 +104,21 @@ export function parseIntegerFlag(args: CommandArgs, name: string, fallback?: num
   return Number(v);
 }
 
+/**
+ * A TTL or period flag: a number in `unit` or a duration such as "1h30m" / "30d", through the API's
+ * parser (protocol/duration.ts); the server checks the bounds. Returns the value in `unit`.
+ */
+export function parseDurationFlag(args: CommandArgs, name: string, unit: 'seconds' | 'days'): number | undefined {
+  const v = args.values[name];
+  if (v === undefined) return undefined;
+  try {
+    return parseDuration(v, { field: `--${name}`, unit, min: 0, max: Number.MAX_SAFE_INTEGER });
+  } catch (err) {
+    if (err instanceof StrongboxError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 /** All of stdin as text ('' when stdin is a terminal): for shares and passphrases, which never go in argv. */
 export async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
@@ -94,8 +127,25 @@ export async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** A share from the positional argument, STRONGBOX_UNSEAL_SHARE, or stdin (`-` or nothing given). */
+export async function readShare(args: CommandArgs, io: CliIo): Promise<string> {
+  let share = args.positionals[0] ?? io.env['STRONGBOX_UNSEAL_SHARE'];
+  if (share === undefined || share === '-') share = (await readStdin()).trim();
+  if (share === '') throw new UsageError('give a share as argument, in STRONGBOX_UNSEAL_SHARE, or on stdin');
+  return share;
+}
+
+/** `--cancel`: the attempt's `--nonce`, or else one share (readShare) proves the caller may cancel it. */
+export async function cancelCredential(args: CommandArgs, io: CliIo): Promise<CancelCredential> {
+  const nonce = optionalString(args, 'nonce');
+  return nonce !== undefined ? { nonce } : { share: await readShare(args, io) };
+}
+
 /** `--limit N --cursor C` of the list commands, as the SDK's page parameters. */
-export const pageOptions: OptionSpec = { limit: { type: 'string' }, cursor: { type: 'string' } };
+export const pageOptions = {
+  limit: { type: 'string', value: 'N', description: 'how many to list (1-1000)', default: '100' },
+  cursor: { type: 'string', value: 'CURSOR', description: 'where to continue: the cursor the previous page printed' },
+} as const satisfies OptionSpec;
 export function pageFlags(args: CommandArgs): { limit?: number; cursor?: string } {
   const limit = parseIntegerFlag(args, 'limit');
   const cursor = optionalString(args, 'cursor');
@@ -103,7 +153,10 @@ export function pageFlags(args: CommandArgs): { limit?: number; cursor?: string 
 }
 
 /** Flags of the offline tools that work on an installation's storage directly (server stopped). */
-export const offlineStorageOptions: OptionSpec = { 'data-dir': { type: 'string' }, storage: { type: 'string' } };
+export const offlineStorageOptions = {
+  'data-dir': { type: 'string', value: 'DIR', description: "the installation's SQLite data directory (server stopped)", default: 'STRONGBOX_DATA_DIR' },
+  storage: { type: 'string', value: 'postgres://URL', description: 'the PostgreSQL database of the installation instead (every node stopped)', default: 'STRONGBOX_STORAGE' },
+} as const satisfies OptionSpec;
 
 /**
  * Exactly one of `--data-dir DIR` (SQLite) or `--storage postgres://…` (PostgreSQL); as for the server,

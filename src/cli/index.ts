@@ -1,9 +1,9 @@
 /** The CLI: command table, help, argument parsing and error → exit code mapping. */
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { exitCodeOf, StrongboxError } from '../protocol/errors.js';
 import { StrongboxApiError } from '../sdk/client.js';
 import { ConfigError } from '../config.js';
-import { USAGE_EXIT_CODE, UsageError, type CliIo, type Command } from './command.js';
+import { USAGE_EXIT_CODE, UsageError, type CliIo, type Command, type CommandArgs, type OptionSpec } from './command.js';
 import keyCreate from './commands/keys/create.js';
 import keyDataKey from './commands/symmetric/data-key.js';
 import keyDecrypt from './commands/symmetric/decrypt.js';
@@ -52,6 +52,8 @@ import walletDerive from './commands/wallets/derive.js';
 import walletList from './commands/wallets/list.js';
 import walletShow from './commands/wallets/show.js';
 import walletXpub from './commands/wallets/xpub.js';
+import { commandGroups, commandHelp, groupHelp, helpText, nextWords, usageLine } from './help.js';
+import { closest } from './suggest.js';
 
 export const commands: readonly Command[] = [
   server,
@@ -115,27 +117,53 @@ export const commands: readonly Command[] = [
   auditExport,
 ];
 
-export function helpText(): string {
-  const width = Math.max(...commands.map((c) => c.path.join(' ').length));
-  return [
-    'Usage: strongbox <command> [options]',
-    '',
-    'Commands:',
-    ...commands.map((c) => `  ${c.path.join(' ').padEnd(width)}  ${c.summary}`),
-    '',
-    'Remote commands read STRONGBOX_ADDR (default http://127.0.0.1:8230) and STRONGBOX_TOKEN,',
-    'print human-readable output, or JSON with --json. Exit codes: docs/errors.md.',
-    "Run 'strongbox <command> --help' for a command's options.",
-  ].join('\n');
+function unknownCommand(argv: readonly string[]): string {
+  // The longest group the arguments name ('key', 'key rules'), and the word after it that is no command.
+  let group: string[] = [];
+  while (group.length < argv.length && groups.has([...group, argv[group.length]!].join(' '))) group = [...group, argv[group.length]!];
+  const typed = argv[group.length] ?? '';
+  const guess = closest(typed, nextWords(commands, group));
+  const named = [...group, typed].join(' ').trim();
+  return `error: unknown command "${named}"${guess === undefined ? '' : `; did you mean "${[...group, guess].join(' ')}"?`}\n\n${group.length > 0 ? groupHelp(commands, group) : helpText(commands)}\n`;
 }
 
-function commandHelp(c: Command): string {
-  return `Usage: strongbox ${c.path.join(' ')} ${c.usage}`.trimEnd() + `\n\n${c.summary}\n`;
+const groups = commandGroups(commands);
+const isHelp = (arg: string | undefined) => arg === '--help' || arg === '-h' || arg === 'help';
+
+/** The error for an option the command does not have, with the nearest one it does have. */
+function unknownOption(raw: string, options: OptionSpec): string {
+  const names = [...Object.keys(options), 'help'];
+  // '-json' is parsed as the short options -j -s -o -n: suggest the long option it spells.
+  const typed = raw.replace(/^--?/, '').split('=')[0]!;
+  const guess = Object.hasOwn(options, typed) ? typed : closest(typed, names);
+  if (guess !== undefined) return `unknown option ${raw.split('=')[0]}; did you mean --${guess}?`;
+  return `unknown option ${raw.split('=')[0]}` + (raw.startsWith('--') ? '' : ` (an argument that starts with '-' goes after --, e.g. -- ${raw})`);
+}
+
+/** Parses a command's arguments, refusing unknown options by name before the parser's own checks. */
+export function parseCommandArgs(command: Command, rest: readonly string[]): CommandArgs {
+  const args = joinDashValues(rest, command.options);
+  const config = Object.fromEntries(Object.entries(command.options).map(([name, o]) => [name, { type: o.type, ...(o.multiple ? { multiple: true } : {}) }])) as ParseArgsOptionsConfig;
+  // A lenient pass first, for its tokens: strict parseArgs would name an unknown option with advice
+  // about positionals (and an unbalanced quote) instead of the option that was probably meant.
+  const { tokens } = parseArgs({ args, options: config, allowPositionals: true, strict: false, tokens: true });
+  for (const t of tokens) {
+    if (t.kind === 'option' && !Object.hasOwn(command.options, t.name)) throw new UsageError(unknownOption(t.rawName.startsWith('--') ? t.rawName : args[t.index]!, command.options));
+  }
+  const { values, positionals } = parseArgs({ args, options: config, allowPositionals: true, strict: true });
+  return { values: values as Record<string, string | boolean | undefined>, positionals };
+}
+
+/** The token the command will send, and where it came from (for the hint when the server refuses it). */
+function tokenSource(command: Command, values: CommandArgs['values'] | undefined, env: CliIo['env']): string | undefined {
+  if (!Object.hasOwn(command.options, 'token')) return undefined;
+  if (typeof values?.['token'] === 'string') return '--token';
+  return env['STRONGBOX_TOKEN'] === undefined ? undefined : 'STRONGBOX_TOKEN';
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
-    io.stdout(helpText() + '\n');
+  if (argv.length === 0 || isHelp(argv[0])) {
+    io.stdout(helpText(commands) + '\n');
     return argv.length === 0 ? USAGE_EXIT_CODE : 0;
   }
   if (argv[0] === '--version') {
@@ -145,7 +173,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
   const command = commands.find((c) => c.path.every((p, i) => argv[i] === p));
   if (command === undefined) {
-    io.stderr(`error: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${helpText()}\n`);
+    // A group's help page: `strongbox key`, `strongbox key --help`, `strongbox key rules -h`.
+    for (let n = argv.length; n > 0; n--) {
+      const group = argv.slice(0, n);
+      if (!groups.has(group.join(' '))) continue;
+      if (n === argv.length || (n === argv.length - 1 && isHelp(argv[n]))) {
+        io.stdout(groupHelp(commands, group) + '\n');
+        return n === argv.length ? USAGE_EXIT_CODE : 0;
+      }
+      break;
+    }
+    io.stderr(unknownCommand(argv));
     return USAGE_EXIT_CODE;
   }
   const rest = argv.slice(command.path.length);
@@ -153,14 +191,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.stdout(commandHelp(command));
     return 0;
   }
+  let values: CommandArgs['values'] | undefined;
   try {
-    const { values, positionals } = parseArgs({ args: joinDashValues(rest, command.options), options: command.options, allowPositionals: true, strict: true });
+    const parsed = parseCommandArgs(command, rest);
+    values = parsed.values;
+    const { positionals } = parsed;
     if (positionals.length < command.positionals.length) throw new UsageError(`missing <${command.positionals[positionals.length]}>`);
     if (positionals.length > Math.max(command.positionals.length, ['unseal', 'generate-root', 'lookup', 'rekey', 'escrow', 'restore-hsm'].includes(command.path[1]!) ? 1 : 0)) throw new UsageError(`unexpected argument "${positionals.at(-1)}"`);
-    return await command.run({ values: values as Record<string, string | boolean | undefined>, positionals }, io);
+    return await command.run(parsed, io);
   } catch (err) {
     if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`error: ${(err as Error).message}\n${commandHelp(command)}`);
+      io.stderr(`error: ${(err as Error).message}\n${usageLine(command)}\nRun 'strongbox ${command.path.join(' ')} --help' for its options.\n`);
       return USAGE_EXIT_CODE;
     }
     if (err instanceof ConfigError) {
@@ -168,7 +209,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return exitCodeOf('INVALID_ARGUMENT');
     }
     if (err instanceof StrongboxApiError) {
-      io.stderr(`error: ${err.code}: ${err.message}${err.requestId ? ` (request id ${err.requestId})` : ''}\n`);
+      io.stderr(`error: ${err.code}: ${apiErrorMessage(err, command, values, io.env)}${err.requestId ? ` (request id ${err.requestId})` : ''}\n`);
       return err.code === 'NETWORK_ERROR' ? exitCodeOf('SHUTTING_DOWN') : exitCodeOf(err.code);
     }
     if (err instanceof StrongboxError) {
@@ -181,19 +222,30 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 /**
+ * The server's message, except for a refused token: the server says what to send ("send Authorization:
+ * Bearer <token>"), the CLI says where to put it.
+ */
+function apiErrorMessage(err: StrongboxApiError, command: Command, values: CommandArgs['values'] | undefined, env: CliIo['env']): string {
+  if (err.code !== 'UNAUTHENTICATED') return err.message;
+  const source = tokenSource(command, values, env);
+  if (source === undefined) return `no token given: set STRONGBOX_TOKEN${Object.hasOwn(command.options, 'token') ? ' (or pass --token TOKEN; other users can see a flag in ps)' : ''}`;
+  return `${err.message} (the token from ${source})`;
+}
+
+/**
  * `--name VALUE` → `--name=VALUE` for a string option whose value starts with `-` (a base64url OTP or
  * token, a negative number): parseArgs refuses those as ambiguous, and one value in 64 of a random
  * base64url string starts with `-`. A following token that is itself one of the command's options is
  * left alone, so a forgotten value still fails as a missing one.
  */
-export function joinDashValues(args: readonly string[], options: Command['options']): string[] {
+export function joinDashValues(args: readonly string[], options: Readonly<Record<string, { readonly type: 'string' | 'boolean' }>>): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const next = args[i + 1];
     const name = a.startsWith('--') && !a.includes('=') ? a.slice(2) : undefined;
     const isOption = (t: string) => t.startsWith('--') && Object.hasOwn(options, t.slice(2).split('=')[0]!);
-    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && next.startsWith('-') && next !== '-' && !isOption(next)) {
+    if (name !== undefined && Object.hasOwn(options, name) && options[name]!.type === 'string' && next !== undefined && next.startsWith('-') && next !== '-' && !isOption(next)) {
       out.push(`${a}=${next}`);
       i++;
     } else {
@@ -202,3 +254,5 @@ export function joinDashValues(args: readonly string[], options: Command['option
   }
   return out;
 }
+
+type ParseArgsOptionsConfig = NonNullable<ParseArgsConfig['options']>;

@@ -3,7 +3,8 @@
  * with unlocked accounts, where the accounts are Strongbox keys.
  *
  * Answered here: eth_accounts / eth_requestAccounts (the addresses this token may sign with),
- * eth_sign and personal_sign (EIP-191), eth_signTypedData_v4 (EIP-712), eth_signTransaction,
+ * eth_sign and personal_sign (EIP-191; for a key with rules, a message that is not readable text is blind
+ * signing, see service/ethereum/ethereum-sign-message.ts), eth_signTypedData_v4 (EIP-712), eth_signTransaction,
  * eth_sendTransaction (filled, signed, submitted upstream), eth_chainId (from the upstream node).
  * Passed through to the upstream node: every other `eth_*`, `net_*` and `web3_*` method — except
  * signing methods, which are never forwarded (an upstream node may hold unlocked accounts of its own).
@@ -152,6 +153,11 @@ interface AuditNote {
   decision?: AuditDecision;
 }
 
+/** The caller as the requester of a judged signature: its decision goes into this call's audit record. */
+function requesterOf(caller: RpcCaller, audit: AuditNote): RequestContext {
+  return { subject: caller.principal.subject, accessor: caller.principal.accessor, requestId: `${caller.requestId}#${audit.index}`, decide: (d) => void (audit.decision = d) };
+}
+
 async function run(ctx: ServiceContext, caller: RpcCaller, method: string, params: unknown[], audit: AuditNote): Promise<unknown> {
   switch (method) {
     case 'eth_accounts':
@@ -170,7 +176,7 @@ async function run(ctx: ServiceContext, caller: RpcCaller, method: string, param
       const { record } = await signingKey(ctx, caller, param(params, 0, 'address'), audit);
       const data = param(params, 1, 'data');
       if (typeof data !== 'string' || !/^0x([0-9a-fA-F]{2})*$/.test(data)) throw invalidParams('eth_sign data must be 0x-hex bytes');
-      return (await ethereumSignMessage(ctx, { key: record, message: data, encoding: 'hex' })).signature;
+      return (await ethereumSignMessage(ctx, { key: record, message: data, encoding: 'hex', requester: requesterOf(caller, audit) })).signature;
     }
     case 'personal_sign': {
       audit.sensitive = true;
@@ -178,7 +184,7 @@ async function run(ctx: ServiceContext, caller: RpcCaller, method: string, param
       const message = param(params, 0, 'message');
       if (typeof message !== 'string') throw invalidParams('personal_sign message must be a string: 0x-hex bytes, or UTF-8 text');
       const isHex = /^0x([0-9a-fA-F]{2})*$/.test(message);
-      return (await ethereumSignMessage(ctx, { key: record, message, encoding: isHex ? 'hex' : 'utf8' })).signature;
+      return (await ethereumSignMessage(ctx, { key: record, message, encoding: isHex ? 'hex' : 'utf8', requester: requesterOf(caller, audit) })).signature;
     }
     case 'eth_signTypedData_v4': {
       audit.sensitive = true;
@@ -193,7 +199,7 @@ async function run(ctx: ServiceContext, caller: RpcCaller, method: string, param
           throw invalidParams('eth_signTypedData_v4 typed data is not valid JSON');
         }
       }
-      const requester: RequestContext = { subject: caller.principal.subject, accessor: caller.principal.accessor, requestId: `${caller.requestId}#${audit.index}`, decide: (d) => void (audit.decision = d) };
+      const requester = requesterOf(caller, audit);
       const result = await ethereumSignTypedData(ctx, { key: record, typedData, requester });
       // A permit held for approval by the key's transaction rules: -32000 APPROVAL_PENDING, as for transactions.
       if ('approvalId' in result) throw new TransactionHeldError(result);
@@ -205,7 +211,7 @@ async function run(ctx: ServiceContext, caller: RpcCaller, method: string, param
       const request = param(params, 0, 'transaction');
       if (typeof request !== 'object' || request === null || Array.isArray(request)) throw invalidParams(`${method} takes one transaction object`);
       const { record, from } = await signingKey(ctx, caller, (request as Record<string, unknown>)['from'], audit);
-      const requester: RequestContext = { subject: caller.principal.subject, accessor: caller.principal.accessor, requestId: `${caller.requestId}#${audit.index}`, decide: (d) => void (audit.decision = d) };
+      const requester = requesterOf(caller, audit);
       if (method === 'eth_signTransaction') return (await ethereumFillAndSignTransaction(ctx, record, from, request, requester)).rawTransaction;
       return ethereumSendTransaction(ctx, record, from, request, requester);
     }

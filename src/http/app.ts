@@ -42,6 +42,27 @@ import type { Services } from './services.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * TLS 1.2 suites offered by every TLS listener: ECDHE key exchange (forward secrecy) with an AEAD cipher
+ * only — no static-RSA key exchange (`AES128-GCM-SHA256`), no CBC with HMAC-SHA1 (`AES128-SHA`), no
+ * finite-field DHE. TLS 1.3 suites are all ephemeral and AEAD; they are listed so the set is explicit.
+ * Both ECDSA and RSA server certificates are served (Mozilla's "intermediate" list, ECDHE only).
+ */
+export const TLS_CIPHERS = [
+  'TLS_AES_128_GCM_SHA256',
+  'TLS_AES_256_GCM_SHA384',
+  'TLS_CHACHA20_POLY1305_SHA256',
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
+
+/** Sent on every response of a TLS listener: browsers (the web console) keep to HTTPS for a year. */
+export const HSTS_HEADER = 'max-age=31536000';
+
 export interface HttpAppOptions {
   services: Services;
   /** structured JSON log lines (pino, through Fastify); false disables logging */
@@ -61,6 +82,8 @@ declare module 'fastify' {
     /** what transaction rules decided for this request (set by the handler through RouteContext.decide) */
     auditDecision: AuditDecision | undefined;
     input: RouteInput | undefined;
+    /** the response was counted into its source's aggregate audit record instead of getting its own (source-throttle.ts) */
+    auditAggregated: boolean;
   }
 }
 
@@ -128,6 +151,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
             cert: tls.cert,
             key: tls.key,
             minVersion: 'TLSv1.2' as const,
+            ciphers: TLS_CIPHERS,
+            honorCipherOrder: true,
             // Ask for a client certificate but let requests without one fall back to bearer tokens.
             ...(tls.clientCa ? { ca: tls.clientCa, requestCert: true, rejectUnauthorized: false } : {}),
           },
@@ -203,6 +228,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.decorateRequest('auditReason', undefined);
   app.decorateRequest('auditDecision', undefined);
   app.decorateRequest('input', undefined);
+  app.decorateRequest('auditAggregated', false);
 
   // Fail closed: every response — success, error, denial, unknown route — waits until its audit
   // record is durable. If it cannot be, the response becomes 503 AUDIT_UNAVAILABLE and nothing
@@ -210,7 +236,14 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
     reply.header('cache-control', 'no-store');
+    if (tls) reply.header('strict-transport-security', HSTS_HEADER);
     const route = request.route;
+    // Without a valid credential, a source's responses are audited one by one only up to its budget;
+    // beyond it they are counted into one aggregate record per window, so a flood cannot fill the disk.
+    if (request.principal === undefined && !services.throttle.admit(request.ip, { operation: route?.operationId ?? 'unknown', status: reply.statusCode, code: request.errorCode ?? null })) {
+      request.auditAggregated = true;
+      return payload;
+    }
     try {
       await ctx.audit.append({
         requestId: request.id,
@@ -253,6 +286,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     const outcome = outcomeOf(reply.statusCode, request.errorCode);
     ctx.metrics.requests.inc({ route, method: request.method, outcome });
     ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, { route, outcome });
+    // An aggregated response gets no log line either (the aggregate record is logged once).
+    if (request.auditAggregated) return;
     if (!(request.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info')) return;
     request.log.info(
       {
@@ -284,6 +319,24 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     throw new StrongboxError('ROUTE_NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]?.slice(0, 200)}`);
   });
 
+  /**
+   * Bearer authentication behind the per-source throttle: a source that failed too often is refused
+   * (429 AUTH_THROTTLED) before its token is even hashed, and every failure counts against it.
+   */
+  const authenticateThrottled = async (request: FastifyRequest): Promise<Principal> => {
+    const waitMs = services.throttle.retryAfterMs(request.ip);
+    if (waitMs > 0) {
+      const seconds = Math.ceil(waitMs / 1000);
+      throw new StrongboxError('AUTH_THROTTLED', `too many failed authentications from this address; retry after ${seconds} s`, { retryAfterSeconds: seconds });
+    }
+    try {
+      return await services.auth.authenticate(request.headers.authorization);
+    } catch (err) {
+      if (err instanceof StrongboxError && err.category === 'UNAUTHENTICATED') services.throttle.failed(request.ip);
+      throw err;
+    }
+  };
+
   for (const route of routes) {
     app.route({
       method: route.method,
@@ -295,7 +348,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         request.route = route;
         if (route.auth === 'token') {
           const fromCert = request.headers.authorization === undefined && tls?.clientMap ? certificatePrincipal(request.raw.socket, tls.clientMap) : undefined;
-          request.principal = fromCert ?? (await services.auth.authenticate(request.headers.authorization));
+          request.principal = fromCert ?? (await authenticateThrottled(request));
         }
         if (route.requiresUnsealed && ctx.barrier.sealed) throw new StrongboxError('SEALED');
       },

@@ -1,5 +1,6 @@
 /** JSON Schema fragments shared by route files; they also feed the generated OpenAPI document. */
-import { hashNames, KEY_NAME_PATTERN, keyTypes, keyWrapAlgorithms, publicKeyFormats, signatureEncodings } from '../protocol/types.js';
+import { hashNames, KEY_NAME_PATTERN, keyTypes, keyWrapAlgorithms, publicKeyFormats, rsaEncryptionAlgorithms, rsaPaddings, signatureEncodings } from '../protocol/types.js';
+import { MAX_DURATION_LENGTH } from '../protocol/duration.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -12,6 +13,19 @@ export const MAX_INT32 = 2_147_483_647;
 
 export const hex = (description: string): JsonSchema => ({ type: 'string', pattern: '^0x([0-9a-fA-F]{2})*$', description });
 
+/**
+ * A TTL or period: a number in the field's unit (seconds, or days for `…Days` fields), as a JSON number
+ * or a string of digits, or a duration string such as "1h30m". The service parses and bounds it
+ * (protocol/duration.ts), so every error names the field the same way.
+ */
+export function duration(description: string, unit: 'seconds' | 'days', options: { nullable?: boolean } = {}): JsonSchema {
+  const forms = unit === 'seconds' ? 'seconds (3600 or "3600") or a duration such as "90s", "30m", "1h", "7d" or "1h30m"' : 'days (30 or "30") or a duration in whole days such as "30d"';
+  return {
+    anyOf: [{ type: 'integer' }, { type: 'string', minLength: 1, maxLength: MAX_DURATION_LENGTH }, ...(options.nullable ? [{ type: 'null' }] : [])],
+    description: `${description}; ${forms}`,
+  };
+}
+
 export const keyParams: JsonSchema = {
   type: 'object',
   required: ['id'],
@@ -20,8 +34,18 @@ export const keyParams: JsonSchema = {
 
 export const keyType: JsonSchema = { type: 'string', enum: [...keyTypes] };
 export const keyName: JsonSchema = { type: 'string', pattern: KEY_NAME_PATTERN, description: 'unique name, not shaped like a UUID' };
-export const hashName: JsonSchema = { type: 'string', enum: [...hashNames], description: 'hash applied to message (ECDSA keys; default sha256)' };
-export const encoding: JsonSchema = { type: 'string', enum: [...signatureEncodings], description: 'der (ECDSA default), raw (r‖s, or the Ed25519 signature), recoverable (r‖s‖v, secp256k1)' };
+export const hashName: JsonSchema = {
+  type: 'string',
+  enum: [...hashNames],
+  description: 'default sha256. ECDSA: the hash applied to message (sha256, keccak256 for secp256k1). RSA: sha256, sha384 or sha512, applied to message or naming the hash that made digest',
+};
+export const encoding: JsonSchema = { type: 'string', enum: [...signatureEncodings], description: 'der (ECDSA default), raw (r‖s, the Ed25519 signature, the RSA signature), recoverable (r‖s‖v, secp256k1)' };
+export const rsaPadding: JsonSchema = { type: 'string', enum: [...rsaPaddings], description: 'RSA keys: pss (default; RSASSA-PSS, salt length = hash length, MGF1 with the same hash) or pkcs1 (RSASSA-PKCS1-v1_5)' };
+export const rsaEncryptionAlgorithm: JsonSchema = {
+  type: 'string',
+  enum: [...rsaEncryptionAlgorithms],
+  description: 'RSA keys: RSAES-OAEP with SHA-256 (default) or SHA-1 (MGF1 with the same hash)',
+};
 export const publicKeyFormat: JsonSchema = { type: 'string', enum: [...publicKeyFormats] };
 
 export const keyWrapAlgorithm: JsonSchema = {
@@ -34,7 +58,7 @@ export const tags: JsonSchema = { type: 'object', maxProperties: 50, additionalP
 export const keyMetadata: Record<string, JsonSchema> = {
   description: { type: 'string', maxLength: 1024 },
   tags,
-  rotationPeriodDays: { type: 'integer', minimum: 1, maximum: 3650, description: 'aes256: rotate automatically every N days' },
+  rotationPeriodDays: duration('aes256: rotate automatically every N days (1 to 3650)', 'days'),
   exportable: { type: 'boolean', description: 'irreversible: allow POST /v1/keys/{id}/export of the material, wrapped to a caller\'s key (default false)' },
 };
 
@@ -56,7 +80,7 @@ export const keyInfo: JsonSchema = {
     rotationPeriodDays: { type: ['integer', 'null'] },
     nextRotationAt: { type: ['string', 'null'] },
     minDecryptionVersion: { type: 'integer' },
-    publicKey: hex('raw public key: uncompressed SEC1 point (ECDSA) or 32 bytes (Ed25519)'),
+    publicKey: hex('raw public key: uncompressed SEC1 point (ECDSA), 32 bytes (Ed25519), SubjectPublicKeyInfo DER (RSA)'),
     address: { type: 'string', description: 'EIP-55 Ethereum address (secp256k1 keys)' },
     kcv: hex('key check value (aes256 keys)'),
     solanaAddress: { type: 'string', description: 'base58 Solana address: the 32-byte public key (ed25519 keys)' },
@@ -103,13 +127,23 @@ export const problem: JsonSchema = {
 };
 
 /** An object schema that rejects unknown fields (so a typo is an error, not silently ignored). */
+/** The credential that cancels a ceremony attempt: its nonce, or one share of the set it collects. */
+export const cancelBody: JsonSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    nonce: { type: 'string', maxLength: 64, description: 'the nonce returned when the attempt was started' },
+    share: hex('or one share of the set the attempt collects (any custodian, also when the nonce was lost)'),
+  },
+};
+
 export function object(properties: Record<string, JsonSchema>, required: string[] = []): JsonSchema {
   return { type: 'object', additionalProperties: false, required, properties };
 }
 
 export const tokenInfo: JsonSchema = {
   type: 'object',
-  required: ['accessor', 'name', 'subject', 'policies', 'parentAccessor', 'createdAt', 'expiresAt', 'numUsesLeft', 'rateLimit', 'revoked'],
+  required: ['accessor', 'name', 'subject', 'policies', 'parentAccessor', 'createdAt', 'expiresAt', 'maxExpiresAt', 'renewable', 'numUsesLeft', 'rateLimit', 'revoked'],
   properties: {
     token: { type: 'string', description: 'the token itself: shown only when created' },
     accessor: { type: 'string' },
@@ -119,6 +153,8 @@ export const tokenInfo: JsonSchema = {
     parentAccessor: { type: ['string', 'null'] },
     createdAt: { type: 'string' },
     expiresAt: { type: ['string', 'null'] },
+    maxExpiresAt: { type: ['string', 'null'], description: 'the latest expiresAt renewal can reach: createdAt + maxTtl, capped by the parent\'s; null = never expires' },
+    renewable: { type: 'boolean', description: 'whether POST /v1/tokens/self/renew may extend it' },
     numUsesLeft: { type: ['integer', 'null'] },
     rateLimit: { anyOf: [{ type: 'null' }, { type: 'object', properties: { perSecond: { type: 'number' }, burst: { type: 'integer' } } }] },
     revoked: { type: 'boolean' },

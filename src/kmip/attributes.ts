@@ -10,6 +10,7 @@ import { child, children, dateTime, enumeration, int, KmipError, read, struct, t
 import { Tag } from './tags.js';
 import type { TtlvItem } from './ttlv.js';
 import type { KmipAttributes, KmipObject, KmipState } from '../service/kmip/kmip-object.js';
+import { keyLengthBits } from '../service/kmip/locate-kmip.js';
 
 export const is2x = (v: ProtocolVersion): boolean => v.major >= 2;
 
@@ -174,7 +175,7 @@ function objectAttributes(o: KmipObject, v: ProtocolVersion): [string, TtlvItem]
   out.push(['Object Type', enumeration(Tag.ObjectType, o.kind === 'symmetric' ? ObjectType.SymmetricKey : o.kind === 'public' ? ObjectType.PublicKey : ObjectType.PrivateKey)]);
   const alg = algorithmOf(r.type, v);
   out.push(['Cryptographic Algorithm', enumeration(Tag.CryptographicAlgorithm, alg)]);
-  out.push(['Cryptographic Length', int(Tag.CryptographicLength, 256)]);
+  out.push(['Cryptographic Length', int(Tag.CryptographicLength, keyLengthBits(r.type))]);
   const curve = curveOf(r.type);
   if (curve !== undefined) out.push(['Cryptographic Domain Parameters', struct(Tag.CryptographicDomainParameters, enumeration(Tag.RecommendedCurve, curve))]);
   out.push(['Cryptographic Usage Mask', int(Tag.CryptographicUsageMask, o.attributes.usageMask ?? defaultUsageMask(o))]);
@@ -218,6 +219,10 @@ export function algorithmOf(type: string, v: ProtocolVersion): number {
       return CryptographicAlgorithm.AES;
     case 'hmac256':
       return CryptographicAlgorithm.HMAC_SHA256;
+    case 'rsa2048':
+    case 'rsa3072':
+    case 'rsa4096':
+      return CryptographicAlgorithm.RSA;
     case 'ed25519':
       // KMIP 1.x has no Ed25519 algorithm: EC with curve 25519 is the nearest it can name.
       return is2x(v) ? CryptographicAlgorithm.Ed25519 : CryptographicAlgorithm.EC;

@@ -14,8 +14,15 @@
  * approval.aboveValue, and alone against maxFeePerTransaction. Otherwise a transaction moving almost
  * nothing could hand the key's funds to miners (an absurd gas price, PSBT inputs far above outputs,
  * a huge compute-unit price) under every value limit.
+ *
+ * Tokens count too, per token (`tokenLimits`: per transaction and rolling 24 hours per (chain, token
+ * contract or mint)), and so does the number of signatures (`maxTransactions` per rolling window): like
+ * the native 24-hour limit, both are reserved atomically in storage when the transaction is signed
+ * (Store.reserveLimits); evaluation returns what to reserve.
  */
+import { base58 } from '@scure/base';
 import { StrongboxError } from '../protocol/errors.js';
+import { parseDuration } from '../protocol/duration.js';
 
 export const TRANSACTION_RULES_VERSION = 1;
 
@@ -42,6 +49,34 @@ export interface ApprovalRule {
   approvers: { subjects?: string[]; policy?: string };
   /** a pending request expires (and can never sign) after this long; default 24 h */
   expiresAfterSeconds: number;
+  /** also hold every EIP-7702 delegation change the key signs (an authorization, alone or in a type-4 transaction), whatever its value */
+  delegations?: boolean;
+  /** also hold every EIP-7002/7251 validator request, whatever its value */
+  validatorRequests?: boolean;
+}
+
+export type ValidatorRequestKind = 'withdrawal' | 'consolidation';
+export const VALIDATOR_REQUEST_KINDS: readonly ValidatorRequestKind[] = ['withdrawal', 'consolidation'];
+
+/** An EIP-7002 withdrawal (or exit: amount 0) or EIP-7251 consolidation request, by validator public key (0x-hex, 48 bytes). */
+export type ValidatorRequest = { kind: 'withdrawal'; pubkey: string; amountGwei: bigint } | { kind: 'consolidation'; pubkey: string; targetPubkey: string };
+
+/** A token's limits: per transaction and per rolling 24 hours, in the token's base units. */
+export interface TokenLimit {
+  /** Bitcoin has no tokens */
+  chain: 'ethereum' | 'solana';
+  /** ethereum: the chain id (decimal string) the contract lives on; solana: absent (a mint is one address) */
+  chainId?: string;
+  /** ethereum: the ERC-20 contract (lowercase 0x-hex); solana: the SPL mint (base58) */
+  token: string;
+  maxPerTransaction?: bigint;
+  dailyLimit?: bigint;
+}
+
+/** At most `count` signatures per rolling `windowSeconds`, whatever chain or route. */
+export interface TransactionCountLimit {
+  count: number;
+  windowSeconds: number;
 }
 
 export interface TransactionRules {
@@ -63,8 +98,24 @@ export interface TransactionRules {
   /** signing is allowed only inside one of these windows */
   timeWindows?: TransactionTimeWindow[];
   approval?: ApprovalRule;
+  /**
+   * per-token limits; with this member present, a token movement (transfer, transferFrom, approve, permit,
+   * SPL Transfer/Approve) of a token it does not list is refused
+   */
+  tokenLimits?: TokenLimit[];
+  /** at most N signatures the rules judge per rolling window */
+  maxTransactions?: TransactionCountLimit;
   /** refuse raw-digest signing with this key (sign with a digest, AWS Sign with MessageType DIGEST) */
   forbidBlindSigning?: boolean;
+  /**
+   * EIP-7702: the delegate (code) addresses the key's account may be pointed at, lowercase. Absent: a key
+   * with rules signs no delegation. Clearing (address 0x0…0) is always allowed.
+   */
+  allowedDelegates?: string[];
+  /** EIP-7702: sign authorizations with chain id 0 (valid on every chain); default false */
+  allowChainIdZeroAuthorizations?: boolean;
+  /** EIP-7002/7251 requests the key may send; absent: none */
+  allowedValidatorRequests?: ValidatorRequestKind[];
 }
 
 /** A fee that cannot be bounded from the transaction alone: why, and the request field at fault. */
@@ -78,18 +129,34 @@ export interface TransactionIntent {
   chain: Chain;
   network: string;
   /**
-   * `asset: 'native'` moves the chain's coin; `token:<contract>` a token (ERC-20) — destinations only.
+   * `asset: 'native'` moves the chain's coin; `token:<contract or mint>` a token (ERC-20, SPL), counted
+   * against tokenLimits only; `token:?` (UNKNOWN_TOKEN) a token whose mint the transaction does not name
+   * (SPL Transfer / Approve).
    * `to: null`: native value sent into a contract creation (no destination to judge, but spent).
    */
   transfers: { to: string | null; amount: bigint; asset: 'native' | `token:${string}` }[];
-  /** contract calls (ethereum: data non-empty); `to` null = contract creation */
-  calls: { to: string | null; selector: string }[];
+  /**
+   * contract calls (ethereum: data non-empty); `to` null = contract creation. `tokenEffect`: the call's
+   * effect on a token was decoded into `transfers` (ERC-20 transfer, transferFrom, approve,
+   * increaseAllowance, decreaseAllowance; a permit's consuming call): a call to a token under tokenLimits
+   * without it is refused, since the limits could not see what it moves.
+   */
+  calls: { to: string | null; selector: string; tokenEffect?: true }[];
   /**
    * The most the transaction can pay in network fees, charged to the signing key, in the native
    * smallest unit (0n when another account pays); UnboundedFee when it cannot be known.
    */
   fee: bigint | UnboundedFee;
   now: Date;
+  /**
+   * EIP-7702 delegations the key signs (ethereum): the delegate address (lowercase; 0x0…0 clears) and
+   * the authorization's chain id (0: every chain)
+   */
+  delegations?: { delegate: string; chainId: number }[];
+  /** authorizations in the transaction signed by other accounts (not the key's delegations; shown to approvers) */
+  otherAuthorizations?: number;
+  /** EIP-7002/7251 validator requests (ethereum) */
+  validatorRequests?: ValidatorRequest[];
 }
 
 export type DenyReason =
@@ -111,7 +178,37 @@ export type DenyReason =
   /** a Gnosis Safe SafeTx with a gas refund (gasPrice ≠ 0): its amount depends on gas used, unbounded by the signature */
   | 'safe_refund_forbidden'
   | 'approval_rejected'
-  | 'approval_expired';
+  | 'approval_expired'
+  /** an EIP-7702 delegation to a delegate not in allowedDelegates */
+  | 'delegate_not_allowed'
+  /** an EIP-7702 authorization with chain id 0 without allowChainIdZeroAuthorizations */
+  | 'authorization_chain_id_zero'
+  /** an EIP-7002/7251 request of a kind not in allowedValidatorRequests */
+  | 'validator_request_not_allowed'
+  /** a token movement of a token tokenLimits does not list (tokenLimits present) */
+  | 'token_not_allowed'
+  /** an SPL Transfer / Approve, which does not name its mint, under tokenLimits (use TransferChecked) */
+  | 'token_mint_unknown'
+  /** a call to a token listed in tokenLimits whose effect on the token is not decoded */
+  | 'token_method_not_allowed'
+  /** a token's amount in one transaction exceeds its maxPerTransaction */
+  | 'token_limit_exceeded'
+  /** a token's rolling 24-hour limit (alone, or with what was already reserved) */
+  | 'token_daily_limit_exceeded'
+  /** maxTransactions: the window already holds `count` signatures */
+  | 'transaction_count_exceeded';
+
+/** The asset of a token movement whose token is not named (SPL Transfer / Approve carry no mint). */
+export const UNKNOWN_TOKEN = 'token:?';
+
+/** A token's total in one transaction, with its bucket (the reservation key) and the limit that governs it. */
+export interface TokenAmount {
+  /** `token:ethereum:<chain id>:<contract>` or `token:solana:<mint>` */
+  bucket: string;
+  amount: bigint;
+  /** the token's rolling 24-hour limit, when tokenLimits sets one */
+  dailyLimit?: bigint;
+}
 
 /**
  * Every decision carries the transaction's native value and fee (null: not bounded, and no value rule
@@ -121,10 +218,12 @@ interface Amounts {
   nativeAmount: bigint;
   fee: bigint | null;
   spend: bigint;
+  /** token totals of the transaction, per token (empty when it moves none) */
+  tokens: TokenAmount[];
 }
 
 export type TransactionDecision =
-  | ({ kind: 'allow'; dailyLimit: bigint | undefined } & Amounts)
+  | ({ kind: 'allow'; dailyLimit: bigint | undefined; maxTransactions: TransactionCountLimit | undefined } & Amounts)
   | ({ kind: 'deny'; reason: DenyReason; message: string; field?: string } & Amounts)
   | ({ kind: 'require_approval'; reason: string; approval: ApprovalRule } & Amounts);
 
@@ -178,13 +277,61 @@ function destination(v: unknown, field: string): string {
   return v;
 }
 
+const MAX_COUNT_WINDOW_SECONDS = 30 * 86400;
+const CHAIN_ID = /^[1-9][0-9]{0,15}$/;
+
+/** The reservation bucket of a token: its chain, network (Ethereum chain id) and contract or mint. */
+export function tokenBucket(chain: Chain, network: string, token: string): string {
+  return chain === 'ethereum' ? `token:ethereum:${network}:${token.toLowerCase()}` : `token:${chain}:${token}`;
+}
+
+function parseTokenLimits(v: unknown): TokenLimit[] {
+  if (!Array.isArray(v)) throw bad('tokenLimits', 'must be an array of {chain, chainId?, token, maxPerTransaction?, dailyLimit?}');
+  if (v.length > MAX_LIST) throw bad('tokenLimits', `must have at most ${MAX_LIST} entries`);
+  const seen = new Set<string>();
+  return v.map((e: unknown, i) => {
+    const at = `tokenLimits.${i}`;
+    if (!isObject(e)) throw bad(at, 'must be an object {chain, chainId?, token, maxPerTransaction?, dailyLimit?}');
+    assertKeys(e, ['chain', 'chainId', 'token', 'maxPerTransaction', 'dailyLimit'], at);
+    const chain = e['chain'];
+    if (chain !== 'ethereum' && chain !== 'solana') throw bad(`${at}.chain`, 'must be ethereum or solana (the chains with tokens Strongbox decodes)');
+    const limit: TokenLimit = { chain, token: '' };
+    const token = e['token'];
+    if (chain === 'ethereum') {
+      const id = e['chainId'];
+      const text = typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : id;
+      if (typeof text !== 'string' || !CHAIN_ID.test(text)) throw bad(`${at}.chainId`, 'must be the chain id of the token contract (a positive integer, or a decimal string)');
+      limit.chainId = text;
+      if (typeof token !== 'string' || !/^0x[0-9a-fA-F]{40}$/.test(token)) throw bad(`${at}.token`, 'must be the ERC-20 contract: a 20-byte 0x-hex address');
+      limit.token = token.toLowerCase();
+    } else {
+      if (e['chainId'] !== undefined) throw bad(`${at}.chainId`, 'is for Ethereum tokens only: a Solana mint is named by its address alone');
+      let bytes: Uint8Array | undefined;
+      try {
+        bytes = typeof token === 'string' && token.length <= 44 ? base58.decode(token) : undefined;
+      } catch {
+        bytes = undefined;
+      }
+      if (bytes?.byteLength !== 32) throw bad(`${at}.token`, 'must be the SPL mint: a base58 32-byte address');
+      limit.token = token as string;
+    }
+    if (e['maxPerTransaction'] !== undefined) limit.maxPerTransaction = amount(e['maxPerTransaction'], `${at}.maxPerTransaction`);
+    if (e['dailyLimit'] !== undefined) limit.dailyLimit = amount(e['dailyLimit'], `${at}.dailyLimit`);
+    if (limit.maxPerTransaction === undefined && limit.dailyLimit === undefined) throw bad(at, 'must set maxPerTransaction and/or dailyLimit');
+    const bucket = tokenBucket(chain, limit.chainId ?? '', limit.token);
+    if (seen.has(bucket)) throw bad(`${at}.token`, 'is listed twice for the same chain');
+    seen.add(bucket);
+    return limit;
+  });
+}
+
 /**
  * Validates a rules document strictly (types, ranges, unknown members), naming the offending field.
  * Returns the parsed form (amounts as bigint, addresses and selectors normalized).
  */
 export function parseTransactionRules(doc: unknown): TransactionRules {
   if (!isObject(doc)) throw bad('rules', 'must be an object');
-  assertKeys(doc, ['version', 'allowedNetworks', 'destinations', 'maxValuePerTransaction', 'maxFeePerTransaction', 'dailyLimit', 'allowedSelectors', 'timeWindows', 'approval', 'forbidBlindSigning'], '');
+  assertKeys(doc, ['version', 'allowedNetworks', 'destinations', 'maxValuePerTransaction', 'maxFeePerTransaction', 'dailyLimit', 'allowedSelectors', 'timeWindows', 'approval', 'forbidBlindSigning', 'allowedDelegates', 'allowChainIdZeroAuthorizations', 'allowedValidatorRequests', 'tokenLimits', 'maxTransactions'], '');
   if (doc['version'] !== TRANSACTION_RULES_VERSION) throw bad('version', `must be ${TRANSACTION_RULES_VERSION}`);
   const out: TransactionRules = { version: 1 };
   const nets = doc['allowedNetworks'];
@@ -236,7 +383,7 @@ export function parseTransactionRules(doc: unknown): TransactionRules {
   const ap = doc['approval'];
   if (ap !== undefined) {
     if (!isObject(ap)) throw bad('approval', 'must be an object {required, approvers, aboveValue?, expiresAfterSeconds?}');
-    assertKeys(ap, ['aboveValue', 'required', 'approvers', 'expiresAfterSeconds'], 'approval');
+    assertKeys(ap, ['aboveValue', 'required', 'approvers', 'expiresAfterSeconds', 'delegations', 'validatorRequests'], 'approval');
     const required = ap['required'];
     if (typeof required !== 'number' || !Number.isInteger(required) || required < 1 || required > 100) throw bad('approval.required', 'must be an integer from 1 to 100');
     const approvers = ap['approvers'];
@@ -256,15 +403,39 @@ export function parseTransactionRules(doc: unknown): TransactionRules {
     if (rule.approvers.policy === undefined && required > rule.approvers.subjects!.length) throw bad('approval.required', `must not exceed the ${rule.approvers.subjects!.length} listed approvers`);
     if (ap['aboveValue'] !== undefined) rule.aboveValue = amount(ap['aboveValue'], 'approval.aboveValue');
     const ttl = ap['expiresAfterSeconds'];
-    if (ttl !== undefined) {
-      if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 60 || ttl > 30 * 86400) throw bad('approval.expiresAfterSeconds', 'must be an integer from 60 to 2592000 (30 days)');
-      rule.expiresAfterSeconds = ttl;
+    // Seconds, or a duration such as "24h" (stored as seconds: transactionRulesToJson writes the number).
+    if (ttl !== undefined) rule.expiresAfterSeconds = parseDuration(ttl, { field: 'approval.expiresAfterSeconds', unit: 'seconds', min: 60, max: 30 * 86400 });
+    for (const flag of ['delegations', 'validatorRequests'] as const) {
+      if (ap[flag] === undefined) continue;
+      if (typeof ap[flag] !== 'boolean') throw bad(`approval.${flag}`, 'must be a boolean');
+      rule[flag] = ap[flag];
     }
     out.approval = rule;
+  }
+  if (doc['tokenLimits'] !== undefined) out.tokenLimits = parseTokenLimits(doc['tokenLimits']);
+  const count = doc['maxTransactions'];
+  if (count !== undefined) {
+    if (!isObject(count)) throw bad('maxTransactions', 'must be an object {count, windowSeconds}');
+    assertKeys(count, ['count', 'windowSeconds'], 'maxTransactions');
+    const n = count['count'];
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 1_000_000_000) throw bad('maxTransactions.count', 'must be an integer from 1 to 1000000000');
+    const w = count['windowSeconds'];
+    if (typeof w !== 'number' || !Number.isInteger(w) || w < 1 || w > MAX_COUNT_WINDOW_SECONDS) throw bad('maxTransactions.windowSeconds', `must be an integer from 1 to ${MAX_COUNT_WINDOW_SECONDS} (30 days)`);
+    out.maxTransactions = { count: n, windowSeconds: w };
   }
   if (doc['forbidBlindSigning'] !== undefined) {
     if (typeof doc['forbidBlindSigning'] !== 'boolean') throw bad('forbidBlindSigning', 'must be a boolean');
     out.forbidBlindSigning = doc['forbidBlindSigning'];
+  }
+  if (doc['allowedDelegates'] !== undefined) {
+    out.allowedDelegates = stringList(doc['allowedDelegates'], 'allowedDelegates', /^0x[0-9a-fA-F]{40}$/, 'a 20-byte 0x-hex address').map((a) => a.toLowerCase());
+  }
+  if (doc['allowChainIdZeroAuthorizations'] !== undefined) {
+    if (typeof doc['allowChainIdZeroAuthorizations'] !== 'boolean') throw bad('allowChainIdZeroAuthorizations', 'must be a boolean');
+    out.allowChainIdZeroAuthorizations = doc['allowChainIdZeroAuthorizations'];
+  }
+  if (doc['allowedValidatorRequests'] !== undefined) {
+    out.allowedValidatorRequests = stringList(doc['allowedValidatorRequests'], 'allowedValidatorRequests', /^(withdrawal|consolidation)$/, 'withdrawal or consolidation') as ValidatorRequestKind[];
   }
   return out;
 }
@@ -283,11 +454,28 @@ export function transactionRulesToJson(rules: TransactionRules): Record<string, 
     const { aboveValue, ...rest } = rules.approval;
     out['approval'] = { ...rest, ...(aboveValue === undefined ? {} : { aboveValue: aboveValue.toString() }) };
   }
+  if (rules.tokenLimits) {
+    out['tokenLimits'] = rules.tokenLimits.map((t) => ({
+      chain: t.chain,
+      ...(t.chainId === undefined ? {} : { chainId: t.chainId }),
+      token: t.token,
+      ...(t.maxPerTransaction === undefined ? {} : { maxPerTransaction: t.maxPerTransaction.toString() }),
+      ...(t.dailyLimit === undefined ? {} : { dailyLimit: t.dailyLimit.toString() }),
+    }));
+  }
+  if (rules.maxTransactions) out['maxTransactions'] = { ...rules.maxTransactions };
   if (rules.forbidBlindSigning !== undefined) out['forbidBlindSigning'] = rules.forbidBlindSigning;
+  if (rules.allowedDelegates !== undefined) out['allowedDelegates'] = rules.allowedDelegates;
+  if (rules.allowChainIdZeroAuthorizations !== undefined) out['allowChainIdZeroAuthorizations'] = rules.allowChainIdZeroAuthorizations;
+  if (rules.allowedValidatorRequests !== undefined) out['allowedValidatorRequests'] = rules.allowedValidatorRequests;
   return out;
 }
 
 // ---------------------------------------------------------------- evaluation
+
+/** The network of an EIP-7702 authorization with chain id 0 (valid on every chain). */
+export const ANY_CHAIN = '0';
+const CLEAR_DELEGATE = '0x0000000000000000000000000000000000000000';
 
 const minutes = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
@@ -319,23 +507,51 @@ function valueRules(rules: TransactionRules): string[] {
   return names;
 }
 
+/** 2^256 − 1: an ERC-20 approval (or a DAI permit) of it never runs out. */
+const MAX_UINT256 = 2n ** 256n - 1n;
+const tokenName = (bucket: string): string => bucket.slice('token:'.length);
+const tokenQuantity = (amount: bigint): string => (amount === MAX_UINT256 ? '2^256−1 (unlimited)' : amount.toString());
+
+/** The transaction's token movements summed per token (its bucket), in first-seen order. */
+function tokenTotals(intent: TransactionIntent): TokenAmount[] {
+  const totals = new Map<string, TokenAmount>();
+  for (const t of intent.transfers) {
+    if (t.asset === 'native') continue;
+    const bucket = tokenBucket(intent.chain, intent.network, t.asset.slice('token:'.length));
+    const seen = totals.get(bucket);
+    if (seen === undefined) totals.set(bucket, { bucket, amount: t.amount });
+    else seen.amount += t.amount;
+  }
+  return [...totals.values()];
+}
+
 /** "value V + fee F" (or "value V" when there is no fee to count) for messages. */
 const describeSpend = (a: Amounts): string => (a.fee === null || a.fee === 0n ? `value ${a.nativeAmount}` : `value ${a.nativeAmount} + fee ${a.fee} = ${a.spend}`);
 
 /**
- * Evaluates every static rule, in a fixed order (network, destinations, selectors, fee, value, time),
- * and then whether approval is needed. The first failing rule decides.
+ * Evaluates every static rule, in a fixed order (network, destinations, selectors, listed tokens, fee,
+ * value, token per transaction, time, a 24-hour limit the transaction alone exceeds — native, then per
+ * token), and then whether approval is needed. The first failing rule decides.
  * `approved` = a quorum of approvers already approved (re-evaluation before signing).
  */
 export function evaluateTransaction(rules: TransactionRules, intent: TransactionIntent, options: { approved?: boolean } = {}): TransactionDecision {
   const nativeAmount = intent.transfers.filter((t) => t.asset === 'native').reduce((sum, t) => sum + t.amount, 0n);
   const fee = typeof intent.fee === 'bigint' ? intent.fee : null;
-  const amounts: Amounts = { nativeAmount, fee, spend: nativeAmount + (fee ?? 0n) };
+  const amounts: Amounts = { nativeAmount, fee, spend: nativeAmount + (fee ?? 0n), tokens: tokenTotals(intent) };
   const deny = (reason: DenyReason, message: string, field?: string): TransactionDecision => ({ kind: 'deny', reason, message, ...(field === undefined ? {} : { field }), ...amounts });
+  const delegations = intent.delegations ?? [];
+  // An EIP-7702 authorization with chain id 0 is valid on every chain: only by explicit opt-in, which
+  // then stands for the network rule too (its network is every network).
+  if (delegations.some((d) => d.chainId === 0) && rules.allowChainIdZeroAuthorizations !== true) {
+    return deny('authorization_chain_id_zero', 'an EIP-7702 authorization with chainId 0 is valid on every chain: set allowChainIdZeroAuthorizations to sign it');
+  }
   const nets = rules.allowedNetworks;
   if (nets !== undefined) {
     const allowed = nets[intent.chain];
-    if (allowed === undefined || !allowed.includes(intent.network)) return deny('network_not_allowed', `${intent.chain} network ${intent.network} is not in allowedNetworks`);
+    const every = intent.network === ANY_CHAIN && delegations.length > 0;
+    if (!every && (allowed === undefined || !allowed.includes(intent.network))) return deny('network_not_allowed', `${intent.chain} network ${intent.network} is not in allowedNetworks`);
+    const other = delegations.find((d) => d.chainId !== 0 && !(allowed ?? []).includes(String(d.chainId)));
+    if (other !== undefined) return deny('network_not_allowed', `an EIP-7702 authorization for chain ${other.chainId} is not in allowedNetworks`);
   }
   // A PSBT does not say which network it is for: the caller names it, and its outputs' addresses are
   // rendered for that network. Destination lists would be dodged by naming another network, so
@@ -362,6 +578,35 @@ export function evaluateTransaction(rules: TransactionRules, intent: Transaction
     const miss = intent.calls.find((c) => !selectors.includes(c.selector.toLowerCase()));
     if (miss !== undefined) return deny('selector_not_allowed', `method selector ${miss.selector} is not in allowedSelectors`);
   }
+  // A delegation hands the account to the delegate's code, which can then move everything without any
+  // further signature: only listed delegates, for a key with rules. Clearing (0x0…0) gives nothing away.
+  const notListed = delegations.find((d) => d.delegate !== CLEAR_DELEGATE && !(rules.allowedDelegates ?? []).includes(d.delegate));
+  if (notListed !== undefined) {
+    return deny('delegate_not_allowed', rules.allowedDelegates === undefined ? `the key's rules allow no EIP-7702 delegation (no allowedDelegates), and this one points the account at ${notListed.delegate}` : `EIP-7702 delegate ${notListed.delegate} is not in allowedDelegates`);
+  }
+  const request = (intent.validatorRequests ?? []).find((r) => !(rules.allowedValidatorRequests ?? []).includes(r.kind));
+  if (request !== undefined) {
+    return deny('validator_request_not_allowed', `an EIP-${request.kind === 'withdrawal' ? '7002 withdrawal' : '7251 consolidation'} request for validator ${request.pubkey.slice(0, 18)}… is not in allowedValidatorRequests`);
+  }
+  // Token limits: with tokenLimits, only the tokens listed move, and a call to a listed token must be
+  // one whose effect the intent decoded (else its amount would escape the limits).
+  const tokenLimits = new Map<string, TokenLimit>((rules.tokenLimits ?? []).map((t) => [tokenBucket(t.chain, t.chainId ?? '', t.token), t]));
+  if (rules.tokenLimits !== undefined) {
+    for (const t of amounts.tokens) {
+      if (t.bucket === tokenBucket(intent.chain, intent.network, UNKNOWN_TOKEN.slice('token:'.length))) {
+        return deny('token_mint_unknown', 'an SPL Token Transfer or Approve does not name its mint, so tokenLimits cannot tell which token it moves: use TransferChecked / ApproveChecked');
+      }
+      if (!tokenLimits.has(t.bucket)) {
+        const hint = intent.network === 'unknown' ? ' (the typed data names no chain id, and every Ethereum entry names one)' : '';
+        return deny('token_not_allowed', `token ${tokenName(t.bucket)} has no entry in tokenLimits${hint}: a key with token limits moves only the tokens they list`);
+      }
+    }
+    for (const c of intent.calls) {
+      if (c.to === null || c.tokenEffect === true) continue;
+      const bucket = tokenBucket(intent.chain, intent.network, c.to);
+      if (tokenLimits.has(bucket)) return deny('token_method_not_allowed', `method ${c.selector} of token ${tokenName(bucket)} is not one whose amount the rules read (transfer, transferFrom, approve, increaseAllowance, decreaseAllowance): its effect would escape tokenLimits`);
+    }
+  }
   if (typeof intent.fee !== 'bigint') {
     // A fee that cannot be bounded could spend anything: keys whose rules compare amounts refuse it.
     const needing = valueRules(rules);
@@ -374,18 +619,37 @@ export function evaluateTransaction(rules: TransactionRules, intent: Transaction
   if (rules.maxValuePerTransaction !== undefined && spend > rules.maxValuePerTransaction) {
     return deny('value_exceeds_maximum', `${describeSpend(amounts)} exceeds maxValuePerTransaction ${rules.maxValuePerTransaction}`);
   }
+  for (const t of amounts.tokens) {
+    const max = tokenLimits.get(t.bucket)?.maxPerTransaction;
+    if (max !== undefined && t.amount > max) return deny('token_limit_exceeded', `token ${tokenName(t.bucket)} amount ${tokenQuantity(t.amount)} exceeds its maxPerTransaction ${max}`);
+  }
   if (rules.timeWindows !== undefined && !rules.timeWindows.some((w) => inWindow(w, intent.now))) {
     return deny('outside_time_window', `${intent.now.toISOString()} is outside every allowed time window (UTC)`);
   }
   if (rules.dailyLimit !== undefined && spend > rules.dailyLimit) {
     return deny('daily_limit_exceeded', `${describeSpend(amounts)} alone exceeds the 24-hour limit ${rules.dailyLimit}`);
   }
+  for (const t of amounts.tokens) {
+    const daily = tokenLimits.get(t.bucket)?.dailyLimit;
+    if (daily === undefined) continue;
+    if (t.amount > daily) return deny('token_daily_limit_exceeded', `token ${tokenName(t.bucket)} amount ${tokenQuantity(t.amount)} alone exceeds its 24-hour limit ${daily}`);
+    t.dailyLimit = daily;
+  }
   const ap = rules.approval;
-  if (ap !== undefined && !options.approved && (ap.aboveValue === undefined || spend >= ap.aboveValue)) {
-    const why = ap.aboveValue === undefined ? 'every transaction needs approval' : `${describeSpend(amounts)} is at or above the approval threshold ${ap.aboveValue}`;
+  const delegationHeld = ap?.delegations === true && delegations.length > 0;
+  const requestHeld = ap?.validatorRequests === true && (intent.validatorRequests ?? []).length > 0;
+  if (ap !== undefined && !options.approved && (ap.aboveValue === undefined || spend >= ap.aboveValue || delegationHeld || requestHeld)) {
+    const why =
+      ap.aboveValue === undefined
+        ? 'every transaction needs approval'
+        : spend >= ap.aboveValue
+          ? `${describeSpend(amounts)} is at or above the approval threshold ${ap.aboveValue}`
+          : delegationHeld
+            ? 'an EIP-7702 delegation change needs approval (approval.delegations)'
+            : 'a validator request needs approval (approval.validatorRequests)';
     return { kind: 'require_approval', reason: `${why}: ${ap.required} approval(s) required`, approval: ap, ...amounts };
   }
-  return { kind: 'allow', dailyLimit: rules.dailyLimit, ...amounts };
+  return { kind: 'allow', dailyLimit: rules.dailyLimit, maxTransactions: rules.maxTransactions, ...amounts };
 }
 
 /** Whether a principal is one of the rule's named approvers. */

@@ -1,12 +1,27 @@
 /** Wire types of the v1 REST API, shared by server, CLI and SDK (no Node-only imports). */
-export const keyTypes = ['secp256k1', 'p256', 'ed25519', 'aes256', 'hmac256'] as const;
+import type { Duration } from './duration.js';
+
+export type { Duration };
+export const keyTypes = ['secp256k1', 'p256', 'ed25519', 'aes256', 'hmac256', 'rsa2048', 'rsa3072', 'rsa4096'] as const;
 export type KeyType = (typeof keyTypes)[number];
+export const rsaKeyTypes = ['rsa2048', 'rsa3072', 'rsa4096'] as const;
+export type RsaKeyType = (typeof rsaKeyTypes)[number];
+/** RSA keys sign (PSS, PKCS#1 v1.5) and decrypt (OAEP); the modulus size is in the type. */
+export function isRsaKeyType(type: string): type is RsaKeyType {
+  return (rsaKeyTypes as readonly string[]).includes(type);
+}
 export type Hex = `0x${string}`;
 export const keyStates = ['enabled', 'disabled', 'pending_deletion', 'destroyed'] as const;
 export type KeyState = (typeof keyStates)[number];
 
-export const hashNames = ['sha256', 'keccak256'] as const;
+export const hashNames = ['sha256', 'keccak256', 'sha384', 'sha512'] as const;
 export type HashName = (typeof hashNames)[number];
+/** RSA signature schemes (RFC 8017): RSASSA-PSS (salt length = hash length, MGF1 with the same hash) or RSASSA-PKCS1-v1_5. */
+export const rsaPaddings = ['pss', 'pkcs1'] as const;
+export type RsaPadding = (typeof rsaPaddings)[number];
+/** RSA encryption schemes (RFC 8017 §7.1 RSAES-OAEP, MGF1 with the same hash), named as AWS KMS names them. */
+export const rsaEncryptionAlgorithms = ['RSAES_OAEP_SHA_256', 'RSAES_OAEP_SHA_1'] as const;
+export type RsaEncryptionAlgorithm = (typeof rsaEncryptionAlgorithms)[number];
 export const signatureEncodings = ['der', 'raw', 'recoverable'] as const;
 export type SignatureEncoding = (typeof signatureEncodings)[number];
 export const publicKeyFormats = ['pem', 'der', 'hex', 'compressed', 'jwk'] as const;
@@ -34,7 +49,7 @@ export interface KeyInfo {
   rotationPeriodDays: number | null;
   nextRotationAt: string | null;
   minDecryptionVersion: number;
-  /** raw public key: uncompressed SEC1 point for ECDSA keys, 32 bytes for Ed25519 */
+  /** raw public key: uncompressed SEC1 point for ECDSA keys, 32 bytes for Ed25519, SubjectPublicKeyInfo DER for RSA */
   publicKey?: Hex;
   /** EIP-55 checksummed Ethereum address (secp256k1 keys) */
   address?: string;
@@ -153,6 +168,27 @@ export interface UnsealResponse {
   threshold: number;
 }
 
+/**
+ * POST /v1/tokens. TTLs are seconds or durations such as "1h", "30m", "7d", "1h30m" (protocol/duration.ts).
+ * A token with numUses or a rate limit mints no children of its own.
+ */
+export interface CreateTokenRequest {
+  policies: string[];
+  /** lifetime (default 30 days, or maxTtl when that is shorter), capped by the parent's expiry */
+  ttl?: Duration;
+  /** the longest the token can live, renewals included, counted from creation (default: its ttl); never past the parent's maximum */
+  maxTtl?: Duration;
+  /** whether POST /v1/tokens/self/renew may extend it (default true; renewal never passes maxTtl) */
+  renewable?: boolean;
+  name?: string;
+  numUses?: number;
+  /** root only: no parent, so revoking the parent does not revoke it */
+  orphan?: boolean;
+  /** root only: whose data the token acts for */
+  subject?: string;
+  rateLimit?: { perSecond: number; burst?: number };
+}
+
 /** A token as the API shows it: never the token or its hash. */
 export interface TokenInfo {
   accessor: string;
@@ -162,6 +198,10 @@ export interface TokenInfo {
   parentAccessor: string | null;
   createdAt: string;
   expiresAt: string | null;
+  /** the latest expiresAt renewal can reach (createdAt + maxTtl, capped by the parent's); null = never expires */
+  maxExpiresAt: string | null;
+  /** whether the token may renew itself */
+  renewable: boolean;
   numUsesLeft: number | null;
   rateLimit: { perSecond: number; burst: number } | null;
   revoked: boolean;

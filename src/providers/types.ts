@@ -11,6 +11,25 @@ export interface SealConfig {
   /** number of shares handed out at init (Shamir shares, or recovery shares for auto-unseal providers) */
   shares: number;
   threshold: number;
+  /**
+   * One commitment per share handed out (written by init, rekey, seal migration and escrow), so a share
+   * that is not one of the set is refused on submission instead of spoiling the quorum. Absent in
+   * installations initialized before commitments existed: their shares are checked only when combined.
+   */
+  commitments?: ShareCommitments;
+}
+
+/**
+ * Commitments to a share set (shamir/index.ts `commitShares`). Not secret: each hash is
+ * HMAC-SHA-256(salt, "strongbox/share-commitment/v1" ‖ share) over a share with 256 bits of entropy,
+ * and the sealed root key stored beside it is already a verifier for the unseal key (docs/ceremonies.md).
+ */
+export interface ShareCommitments {
+  version: 1;
+  /** 32 random bytes, hex, fresh for every share set */
+  salt: string;
+  /** hex, one per share, in the order the shares were handed out */
+  hashes: string[];
 }
 
 export interface ProtectResult {

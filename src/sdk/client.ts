@@ -3,10 +3,10 @@
  * modules) and uses the platform fetch. Errors are rebuilt from the problem+json `code`.
  */
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
-import type { AwsCredentialInfo, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse } from '../protocol/types.js';
+import type { AwsCredentialInfo, CreateTokenRequest, Duration, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse, RsaEncryptionAlgorithm, RsaPadding } from '../protocol/types.js';
 import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
 import type { ApprovalInfo, ApprovalStatus, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse } from '../protocol/transaction-rules.js';
-import type { EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
+import type { EthereumAuthorizationRequest, EthereumSignAuthorizationResponse, EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumSignUserOperationRequest, EthereumSignUserOperationResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
 
 export interface ClientOptions {
   /** base URL, e.g. http://127.0.0.1:8230 */
@@ -38,7 +38,7 @@ export class StrongboxApiError extends Error {
   }
 }
 
-export type { TokenInfo };
+export type { CreateTokenRequest, Duration, TokenInfo };
 export type { ApprovalInfo, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse };
 
 /**
@@ -60,6 +60,9 @@ export class ApprovalPendingError extends Error {
   }
 }
 
+/** What cancels a ceremony attempt (generate-root, rekey, escrow, restore-hsm): its nonce, or one share of its set. */
+export type CancelCredential = { nonce: string; share?: never } | { share: string; nonce?: never };
+
 export interface PolicyView {
   name: string;
   builtin: boolean;
@@ -72,14 +75,22 @@ export interface SignParams {
   message?: string;
   hash?: HashName;
   encoding?: SignatureEncoding;
+  /** RSA keys: pss (default) or pkcs1 */
+  padding?: RsaPadding;
+}
+
+/** RSA keys on encrypt/decrypt: the OAEP algorithm (default RSAES_OAEP_SHA_256) and label (0x-hex, default empty). */
+export interface RsaOaepParams {
+  algorithm?: RsaEncryptionAlgorithm;
+  label?: string;
 }
 
 /** Optional metadata accepted by createKey, importKey and importWrappedKey. */
 export interface KeyMetadata {
   description?: string;
   tags?: Record<string, string>;
-  /** aes256: rotate automatically every N days */
-  rotationPeriodDays?: number;
+  /** aes256: rotate automatically every N days (a number of days, or a duration in whole days such as "90d") */
+  rotationPeriodDays?: Duration;
   /** irreversible: the key may later be exported with exportKey / exportKeystore */
   exportable?: boolean;
 }
@@ -188,8 +199,23 @@ export class StrongboxClient {
     return this.request<EthereumSignTypedDataResponse | HeldTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-typed-data`, { typedData });
   }
   /**
-   * Signs a legacy (EIP-155), EIP-2930 or EIP-1559 transaction with a secp256k1 key; returns the raw
-   * signed transaction. Throws ApprovalPendingError when the key's rules hold it for approval.
+   * Signs an EIP-7702 authorization `{chainId, address, nonce}` (delegating the key's account to the code
+   * at `address`); returns `{chainId, address, nonce, yParity, r, s, hash, from}`. Throws
+   * ApprovalPendingError when the key's rules hold it for approval.
+   */
+  async ethereumSignAuthorization(key: string, authorization: EthereumAuthorizationRequest): Promise<EthereumSignAuthorizationResponse> {
+    const res = await this.ethereumSignAuthorizationOrHold(key, authorization);
+    if ('approvalId' in res) throw new ApprovalPendingError(res);
+    return res;
+  }
+  /** Like ethereumSignAuthorization, but an authorization held for approval is returned (status `pending`) instead of thrown. */
+  ethereumSignAuthorizationOrHold(key: string, authorization: EthereumAuthorizationRequest) {
+    return this.request<EthereumSignAuthorizationResponse | HeldTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-authorization`, { authorization });
+  }
+  /**
+   * Signs a legacy (EIP-155), EIP-2930, EIP-1559, EIP-4844 (blob) or EIP-7702 (set-code) transaction with
+   * a secp256k1 key; returns the raw signed transaction. Throws ApprovalPendingError when the key's rules
+   * hold it for approval.
    */
   async ethereumSignTransaction(key: string, transaction: EthereumTransactionRequest): Promise<EthereumSignTransactionResponse> {
     const res = await this.ethereumSignTransactionOrHold(key, transaction);
@@ -199,6 +225,21 @@ export class StrongboxClient {
   /** Like ethereumSignTransaction, but a transaction held for approval is returned (status `pending`) instead of thrown. */
   ethereumSignTransactionOrHold(key: string, transaction: EthereumTransactionRequest) {
     return this.request<EthereumSignTransactionResponse | HeldTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-transaction`, { transaction });
+  }
+  /**
+   * Signs an ERC-4337 user operation (EntryPoint v0.7 or v0.8) for a smart account the key owns: Strongbox
+   * computes the userOpHash from the operation, `entryPoint` and `chainId`, and returns the signature in
+   * `signatureFormat` (default eip191 for 0.7, raw for 0.8). Throws ApprovalPendingError when the key's
+   * rules hold it for approval.
+   */
+  async ethereumSignUserOperation(key: string, request: EthereumSignUserOperationRequest): Promise<EthereumSignUserOperationResponse> {
+    const res = await this.ethereumSignUserOperationOrHold(key, request);
+    if ('approvalId' in res) throw new ApprovalPendingError(res);
+    return res;
+  }
+  /** Like ethereumSignUserOperation, but an operation held for approval is returned (status `pending`) instead of thrown. */
+  ethereumSignUserOperationOrHold(key: string, request: EthereumSignUserOperationRequest) {
+    return this.request<EthereumSignUserOperationResponse | HeldTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-user-operation`, request);
   }
   putTransactionRules(key: string, rules: TransactionRulesDocument) {
     return this.request<TransactionRulesResponse>('PUT', `/v1/keys/${encodeURIComponent(key)}/transaction-rules`, rules);
@@ -276,11 +317,11 @@ export class StrongboxClient {
     if ('approvalId' in res) throw new ApprovalPendingError(res);
     return res;
   }
-  encrypt(key: string, params: { plaintext: string; aad?: string }) {
-    return this.request<{ ciphertext: string; keyVersion: number }>('POST', `/v1/keys/${encodeURIComponent(key)}/encrypt`, params);
+  encrypt(key: string, params: { plaintext: string; aad?: string } & RsaOaepParams) {
+    return this.request<{ ciphertext: string; keyVersion: number; algorithm?: RsaEncryptionAlgorithm }>('POST', `/v1/keys/${encodeURIComponent(key)}/encrypt`, params);
   }
-  decrypt(key: string, params: { ciphertext: string; aad?: string }) {
-    return this.request<{ plaintext: string; keyVersion: number }>('POST', `/v1/keys/${encodeURIComponent(key)}/decrypt`, params);
+  decrypt(key: string, params: { ciphertext: string; aad?: string } & RsaOaepParams) {
+    return this.request<{ plaintext: string; keyVersion: number; algorithm?: RsaEncryptionAlgorithm }>('POST', `/v1/keys/${encodeURIComponent(key)}/decrypt`, params);
   }
   disableKey(key: string) {
     return this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(key)}/disable`);
@@ -288,7 +329,7 @@ export class StrongboxClient {
   enableKey(key: string) {
     return this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(key)}/enable`);
   }
-  scheduleKeyDeletion(key: string, params: { pendingDays?: number } = {}) {
+  scheduleKeyDeletion(key: string, params: { pendingDays?: Duration } = {}) {
     return this.request<KeyInfo>('DELETE', `/v1/keys/${encodeURIComponent(key)}`, params);
   }
   cancelKeyDeletion(key: string) {
@@ -306,14 +347,15 @@ export class StrongboxClient {
   rotateKey(key: string) {
     return this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(key)}/rotate`);
   }
-  configureRotation(key: string, params: { rotationPeriodDays?: number | null; minDecryptionVersion?: number }) {
+  configureRotation(key: string, params: { rotationPeriodDays?: Duration | null; minDecryptionVersion?: number }) {
     return this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(key)}/rotation`, params);
   }
-  createToken(params: { policies: string[]; ttl?: number; name?: string; numUses?: number; orphan?: boolean; subject?: string; rateLimit?: { perSecond: number; burst?: number } }) {
+  /** TTLs are seconds or durations such as "1h", "30m", "7d", "1h30m" */
+  createToken(params: CreateTokenRequest) {
     return this.request<TokenInfo & { token: string }>('POST', '/v1/tokens', params);
   }
-  /** AWS SigV4 credentials for the AWS KMS-compatible endpoint; the secret is returned only here. `ttl` (seconds) is capped by this client's token expiry. */
-  createAwsCredentials(params: { policies?: string[]; ttl?: number } = {}) {
+  /** AWS SigV4 credentials for the AWS KMS-compatible endpoint; the secret is returned only here. `ttl` (seconds or a duration such as "12h") is capped by this client's token expiry. */
+  createAwsCredentials(params: { policies?: string[]; ttl?: Duration } = {}) {
     return this.request<AwsCredentialInfo & { secretAccessKey: string }>('POST', '/v1/aws-credentials', params);
   }
   /** AWS credentials (active, expired, revoked), never their secrets; one page, by access key id */
@@ -331,7 +373,8 @@ export class StrongboxClient {
   lookupSelf() {
     return this.request<TokenInfo>('GET', '/v1/tokens/self');
   }
-  renewSelf(params: { increment?: number } = {}) {
+  /** `increment`: seconds or a duration such as "1h" (default: the token's creation TTL) */
+  renewSelf(params: { increment?: Duration } = {}) {
     return this.request<TokenInfo>('POST', '/v1/tokens/self/renew', params);
   }
   revokeToken(accessor: string) {
@@ -392,6 +435,10 @@ export class StrongboxClient {
   updateCeremony(nonce: string, share: string) {
     return this.request<{ kind: string; progress: number; threshold: number; complete: boolean; shares?: string[] }>('POST', '/v1/sys/ceremony/update', { nonce, share });
   }
+  /** Cancels the escrow or restore-hsm attempt: pass its nonce, or one share of the set it collects. */
+  cancelCeremony(credential: CancelCredential) {
+    return this.request<{ started: boolean }>('DELETE', '/v1/sys/ceremony/attempt', credential);
+  }
   goCold() {
     return this.request<{ cold: boolean; since: string }>('POST', '/v1/sys/cold', { confirm: 'destroy the HSM wrapping key' });
   }
@@ -407,11 +454,13 @@ export class StrongboxClient {
   updateRekey(nonce: string, share: string) {
     return this.request<{ progress: number; threshold: number; complete: boolean; shares?: string[]; sharesKind?: string }>('POST', '/v1/sys/rekey/update', { nonce, share });
   }
-  cancelRekey() {
-    return this.request<{ started: boolean }>('DELETE', '/v1/sys/rekey/attempt');
+  /** Cancels the rekey attempt: pass its nonce, or one current share. */
+  cancelRekey(credential: CancelCredential) {
+    return this.request<{ started: boolean }>('DELETE', '/v1/sys/rekey/attempt', credential);
   }
-  cancelGenerateRoot() {
-    return this.request<{ started: boolean }>('DELETE', '/v1/sys/generate-root/attempt');
+  /** Cancels the root-token generation attempt: pass its nonce, or one unseal (or recovery) share. */
+  cancelGenerateRoot(credential: CancelCredential) {
+    return this.request<{ started: boolean }>('DELETE', '/v1/sys/generate-root/attempt', credential);
   }
   generateDataKey(key: string, params: { bytes?: number; aad?: string; withoutPlaintext?: boolean } = {}) {
     return this.request<{ plaintext?: string; ciphertext: string; keyVersion: number }>('POST', `/v1/keys/${encodeURIComponent(key)}/data-key`, params);

@@ -4,7 +4,7 @@
  * missing fields with `populateTransaction`; unconnected, the transaction must carry chainId, nonce,
  * gasLimit and its fees.
  */
-import { AbstractSigner, getAddress, hexlify, resolveAddress, Transaction, TypedDataEncoder, type Provider, type TransactionLike, type TransactionRequest, type TypedDataDomain, type TypedDataField } from 'ethers';
+import { AbstractSigner, getAddress, hexlify, resolveAddress, Signature, Transaction, TypedDataEncoder, type Authorization, type AuthorizationRequest, type Provider, type TransactionLike, type TransactionRequest, type TypedDataDomain, type TypedDataField } from 'ethers';
 import type { EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
 import type { StrongboxClient } from './client.js';
 
@@ -59,6 +59,18 @@ export class StrongboxSigner extends AbstractSigner {
     return (await this.client.ethereumSignTypedData(this.key, typedData as EthereumTypedData)).signature;
   }
 
+  /**
+   * EIP-7702 (`Signer.authorize`, as ethers' Wallet does it): fills chainId and nonce with
+   * populateAuthorization (needs a provider unless both are given), then signs through Strongbox, where
+   * the key's transaction rules judge the delegate (allowedDelegates).
+   */
+  override async authorize(authorization: AuthorizationRequest): Promise<Authorization> {
+    const address = await resolveAddress(authorization.address, this.provider);
+    const auth = authorization.chainId != null && authorization.nonce != null ? { ...authorization, address } : await this.populateAuthorization({ ...authorization, address });
+    const res = await this.client.ethereumSignAuthorization(this.key, { chainId: BigInt(auth.chainId!).toString(), address, nonce: BigInt(auth.nonce!).toString() });
+    return { address: getAddress(res.address), nonce: BigInt(res.nonce), chainId: BigInt(res.chainId), signature: Signature.from({ r: res.r, s: res.s, yParity: res.yParity as 0 | 1 }) };
+  }
+
   override async signTransaction(request: TransactionRequest): Promise<string> {
     let tx: TransactionRequest = request;
     if (this.provider !== null) {
@@ -74,9 +86,9 @@ export class StrongboxSigner extends AbstractSigner {
     const like: TransactionLike<string> = { ...(tx as TransactionLike<string>), to, from: null };
     const t = Transaction.from(like);
     const type = t.inferType();
-    if (type > 2) throw new Error(`Strongbox signs transaction types 0, 1 and 2, not ${type}`);
+    if (type > 4) throw new Error(`Strongbox signs transaction types 0 to 4, not ${type}`);
     const out: Record<string, unknown> = {
-      type: (['legacy', 'eip2930', 'eip1559'] as const)[type],
+      type: (['legacy', 'eip2930', 'eip1559', 'eip4844', 'eip7702'] as const)[type],
       chainId: t.chainId.toString(),
       nonce: t.nonce,
       to: t.to,
@@ -90,6 +102,16 @@ export class StrongboxSigner extends AbstractSigner {
       out['maxPriorityFeePerGas'] = (t.maxPriorityFeePerGas ?? 0n).toString();
     }
     if (type > 0) out['accessList'] = (t.accessList ?? []).map((a) => ({ address: a.address, storageKeys: [...a.storageKeys] }));
+    if (type === 4) {
+      out['authorizationList'] = (t.authorizationList ?? []).map((a) => ({ chainId: a.chainId.toString(), address: a.address, nonce: a.nonce.toString(), yParity: a.signature.yParity, r: a.signature.r, s: a.signature.s }));
+    }
+    if (type === 3) {
+      out['maxFeePerBlobGas'] = (t.maxFeePerBlobGas ?? 0n).toString();
+      out['blobVersionedHashes'] = t.blobVersionedHashes ?? [];
+      // ethers computes commitments and proofs only with a KZG library set on the transaction (t.kzg).
+      const blobs = t.blobs;
+      if (blobs !== null && blobs.length > 0) out['sidecar'] = { blobs: blobs.map((b) => b.data), commitments: blobs.map((b) => b.commitment), proofs: blobs.map((b) => b.proof) };
+    }
     return (await this.client.ethereumSignTransaction(this.key, out as unknown as EthereumTransactionRequest)).rawTransaction;
   }
 }

@@ -1,17 +1,21 @@
 /**
  * What a held transaction runs once approved, by operation name (ApprovalRecord.operation): decode
  * the stored request into an intent again (the rules are re-evaluated) and sign it: Ethereum
- * transactions and EIP-712 permits, Bitcoin PSBTs, Solana transactions.
+ * transactions, EIP-7702 authorizations, EIP-712 permits and SafeTxs, ERC-4337 user operations, Bitcoin PSBTs,
+ * Solana transactions.
  */
 import { parseTransaction } from '../chains/ethereum/transaction.js';
-import { ethereumIntent } from '../chains/ethereum/intent.js';
 import type { TransactionIntent } from '../policy/transaction-rules.js';
 import type { ApprovalRecord } from '../storage/types.js';
 import { resolveEthereumKey, type EthereumSignContext } from './ethereum/ethereum-signer.js';
-import { ETHEREUM_SIGN_TRANSACTION, signParsedTransaction } from './ethereum/ethereum-sign-transaction.js';
+import { ETHEREUM_SIGN_TRANSACTION, signParsedTransaction, transactionIntentBuilder } from './ethereum/ethereum-sign-transaction.js';
+import { ETHEREUM_SIGN_AUTHORIZATION, authorizationIntent, signParsedAuthorization } from './ethereum/ethereum-sign-authorization.js';
+import { parseAuthorizationRequest } from '../chains/ethereum/authorization.js';
 import { parseTypedData } from '../chains/ethereum/typed-data.js';
 import { typedDataIntent } from '../chains/ethereum/typed-data-intent.js';
 import { ETHEREUM_SIGN_TYPED_DATA, signParsedTypedData } from './ethereum/ethereum-sign-typed-data.js';
+import { ETHEREUM_SIGN_USER_OPERATION, parseUserOperationRequest, signUserOperationRequest } from './ethereum/ethereum-sign-user-operation.js';
+import { userOperationIntent } from '../chains/ethereum/user-operation-intent.js';
 import { parsePsbt } from '../chains/bitcoin/psbt.js';
 import { parseNetwork } from '../chains/bitcoin/network.js';
 import { bitcoinIntent } from '../chains/bitcoin/intent.js';
@@ -43,16 +47,26 @@ export interface ApprovalOperation {
 
 export const approvalOperations: Readonly<Record<string, ApprovalOperation>> = {
   [ETHEREUM_SIGN_TRANSACTION]: {
-    async intent(_ctx, approval, now) {
-      const tx = parseTransaction(JSON.parse(approval.request));
-      return ethereumIntent(tx as typeof tx & { chainId: number }, now);
+    async intent(ctx, approval, now) {
+      const record = await resolveEthereumKey(ctx, approval.keyId);
+      return (await transactionIntentBuilder(record, parseTransaction(JSON.parse(approval.request))))(now);
     },
     async sign(ctx, approval) {
       const record = await resolveEthereumKey(ctx, approval.keyId);
       return { ...(await signParsedTransaction(ctx, record, parseTransaction(JSON.parse(approval.request)))) };
     },
   },
-  // Only permits and SafeTxs are held (other typed data is never held): the stored typed data reads back the same.
+  [ETHEREUM_SIGN_AUTHORIZATION]: {
+    async intent(ctx, approval, now) {
+      const record = await resolveEthereumKey(ctx, approval.keyId);
+      return authorizationIntent(record, parseAuthorizationRequest(JSON.parse(approval.request), 'authorization'), now);
+    },
+    async sign(ctx, approval) {
+      const record = await resolveEthereumKey(ctx, approval.keyId);
+      return { ...(await signParsedAuthorization(ctx, record, parseAuthorizationRequest(JSON.parse(approval.request), 'authorization'))) };
+    },
+  },
+  // Only permits, SafeTxs and v0.8 user operations are held (other typed data is never held): the stored typed data reads back the same.
   [ETHEREUM_SIGN_TYPED_DATA]: {
     async intent(_ctx, approval, now) {
       return typedDataIntent(parseTypedData(JSON.parse(approval.request)), now).intent;
@@ -60,6 +74,17 @@ export const approvalOperations: Readonly<Record<string, ApprovalOperation>> = {
     async sign(ctx, approval) {
       const record = await resolveEthereumKey(ctx, approval.keyId);
       return { ...(await signParsedTypedData(ctx, record, parseTypedData(JSON.parse(approval.request)))) };
+    },
+  },
+  // A held ERC-4337 user operation: the stored request (operation, EntryPoint, chain, signature format) read back.
+  [ETHEREUM_SIGN_USER_OPERATION]: {
+    async intent(_ctx, approval, now) {
+      const r = parseUserOperationRequest(JSON.parse(approval.request));
+      return userOperationIntent(r.userOperation, String(r.chainId), now).intent;
+    },
+    async sign(ctx, approval) {
+      const record = await resolveEthereumKey(ctx, approval.keyId);
+      return { ...(await signUserOperationRequest(ctx, record, parseUserOperationRequest(JSON.parse(approval.request)))) };
     },
   },
   [BITCOIN_SIGN_PSBT]: {

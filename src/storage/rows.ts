@@ -13,6 +13,10 @@ export interface TokenRow {
   parent_accessor: string | null;
   created_at: string;
   expires_at: string | null;
+  /** absent when a read-only tool opens a database not yet at migration 13 */
+  max_expires_at?: string | null;
+  /** SQLite 0/1, PostgreSQL boolean; absent before migration 13 (every token was renewable) */
+  renewable?: number | boolean;
   ttl_seconds: number | null;
   num_uses_left: number | null;
   rate_per_second: number | null;
@@ -30,6 +34,8 @@ export function toTokenRecord(r: TokenRow): TokenRecord {
     parentAccessor: r.parent_accessor,
     createdAt: r.created_at,
     expiresAt: r.expires_at,
+    maxExpiresAt: r.max_expires_at ?? null,
+    renewable: r.renewable !== false && r.renewable !== 0,
     ttlSeconds: r.ttl_seconds,
     numUsesLeft: r.num_uses_left,
     ratePerSecond: r.rate_per_second,
@@ -181,3 +187,13 @@ export const KEY_PATCH_COLUMNS: Record<keyof KeyPatch, string> = {
   nextRotationAt: 'next_rotation_at',
   minDecryptionVersion: 'min_decryption_version',
 };
+
+/** The row of one bucket of a spend reservation (Store.reserveLimits): the reservation id and the bucket. */
+export function reservationRowId(reservationId: string, bucket: string): string {
+  return `${reservationId}/${bucket}`;
+}
+
+/** A reservation counts once per bucket: the same bucket twice would be summed against itself wrongly. */
+export function assertDistinctBuckets(limits: readonly { bucket: string }[]): void {
+  if (new Set(limits.map((l) => l.bucket)).size !== limits.length) throw new Error('reserveLimits: each bucket at most once per reservation');
+}

@@ -143,6 +143,11 @@ export interface TokenRecord {
   parentAccessor: string | null;
   createdAt: string;
   expiresAt: string | null;
+  /** the latest expiry renewal may reach (creation + maxTtl, never past the parent's); null = never expires (root) */
+  maxExpiresAt: string | null;
+  /** whether POST /v1/tokens/self/renew may move expiresAt at all */
+  renewable: boolean;
+  /** the creation TTL: the default renewal increment */
   ttlSeconds: number | null;
   numUsesLeft: number | null;
   ratePerSecond: number | null;
@@ -239,6 +244,23 @@ export interface SpendReservation {
   createdAt: string;
   /** the request (or approval) that reserved it, for the audit trail */
   requestId: string | null;
+}
+
+/**
+ * One limit a reservation counts against (Store.reserveLimits): its bucket, what the signature adds,
+ * the limit and the start of its rolling window.
+ */
+export interface LimitReservation {
+  /**
+   * `native` (the 24-hour native spending limit: value + fee), `token:<chain>:…` (a token's 24-hour limit,
+   * policy/transaction-rules.ts tokenBucket) or `count` (maxTransactions: 1 per signature)
+   */
+  bucket: string;
+  /** smallest unit, or 1 for `count` (decimal text in storage, summed with BigInt) */
+  amount: bigint;
+  limit: bigint;
+  /** ISO-8601 UTC: reservations created after it count */
+  windowStart: string;
 }
 
 export type ApprovalStatus = 'pending' | 'signing' | 'signed' | 'rejected' | 'expired' | 'denied' | 'failed';
@@ -458,7 +480,15 @@ export interface Store {
    * its amount is ≤ `limit`. Returns whether it did and the sum before it.
    */
   reserveSpend(reservation: SpendReservation, limit: bigint, windowStart: string): Promise<{ reserved: boolean; spent: bigint }>;
-  /** Removes a reservation (signing failed after it was made); returns whether it existed. */
+  /**
+   * reserveSpend over several limits at once, all or nothing (one transaction, serialized against
+   * every other reservation of the scope): for each limit, sums the scope's reservations in its bucket
+   * created after its window start; inserts one row per limit, under the reservation's id, only if every
+   * sum plus its amount is ≤ its limit. `spent` holds each sum before, in the order of `limits`.
+   * Buckets must be distinct.
+   */
+  reserveLimits(reservation: Omit<SpendReservation, 'amount'>, limits: readonly LimitReservation[]): Promise<{ reserved: boolean; spent: bigint[] }>;
+  /** Removes a reservation — every bucket it reserved (signing failed after it was made); returns whether it existed. */
   releaseSpend(id: string): Promise<boolean>;
 
   createApproval(approval: ApprovalRecord): Promise<void>;

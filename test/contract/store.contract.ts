@@ -302,6 +302,37 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.deepEqual((await store.getAwsCredential('SBXLISTBBBBBBBBBBBBB'))?.sealedSecret, new Uint8Array([7]));
     });
 
+    it('tokens: every field round-trips by hash and by accessor (maximum lifetime, renewable); setTokenExpiry moves only the expiry', async () => {
+      const base = {
+        tokenHash: new Uint8Array(32),
+        name: 'n',
+        subject: 's',
+        policies: ['p', 'q'],
+        parentAccessor: null,
+        createdAt: '2026-01-01T00:00:00.000Z',
+        expiresAt: '2026-01-01T01:00:00.000Z',
+        maxExpiresAt: '2026-01-02T00:00:00.000Z',
+        renewable: true,
+        ttlSeconds: 3600,
+        numUsesLeft: 3,
+        ratePerSecond: 1.5,
+        rateBurst: 2,
+        revokedAt: null,
+      };
+      const renewable = { ...base, accessor: 'acc.rt-renewable', tokenHash: new Uint8Array(32).fill(1) };
+      const fixed = { ...base, accessor: 'acc.rt-fixed', tokenHash: new Uint8Array(32).fill(2), renewable: false, maxExpiresAt: base.expiresAt, numUsesLeft: null, ratePerSecond: null, rateBurst: null };
+      const forever = { ...base, accessor: 'acc.rt-forever', tokenHash: new Uint8Array(32).fill(3), expiresAt: null, maxExpiresAt: null, ttlSeconds: null, parentAccessor: 'acc.rt-renewable' };
+      for (const t of [renewable, fixed, forever]) {
+        await store.createToken(t);
+        assert.deepEqual(await store.getTokenByAccessor(t.accessor), t, t.accessor);
+        assert.deepEqual(await store.getTokenByHash(t.tokenHash), t, `${t.accessor} by hash`);
+      }
+      await store.setTokenExpiry('acc.rt-renewable', '2026-01-01T20:00:00.000Z');
+      assert.deepEqual(await store.getTokenByAccessor('acc.rt-renewable'), { ...renewable, expiresAt: '2026-01-01T20:00:00.000Z' });
+      store = await h.reopen();
+      assert.deepEqual(await store.getTokenByAccessor('acc.rt-fixed'), fixed, 'durable');
+    });
+
     it('revoking a token tree revokes the AWS credentials its tokens created, and no others', async () => {
       const token = (accessor: string, parentAccessor: string | null) => ({
         accessor,
@@ -312,6 +343,8 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         parentAccessor,
         createdAt: new Date(0).toISOString(),
         expiresAt: null,
+        maxExpiresAt: null,
+        renewable: true,
         ttlSeconds: null,
         numUsesLeft: null,
         ratePerSecond: null,
@@ -374,6 +407,55 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.equal(results.filter((r) => r.reserved).length, 14);
       const last = await store.reserveSpend({ id: randomUUID(), scope: 'key', scopeId, amount: 0n, createdAt: now, requestId: null }, limit, new Date(Date.now() - 86_400_000).toISOString());
       assert.equal(last.spent, 14n * amount);
+    });
+
+    it('reserveLimits: several buckets all or nothing, each in its own window; release frees every bucket', async () => {
+      const scopeId = randomUUID();
+      const usdc = 'token:ethereum:1:0xa0b86991c6218b36c1d19d4a2e9eb0ce3606eb48';
+      const res = (createdAt: string) => ({ id: randomUUID(), scope: 'key' as const, scopeId, createdAt, requestId: 'r' });
+      const dayBefore = (iso: string) => new Date(Date.parse(iso) - 86_400_000).toISOString();
+      const hourBefore = (iso: string) => new Date(Date.parse(iso) - 3_600_000).toISOString();
+      const limits = (iso: string, native: bigint, token: bigint) => [
+        { bucket: 'native', amount: native, limit: 10n ** 30n, windowStart: dayBefore(iso) },
+        { bucket: usdc, amount: token, limit: 2n ** 200n, windowStart: dayBefore(iso) },
+        { bucket: 'count', amount: 1n, limit: 2n, windowStart: hourBefore(iso) },
+      ];
+      const t0 = '2026-03-01T00:00:00.000Z';
+      const first = res(t0);
+      assert.deepEqual(await store.reserveLimits(first, limits(t0, 10n ** 29n, 2n ** 199n)), { reserved: true, spent: [0n, 0n, 0n] });
+      const t1 = '2026-03-01T00:10:00.000Z';
+      assert.deepEqual(await store.reserveLimits(res(t1), limits(t1, 1n, 2n ** 199n)), { reserved: true, spent: [10n ** 29n, 2n ** 199n, 1n] }, 'exactly up to the token limit, 2^200: bigint-exact');
+      const t2 = '2026-03-01T00:20:00.000Z';
+      assert.deepEqual(await store.reserveLimits(res(t2), [limits(t2, 1n, 0n)[0]!, limits(t2, 1n, 0n)[2]!]), { reserved: false, spent: [10n ** 29n + 1n, 2n] }, 'the count is full: nothing is inserted');
+      assert.deepEqual(await store.reserveLimits(res(t2), [limits(t2, 1n, 1n)[1]!]), { reserved: false, spent: [2n ** 200n] }, 'the token is full');
+      assert.deepEqual((await store.reserveLimits(res(t2), [limits(t2, 0n, 0n)[0]!])).spent, [10n ** 29n + 1n], 'the refused reservations inserted no native row');
+      // An hour after the first two, the count window is empty again; the 24-hour buckets are not.
+      const t3 = '2026-03-01T01:10:00.001Z';
+      assert.deepEqual(await store.reserveLimits(res(t3), [limits(t3, 0n, 0n)[2]!]), { reserved: true, spent: [0n] });
+      assert.equal(await store.releaseSpend(first.id), true, 'release removes every bucket of the reservation');
+      assert.equal(await store.releaseSpend(first.id), false);
+      assert.deepEqual((await store.reserveLimits(res(t3), limits(t3, 0n, 0n).slice(0, 2))).spent, [1n, 2n ** 199n]);
+      // reserveSpend is the native bucket: it sees what reserveLimits reserved there, and not the token's.
+      assert.deepEqual(await store.reserveSpend({ id: randomUUID(), scope: 'key', scopeId, amount: 1n, createdAt: t3, requestId: null }, 1n, dayBefore(t3)), { reserved: false, spent: 1n });
+      await assert.rejects(store.reserveLimits(res(t3), [limits(t3, 1n, 1n)[1]!, limits(t3, 1n, 1n)[1]!]), /each bucket at most once/);
+    });
+
+    it('reserveLimits is atomic: 50 concurrent token reservations (with a count bucket) never exceed either limit', async () => {
+      const scopeId = randomUUID();
+      const now = new Date().toISOString();
+      const windowStart = new Date(Date.now() - 86_400_000).toISOString();
+      const token = 'token:solana:EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v';
+      const results = await Promise.all(
+        Array.from({ length: 50 }, () =>
+          store.reserveLimits({ id: randomUUID(), scope: 'wallet', scopeId, createdAt: now, requestId: null }, [
+            { bucket: token, amount: 7n, limit: 100n, windowStart },
+            { bucket: 'count', amount: 1n, limit: 20n, windowStart },
+          ]),
+        ),
+      );
+      assert.equal(results.filter((r) => r.reserved).length, 14, 'floor(100 / 7) token reservations, under the count of 20');
+      const probe = await store.reserveLimits({ id: randomUUID(), scope: 'wallet', scopeId, createdAt: now, requestId: null }, [{ bucket: token, amount: 0n, limit: 100n, windowStart }, { bucket: 'count', amount: 0n, limit: 20n, windowStart }]);
+      assert.deepEqual(probe.spent, [98n, 14n]);
     });
 
     it('approvals: created, votes counted once per subject, compare-and-set on status, listed newest first', async () => {
@@ -594,7 +676,7 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         assert.equal((await store.getSecretVersion(path))?.version, 1);
 
         const accessor = `acc.${randomUUID()}`;
-        await store.createToken({ accessor, tokenHash: new Uint8Array(createHash('sha256').update(accessor).digest()), name: null, subject: 's', policies: ['p'], parentAccessor: null, createdAt: k.createdAt, expiresAt: null, ttlSeconds: null, numUsesLeft: 5, ratePerSecond: null, rateBurst: null, revokedAt: null });
+        await store.createToken({ accessor, tokenHash: new Uint8Array(createHash('sha256').update(accessor).digest()), name: null, subject: 's', policies: ['p'], parentAccessor: null, createdAt: k.createdAt, expiresAt: null, maxExpiresAt: null, renewable: true, ttlSeconds: null, numUsesLeft: 5, ratePerSecond: null, rateBurst: null, revokedAt: null });
         const uses = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? store : other).consumeTokenUse(accessor)));
         assert.equal(uses.filter(Boolean).length, 5, 'exactly the 5 uses are taken');
         assert.equal((await other.getTokenByAccessor(accessor))?.numUsesLeft, 0);

@@ -124,7 +124,7 @@ describe('AWS KMS-compatible endpoint', () => {
       const rest = await kms.send(new ListKeysCommand({ Marker: listed.NextMarker! }));
       assert.equal(rest.Keys!.length, 2);
       assert.equal(await awsError(kms.send(new CreateKeyCommand({ KeySpec: 'ECC_SECG_P256K1', KeyUsage: 'ENCRYPT_DECRYPT' }))), 'ValidationException');
-      assert.equal(await awsError(kms.send(new CreateKeyCommand({ KeySpec: 'RSA_2048' }))), 'UnsupportedOperationException');
+      assert.equal(await awsError(kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P384' }))), 'UnsupportedOperationException');
     });
 
     it('secp256k1: Sign RAW and DIGEST (DER), Verify, GetPublicKey; checked with @noble/curves', async () => {

@@ -512,8 +512,16 @@ describe('strongbox CLI against a spawned server', () => {
       const missing = await sb(['key', 'list'], { STRONGBOX_TOKEN: undefined });
       assert.equal(missing.code, 4, missing.stderr);
       assert.match(missing.stderr, /UNAUTHENTICATED/);
+      // Where to put a token, in the CLI's terms (the server's own words are about an HTTP header).
+      assert.match(missing.stderr, /no token given: set STRONGBOX_TOKEN \(or pass --token TOKEN/);
+      assert.doesNotMatch(missing.stderr, /Authorization: Bearer/);
       const wrong = await sb(['key', 'list'], { STRONGBOX_TOKEN: token + 'x' });
       assert.equal(wrong.code, 4, wrong.stderr);
+      assert.match(wrong.stderr, /not valid \(the token from STRONGBOX_TOKEN\)/);
+      const wrongFlag = await sb(['key', 'list', '--token', token + 'x'], { STRONGBOX_TOKEN: undefined });
+      assert.equal(wrongFlag.code, 4, wrongFlag.stderr);
+      assert.match(wrongFlag.stderr, /not valid \(the token from --token\)/);
+      assert.ok(!wrongFlag.stderr.includes(token), 'the token is not echoed');
       const seal = await sb(['operator', 'seal'], { STRONGBOX_TOKEN: undefined });
       assert.equal(seal.code, 4, 'sealing needs a token');
       assert.equal(json(await sb(['operator', 'status', '--json'])).sealed, false);
@@ -540,8 +548,13 @@ describe('strongbox CLI against a spawned server', () => {
       assert.match(sub.stderr, /unknown command "key frobnicate"/);
       const flag = await sb(['key', 'list', '--bogus']);
       assert.equal(flag.code, 2);
-      assert.match(flag.stderr, /--bogus/);
+      assert.match(flag.stderr, /unknown option --bogus\n/);
       assert.match(flag.stderr, /Usage: strongbox key list/);
+      const typo = await sb(['key', 'sign', 'hot', '--digest', digest, '--encodng', 'raw']);
+      assert.equal(typo.code, 2, typo.stderr);
+      assert.match(typo.stderr, /^error: unknown option --encodng; did you mean --encoding\?\n/);
+      assert.doesNotMatch(typo.stderr, /positional/, "not parseArgs' advice");
+      assert.equal(typo.stdout, '', 'nothing was signed');
       const positional = await sb(['key', 'sign', '--digest', digest]);
       assert.equal(positional.code, 2, positional.stderr);
       assert.match(positional.stderr, /missing <key>/);
@@ -582,6 +595,34 @@ describe('strongbox CLI against a spawned server', () => {
         assert.equal(r.code, 0, c.join(' '));
         assert.match(r.stdout, new RegExp(`^Usage: strongbox ${c.join(' ')}`));
       }
+    });
+
+    it('each command group has a help page listing its commands, one line each', async () => {
+      const help = readFileSync(fixture('e2e', '__snapshots__', 'help.txt'), 'utf8');
+      const listed = [...help.matchAll(/^ {2}(\S+(?: [a-z-]+)*?)\s{2,}(.*)$/gm)].map((m) => ({ path: m[1]!, summary: m[2]! }));
+      for (const group of ['key', 'key rules', 'operator', 'wallet', 'token', 'approval', 'aws-credentials', 'policy', 'audit']) {
+        const r = await cli([...group.split(' '), '--help']);
+        assert.equal(r.code, 0, `${group} --help: ${r.stderr}`);
+        assert.match(r.stdout, new RegExp(`^Usage: strongbox ${group} <command>`));
+        const members = listed.filter((c) => c.path.startsWith(group + ' '));
+        assert.ok(members.length >= 2, group);
+        for (const c of members) assert.ok(r.stdout.includes(`  ${c.path}  `) && r.stdout.includes(c.summary), `${group} --help lists ${c.path}`);
+        assert.equal(r.stdout.split('\n').filter((l) => /^ {2}\S/.test(l)).length, members.length, `${group}: one line per command`);
+      }
+      const bare = await cli(['operator']);
+      assert.equal(bare.code, 2, 'a group alone is a usage error, like strongbox alone');
+      assert.match(bare.stdout, /^Usage: strongbox operator <command>/);
+    });
+
+    it("a command's help lists every option with its meaning and default", async () => {
+      const r = await cli(['key', 'sign', '--help']);
+      assert.equal(r.code, 0);
+      for (const line of [/^ {2}--digest HEX +\S/m, /^ {2}--message HEX +\S/m, /^ {2}--hash sha256\|keccak256\|sha384\|sha512\n +.*\[default: sha256\]$/m, /^ {2}--encoding der\|raw\|recoverable +.*\[default: der/m, /^ {2}--addr URL +.*\[default: STRONGBOX_ADDR, else http:\/\/127\.0\.0\.1:8230\]$/m, /^ {2}--token TOKEN +\S/m, /^ {2}--json +\S/m]) {
+        assert.match(r.stdout, line);
+      }
+      const init = await cli(['operator', 'init', '--help']);
+      assert.match(init.stdout, /--shares N +.*\[default: 5\]/);
+      assert.match(init.stdout, /--threshold M +.*\[default: 3\]/);
     });
 
     it('--version prints the version the server reports', async () => {

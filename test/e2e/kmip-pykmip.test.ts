@@ -10,7 +10,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { createDecipheriv, createHmac, createPublicKey, verify as verifySignature } from 'node:crypto';
+import { constants, createDecipheriv, createHmac, createPublicKey, verify as verifySignature } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { repoRoot } from '../helpers/paths.js';
 import { httpsJson, makePki, rawKmip, runPykmip, spawnKmipServer, type KmipServer, type TestPki } from '../helpers/kmip.js';
@@ -96,6 +96,15 @@ describe('KMIP: PyKMIP client against Strongbox over mutual TLS', () => {
         assert.ok(!verifySignature('sha256', Buffer.from('another message'), pub, Buffer.from(r()['sign'], 'hex')), 'control');
         assert.equal(r()['verify_good'], 'ValidityIndicator.VALID');
         assert.equal(r()['verify_bad'], 'ValidityIndicator.INVALID');
+      });
+      it('Create Key Pair (RSA 2048): Sign with PSS and PKCS#1 v1.5, verified by node:crypto with the public key PyKMIP got', () => {
+        assert.deepEqual(r()['rsa_attributes'], { 'Cryptographic Algorithm': 'CryptographicAlgorithm.RSA', 'Cryptographic Length': '2048' });
+        const pub = createPublicKey({ key: Buffer.from(r()['rsa_public'], 'hex'), format: 'der', type: 'spki' });
+        assert.equal(pub.asymmetricKeyDetails?.modulusLength, 2048);
+        const message = Buffer.from('rsa message');
+        assert.ok(verifySignature('sha256', message, { key: pub, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, Buffer.from(r()['rsa_sign_pss'], 'hex')), 'PSS');
+        assert.ok(verifySignature('sha256', message, { key: pub, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(r()['rsa_sign_pkcs1'], 'hex')), 'PKCS#1 v1.5');
+        assert.ok(!verifySignature('sha256', Buffer.from('other'), { key: pub, padding: constants.RSA_PKCS1_PADDING }, Buffer.from(r()['rsa_sign_pkcs1'], 'hex')), 'control');
       });
       it('MAC with an HMAC-SHA256 key', () => {
         assert.equal(r()['mac'][0], r()['uids'].hmac);

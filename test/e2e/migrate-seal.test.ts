@@ -41,6 +41,21 @@ describe('seal migration: shamir → awskms → pkcs11 → shamir', () => {
   };
   const sign = async () => json(await run(['key', 'sign', 'wallet', '--digest', digest, '--encoding', 'raw', '--json'], { STRONGBOX_ADDR: server!.addr, STRONGBOX_TOKEN: token })).signature as string;
 
+  /**
+   * The current share set is committed: in a generate-root attempt a share outside it is refused at once
+   * (UNKNOWN_SHARE) and a share of it counts; the attempt is then cancelled with its nonce.
+   */
+  const assertCommitted = async (addr: string, outside: string, member: string) => {
+    const post = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(addr + path, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return (await res.json()) as any;
+    };
+    const { nonce } = await post('POST', '/v1/sys/generate-root/attempt');
+    assert.equal((await post('POST', '/v1/sys/generate-root/update', { nonce, share: outside })).code, 'UNKNOWN_SHARE');
+    assert.equal((await post('POST', '/v1/sys/generate-root/update', { nonce, share: member })).progress, 1);
+    assert.deepEqual(await post('DELETE', '/v1/sys/generate-root/attempt', { nonce }), { started: false });
+  };
+
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'strongbox-e2e-migrate-'));
     moto = await startMoto();
@@ -87,6 +102,7 @@ describe('seal migration: shamir → awskms → pkcs11 → shamir', () => {
     const health = (await (await fetch(`${s.addr}/v1/sys/health`)).json()) as { sealed: boolean; sealType: string };
     assert.deepEqual([health.sealed, health.sealType], [false, 'awskms'], 'auto-unsealed through KMS');
     assert.equal(await sign(), signature, 'same key, not re-encrypted');
+    await assertCommitted(s.addr, unsealShares[0]!, recovery[0]!);
     await stop();
   });
 
@@ -96,6 +112,7 @@ describe('seal migration: shamir → awskms → pkcs11 → shamir', () => {
     const s = await start('pkcs11');
     assert.equal(((await (await fetch(`${s.addr}/v1/sys/health`)).json()) as { sealed: boolean }).sealed, false);
     assert.equal(await sign(), signature);
+    await assertCommitted(s.addr, unsealShares[1]!, recovery[2]!);
     await stop();
   });
 
@@ -105,6 +122,9 @@ describe('seal migration: shamir → awskms → pkcs11 → shamir', () => {
     assert.equal(r.shares.length, 2);
     const s = await start('shamir');
     assert.equal(((await (await fetch(`${s.addr}/v1/sys/health`)).json()) as { sealed: boolean }).sealed, true);
+    // A recovery share of the 2-of-3 set has the format and threshold byte of the new 2-of-2 unseal shares.
+    const old = await run(['operator', 'unseal', recovery[0]!], { STRONGBOX_ADDR: s.addr });
+    assert.match(old.stderr, /UNKNOWN_SHARE/);
     for (const share of r.shares) await run(['operator', 'unseal', share], { STRONGBOX_ADDR: s.addr });
     assert.equal(await sign(), signature);
     const audit = await run(['audit', 'verify'], { STRONGBOX_ADDR: s.addr, STRONGBOX_TOKEN: token });

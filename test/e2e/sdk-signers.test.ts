@@ -2,8 +2,8 @@
  * End to end, no chain node: the viem account (`strongbox/viem`) and the ethers signer
  * (`strongbox/ethers`), imported through the package's own exports, against a spawned dev server
  * holding a known imported private key. Every signature and raw transaction must equal, byte for
- * byte, what viem's `privateKeyToAccount` and ethers' `Wallet` make with that private key. Also runs
- * the README snippets (docs/snippets/*.mjs) with node against the same server.
+ * byte, what viem's `privateKeyToAccount` and ethers' `Wallet` make with that private key. (The README
+ * snippets, docs/snippets/*.mjs, run with the other documented examples: test/e2e/docs-examples.test.ts.)
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -126,20 +126,5 @@ describe('SDK signers: viem account and ethers signer', () => {
       await assert.rejects(signer.signTransaction({ ...ethersTxs[0]!, from: to }), /does not match/);
       assert.equal(signer.connect(null).provider, null);
     });
-  });
-
-  describe('README snippets (docs/snippets)', () => {
-    const run = promisify(execFile);
-    for (const name of ['client-sign.mjs', 'viem-account.mjs']) {
-      it(`${name} runs against the server`, async () => {
-        const file = join(repoRoot, 'docs', 'snippets', name);
-        assert.ok(readFileSync(join(repoRoot, 'README.md'), 'utf8').includes(readFileSync(file, 'utf8').trim()), `README.md embeds ${name}`);
-        const { stdout } = await run(process.execPath, [file], { env: { ...process.env, STRONGBOX_ADDR: server.addr, STRONGBOX_TOKEN: TOKEN } });
-        const [address, signature, verified] = stdout.trim().split(' ');
-        assert.match(address!, /^0x[0-9a-fA-F]{40}$/);
-        assert.match(signature!, /^0x[0-9a-f]{130}$/);
-        if (name === 'viem-account.mjs') assert.equal(verified, 'true');
-      });
-    }
   });
 });

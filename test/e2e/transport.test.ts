@@ -3,7 +3,9 @@
  * (a) the Unix-domain socket listener (--listen-unix): mode 0600, health and authenticated signing
  *     over it with node's http client and curl;
  * (b) TLS and mTLS (--tls-cert/--tls-key/--tls-client-ca/--tls-client-map) with a CA, a server
- *     certificate and client certificates made by the openssl CLI: plain HTTP refused, HTTPS with
+ *     certificate and client certificates made by the openssl CLI: TLS 1.2 only with ECDHE + AEAD
+ *     suites (openssl s_client against ECDSA and RSA certificates), HSTS on every HTTPS response,
+ *     plain HTTP refused, HTTPS with
  *     the CA trusted, a mapped client certificate authenticating without a bearer token (audit
  *     principal `cert.…`), an unmapped or foreign-CA certificate and no credential refused, bearer
  *     tokens still working, and curl with --cacert/--cert/--key;
@@ -200,6 +202,7 @@ describe('Unix-domain socket listener', () => {
     assert.equal(sig.status, 200, JSON.stringify(sig.body));
     const tcp = await request({ url: server.addrs[0]!, path: '/v1/keys/over-unix', token });
     assert.equal(tcp.status, 200, JSON.stringify(tcp.body));
+    assert.equal(tcp.headers['strict-transport-security'], undefined, 'no HSTS over plain HTTP');
     assert.equal(tcp.body.name, 'over-unix');
   });
 
@@ -221,10 +224,11 @@ describe('TLS and mTLS', () => {
     await execFileAsync('openssl', args, { cwd: dir, encoding: 'utf8' });
   }
 
-  /** A P-256 key and a certificate for `cn` signed by `ca` (files <name>.key / <name>.crt). */
-  async function leaf(name: string, cn: string, ca: string, ext: string): Promise<void> {
+  /** A P-256 (or RSA) key and a certificate for `cn` signed by `ca` (files <name>.key / <name>.crt). */
+  async function leaf(name: string, cn: string, ca: string, ext: string, keyType: 'p256' | 'rsa' = 'p256'): Promise<void> {
     writeFileSync(file(`${name}.ext`), ext);
-    await openssl(['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`]);
+    const newKey = keyType === 'rsa' ? ['-newkey', 'rsa:2048'] : ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1'];
+    await openssl(['req', '-new', ...newKey, '-nodes', '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${cn}`]);
     await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.crt`, '-CAkey', `${ca}.key`, '-set_serial', '0x' + Math.floor(Math.random() * 2 ** 48).toString(16), '-days', '2', '-out', `${name}.crt`, '-extfile', `${name}.ext`]);
     pem[`${name}.key`] = readFileSync(file(`${name}.key`), 'utf8');
     pem[`${name}.crt`] = readFileSync(file(`${name}.crt`), 'utf8');
@@ -237,6 +241,26 @@ describe('TLS and mTLS', () => {
   }
 
   const clientExt = 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n';
+  const serverExt = 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n';
+
+  /**
+   * One handshake with `openssl s_client` (stdin empty, so it closes at once). `cipher` is what was
+   * negotiated, undefined when the handshake failed.
+   */
+  function handshake(target: string, args: string[]): Promise<{ cipher: string | undefined; output: string }> {
+    const { hostname, port } = new URL(target);
+    return new Promise((resolve, reject) => {
+      const proc = spawn('openssl', ['s_client', '-connect', `${hostname}:${port}`, '-CAfile', file('ca.crt'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let output = '';
+      proc.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+      proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+      proc.once('error', reject);
+      proc.once('close', (code) => {
+        const cipher = /Cipher is (\S+)/.exec(output)?.[1];
+        resolve({ cipher: code === 0 && cipher !== undefined && cipher !== '(NONE)' ? cipher : undefined, output });
+      });
+    });
+  }
   const trusted = () => ({ ca: pem['ca.crt']! });
   const withCert = (name: string) => ({ ca: pem['ca.crt']!, cert: pem[`${name}.crt`]!, key: pem[`${name}.key`]! });
 
@@ -244,7 +268,8 @@ describe('TLS and mTLS', () => {
     dir = mkdtempSync(join(tmpdir(), 'strongbox-tls-'));
     await authority('ca', 'Strongbox Test CA');
     await authority('rogue-ca', 'Rogue CA');
-    await leaf('server', '127.0.0.1', 'ca', 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n');
+    await leaf('server', '127.0.0.1', 'ca', serverExt);
+    await leaf('rsa-server', '127.0.0.1', 'ca', serverExt, 'rsa');
     await leaf('payments', 'payments-svc', 'ca', clientExt);
     await leaf('unknown', 'unknown-svc', 'ca', clientExt);
     // the right CN, but signed by a CA the server does not trust
@@ -265,6 +290,46 @@ describe('TLS and mTLS', () => {
   after(async () => {
     await server?.stop();
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('TLS 1.2 offers only ECDHE with AEAD suites (openssl s_client, ECDSA certificate); TLS 1.3 works', async () => {
+    for (const cipher of ['ECDHE-ECDSA-AES128-GCM-SHA256', 'ECDHE-ECDSA-AES256-GCM-SHA384', 'ECDHE-ECDSA-CHACHA20-POLY1305']) {
+      const r = await handshake(url, ['-tls1_2', '-cipher', cipher]);
+      assert.equal(r.cipher, cipher, r.output);
+    }
+    for (const cipher of ['ECDHE-ECDSA-AES128-SHA', 'ECDHE-ECDSA-AES256-SHA', 'ECDHE-ECDSA-AES128-SHA256', 'ECDHE-ECDSA-AES256-SHA384']) {
+      const r = await handshake(url, ['-tls1_2', '-cipher', cipher]);
+      assert.equal(r.cipher, undefined, `${cipher} (CBC) must be refused: ${r.output}`);
+    }
+    assert.match(String((await handshake(url, ['-tls1_3'])).cipher), /^TLS_/);
+  });
+
+  it('with an RSA certificate, suites without forward secrecy and CBC-SHA1 suites are refused', async () => {
+    const rsa = await startServer(['--data-dir', file('rsa-data'), '--log-level', 'warn', '--tls-cert', file('rsa-server.crt'), '--tls-key', file('rsa-server.key')]);
+    try {
+      const rsaUrl = rsa.addrs[0]!;
+      for (const cipher of ['AES128-SHA', 'AES256-SHA', 'AES128-GCM-SHA256', 'AES256-GCM-SHA384', 'ECDHE-RSA-AES128-SHA', 'ECDHE-RSA-AES256-SHA384', 'DHE-RSA-AES128-GCM-SHA256']) {
+        const r = await handshake(rsaUrl, ['-tls1_2', '-cipher', cipher]);
+        assert.equal(r.cipher, undefined, `${cipher} must be refused: ${r.output}`);
+      }
+      for (const cipher of ['ECDHE-RSA-AES128-GCM-SHA256', 'ECDHE-RSA-AES256-GCM-SHA384', 'ECDHE-RSA-CHACHA20-POLY1305']) {
+        const r = await handshake(rsaUrl, ['-tls1_2', '-cipher', cipher]);
+        assert.equal(r.cipher, cipher, r.output);
+      }
+      const health = await request({ url: rsaUrl, path: '/v1/sys/health', tls: trusted() });
+      assert.equal(health.status, 200);
+      assert.equal(health.headers['strict-transport-security'], 'max-age=31536000');
+    } finally {
+      assert.equal(await rsa.stop(), 0, rsa.stderr());
+    }
+  });
+
+  it('every HTTPS response carries Strict-Transport-Security (success, 401, 404)', async () => {
+    const ok = await request({ url, path: '/v1/sys/health', tls: trusted() });
+    const denied = await request({ url, method: 'POST', path: '/v1/keys', body: { type: 'ed25519' }, tls: trusted() });
+    const missing = await request({ url, path: '/v1/no-such-route', tls: trusted() });
+    assert.deepEqual([ok.status, denied.status, missing.status], [200, 401, 404]);
+    for (const r of [ok, denied, missing]) assert.equal(r.headers['strict-transport-security'], 'max-age=31536000');
   });
 
   it('plain HTTP to the TLS port gets no API response', async () => {

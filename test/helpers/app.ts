@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Writable } from 'node:stream';
-import { createStrongbox, type Strongbox } from '../../src/app.js';
+import { createStrongbox, type Strongbox, type StrongboxConfig } from '../../src/app.js';
 
 export interface TestBox {
   box: Strongbox;
@@ -37,6 +37,10 @@ export interface TestBoxOptions {
   ethereumUpstream?: string;
   /** the audit stream (--audit-stream): each durable record, each batch's signed head, each checkpoint, as JSON lines */
   auditSink?: { write(line: string): unknown };
+  /** EIP-7825 gas caps by chain id over the defaults (null: no cap) */
+  ethereumGasCaps?: ReadonlyMap<number, bigint | null>;
+  /** lower the unauthenticated-traffic throttle's budgets (StrongboxConfig.sourceThrottle) */
+  sourceThrottle?: StrongboxConfig['sourceThrottle'];
 }
 
 export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBox> {
@@ -50,6 +54,8 @@ export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBo
     ...(options.keyringRefreshMs === undefined ? {} : { keyringRefreshMs: options.keyringRefreshMs }),
     ...(options.ethereumUpstream === undefined ? {} : { ethereumUpstream: options.ethereumUpstream }),
     ...(options.auditSink === undefined ? {} : { audit: { sink: options.auditSink } }),
+    ...(options.ethereumGasCaps === undefined ? {} : { ethereumGasCaps: options.ethereumGasCaps }),
+    ...(options.sourceThrottle === undefined ? {} : { sourceThrottle: options.sourceThrottle }),
   });
   const t: TestBox = {
     box,

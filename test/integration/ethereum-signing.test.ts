@@ -150,13 +150,15 @@ describe('Ethereum signing', () => {
       });
     }
 
-    it('refuses eip4844 and eip7702 with 400 UNSUPPORTED_OPERATION naming transaction.type', async () => {
-      for (const type of ['eip4844', '0x3', 'eip7702']) {
+    it('eip4844 needs maxFeePerBlobGas and blobVersionedHashes, eip7702 an authorizationList: 400 naming the field', async () => {
+      for (const [type, field] of [['eip4844', 'transaction.maxFeePerBlobGas'], ['0x3', 'transaction.maxFeePerBlobGas'], ['eip7702', 'transaction.authorizationList'], ['0x4', 'transaction.authorizationList']]) {
         const res = await box.call('POST', url('sign-transaction'), { transaction: { type, chainId: 1, nonce: 0, to, gas: 21000, maxFeePerGas: 2, maxPriorityFeePerGas: 1 } });
         assert.equal(res.status, 400, type);
-        assert.equal(res.body.code, 'UNSUPPORTED_OPERATION');
-        assert.equal(res.body.field, 'transaction.type');
+        assert.equal(res.body.code, 'INVALID_ARGUMENT');
+        assert.equal(res.body.field, field);
       }
+      const unknown = await box.call('POST', url('sign-transaction'), { transaction: { type: 'eip9999', chainId: 1, nonce: 0, to, gas: 21000 } });
+      assert.equal(unknown.body.field, 'transaction.type');
     });
   });
 

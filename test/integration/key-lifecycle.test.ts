@@ -149,8 +149,8 @@ describe('key lifecycle (minPendingDays 0)', () => {
     await expectCryptoWorks(b, sigId, aesId, signature, ciphertext);
   });
 
-  it('pendingDays outside [minPendingDays, 30] or not an integer: 400 naming pendingDays', async () => {
-    for (const pendingDays of [31, -1, 1.5, 365, '7']) {
+  it('pendingDays outside [minPendingDays, 30] or not a whole number of days: 400 naming pendingDays', async () => {
+    for (const pendingDays of [31, -1, 1.5, 365, '31', '7x', '36h', '31d', true]) {
       const res = await b.call('DELETE', `/v1/keys/${sigId}`, { pendingDays });
       expectError(res, 400, 'INVALID_ARGUMENT', `pendingDays ${JSON.stringify(pendingDays)}`);
       assert.equal(res.body.field, 'pendingDays', JSON.stringify(res.body));

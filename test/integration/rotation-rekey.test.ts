@@ -154,6 +154,6 @@ describe('rekey', () => {
     // With the 3-of-5 set, a share of the old 2-of-3 set is refused outright.
     const old = await box.call('POST', '/v1/sys/rekey/update', { nonce: start.body.nonce, share: box.shares[0] }, null);
     assert.equal(old.body.code, 'INVALID_SHARE');
-    assert.equal((await box.call('DELETE', '/v1/sys/rekey/attempt', undefined, null)).body.started, false);
+    assert.equal((await box.call('DELETE', '/v1/sys/rekey/attempt', { nonce: start.body.nonce }, null)).body.started, false);
   });
 });

@@ -53,6 +53,7 @@ describe('tokens API', () => {
     rootAccessor = self.body.accessor;
     const minter = await box.call('PUT', '/v1/policies/minter', { statements: [{ effect: 'allow', actions: ['tokens:create'], resources: ['token:*'] }] });
     assert.equal(minter.status, 200, JSON.stringify(minter.body));
+    assert.equal((await box.call('POST', '/v1/keys', { type: 'ed25519', name: 'budget-key' })).status, 201);
   });
   after(() => box.cleanup());
 
@@ -116,7 +117,7 @@ describe('tokens API', () => {
   });
 
   it('renews the calling token, never past its parent', async () => {
-    const parent = await mint(box, { policies: ['admin'], ttl: 120 });
+    const parent = await mint(box, { policies: ['admin'], ttl: 120, maxTtl: '3h' });
     issued.push(parent.token);
     const renewedParent = await box.call('POST', '/v1/tokens/self/renew', { increment: 7200 }, parent.token);
     assert.equal(renewedParent.status, 200, JSON.stringify(renewedParent.body));
@@ -124,7 +125,7 @@ describe('tokens API', () => {
     const lookedUp = await box.call('GET', `/v1/tokens/${parent.accessor}`);
     assert.equal(lookedUp.body.expiresAt, renewedParent.body.expiresAt, 'the renewal is stored');
 
-    const child = await mint(box, { policies: ['admin'], ttl: 60 }, parent.token);
+    const child = await mint(box, { policies: ['admin'], ttl: 60, maxTtl: '365d' }, parent.token);
     issued.push(child.token);
     const renewedChild = await box.call('POST', '/v1/tokens/self/renew', { increment: 365 * 24 * 3600 }, child.token);
     assert.equal(renewedChild.status, 200, JSON.stringify(renewedChild.body));
@@ -133,6 +134,73 @@ describe('tokens API', () => {
     const root = await box.call('POST', '/v1/tokens/self/renew', {});
     assert.equal(root.status, 200);
     assert.equal(root.body.expiresAt, null, 'the root token does not expire');
+  });
+
+  describe('maximum lifetime (maxTtl) and renewable', () => {
+    it('a token minted with a 60-second TTL cannot renew itself into a one-year credential (the review\'s exploit)', async () => {
+      const t = await mint(box, { policies: ['signer'], ttl: 60 });
+      assert.equal(t['maxExpiresAt'], t.expiresAt, 'by default the maximum lifetime is the creation TTL');
+      assert.equal(t['renewable'], true);
+      const renewed = await box.call('POST', '/v1/tokens/self/renew', { increment: 365 * 24 * 3600 }, t.token);
+      assert.equal(renewed.status, 200, JSON.stringify(renewed.body));
+      const created = Date.parse(renewed.body.createdAt);
+      assert.ok(Date.parse(renewed.body.expiresAt) <= created + 60_000, `renewed to ${renewed.body.expiresAt}, created ${renewed.body.createdAt}`);
+      assert.equal((await box.call('GET', `/v1/tokens/${t.accessor}`)).body.expiresAt, renewed.body.expiresAt, 'the stored expiry did not move past it either');
+    });
+
+    it('renewal goes up to maxTtl after creation and no further; a shorter increment still brings the expiry forward', async () => {
+      const t = await mint(box, { policies: ['signer'], ttl: '1m', maxTtl: '2h' });
+      const created = Date.parse(t['createdAt'] as string);
+      assert.equal(Date.parse(t['maxExpiresAt'] as string), created + 2 * 3_600_000);
+      assert.equal(Date.parse(t.expiresAt!), created + 60_000);
+      const before = Date.now();
+      const hour = await box.call('POST', '/v1/tokens/self/renew', { increment: '1h' }, t.token);
+      assert.equal(hour.status, 200, JSON.stringify(hour.body));
+      const hourExpires = Date.parse(hour.body.expiresAt);
+      assert.ok(hourExpires >= before + 3_600_000 && hourExpires <= Date.now() + 3_600_000, 'within maxTtl the increment applies');
+      const day = await box.call('POST', '/v1/tokens/self/renew', { increment: '1d' }, t.token);
+      assert.equal(day.body.expiresAt, t['maxExpiresAt'], 'capped at the maximum lifetime');
+      const byDefault = await box.call('POST', '/v1/tokens/self/renew', {}, t.token);
+      assert.ok(Date.parse(byDefault.body.expiresAt) < Date.parse(day.body.expiresAt), 'the default increment is the creation TTL (1 minute)');
+    });
+
+    it('renewable: false refuses renewal (409 TOKEN_NOT_RENEWABLE) and leaves the expiry as it was', async () => {
+      const t = await mint(box, { policies: ['signer'], ttl: '1h', maxTtl: '1d', renewable: false });
+      assert.equal(t['renewable'], false);
+      assertProblem(await box.call('POST', '/v1/tokens/self/renew', { increment: '2h' }, t.token), 409, 'TOKEN_NOT_RENEWABLE');
+      const self = await box.call('GET', '/v1/tokens/self', undefined, t.token);
+      assert.equal(self.body.expiresAt, t.expiresAt);
+      assert.equal(self.body.renewable, false);
+    });
+
+    it('lookups show maxExpiresAt and renewable; a root token has neither an expiry nor a maximum', async () => {
+      const t = await mint(box, { policies: ['auditor'], maxTtl: '2d' });
+      assert.equal(Date.parse(t['maxExpiresAt'] as string) - Date.parse(t['createdAt'] as string), 2 * 86_400_000);
+      assert.equal(Date.parse(t.expiresAt!), Date.parse(t['maxExpiresAt'] as string), 'without ttl, the expiry is the default 30 days or maxTtl if shorter');
+      for (const res of [await box.call('GET', `/v1/tokens/${t.accessor}`), await box.call('GET', '/v1/tokens/self', undefined, t.token)]) {
+        assert.equal(res.body.maxExpiresAt, t['maxExpiresAt']);
+        assert.equal(res.body.renewable, true);
+      }
+      const root = await box.call('GET', '/v1/tokens/self');
+      assert.deepEqual([root.body.expiresAt, root.body.maxExpiresAt], [null, null]);
+    });
+
+    it('ttl above maxTtl, or a malformed maxTtl or renewable, is 400 naming the field', async () => {
+      assertProblem(await box.call('POST', '/v1/tokens', { policies: ['signer'], ttl: '2h', maxTtl: '1h' }), 400, 'INVALID_ARGUMENT', 'ttl');
+      assertProblem(await box.call('POST', '/v1/tokens', { policies: ['signer'], maxTtl: '366d' }), 400, 'INVALID_ARGUMENT', 'maxTtl');
+      assertProblem(await box.call('POST', '/v1/tokens', { policies: ['signer'], maxTtl: 'forever' }), 400, 'INVALID_ARGUMENT', 'maxTtl');
+      assertProblem(await box.call('POST', '/v1/tokens', { policies: ['signer'], renewable: 'no' }), 400, 'INVALID_ARGUMENT', 'renewable');
+    });
+
+    it('a child\'s maximum never passes its parent\'s, so no renewal of the child can outlast the parent\'s', async () => {
+      const parent = await mint(box, { policies: ['admin'], ttl: '1h', maxTtl: '2h' });
+      const child = await mint(box, { policies: ['admin'], ttl: '1h', maxTtl: '30d' }, parent.token);
+      assert.equal(child['maxExpiresAt'], parent['maxExpiresAt'], 'capped at the parent\'s maximum');
+      // the parent renews to its maximum; the child then renews as far as it can: the parent's maximum
+      assert.equal((await box.call('POST', '/v1/tokens/self/renew', { increment: '1d' }, parent.token)).body.expiresAt, parent['maxExpiresAt']);
+      const renewed = await box.call('POST', '/v1/tokens/self/renew', { increment: '30d' }, child.token);
+      assert.equal(renewed.body.expiresAt, parent['maxExpiresAt']);
+    });
   });
 
   it('stores tokens only hashed: no token value in the SQLite file or its WAL', async () => {
@@ -182,25 +250,65 @@ describe('tokens API', () => {
       assert.ok(Date.parse(grandchild.expiresAt!) <= Date.parse(parent.expiresAt!), 'and so on down the tree');
     });
 
-    it('a use-limited parent cannot mint an unlimited child, nor one with more uses', async () => {
-      const parent = await mint(box, { policies: ['admin'], numUses: 5 });
-      assertProblem(await box.call('POST', '/v1/tokens', { policies: ['admin'] }, parent.token), 403, 'ESCALATION_DENIED', 'numUses');
-      assertProblem(await box.call('POST', '/v1/tokens', { policies: ['admin'], numUses: 1000 }, parent.token), 403, 'ESCALATION_DENIED', 'numUses');
-      const child = await mint(box, { policies: ['admin'], numUses: 2 }, parent.token);
+    it('a use-limited token cannot mint children: the review\'s tree of 15 children from 5 uses (16 signatures) is refused', async () => {
+      const parent = await mint(box, { policies: ['signer', 'minter'], numUses: 5 });
+      // The exploit: every token with uses to spare mints a child holding all the uses it has left
+      // after the minting request, and every token then signs until its own uses run out.
+      const tokens = [{ token: parent.token, left: 5 }];
+      let minted = 0;
+      for (let i = 0; i < tokens.length; i++) {
+        const t = tokens[i]!;
+        while (t.left > 1) {
+          t.left--; // the minting request spends one use
+          const res = await box.call('POST', '/v1/tokens', { policies: ['signer', 'minter'], numUses: t.left }, t.token);
+          if (res.status !== 201) {
+            assertProblem(res, 403, 'ESCALATION_DENIED');
+            assert.match(res.body.detail, /use limit/);
+            break;
+          }
+          minted++;
+          tokens.push({ token: res.body.token, left: t.left });
+        }
+      }
+      let signatures = 0;
+      for (const t of tokens) {
+        while ((await box.call('POST', '/v1/keys/budget-key/sign', { message: '0x01' }, t.token)).status === 200) signatures++;
+      }
+      assert.ok(signatures <= 5, `${signatures} signatures from a token with 5 uses (${minted} children minted)`);
+      assert.equal(minted, 0, 'no child was minted');
+      assert.equal(signatures, 4, 'the parent keeps the uses the refused mint did not spend');
+    });
+
+    it('a rate-limited token cannot mint children: 20 children would each have had the parent\'s burst', async () => {
+      // A refill of one request per 1,000 s: nothing refills while the test runs, so the budget is the burst.
+      const parent = await mint(box, { policies: ['signer', 'minter'], rateLimit: { perSecond: 0.001, burst: 25 } });
+      let admitted = 0;
+      const children: string[] = [];
+      for (let i = 0; i < 20; i++) {
+        const res = await box.call('POST', '/v1/tokens', { policies: ['signer'] }, parent.token);
+        if (res.status === 201) children.push(res.body.token);
+        else assertProblem(res, 403, 'ESCALATION_DENIED');
+        if (res.status !== 429) admitted++;
+      }
+      for (const token of [parent.token, ...children]) {
+        while ((await box.call('POST', '/v1/keys/budget-key/sign', { message: '0x02' }, token)).status === 200) admitted++;
+      }
+      assert.equal(admitted, 25, `requests admitted in all: the parent's burst, no more (${children.length} children minted)`);
+      assert.deepEqual(children, [], 'no child was minted');
+    });
+
+    it('a token limited in both ways, or holding the root policy, is refused too; an unlimited one mints limited children', async () => {
+      const both = await mint(box, { policies: ['admin'], numUses: 10, rateLimit: { perSecond: 100 } });
+      const res = await box.call('POST', '/v1/tokens', { policies: ['admin'], numUses: 1 }, both.token);
+      assertProblem(res, 403, 'ESCALATION_DENIED');
+      assert.match(res.body.detail, /use limit \(numUses\) and a rate limit/);
+      const limitedRoot = await mint(box, { policies: ['root'], numUses: 3 });
+      assertProblem(await box.call('POST', '/v1/tokens', { policies: ['signer'], numUses: 1 }, limitedRoot.token), 403, 'ESCALATION_DENIED');
+      const unlimited = await mint(box, { policies: ['admin'] });
+      const child = await mint(box, { policies: ['admin'], numUses: 2, rateLimit: { perSecond: 5, burst: 5 } }, unlimited.token);
       assert.equal(child['numUsesLeft'], 2);
-    });
-
-    it('a use-limited parent cannot mint a child with more uses than it has left after the minting request', async () => {
-      const parent = await mint(box, { policies: ['admin'], numUses: 3 });
-      // this request spends one of the parent's 3 uses, leaving 2: a child with 3 would outlast it
-      assertProblem(await box.call('POST', '/v1/tokens', { policies: ['admin'], numUses: 3 }, parent.token), 403, 'ESCALATION_DENIED', 'numUses');
-    });
-
-    it('a rate-limited parent cannot mint a faster child; children inherit the limit', async () => {
-      const parent = await mint(box, { policies: ['admin'], rateLimit: { perSecond: 5, burst: 5 } });
-      assertProblem(await box.call('POST', '/v1/tokens', { policies: ['admin'], rateLimit: { perSecond: 50 } }, parent.token), 403, 'ESCALATION_DENIED', 'rateLimit.perSecond');
-      const child = await mint(box, { policies: ['admin'] }, parent.token);
       assert.deepEqual(child['rateLimit'], { perSecond: 5, burst: 5 });
+      assertProblem(await box.call('POST', '/v1/tokens', { policies: ['admin'] }, child.token), 403, 'ESCALATION_DENIED');
     });
 
     it('only root can mint orphan tokens or set subject', async () => {
@@ -400,7 +508,7 @@ describe('generate-root', () => {
     assertProblem(await update(nonce, box.shares[2]!), 409, 'GENERATE_ROOT_NOT_STARTED', 'nonce');
   });
 
-  it('a corrupted share gives 400 UNSEAL_FAILED and no token', async () => {
+  it('a corrupted share is refused at once (400 UNKNOWN_SHARE), gives no token and leaves the progress', async () => {
     const attempt = await start();
     const { nonce } = attempt.body;
     const good = box.shares[0]!;
@@ -413,14 +521,12 @@ describe('generate-root', () => {
     const first = await update(nonce, box.shares[1]!);
     assert.equal(first.body.progress, 1);
     const bad = await update(nonce, corrupted);
-    assertProblem(bad, 400, 'UNSEAL_FAILED', 'share');
+    assertProblem(bad, 400, 'UNKNOWN_SHARE', 'share');
     assert.equal(bad.body.encodedToken, undefined);
     assert.ok(!JSON.stringify(bad.body).includes('sbt.'), 'no token in the body');
     const again = await update(nonce, box.shares[2]!);
     assert.equal(again.status, 200);
-    assert.equal(again.body.complete, false, 'progress was reset: one more good share is not a quorum');
-    assert.equal(again.body.progress, 1);
-    await box.call('DELETE', '/v1/sys/generate-root/attempt', undefined, null);
+    assert.equal(again.body.complete, true, 'the corrupted share neither counted nor reset the progress');
   });
 
   it('random bytes in a well-formed share are rejected too', async () => {
@@ -428,7 +534,8 @@ describe('generate-root', () => {
     const random = '0x0102' + randomBytes(33).toString('hex');
     await update(nonce, box.shares[0]!);
     const bad = await update(nonce, random);
-    assertProblem(bad, 400, 'UNSEAL_FAILED', 'share');
+    assertProblem(bad, 400, 'UNKNOWN_SHARE', 'share');
     assert.equal(bad.body.encodedToken, undefined);
+    assert.deepEqual((await box.call('DELETE', '/v1/sys/generate-root/attempt', { nonce }, null)).body, { started: false });
   });
 });

@@ -140,7 +140,7 @@ describe('transaction rules', () => {
       { name: 'max value beyond 2^64 wei', rules: { maxValuePerTransaction: (2n ** 70n).toString() }, tx: tx({ value: '0x' + (2n ** 70n + 1n).toString(16) }), status: 403, code: 'TRANSACTION_DENIED', reason: 'value_exceeds_maximum' },
       { name: 'max value: the value fits, value + fee does not', rules: { maxValuePerTransaction: ETH.toString() }, tx: tx({ value: (ETH - FEE + 1n).toString() }), status: 403, code: 'TRANSACTION_DENIED', reason: 'value_exceeds_maximum' },
       { name: 'max value: no value, a gas price that alone exceeds it', rules: { maxValuePerTransaction: ETH.toString() }, tx: tx({ maxFeePerGas: '10000000000001', maxPriorityFeePerGas: '1' }), status: 403, code: 'TRANSACTION_DENIED', reason: 'value_exceeds_maximum' },
-      { name: 'max value: no value, a gas limit that alone exceeds it (legacy)', rules: { maxValuePerTransaction: ETH.toString() }, tx: tx({ type: 'legacy', maxFeePerGas: undefined, maxPriorityFeePerGas: undefined, gasPrice: '1000000000', gas: 30_000_000 * 34 }), status: 403, code: 'TRANSACTION_DENIED', reason: 'value_exceeds_maximum' },
+      { name: 'max value: no value, a gas limit that alone exceeds it (legacy)', rules: { maxValuePerTransaction: ETH.toString() }, tx: tx({ type: 'legacy', maxFeePerGas: undefined, maxPriorityFeePerGas: undefined, gasPrice: '100000000000', gas: 16_000_000 }), status: 403, code: 'TRANSACTION_DENIED', reason: 'value_exceeds_maximum' },
       { name: 'max value: a contract creation\'s value counts', rules: { maxValuePerTransaction: ETH.toString() }, tx: tx({ to: null, data: '0x6000', value: ETH.toString() }), status: 403, code: 'TRANSACTION_DENIED', reason: 'value_exceeds_maximum' },
       { name: 'max fee: at the maximum', rules: { maxFeePerTransaction: FEE.toString() }, tx: tx({ value: ETH.toString() }), status: 200 },
       { name: 'max fee: one gwei of maxFeePerGas too many', rules: { maxFeePerTransaction: FEE.toString() }, tx: tx({ maxFeePerGas: '30000000001' }), status: 403, code: 'TRANSACTION_DENIED', reason: 'fee_limit_exceeded' },
@@ -538,7 +538,7 @@ describe('transaction rules', () => {
   });
 
   describe('forbidBlindSigning', () => {
-    it('refuses generic signing (digest and message) on the sign route and the AWS endpoint; transactions and EIP-191 messages still sign', async () => {
+    it('refuses generic signing (digest and message) on the sign route and the AWS endpoint; transactions and readable EIP-191 text still sign', async () => {
       await setRules({ version: 1, forbidBlindSigning: true });
       const digest = '0x' + 'ab'.repeat(32);
       const res = await box.call('POST', '/v1/keys/ruled/sign', { digest });
@@ -553,7 +553,10 @@ describe('transaction rules', () => {
       const message = await box.call('POST', '/v1/keys/ruled/sign', { message: '0x01', hash: 'keccak256' });
       assert.equal(message.status, 403);
       assert.equal(message.body.code, 'BLIND_SIGNING_FORBIDDEN');
-      assert.equal((await box.call('POST', '/v1/keys/ruled/ethereum/sign-message', { message: 'hello' })).status, 200, 'EIP-191 messages cannot be transactions');
+      assert.equal((await box.call('POST', '/v1/keys/ruled/ethereum/sign-message', { message: 'hello' })).status, 200, 'readable EIP-191 text is no transaction');
+      const hashMessage = await box.call('POST', '/v1/keys/ruled/ethereum/sign-message', { message: '0x' + 'ab'.repeat(32), encoding: 'hex' });
+      assert.equal(hashMessage.status, 403, 'a 32-byte message can be a Safe or user-operation hash');
+      assert.equal(hashMessage.body.code, 'BLIND_SIGNING_FORBIDDEN');
       assert.equal((await sign(tx())).status, 200);
 
       const creds = await box.call('POST', '/v1/aws-credentials', { policies: ['root'] });

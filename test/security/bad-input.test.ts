@@ -5,6 +5,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { auditRecordOf, startTestBox, type TestBox } from '../helpers/app.js';
 import { routes } from '../../src/http/routes/index.js';
@@ -14,6 +15,9 @@ import * as bitcoin from 'bitcoinjs-lib';
 const N = 'fffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141'; // secp256k1 order
 const P256_N = 'ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551';
 const d32 = '0x' + 'ab'.repeat(32);
+// Keys of the wrong kind and size for an rsa2048 import (made here: tests must not hard-code key files).
+const EC_PEM = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+const RSA_1024_PEM = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs1', format: 'pem' }) as string;
 
 /** A well-formed PSBT whose only input spends someone else's P2WPKH output (the key of scalar 1). */
 function foreignPsbt(): string {
@@ -30,6 +34,23 @@ function permitWithout(member?: string) {
   if (member !== undefined) delete domain[member];
   const fields = ['address owner', 'address spender', 'uint256 value', 'uint256 nonce', 'uint256 deadline'].map((f) => ({ type: f.split(' ')[0]!, name: f.split(' ')[1]! }));
   return { domain, types: { Permit: fields }, primaryType: 'Permit', message: { owner: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', spender: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', value: '1', nonce: '0', deadline: '1' } };
+}
+
+/** A well-formed ERC-4337 sign-user-operation body (EntryPoint v0.7), with `userOperation` fields overridden. */
+function userOpBody(overrides: Record<string, unknown> = {}, body: Record<string, unknown> = {}) {
+  const userOperation = { sender: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', nonce: '0', callData: '0x', callGasLimit: 1, verificationGasLimit: 1, preVerificationGas: 1, maxFeePerGas: 2, maxPriorityFeePerGas: 1, ...overrides };
+  return { userOperation, entryPoint: '0x0000000071727De22E5E9d8BAf0edAc6f37da032', entryPointVersion: '0.7', chainId: 1, ...body };
+}
+
+/** EntryPoint v0.8's typed data for a user operation whose initCode is too short to name a factory. */
+function packedUserOperationTypedData() {
+  const fields = ['address sender', 'uint256 nonce', 'bytes initCode', 'bytes callData', 'bytes32 accountGasLimits', 'uint256 preVerificationGas', 'bytes32 gasFees', 'bytes paymasterAndData'].map((f) => ({ type: f.split(' ')[0]!, name: f.split(' ')[1]! }));
+  return {
+    domain: { name: 'ERC4337', version: '1', chainId: 1, verifyingContract: '0x4337084D9E255Ff0702461CF8895CE9E3b5Ff108' },
+    types: { PackedUserOperation: fields },
+    primaryType: 'PackedUserOperation',
+    message: { sender: '0x70997970C51812dc3A010C7d01b50e0d17dc79C8', nonce: '0', initCode: '0x1234567890', callData: '0x', accountGasLimits: d32, preVerificationGas: '1', gasFees: d32, paymasterAndData: '0x' },
+  };
 }
 
 /** A PSBT whose nonWitnessUtxo is not the transaction its input's outpoint names (built with bitcoinjs-lib: btc-signer refuses to). */
@@ -63,7 +84,7 @@ describe('bad input', () => {
     ids = {};
     for (const type of ['secp256k1', 'p256', 'ed25519', 'aes256']) ids[type] = (await box.call('POST', '/v1/keys', { type, name: `k-${type}` })).body.id;
     assert.equal((await box.call('POST', '/v1/wallets', { name: 'w' })).status, 201);
-    for (const type of ['secp256k1', 'p256', 'ed25519', 'aes256', 'hmac256']) ids[type] = (await box.call('POST', '/v1/keys', { type, name: `k-${type}` })).body.id;
+    for (const type of ['secp256k1', 'p256', 'ed25519', 'aes256', 'hmac256', 'rsa2048']) ids[type] = (await box.call('POST', '/v1/keys', { type, name: `k-${type}` })).body.id;
     // A key with transaction rules: typed data it is asked to sign is read as a permit first.
     assert.equal((await box.call('POST', '/v1/keys', { type: 'secp256k1', name: 'k-ruled' })).status, 201);
     assert.equal((await box.call('PUT', '/v1/keys/k-ruled/transaction-rules', { version: 1, destinations: { deny: ['0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC'] } })).status, 200);
@@ -130,7 +151,12 @@ describe('bad input', () => {
     ['init: shares as string', 'POST', '/v1/sys/init', { shares: '3', threshold: 2 }, 400, 'INVALID_ARGUMENT', 'shares'],
     ['init: threshold missing', 'POST', '/v1/sys/init', { shares: 3 }, 400, 'INVALID_ARGUMENT', 'threshold'],
     ['unseal: share not hex', 'POST', '/v1/sys/unseal', { share: 'zz' }, 400, 'INVALID_ARGUMENT', 'share'],
-    ['create: unknown type', 'POST', '/v1/keys', { type: 'rsa2048' }, 400, 'INVALID_ARGUMENT', 'type'],
+    ['generate-root cancel: no nonce and no share', 'DELETE', '/v1/sys/generate-root/attempt', {}, 400, 'INVALID_ARGUMENT', 'nonce'],
+    ['generate-root cancel: share not hex', 'DELETE', '/v1/sys/generate-root/attempt', { share: 'zz' }, 400, 'INVALID_ARGUMENT', 'share'],
+    ['rekey cancel: nonce as a number', 'DELETE', '/v1/sys/rekey/attempt', { nonce: 5 }, 400, 'INVALID_ARGUMENT', 'nonce'],
+    ['rekey cancel: no body', 'DELETE', '/v1/sys/rekey/attempt', undefined, 400, 'INVALID_ARGUMENT', 'nonce'],
+    ['ceremony cancel: nonce too long', 'DELETE', '/v1/sys/ceremony/attempt', { nonce: 'n'.repeat(65) }, 400, 'INVALID_ARGUMENT', 'nonce'],
+    ['create: unknown type', 'POST', '/v1/keys', { type: 'rsa1024' }, 400, 'INVALID_ARGUMENT', 'type'],
     ['create: type missing', 'POST', '/v1/keys', { name: 'x' }, 400, 'INVALID_ARGUMENT', 'type'],
     ['create: name with a slash', 'POST', '/v1/keys', { type: 'p256', name: 'a/b' }, 400, 'INVALID_ARGUMENT', 'name'],
     ['create: name too long', 'POST', '/v1/keys', { type: 'p256', name: 'a'.repeat(129) }, 400, 'INVALID_ARGUMENT', 'name'],
@@ -172,6 +198,25 @@ describe('bad input', () => {
     ['sign: with an aes256 key', 'POST', '/v1/keys/k-aes256/sign', { digest: d32 }, 400, 'UNSUPPORTED_OPERATION'],
     ['sign: unknown key', 'POST', '/v1/keys/ghost/sign', { digest: d32 }, 404, 'KEY_NOT_FOUND'],
     ['sign: message over 256 KiB', 'POST', '/v1/keys/k-secp256k1/sign', { message: '0x' + '00'.repeat(256 * 1024 + 1) }, 400, 'INVALID_ARGUMENT', 'message'],
+    ['sign rsa: unknown padding', 'POST', '/v1/keys/k-rsa2048/sign', { message: '0x01', padding: 'oaep' }, 400, 'INVALID_ARGUMENT', 'padding'],
+    ['sign rsa: padding on a secp256k1 key', 'POST', '/v1/keys/k-secp256k1/sign', { digest: d32, padding: 'pss' }, 400, 'INVALID_ARGUMENT', 'padding'],
+    ['sign rsa: keccak256', 'POST', '/v1/keys/k-rsa2048/sign', { message: '0x01', hash: 'keccak256' }, 400, 'INVALID_ARGUMENT', 'hash'],
+    ['sign rsa: a 32-byte digest named sha512', 'POST', '/v1/keys/k-rsa2048/sign', { digest: d32, hash: 'sha512' }, 400, 'INVALID_ARGUMENT', 'digest'],
+    ['sign rsa: der encoding', 'POST', '/v1/keys/k-rsa2048/sign', { digest: d32, encoding: 'der' }, 400, 'INVALID_ARGUMENT', 'encoding'],
+    ['verify rsa: signature too long', 'POST', '/v1/keys/k-rsa2048/verify', { digest: d32, signature: '0x' + '00'.repeat(2000) }, 400, 'INVALID_ARGUMENT', 'signature'],
+    ['import rsa: malformed PEM', 'POST', '/v1/keys/import', { type: 'rsa2048', pem: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n' }, 400, 'INVALID_KEY_MATERIAL', 'pem'],
+    ['import rsa: an EC key as rsa2048', 'POST', '/v1/keys/import', { type: 'rsa2048', pem: EC_PEM }, 400, 'INVALID_KEY_MATERIAL', 'pem'],
+    ['import rsa: a 1024-bit key', 'POST', '/v1/keys/import', { type: 'rsa2048', pem: RSA_1024_PEM }, 400, 'INVALID_KEY_MATERIAL', 'pem'],
+    ['import rsa: privateKey not PKCS#8', 'POST', '/v1/keys/import', { type: 'rsa2048', privateKey: '0x' + '01'.repeat(100) }, 400, 'INVALID_KEY_MATERIAL', 'privateKey'],
+    ['decrypt rsa: unknown algorithm', 'POST', '/v1/keys/k-rsa2048/decrypt', { ciphertext: '0x' + '00'.repeat(256), algorithm: 'RSAES_PKCS1_V1_5' }, 400, 'INVALID_ARGUMENT', 'algorithm'],
+    ['decrypt rsa: label not hex', 'POST', '/v1/keys/k-rsa2048/decrypt', { ciphertext: '0x' + '00'.repeat(256), label: 'ctx' }, 400, 'INVALID_ARGUMENT', 'label'],
+    ['decrypt rsa: label too long', 'POST', '/v1/keys/k-rsa2048/decrypt', { ciphertext: '0x' + '00'.repeat(256), label: '0x' + '00'.repeat(8193) }, 400, 'INVALID_ARGUMENT', 'label'],
+    ['decrypt rsa: aad on an RSA key', 'POST', '/v1/keys/k-rsa2048/decrypt', { ciphertext: '0x' + '00'.repeat(256), aad: '0x01' }, 400, 'INVALID_ARGUMENT', 'aad'],
+    ['decrypt rsa: ciphertext of the wrong length', 'POST', '/v1/keys/k-rsa2048/decrypt', { ciphertext: '0x' + '00'.repeat(255) }, 400, 'DECRYPTION_FAILED', 'ciphertext'],
+    ['decrypt rsa: garbage ciphertext', 'POST', '/v1/keys/k-rsa2048/decrypt', { ciphertext: '0x' + '01'.repeat(256) }, 400, 'DECRYPTION_FAILED', 'ciphertext'],
+    ['decrypt: OAEP label on an aes256 key', 'POST', '/v1/keys/k-aes256/decrypt', { ciphertext: '0x01' + '00'.repeat(40), label: '0x01' }, 400, 'INVALID_ARGUMENT', 'label'],
+    ['encrypt rsa: plaintext over the OAEP bound', 'POST', '/v1/keys/k-rsa2048/encrypt', { plaintext: '0x' + '00'.repeat(191) }, 400, 'INVALID_ARGUMENT', 'plaintext'],
+    ['encrypt: algorithm on an aes256 key', 'POST', '/v1/keys/k-aes256/encrypt', { plaintext: '0x00', algorithm: 'RSAES_OAEP_SHA_256' }, 400, 'INVALID_ARGUMENT', 'algorithm'],
     ['verify: signature missing', 'POST', '/v1/keys/k-secp256k1/verify', { digest: d32 }, 400, 'INVALID_ARGUMENT', 'signature'],
     ['verify: signature not hex', 'POST', '/v1/keys/k-secp256k1/verify', { digest: d32, signature: 'xyz' }, 400, 'INVALID_ARGUMENT', 'signature'],
     ['encrypt: with a secp256k1 key', 'POST', '/v1/keys/k-secp256k1/encrypt', { plaintext: '0x00' }, 400, 'UNSUPPORTED_OPERATION'],
@@ -187,6 +232,18 @@ describe('bad input', () => {
     ['transaction-rules: maxFeePerTransaction in hex', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, maxFeePerTransaction: '0x10' }, 400, 'INVALID_ARGUMENT', 'maxFeePerTransaction'],
     ['transaction-rules: destinations not an object', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, destinations: [] }, 400, 'INVALID_ARGUMENT', 'destinations'],
     ['transaction-rules: approval subjects not an array', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, approval: { required: 1, approvers: { subjects: 'alice' } } }, 400, 'INVALID_ARGUMENT', 'approval.approvers.subjects'],
+    ['transaction-rules: tokenLimits not an array', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, tokenLimits: { chain: 'ethereum' } }, 400, 'INVALID_ARGUMENT', 'tokenLimits'],
+    ['transaction-rules: tokenLimits chain bitcoin', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, tokenLimits: [{ chain: 'bitcoin', token: 'x', dailyLimit: '1' }] }, 400, 'INVALID_ARGUMENT', 'tokenLimits.0.chain'],
+    ['transaction-rules: tokenLimits ethereum without chainId', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, tokenLimits: [{ chain: 'ethereum', token: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48', dailyLimit: '1' }] }, 400, 'INVALID_ARGUMENT', 'tokenLimits.0.chainId'],
+    ['transaction-rules: tokenLimits token not an address', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, tokenLimits: [{ chain: 'ethereum', chainId: 1, token: 'USDC', dailyLimit: '1' }] }, 400, 'INVALID_ARGUMENT', 'tokenLimits.0.token'],
+    ['transaction-rules: tokenLimits mint not base58', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, tokenLimits: [{ chain: 'solana', token: '0x00', dailyLimit: '1' }] }, 400, 'INVALID_ARGUMENT', 'tokenLimits.0.token'],
+    ['transaction-rules: tokenLimits dailyLimit in hex', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, tokenLimits: [{ chain: 'ethereum', chainId: 1, token: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48', dailyLimit: '0x10' }] }, 400, 'INVALID_ARGUMENT', 'tokenLimits.0.dailyLimit'],
+    ['transaction-rules: tokenLimits maxPerTransaction negative', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, tokenLimits: [{ chain: 'ethereum', chainId: 1, token: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48', maxPerTransaction: -1 }] }, 400, 'INVALID_ARGUMENT', 'tokenLimits.0.maxPerTransaction'],
+    ['transaction-rules: tokenLimits entry without a limit', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, tokenLimits: [{ chain: 'ethereum', chainId: 1, token: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48' }] }, 400, 'INVALID_ARGUMENT', 'tokenLimits.0'],
+    ['transaction-rules: tokenLimits unknown member', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, tokenLimits: [{ chain: 'ethereum', chainId: 1, token: '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48', dailyLimit: '1', __proto__x: 1 }] }, 400, 'UNKNOWN_FIELD', 'tokenLimits.0.__proto__x'],
+    ['transaction-rules: maxTransactions not an object', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, maxTransactions: 100 }, 400, 'INVALID_ARGUMENT', 'maxTransactions'],
+    ['transaction-rules: maxTransactions count 0', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, maxTransactions: { count: 0, windowSeconds: 60 } }, 400, 'INVALID_ARGUMENT', 'maxTransactions.count'],
+    ['transaction-rules: maxTransactions window too long', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, maxTransactions: { count: 1, windowSeconds: 2592001 } }, 400, 'INVALID_ARGUMENT', 'maxTransactions.windowSeconds'],
     ['transaction-rules: unknown key', 'PUT', '/v1/keys/ghost/transaction-rules', { version: 1 }, 404, 'KEY_NOT_FOUND'],
     ['transaction-rules: none set', 'GET', '/v1/keys/k-p256/transaction-rules', undefined, 404, 'TRANSACTION_RULES_NOT_FOUND'],
     ['approvals: unknown id', 'GET', '/v1/approvals/nope', undefined, 404, 'APPROVAL_NOT_FOUND'],
@@ -222,9 +279,59 @@ describe('bad input', () => {
     ['derive: unknown wallet', 'POST', '/v1/wallets/ghost/derive', { path: 'm/0' }, 404, 'WALLET_NOT_FOUND'],
     ['xpub: bad path', 'GET', '/v1/wallets/w/xpub?path=x', undefined, 400, 'INVALID_DERIVATION_PATH', 'path'],
     ['xpub: unknown query parameter', 'GET', '/v1/wallets/w/xpub?depth=2', undefined, 400, 'UNKNOWN_FIELD', 'depth'],
+    ['sign-user-operation: userOperation missing', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', { entryPoint: userOpBody().entryPoint, entryPointVersion: '0.7', chainId: 1 }, 400, 'INVALID_ARGUMENT', 'userOperation'],
+    ['sign-user-operation: entryPointVersion 0.6', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({}, { entryPointVersion: '0.6' }), 400, 'INVALID_ARGUMENT', 'entryPointVersion'],
+    ['sign-user-operation: entryPoint not an address', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({}, { entryPoint: '0x1234' }), 400, 'INVALID_ARGUMENT', 'entryPoint'],
+    ['sign-user-operation: chainId 0', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({}, { chainId: 0 }), 400, 'INVALID_ARGUMENT', 'chainId'],
+    ['sign-user-operation: signatureFormat unknown', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({}, { signatureFormat: 'eth_sign' }), 400, 'INVALID_ARGUMENT', 'signatureFormat'],
+    ['sign-user-operation: sender not an address', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ sender: '0x12' }), 400, 'INVALID_ARGUMENT', 'userOperation.sender'],
+    ['sign-user-operation: callData missing', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ callData: undefined }), 400, 'INVALID_ARGUMENT', 'userOperation.callData'],
+    ['sign-user-operation: callData odd hex', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ callData: '0xabc' }), 400, 'INVALID_ARGUMENT', 'userOperation.callData'],
+    ['sign-user-operation: callGasLimit above uint128', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ callGasLimit: (2n ** 128n).toString() }), 400, 'INVALID_ARGUMENT', 'userOperation.callGasLimit'],
+    ['sign-user-operation: maxFeePerGas negative', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ maxFeePerGas: '-1' }), 400, 'INVALID_ARGUMENT', 'userOperation.maxFeePerGas'],
+    ['sign-user-operation: maxPriorityFeePerGas above maxFeePerGas', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ maxPriorityFeePerGas: 3 }), 400, 'INVALID_ARGUMENT', 'userOperation.maxPriorityFeePerGas'],
+    ['sign-user-operation: v0.6 initCode field', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ initCode: '0x' }), 400, 'UNKNOWN_FIELD', 'userOperation.initCode'],
+    ['sign-user-operation: paymasterData without paymaster', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ paymasterData: '0x01' }), 400, 'INVALID_ARGUMENT', 'userOperation.paymaster'],
+    ['sign-user-operation: factoryData without factory', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ factoryData: '0x01' }), 400, 'INVALID_ARGUMENT', 'userOperation.factoryData'],
+    ['sign-user-operation: the EIP-7702 factory marker', 'POST', '/v1/keys/k-secp256k1/ethereum/sign-user-operation', userOpBody({ factory: '0x7702000000000000000000000000000000000000' }, { entryPointVersion: '0.8' }), 400, 'UNSUPPORTED_OPERATION', 'userOperation.factory'],
+    ['sign-user-operation: with an ed25519 key', 'POST', '/v1/keys/k-ed25519/ethereum/sign-user-operation', userOpBody(), 400, 'UNSUPPORTED_OPERATION'],
+    ['sign-typed-data: a PackedUserOperation whose initCode is shorter than an address, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-typed-data', { typedData: packedUserOperationTypedData() }, 400, 'INVALID_ARGUMENT', 'typedData.message.initCode'],
     ['sign-typed-data: a permit without verifyingContract, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-typed-data', { typedData: permitWithout('verifyingContract') }, 400, 'INVALID_ARGUMENT', 'typedData.domain.verifyingContract'],
     ['sign-typed-data: a permit whose verifyingContract is typed as a string, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-typed-data', { typedData: { ...permitWithout(), types: { ...permitWithout().types, EIP712Domain: [{ name: 'name', type: 'string' }, { name: 'chainId', type: 'uint256' }, { name: 'verifyingContract', type: 'string' }] } } }, 400, 'INVALID_ARGUMENT', 'typedData.domain.verifyingContract'],
     ['sign-typed-data: a permit whose spender is not an address, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-typed-data', { typedData: { ...permitWithout(), message: { ...permitWithout().message, spender: '0x1234' } } }, 400, 'INVALID_ARGUMENT', 'typedData.message.spender'],
+    ...((): Case[] => {
+      const to = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
+      const base = { chainId: 1, nonce: 0, to, gas: 21000, maxFeePerGas: 2, maxPriorityFeePerGas: 1 };
+      const auth = { chainId: 1, address: to, nonce: 0, yParity: 0, r: d32, s: d32 };
+      const vh = '0x01' + 'ab'.repeat(31);
+      const sa = '/v1/keys/k-secp256k1/ethereum/sign-authorization';
+      const st = '/v1/keys/k-secp256k1/ethereum/sign-transaction';
+      return [
+        ['sign-authorization: no authorization', 'POST', sa, {}, 400, 'INVALID_ARGUMENT', 'authorization'],
+        ['sign-authorization: address not an address', 'POST', sa, { authorization: { chainId: 1, address: '0x1234', nonce: 0 } }, 400, 'INVALID_ARGUMENT', 'authorization.address'],
+        ['sign-authorization: bad EIP-55 checksum', 'POST', sa, { authorization: { chainId: 1, address: to.replace('C44', 'c44'), nonce: 0 } }, 400, 'INVALID_ARGUMENT', 'authorization.address'],
+        ['sign-authorization: negative nonce', 'POST', sa, { authorization: { chainId: 1, address: to, nonce: -1 } }, 400, 'INVALID_ARGUMENT', 'authorization.nonce'],
+        ['sign-authorization: chainId not an integer', 'POST', sa, { authorization: { chainId: 'mainnet', address: to, nonce: 0 } }, 400, 'INVALID_ARGUMENT', 'authorization.chainId'],
+        ['sign-authorization: unknown member', 'POST', sa, { authorization: { chainId: 1, address: to, nonce: 0, v: 27 } }, 400, 'UNKNOWN_FIELD', 'authorization.v'],
+        ['sign-authorization: with a p256 key', 'POST', '/v1/keys/k-p256/ethereum/sign-authorization', { authorization: { chainId: 1, address: to, nonce: 0 } }, 400, 'UNSUPPORTED_OPERATION'],
+        ['sign-transaction: eip7702 with an empty authorizationList', 'POST', st, { transaction: { ...base, type: 'eip7702', authorizationList: [] } }, 400, 'INVALID_ARGUMENT', 'transaction.authorizationList'],
+        ['sign-transaction: eip7702 authorization yParity 2', 'POST', st, { transaction: { ...base, type: 'eip7702', authorizationList: [{ ...auth, yParity: 2 }] } }, 400, 'INVALID_ARGUMENT', 'transaction.authorizationList[0].yParity'],
+        ['sign-transaction: eip7702 authorization high s', 'POST', st, { transaction: { ...base, type: 'eip7702', authorizationList: [{ ...auth, s: '0x' + N }] } }, 400, 'INVALID_ARGUMENT', 'transaction.authorizationList[0].s'],
+        ['sign-transaction: eip7702 without to', 'POST', st, { transaction: { ...base, to: undefined, data: '0x00', type: 'eip7702', authorizationList: [auth] } }, 400, 'INVALID_ARGUMENT', 'transaction.to'],
+        ['sign-transaction: eip4844 versioned hash of version 0', 'POST', st, { transaction: { ...base, type: 'eip4844', maxFeePerBlobGas: 1, blobVersionedHashes: [d32] } }, 400, 'INVALID_ARGUMENT', 'transaction.blobVersionedHashes[0]'],
+        ['sign-transaction: eip4844 without versioned hashes', 'POST', st, { transaction: { ...base, type: 'eip4844', maxFeePerBlobGas: 1, blobVersionedHashes: [] } }, 400, 'INVALID_ARGUMENT', 'transaction.blobVersionedHashes'],
+        ['sign-transaction: eip4844 maxFeePerBlobGas negative', 'POST', st, { transaction: { ...base, type: 'eip4844', maxFeePerBlobGas: -1, blobVersionedHashes: [vh] } }, 400, 'INVALID_ARGUMENT', 'transaction.maxFeePerBlobGas'],
+        ['sign-transaction: eip4844 sidecar with no blobs', 'POST', st, { transaction: { ...base, type: 'eip4844', maxFeePerBlobGas: 1, blobVersionedHashes: [vh], sidecar: { blobs: [], commitments: [], proofs: [] } } }, 400, 'INVALID_ARGUMENT', 'transaction.sidecar.blobs'],
+        ['sign-transaction: eip4844 sidecar blob too short', 'POST', st, { transaction: { ...base, type: 'eip4844', maxFeePerBlobGas: 1, blobVersionedHashes: [vh], sidecar: { blobs: ['0x00'], commitments: ['0x' + 'c0'.repeat(48)], proofs: ['0x' + 'c0'.repeat(48)] } } }, 400, 'INVALID_ARGUMENT', 'transaction.sidecar.blobs[0]'],
+        ['sign-transaction: eip4844 without to', 'POST', st, { transaction: { ...base, to: undefined, data: '0x00', type: 'eip4844', maxFeePerBlobGas: 1, blobVersionedHashes: [vh] } }, 400, 'INVALID_ARGUMENT', 'transaction.to'],
+        ['sign-transaction: gas above the EIP-7825 cap on mainnet', 'POST', st, { transaction: { ...base, gas: 16_777_217 } }, 400, 'INVALID_ARGUMENT', 'transaction.gas'],
+        ['sign-transaction: validator request of the wrong length, key with rules', 'POST', '/v1/keys/k-ruled/ethereum/sign-transaction', { transaction: { ...base, to: '0x00000961Ef480Eb55e80D19ad83579A64c007002', value: 1, gas: 200000, data: '0x' + 'ab'.repeat(55) } }, 400, 'INVALID_ARGUMENT', 'transaction.data'],
+        ['transaction-rules: allowedDelegates not addresses', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, allowedDelegates: ['0x1234'] }, 400, 'INVALID_ARGUMENT', 'allowedDelegates.0'],
+        ['transaction-rules: allowChainIdZeroAuthorizations not a boolean', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, allowChainIdZeroAuthorizations: 'yes' }, 400, 'INVALID_ARGUMENT', 'allowChainIdZeroAuthorizations'],
+        ['transaction-rules: allowedValidatorRequests unknown kind', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, allowedValidatorRequests: ['deposit'] }, 400, 'INVALID_ARGUMENT', 'allowedValidatorRequests.0'],
+        ['transaction-rules: approval.delegations not a boolean', 'PUT', '/v1/keys/k-secp256k1/transaction-rules', { version: 1, approval: { required: 1, approvers: { subjects: ['a'] }, delegations: 1 } }, 400, 'INVALID_ARGUMENT', 'approval.delegations'],
+      ];
+    })(),
     ['solana: with a secp256k1 key', 'POST', '/v1/keys/k-secp256k1/solana/sign-transaction', { message: 'AAAA' }, 400, 'UNSUPPORTED_OPERATION'],
     ['solana: neither transaction nor message', 'POST', '/v1/keys/k-ed25519/solana/sign-transaction', {}, 400, 'INVALID_ARGUMENT', 'message'],
     ['solana: transaction not base64', 'POST', '/v1/keys/k-ed25519/solana/sign-transaction', { transaction: '0x1234' }, 400, 'INVALID_ARGUMENT', 'transaction'],
@@ -270,7 +377,7 @@ describe('bad input', () => {
     ['encrypt: with an hmac256 key', 'POST', '/v1/keys/k-hmac256/encrypt', { plaintext: '0x00' }, 400, 'UNSUPPORTED_OPERATION'],
     ['rotate: an hmac256 key', 'POST', '/v1/keys/k-hmac256/rotate', undefined, 400, 'UNSUPPORTED_OPERATION'],
     ['aws-credentials: ttl 0', 'POST', '/v1/aws-credentials', { ttl: 0 }, 400, 'INVALID_ARGUMENT', 'ttl'],
-    ['aws-credentials: ttl as string', 'POST', '/v1/aws-credentials', { ttl: '60' }, 400, 'INVALID_ARGUMENT', 'ttl'],
+    ['aws-credentials: ttl not a duration', 'POST', '/v1/aws-credentials', { ttl: 'sixty' }, 400, 'INVALID_ARGUMENT', 'ttl'],
     ['aws-credentials: ttl over a year', 'POST', '/v1/aws-credentials', { ttl: 366 * 86_400 }, 400, 'INVALID_ARGUMENT', 'ttl'],
     ['aws-credentials list: limit 0', 'GET', '/v1/aws-credentials?limit=0', undefined, 400, 'INVALID_ARGUMENT', 'limit'],
     ['aws-credentials list: limit 5000', 'GET', '/v1/aws-credentials?limit=5000', undefined, 400, 'INVALID_ARGUMENT', 'limit'],

@@ -18,7 +18,7 @@ export function macRequest(key: ServiceKey, input: AwsInput): { algorithm: strin
     throw validation(`1 validation error detected: Value '${algorithm.slice(0, 64)}' at 'macAlgorithm' failed to satisfy constraint: Member must satisfy enum value set: [${MAC_ALGORITHMS.join(', ')}]`);
   }
   const message = blob(input, 'Message', MAX_MAC_MESSAGE_BYTES);
-  if (keyUsageOf(key.type) !== 'GENERATE_VERIFY_MAC') throw wrongUsage(key.id, key.type, 'generate or verify MACs');
+  if (keyUsageOf(key) !== 'GENERATE_VERIFY_MAC') throw wrongUsage(key.id, key, 'generate or verify MACs');
   if (!macAlgorithmsOf(key.type).includes(algorithm)) {
     throw new AwsError('InvalidKeyUsageException', `MacAlgorithm ${algorithm} is not valid for this key; use ${macAlgorithmsOf(key.type).join(', ')}`, 'UNSUPPORTED_OPERATION');
   }

@@ -2,11 +2,30 @@
 import type { ServiceKey } from '../../service/shared/resolve-key.js';
 import { parseCiphertextBlob, toCiphertextBlob } from '../ciphertext-blob.js';
 import { AwsError, validation } from '../errors.js';
-import { wrongUsage } from '../key-metadata.js';
-import { blob, bytesOfHex, str, type AwsInput } from '../operation.js';
+import { encryptionAlgorithmsOf, keyUsageOf, wrongUsage } from '../key-metadata.js';
+import { blob, byKeyId, bytesOfHex, str, type AwsInput } from '../operation.js';
+import { isRsaKeyType, rsaEncryptionAlgorithms, type RsaEncryptionAlgorithm } from '../../protocol/types.js';
 
 export const MAX_PLAINTEXT_BYTES = 4096;
 export const MAX_BLOB_BYTES = 6144;
+
+/** RSAES_OAEP_SHA_1 / RSAES_OAEP_SHA_256 when the request names one (then the key is an RSA key), else undefined. */
+export function rsaEncryptionAlgorithm(input: AwsInput): RsaEncryptionAlgorithm | undefined {
+  const alg = str(input, 'EncryptionAlgorithm', true);
+  return alg !== undefined && (rsaEncryptionAlgorithms as readonly string[]).includes(alg) ? (alg as RsaEncryptionAlgorithm) : undefined;
+}
+
+/** An RSA ENCRYPT_DECRYPT key, named by an RSAES algorithm; EncryptionContext is not accepted (as in AWS). */
+export function assertRsaEncryptionKey(key: ServiceKey, input: AwsInput): void {
+  if (!isRsaKeyType(key.type)) throw new AwsError('InvalidKeyUsageException', `EncryptionAlgorithm ${String(input['EncryptionAlgorithm'])} needs an RSA key; use one of ${encryptionAlgorithmsOf(key.type).join(', ')}`, 'UNSUPPORTED_OPERATION');
+  if (keyUsageOf(key) !== 'ENCRYPT_DECRYPT') throw wrongUsage(key.id, key, 'encrypt or decrypt');
+  if (input['EncryptionContext'] !== undefined) throw validation('EncryptionContext is not supported with asymmetric keys');
+}
+
+/** Decrypt's key: named by KeyId for RSA ciphertexts (a raw RSA ciphertext names no key), else by the CiphertextBlob. */
+export function decryptKeyRef(input: AwsInput): string {
+  return rsaEncryptionAlgorithm(input) !== undefined ? byKeyId(input) : blobKeyId(input);
+}
 
 export function assertSymmetricAlgorithm(input: AwsInput, field = 'EncryptionAlgorithm'): void {
   const alg = str(input, field, true);
@@ -14,7 +33,8 @@ export function assertSymmetricAlgorithm(input: AwsInput, field = 'EncryptionAlg
 }
 
 export function assertSymmetricKey(key: ServiceKey): void {
-  if (key.type !== 'aes256') throw wrongUsage(key.id, key.type, 'encrypt or decrypt');
+  if (isRsaKeyType(key.type) && keyUsageOf(key) === 'ENCRYPT_DECRYPT') throw validation(`EncryptionAlgorithm must be one of ${encryptionAlgorithmsOf(key.type).join(', ')} for this RSA key`);
+  if (key.type !== 'aes256') throw wrongUsage(key.id, key, 'encrypt or decrypt');
 }
 
 /** The key id a CiphertextBlob names (so Decrypt and ReEncrypt need no KeyId). */

@@ -1,6 +1,7 @@
 /** TagResource, UntagResource, ListResourceTags, UpdateKeyDescription: key metadata (keys:update / keys:read). */
 import { updateKey } from '../../service/keys/update-key.js';
 import { validation } from '../errors.js';
+import { KEY_USAGE_TAG, visibleTags } from '../key-metadata.js';
 import { byKeyId, defineOperation, str } from '../operation.js';
 
 /** `[{TagKey, TagValue}]` → a tag map. */
@@ -13,6 +14,8 @@ export function parseTags(value: unknown): Record<string, string> {
     if (typeof TagKey !== 'string' || TagKey.length < 1 || TagKey.length > 128 || typeof TagValue !== 'string' || TagValue.length > 256) {
       throw validation('each tag needs a TagKey (1-128 characters) and a TagValue (0-256 characters)');
     }
+    // AWS reserves the aws: prefix; Strongbox keeps an RSA key's KeyUsage under it.
+    if (TagKey.startsWith('aws:')) throw validation('TagKey must not begin with aws: (reserved)');
     tags[TagKey] = TagValue;
   }
   return tags;
@@ -36,7 +39,10 @@ export const untagResourceOperation = defineOperation({
     const remove = input['TagKeys'];
     if (!Array.isArray(remove) || !remove.every((k) => typeof k === 'string')) throw validation('TagKeys must be a list of strings');
     const tags = { ...key!.tags };
-    for (const k of remove as string[]) delete tags[k];
+    for (const k of remove as string[]) {
+      if (k === KEY_USAGE_TAG) continue;
+      delete tags[k];
+    }
     await updateKey(ctx, { key: key!, tags });
     return {};
   },
@@ -47,7 +53,7 @@ export const listResourceTagsOperation = defineOperation({
   action: 'keys:read',
   keyRef: byKeyId,
   async run(_rc, _input, key) {
-    return { Tags: Object.entries(key!.tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })), Truncated: false };
+    return { Tags: visibleTags(key!.tags).map(([TagKey, TagValue]) => ({ TagKey, TagValue })), Truncated: false };
   },
 });
 

@@ -24,7 +24,7 @@
  * these contracts would accept — it is typed data the rules cannot read (`permit: null`).
  *
  * The intent of a permit, modelled on the `approve` (or `transfer`) transaction it replaces: each
- * (token, amount) is a transfer to the spender (ERC-3009: to `to`) with asset `token:<token>` (token amounts never count against native limits);
+ * (token, amount) is a transfer to the spender (ERC-3009: to `to`) with asset `token:<token>` (token amounts never count against native limits, only against tokenLimits);
  * the call that consumes the signature — the verifying contract and its function selector — is a call,
  * so `destinations.allow` must list the verifying contract (the token, for ERC-2612/DAI, as for an
  * `approve` transaction) and `allowedSelectors` the permit selector. A signature pays no fee: fee 0.
@@ -43,11 +43,18 @@
  * the Safe, not the key's address; they count against the key's limits all the same, since the key's
  * signature is what authorizes them. `operation` (0 call, 1 delegatecall) is returned for the caller to
  * refuse anything but a call: a delegatecall runs arbitrary code as the Safe.
+ *
+ * ERC-4337 v0.8 user operations (EntryPoint 0.8's userOpHash is the EIP-712 hash of `PackedUserOperation`,
+ * domain {name "ERC4337", version "1", chainId, verifyingContract = the EntryPoint}): unpacked and read as
+ * chains/ethereum/user-operation-intent.ts reads them (the account's calls, the factory, the paymaster, the
+ * most the operation can cost as the fee), exactly as POST .../ethereum/sign-user-operation does.
  */
 import type { TransactionIntent } from '../../policy/transaction-rules.js';
 import { StrongboxError } from '../../protocol/errors.js';
 import type { ParsedTypedData, TypedDataField } from './typed-data.js';
 import { addCallEffects } from './intent.js';
+import { PACKED_USER_OPERATION_TYPES, unpackUserOperation, type PackedUserOperation } from './user-operation.js';
+import { userOperationIntent } from './user-operation-intent.js';
 
 export type PermitKind =
   | 'erc2612'
@@ -69,6 +76,11 @@ export interface TypedDataReading {
    * calls the Safe itself (owners, modules, guards, threshold); null: not a SafeTx
    */
   safeTx: { operation: bigint; gasPrice: bigint; selfCall: boolean } | null;
+  /**
+   * an ERC-4337 v0.8 user operation (EntryPoint 0.8 signs the EIP-712 hash of its PackedUserOperation):
+   * why its calls cannot be read (null: read), and whether it is an ERC-7579 delegatecall; null: not one
+   */
+  userOperation: { unread: string | null; delegatecall: boolean } | null;
   /** domain.verifyingContract (lowercase) when the domain declares it as an address, else null */
   verifyingContract: string | null;
   /** domain.chainId as a decimal string; null when the domain has none, or not as an integer type */
@@ -233,12 +245,27 @@ function requireVerifier(data: ParsedTypedData, verifyingContract: string | null
   throw new StrongboxError('INVALID_ARGUMENT', `typedData.domain.verifyingContract (an address) is required: a ${data.primaryType} is judged by the key's transaction rules, which need the contract it is for`, { field: 'typedData.domain.verifyingContract' });
 }
 
-/** Reads parsed typed data (typed-data.ts) as a permit or SafeTx intent, or as typed data the rules cannot read. */
+const PACKED_USER_OPERATION: Fields = PACKED_USER_OPERATION_TYPES.PackedUserOperation.map((f) => [f.name, f.type] as const);
+
+/** EntryPoint v0.8's typed data: primaryType PackedUserOperation with its exact fields, domain name "ERC4337" version "1". */
+function isUserOperation(data: ParsedTypedData): boolean {
+  return data.primaryType === 'PackedUserOperation' && sameFields(data.types['PackedUserOperation'], PACKED_USER_OPERATION, false) && data.domain['name'] === 'ERC4337' && data.domain['version'] === '1';
+}
+
+/** Reads parsed typed data (typed-data.ts) as a permit, SafeTx or user operation intent, or as typed data the rules cannot read. */
 export function typedDataIntent(data: ParsedTypedData, now: Date): TypedDataReading {
   const chainId = chainIdOf(data);
   const verifyingContract = verifyingContractOf(data);
   const intent: TransactionIntent = { chain: 'ethereum', network: chainId ?? UNKNOWN_NETWORK, transfers: [], calls: [], fee: 0n, now };
-  const reading: TypedDataReading = { permit: null, safeTx: null, verifyingContract, chainId, intent };
+  const reading: TypedDataReading = { permit: null, safeTx: null, userOperation: null, verifyingContract, chainId, intent };
+  if (isUserOperation(data)) {
+    requireVerifier(data, verifyingContract);
+    const op = unpackUserOperation(data.message as unknown as PackedUserOperation, 'typedData.message');
+    const read = userOperationIntent(op, chainId ?? UNKNOWN_NETWORK, now, 'typedData.message');
+    reading.intent = read.intent;
+    reading.userOperation = { unread: read.unread, delegatecall: read.delegatecall };
+    return reading;
+  }
   const safe = data.primaryType === 'SafeTx' ? SAFE_TX_SHAPES.find((s) => sameFields(data.types['SafeTx'], s.fields, false)) : undefined;
   if (safe !== undefined) {
     requireVerifier(data, verifyingContract);
@@ -263,7 +290,8 @@ export function typedDataIntent(data: ParsedTypedData, now: Date): TypedDataRead
   const token = requireVerifier(data, verifyingContract);
   const recipient = data.message[shape.recipient] as string;
   for (const g of shape.grants(data.message, token)) intent.transfers.push({ to: recipient, amount: g.amount, asset: `token:${g.token.toLowerCase()}` });
-  intent.calls.push({ to: token, selector: shape.selector });
+  // The consuming call's effect is the grant above (tokenEffect): a token under tokenLimits accepts it.
+  intent.calls.push({ to: token, selector: shape.selector, tokenEffect: true });
   reading.permit = shape.kind;
   return reading;
 }

@@ -1,7 +1,7 @@
 /** The route table: one ordered list (Vault's `Paths`). A test snapshots it. */
 import type { Route } from '../route.js';
 import kmipJson from './kmip/json.js';
-import { sysCeremonyUpdate, sysCold, sysEscrowStart, sysRestoreHsmStart } from './sys/cold.js';
+import { sysCeremonyCancel, sysCeremonyUpdate, sysCold, sysEscrowStart, sysRestoreHsmStart } from './sys/cold.js';
 import sysBackup from './sys/backup.js';
 import { sysRekeyCancel, sysRekeyStart, sysRekeyUpdate } from './sys/rekey.js';
 import { sysRotate, sysRotateStatus } from './sys/rotate.js';
@@ -53,6 +53,8 @@ import keysSign from './keys/sign.js';
 import keysEthereumSignMessage from './ethereum/sign-message.js';
 import keysEthereumSignTypedData from './ethereum/sign-typed-data.js';
 import keysEthereumSignTransaction from './ethereum/sign-transaction.js';
+import keysEthereumSignAuthorization from './ethereum/sign-authorization.js';
+import keysEthereumSignUserOperation from './ethereum/sign-user-operation.js';
 import keysBitcoinAddress from './bitcoin/address.js';
 import keysBitcoinSignPsbt from './bitcoin/sign-psbt.js';
 import keysVerify from './keys/verify.js';
@@ -89,6 +91,7 @@ export const routes: readonly Route[] = [
   sysCold,
   sysRestoreHsmStart,
   sysCeremonyUpdate,
+  sysCeremonyCancel,
   sysRotate,
   sysRotateStatus,
   sysRekeyStart,
@@ -103,6 +106,8 @@ export const routes: readonly Route[] = [
   keysEthereumSignMessage,
   keysEthereumSignTypedData,
   keysEthereumSignTransaction,
+  keysEthereumSignAuthorization,
+  keysEthereumSignUserOperation,
   ethereumRpc,
   keysSolanaSignTransaction,
   keysBitcoinAddress,

@@ -44,7 +44,18 @@ function pairType(a: ClientAttributes): KeyType {
         throw new KmipError('InvalidField', `Recommended Curve ${a.curve} is not supported (P-256, secp256k1, curve 25519)`);
     }
   }
-  if (a.algorithm === CryptographicAlgorithm.RSA) throw new KmipError('InvalidField', 'RSA key pairs are not available yet');
+  if (a.algorithm === CryptographicAlgorithm.RSA) {
+    switch (a.length) {
+      case 2048:
+        return 'rsa2048';
+      case 3072:
+        return 'rsa3072';
+      case 4096:
+        return 'rsa4096';
+      default:
+        throw new KmipError(a.length === undefined ? 'MissingData' : 'InvalidField', 'RSA key pairs are 2048, 3072 or 4096 bits (Cryptographic Length)');
+    }
+  }
   if (a.algorithm === undefined) throw new KmipError('MissingData', 'Cryptographic Algorithm is required');
   throw new KmipError('InvalidField', `Cryptographic Algorithm ${a.algorithm} is not supported for key pairs`);
 }

@@ -74,8 +74,16 @@ export const decrypt: KmipOperation = {
   },
 };
 
-/** The sign request fields for a key: ECDSA hashes the data with SHA-256 (or takes Digested Data); Ed25519 signs the data. */
-function signFields(o: KmipObject, payload: TtlvItem | undefined): { message?: `0x${string}`; digest?: `0x${string}`; hash?: 'sha256' } {
+const isRsa = (o: KmipObject): boolean => o.record.type === 'rsa2048' || o.record.type === 'rsa3072' || o.record.type === 'rsa4096';
+
+type SignFields = { message?: `0x${string}`; digest?: `0x${string}`; hash?: 'sha256' | 'sha384' | 'sha512'; padding?: 'pss' | 'pkcs1'; encoding?: 'der' };
+
+/**
+ * The sign request fields for a key: ECDSA hashes the data with SHA-256 (or takes Digested Data) and
+ * answers DER; RSA signs with PSS or PKCS#1 v1.5 over SHA-256/384/512 (Padding Method, or the Digital
+ * Signature Algorithm); Ed25519 signs the data itself.
+ */
+function signFields(o: KmipObject, payload: TtlvItem | undefined): SignFields {
   const p = read.structure(payload, Tag.CryptographicParameters);
   const hash = read.enum(p, Tag.HashingAlgorithm);
   const dsa = read.enum(p, Tag.DigitalSignatureAlgorithm);
@@ -86,9 +94,20 @@ function signFields(o: KmipObject, payload: TtlvItem | undefined): { message?: `
     if (digested !== undefined) throw new KmipError('InvalidField', 'Ed25519 signs the data itself, not a digest');
     return { message: toHex(data!) };
   }
+  const input = digested !== undefined ? { digest: toHex(digested) } : { message: toHex(data!) };
+  if (isRsa(o)) {
+    const hashName = hash === undefined || hash === HashingAlgorithm.SHA_256 ? 'sha256' : hash === HashingAlgorithm.SHA_384 ? 'sha384' : hash === HashingAlgorithm.SHA_512 ? 'sha512' : undefined;
+    if (hashName === undefined) throw new KmipError('InvalidField', 'RSA signs with SHA-256, SHA-384 or SHA-512');
+    const padding = read.enum(p, Tag.PaddingMethod);
+    const pss = padding === PaddingMethod.PSS || dsa === DigitalSignatureAlgorithm.RSASSA_PSS;
+    const pkcs1 = padding === PaddingMethod.PKCS1v1_5 || dsa === DigitalSignatureAlgorithm.SHA256WithRSAEncryption;
+    if (pss && pkcs1) throw new KmipError('InvalidField', 'Padding Method and Digital Signature Algorithm disagree');
+    if (dsa !== undefined && dsa !== DigitalSignatureAlgorithm.RSASSA_PSS && dsa !== DigitalSignatureAlgorithm.SHA256WithRSAEncryption) throw new KmipError('InvalidField', 'RSA: Digital Signature Algorithm SHA256-with-RSA or RSASSA-PSS');
+    return { ...input, hash: hashName, padding: pkcs1 ? 'pkcs1' : 'pss' };
+  }
   if (hash !== undefined && hash !== HashingAlgorithm.SHA_256) throw new KmipError('InvalidField', 'ECDSA signs with SHA-256');
   if (dsa !== undefined && dsa !== DigitalSignatureAlgorithm.ECDSAWithSHA256) throw new KmipError('InvalidField', 'Digital Signature Algorithm must be ECDSA with SHA-256');
-  return digested !== undefined ? { digest: toHex(digested) } : { message: toHex(data!), hash: 'sha256' };
+  return digested !== undefined ? { ...input, encoding: 'der' } : { ...input, hash: 'sha256', encoding: 'der' };
 }
 
 export const signOperation: KmipOperation = {
@@ -97,7 +116,7 @@ export const signOperation: KmipOperation = {
     assertUnsealed(call);
     const o = await objectFor(call, uidOf(call, payload), 'keys:sign');
     if (o.kind !== 'private') throw new KmipError('IllegalOperation', 'sign with a private key');
-    const r = await sign(call.ctx, { key: o.record, ...signFields(o, payload), ...(o.record.type === 'ed25519' ? {} : { encoding: 'der' as const }) });
+    const r = await sign(call.ctx, { key: o.record, ...signFields(o, payload) });
     return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), bytes(Tag.SignatureData, hexToBytes(r.signature)));
   },
 };
@@ -109,8 +128,8 @@ export const signatureVerify: KmipOperation = {
     const o = await objectFor(call, uidOf(call, payload), 'keys:verify');
     if (o.kind === 'symmetric') throw new KmipError('IllegalOperation', 'verify with a public (or private) key');
     const signature = required(read.bytes(payload, Tag.SignatureData), Tag.SignatureData);
-    if (signature.length === 0 || signature.length > 80) throw new KmipError('InvalidField', 'Signature Data has the wrong length');
-    const r = await verify(call.ctx, { key: o.record, ...signFields(o, payload), signature: toHex(signature), ...(o.record.type === 'ed25519' ? {} : { encoding: 'der' as const }) });
+    if (signature.length === 0 || signature.length > 512) throw new KmipError('InvalidField', 'Signature Data has the wrong length');
+    const r = await verify(call.ctx, { key: o.record, ...signFields(o, payload), signature: toHex(signature) });
     return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), enumeration(Tag.ValidityIndicator, r.valid ? VALID : INVALID));
   },
 };

@@ -11,6 +11,7 @@
 import { StrongboxError } from '../../protocol/errors.js';
 import { kmipPublicKey, kmipRawPublicKey, releaseKmipPlaintext, wrapKmipMaterial } from '../../service/kmip/kmip-material.js';
 import type { KmipObject } from '../../service/kmip/kmip-object.js';
+import { keyLengthBits } from '../../service/kmip/locate-kmip.js';
 import { algorithmOf, curveOf } from '../attributes.js';
 import { BlockCipherMode, KeyFormatType, ObjectType, WrappingMethod } from '../enums.js';
 import { bytes, enumeration, int, KmipError, read, required, struct, text } from '../message.js';
@@ -19,7 +20,7 @@ import type { TtlvItem } from '../ttlv.js';
 import { assertUnsealed, objectFor, uidOf, type KmipCall, type KmipOperation } from './call.js';
 
 function keyBlock(call: KmipCall, o: KmipObject, format: number, value: TtlvItem, wrapping?: TtlvItem): TtlvItem {
-  return struct(Tag.KeyBlock, enumeration(Tag.KeyFormatType, format), value, enumeration(Tag.CryptographicAlgorithm, algorithmOf(o.record.type, call.version)), int(Tag.CryptographicLength, 256), wrapping);
+  return struct(Tag.KeyBlock, enumeration(Tag.KeyFormatType, format), value, enumeration(Tag.CryptographicAlgorithm, algorithmOf(o.record.type, call.version)), int(Tag.CryptographicLength, keyLengthBits(o.record.type)), wrapping);
 }
 
 function objectItem(o: KmipObject, block: TtlvItem): TtlvItem {
@@ -41,13 +42,14 @@ export const get: KmipOperation = {
     }
     let block: TtlvItem;
     if (o.kind === 'public') {
-      if (requestedFormat === KeyFormatType.TransparentECPublicKey) {
+      const ec = curveOf(o.record.type) !== undefined;
+      if (ec && requestedFormat === KeyFormatType.TransparentECPublicKey) {
         block = keyBlock(call, o, requestedFormat, struct(Tag.KeyValue, struct(Tag.KeyMaterial, enumeration(Tag.RecommendedCurve, curveOf(o.record.type)!), bytes(Tag.QString, kmipRawPublicKey(o)))));
-      } else if (requestedFormat === KeyFormatType.Raw) {
+      } else if (ec && requestedFormat === KeyFormatType.Raw) {
         block = keyBlock(call, o, requestedFormat, struct(Tag.KeyValue, bytes(Tag.KeyMaterial, kmipRawPublicKey(o))));
       } else if (requestedFormat === undefined || requestedFormat === KeyFormatType.X_509) {
         block = keyBlock(call, o, KeyFormatType.X_509, struct(Tag.KeyValue, bytes(Tag.KeyMaterial, kmipPublicKey(o))));
-      } else throw new KmipError('KeyFormatTypeNotSupported', 'public keys: X.509, Raw or Transparent EC Public Key');
+      } else throw new KmipError('KeyFormatTypeNotSupported', 'public keys: X.509 (EC keys also Raw or Transparent EC Public Key)');
     } else if (wrapSpec !== undefined) {
       const method = read.enum(wrapSpec, Tag.WrappingMethod);
       if (method !== undefined && method !== WrappingMethod.Encrypt) throw new KmipError('FeatureNotSupported', 'only the Encrypt wrapping method is supported');

@@ -6,14 +6,19 @@
  * Share encoding: byte 0 = share format (0x01), byte 1 = threshold M, then the payload:
  * the library's share (secret bytes + x coordinate) when M ≥ 2, or the unseal key itself when
  * M = 1 (a degree-0 polynomial: every share is the secret; the library requires M ≥ 2).
+ *
+ * Share commitments (`commitShares`, `isCommittedShare`) let a ceremony refuse a share that is not one of
+ * the set as soon as it is submitted, instead of learning it only when the quorum fails to combine.
  */
 import { combine, split } from 'shamir-secret-sharing';
 import { AES_KEY_BYTES } from '../../crypto/aead.js';
+import { constantTimeEqual } from '../../crypto/compare.js';
+import { hmacSha256 } from '../../crypto/hmac.js';
 import { randomBytes } from '../../crypto/random.js';
 import { wipe } from '../../crypto/wipe.js';
 import { openEnvelope, sealEnvelope } from '../../keyring/envelope.js';
 import { DIRECT_TERM, ROOT_KEY_CONTEXT } from '../../keyring/barrier.js';
-import { UnsealRejectedError, type ProtectResult, type SealConfig, type UnsealInput, type UnsealProvider } from '../types.js';
+import { UnsealRejectedError, type ProtectResult, type SealConfig, type ShareCommitments, type UnsealInput, type UnsealProvider } from '../types.js';
 
 export const SHARE_FORMAT_V1 = 0x01;
 export const MAX_SHARES = 16;
@@ -40,6 +45,43 @@ function encodeShare(threshold: number, payload: Uint8Array): Uint8Array {
   out[1] = threshold;
   out.set(payload, 2);
   return out;
+}
+
+/** Domain separation: these MACs can never collide with another use of HMAC-SHA-256 in Strongbox. */
+const COMMITMENT_CONTEXT = Buffer.from('strongbox/share-commitment/v1\0', 'ascii');
+const COMMITMENT_SALT_BYTES = 32;
+
+function commitment(salt: Uint8Array, share: Uint8Array): Uint8Array {
+  const message = new Uint8Array(COMMITMENT_CONTEXT.byteLength + share.byteLength);
+  message.set(COMMITMENT_CONTEXT, 0);
+  message.set(share, COMMITMENT_CONTEXT.byteLength);
+  try {
+    return hmacSha256(salt, message);
+  } finally {
+    wipe(message);
+  }
+}
+
+/**
+ * Commits to every share of a freshly made set (fresh salt per set). What a commitment reveals: each
+ * share carries 256 bits of entropy (the y-values of random polynomials — any M − 1 of them are
+ * uniform and independent of the secret — or, for M = 1, the random unseal key itself), and the hash
+ * covers all of its bytes at once, so it offers only a 2^256 guessing target; the sealed root key in
+ * the same table is already a verifier for the unseal key at that cost. The salt rules out
+ * precomputation across installations and share sets.
+ */
+export function commitShares(shares: readonly Uint8Array[]): ShareCommitments {
+  const salt = randomBytes(COMMITMENT_SALT_BYTES);
+  const hex = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
+  return { version: 1, salt: hex(salt), hashes: shares.map((s) => hex(commitment(salt, s))) };
+}
+
+/** Whether `share` is one of the committed set (every commitment compared, in constant time). */
+export function isCommittedShare(share: Uint8Array, commitments: ShareCommitments): boolean {
+  const mine = commitment(Buffer.from(commitments.salt, 'hex'), share);
+  let found = false;
+  for (const h of commitments.hashes) found = constantTimeEqual(mine, Buffer.from(h, 'hex')) || found;
+  return found;
 }
 
 export function assertShareCounts(shares: number, threshold: number): void {

@@ -13,6 +13,7 @@
  * shorter increment) applies to the next request.
  */
 import { StrongboxError } from '../../protocol/errors.js';
+import { parseOptionalDuration, type Duration } from '../../protocol/duration.js';
 import type { AwsCredentialInfo } from '../../protocol/types.js';
 import { isBuiltinPolicy } from '../../policy/builtin.js';
 import { randomBytes } from '../../crypto/random.js';
@@ -37,8 +38,8 @@ function newAccessKeyId(): string {
 export interface CreateAwsCredentialParameters {
   /** default: the caller's own policies */
   policies?: string[];
-  /** lifetime in seconds, capped by the caller's token expiry (default: that expiry) */
-  ttl?: number;
+  /** lifetime in seconds or a duration such as "12h", capped by the caller's token expiry (default: that expiry) */
+  ttl?: Duration;
 }
 
 export type { AwsCredentialInfo };
@@ -76,9 +77,7 @@ export async function createAwsCredential(
   }
   const policies = [...new Set(params.policies ?? principal.policies)];
   if (policies.length === 0) throw new StrongboxError('INVALID_ARGUMENT', 'policies: give at least one policy', { field: 'policies' });
-  if (params.ttl !== undefined && (!Number.isInteger(params.ttl) || params.ttl < 1 || params.ttl > MAX_TOKEN_TTL_SECONDS)) {
-    throw new StrongboxError('INVALID_ARGUMENT', `ttl must be 1 to ${MAX_TOKEN_TTL_SECONDS} seconds`, { field: 'ttl' });
-  }
+  const ttl = parseOptionalDuration(params.ttl, { field: 'ttl', unit: 'seconds', min: 1, max: MAX_TOKEN_TTL_SECONDS });
   for (const [i, name] of policies.entries()) {
     if (name === 'root' && !principal.isRoot) throw new StrongboxError('ESCALATION_DENIED', 'only a root token can create root credentials', { field: `policies.${i}` });
     if (!principal.isRoot && !principal.policies.includes(name)) {
@@ -91,7 +90,7 @@ export async function createAwsCredential(
   const now = ctx.now();
   // Never past the creating token's expiry: ttl is capped by it, and it is the default.
   const parentExpiresMs = principal.token.expiresAt === null ? undefined : Date.parse(principal.token.expiresAt);
-  const ttlExpiresMs = params.ttl === undefined ? undefined : now.getTime() + params.ttl * 1000;
+  const ttlExpiresMs = ttl === undefined ? undefined : now.getTime() + ttl * 1000;
   const expiresMs = ttlExpiresMs === undefined ? parentExpiresMs : parentExpiresMs === undefined ? ttlExpiresMs : Math.min(ttlExpiresMs, parentExpiresMs);
   const accessKeyId = newAccessKeyId();
   // 30 random bytes → 40 base64 characters, the length of an AWS secret access key.
@@ -180,6 +179,8 @@ export async function openAwsCredential(ctx: Pick<ServiceContext, 'store' | 'bar
       parentAccessor: record.parentAccessor,
       createdAt: record.createdAt,
       expiresAt: record.expiresAt,
+      maxExpiresAt: record.expiresAt,
+      renewable: false,
       ttlSeconds: null,
       numUsesLeft: null,
       ratePerSecond: null,

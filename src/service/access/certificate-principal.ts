@@ -28,6 +28,9 @@ export function certificatePrincipal(socket: unknown, clientMap: Readonly<Record
       parentAccessor: null,
       createdAt: new Date(cert.valid_from).toISOString(),
       expiresAt: new Date(cert.valid_to).toISOString(),
+      maxExpiresAt: new Date(cert.valid_to).toISOString(),
+      // a certificate's lifetime is its validity: renewal is the CA's business
+      renewable: false,
       ttlSeconds: null,
       numUsesLeft: null,
       ratePerSecond: null,

@@ -4,7 +4,6 @@ import type { TokenRecord } from '../../storage/types.js';
 
 export type { TokenInfo };
 
-
 export function toTokenInfo(t: TokenRecord): TokenInfo {
   return {
     accessor: t.accessor,
@@ -14,6 +13,8 @@ export function toTokenInfo(t: TokenRecord): TokenInfo {
     parentAccessor: t.parentAccessor,
     createdAt: t.createdAt,
     expiresAt: t.expiresAt,
+    maxExpiresAt: t.maxExpiresAt,
+    renewable: t.renewable,
     numUsesLeft: t.numUsesLeft,
     rateLimit: t.ratePerSecond === null ? null : { perSecond: t.ratePerSecond, burst: t.rateBurst ?? 1 },
     revoked: t.revokedAt !== null,

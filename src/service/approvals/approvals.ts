@@ -15,7 +15,7 @@
  */
 import type { ApprovalInfo } from '../../protocol/transaction-rules.js';
 import { StrongboxError } from '../../protocol/errors.js';
-import { evaluateTransaction, isApprover, type ApprovalRule } from '../../policy/transaction-rules.js';
+import { evaluateTransaction, isApprover, type ApprovalRule, type TokenAmount, type TransactionCountLimit } from '../../policy/transaction-rules.js';
 import type { ApprovalRecord, ApprovalStatus } from '../../storage/types.js';
 import type { ServiceContext } from '../shared/context.js';
 import { approvalOperations } from '../approval-operations.js';
@@ -157,12 +157,14 @@ async function finalize(ctx: ApprovalContext, a: ApprovalRecord, approver: Appro
   }
   let amount = 0n;
   let fee: bigint | null = null;
+  let tokens: TokenAmount[] = [];
   try {
     // The rules that govern the key now (its own, else its wallet's), not those of the hold's scope:
     // rules set on the key after the hold must not be skipped.
     const key = await ctx.store.getKey(a.keyId);
     const { scope, rules } = await effectiveRules(ctx, a.keyId, key?.wallet);
     let dailyLimit: bigint | undefined;
+    let maxTransactions: TransactionCountLimit | undefined;
     if (rules !== undefined) {
       const decision = evaluateTransaction(rules, await op.intent(ctx, a, ctx.now()), { approved: true });
       if (decision.kind === 'deny') throw denial(decision.reason, decision.message, decision.field);
@@ -170,15 +172,18 @@ async function finalize(ctx: ApprovalContext, a: ApprovalRecord, approver: Appro
         amount = decision.nativeAmount;
         fee = decision.fee;
         dailyLimit = decision.dailyLimit;
+        tokens = decision.tokens;
+        maxTransactions = decision.maxTransactions;
       }
     }
-    // The fee is reserved with the value: it leaves the key too.
-    const { result, reservationId } = await reserveAndSign(ctx, scope, { amount, fee, dailyLimit, requestId: a.id }, () => op.sign(ctx, a));
+    // The fee is reserved with the value: it leaves the key too. Token amounts and the signature itself
+    // (maxTransactions) are reserved in the same atomic call: a held transaction counts when it is signed.
+    const { result, reservationId } = await reserveAndSign(ctx, scope, { amount, fee, dailyLimit, tokens, maxTransactions, requestId: a.id }, () => op.sign(ctx, a));
     if (!(await end('signed', null, JSON.stringify(result)))) {
       approver.decide({ outcome: 'failed', approvalId: a.id, reason: 'signing_interrupted' });
       return;
     }
-    approver.decide({ outcome: 'signed', approvalId: a.id, ...decisionAmounts({ nativeAmount: amount, fee }), ...(reservationId === undefined ? {} : { reservationId }) });
+    approver.decide({ outcome: 'signed', approvalId: a.id, ...decisionAmounts({ nativeAmount: amount, fee, tokens }), ...(reservationId === undefined ? {} : { reservationId }) });
   } catch (err) {
     // The approve call itself succeeded; the request ends denied (rules) or failed (e.g. key disabled).
     const e = err instanceof StrongboxError ? err : new StrongboxError('INTERNAL', undefined, { cause: err });

@@ -8,7 +8,9 @@
  * Filling: chainId from eth_chainId (a given chainId must match the node's); nonce from the nonce
  * tracker (sends: coordinated across nodes through the Store) or the node's pending count (sign only); gas from eth_estimateGas; fees: EIP-1559
  * when the latest block has a base fee (maxPriorityFeePerGas from eth_maxPriorityFeePerGas,
- * maxFeePerGas = 2 × base fee + priority fee), else legacy with eth_gasPrice.
+ * maxFeePerGas = 2 × base fee + priority fee), else legacy with eth_gasPrice. An `authorizationList`
+ * makes an EIP-7702 transaction and `blobVersionedHashes` (or `maxFeePerBlobGas`) an EIP-4844 one, each
+ * with EIP-1559 fees (a blob transaction's maxFeePerBlobGas = 2 × eth_blobBaseFee when absent).
  */
 import { StrongboxError } from '../../protocol/errors.js';
 import type { EthereumSignTransactionResponse } from '../../protocol/ethereum.js';
@@ -37,7 +39,8 @@ async function signOrThrow(ctx: EthereumRpcContext, record: KeyRecord & { public
   return result;
 }
 
-const REQUEST_FIELDS = ['from', 'to', 'gas', 'gasPrice', 'maxFeePerGas', 'maxPriorityFeePerGas', 'value', 'data', 'input', 'nonce', 'chainId', 'type', 'accessList'] as const;
+const REQUEST_FIELDS = ['from', 'to', 'gas', 'gasPrice', 'maxFeePerGas', 'maxPriorityFeePerGas', 'value', 'data', 'input', 'nonce', 'chainId', 'type', 'accessList', 'authorizationList', 'maxFeePerBlobGas', 'blobVersionedHashes', 'sidecar'] as const;
+type RequestType = 'legacy' | 'eip2930' | 'eip1559' | 'eip4844' | 'eip7702';
 const hex = (n: bigint): `0x${string}` => `0x${n.toString(16)}`;
 
 export function requireUpstream(ctx: EthereumRpcContext): EthereumRpcClient {
@@ -78,20 +81,24 @@ function normalize(request: unknown): Record<string, unknown> {
   return tx;
 }
 
-const TRANSACTION_TYPE_NAMES = new Map<string, 'legacy' | 'eip2930' | 'eip1559'>([
+const TRANSACTION_TYPE_NAMES = new Map<string, RequestType>([
   ['0x0', 'legacy'], ['0x00', 'legacy'], ['legacy', 'legacy'],
   ['0x1', 'eip2930'], ['0x01', 'eip2930'], ['eip2930', 'eip2930'],
   ['0x2', 'eip1559'], ['0x02', 'eip1559'], ['eip1559', 'eip1559'],
+  ['0x3', 'eip4844'], ['0x03', 'eip4844'], ['eip4844', 'eip4844'],
+  ['0x4', 'eip7702'], ['0x04', 'eip7702'], ['eip7702', 'eip7702'],
 ]);
 
-function typeOf(tx: Record<string, unknown>): 'legacy' | 'eip2930' | 'eip1559' | undefined {
+function typeOf(tx: Record<string, unknown>): RequestType | undefined {
   const t = tx['type'];
   if (t === undefined) {
+    if (tx['authorizationList'] !== undefined) return 'eip7702';
+    if (tx['blobVersionedHashes'] !== undefined || tx['maxFeePerBlobGas'] !== undefined || tx['sidecar'] !== undefined) return 'eip4844';
     if (tx['maxFeePerGas'] !== undefined || tx['maxPriorityFeePerGas'] !== undefined) return 'eip1559';
     if (tx['gasPrice'] !== undefined) return tx['accessList'] !== undefined ? 'eip2930' : 'legacy';
     return undefined;
   }
-  // Anything else (blob or set-code types, `constructor`) is left for ethereumSignTransaction to refuse by name.
+  // Anything else is left for ethereumSignTransaction to refuse by name.
   return typeof t === 'string' ? TRANSACTION_TYPE_NAMES.get(t) : undefined;
 }
 
@@ -113,7 +120,10 @@ async function fill(ctx: EthereumRpcContext, from: string, tx: Record<string, un
     type = block?.baseFeePerGas !== undefined ? 'eip1559' : 'legacy';
   }
   if (type !== undefined) out['type'] = type;
-  if (type === 'eip1559') {
+  if (type === 'eip1559' || type === 'eip4844' || type === 'eip7702') {
+    if (type === 'eip4844' && out['maxFeePerBlobGas'] === undefined) {
+      out['maxFeePerBlobGas'] = hex(2n * (await upstreamQuantity(upstream, 'eth_blobBaseFee', [])));
+    }
     if (out['maxPriorityFeePerGas'] === undefined) {
       out['maxPriorityFeePerGas'] = hex(await upstreamQuantity(upstream, 'eth_maxPriorityFeePerGas', []).catch(() => 1_000_000_000n));
     }
@@ -128,7 +138,8 @@ async function fill(ctx: EthereumRpcContext, from: string, tx: Record<string, un
   }
   if (out['gas'] === undefined) {
     const call: Record<string, unknown> = { from };
-    for (const k of ['to', 'value', 'data', 'accessList'] as const) if (out[k] !== undefined && out[k] !== null) call[k] = out[k];
+    // The authorization list changes the gas (EIP-7702: 25,000 per authorization, and the delegate's code runs).
+    for (const k of ['to', 'value', 'data', 'accessList', 'authorizationList', 'blobVersionedHashes', 'maxFeePerBlobGas'] as const) if (out[k] !== undefined && out[k] !== null) call[k] = out[k];
     out['gas'] = hex(await upstreamQuantity(upstream, 'eth_estimateGas', [call]));
   }
   return out;

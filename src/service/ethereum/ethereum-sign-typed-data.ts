@@ -23,7 +23,7 @@ import type { KeyRecord } from '../../storage/types.js';
 import type { ServiceContext } from '../shared/context.js';
 import type { KeyRef } from '../shared/resolve-key.js';
 import { resolveEthereumKey, signDigestRecoverable, toEthereumSignature, type EthereumSignContext } from './ethereum-signer.js';
-import { denial, effectiveRules, judgeIntent, type HeldTransaction, type RequestContext } from '../shared/transaction-guard.js';
+import { denial, effectiveRules, isReservationRefusal, judgeIntent, reserveAndSign, type HeldTransaction, type RequestContext } from '../shared/transaction-guard.js';
 
 export interface EthereumSignTypedDataParameters {
   key: KeyRef;
@@ -60,7 +60,7 @@ export async function ethereumSignTypedData(
   if (rules === undefined) return sign();
   const { requester } = params;
   const reading = typedDataIntent(data, ctx.now());
-  const readable = reading.permit !== null || reading.safeTx !== null;
+  const readable = reading.permit !== null || reading.safeTx !== null || reading.userOperation !== null;
   const what = reading.safeTx !== null ? 'SafeTx' : data.primaryType;
   // A permit's or SafeTx's decision carries its native value and fee, as a transaction's does; typed data
   // the rules cannot read has no amounts to record.
@@ -86,6 +86,12 @@ export async function ethereumSignTypedData(
     if (reading.safeTx !== null && reading.safeTx.gasPrice !== 0n) {
       refuse('safe_refund_forbidden', `this SafeTx pays a gas refund (gasPrice ${reading.safeTx.gasPrice}): the Safe pays gasPrice × the gas it measures at execution, which the signature does not bound, to refundReceiver; a key with transaction rules signs only SafeTx with gasPrice 0`, 'typedData.message.gasPrice');
     }
+    if (reading.userOperation?.delegatecall === true) {
+      refuse('delegatecall_forbidden', 'this user operation makes the account delegatecall (ERC-7579 call type 0xff): the target\'s code runs as the account and can do anything with its funds; a key with transaction rules signs only calls', 'typedData.message.callData');
+    }
+    if (reading.userOperation?.unread != null && rules.forbidBlindSigning === true) {
+      refuse('blind_signing_forbidden', `key ${record.id} forbids blind signing (forbidBlindSigning), and this user operation cannot be read: ${reading.userOperation.unread}`, 'typedData.message.callData');
+    }
     const outcome = await judgeIntent(ctx, scope, rules, reading.intent, {
       keyId: record.id,
       chain: 'ethereum',
@@ -98,7 +104,7 @@ export async function ethereumSignTypedData(
   }
 
   if (rules.forbidBlindSigning === true) {
-    refuse('blind_signing_forbidden', `key ${record.id} forbids blind signing (forbidBlindSigning), and this typed data is no shape its transaction rules can read (ERC-2612, DAI, ERC-3009, Permit2 or a Gnosis Safe SafeTx): its effect cannot be judged`);
+    refuse('blind_signing_forbidden', `key ${record.id} forbids blind signing (forbidBlindSigning), and this typed data is no shape its transaction rules can read (ERC-2612, DAI, ERC-3009, Permit2, a Gnosis Safe SafeTx or an ERC-4337 PackedUserOperation): its effect cannot be judged`);
   }
   // What the rules can still judge is the domain: its chain id (above and here), its verifying contract
   // against the destination lists, and the time of signing.
@@ -112,7 +118,13 @@ export async function ethereumSignTypedData(
     const field = decision.reason === 'destination_denied' || decision.reason === 'destination_not_allowed' ? 'typedData.domain.verifyingContract' : undefined;
     refuse(decision.reason, decision.reason === 'outside_time_window' || decision.reason === 'network_not_allowed' ? decision.message : `typedData.domain.verifyingContract: ${decision.message}`, field);
   }
-  const result = await sign();
-  requester?.decide({ outcome: 'unjudged', reason: TYPED_DATA_NOT_JUDGED });
-  return result;
+  // Unread, but a signature all the same: it counts against maxTransactions (nothing else is reserved).
+  try {
+    const { result, reservationId } = await reserveAndSign(ctx, scope, { amount: 0n, dailyLimit: undefined, maxTransactions: rules.maxTransactions, requestId: requester?.requestId ?? 'internal' }, sign);
+    requester?.decide({ outcome: 'unjudged', reason: TYPED_DATA_NOT_JUDGED, ...(reservationId === undefined ? {} : { reservationId }) });
+    return result;
+  } catch (err) {
+    if (isReservationRefusal(err)) requester?.decide({ outcome: 'deny', reason: err.publicReason! });
+    throw err;
+  }
 }

@@ -11,7 +11,7 @@ export interface CreateKeyParameters extends KeyMetadataParameters {
 
 export async function createKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'now'>, params: CreateKeyParameters): Promise<KeyInfo> {
   assertKeyMetadata(params.type, params);
-  const secretKey = generateSecretKey(params.type);
+  const secretKey = await generateSecretKey(params.type);
   try {
     return await storeKey(ctx, { ...params, origin: 'generated', secretKey });
   } finally {

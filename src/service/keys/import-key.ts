@@ -1,6 +1,6 @@
 /**
- * Import existing key material: raw 0x-hex (scalar, Ed25519 seed or AES key) or a PEM private
- * key (SEC1 "EC PRIVATE KEY" or PKCS#8). Scalars are range-checked, embedded public points must
+ * Import existing key material: raw 0x-hex (scalar, Ed25519 seed, AES key, or an RSA key's PKCS#8 DER)
+ * or a PEM private key (SEC1 "EC PRIVATE KEY", PKCS#8, or PKCS#1 "RSA PRIVATE KEY" for RSA types). Scalars are range-checked, embedded public points must
  * be on the curve and match the private key; nothing invalid is ever stored.
  */
 import { createPrivateKey, type JsonWebKey } from 'node:crypto';
@@ -17,7 +17,7 @@ export interface ImportKeyParameters extends KeyMetadataParameters {
   type: KeyType;
   /** 0x-hex: a 32-byte scalar (secp256k1, p256), seed (ed25519) or key (aes256); a 32-64 byte key (hmac256) */
   privateKey?: string;
-  /** PEM private key: SEC1 or PKCS#8 */
+  /** PEM private key: SEC1 or PKCS#8 (PKCS#1 too for RSA) */
   pem?: string;
 }
 
@@ -30,6 +30,11 @@ function invalidPem(detail: string): StrongboxError {
 
 /** Returns the secret scalar/seed of a PEM key of the expected type, after checking its embedded public key. */
 function secretFromPem(type: KeyType, pem: string): Uint8Array {
+  const rsa = signingAlgorithm(type)?.secretFromPem;
+  if (rsa !== undefined) {
+    if (pem.length > MAX_PEM_CHARS || !pem.includes('-----BEGIN')) throw invalidPem('pem must be a PEM-encoded private key');
+    return rsa.call(signingAlgorithm(type), pem);
+  }
   const crv = JWK_CURVE[type];
   if (crv === undefined) throw new StrongboxError('INVALID_ARGUMENT', `pem is not accepted for ${type} keys; use privateKey`, { field: 'pem' });
   if (pem.length > MAX_PEM_CHARS || !pem.includes('-----BEGIN')) throw invalidPem('pem must be a PEM-encoded private key');
@@ -72,7 +77,7 @@ export function assertImportedSecret(type: KeyType, secretKey: Uint8Array): void
 }
 
 function secretFromRaw(type: KeyType, privateKey: string): Uint8Array {
-  const size = symmetricKeyBytes(type) ?? { min: 32, max: 32 };
+  const size = symmetricKeyBytes(type) ?? signingAlgorithm(type)?.secretKeyBytes ?? { min: 32, max: 32 };
   const secretKey = parseHex(privateKey, size.min === size.max ? { field: 'privateKey', bytes: size.min } : { field: 'privateKey', minBytes: size.min, maxBytes: size.max });
   assertImportedSecret(type, secretKey);
   return secretKey;

@@ -6,6 +6,7 @@
  */
 import type { KeyRef } from '../shared/resolve-key.js';
 import { StrongboxError } from '../../protocol/errors.js';
+import { parseDuration, type Duration } from '../../protocol/duration.js';
 import type { KeyInfo } from '../../protocol/types.js';
 import { ConflictError, type KeyRecord, type KeyState } from '../../storage/types.js';
 import type { ServiceContext } from '../shared/context.js';
@@ -43,12 +44,8 @@ export function enableKey(ctx: Ctx, params: { key: KeyRef }): Promise<KeyInfo> {
   return transition(ctx, params.key, ['enabled', 'disabled'], { state: 'enabled' }, 'enable');
 }
 
-export function scheduleKeyDeletion(ctx: Ctx, params: { key: KeyRef; pendingDays?: number }): Promise<KeyInfo> {
-  const days = params.pendingDays ?? DEFAULT_PENDING_DAYS;
-  const min = ctx.settings.minPendingDays;
-  if (!Number.isInteger(days) || days < min || days > MAX_PENDING_DAYS) {
-    throw new StrongboxError('INVALID_ARGUMENT', `pendingDays must be an integer from ${min} to ${MAX_PENDING_DAYS}`, { field: 'pendingDays' });
-  }
+export async function scheduleKeyDeletion(ctx: Ctx, params: { key: KeyRef; pendingDays?: Duration }): Promise<KeyInfo> {
+  const days = parseDuration(params.pendingDays ?? DEFAULT_PENDING_DAYS, { field: 'pendingDays', unit: 'days', min: ctx.settings.minPendingDays, max: MAX_PENDING_DAYS });
   const deletionDate = new Date(ctx.now().getTime() + days * DAY_MS).toISOString();
   return transition(ctx, params.key, ['enabled', 'disabled'], { state: 'pending_deletion', deletionDate }, 'schedule deletion of');
 }

@@ -5,6 +5,7 @@
  */
 import type { KeyRef } from '../shared/resolve-key.js';
 import { StrongboxError } from '../../protocol/errors.js';
+import { parseDuration, type Duration } from '../../protocol/duration.js';
 import type { KeyInfo } from '../../protocol/types.js';
 import { generateAesKey } from '../../crypto/aes256.js';
 import { wipe } from '../../crypto/wipe.js';
@@ -13,6 +14,7 @@ import type { ServiceContext } from '../shared/context.js';
 import { toKeyInfo } from '../shared/key-info.js';
 import { assertUsable, resolveKey } from '../shared/resolve-key.js';
 import { keyMaterialContext } from '../shared/record-identity.js';
+import { ROTATION_PERIOD } from '../shared/store-key.js';
 
 const DAY_MS = 86_400_000;
 
@@ -47,14 +49,14 @@ export async function rotateKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 
 
 export async function configureRotation(
   ctx: Pick<ServiceContext, 'store' | 'now'>,
-  params: { key: KeyRef; rotationPeriodDays?: number | null; minDecryptionVersion?: number },
+  params: { key: KeyRef; rotationPeriodDays?: Duration | null; minDecryptionVersion?: number },
 ): Promise<KeyInfo> {
   const record = await resolveKey(ctx, params.key);
   requireAes(record, params.rotationPeriodDays !== undefined ? 'rotationPeriodDays' : 'minDecryptionVersion');
   if (params.minDecryptionVersion !== undefined && (params.minDecryptionVersion < 1 || params.minDecryptionVersion > record.currentVersion)) {
     throw new StrongboxError('INVALID_ARGUMENT', `minDecryptionVersion must be from 1 to the current version ${record.currentVersion}`, { field: 'minDecryptionVersion' });
   }
-  const period = params.rotationPeriodDays;
+  const period = params.rotationPeriodDays === undefined || params.rotationPeriodDays === null ? params.rotationPeriodDays : parseDuration(params.rotationPeriodDays, ROTATION_PERIOD);
   const patch = {
     ...(params.minDecryptionVersion === undefined ? {} : { minDecryptionVersion: params.minDecryptionVersion }),
     ...(period === undefined ? {} : { rotationPeriodDays: period, nextRotationAt: period === null ? null : new Date(ctx.now().getTime() + period * DAY_MS).toISOString() }),

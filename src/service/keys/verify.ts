@@ -1,4 +1,4 @@
-/** Verify a signature against a stored key's public key (standard ECDSA: any valid S is accepted). */
+/** Verify a signature against a stored key's public key (standard ECDSA: any valid S is accepted; RSA: PSS or PKCS#1 v1.5). */
 import type { KeyRef } from '../shared/resolve-key.js';
 import { parseHex } from '../../protocol/hex.js';
 import { requireSigningAlgorithm } from '../../crypto/algorithms.js';
@@ -17,6 +17,6 @@ export async function verify(ctx: Pick<ServiceContext, 'store'>, params: VerifyP
   assertUsable(record);
   const payload = toSignPayload(alg, params);
   const encoding = toEncoding(alg, params.encoding);
-  const signature = parseHex(params.signature, { field: 'signature', minBytes: 1, maxBytes: 80 });
+  const signature = parseHex(params.signature, { field: 'signature', minBytes: 1, maxBytes: 1024 });
   return { valid: alg.verify(record.publicKey!, payload, signature, encoding) };
 }

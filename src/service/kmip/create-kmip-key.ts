@@ -4,7 +4,7 @@
  * (disabled) unless the client gave an Activation Date at or before now (KMIP 1.4 §3.19, §3.22).
  *
  * The plaintext-export mark (docs/kmip.md, "The plaintext question") is decided here and never changes:
- * only symmetric keys and P-256 keys can carry it — secp256k1 and Ed25519 keys (digital assets) never do —
+ * only symmetric, P-256 and RSA keys can carry it — secp256k1 and Ed25519 keys (digital assets) never do —
  * and only when the creating principal holds `keys:export-plaintext` and did not ask otherwise.
  */
 import { StrongboxError } from '../../protocol/errors.js';
@@ -15,7 +15,7 @@ import type { ServiceContext } from '../shared/context.js';
 import { storeKey } from '../shared/store-key.js';
 import { assertKmipAttributes, saveKmipObject, toKmipObject, type KmipAttributes, type KmipObject } from './kmip-object.js';
 
-export const PLAINTEXT_EXPORTABLE_TYPES: ReadonlySet<KeyType> = new Set<KeyType>(['aes256', 'hmac256', 'p256']);
+export const PLAINTEXT_EXPORTABLE_TYPES: ReadonlySet<KeyType> = new Set<KeyType>(['aes256', 'hmac256', 'p256', 'rsa2048', 'rsa3072', 'rsa4096']);
 
 export interface CreateKmipKeyParameters {
   type: KeyType;
@@ -39,7 +39,7 @@ function assertMaterial(type: KeyType, secretKey: Uint8Array): void {
 export async function createKmipKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'now'>, params: CreateKmipKeyParameters): Promise<KmipObject> {
   assertKmipAttributes(params.attributes);
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
-  const secretKey = params.secretKey ?? generateSecretKey(params.type);
+  const secretKey = params.secretKey ?? (await generateSecretKey(params.type));
   let info;
   try {
     assertMaterial(params.type, secretKey);

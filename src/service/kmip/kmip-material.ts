@@ -34,7 +34,7 @@ export function kmipRawPublicKey(o: KmipObject): Uint8Array {
 }
 
 /**
- * The plaintext secret of a marked object (symmetric: raw bytes; P-256: PKCS#8 DER). The caller has
+ * The plaintext secret of a marked object (symmetric: raw bytes; P-256 and RSA: PKCS#8 DER). The caller has
  * already been authorized for keys:export-plaintext; this checks the mark and the key type again.
  */
 export async function releaseKmipPlaintext(ctx: Ctx, o: KmipObject): Promise<{ format: 'raw' | 'pkcs8'; material: Uint8Array }> {
@@ -43,6 +43,8 @@ export async function releaseKmipPlaintext(ctx: Ctx, o: KmipObject): Promise<{ f
   }
   if (o.record.state === 'pending_deletion' || o.record.state === 'destroyed') assertUsable(o.record);
   const secret = await openKeyMaterial(ctx, o.record);
+  // RSA secrets are stored as PKCS#8 DER already (crypto/signers/rsa.ts).
+  if (o.record.type === 'rsa2048' || o.record.type === 'rsa3072' || o.record.type === 'rsa4096') return { format: 'pkcs8', material: secret };
   if (o.record.type !== 'p256') return { format: 'raw', material: secret };
   try {
     const alg = signingAlgorithm('p256')!;

@@ -24,7 +24,7 @@ export interface LocateCriteria {
 export const LOCATE_SCAN_LIMIT = 100_000;
 const PAGE = 500;
 
-export const keyLengthBits = (type: KeyType): number => (type === 'aes256' || type === 'hmac256' || type === 'secp256k1' || type === 'p256' || type === 'ed25519' ? 256 : 0);
+export const keyLengthBits = (type: KeyType): number => (type === 'rsa2048' ? 2048 : type === 'rsa3072' ? 3072 : type === 'rsa4096' ? 4096 : 256);
 
 function matches(o: KmipObject, c: LocateCriteria): boolean {
   if (c.kinds !== undefined && !c.kinds.includes(o.kind)) return false;

@@ -77,6 +77,8 @@ export interface EthereumNetwork {
   /** the node eth_sendTransaction submits to and other methods pass through to; undefined = none */
   upstream: EthereumRpcClient | undefined;
   nonces: NonceTracker;
+  /** EIP-7825 transaction gas caps by chain id (chains/ethereum/gas-cap.ts; --ethereum-gas-cap) */
+  gasCaps: ReadonlyMap<number, bigint>;
   /** the upstream's chain id, once asked */
   chainId?: bigint;
 }

@@ -3,6 +3,7 @@
  * persist the key durably (the caller answers 201 only after this returns).
  */
 import { StrongboxError } from '../../protocol/errors.js';
+import { parseOptionalDuration, type Duration, type DurationSpec } from '../../protocol/duration.js';
 import type { KeyInfo, KeyType } from '../../protocol/types.js';
 import { signingAlgorithm } from '../../crypto/algorithms.js';
 import { keyCheckValue } from '../../crypto/aes256.js';
@@ -19,14 +20,18 @@ export interface KeyMetadataParameters {
   name?: string | undefined;
   description?: string;
   tags?: Record<string, string>;
-  /** aes256 only: rotate automatically every N days */
-  rotationPeriodDays?: number;
+  /** aes256 only: rotate automatically every N days (a number of days, or a duration in whole days such as "90d") */
+  rotationPeriodDays?: Duration;
   /** irreversible: the material may later be exported, wrapped to a caller's key (default false) */
   exportable?: boolean;
 }
 
+/** The automatic rotation period of an aes256 key (create, import, POST /v1/keys/{id}/rotation). */
+export const ROTATION_PERIOD: DurationSpec = { field: 'rotationPeriodDays', unit: 'days', min: 1, max: 3650 };
+
 export function assertKeyMetadata(type: KeyType, params: KeyMetadataParameters): void {
   assertKeyName(params.name);
+  parseOptionalDuration(params.rotationPeriodDays, ROTATION_PERIOD);
   if (params.exportable !== undefined && typeof params.exportable !== 'boolean') {
     throw new StrongboxError('INVALID_ARGUMENT', 'exportable must be true or false', { field: 'exportable' });
   }
@@ -41,6 +46,7 @@ export async function storeKey(
 ): Promise<KeyInfo> {
   const { type, secretKey } = params;
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
+  const rotationPeriodDays = parseOptionalDuration(params.rotationPeriodDays, ROTATION_PERIOD);
   const alg = signingAlgorithm(type);
   const id = randomId();
   const createdAt = ctx.now().toISOString();
@@ -59,8 +65,8 @@ export async function storeKey(
     description: params.description ?? '',
     tags: params.tags ?? {},
     deletionDate: null,
-    rotationPeriodDays: params.rotationPeriodDays ?? null,
-    nextRotationAt: params.rotationPeriodDays === undefined ? null : new Date(Date.parse(createdAt) + params.rotationPeriodDays * 86_400_000).toISOString(),
+    rotationPeriodDays: rotationPeriodDays ?? null,
+    nextRotationAt: rotationPeriodDays === undefined ? null : new Date(Date.parse(createdAt) + rotationPeriodDays * 86_400_000).toISOString(),
     minDecryptionVersion: 1,
     aliases: [],
     wallet: params.wallet ?? null,

@@ -7,9 +7,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { StrongboxError, type ErrorCode } from '../../protocol/errors.js';
-import { evaluateTransaction, parseTransactionRules, type DenyReason, type TransactionIntent, type TransactionRules } from '../../policy/transaction-rules.js';
+import { evaluateTransaction, parseTransactionRules, type DenyReason, type TokenAmount, type TransactionCountLimit, type TransactionIntent, type TransactionRules } from '../../policy/transaction-rules.js';
 import type { AuditDecision } from '../../audit/record.js';
-import type { ApprovalRecord, RulesScope } from '../../storage/types.js';
+import type { ApprovalRecord, LimitReservation, RulesScope } from '../../storage/types.js';
 import type { ServiceContext } from './context.js';
 
 /** The stored rules of a scope, parsed; undefined when it has none. */
@@ -41,36 +41,68 @@ export function denial(reason: DenyReason, message: string, field?: string): Str
   return new StrongboxError(denialCode(reason), message, { publicReason: reason, reason: `${reason}: ${message}`, ...(field === undefined ? {} : { field }) });
 }
 
-/** The audit decision's amounts: the native value and, when bounded, the fee (decimal strings). */
-export function decisionAmounts(d: { nativeAmount: bigint; fee: bigint | null }): { amount: string; fee?: string } {
-  return { amount: d.nativeAmount.toString(), ...(d.fee === null ? {} : { fee: d.fee.toString() }) };
+/** The reasons a reservation itself refuses (the limits with what was already reserved). */
+const RESERVATION_REASONS: ReadonlySet<string> = new Set<DenyReason>(['daily_limit_exceeded', 'token_daily_limit_exceeded', 'transaction_count_exceeded']);
+
+/**
+ * The audit decision's amounts: the native value and, when bounded, the fee (decimal strings); the
+ * token totals (`<chain>:…` → amount) when the transaction moves tokens.
+ */
+export function decisionAmounts(d: { nativeAmount: bigint; fee: bigint | null; tokens?: readonly TokenAmount[] }): Pick<AuditDecision, 'amount' | 'fee' | 'tokens'> {
+  return {
+    amount: d.nativeAmount.toString(),
+    ...(d.fee === null ? {} : { fee: d.fee.toString() }),
+    ...(d.tokens === undefined || d.tokens.length === 0 ? {} : { tokens: d.tokens.map((t) => ({ token: t.bucket.slice('token:'.length), amount: t.amount.toString() })) }),
+  };
+}
+
+/** What one signature counts against, besides the native value and fee. */
+export interface SpendLimits {
+  amount: bigint;
+  fee?: bigint | null;
+  /** the native 24-hour limit */
+  dailyLimit: bigint | undefined;
+  /** token totals; those with a dailyLimit are reserved */
+  tokens?: readonly TokenAmount[];
+  /** one signature counts against it */
+  maxTransactions?: TransactionCountLimit | undefined;
+  requestId: string;
 }
 
 /**
- * Reserves `amount` + `fee` (the fee is spent too) against the scope's rolling 24-hour limit (when it
- * has one), runs `sign`, and releases the reservation if signing throws. Throws
- * SPENDING_LIMIT_EXCEEDED when it does not fit.
+ * Reserves, in one atomic storage call (all or nothing), `amount` + `fee` (the fee is spent too) against
+ * the scope's rolling 24-hour limit, each token's amount against its 24-hour limit, and one signature
+ * against maxTransactions — whichever the rules set — runs `sign`, and releases the reservation if
+ * signing throws. Throws SPENDING_LIMIT_EXCEEDED (native) or TRANSACTION_DENIED
+ * (`token_daily_limit_exceeded`, `transaction_count_exceeded`) when it does not fit.
  */
-export async function reserveAndSign<T>(
-  ctx: GuardContext,
-  scope: { scope: RulesScope; scopeId: string },
-  spend: { amount: bigint; fee?: bigint | null; dailyLimit: bigint | undefined; requestId: string },
-  sign: () => Promise<T>,
-): Promise<{ result: T; reservationId: string | undefined }> {
+export async function reserveAndSign<T>(ctx: GuardContext, scope: { scope: RulesScope; scopeId: string }, spend: SpendLimits, sign: () => Promise<T>): Promise<{ result: T; reservationId: string | undefined }> {
   let reservationId: string | undefined;
   const fee = spend.fee ?? 0n;
   const total = spend.amount + fee;
-  if (spend.dailyLimit !== undefined && total > 0n) {
-    const now = ctx.now();
+  const now = ctx.now();
+  const dayAgo = new Date(now.getTime() - DAY_MS).toISOString();
+  const limits: LimitReservation[] = [];
+  if (spend.dailyLimit !== undefined && total > 0n) limits.push({ bucket: 'native', amount: total, limit: spend.dailyLimit, windowStart: dayAgo });
+  for (const t of spend.tokens ?? []) {
+    if (t.dailyLimit !== undefined && t.amount > 0n) limits.push({ bucket: t.bucket, amount: t.amount, limit: t.dailyLimit, windowStart: dayAgo });
+  }
+  const count = spend.maxTransactions;
+  if (count !== undefined) limits.push({ bucket: 'count', amount: 1n, limit: BigInt(count.count), windowStart: new Date(now.getTime() - count.windowSeconds * 1000).toISOString() });
+  if (limits.length > 0) {
     reservationId = randomUUID();
-    const { reserved, spent } = await ctx.store.reserveSpend(
-      { id: reservationId, scope: scope.scope, scopeId: scope.scopeId, amount: total, createdAt: now.toISOString(), requestId: spend.requestId },
-      spend.dailyLimit,
-      new Date(now.getTime() - DAY_MS).toISOString(),
-    );
+    const { reserved, spent } = await ctx.store.reserveLimits({ id: reservationId, scope: scope.scope, scopeId: scope.scopeId, createdAt: now.toISOString(), requestId: spend.requestId }, limits);
     if (!reserved) {
-      const what = fee === 0n ? `value ${spend.amount}` : `value ${spend.amount} + fee ${fee} = ${total}`;
-      throw denial('daily_limit_exceeded', `${what} would exceed the 24-hour limit ${spend.dailyLimit} (${spent} already spent)`);
+      const i = limits.findIndex((l, j) => spent[j]! + l.amount > l.limit);
+      const l = limits[i]!;
+      if (l.bucket === 'native') {
+        const what = fee === 0n ? `value ${spend.amount}` : `value ${spend.amount} + fee ${fee} = ${total}`;
+        throw denial('daily_limit_exceeded', `${what} would exceed the 24-hour limit ${spend.dailyLimit} (${spent[i]} already spent)`);
+      }
+      if (l.bucket === 'count') {
+        throw denial('transaction_count_exceeded', `${spent[i]} signatures in the last ${count!.windowSeconds} s already reach maxTransactions.count ${count!.count}`);
+      }
+      throw denial('token_daily_limit_exceeded', `token ${l.bucket.slice('token:'.length)} amount ${l.amount} would exceed its 24-hour limit ${l.limit} (${spent[i]} already reserved)`);
     }
   }
   try {
@@ -110,9 +142,13 @@ export function summarize(intent: TransactionIntent): Record<string, unknown> {
     chain: intent.chain,
     network: intent.network,
     transfers: intent.transfers.map((t) => ({ to: t.to, amount: t.amount.toString(), asset: t.asset })),
-    calls: intent.calls,
+    calls: intent.calls.map((c) => ({ to: c.to, selector: c.selector })),
     // The most the transaction can pay in fees (charged to the key), or null when it cannot be bounded.
     fee: typeof intent.fee === 'bigint' ? intent.fee.toString() : null,
+    // EIP-7702 delegations the key signs, and EIP-7002/7251 validator requests: shown to approvers.
+    ...(intent.delegations === undefined ? {} : { delegations: intent.delegations }),
+    ...(intent.otherAuthorizations === undefined ? {} : { otherAuthorizations: intent.otherAuthorizations }),
+    ...(intent.validatorRequests === undefined ? {} : { validatorRequests: intent.validatorRequests.map((r) => (r.kind === 'withdrawal' ? { ...r, amountGwei: r.amountGwei.toString() } : r)) }),
   };
 }
 
@@ -168,13 +204,23 @@ export async function judgeIntent<T>(
     return { held: { status: 'pending', approvalId: approval.id, required: approval.required, expiresAt: approval.expiresAt, reason: decision.reason } };
   }
   try {
-    const { result, reservationId } = await reserveAndSign(ctx, scope, { amount: decision.nativeAmount, fee: decision.fee, dailyLimit: decision.dailyLimit, requestId: requester?.requestId ?? 'internal' }, params.sign);
+    const { result, reservationId } = await reserveAndSign(
+      ctx,
+      scope,
+      { amount: decision.nativeAmount, fee: decision.fee, dailyLimit: decision.dailyLimit, tokens: decision.tokens, maxTransactions: decision.maxTransactions, requestId: requester?.requestId ?? 'internal' },
+      params.sign,
+    );
     requester?.decide({ outcome: 'allow', ...decisionAmounts(decision), ...(reservationId === undefined ? {} : { reservationId }) });
     return { signed: result };
   } catch (err) {
-    if (err instanceof StrongboxError && err.code === 'SPENDING_LIMIT_EXCEEDED') requester?.decide({ outcome: 'deny', reason: 'daily_limit_exceeded', ...decisionAmounts(decision) });
+    if (isReservationRefusal(err)) requester?.decide({ outcome: 'deny', reason: err.publicReason!, ...decisionAmounts(decision) });
     throw err;
   }
+}
+
+/** A refusal by reserveAndSign (a limit with what was already reserved), not a signing failure. */
+export function isReservationRefusal(err: unknown): err is StrongboxError {
+  return err instanceof StrongboxError && err.publicReason !== undefined && RESERVATION_REASONS.has(err.publicReason);
 }
 
 /**

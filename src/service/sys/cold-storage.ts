@@ -6,17 +6,21 @@
  *     HSM wrapping key. From then on nobody — not the operators, not the HSM — can use any key;
  *  3. restore-hsm — with M escrow shares: the root key is recovered from the escrow, proven by opening
  *     the stored keyring, sealed under a new HSM wrapping key, and the server unseals.
+ * Each share is checked against its set's commitments when submitted (recovery shares: the seal
+ * configuration; escrow shares: the escrow configuration, which commits to them when it is made). An
+ * attempt in progress is never replaced by a new one; only its nonce or a share of its set cancels it.
  */
 import { StrongboxError } from '../../protocol/errors.js';
 import { toHex } from '../../protocol/hex.js';
 import { randomBytes } from '../../crypto/random.js';
 import { wipe } from '../../crypto/wipe.js';
-import { createShamirProvider, MAX_SHARES } from '../../providers/shamir/index.js';
+import { commitShares, createShamirProvider, MAX_SHARES } from '../../providers/shamir/index.js';
 import type { SealConfig } from '../../providers/types.js';
 import { loadAuditKeys } from '../../audit/keys.js';
 import type { ServiceContext } from '../shared/context.js';
 import { SYS } from '../shared/context.js';
 import { readSealConfig } from './seal-config.js';
+import { assertMayCancel, assertNoAttempt, nonceMatches, type CancelParameters } from '../shared/unseal-progress.js';
 
 type Ctx = Pick<ServiceContext, 'store' | 'provider' | 'barrier' | 'audit' | 'sealedReason' | 'unsealProgress' | 'ceremony' | 'now'>;
 
@@ -40,6 +44,7 @@ export async function startCeremony(ctx: Ctx, params: { kind: 'escrow' | 'restor
   requireHsm(ctx);
   const config = await readSealConfig(ctx);
   if (config === undefined) throw new StrongboxError('NOT_INITIALIZED');
+  assertNoAttempt(ctx.ceremony, ctx.ceremony.kind ?? 'ceremony');
   let threshold = config.threshold;
   if (params.kind === 'escrow') {
     const { shares, threshold: t } = params;
@@ -58,13 +63,31 @@ export async function startCeremony(ctx: Ctx, params: { kind: 'escrow' | 'restor
   return { nonce: ctx.ceremony.nonce, threshold };
 }
 
+/** The share set an attempt collects: recovery shares (escrow) or escrow shares (restore-hsm). */
+async function quorumOf(ctx: Pick<Ctx, 'store'>, kind: 'escrow' | 'restore-hsm'): Promise<SealConfig> {
+  const config = await readSealConfig(ctx);
+  if (config === undefined) throw new StrongboxError('NOT_INITIALIZED');
+  if (kind === 'escrow') return config;
+  const escrow = escrowConfig(await ctx.store.getSysValue(SYS.escrowConfig));
+  if (escrow === undefined) throw new StrongboxError('ESCROW_REQUIRED', 'no escrow exists to restore from');
+  return escrow;
+}
+
+/** Cancels the escrow or restore-hsm attempt in progress; needs its nonce or one share of the set it collects. */
+export async function cancelCeremony(ctx: Pick<Ctx, 'store' | 'ceremony'>, params: CancelParameters): Promise<{ started: false }> {
+  const state = ctx.ceremony;
+  const set = state.kind === undefined ? { threshold: 0 } : await quorumOf(ctx, state.kind);
+  if (assertMayCancel(state, params, set, 'REKEY_NOT_STARTED')) state.reset();
+  return { started: false };
+}
+
 export async function updateCeremony(ctx: Ctx, params: { nonce: string; share: string }): Promise<{ kind: string; progress: number; threshold: number; complete: boolean; shares?: `0x${string}`[] }> {
   const state = ctx.ceremony;
-  if (state.nonce === undefined || state.kind === undefined || state.nonce !== params.nonce) throw new StrongboxError('REKEY_NOT_STARTED', 'no ceremony attempt with that nonce; start one first', { field: 'nonce' });
+  if (state.kind === undefined || !nonceMatches(state.nonce, params.nonce)) throw new StrongboxError('REKEY_NOT_STARTED', 'no ceremony attempt with that nonce; start one first', { field: 'nonce' });
   const config = (await readSealConfig(ctx))!;
   const kind = state.kind;
-  const quorum = kind === 'escrow' ? config : escrowConfig(await ctx.store.getSysValue(SYS.escrowConfig))!;
-  const shares = state.progress.accept(params.share, quorum.threshold);
+  const quorum = await quorumOf(ctx, kind);
+  const shares = state.progress.accept(params.share, quorum);
   if (shares === undefined) return { kind, progress: state.progress.count, threshold: quorum.threshold, complete: false };
   const shamir = createShamirProvider();
   const fail = () => new StrongboxError('UNSEAL_FAILED', 'the shares given do not form a quorum; progress was reset', { field: 'share' });
@@ -81,7 +104,8 @@ export async function updateCeremony(ctx: Ctx, params: { nonce: string; share: s
     try {
       const escrowCfg: SealConfig = { type: 'shamir', ...state.target! };
       const escrow = await shamir.protect(rootKey, escrowCfg);
-      await ctx.store.putSysValues({ [SYS.sealedEscrow]: escrow.sealedRootKey, [SYS.escrowConfig]: Buffer.from(JSON.stringify({ ...escrowCfg, createdAt: ctx.now().toISOString() })) });
+      const stored = { ...escrowCfg, commitments: commitShares(escrow.shares), createdAt: ctx.now().toISOString() };
+      await ctx.store.putSysValues({ [SYS.sealedEscrow]: escrow.sealedRootKey, [SYS.escrowConfig]: Buffer.from(JSON.stringify(stored)) });
       state.reset();
       const out = { kind, progress: quorum.threshold, threshold: escrowCfg.threshold, complete: true, shares: escrow.shares.map(toHex) };
       wipe(...escrow.shares);

@@ -2,6 +2,7 @@
  * generate-root: mint a new root token from a quorum of unseal shares (e.g. after the original was
  * revoked). The operator who starts the attempt receives a one-time pad; the token is returned only
  * XOR-ed with it, so whoever submits the last share cannot read the token (Vault's OTP scheme).
+ * An attempt in progress is never replaced by a new one; only its nonce or a share cancels it.
  */
 import { StrongboxError } from '../../protocol/errors.js';
 import { constantTimeEqual } from '../../crypto/compare.js';
@@ -13,6 +14,7 @@ import type { ServiceContext } from '../shared/context.js';
 import { SYS } from '../shared/context.js';
 import { mintRootToken } from './root-token.js';
 import { readSealConfig } from './seal-config.js';
+import { assertMayCancel, assertNoAttempt, nonceMatches, UnsealProgress, type CancelParameters } from '../shared/unseal-progress.js';
 
 /** Root tokens are "sbt." + 43 base64url characters. */
 export const ROOT_TOKEN_LENGTH = 47;
@@ -32,14 +34,18 @@ export function xorDecode(encoded: string, otpB64: string): string {
 export async function startGenerateRoot(ctx: Pick<ServiceContext, 'store' | 'generateRoot'>): Promise<{ nonce: string; otp: string; threshold: number; progress: number }> {
   const config = await readSealConfig(ctx);
   if (config === undefined) throw new StrongboxError('NOT_INITIALIZED');
+  assertNoAttempt(ctx.generateRoot, 'root-token generation');
   ctx.generateRoot.reset();
   ctx.generateRoot.nonce = Buffer.from(randomBytes(16)).toString('hex');
   ctx.generateRoot.otp = randomBytes(ROOT_TOKEN_LENGTH);
   return { nonce: ctx.generateRoot.nonce, otp: Buffer.from(ctx.generateRoot.otp).toString('base64url'), threshold: config.threshold, progress: 0 };
 }
 
-export function cancelGenerateRoot(ctx: Pick<ServiceContext, 'generateRoot'>): { started: false } {
-  ctx.generateRoot.reset();
+/** Cancels the attempt in progress; needs its nonce or one share of the set (unseal or recovery shares). */
+export async function cancelGenerateRoot(ctx: Pick<ServiceContext, 'store' | 'generateRoot'>, params: CancelParameters): Promise<{ started: false }> {
+  const config = await readSealConfig(ctx);
+  if (config === undefined) throw new StrongboxError('NOT_INITIALIZED');
+  if (assertMayCancel(ctx.generateRoot, params, config, 'GENERATE_ROOT_NOT_STARTED')) ctx.generateRoot.reset();
   return { started: false };
 }
 
@@ -50,10 +56,10 @@ export async function updateGenerateRoot(
   const state = ctx.generateRoot;
   const config = await readSealConfig(ctx);
   if (config === undefined) throw new StrongboxError('NOT_INITIALIZED');
-  if (state.nonce === undefined || state.otp === undefined || !constantTimeEqual(Buffer.from(state.nonce), Buffer.from(params.nonce))) {
+  if (state.otp === undefined || !nonceMatches(state.nonce, params.nonce)) {
     throw new StrongboxError('GENERATE_ROOT_NOT_STARTED', 'start an attempt first, and pass its nonce', { field: 'nonce' });
   }
-  const shares = state.progress.accept(params.share, config.threshold);
+  const shares = state.progress.accept(params.share, config);
   if (shares === undefined) return { progress: state.progress.count, threshold: config.threshold, complete: false };
   // Shamir: the quorum is proven by recovering the root key (wiped at once). HSM/KMS: by opening the
   // recovery check value with the recovery shares.

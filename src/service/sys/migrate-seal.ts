@@ -8,7 +8,7 @@
 import { StrongboxError } from '../../protocol/errors.js';
 import { constantTimeEqual } from '../../crypto/compare.js';
 import { wipe } from '../../crypto/wipe.js';
-import { createShamirProvider } from '../../providers/shamir/index.js';
+import { commitShares, createShamirProvider } from '../../providers/shamir/index.js';
 import { UnsealRejectedError, type SealConfig, type UnsealProvider } from '../../providers/types.js';
 import type { Store } from '../../storage/types.js';
 import { SYS } from '../shared/context.js';
@@ -73,6 +73,8 @@ export async function migrateSeal(p: MigrateSealParameters): Promise<{ from: str
       shares = recovery.shares;
       sharesKind = 'recovery';
     }
+    // New shares get new commitments; recovery shares kept as they are keep theirs (in `config`).
+    if (shares.length > 0) values[SYS.sealConfig] = encodeSealConfig({ ...newConfig, commitments: commitShares(shares) });
     await p.store.putSysValues(values);
     return { from: p.from.type, to: p.to.type, shares, sharesKind };
   } finally {

@@ -2,7 +2,8 @@
  * Initialization (once per installation): generate the root key and the first keyring term,
  * let the unseal provider protect the root key (Shamir: split the unseal key into shares),
  * seal the keyring under the root key, persist only sealed values, then mint the root token
- * (stored as a hash). The server stays sealed afterwards; the shares unseal it.
+ * (stored as a hash). The server stays sealed afterwards; the shares unseal it. The seal configuration
+ * keeps a commitment to each share (not the share), so a wrong share is refused when it is submitted.
  */
 import { StrongboxError } from '../../protocol/errors.js';
 import { toHex } from '../../protocol/hex.js';
@@ -12,7 +13,7 @@ import { randomBytes } from '../../crypto/random.js';
 import { wipe } from '../../crypto/wipe.js';
 import { Barrier } from '../../keyring/barrier.js';
 import { Keyring } from '../../keyring/keyring.js';
-import { createShamirProvider, MAX_SHARES } from '../../providers/shamir/index.js';
+import { commitShares, createShamirProvider, MAX_SHARES } from '../../providers/shamir/index.js';
 import { ProviderUnavailableError } from '../../providers/types.js';
 
 /** The value sealed under the recovery key (its content is irrelevant: opening it proves the quorum). */
@@ -62,7 +63,7 @@ export async function initialize(ctx: Pick<ServiceContext, 'store' | 'provider' 
     }
     const written = await ctx.store.putSysValues(
       {
-        [SYS.sealConfig]: encodeSealConfig(config),
+        [SYS.sealConfig]: encodeSealConfig({ ...config, commitments: commitShares(shareBytes) }),
         [SYS.sealedRootKey]: sealedRootKey,
         [SYS.sealedKeyring]: Barrier.sealKeyring(rootKey, keyring),
         ...extra,

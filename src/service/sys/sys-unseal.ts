@@ -1,6 +1,8 @@
 /**
  * Unseal: collect shares until the threshold is met, then let the provider recover the root key
- * and open the keyring. A failed reconstruction discards all collected shares (the operators
+ * and open the keyring. A share that is not one of the set (checked against the commitments in the
+ * seal configuration) is refused at once and counts for nothing. A failed reconstruction (possible
+ * only without commitments, or with tampered storage) discards all collected shares (the operators
  * start again), so one bad share cannot be combined silently with later good ones.
  */
 import { StrongboxError } from '../../protocol/errors.js';
@@ -38,7 +40,7 @@ export async function unseal(
   }
   if (params.share === undefined) throw new StrongboxError('INVALID_ARGUMENT', 'share is required', { field: 'share' });
 
-  const shares = ctx.unsealProgress.accept(params.share, config.threshold);
+  const shares = ctx.unsealProgress.accept(params.share, config);
   if (shares === undefined) return { sealed: true, progress: ctx.unsealProgress.count, threshold: config.threshold };
   const [sealedRootKey, sealedKeyring] = await Promise.all([ctx.store.getSysValue(SYS.sealedRootKey), ctx.store.getSysValue(SYS.sealedKeyring)]);
   if (sealedRootKey === undefined || sealedKeyring === undefined) throw new StrongboxError('INTEGRITY_CHECK_FAILED', 'sealed root key or keyring missing from storage');

@@ -261,9 +261,40 @@ export const pgMigrations: readonly Migration[] = [
     `,
   },
   {
+    // As SQLite migration 13: the maximum lifetime and the renewable flag; tokens minted before keep
+    // the bound renewal had then (365 days after creation), formatted exactly as JavaScript's
+    // toISOString (what SQLite's strftime gives too).
+    version: 13,
+    name: 'token-max-ttl',
+    sql: `
+      ALTER TABLE tokens ADD COLUMN max_expires_at TEXT;
+      ALTER TABLE tokens ADD COLUMN renewable BOOLEAN NOT NULL DEFAULT true;
+      UPDATE tokens
+         SET max_expires_at = to_char((created_at::timestamptz + interval '365 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+       WHERE expires_at IS NOT NULL
+         AND created_at ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z$';
+    `,
+  },
+  {
+    // Token limits and transaction counts (policy/transaction-rules.ts) are reserved like the native
+    // 24-hour limit: one row per bucket ('native', 'token:<chain>:…', 'count'), the rows of one
+    // reservation sharing reservation_id (what releaseSpend and the audit record name). Existing rows
+    // are native reservations whose id is their reservation id.
+    version: 14,
+    name: 'spend-buckets',
+    sql: `
+      ALTER TABLE spend_reservations ADD COLUMN bucket TEXT COLLATE "C" NOT NULL DEFAULT 'native';
+      ALTER TABLE spend_reservations ADD COLUMN reservation_id TEXT;
+      UPDATE spend_reservations SET reservation_id = id;
+      DROP INDEX spend_reservations_scope;
+      CREATE INDEX spend_reservations_bucket ON spend_reservations(scope, scope_id, bucket, created_at);
+      CREATE INDEX spend_reservations_reservation ON spend_reservations(reservation_id);
+    `,
+  },
+  {
     // KMIP metadata per key (service/kmip/): the KMIP state, the plaintext-export mark (fixed when the
     // key is created or registered through KMIP) and the KMIP attributes as JSON text.
-    version: 13,
+    version: 15,
     name: 'kmip-objects',
     sql: `
       CREATE TABLE kmip_objects (

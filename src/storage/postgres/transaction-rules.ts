@@ -1,5 +1,5 @@
 /**
- * PostgreSQL side of transaction rules (migration 8): rules per scope, spend reservations,
+ * PostgreSQL side of transaction rules (migrations 8 and 12): rules per scope, spend reservations (per bucket),
  * approvals — the same semantics as sqlite/transaction-rules.ts, for several nodes on one database.
  *  - reserveSpend takes a transaction-scoped advisory lock on the scope (the scope's reservations
  *    may not exist yet, so there is no row to lock) before it sums the window, so concurrent callers
@@ -10,11 +10,11 @@
  */
 import type pg from 'pg';
 import type { ApprovalRecord, ApprovalStatus, ApprovalVote, Store } from '../types.js';
-import { toApprovalRecord, type ApprovalRow } from '../rows.js';
+import { assertDistinctBuckets, reservationRowId, toApprovalRecord, type ApprovalRow } from '../rows.js';
 
 type Methods = Pick<
   Store,
-  'putTransactionRules' | 'getTransactionRules' | 'deleteTransactionRules' | 'reserveSpend' | 'releaseSpend' | 'createApproval' | 'getApproval' | 'listApprovals' | 'addApprovalVote' | 'updateApproval'
+  'putTransactionRules' | 'getTransactionRules' | 'deleteTransactionRules' | 'reserveSpend' | 'reserveLimits' | 'releaseSpend' | 'createApproval' | 'getApproval' | 'listApprovals' | 'addApprovalVote' | 'updateApproval'
 >;
 
 /** A connection inside tx(): statements only (BEGIN, COMMIT and the connection's errors are tx()'s business). */
@@ -44,6 +44,26 @@ export function transactionRuleMethods({ q, tx, spendLockNamespace }: PgAccess):
   const readApprovals = async (where: string, values: unknown[]): Promise<ApprovalRecord[]> =>
     (await q<ApprovalRow & { votes: ApprovalVote[] }>(`${withVotes} ${where}`, values)).rows.map((r) => toApprovalRecord(r, r.votes));
 
+  const reserveLimits: Methods['reserveLimits'] = async (res, limits) => {
+    assertDistinctBuckets(limits);
+    return tx(async (c) => {
+      // Held until commit: every reservation of this scope (every bucket), from any node, waits here.
+      await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [spendLockNamespace, `${res.scope}:${res.scopeId}`]);
+      const spent: bigint[] = [];
+      for (const l of limits) {
+        const sum = await c.query<{ spent: string }>('SELECT coalesce(sum(amount), 0)::text AS spent FROM spend_reservations WHERE scope = $1 AND scope_id = $2 AND bucket = $3 AND created_at > $4', [res.scope, res.scopeId, l.bucket, l.windowStart]);
+        spent.push(BigInt(sum.rows[0]!.spent));
+      }
+      if (limits.some((l, i) => spent[i]! + l.amount > l.limit)) return { reserved: false, spent };
+      for (const l of limits) {
+        await c.query('INSERT INTO spend_reservations (id, reservation_id, bucket, scope, scope_id, amount, created_at, request_id) VALUES ($1, $2, $3, $4, $5, $6::numeric, $7, $8)', [
+          reservationRowId(res.id, l.bucket), res.id, l.bucket, res.scope, res.scopeId, l.amount.toString(), res.createdAt, res.requestId,
+        ]);
+      }
+      return { reserved: true, spent };
+    });
+  };
+
   return {
     async putTransactionRules(r) {
       await q(
@@ -58,19 +78,13 @@ export function transactionRuleMethods({ q, tx, spendLockNamespace }: PgAccess):
     async deleteTransactionRules(scope, scopeId) {
       return (await q('DELETE FROM transaction_rules WHERE scope = $1 AND scope_id = $2', [scope, scopeId])).rowCount! > 0;
     },
-    async reserveSpend(res, limit, windowStart) {
-      return tx(async (c) => {
-        // Held until commit: every reservation of this scope, from any node, waits here.
-        await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [spendLockNamespace, `${res.scope}:${res.scopeId}`]);
-        const sum = await c.query<{ spent: string }>('SELECT coalesce(sum(amount), 0)::text AS spent FROM spend_reservations WHERE scope = $1 AND scope_id = $2 AND created_at > $3', [res.scope, res.scopeId, windowStart]);
-        const spent = BigInt(sum.rows[0]!.spent);
-        if (spent + res.amount > limit) return { reserved: false, spent };
-        await c.query('INSERT INTO spend_reservations (id, scope, scope_id, amount, created_at, request_id) VALUES ($1, $2, $3, $4::numeric, $5, $6)', [res.id, res.scope, res.scopeId, res.amount.toString(), res.createdAt, res.requestId]);
-        return { reserved: true, spent };
-      });
+    async reserveSpend({ amount, ...res }, limit, windowStart) {
+      const { reserved, spent } = await reserveLimits(res, [{ bucket: 'native', amount, limit, windowStart }]);
+      return { reserved, spent: spent[0]! };
     },
+    reserveLimits,
     async releaseSpend(id) {
-      return (await q('DELETE FROM spend_reservations WHERE id = $1', [id])).rowCount! > 0;
+      return (await q('DELETE FROM spend_reservations WHERE reservation_id = $1', [id])).rowCount! > 0;
     },
     async createApproval(a) {
       await q(

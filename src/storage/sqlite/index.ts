@@ -229,8 +229,6 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     dueDestroy: db.prepare(`SELECT id FROM keys WHERE state = 'pending_deletion' AND deletion_date <= ?`).pluck(),
     dueRotate: db.prepare(`SELECT id FROM keys WHERE state = 'enabled' AND next_rotation_at <= ?`).pluck(),
     getVersion: db.prepare('SELECT * FROM key_versions WHERE key_id = ? AND version = ?'),
-    insertToken: db.prepare(`INSERT INTO tokens (accessor, token_hash, name, subject, policies, parent_accessor, created_at, expires_at, ttl_seconds, num_uses_left, rate_per_second, rate_burst, revoked_at)
-                             VALUES (@accessor, @tokenHash, @name, @subject, @policies, @parentAccessor, @createdAt, @expiresAt, @ttlSeconds, @numUsesLeft, @ratePerSecond, @rateBurst, @revokedAt)`),
     tokenByHash: db.prepare('SELECT * FROM tokens WHERE token_hash = ?'),
     tokenByAccessor: db.prepare('SELECT * FROM tokens WHERE accessor = ?'),
     consumeUse: db.prepare('UPDATE tokens SET num_uses_left = num_uses_left - 1 WHERE accessor = ? AND num_uses_left > 0'),
@@ -326,6 +324,9 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     for (const a of tree) stmts.revokeAwsCredentialsOf.run(at, a);
     return tree.filter((a) => stmts.revoke.run(at, a).changes > 0);
   });
+  // Prepared on first use: a read-only tool (audit verify/export) may open a file not yet at migration 13,
+  // whose tokens table lacks max_expires_at and renewable; it never mints a token.
+  let insertToken: Database.Statement | undefined;
   const toAuditRow = (r: AuditRowSql): AuditRow => ({ seq: r.seq, record: r.record, hash: new Uint8Array(r.hash), ...(r.head_signature == null ? {} : { headSignature: new Uint8Array(r.head_signature) }) });
   const replaceMaterials = db.transaction((items: readonly SealedReplacement<{ keyId: string; version: number }>[]) => items.map((i) => stmts.replaceMaterial.run(i.next, i.keyId, i.version, i.expected).changes === 1));
   const replaceSecretValues = db.transaction((items: readonly SealedReplacement<{ path: string; version: number }>[]) => items.map((i) => stmts.replaceSecretValue.run(i.next, i.path, i.version, i.expected).changes === 1));
@@ -527,7 +528,9 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     },
     async createToken(t) {
       try {
-        stmts.insertToken.run({ ...t, policies: JSON.stringify(t.policies) });
+        insertToken ??= db.prepare(`INSERT INTO tokens (accessor, token_hash, name, subject, policies, parent_accessor, created_at, expires_at, max_expires_at, renewable, ttl_seconds, num_uses_left, rate_per_second, rate_burst, revoked_at)
+                             VALUES (@accessor, @tokenHash, @name, @subject, @policies, @parentAccessor, @createdAt, @expiresAt, @maxExpiresAt, @renewable, @ttlSeconds, @numUsesLeft, @ratePerSecond, @rateBurst, @revokedAt)`);
+        insertToken.run({ ...t, policies: JSON.stringify(t.policies), renewable: t.renewable ? 1 : 0 });
       } catch (err) {
         if (isUniqueViolation(err)) throw new ConflictError('token');
         throw err;

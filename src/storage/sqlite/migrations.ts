@@ -262,9 +262,39 @@ export const migrations: readonly Migration[] = [
     `,
   },
   {
+    // Tokens get a maximum lifetime and a renewable flag (issue 14: a 60-second token renewed itself
+    // into a one-year credential). max_expires_at is the latest expiry renewal may reach; renewable = 0
+    // refuses renewal. Tokens minted before keep the bound renewal had when they were minted, 365 days
+    // after creation, so a client that renews a long-lived token keeps working; tokens that never
+    // expire (root) keep none.
+    version: 13,
+    name: 'token-max-ttl',
+    sql: `
+      ALTER TABLE tokens ADD COLUMN max_expires_at TEXT;
+      ALTER TABLE tokens ADD COLUMN renewable INTEGER NOT NULL DEFAULT 1;
+      UPDATE tokens SET max_expires_at = strftime('%Y-%m-%dT%H:%M:%fZ', created_at, '+365 days') WHERE expires_at IS NOT NULL;
+    `,
+  },
+  {
+    // Token limits and transaction counts (policy/transaction-rules.ts) are reserved like the native
+    // 24-hour limit: one row per bucket ('native', 'token:<chain>:…', 'count'), the rows of one
+    // reservation sharing reservation_id (what releaseSpend and the audit record name). Existing rows
+    // are native reservations whose id is their reservation id.
+    version: 14,
+    name: 'spend-buckets',
+    sql: `
+      ALTER TABLE spend_reservations ADD COLUMN bucket TEXT NOT NULL DEFAULT 'native';
+      ALTER TABLE spend_reservations ADD COLUMN reservation_id TEXT;
+      UPDATE spend_reservations SET reservation_id = id;
+      DROP INDEX spend_reservations_scope;
+      CREATE INDEX spend_reservations_bucket ON spend_reservations(scope, scope_id, bucket, created_at);
+      CREATE INDEX spend_reservations_reservation ON spend_reservations(reservation_id);
+    `,
+  },
+  {
     // KMIP metadata per key (service/kmip/): the KMIP state, the plaintext-export mark (fixed when the
     // key is created or registered through KMIP) and the KMIP attributes as JSON text.
-    version: 13,
+    version: 15,
     name: 'kmip-objects',
     sql: `
       CREATE TABLE kmip_objects (

@@ -67,6 +67,14 @@ try:
             sig = step("sign", lambda: c.sign(b"message to sign", uid=private_uid, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.ECDSA, "hashing_algorithm": enums.HashingAlgorithm.SHA_256}).hex())
             step("verify_good", lambda: str(c.signature_verify(b"message to sign", bytes.fromhex(sig), uid=public_uid, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.ECDSA, "hashing_algorithm": enums.HashingAlgorithm.SHA_256})))
             step("verify_bad", lambda: str(c.signature_verify(b"another message", bytes.fromhex(sig), uid=public_uid, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.ECDSA, "hashing_algorithm": enums.HashingAlgorithm.SHA_256})))
+        rsa = step("create_rsa", lambda: c.create_key_pair(enums.CryptographicAlgorithm.RSA, 2048, public_usage_mask=[enums.CryptographicUsageMask.VERIFY], private_usage_mask=[enums.CryptographicUsageMask.SIGN]))
+        if isinstance(rsa, tuple):
+            rsa_public, rsa_private = rsa
+            step("activate_rsa", lambda: c.activate(rsa_private))
+            step("rsa_public", lambda: c.get(rsa_public).value.hex())
+            step("rsa_attributes", lambda: {a.attribute_name.value: str(a.attribute_value) for a in c.get_attributes(rsa_private, ["Cryptographic Algorithm", "Cryptographic Length"])[1]})
+            step("rsa_sign_pss", lambda: c.sign(b"rsa message", uid=rsa_private, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.RSA, "hashing_algorithm": enums.HashingAlgorithm.SHA_256, "padding_method": enums.PaddingMethod.PSS}).hex())
+            step("rsa_sign_pkcs1", lambda: c.sign(b"rsa message", uid=rsa_private, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.RSA, "hashing_algorithm": enums.HashingAlgorithm.SHA_256, "padding_method": enums.PaddingMethod.PKCS1v15}).hex())
         hm = step("create_hmac", lambda: c.create(enums.CryptographicAlgorithm.HMAC_SHA256, 256))
         step("activate_hmac", lambda: c.activate(hm))
         step("mac", lambda: [x.hex() if isinstance(x, bytes) else x for x in c.mac(b"payload", uid=hm, algorithm=enums.CryptographicAlgorithm.HMAC_SHA256)])

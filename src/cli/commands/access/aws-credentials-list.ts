@@ -4,7 +4,7 @@ export default {
   path: ['aws-credentials', 'list'],
   summary: 'List AWS credentials with their status and expiry (never their secrets; --cursor for the next page)',
   usage: '[--limit N] [--cursor C]',
-  options: { ...clientOptions, ...pageOptions },
+  options: { ...pageOptions, ...clientOptions },
   positionals: [],
   async run(args, io) {
     const page = await clientFrom(args, io).listAwsCredentials(pageFlags(args));

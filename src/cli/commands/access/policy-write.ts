@@ -5,7 +5,10 @@ export default {
   path: ['policy', 'write'],
   summary: 'Create or replace a policy from a JSON file ({"statements": [...]})',
   usage: '<name> --file FILE',
-  options: { ...clientOptions, file: { type: 'string' } },
+  options: {
+    file: { type: 'string', value: 'FILE', description: 'the policy document, JSON {"statements": [...]} (docs/policies.md); required' },
+    ...clientOptions,
+  },
   positionals: ['name'],
   async run(args, io) {
     const file = requireString(args, 'file');

@@ -10,6 +10,8 @@ export function tokenTable(t: TokenInfo): string {
     ['Parent', t.parentAccessor ?? '-'],
     ['Created', t.createdAt],
     ['Expires', t.expiresAt ?? 'never'],
+    ['Max expires', t.maxExpiresAt ?? 'never'],
+    ['Renewable', t.renewable],
     ['Uses left', t.numUsesLeft ?? 'unlimited'],
     ['Rate limit', t.rateLimit ? `${t.rateLimit.perSecond}/s burst ${t.rateLimit.burst}` : 'none'],
     ['Revoked', t.revoked],

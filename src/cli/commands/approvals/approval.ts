@@ -22,7 +22,10 @@ export const approvalList = {
   path: ['approval', 'list'],
   summary: 'List transactions held for approval, newest first',
   usage: '[--status pending|signed|rejected|expired|denied|failed]',
-  options: { ...clientOptions, status: { type: 'string' } },
+  options: {
+    status: { type: 'string', value: 'STATUS', description: 'only approvals in this status: pending, signing, signed, rejected, expired, denied or failed', default: 'all' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     const status = optionalString(args, 'status');
@@ -58,7 +61,10 @@ export const approvalReject = {
   path: ['approval', 'reject'],
   summary: 'Reject a held transaction (it will never be signed)',
   usage: '<id> [--reason TEXT]',
-  options: { ...clientOptions, reason: { type: 'string' } },
+  options: {
+    reason: { type: 'string', value: 'TEXT', description: 'why, recorded with the rejection', default: 'none' },
+    ...clientOptions,
+  },
   positionals: ['id'],
   async run(args, io) {
     return output(args, io, await clientFrom(args, io).rejectTransaction(args.positionals[0]!, optionalString(args, 'reason')), approvalTable);

@@ -9,7 +9,10 @@ export const keyRulesSet = {
   path: ['key', 'rules', 'set'],
   summary: 'Set (replace) the transaction rules of a key from a JSON file',
   usage: '<key> --file FILE',
-  options: { ...clientOptions, file: { type: 'string' } },
+  options: {
+    file: { type: 'string', value: 'FILE', description: 'the rules document, JSON (docs/policies.md, "Transaction rules"); required' },
+    ...clientOptions,
+  },
   positionals: ['key'],
   async run(args, io) {
     const file = requireString(args, 'file');

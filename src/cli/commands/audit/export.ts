@@ -43,7 +43,11 @@ export default {
   path: ['audit', 'export'],
   summary: 'Write the audit log as JSON lines (records with their batch head signatures, and signed checkpoints) to stdout',
   usage: '[--data-dir DIR | --storage postgres://URL]   (neither: from the server, needs audit:read)',
-  options: { ...clientOptions, 'data-dir': { type: 'string' }, storage: { type: 'string' } },
+  options: {
+    'data-dir': { type: 'string', value: 'DIR', description: 'read the SQLite database in DIR directly (also while the server runs)', default: 'the server, through the API' },
+    storage: { type: 'string', value: 'postgres://URL', description: 'read the PostgreSQL database directly (a read-only role suffices)' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     for await (const item of auditSource(args, io)) {

@@ -31,7 +31,15 @@ export default {
   path: ['audit', 'verify'],
   summary: 'Check the audit hash chain, batch head signatures and checkpoints; exit 0 only when intact',
   usage: '[--data-dir DIR | --storage postgres://URL | --file EXPORT.jsonl] [--public-key HEX] [--checkpoints SAVED.jsonl] [--head AUDIT-STREAM.jsonl]   (none: from the server)',
-  options: { ...clientOptions, 'data-dir': { type: 'string' }, storage: { type: 'string' }, file: { type: 'string' }, 'public-key': { type: 'string' }, checkpoints: { type: 'string' }, head: { type: 'string' } },
+  options: {
+    'data-dir': { type: 'string', value: 'DIR', description: 'verify the SQLite database in DIR directly (also while the server runs)', default: 'the server, through the API' },
+    storage: { type: 'string', value: 'postgres://URL', description: 'verify the PostgreSQL database directly (a read-only role suffices)' },
+    file: { type: 'string', value: 'EXPORT.jsonl', description: 'verify a file written by audit export' },
+    'public-key': { type: 'string', value: 'HEX', description: 'the checkpoint signing key from a copy you keep (32 bytes, hex)', default: 'the key stored with the log' },
+    checkpoints: { type: 'string', value: 'SAVED.jsonl', description: 'checkpoints saved earlier, to detect a tail cut off with its checkpoints' },
+    head: { type: 'string', value: 'STREAM.jsonl', description: 'the audit stream (or a file of its head lines) kept outside the database, to detect a deleted tail' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     const file = optionalString(args, 'file');

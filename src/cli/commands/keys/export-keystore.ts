@@ -5,7 +5,10 @@ export default {
   path: ['key', 'export-keystore'],
   summary: 'Export an exportable secp256k1 key as an Ethereum keystore v3 file; passphrase from STRONGBOX_KEYSTORE_PASSPHRASE or stdin',
   usage: '<key> --out FILE',
-  options: { ...clientOptions, out: { type: 'string' } },
+  options: {
+    out: { type: 'string', value: 'FILE', description: 'the keystore file to write (mode 0600; must not exist); required' },
+    ...clientOptions,
+  },
   positionals: ['key'],
   async run(args, io) {
     const out = requireString(args, 'out');

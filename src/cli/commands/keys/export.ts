@@ -5,7 +5,11 @@ export default {
   path: ['key', 'export'],
   summary: 'Export an exportable key wrapped to your RSA public key (RSA_AES_KEY_WRAP_SHA_256); --out writes the raw wrapped bytes',
   usage: '<key> --wrapping-key-file PEM [--out FILE]',
-  options: { ...clientOptions, 'wrapping-key-file': { type: 'string' }, out: { type: 'string' } },
+  options: {
+    'wrapping-key-file': { type: 'string', value: 'PEM', description: 'your RSA public key (2048-4096 bits, PEM) to wrap the key to; required' },
+    out: { type: 'string', value: 'FILE', description: 'write the raw wrapped bytes to FILE (mode 0600; must not exist)', default: 'print 0x-hex' },
+    ...clientOptions,
+  },
   positionals: ['key'],
   async run(args, io) {
     const wrappingKey = readFileSync(requireString(args, 'wrapping-key-file'), 'utf8');

@@ -14,7 +14,13 @@ export default {
   path: ['key', 'import-wrapped'],
   summary: 'Import key material wrapped to this server\'s wrapping key (see key wrapping-key); no plaintext in transit',
   usage: '--type TYPE --wrapped-file FILE [--name NAME] [--exportable]',
-  options: { ...clientOptions, type: { type: 'string' }, 'wrapped-file': { type: 'string' }, name: { type: 'string' }, exportable: { type: 'boolean' } },
+  options: {
+    type: { type: 'string', value: 'TYPE', description: 'secp256k1, p256, ed25519, aes256 or hmac256; required' },
+    'wrapped-file': { type: 'string', value: 'FILE', description: 'the wrapped key material: raw bytes or 0x-hex text; required' },
+    name: { type: 'string', value: 'NAME', description: 'a unique name for the key', default: 'none' },
+    exportable: { type: 'boolean', description: 'allow the key to be exported wrapped later', default: 'not exportable' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     const type = requireString(args, 'type') as KeyType;

@@ -7,7 +7,15 @@ export default {
   path: ['key', 'import'],
   summary: 'Import a private key from a PEM file or from 0x-hex in STRONGBOX_PRIVATE_KEY (never on the command line)',
   usage: '--type TYPE (--pem-file FILE | --hex-file FILE | --from-env) [--name NAME] [--exportable]',
-  options: { ...clientOptions, type: { type: 'string' }, name: { type: 'string' }, 'pem-file': { type: 'string' }, 'hex-file': { type: 'string' }, 'from-env': { type: 'boolean' }, exportable: { type: 'boolean' } },
+  options: {
+    type: { type: 'string', value: 'TYPE', description: 'secp256k1, p256, ed25519, aes256 or hmac256; required' },
+    'pem-file': { type: 'string', value: 'FILE', description: 'read the private key from a PEM file (SEC1 or PKCS#8)' },
+    'hex-file': { type: 'string', value: 'FILE', description: 'read the private key from a file of 0x-hex' },
+    'from-env': { type: 'boolean', description: 'read the private key, 0x-hex, from STRONGBOX_PRIVATE_KEY' },
+    name: { type: 'string', value: 'NAME', description: 'a unique name for the key', default: 'none' },
+    exportable: { type: 'boolean', description: 'allow the key to be exported wrapped later', default: 'not exportable' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     const type = requireString(args, 'type') as KeyType;

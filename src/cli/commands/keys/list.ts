@@ -4,7 +4,7 @@ export default {
   path: ['key', 'list'],
   summary: 'List keys (one page; --cursor for the next)',
   usage: '[--limit N] [--cursor C]',
-  options: { ...clientOptions, ...pageOptions },
+  options: { ...pageOptions, ...clientOptions },
   positionals: [],
   async run(args, io) {
     const page = await clientFrom(args, io).listKeys(pageFlags(args));

@@ -5,7 +5,10 @@ export default {
   path: ['key', 'public-key'],
   summary: 'Print a public key (pem, der, hex, compressed or jwk)',
   usage: '<key> [--format pem|der|hex|compressed|jwk]',
-  options: { ...clientOptions, format: { type: 'string' } },
+  options: {
+    format: { type: 'string', value: 'pem|der|hex|compressed|jwk', description: 'PEM or DER SubjectPublicKeyInfo, raw 0x-hex, compressed SEC1 point, or JWK', default: 'pem' },
+    ...clientOptions,
+  },
   positionals: ['key'],
   async run(args, io) {
     const format = (optionalString(args, 'format') ?? 'pem') as PublicKeyFormat;

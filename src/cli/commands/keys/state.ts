@@ -1,5 +1,5 @@
 /** `key disable|enable|delete|cancel-deletion|rotate`: lifecycle transitions, one small command each. */
-import { clientFrom, clientOptions, output, parseIntegerFlag, type Command } from '../../command.js';
+import { clientFrom, clientOptions, output, parseDurationFlag, type Command } from '../../command.js';
 import { keyTable } from './show.js';
 
 export const keyDisable = {
@@ -27,11 +27,14 @@ export const keyEnable = {
 export const keyDelete = {
   path: ['key', 'delete'],
   summary: 'Schedule a key for destruction after a waiting period (default 30 days)',
-  usage: '<key> [--pending-days N]',
-  options: { ...clientOptions, 'pending-days': { type: 'string' } },
+  usage: '<key> [--pending-days DAYS]',
+  options: {
+    'pending-days': { type: 'string', value: 'DAYS', description: 'days (or a duration such as 7d) before the key is destroyed (7-30; cancel-deletion stops it until then)', default: '30' },
+    ...clientOptions,
+  },
   positionals: ['key'],
   async run(args, io) {
-    const days = parseIntegerFlag(args, 'pending-days');
+    const days = parseDurationFlag(args, 'pending-days', 'days');
     return output(args, io, await clientFrom(args, io).scheduleKeyDeletion(args.positionals[0]!, days === undefined ? {} : { pendingDays: days }), keyTable);
   },
 } satisfies Command;

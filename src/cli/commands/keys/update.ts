@@ -5,7 +5,13 @@ export default {
   path: ['key', 'update'],
   summary: 'Change description or tags, add or remove an alias',
   usage: '<key> [--description TEXT] [--tag K=V ...] [--add-alias A] [--remove-alias A]',
-  options: { ...clientOptions, description: { type: 'string' }, tag: { type: 'string', multiple: true }, 'add-alias': { type: 'string' }, 'remove-alias': { type: 'string' } },
+  options: {
+    description: { type: 'string', value: 'TEXT', description: 'replace the description' },
+    tag: { type: 'string', multiple: true, value: 'K=V', description: 'replace the tags with these (repeat for several)' },
+    'add-alias': { type: 'string', value: 'ALIAS', description: 'add an alias (aliases share one namespace with names)' },
+    'remove-alias': { type: 'string', value: 'ALIAS', description: 'remove an alias' },
+    ...clientOptions,
+  },
   positionals: ['key'],
   async run(args, io) {
     const client = clientFrom(args, io);

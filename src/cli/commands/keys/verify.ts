@@ -4,8 +4,8 @@ import { payloadFrom, payloadOptions } from './sign.js';
 export default {
   path: ['key', 'verify'],
   summary: 'Verify a signature with a key; exits 1 when it is not valid',
-  usage: '<key> --signature HEX (--digest HEX | --message HEX) [--hash H] [--encoding E]',
-  options: { ...clientOptions, ...payloadOptions, signature: { type: 'string' } },
+  usage: '<key> --signature HEX (--digest HEX | --message HEX) [--hash H] [--encoding E] [--padding pss|pkcs1]',
+  options: { signature: { type: 'string', value: 'HEX', description: 'the signature to check, 0x-hex in --encoding' }, ...payloadOptions, ...clientOptions },
   positionals: ['key'],
   async run(args, io) {
     const result = await clientFrom(args, io).verify(args.positionals[0]!, { ...payloadFrom(args), signature: requireString(args, 'signature') });

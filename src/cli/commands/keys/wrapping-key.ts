@@ -5,7 +5,10 @@ export default {
   path: ['key', 'wrapping-key'],
   summary: 'Print (or write to --out) the RSA-4096 public key to wrap key material to for key import-wrapped',
   usage: '[--out FILE]',
-  options: { ...clientOptions, out: { type: 'string' } },
+  options: {
+    out: { type: 'string', value: 'FILE', description: 'write the PEM public key to FILE (must not exist)', default: 'print it' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     const result = await clientFrom(args, io).getWrappingKey();

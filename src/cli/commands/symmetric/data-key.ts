@@ -4,7 +4,12 @@ export default {
   path: ['key', 'data-key'],
   summary: 'Generate a data key wrapped under an aes256 key',
   usage: '<key> [--bytes N] [--aad HEX] [--without-plaintext]',
-  options: { ...clientOptions, bytes: { type: 'string' }, aad: { type: 'string' }, 'without-plaintext': { type: 'boolean' } },
+  options: {
+    bytes: { type: 'string', value: 'N', description: 'length of the data key in bytes (16-64)', default: '32' },
+    aad: { type: 'string', value: 'HEX', description: 'additional authenticated data, 0x-hex: decrypting needs the same', default: 'none' },
+    'without-plaintext': { type: 'boolean', description: 'return only the wrapped data key, not its plaintext' },
+    ...clientOptions,
+  },
   positionals: ['key'],
   async run(args, io) {
     const bytes = parseIntegerFlag(args, 'bytes');

@@ -5,7 +5,10 @@ export default {
   path: ['operator', 'backup'],
   summary: 'Download a backup file (needs sys:backup); useless without the unseal shares or the HSM/KMS key',
   usage: '--out FILE',
-  options: { ...clientOptions, out: { type: 'string' } },
+  options: {
+    out: { type: 'string', value: 'FILE', description: 'the backup file to write (mode 0600; must not exist); required' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     const out = requireString(args, 'out');

@@ -1,13 +1,11 @@
 /** The cold-storage ceremony commands: escrow, cold, restore-hsm (docs/ceremonies.md). */
-import { clientFrom, clientOptions, optionalString, output, parseIntegerFlag, UsageError, type Command, type CommandArgs, type CliIo, readStdin } from '../../command.js';
+import { cancelCredential, clientFrom, clientOptions, optionalString, output, parseIntegerFlag, readShare, UsageError, type Command, type CommandArgs, type CliIo } from '../../command.js';
 
 async function submit(args: CommandArgs, io: CliIo): Promise<number> {
+  if (args.values['cancel']) return output(args, io, await clientFrom(args, io).cancelCeremony(await cancelCredential(args, io)), () => 'attempt cancelled');
   const nonce = optionalString(args, 'nonce');
-  if (nonce === undefined) throw new UsageError('give --init, or --nonce with a share');
-  let share = args.positionals[0] ?? io.env['STRONGBOX_UNSEAL_SHARE'];
-  if (share === undefined || share === '-') share = (await readStdin()).trim();
-  if (share === '') throw new UsageError('give a share as argument, in STRONGBOX_UNSEAL_SHARE, or on stdin');
-  const r = await clientFrom(args, io).updateCeremony(nonce, share);
+  if (nonce === undefined) throw new UsageError('give --init, --cancel, or --nonce with a share');
+  const r = await clientFrom(args, io).updateCeremony(nonce, await readShare(args, io));
   return output(args, io, r, (x) =>
     !x.complete ? `${x.progress} of ${x.threshold} shares given` : x.shares ? [...x.shares.map((s, i) => `Escrow share ${i + 1}: ${s}`), '', 'Hand each escrow share to a different custodian, offline.'].join('\n') : 'restored: a new HSM wrapping key holds the root key and the server is unsealed',
   );
@@ -16,8 +14,15 @@ async function submit(args: CommandArgs, io: CliIo): Promise<number> {
 export const operatorEscrow = {
   path: ['operator', 'escrow'],
   summary: 'Cold storage 1/3: escrow the root key to N custodians, authorized by M recovery shares',
-  usage: '--init --shares N --threshold M | --nonce NONCE [SHARE|-]',
-  options: { ...clientOptions, init: { type: 'boolean' }, nonce: { type: 'string' }, shares: { type: 'string' }, threshold: { type: 'string' } },
+  usage: '--init --shares N --threshold M | --nonce NONCE [SHARE|-] | --cancel (--nonce NONCE | [SHARE|-])',
+  options: {
+    init: { type: 'boolean', description: 'start the escrow (needs --shares and --threshold); prints the nonce' },
+    shares: { type: 'string', value: 'N', description: 'how many escrow shares to make (with --init)' },
+    threshold: { type: 'string', value: 'M', description: 'how many escrow shares restore-hsm will need (with --init)' },
+    nonce: { type: 'string', value: 'NONCE', description: "the escrow's nonce: submit a recovery share (or, with --cancel, name the attempt) (argument, STRONGBOX_UNSEAL_SHARE or stdin)" },
+    cancel: { type: 'boolean', description: 'cancel the attempt in progress: with its --nonce, or one share (argument, STRONGBOX_UNSEAL_SHARE or stdin)' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     if (!args.values['init']) return submit(args, io);
@@ -33,7 +38,10 @@ export const operatorCold = {
   path: ['operator', 'cold'],
   summary: 'Cold storage 2/3: seal and DESTROY the HSM wrapping key (refused unless an escrow exists)',
   usage: '--confirm',
-  options: { ...clientOptions, confirm: { type: 'boolean' } },
+  options: {
+    confirm: { type: 'boolean', description: 'yes, destroy the HSM wrapping key (required: nothing works until restore-hsm)' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     if (!args.values['confirm']) throw new UsageError('this destroys the HSM wrapping key: pass --confirm');
@@ -45,8 +53,13 @@ export const operatorCold = {
 export const operatorRestoreHsm = {
   path: ['operator', 'restore-hsm'],
   summary: 'Cold storage 3/3: bring the root key back into a new HSM wrapping key from M escrow shares',
-  usage: '--init | --nonce NONCE [SHARE|-]',
-  options: { ...clientOptions, init: { type: 'boolean' }, nonce: { type: 'string' } },
+  usage: '--init | --nonce NONCE [SHARE|-] | --cancel (--nonce NONCE | [SHARE|-])',
+  options: {
+    init: { type: 'boolean', description: 'start the restore; prints the nonce' },
+    nonce: { type: 'string', value: 'NONCE', description: "the restore's nonce: submit an escrow share (or, with --cancel, name the attempt) (argument, STRONGBOX_UNSEAL_SHARE or stdin)" },
+    cancel: { type: 'boolean', description: 'cancel the attempt in progress: with its --nonce, or one share (argument, STRONGBOX_UNSEAL_SHARE or stdin)' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     if (!args.values['init']) return submit(args, io);

@@ -4,7 +4,11 @@ export default {
   path: ['operator', 'init'],
   summary: 'Initialize a new Strongbox: prints the unseal shares and the root token once',
   usage: '[--shares N] [--threshold M]',
-  options: { ...clientOptions, shares: { type: 'string' }, threshold: { type: 'string' } },
+  options: {
+    shares: { type: 'string', value: 'N', description: 'how many unseal (or recovery) shares to make (1-16)', default: '5' },
+    threshold: { type: 'string', value: 'M', description: 'how many shares unseal it (1-N)', default: '3' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     const shares = parseIntegerFlag(args, 'shares', 5)!;

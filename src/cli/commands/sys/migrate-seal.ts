@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { ConfigError, loadProviderOptions } from '../../../config.js';
 import { parseHex, toHex } from '../../../protocol/hex.js';
 import type { SealType } from '../../../providers/types.js';
-import { offlineStorageFrom, offlineStorageOptions, output, parseIntegerFlag, requireString, UsageError, type Command, readStdin } from '../../command.js';
+import { clientOptions, offlineStorageFrom, offlineStorageOptions, output, parseIntegerFlag, requireString, UsageError, type Command, readStdin } from '../../command.js';
 
 const TYPES = ['shamir', 'pkcs11', 'awskms', 'kmip'];
 
@@ -11,7 +11,14 @@ export default {
   path: ['operator', 'migrate-seal'],
   summary: 'Move the root of trust between shamir, pkcs11, awskms and kmip (server, or every node, stopped); shares on stdin, one per line',
   usage: '(--data-dir DIR | --storage postgres://URL) --from TYPE --to TYPE [--shares N --threshold M]',
-  options: { ...offlineStorageOptions, from: { type: 'string' }, to: { type: 'string' }, shares: { type: 'string' }, threshold: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    ...offlineStorageOptions,
+    from: { type: 'string', value: 'TYPE', description: 'the current seal: shamir, pkcs11 or awskms; required' },
+    to: { type: 'string', value: 'TYPE', description: 'the new seal: shamir, pkcs11 or awskms; required' },
+    shares: { type: 'string', value: 'N', description: 'how many new shares to make (unseal shares for shamir, else recovery shares)', default: '5' },
+    threshold: { type: 'string', value: 'M', description: 'how many of the new shares are needed', default: '3' },
+    json: clientOptions.json,
+  },
   positionals: [],
   async run(args, io) {
     const where = offlineStorageFrom(args, io);

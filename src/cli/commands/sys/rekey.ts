@@ -1,10 +1,17 @@
-import { clientFrom, clientOptions, optionalString, output, parseIntegerFlag, UsageError, type Command, readStdin } from '../../command.js';
+import { cancelCredential, clientFrom, clientOptions, optionalString, output, parseIntegerFlag, readShare, UsageError, type Command } from '../../command.js';
 
 export default {
   path: ['operator', 'rekey'],
   summary: 'Replace the unseal (or recovery) shares with a new N-of-M set, authorized by a quorum of the current ones',
-  usage: '--init --shares N --threshold M | --nonce NONCE [SHARE|-] | --cancel',
-  options: { ...clientOptions, init: { type: 'boolean' }, cancel: { type: 'boolean' }, nonce: { type: 'string' }, shares: { type: 'string' }, threshold: { type: 'string' } },
+  usage: '--init --shares N --threshold M | --nonce NONCE [SHARE|-] | --cancel (--nonce NONCE | [SHARE|-])',
+  options: {
+    init: { type: 'boolean', description: 'start a rekey (needs --shares and --threshold); prints its nonce' },
+    shares: { type: 'string', value: 'N', description: 'how many new shares to make (with --init)' },
+    threshold: { type: 'string', value: 'M', description: 'how many of the new shares will be needed (with --init)' },
+    nonce: { type: 'string', value: 'NONCE', description: "the rekey's nonce: submit a current share (argument, STRONGBOX_UNSEAL_SHARE or stdin)" },
+    cancel: { type: 'boolean', description: 'cancel the attempt in progress: with its --nonce, or one share (argument, STRONGBOX_UNSEAL_SHARE or stdin)' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     const client = clientFrom(args, io);
@@ -15,13 +22,10 @@ export default {
       const r = await client.startRekey({ shares, threshold });
       return output(args, io, r, (x) => `Nonce: ${x.nonce}\n${x.threshold} current shares are needed. Each custodian runs: strongbox operator rekey --nonce ${x.nonce}`);
     }
-    if (args.values['cancel']) return output(args, io, await client.cancelRekey(), () => 'rekey cancelled');
+    if (args.values['cancel']) return output(args, io, await client.cancelRekey(await cancelCredential(args, io)), () => 'rekey cancelled');
     const nonce = optionalString(args, 'nonce');
     if (nonce === undefined) throw new UsageError('give --init, --nonce or --cancel');
-    let share = args.positionals[0] ?? io.env['STRONGBOX_UNSEAL_SHARE'];
-    if (share === undefined || share === '-') share = (await readStdin()).trim();
-    if (share === '') throw new UsageError('give a share as argument, in STRONGBOX_UNSEAL_SHARE, or on stdin');
-    const r = await client.updateRekey(nonce, share);
+    const r = await client.updateRekey(nonce, await readShare(args, io));
     return output(args, io, r, (x) => (x.complete ? [...(x.shares ?? []).map((s, i) => `New ${x.sharesKind} share ${i + 1}: ${s}`), '', 'The old shares no longer work. Hand each new share to its custodian.'].join('\n') : `${x.progress} of ${x.threshold} shares given`));
   },
 } satisfies Command;

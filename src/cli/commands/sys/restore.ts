@@ -2,13 +2,18 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, loadProviderOptions } from '../../../config.js';
 import { parseHex } from '../../../protocol/hex.js';
 import type { SealType } from '../../../providers/types.js';
-import { offlineStorageFrom, offlineStorageOptions, optionalString, output, requireString, UsageError, type Command, readStdin } from '../../command.js';
+import { clientOptions, offlineStorageFrom, offlineStorageOptions, optionalString, output, requireString, UsageError, type Command, readStdin } from '../../command.js';
 
 export default {
   path: ['operator', 'restore'],
   summary: 'Restore a backup into an empty data directory or an empty PostgreSQL database (offline); Shamir shares are read from stdin, one per line',
   usage: '--in FILE (--data-dir DIR | --storage postgres://URL) [--seal shamir|pkcs11|awskms|kmip]',
-  options: { in: { type: 'string' }, ...offlineStorageOptions, seal: { type: 'string' }, json: { type: 'boolean' } },
+  options: {
+    in: { type: 'string', value: 'FILE', description: 'the backup file (operator backup --out); required' },
+    ...offlineStorageOptions,
+    seal: { type: 'string', value: 'shamir|pkcs11|awskms|kmip', description: "the backup's seal; pkcs11, awskms and kmip read their settings from the environment", default: 'shamir' },
+    json: clientOptions.json,
+  },
   positionals: [],
   async run(args, io) {
     const file = requireString(args, 'in');

@@ -4,7 +4,10 @@ export default {
   path: ['operator', 'rotate'],
   summary: 'Add a keyring term and re-wrap every record under it (--status shows the re-wrap progress)',
   usage: '[--status]',
-  options: { ...clientOptions, status: { type: 'boolean' } },
+  options: {
+    status: { type: 'boolean', description: 'show the progress of the re-wrap instead of rotating' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     const client = clientFrom(args, io);

@@ -2,13 +2,19 @@
  * `strongbox server`: runs the API. --dev gives a throwaway server: temporary SQLite data dir,
  * initialized with one share, unsealed, root token printed. SIGTERM/SIGINT drain in-flight
  * requests, seal (zeroizing keys in memory) and exit 0.
+ *
+ * Start order: open storage, bind every listener, and only then initialize a dev server and print its
+ * secrets — so a busy port never costs a printed root token, and a dev data directory is never left
+ * initialized with shares nobody saw. Every exit path (a listener that cannot bind, any other failure
+ * while starting, SIGINT/SIGTERM) closes what was opened and deletes the temporary dev directory.
  */
 import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { ConfigError, loadProviderOptions, type ServerSettings } from '../../../config.js';
+import { ConfigError, DEFAULT_KEY_CACHE_SIZE, loadProviderOptions, type ServerSettings } from '../../../config.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../../config.js';
 import { optionalString, type Command } from '../../command.js';
+import type { Strongbox } from '../../../app.js';
 
 function readFileSetting(path: string, what: string): string {
   try {
@@ -39,6 +45,23 @@ function readTls(s: ServerSettings): { cert: string; key: string; clientCa?: str
   return out;
 }
 
+/** Binds one listener; a bind error becomes a configuration error that names the address. */
+async function bind(what: string, flag: string, listen: () => Promise<unknown>): Promise<void> {
+  try {
+    await listen();
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why =
+      code === 'EADDRINUSE' ? 'the address is already in use (is another server running?)' :
+      code === 'EACCES' ? 'permission denied' :
+      code === 'EADDRNOTAVAIL' ? 'no such address on this host' :
+      code === 'ENOENT' ? 'its directory does not exist' :
+      undefined;
+    if (why === undefined) throw err;
+    throw new ConfigError(`cannot listen on ${what}: ${why}; choose another with ${flag}`);
+  }
+}
+
 const DEV_BANNER = `
 ==================================================================
   WARNING: DEV MODE. NOT FOR PRODUCTION.
@@ -50,28 +73,30 @@ export default {
   path: ['server'],
   summary: 'Run the Strongbox server',
   usage:
-    '[--dev] [--seal shamir|pkcs11|awskms|kmip] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--kmip-listen HOST:PORT] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--dev-root-token T]',
+    '[--dev] [--seal shamir|pkcs11|awskms|kmip] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--kmip-listen HOST:PORT] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--ethereum-gas-cap CHAINID=GAS|none,…] [--dev-root-token T]',
+  // Settings also come from STRONGBOX_* variables and the --config file (docs/operations.md, "Running").
   options: {
-    dev: { type: 'boolean' },
-    'data-dir': { type: 'string' },
-    storage: { type: 'string' },
-    listen: { type: 'string' },
-    config: { type: 'string' },
-    'log-level': { type: 'string' },
-    'key-cache-size': { type: 'string' },
-    'dev-root-token': { type: 'string' },
-    'listen-unix': { type: 'string' },
-    'tls-cert': { type: 'string' },
-    'tls-key': { type: 'string' },
-    'tls-client-ca': { type: 'string' },
-    'tls-client-map': { type: 'string' },
-    'kmip-listen': { type: 'string' },
-    'audit-stream': { type: 'string' },
-    'min-pending-days': { type: 'string' },
-    'sign-workers': { type: 'string' },
-    'ethereum-upstream': { type: 'string' },
-    seal: { type: 'string' },
-    'unsafe-no-audit': { type: 'boolean' },
+    dev: { type: 'boolean', description: 'a throwaway server: temporary data, initialized and unsealed, root token printed (not for production)' },
+    'data-dir': { type: 'string', value: 'DIR', description: 'SQLite data directory, created mode 0700; required unless --storage or --dev (STRONGBOX_DATA_DIR)' },
+    storage: { type: 'string', value: 'postgres://URL', description: 'PostgreSQL storage shared by several nodes, instead of --data-dir (STRONGBOX_STORAGE)' },
+    listen: { type: 'string', value: 'HOST:PORT', description: 'TCP address to listen on (STRONGBOX_LISTEN)', default: '127.0.0.1:8230' },
+    'listen-unix': { type: 'string', value: 'PATH', description: 'also listen on a Unix-domain socket, mode 0600 (STRONGBOX_LISTEN_UNIX)', default: 'off' },
+    config: { type: 'string', value: 'FILE', description: 'a JSON file of settings; flags and STRONGBOX_* variables take precedence', default: 'none' },
+    seal: { type: 'string', value: 'shamir|pkcs11|awskms|kmip', description: 'the root of trust; pkcs11, awskms and kmip read their settings from the environment (STRONGBOX_SEAL)', default: 'shamir' },
+    'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info, debug, trace or silent (STRONGBOX_LOG_LEVEL)', default: 'info' },
+    'key-cache-size': { type: 'string', value: 'N', description: 'unwrapped keys kept in memory (STRONGBOX_KEY_CACHE_SIZE)', default: String(DEFAULT_KEY_CACHE_SIZE) },
+    'sign-workers': { type: 'string', value: 'N', description: 'secp256k1 signing worker threads (STRONGBOX_SIGN_WORKERS)', default: 'cores - 1' },
+    'tls-cert': { type: 'string', value: 'PEM', description: 'TLS certificate file, with --tls-key (STRONGBOX_TLS_CERT)', default: 'plain HTTP' },
+    'tls-key': { type: 'string', value: 'PEM', description: 'TLS private key file (STRONGBOX_TLS_KEY)' },
+    'tls-client-ca': { type: 'string', value: 'PEM', description: 'CA bundle for client certificates (mTLS), with --tls-client-map (STRONGBOX_TLS_CLIENT_CA)', default: 'off' },
+    'tls-client-map': { type: 'string', value: 'JSON', description: "JSON file mapping a client certificate's CN to policies (STRONGBOX_TLS_CLIENT_MAP)" },
+    'kmip-listen': { type: 'string', value: 'HOST:PORT', description: 'also serve KMIP (binary TTLV over mutual TLS; needs the four --tls-* settings; KMIP uses 5696) (STRONGBOX_KMIP_LISTEN)', default: 'off' },
+    'audit-stream': { type: 'string', value: 'stdout|FILE', description: 'also write each audit record as a JSON line here (STRONGBOX_AUDIT_STREAM)', default: 'off' },
+    'ethereum-upstream': { type: 'string', value: 'URL', description: 'the Ethereum node behind the JSON-RPC signer (STRONGBOX_ETHEREUM_UPSTREAM)', default: 'none' },
+    'ethereum-gas-cap': { type: 'string', value: 'CHAINID=GAS|none,…', description: 'EIP-7825 transaction gas caps by chain id, over the defaults (STRONGBOX_ETHEREUM_GAS_CAP)', default: '16777216 on chains 1, 11155111, 17000, 560048' },
+    'min-pending-days': { type: 'string', value: 'N', description: 'shortest key-deletion waiting period; below 7 only with --dev (STRONGBOX_MIN_PENDING_DAYS)', default: '7' },
+    'dev-root-token': { type: 'string', value: 'TOKEN', description: "with --dev: the root token to create (for scripts)", default: 'a random token' },
+    'unsafe-no-audit': { type: 'boolean', description: 'with --dev, for benchmarks only: write NO audit records' },
   },
   positionals: [],
   async run(args, io) {
@@ -99,6 +124,7 @@ export default {
               ['minPendingDays', 'min-pending-days'],
               ['signWorkers', 'sign-workers'],
               ['ethereumUpstream', 'ethereum-upstream'],
+              ['ethereumGasCap', 'ethereum-gas-cap'],
               ['seal', 'seal'],
             ] as const
           )
@@ -110,72 +136,102 @@ export default {
     );
     const tempDir = settings.dev && settings.dataDir === undefined && settings.storage === undefined ? mkdtempSync(join(tmpdir(), 'strongbox-dev-')) : undefined;
     const dataDir = settings.dataDir ?? tempDir;
-    // Loaded here, not at the top: the other commands are thin clients and should start fast.
-    const { createStrongbox } = await import('../../../app.js');
-    const { initialize } = await import('../../../service/sys/sys-init.js');
-    const { unseal } = await import('../../../service/sys/sys-unseal.js');
     const noAudit = args.values['unsafe-no-audit'] === true;
-    if (noAudit && !settings.dev) throw new ConfigError('--unsafe-no-audit exists for benchmarks and is only allowed with --dev');
-    const tls = settings.tlsCert === undefined ? undefined : readTls(settings);
-    const sink = settings.auditStream === undefined ? undefined : settings.auditStream === 'stdout' ? process.stdout : createWriteStream(settings.auditStream, { flags: 'a', mode: 0o600 });
-    const providers = loadProviderOptions(settings.seal, io.env);
-    const box = await createStrongbox({
-      ...(settings.storage !== undefined ? { storage: settings.storage } : { dataDir: dataDir! }),
-      seal: settings.seal,
-      providers,
-      keyCacheSize: settings.keyCacheSize,
-      logger: { level: settings.logLevel },
-      minPendingDays: settings.minPendingDays,
-      signWorkers: settings.signWorkers,
-      ...(settings.ethereumUpstream === undefined ? {} : { ethereumUpstream: settings.ethereumUpstream }),
-      unixSocket: settings.listenUnix !== undefined,
-      kmip: settings.kmipPort !== undefined,
-      ...(tls ? { tls } : {}),
-      ...(sink || noAudit ? { audit: { ...(sink ? { sink } : {}), ...(noAudit ? { unsafeDisabled: true } : {}) } } : {}),
-    }).catch((err: unknown) => {
-      // A provider's invalid setting (it names the STRONGBOX_* variable) is a configuration error.
-      if (typeof (err as { setting?: unknown }).setting === 'string') throw new ConfigError((err as Error).message);
+    let sink: NodeJS.WritableStream | undefined;
+    let box: Strongbox | undefined;
+    const closeSink = async () => {
+      // Flush the audit stream file: its last lines were written just before shutdown.
+      if (sink !== undefined && sink !== process.stdout) await new Promise<void>((resolve) => (sink as ReturnType<typeof createWriteStream>).end(() => resolve()));
+    };
+    try {
+      // Loaded here, not at the top: the other commands are thin clients and should start fast.
+      const { createStrongbox } = await import('../../../app.js');
+      const { initialize } = await import('../../../service/sys/sys-init.js');
+      const { unseal } = await import('../../../service/sys/sys-unseal.js');
+      if (noAudit && !settings.dev) throw new ConfigError('--unsafe-no-audit exists for benchmarks and is only allowed with --dev');
+      const tls = settings.tlsCert === undefined ? undefined : readTls(settings);
+      sink = settings.auditStream === undefined ? undefined : settings.auditStream === 'stdout' ? process.stdout : createWriteStream(settings.auditStream, { flags: 'a', mode: 0o600 });
+      const providers = loadProviderOptions(settings.seal, io.env);
+      box = await createStrongbox({
+        ...(settings.storage !== undefined ? { storage: settings.storage } : { dataDir: dataDir! }),
+        seal: settings.seal,
+        providers,
+        keyCacheSize: settings.keyCacheSize,
+        logger: { level: settings.logLevel },
+        minPendingDays: settings.minPendingDays,
+        signWorkers: settings.signWorkers,
+        ...(settings.ethereumUpstream === undefined ? {} : { ethereumUpstream: settings.ethereumUpstream }),
+        ethereumGasCaps: settings.ethereumGasCaps,
+        unixSocket: settings.listenUnix !== undefined,
+        kmip: settings.kmipPort !== undefined,
+        ...(tls ? { tls } : {}),
+        ...(sink || noAudit ? { audit: { ...(sink ? { sink } : {}), ...(noAudit ? { unsafeDisabled: true } : {}) } } : {}),
+      }).catch((err: unknown) => {
+        // A provider's invalid setting (it names the STRONGBOX_* variable) is a configuration error.
+        if (typeof (err as { setting?: unknown }).setting === 'string') throw new ConfigError((err as Error).message);
+        throw err;
+      });
+
+      // Bind first: nothing is initialized or printed unless every listener is up.
+      const started = box;
+      let address = '';
+      await bind(`${settings.host}:${settings.port}`, '--listen HOST:PORT', async () => (address = await started.http.listen({ host: settings.host, port: settings.port })));
+      const local = box.local;
+      const socketPath = settings.listenUnix;
+      if (local !== undefined && socketPath !== undefined) {
+        // A stale socket file from a crashed run would make listen fail with EADDRINUSE.
+        rmSync(socketPath, { force: true });
+        // Create the socket with mode 0600 from the start (no window with the default umask).
+        const previousUmask = process.umask(0o177);
+        try {
+          await bind(`unix:${socketPath}`, '--listen-unix PATH', () => local.listen({ path: socketPath }));
+        } finally {
+          process.umask(previousUmask);
+        }
+        chmodSync(socketPath, 0o600);
+      }
+      const kmip = box.kmip;
+      let kmipAddress = '';
+      if (kmip !== undefined && settings.kmipPort !== undefined) {
+        await bind(`${settings.kmipHost}:${settings.kmipPort}`, '--kmip-listen HOST:PORT', async () => {
+          const a = await kmip.listen(settings.kmipHost!, settings.kmipPort!);
+          kmipAddress = `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
+        });
+      }
+
+      if (settings.dev) {
+        // A fresh temporary directory is always initialized here: if it already is, someone else did it.
+        const initialized = tempDir === undefined && (await box.http.inject({ method: 'GET', url: '/v1/sys/health' }).then((r) => (r.json() as { initialized: boolean }).initialized));
+        let secrets: string;
+        if (!initialized) {
+          // ifAbsent in storage: if anything else initialized it in the moment since binding, this fails.
+          const init = await initialize(box.ctx, { shares: 1, threshold: 1, ...(settings.devRootToken ? { rootToken: settings.devRootToken } : {}) });
+          if (box.ctx.barrier.sealed) await unseal(box.ctx, { share: init.shares[0]! });
+          secrets = `  Unseal share: ${init.shares[0]}\n  Root token:   ${init.rootToken}\n  ${settings.storage !== undefined ? 'Storage:      PostgreSQL' : `Data dir:     ${dataDir}`}\n\n`;
+        } else {
+          secrets = `  ${settings.storage !== undefined ? 'The PostgreSQL storage' : `Data dir ${dataDir}`} is already initialized: unseal it with its share.\n\n`;
+        }
+        io.stderr(DEV_BANNER + '\n');
+        if (noAudit) io.stderr('  --unsafe-no-audit: NOTHING IS AUDITED (benchmark mode)\n');
+        io.stderr(secrets);
+      }
+      io.stdout(`strongbox listening on ${address}\n`);
+      if (local !== undefined && socketPath !== undefined) io.stdout(`strongbox listening on unix:${socketPath}\n`);
+      if (kmipAddress !== '') io.stdout(`strongbox kmip listening on ${kmipAddress}\n`);
+    } catch (err) {
+      await box?.close().catch(() => undefined);
+      await closeSink().catch(() => undefined);
+      if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
       throw err;
-    });
-
-    if (settings.dev) {
-      io.stderr(DEV_BANNER + '\n');
-      if (noAudit) io.stderr('  --unsafe-no-audit: NOTHING IS AUDITED (benchmark mode)\n');
-      const health = await box.http.inject({ method: 'GET', url: '/v1/sys/health' }).then((r) => r.json() as { initialized: boolean });
-      if (!health.initialized) {
-        const init = await initialize(box.ctx, { shares: 1, threshold: 1, ...(settings.devRootToken ? { rootToken: settings.devRootToken } : {}) });
-        if (box.ctx.barrier.sealed) await unseal(box.ctx, { share: init.shares[0]! });
-        io.stderr(`  Unseal share: ${init.shares[0]}\n  Root token:   ${init.rootToken}\n  ${settings.storage !== undefined ? 'Storage:      PostgreSQL' : `Data dir:     ${dataDir}`}\n\n`);
-      } else {
-        io.stderr(`  ${settings.storage !== undefined ? 'The PostgreSQL storage' : `Data dir ${dataDir}`} is already initialized: unseal it with its share.\n\n`);
-      }
-    }
-
-    const address = await box.http.listen({ host: settings.host, port: settings.port });
-    io.stdout(`strongbox listening on ${address}\n`);
-    if (box.local !== undefined && settings.listenUnix !== undefined) {
-      // A stale socket file from a crashed run would make listen fail with EADDRINUSE.
-      rmSync(settings.listenUnix, { force: true });
-      // Create the socket with mode 0600 from the start (no window with the default umask).
-      const previousUmask = process.umask(0o177);
-      try {
-        await box.local.listen({ path: settings.listenUnix });
-      } finally {
-        process.umask(previousUmask);
-      }
-      chmodSync(settings.listenUnix, 0o600);
-      io.stdout(`strongbox listening on unix:${settings.listenUnix}\n`);
-    }
-    if (box.kmip !== undefined && settings.kmipPort !== undefined) {
-      const kmipAddress = await box.kmip.listen(settings.kmipHost!, settings.kmipPort);
-      io.stdout(`strongbox kmip listening on ${kmipAddress.address.includes(':') ? `[${kmipAddress.address}]` : kmipAddress.address}:${kmipAddress.port}\n`);
     }
     const signal = await io.stopSignal;
     io.stderr(`received ${signal}: draining in-flight requests\n`);
-    await box.close();
-    // Flush the audit stream file: its last lines were written just before shutdown.
-    if (sink !== undefined && sink !== process.stdout) await new Promise<void>((resolve) => (sink as ReturnType<typeof createWriteStream>).end(() => resolve()));
-    if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+    try {
+      await box.close();
+      await closeSink();
+    } finally {
+      if (tempDir !== undefined) rmSync(tempDir, { recursive: true, force: true });
+    }
     return 0;
   },
 } satisfies Command;

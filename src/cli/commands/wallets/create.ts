@@ -5,7 +5,15 @@ export default {
   path: ['wallet', 'create'],
   summary: 'Create an HD wallet from a fresh BIP39 mnemonic, or import one from STRONGBOX_MNEMONIC or stdin (never the command line)',
   usage: '[--name NAME] [--strength 128|160|192|224|256] [--reveal-mnemonic] | --import (--from-env | --stdin); BIP39 passphrase from STRONGBOX_BIP39_PASSPHRASE',
-  options: { ...clientOptions, name: { type: 'string' }, strength: { type: 'string' }, 'reveal-mnemonic': { type: 'boolean' }, import: { type: 'boolean' }, 'from-env': { type: 'boolean' }, stdin: { type: 'boolean' } },
+  options: {
+    name: { type: 'string', value: 'NAME', description: 'a unique name for the wallet', default: 'none' },
+    strength: { type: 'string', value: 'BITS', description: 'entropy of a generated mnemonic: 128, 160, 192, 224 or 256 bits', default: '256 (24 words)' },
+    'reveal-mnemonic': { type: 'boolean', description: 'print the generated mnemonic, once (otherwise it is never shown)' },
+    import: { type: 'boolean', description: 'import an existing mnemonic (with --from-env or --stdin) instead of generating one' },
+    'from-env': { type: 'boolean', description: 'with --import: read the mnemonic from STRONGBOX_MNEMONIC' },
+    stdin: { type: 'boolean', description: 'with --import: read the mnemonic from stdin' },
+    ...clientOptions,
+  },
   positionals: [],
   async run(args, io) {
     const name = optionalString(args, 'name');

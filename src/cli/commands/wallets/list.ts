@@ -4,7 +4,7 @@ export default {
   path: ['wallet', 'list'],
   summary: 'List HD wallets (one page; --cursor for the next)',
   usage: '[--limit N] [--cursor C]',
-  options: { ...clientOptions, ...pageOptions },
+  options: { ...pageOptions, ...clientOptions },
   positionals: [],
   async run(args, io) {
     const page = await clientFrom(args, io).listWallets(pageFlags(args));

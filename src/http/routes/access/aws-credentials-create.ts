@@ -1,6 +1,6 @@
 import { createAwsCredential } from '../../../service/access/aws-credentials.js';
 import { defineRoute } from '../../route.js';
-import { awsCredentialInfo, object } from '../../schemas.js';
+import { awsCredentialInfo, duration, object } from '../../schemas.js';
 
 export default defineRoute({
   method: 'POST',
@@ -16,7 +16,7 @@ export default defineRoute({
   schema: {
     body: object({
       policies: { type: 'array', minItems: 1, maxItems: 32, items: { type: 'string', maxLength: 64 }, description: "default: the caller's policies" },
-      ttl: { type: 'integer', minimum: 1, description: "lifetime in seconds, capped by the caller's token expiry (default: that expiry; none if the token never expires)" },
+      ttl: duration("lifetime, 1 s to 365 days, capped by the caller's token expiry (default: that expiry; none if the token never expires)", 'seconds'),
     }),
     response: {
       201: {

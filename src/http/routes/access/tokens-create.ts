@@ -1,6 +1,6 @@
 import { createToken } from '../../../service/access/create-token.js';
 import { defineRoute } from '../../route.js';
-import { MAX_INT32, object, tokenInfo } from '../../schemas.js';
+import { duration, MAX_INT32, object, tokenInfo } from '../../schemas.js';
 
 export default defineRoute({
   method: 'POST',
@@ -17,7 +17,9 @@ export default defineRoute({
     body: object(
       {
         policies: { type: 'array', minItems: 1, maxItems: 32, items: { type: 'string', maxLength: 64 } },
-        ttl: { type: 'integer', minimum: 1, description: 'lifetime in seconds (default 30 days, capped by the parent)' },
+        ttl: duration('lifetime, 1 s to 365 days (default 30 days, or maxTtl if shorter; capped by the parent)', 'seconds'),
+        maxTtl: duration('the longest the token can live, renewals included, from creation: 1 s to 365 days (default: ttl, so renewal cannot extend it); capped by the parent\'s maximum', 'seconds'),
+        renewable: { type: 'boolean', description: 'whether the token may renew itself (default true); renewal never passes maxTtl' },
         name: { type: 'string', maxLength: 128 },
         numUses: { type: 'integer', minimum: 1, maximum: MAX_INT32 },
         orphan: { type: 'boolean', description: 'root only: no parent, so revoking the parent does not revoke it' },

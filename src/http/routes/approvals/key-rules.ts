@@ -39,8 +39,18 @@ export const transactionRulesSchema = {
     dailyLimit: amount('rolling 24-hour native spending limit of the key: values plus fees'),
     allowedSelectors: list('allowed 4-byte contract method selectors (0x + 8 hex digits); contract creations refused'),
     timeWindows: { type: 'array', items: { type: 'object' }, description: '[{days?: [mon..sun], start: "HH:MM", end: "HH:MM"}] (UTC); signing only inside one' },
-    approval: { type: 'object', description: '{required: M, approvers: {subjects?: [subject], policy?: name}, aboveValue?: amount (value plus fee), expiresAfterSeconds?: 60-2592000 (default 86400)}' },
-    forbidBlindSigning: { type: 'boolean', description: 'refuse generic signing, which the rules cannot judge: POST /v1/keys/{id}/sign (digest or message) and AWS Sign (RAW or DIGEST); the chain routes and EIP-191 sign-message still sign' },
+    approval: { type: 'object', description: '{required: M, approvers: {subjects?: [subject], policy?: name}, aboveValue?: amount (value plus fee), expiresAfterSeconds?: 60 to 2592000 seconds (default 86400), or a duration such as "24h" or "7d", delegations?: true (hold every EIP-7702 delegation change), validatorRequests?: true (hold every EIP-7002/7251 request)}' },
+    tokenLimits: {
+      type: 'array',
+      items: { type: 'object' },
+      description:
+        '[{chain: ethereum|solana, chainId (ethereum), token: ERC-20 contract or SPL mint, maxPerTransaction?: amount, dailyLimit?: amount (rolling 24 h)}] in the token\'s base units; ERC-20 transfer/transferFrom/approve/increaseAllowance, permits and SPL Transfer/TransferChecked/Approve/ApproveChecked count; with tokenLimits set, tokens it does not list are refused',
+    },
+    maxTransactions: { type: 'object', description: '{count: 1-1000000000, windowSeconds: 1-2592000}: at most count signatures judged by the rules per rolling window, every chain and route' },
+    forbidBlindSigning: { type: 'boolean', description: 'refuse signing what the rules cannot read: POST /v1/keys/{id}/sign (digest or message), AWS Sign (RAW or DIGEST), EIP-191 messages that are not readable text (32 bytes, binary, control characters), typed data and user operations the rules cannot read; readable EIP-191 text and the judged chain routes still sign' },
+    allowedDelegates: list('EIP-7702: delegate (code) addresses the key\'s account may be pointed at; absent: a key with rules signs no delegation; clearing (0x0…0) is always allowed'),
+    allowChainIdZeroAuthorizations: { type: 'boolean', description: 'EIP-7702: sign authorizations with chainId 0 (valid on every chain); default false' },
+    allowedValidatorRequests: list('EIP-7002/7251 requests the key may send: withdrawal, consolidation; absent: none'),
   },
 };
 

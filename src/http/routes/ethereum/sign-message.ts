@@ -1,5 +1,5 @@
 import { ethereumSignMessage } from '../../../service/ethereum/ethereum-sign-message.js';
-import { defineKeyRoute } from '../../route.js';
+import { defineKeyRoute, signOrHold } from '../../route.js';
 import { keyParams, object } from '../../schemas.js';
 
 export const ethereumSignature = {
@@ -12,7 +12,7 @@ export default defineKeyRoute({
   method: 'POST',
   url: '/v1/keys/:id/ethereum/sign-message',
   operationId: 'ethereumSignMessage',
-  summary: 'Sign an EIP-191 personal message ("\\x19Ethereum Signed Message:\\n" ‖ length ‖ message) with a secp256k1 key',
+  summary: 'Sign an EIP-191 personal message ("\\x19Ethereum Signed Message:\\n" ‖ length ‖ message) with a secp256k1 key; for a key with transaction rules, a message that is not readable text (32 bytes, binary, control characters) is blind signing (403 BLIND_SIGNING_FORBIDDEN under forbidBlindSigning)',
   action: 'keys:sign',
   sensitive: ['message'],
   schema: {
@@ -26,5 +26,5 @@ export default defineKeyRoute({
     ),
     response: { 200: ethereumSignature },
   },
-  handler: ({ services }, { params, body }) => ethereumSignMessage(services.ctx, { ...body, key: params.id }),
+  handler: (rc, { params, body }) => signOrHold(rc, (requester) => ethereumSignMessage(rc.services.ctx, { ...body, key: params.id, ...(requester === undefined ? {} : { requester }) })),
 });

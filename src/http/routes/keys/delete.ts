@@ -1,6 +1,6 @@
 import { scheduleKeyDeletion } from '../../../service/keys/key-lifecycle.js';
 import { defineKeyRoute } from '../../route.js';
-import { keyInfo, keyParams, object } from '../../schemas.js';
+import { duration, keyInfo, keyParams, object } from '../../schemas.js';
 
 export default defineKeyRoute({
   method: 'DELETE',
@@ -10,7 +10,7 @@ export default defineKeyRoute({
   action: 'keys:delete',
   schema: {
     params: keyParams,
-    body: object({ pendingDays: { type: 'integer', minimum: 0, maximum: 30, description: 'waiting period in days (default 30)' } }),
+    body: object({ pendingDays: duration('waiting period, 7 to 30 days (default 30)', 'days') }),
     response: { 200: keyInfo },
   },
   handler: ({ services }, { params, body }) => scheduleKeyDeletion(services.ctx, { key: params.id, ...body }),

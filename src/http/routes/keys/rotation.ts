@@ -1,6 +1,6 @@
 import { configureRotation } from '../../../service/keys/rotate-key.js';
 import { defineKeyRoute } from '../../route.js';
-import { keyInfo, keyParams, MAX_INT32, object } from '../../schemas.js';
+import { duration, keyInfo, keyParams, MAX_INT32, object } from '../../schemas.js';
 
 export default defineKeyRoute({
   method: 'POST',
@@ -10,7 +10,7 @@ export default defineKeyRoute({
   action: 'keys:rotate',
   schema: {
     params: keyParams,
-    body: object({ rotationPeriodDays: { type: ['integer', 'null'], minimum: 1, maximum: 3650 }, minDecryptionVersion: { type: 'integer', minimum: 1, maximum: MAX_INT32 } }),
+    body: object({ rotationPeriodDays: duration('rotate automatically every N days (1 to 3650); null turns it off', 'days', { nullable: true }), minDecryptionVersion: { type: 'integer', minimum: 1, maximum: MAX_INT32 } }),
     response: { 200: keyInfo },
   },
   handler: ({ services }, { params, body }) => configureRotation(services.ctx, { key: params.id, ...body }),

@@ -1,19 +1,20 @@
 import { sign } from '../../../service/keys/sign.js';
 import { defineKeyRoute } from '../../route.js';
-import { encoding, hashName, hex, keyParams, object } from '../../schemas.js';
+import { encoding, hashName, hex, keyParams, object, rsaPadding } from '../../schemas.js';
 
 export const payloadFields = {
-  digest: hex('32-byte digest to sign (ECDSA keys)'),
-  message: hex('message to sign: hashed with `hash` for ECDSA keys, signed as is by Ed25519'),
+  digest: hex('digest to sign: 32 bytes (ECDSA keys); RSA keys: the length of `hash` (32, 48 or 64 bytes)'),
+  message: hex('message to sign: hashed with `hash` for ECDSA and RSA keys, signed as is by Ed25519'),
   hash: hashName,
   encoding,
+  padding: rsaPadding,
 };
 
 export default defineKeyRoute({
   method: 'POST',
   url: '/v1/keys/:id/sign',
   operationId: 'sign',
-  summary: 'Sign a digest or message (RFC 6979 deterministic, low-S ECDSA; PureEdDSA); verified before release',
+  summary: 'Sign a digest or message (RFC 6979 deterministic, low-S ECDSA; PureEdDSA; RSASSA-PSS or PKCS#1 v1.5); verified before release',
   action: 'keys:sign',
   sensitive: ['digest', 'message'],
   schema: {

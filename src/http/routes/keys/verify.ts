@@ -7,7 +7,7 @@ export default defineKeyRoute({
   method: 'POST',
   url: '/v1/keys/:id/verify',
   operationId: 'verify',
-  summary: 'Verify a signature against the key (standard ECDSA: any valid S is accepted)',
+  summary: 'Verify a signature against the key (standard ECDSA: any valid S is accepted; RSA: PSS with salt length = hash length, or PKCS#1 v1.5)',
   action: 'keys:verify',
   sensitive: ['digest', 'message'],
   schema: {

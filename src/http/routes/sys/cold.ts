@@ -1,6 +1,6 @@
-import { goCold, startCeremony, updateCeremony } from '../../../service/sys/cold-storage.js';
+import { cancelCeremony, goCold, startCeremony, updateCeremony } from '../../../service/sys/cold-storage.js';
 import { defineRoute } from '../../route.js';
-import { hex, object } from '../../schemas.js';
+import { cancelBody, hex, object } from '../../schemas.js';
 
 const progress = {
   type: 'object',
@@ -44,6 +44,16 @@ export const sysCeremonyUpdate = defineRoute({
   summary: 'Submit one share (recovery share for escrow, escrow share for restore-hsm)',
   schema: { body: object({ nonce: { type: 'string', maxLength: 64 }, share: hex('one share') }, ['nonce', 'share']), response: { 200: progress } },
   handler: ({ services }, { body }) => updateCeremony(services.ctx, body),
+});
+
+export const sysCeremonyCancel = defineRoute({
+  ...quorum,
+  method: 'DELETE',
+  url: '/v1/sys/ceremony/attempt',
+  operationId: 'cancelCeremony',
+  summary: 'Cancel the escrow or restore-hsm attempt, discarding submitted shares; needs the attempt\'s nonce or one share of the set it collects',
+  schema: { body: cancelBody, response: { 200: { type: 'object', required: ['started'], properties: { started: { type: 'boolean' } } } } },
+  handler: ({ services }, { body }) => cancelCeremony(services.ctx, body),
 });
 
 export const sysCold = defineRoute({

@@ -1,6 +1,6 @@
 import { cancelRekey, startRekey, updateRekey } from '../../../service/sys/rekey.js';
 import { defineRoute } from '../../route.js';
-import { hex, object } from '../../schemas.js';
+import { cancelBody, hex, object } from '../../schemas.js';
 
 const progress = {
   type: 'object',
@@ -43,7 +43,7 @@ export const sysRekeyCancel = defineRoute({
   method: 'DELETE',
   url: '/v1/sys/rekey/attempt',
   operationId: 'cancelRekey',
-  summary: 'Cancel the rekey attempt, discarding submitted shares',
-  schema: { response: { 200: { type: 'object', required: ['started'], properties: { started: { type: 'boolean' } } } } },
-  handler: async ({ services }) => cancelRekey(services.ctx),
+  summary: 'Cancel the rekey attempt, discarding submitted shares; needs the attempt\'s nonce or one current share',
+  schema: { body: cancelBody, response: { 200: { type: 'object', required: ['started'], properties: { started: { type: 'boolean' } } } } },
+  handler: ({ services }, { body }) => cancelRekey(services.ctx, body),
 });
