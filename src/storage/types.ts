@@ -325,7 +325,7 @@ export type NonceLeaseAttempt = { acquired: true; lastNonce: bigint | undefined;
 export type NonceLeaseRelease = { kind: 'submitted'; nonce: bigint; rememberMs: number } | { kind: 'failed' } | { kind: 'unused' };
 
 /**
- * What KMIP knows about a key beyond the key record (migration 13): its KMIP state (finer than the key's
+ * What KMIP knows about a key beyond the key record (migration 15): its KMIP state (finer than the key's
  * state: Pre-Active and Compromised have no Strongbox equivalent), whether KMIP clients may Get its
  * material in plaintext (fixed at create/register, like `exportable`), and its KMIP attributes as a JSON
  * document the kmip/ layer owns (names, usage mask, operation policy name, custom attributes, dates).

@@ -1,7 +1,7 @@
 /**
  * A Strongbox key seen as KMIP objects (docs/kmip.md, "Objects and identifiers"): one id space, one
  * lifecycle. The KMIP metadata a key record cannot hold (KMIP state, the plaintext-export mark, KMIP
- * attributes) lives in `kmip_objects` (migration 13); keys made through the REST API have none until KMIP
+ * attributes) lives in `kmip_objects` (migration 15); keys made through the REST API have none until KMIP
  * touches them, and their KMIP state follows the key's state.
  *
  * Identifiers: a symmetric or private key is its Strongbox key id (UUID); the public half of an

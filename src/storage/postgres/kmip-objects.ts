@@ -1,5 +1,5 @@
 /**
- * PostgreSQL side of the KMIP metadata per key (migration 13). The plaintext-export mark is written
+ * PostgreSQL side of the KMIP metadata per key (migration 15). The plaintext-export mark is written
  * once: the upsert never updates it, so no KMIP attribute change can turn it on.
  */
 import type { KmipObjectRecord, Store } from '../types.js';

@@ -1,5 +1,5 @@
 /**
- * SQLite side of the KMIP metadata per key (migration 13). The plaintext-export mark is written once:
+ * SQLite side of the KMIP metadata per key (migration 15). The plaintext-export mark is written once:
  * a later put keeps the stored value, so no KMIP attribute change can turn it on.
  */
 import type Database from 'better-sqlite3';
@@ -18,7 +18,7 @@ interface Row {
 const toRecord = (r: Row): KmipObjectRecord => ({ keyId: r.key_id, state: r.state, plaintextExport: r.plaintext_export === 1, attributes: r.attributes, updatedAt: r.updated_at });
 
 export function kmipObjectMethods(db: Database.Database): Methods {
-  // Prepared on first use: a read-only store (offline tools) may open a file older than migration 13.
+  // Prepared on first use: a read-only store (offline tools) may open a file older than migration 15.
   const prepare = () => ({
     get: db.prepare('SELECT key_id, state, plaintext_export, attributes, updated_at FROM kmip_objects WHERE key_id = ?'),
     put: db.prepare(`INSERT INTO kmip_objects (key_id, state, plaintext_export, attributes, updated_at) VALUES (?, ?, ?, ?, ?)
