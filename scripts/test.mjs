@@ -25,6 +25,8 @@ const systemTools = {
   p11tool: 'gnutls-bin',
   // docs-examples.test.ts
   jq: 'jq',
+  // the KMIP tests: PyKMIP's client (under /usr/bin/python3) and pykmip-server
+  'pykmip-server': 'python3-pykmip',
 };
 // files (not on PATH) → Debian package
 const systemFiles = {

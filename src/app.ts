@@ -37,6 +37,7 @@ import { tryAutoUnseal } from './service/sys/auto-unseal.js';
 import { Rewrapper } from './service/sys/keyring-rotation.js';
 import { KEYRING_REFRESH_MS, refreshKeyring } from './service/shared/keyring-refresh.js';
 import { SigningPool } from './crypto/pool/signing-pool.js';
+import { createKmipListener, type KmipListener } from './kmip/server/listener.js';
 
 export interface StrongboxConfig {
   /** SQLite storage in this directory (one node) … */
@@ -55,6 +56,8 @@ export interface StrongboxConfig {
   unixSocket?: boolean;
   /** also serve the PKCS#11 token over the p11-kit RPC protocol (src/pkcs11/); groupShared: the socket is group-accessible */
   pkcs11?: { groupShared: boolean };
+  /** also build the KMIP listener (needs `tls` with a client CA and map: mutual TLS only) */
+  kmip?: boolean;
   /** secp256k1 signing worker threads (0 = sign on the main thread; default 0) */
   signWorkers?: number;
   /** lower bound of the key-deletion waiting period in days (default 7) */
@@ -91,6 +94,8 @@ export interface Strongbox {
   local: FastifyInstance | undefined;
   /** the PKCS#11 (p11-kit RPC) server, when configured; the caller listens on its socket path */
   pkcs11: Pkcs11Server | undefined;
+  /** the KMIP listener (not yet listening), when configured */
+  kmip: KmipListener | undefined;
   /** Drains in-flight requests, seals (zeroizing keys) and closes storage. */
   close(): Promise<void>;
 }
@@ -267,6 +272,12 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     else http.log.error({ clientIp: fields.clientIp, err }, 'aggregate audit record could not be written');
   };
   const pkcs11 = config.pkcs11 ? createPkcs11Server({ ctx, auth, groupShared: config.pkcs11.groupShared, log: http.log }) : undefined;
+  let kmip: KmipListener | undefined;
+  if (config.kmip) {
+    const tls = config.tls;
+    if (tls?.clientCa === undefined || tls.clientMap === undefined) throw new Error('KMIP needs mutual TLS: tls.clientCa and tls.clientMap');
+    kmip = createKmipListener(ctx, { cert: tls.cert, key: tls.key, clientCa: tls.clientCa, clientMap: tls.clientMap }, (message, fields) => http.log.error(fields, message));
+  }
   const sweep = setInterval(() => {
     if (!barrier.sealed) runLifecycle(ctx).catch((err: unknown) => http.log.error({ err }, 'lifecycle sweep failed'));
   }, config.lifecycleIntervalMs ?? 60_000);
@@ -300,12 +311,13 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     throttle,
     local,
     pkcs11,
+    kmip,
     async close() {
       clearInterval(sweep);
       if (keyringRefresh) clearInterval(keyringRefresh);
       clearInterval(unsealRetry);
       await ctx.rewrap.stop();
-      await Promise.all([http.close(), local?.close(), pkcs11?.close()]);
+      await Promise.all([http.close(), local?.close(), pkcs11?.close(), kmip?.close()]);
       // After the listeners (no more responses to count), before the audit log closes.
       await throttle.close();
       await audit.checkpoint().catch(() => undefined);

@@ -42,6 +42,9 @@ export interface ServerSettings {
   signWorkers: number;
   /** http(s) URL of the Ethereum node behind the JSON-RPC signer */
   ethereumUpstream: string | undefined;
+  /** the KMIP listener (binary TTLV over mutual TLS; off unless set; 5696 is KMIP's port) */
+  kmipHost: string | undefined;
+  kmipPort: number | undefined;
   /** EIP-7825 transaction gas caps by chain id, laid over the defaults (null: no cap) */
   ethereumGasCaps: Map<number, bigint | null>;
 }
@@ -74,6 +77,7 @@ export const ENV = {
   minPendingDays: 'STRONGBOX_MIN_PENDING_DAYS',
   signWorkers: 'STRONGBOX_SIGN_WORKERS',
   ethereumUpstream: 'STRONGBOX_ETHEREUM_UPSTREAM',
+  kmipListen: 'STRONGBOX_KMIP_LISTEN',
   ethereumGasCap: 'STRONGBOX_ETHEREUM_GAS_CAP',
 } as const;
 type SettingName = keyof typeof ENV;
@@ -105,6 +109,23 @@ export function loadProviderOptions(seal: SealType, env: Readonly<Record<string,
         }
       }
       return { pkcs11: { library: need('STRONGBOX_PKCS11_LIBRARY'), tokenLabel: need('STRONGBOX_PKCS11_TOKEN_LABEL'), pin: pin!, keyLabel: env['STRONGBOX_PKCS11_KEY_LABEL'] || 'strongbox-root-wrap' } };
+    }
+    case 'kmip': {
+      const opt = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+      const keyId = opt('STRONGBOX_KMIP_SEAL_KEY_ID');
+      const keyName = opt('STRONGBOX_KMIP_SEAL_KEY_NAME');
+      const serverName = opt('STRONGBOX_KMIP_SEAL_SERVER_NAME');
+      return {
+        kmip: {
+          address: need('STRONGBOX_KMIP_SEAL_ADDRESS'),
+          cert: need('STRONGBOX_KMIP_SEAL_CERT'),
+          key: need('STRONGBOX_KMIP_SEAL_KEY'),
+          ca: need('STRONGBOX_KMIP_SEAL_CA'),
+          ...(keyId === undefined ? {} : { keyId }),
+          ...(keyName === undefined ? {} : { keyName }),
+          ...(serverName === undefined ? {} : { serverName }),
+        },
+      };
     }
     case 'awskms': {
       const region = env['AWS_REGION'] || env['AWS_DEFAULT_REGION'];
@@ -215,6 +236,9 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
     }
     if (url === undefined || (url.protocol !== 'http:' && url.protocol !== 'https:')) throw new ConfigError(`${upstream.source}: must be an http:// or https:// URL of an Ethereum node, got ${JSON.stringify(upstream.value)}`);
   }
+  const kmipListen = pick('kmipListen');
+  const kmip = kmipListen ? parseListen(kmipListen.value, kmipListen.source) : undefined;
+  if (kmipListen && (tlsCert === undefined || tlsClientCa === undefined)) throw new ConfigError(`${kmipListen.source}: KMIP requires mutual TLS: give --tls-cert, --tls-key, --tls-client-ca and --tls-client-map`);
   const gasCap = pick('ethereumGasCap');
   const ethereumGasCaps = gasCap === undefined ? new Map<number, bigint | null>() : parseGasCaps(gasCap.value, gasCap.source);
   const dataDir = pick('dataDir')?.value;
@@ -243,6 +267,8 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
     minPendingDays,
     signWorkers: workers ? Number(workers.value) : Math.max(0, availableParallelism() - 1),
     ethereumUpstream: upstream?.value,
+    kmipHost: kmip?.host,
+    kmipPort: kmip?.port,
     ethereumGasCaps,
   };
 }

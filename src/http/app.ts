@@ -7,7 +7,6 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { maxHeaderSize, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
-import { TLSSocket } from 'node:tls';
 import { randomUUID } from 'node:crypto';
 import { StrongboxError, errorCodes, isErrorCode } from '../protocol/errors.js';
 import type { Principal } from '../service/shared/context.js';
@@ -18,44 +17,7 @@ import type { Action } from '../policy/actions.js';
 import type { Resource } from '../policy/types.js';
 import { authorize, describeResource } from '../service/access/authorize.js';
 import { registerAwsEndpoint } from '../aws/endpoint.js';
-
-/**
- * mTLS: a client certificate that chains to the configured CA (verified by TLS) and whose subject
- * CN is in the client map becomes a principal with the mapped policies. Its accessor is derived
- * from the certificate fingerprint, so audit records name the exact certificate.
- */
-function certificatePrincipal(socket: unknown, clientMap: Readonly<Record<string, string[]>>): Principal | undefined {
-  if (!(socket instanceof TLSSocket) || !socket.authorized) return undefined;
-  const cert = socket.getPeerCertificate();
-  const cn = typeof cert.subject?.CN === 'string' ? cert.subject.CN : undefined;
-  if (cn === undefined || !Object.hasOwn(clientMap, cn)) return undefined;
-  const policies = clientMap[cn]!;
-  const accessor = 'cert.' + cert.fingerprint256.replaceAll(':', '').slice(0, 24).toLowerCase();
-  return {
-    accessor,
-    subject: `cert:${cn}`,
-    policies,
-    isRoot: policies.includes('root'),
-    token: {
-      accessor,
-      tokenHash: new Uint8Array(),
-      name: cn,
-      subject: `cert:${cn}`,
-      policies,
-      parentAccessor: null,
-      createdAt: new Date(cert.valid_from).toISOString(),
-      expiresAt: new Date(cert.valid_to).toISOString(),
-      maxExpiresAt: new Date(cert.valid_to).toISOString(),
-      // a certificate's lifetime is its validity: renewal is the CA's business
-      renewable: false,
-      ttlSeconds: null,
-      numUsesLeft: null,
-      ratePerSecond: null,
-      rateBurst: null,
-      revokedAt: null,
-    },
-  };
-}
+import { certificatePrincipal } from '../service/access/certificate-principal.js';
 
 function defaultResource(action: Action): Resource {
   const prefix = action.slice(0, action.indexOf(':'));
@@ -77,26 +39,9 @@ import { toProblem, toStrongboxError } from './problem.js';
 import type { Route, RouteInput } from './route.js';
 import { routes as defaultRoutes } from './routes/index.js';
 import type { Services } from './services.js';
+import { TLS_CIPHERS } from '../tls-policy.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-/**
- * TLS 1.2 suites offered by every TLS listener: ECDHE key exchange (forward secrecy) with an AEAD cipher
- * only — no static-RSA key exchange (`AES128-GCM-SHA256`), no CBC with HMAC-SHA1 (`AES128-SHA`), no
- * finite-field DHE. TLS 1.3 suites are all ephemeral and AEAD; they are listed so the set is explicit.
- * Both ECDSA and RSA server certificates are served (Mozilla's "intermediate" list, ECDHE only).
- */
-export const TLS_CIPHERS = [
-  'TLS_AES_128_GCM_SHA256',
-  'TLS_AES_256_GCM_SHA384',
-  'TLS_CHACHA20_POLY1305_SHA256',
-  'ECDHE-ECDSA-AES128-GCM-SHA256',
-  'ECDHE-RSA-AES128-GCM-SHA256',
-  'ECDHE-ECDSA-AES256-GCM-SHA384',
-  'ECDHE-RSA-AES256-GCM-SHA384',
-  'ECDHE-ECDSA-CHACHA20-POLY1305',
-  'ECDHE-RSA-CHACHA20-POLY1305',
-].join(':');
 
 /** Sent on every response of a TLS listener: browsers (the web console) keep to HTTPS for a year. */
 export const HSTS_HEADER = 'max-age=31536000';

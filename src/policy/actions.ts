@@ -16,6 +16,7 @@ export const actions = {
   'keys:disable': 'disable and enable a key',
   'keys:delete': 'schedule and cancel key deletion',
   'keys:export': 'export an exportable key: wrapped to a caller\'s RSA key, or as an Ethereum keystore under a passphrase',
+  'keys:export-plaintext': 'KMIP Get of a key\'s material in plaintext, for keys created or registered through KMIP with the plaintext-export mark; matched only by name (never by `*` or `keys:*`), so no built-in policy grants it',
   'keys:backup': 'fetch a key\'s wrapped blob, which only this installation can unwrap',
   'ethereum:rpc': 'use the Ethereum JSON-RPC signer for calls other than signing (passed through to the upstream node, and eth_chainId)',
   'wallets:create': 'create an HD wallet from a fresh mnemonic, or import one',
@@ -46,6 +47,12 @@ export const actions = {
 } as const;
 
 export type Action = keyof typeof actions;
+
+/**
+ * Actions a wildcard (`*`, `keys:*`) never covers: a policy must name them. Releasing key material in
+ * plaintext is never a side effect of a broad grant, root's and admin's included.
+ */
+export const EXPLICIT_ONLY_ACTIONS: ReadonlySet<string> = new Set<Action>(['keys:export-plaintext']);
 
 export function isAction(value: string): value is Action {
   return Object.hasOwn(actions, value);

@@ -4,6 +4,7 @@
  */
 import { BlockList, isIP } from 'node:net';
 import { globMatch } from './glob.js';
+import { EXPLICIT_ONLY_ACTIONS } from './actions.js';
 import { couldMatchWalletName } from './wallet-key-glob.js';
 import type { Conditions, PolicyDocument, RequestFacts, Resource, Statement } from './types.js';
 
@@ -14,7 +15,9 @@ export interface Decision {
 }
 
 function actionMatches(pattern: string, action: string): boolean {
-  if (pattern === '*' || pattern === action) return true;
+  if (pattern === action) return true;
+  if (EXPLICIT_ONLY_ACTIONS.has(action)) return false;
+  if (pattern === '*') return true;
   return pattern.endsWith(':*') && action.startsWith(pattern.slice(0, -1));
 }
 

@@ -4,7 +4,7 @@
  * issue) unwrap it with a key that never leaves the HSM or the cloud KMS and so auto-unseal.
  * Every provider, fakes included, passes test/contract/unseal-provider.contract.ts.
  */
-export type SealType = 'shamir' | 'pkcs11' | 'awskms';
+export type SealType = 'shamir' | 'pkcs11' | 'awskms' | 'kmip';
 
 export interface SealConfig {
   type: SealType;
@@ -98,6 +98,20 @@ export interface ProviderOptions {
     pin: string;
     /** label of the non-extractable AES-256 wrapping key inside the token (created at init if absent) */
     keyLabel: string;
+  };
+  kmip?: {
+    /** HOST:PORT of the external KMIP server (5696 is KMIP's port) */
+    address: string;
+    /** PEM files: this client's certificate and key, and the CA that signed the server's certificate */
+    cert: string;
+    key: string;
+    ca: string;
+    /** Unique Identifier of an existing AES-256 key on that server; default: the key named keyName */
+    keyId?: string;
+    /** name of the wrapping key to locate, or create and activate at init (default strongbox-root-wrap) */
+    keyName?: string;
+    /** TLS server name to verify, when it differs from the host in address */
+    serverName?: string;
   };
   awskms?: {
     /** key id, ARN or alias of the customer-managed KMS key */

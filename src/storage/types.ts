@@ -324,8 +324,30 @@ export type NonceLeaseAttempt = { acquired: true; lastNonce: bigint | undefined;
  */
 export type NonceLeaseRelease = { kind: 'submitted'; nonce: bigint; rememberMs: number } | { kind: 'failed' } | { kind: 'unused' };
 
+/**
+ * What KMIP knows about a key beyond the key record (migration 15): its KMIP state (finer than the key's
+ * state: Pre-Active and Compromised have no Strongbox equivalent), whether KMIP clients may Get its
+ * material in plaintext (fixed at create/register, like `exportable`), and its KMIP attributes as a JSON
+ * document the kmip/ layer owns (names, usage mask, operation policy name, custom attributes, dates).
+ */
+export interface KmipObjectRecord {
+  keyId: string;
+  /** pre_active | active | deactivated | compromised | destroyed */
+  state: string;
+  plaintextExport: boolean;
+  /** JSON text; storage does not interpret it */
+  attributes: string;
+  updatedAt: string;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** The KMIP metadata of a key, if KMIP ever touched it. */
+  getKmipObject(keyId: string): Promise<KmipObjectRecord | undefined>;
+  /** Inserts or replaces the KMIP metadata of an existing key (`plaintextExport` is kept as first written). */
+  putKmipObject(record: KmipObjectRecord): Promise<void>;
+  /** KMIP metadata records in key id order after `after` (Locate pages through them). */
+  listKmipObjects(after: string | undefined, limit: number): Promise<KmipObjectRecord[]>;
   /** Reads one system value (sealed root key, sealed keyring, seal config, token hashes). */
   getSysValue(name: string): Promise<Uint8Array | undefined>;
   /**

@@ -161,6 +161,33 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.equal((await store.getKey(no.id))?.exportable, false);
     });
 
+    it('KMIP metadata: absent, written, updated, listed in key id order; the plaintext-export mark never changes after the first write', async () => {
+      const ks = [key(), key(), key()];
+      for (const k of ks) await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: k.createdAt });
+      assert.equal(await store.getKmipObject(ks[0]!.id), undefined);
+      const first = { keyId: ks[0]!.id, state: 'pre_active', plaintextExport: false, attributes: '{"names":["a"]}', updatedAt: '2026-01-01T00:00:00.000Z' };
+      await store.putKmipObject(first);
+      assert.deepEqual(await store.getKmipObject(ks[0]!.id), first);
+      await store.putKmipObject({ ...first, state: 'active', plaintextExport: true, attributes: '{"names":["b"]}', updatedAt: '2026-01-02T00:00:00.000Z' });
+      assert.deepEqual(await store.getKmipObject(ks[0]!.id), { ...first, state: 'active', attributes: '{"names":["b"]}', updatedAt: '2026-01-02T00:00:00.000Z' }, 'state and attributes change, the mark does not');
+      await store.putKmipObject({ keyId: ks[1]!.id, state: 'active', plaintextExport: true, attributes: '{}', updatedAt: first.updatedAt });
+      await store.putKmipObject({ keyId: ks[2]!.id, state: 'active', plaintextExport: false, attributes: '{}', updatedAt: first.updatedAt });
+      const mine = new Set(ks.map((k) => k.id));
+      const all: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await store.listKmipObjects(after, 2);
+        if (page.length === 0) break;
+        all.push(...page.map((o) => o.keyId));
+        after = page.at(-1)!.keyId;
+      }
+      const listed = all.filter((id) => mine.has(id));
+      assert.deepEqual(listed, [...mine].sort());
+      assert.deepEqual(all, [...all].sort(), 'key id order');
+      store = await h.reopen();
+      assert.equal((await store.getKmipObject(ks[1]!.id))?.plaintextExport, true);
+    });
+
     it('rejects a duplicate name with ConflictError(key_name) and stores nothing', async () => {
       const k = key({ name: 'contract-dup' });
       await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: k.createdAt });

@@ -24,7 +24,7 @@ export async function spawnServer(args: string[], env: Record<string, string> = 
     const timer = setTimeout(() => reject(new Error(`server did not start: ${err}`)), 20_000);
     proc.stdout!.on('data', (d: Buffer) => {
       out += d.toString();
-      const m = /strongbox listening on (http:\/\/\S+)/.exec(out);
+      const m = /strongbox listening on (https?:\/\/\S+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         resolve(m[1]!);

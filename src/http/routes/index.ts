@@ -1,5 +1,6 @@
 /** The route table: one ordered list (Vault's `Paths`). A test snapshots it. */
 import type { Route } from '../route.js';
+import kmipJson from './kmip/json.js';
 import { sysCeremonyCancel, sysCeremonyUpdate, sysCold, sysEscrowStart, sysRestoreHsmStart } from './sys/cold.js';
 import sysBackup from './sys/backup.js';
 import { sysRekeyCancel, sysRekeyStart, sysRekeyUpdate } from './sys/rekey.js';
@@ -167,4 +168,5 @@ export const routes: readonly Route[] = [
   auditList,
   auditCheckpoints,
   auditHash,
+  kmipJson,
 ];

@@ -25,6 +25,7 @@ import { KEY_PATCH_COLUMNS, toAwsCredentialRecord, toKeyRecord, toTokenRecord, t
 import { pgMigrations } from './migrations.js';
 import { transactionRuleMethods, type TxClient } from './transaction-rules.js';
 import { nonceLeaseMethods } from './nonce-leases.js';
+import { kmipObjectMethods } from './kmip-objects.js';
 
 /** Advisory lock namespace (first key of the two-key form); the second key says what is locked. */
 export const LOCK_NS = 0x5b0c5;
@@ -298,6 +299,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     kind: 'postgres',
     ...transactionRuleMethods({ q, tx, spendLockNamespace: SPEND_NS }),
     ...nonceLeaseMethods({ q, tx }),
+    ...kmipObjectMethods({ q }),
     async getSysValue(name) {
       const r = await q<{ value: Buffer }>('SELECT value FROM sys_values WHERE name = $1', [name]);
       return r.rows[0] && bytes(r.rows[0].value);

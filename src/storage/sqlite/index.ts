@@ -16,6 +16,7 @@ import { transactionRuleMethods } from './transaction-rules.js';
 import { toKeyInsert } from './key-insert.js';
 import type { AuditBatchMessage, KeyBatchMessage, WriterReply } from './writer-worker.js';
 import { nonceLeaseMethods } from './nonce-leases.js';
+import { kmipObjectMethods } from './kmip-objects.js';
 
 export const SQLITE_FILE = 'strongbox.db';
 
@@ -378,6 +379,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     kind: 'sqlite',
     ...transactionRuleMethods(db),
     ...nonceLeaseMethods(db),
+    ...kmipObjectMethods(db),
     async getSysValue(name) {
       const v = stmts.getSys.get(name) as Buffer | undefined;
       return v === undefined ? undefined : new Uint8Array(v);

@@ -291,4 +291,19 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX spend_reservations_reservation ON spend_reservations(reservation_id);
     `,
   },
+  {
+    // KMIP metadata per key (service/kmip/): the KMIP state, the plaintext-export mark (fixed when the
+    // key is created or registered through KMIP) and the KMIP attributes as JSON text.
+    version: 15,
+    name: 'kmip-objects',
+    sql: `
+      CREATE TABLE kmip_objects (
+        key_id           TEXT PRIMARY KEY REFERENCES keys(id),
+        state            TEXT NOT NULL,
+        plaintext_export INTEGER NOT NULL,
+        attributes       TEXT NOT NULL,
+        updated_at       TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

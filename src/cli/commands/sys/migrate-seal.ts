@@ -5,11 +5,11 @@ import { parseHex, toHex } from '../../../protocol/hex.js';
 import type { SealType } from '../../../providers/types.js';
 import { clientOptions, offlineStorageFrom, offlineStorageOptions, output, parseIntegerFlag, requireString, UsageError, type Command, readStdin } from '../../command.js';
 
-const TYPES = ['shamir', 'pkcs11', 'awskms'];
+const TYPES = ['shamir', 'pkcs11', 'awskms', 'kmip'];
 
 export default {
   path: ['operator', 'migrate-seal'],
-  summary: 'Move the root of trust between shamir, pkcs11 and awskms (server, or every node, stopped); shares on stdin, one per line',
+  summary: 'Move the root of trust between shamir, pkcs11, awskms and kmip (server, or every node, stopped); shares on stdin, one per line',
   usage: '(--data-dir DIR | --storage postgres://URL) --from TYPE --to TYPE [--shares N --threshold M]',
   options: {
     ...offlineStorageOptions,
@@ -24,8 +24,8 @@ export default {
     const where = offlineStorageFrom(args, io);
     const from = requireString(args, 'from') as SealType;
     const to = requireString(args, 'to') as SealType;
-    if (!TYPES.includes(from)) throw new UsageError('--from must be shamir, pkcs11 or awskms');
-    if (!TYPES.includes(to)) throw new UsageError('--to must be shamir, pkcs11 or awskms');
+    if (!TYPES.includes(from)) throw new UsageError('--from must be shamir, pkcs11, awskms or kmip');
+    if (!TYPES.includes(to)) throw new UsageError('--to must be shamir, pkcs11, awskms or kmip');
     if ('dataDir' in where && !existsSync(join(where.dataDir, 'strongbox.db'))) throw new UsageError(`--data-dir: no Strongbox database in ${where.dataDir}`);
     const newShares = parseIntegerFlag(args, 'shares', 5)!;
     const newThreshold = parseIntegerFlag(args, 'threshold', 3)!;

@@ -7,11 +7,11 @@ import { clientOptions, offlineStorageFrom, offlineStorageOptions, optionalStrin
 export default {
   path: ['operator', 'restore'],
   summary: 'Restore a backup into an empty data directory or an empty PostgreSQL database (offline); Shamir shares are read from stdin, one per line',
-  usage: '--in FILE (--data-dir DIR | --storage postgres://URL) [--seal shamir|pkcs11|awskms]',
+  usage: '--in FILE (--data-dir DIR | --storage postgres://URL) [--seal shamir|pkcs11|awskms|kmip]',
   options: {
     in: { type: 'string', value: 'FILE', description: 'the backup file (operator backup --out); required' },
     ...offlineStorageOptions,
-    seal: { type: 'string', value: 'shamir|pkcs11|awskms', description: "the backup's seal; pkcs11 and awskms read their settings from the environment", default: 'shamir' },
+    seal: { type: 'string', value: 'shamir|pkcs11|awskms|kmip', description: "the backup's seal; pkcs11, awskms and kmip read their settings from the environment", default: 'shamir' },
     json: clientOptions.json,
   },
   positionals: [],
@@ -19,7 +19,7 @@ export default {
     const file = requireString(args, 'in');
     const where = offlineStorageFrom(args, io);
     const seal = (optionalString(args, 'seal') ?? 'shamir') as SealType;
-    if (!['shamir', 'pkcs11', 'awskms'].includes(seal)) throw new UsageError('--seal must be shamir, pkcs11 or awskms');
+    if (!['shamir', 'pkcs11', 'awskms', 'kmip'].includes(seal)) throw new UsageError('--seal must be shamir, pkcs11, awskms or kmip');
     let backup: Uint8Array;
     try {
       backup = new Uint8Array(readFileSync(file));

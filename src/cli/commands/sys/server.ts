@@ -84,7 +84,7 @@ export default {
   path: ['server'],
   summary: 'Run the Strongbox server',
   usage:
-    '[--dev] [--seal shamir|pkcs11|awskms] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--pkcs11-listen-unix PATH [--pkcs11-socket-group GROUP]] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--ethereum-gas-cap CHAINID=GAS|none,…] [--dev-root-token T]',
+    '[--dev] [--seal shamir|pkcs11|awskms|kmip] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--pkcs11-listen-unix PATH [--pkcs11-socket-group GROUP]] [--kmip-listen HOST:PORT] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--ethereum-gas-cap CHAINID=GAS|none,…] [--dev-root-token T]',
   // Settings also come from STRONGBOX_* variables and the --config file (docs/operations.md, "Running").
   options: {
     dev: { type: 'boolean', description: 'a throwaway server: temporary data, initialized and unsealed, root token printed (not for production)' },
@@ -95,7 +95,7 @@ export default {
     'pkcs11-listen-unix': { type: 'string', value: 'PATH', description: 'serve PKCS#11 (the p11-kit RPC protocol, for p11-kit-client.so) on a Unix-domain socket, mode 0600 (STRONGBOX_PKCS11_LISTEN_UNIX); docs/pkcs11.md', default: 'off' },
     'pkcs11-socket-group': { type: 'string', value: 'GROUP', description: 'open the PKCS#11 socket to this group, mode 0660 (STRONGBOX_PKCS11_SOCKET_GROUP)', default: 'owner only' },
     config: { type: 'string', value: 'FILE', description: 'a JSON file of settings; flags and STRONGBOX_* variables take precedence', default: 'none' },
-    seal: { type: 'string', value: 'shamir|pkcs11|awskms', description: 'the root of trust; pkcs11 and awskms read their settings from the environment (STRONGBOX_SEAL)', default: 'shamir' },
+    seal: { type: 'string', value: 'shamir|pkcs11|awskms|kmip', description: 'the root of trust; pkcs11, awskms and kmip read their settings from the environment (STRONGBOX_SEAL)', default: 'shamir' },
     'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info, debug, trace or silent (STRONGBOX_LOG_LEVEL)', default: 'info' },
     'key-cache-size': { type: 'string', value: 'N', description: 'unwrapped keys kept in memory (STRONGBOX_KEY_CACHE_SIZE)', default: String(DEFAULT_KEY_CACHE_SIZE) },
     'sign-workers': { type: 'string', value: 'N', description: 'secp256k1 signing worker threads (STRONGBOX_SIGN_WORKERS)', default: 'cores - 1' },
@@ -103,6 +103,7 @@ export default {
     'tls-key': { type: 'string', value: 'PEM', description: 'TLS private key file (STRONGBOX_TLS_KEY)' },
     'tls-client-ca': { type: 'string', value: 'PEM', description: 'CA bundle for client certificates (mTLS), with --tls-client-map (STRONGBOX_TLS_CLIENT_CA)', default: 'off' },
     'tls-client-map': { type: 'string', value: 'JSON', description: "JSON file mapping a client certificate's CN to policies (STRONGBOX_TLS_CLIENT_MAP)" },
+    'kmip-listen': { type: 'string', value: 'HOST:PORT', description: 'also serve KMIP (binary TTLV over mutual TLS; needs the four --tls-* settings; KMIP uses 5696) (STRONGBOX_KMIP_LISTEN)', default: 'off' },
     'audit-stream': { type: 'string', value: 'stdout|FILE', description: 'also write each audit record as a JSON line here (STRONGBOX_AUDIT_STREAM)', default: 'off' },
     'ethereum-upstream': { type: 'string', value: 'URL', description: 'the Ethereum node behind the JSON-RPC signer (STRONGBOX_ETHEREUM_UPSTREAM)', default: 'none' },
     'ethereum-gas-cap': { type: 'string', value: 'CHAINID=GAS|none,…', description: 'EIP-7825 transaction gas caps by chain id, over the defaults (STRONGBOX_ETHEREUM_GAS_CAP)', default: '16777216 on chains 1, 11155111, 17000, 560048' },
@@ -133,6 +134,7 @@ export default {
               ['tlsKey', 'tls-key'],
               ['tlsClientCa', 'tls-client-ca'],
               ['tlsClientMap', 'tls-client-map'],
+              ['kmipListen', 'kmip-listen'],
               ['auditStream', 'audit-stream'],
               ['minPendingDays', 'min-pending-days'],
               ['signWorkers', 'sign-workers'],
@@ -177,6 +179,7 @@ export default {
         ethereumGasCaps: settings.ethereumGasCaps,
         unixSocket: settings.listenUnix !== undefined,
         ...(settings.pkcs11ListenUnix === undefined ? {} : { pkcs11: { groupShared: settings.pkcs11SocketGroup !== undefined } }),
+        kmip: settings.kmipPort !== undefined,
         ...(tls ? { tls } : {}),
         ...(sink || noAudit ? { audit: { ...(sink ? { sink } : {}), ...(noAudit ? { unsafeDisabled: true } : {}) } } : {}),
       }).catch((err: unknown) => {
@@ -219,6 +222,14 @@ export default {
           chmodSync(pkcs11Path, 0o660);
         } else chmodSync(pkcs11Path, 0o600);
       }
+      const kmip = box.kmip;
+      let kmipAddress = '';
+      if (kmip !== undefined && settings.kmipPort !== undefined) {
+        await bind(`${settings.kmipHost}:${settings.kmipPort}`, '--kmip-listen HOST:PORT', async () => {
+          const a = await kmip.listen(settings.kmipHost!, settings.kmipPort!);
+          kmipAddress = `${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
+        });
+      }
 
       if (settings.dev) {
         // A fresh temporary directory is always initialized here: if it already is, someone else did it.
@@ -239,6 +250,7 @@ export default {
       io.stdout(`strongbox listening on ${address}\n`);
       if (local !== undefined && socketPath !== undefined) io.stdout(`strongbox listening on unix:${socketPath}\n`);
       if (pkcs11 !== undefined && pkcs11Path !== undefined) io.stdout(`strongbox pkcs11 (p11-kit) on unix:${pkcs11Path}\n`);
+      if (kmipAddress !== '') io.stdout(`strongbox kmip listening on ${kmipAddress}\n`);
     } catch (err) {
       await box?.close().catch(() => undefined);
       await closeSink().catch(() => undefined);

@@ -1,0 +1,153 @@
+/**
+ * Create (AES and HMAC-SHA256 symmetric keys), Create Key Pair (EC P-256, secp256k1, Ed25519) and Register
+ * (symmetric keys) — KMIP 1.4 §4.1-4.3, 2.1 §6.1.3-6.1.4, §6.1.40. Each answers the new Unique Identifier
+ * and makes it the batch's ID Placeholder.
+ */
+import type { KeyType } from '../../protocol/types.js';
+import { decide } from '../../service/access/authorize.js';
+import { createKmipKey } from '../../service/kmip/create-kmip-key.js';
+import { emptyAttributes } from '../../service/kmip/kmip-object.js';
+import { is2x, mergeClientAttributes, readClientAttributes, type ClientAttributes } from '../attributes.js';
+import { CryptographicAlgorithm, KeyFormatType, ObjectType, RecommendedCurve } from '../enums.js';
+import { child, enumeration, KmipError, read, required, struct, text } from '../message.js';
+import { Tag } from '../tags.js';
+import type { TtlvItem } from '../ttlv.js';
+import { assertUnsealed, authorizeCall, type KmipCall, type KmipOperation } from './call.js';
+
+function symmetricType(a: ClientAttributes): KeyType {
+  const alg = a.algorithm;
+  if (alg === CryptographicAlgorithm.AES) {
+    if (a.length !== undefined && a.length !== 256) throw new KmipError('InvalidField', `AES keys are 256 bits in Strongbox, not ${a.length}`);
+    return 'aes256';
+  }
+  if (alg === CryptographicAlgorithm.HMAC_SHA256) {
+    if (a.length !== undefined && a.length !== 256) throw new KmipError('InvalidField', 'HMAC-SHA256 keys are 256 bits');
+    return 'hmac256';
+  }
+  if (alg === undefined) throw new KmipError('MissingData', 'Cryptographic Algorithm is required');
+  throw new KmipError('InvalidField', `Cryptographic Algorithm ${alg} is not supported for symmetric keys (AES, HMAC-SHA256)`);
+}
+
+function pairType(a: ClientAttributes): KeyType {
+  if (a.algorithm === CryptographicAlgorithm.Ed25519) return 'ed25519';
+  if (a.algorithm === CryptographicAlgorithm.EC || a.algorithm === CryptographicAlgorithm.ECDSA) {
+    switch (a.curve) {
+      case RecommendedCurve.P_256:
+      case undefined:
+        if (a.curve === undefined && a.length !== undefined && a.length !== 256) throw new KmipError('InvalidField', 'EC keys: P-256, secp256k1 or curve 25519');
+        return 'p256';
+      case RecommendedCurve.SECP256K1:
+        return 'secp256k1';
+      case RecommendedCurve.CURVE25519:
+        return 'ed25519';
+      default:
+        throw new KmipError('InvalidField', `Recommended Curve ${a.curve} is not supported (P-256, secp256k1, curve 25519)`);
+    }
+  }
+  if (a.algorithm === CryptographicAlgorithm.RSA) {
+    switch (a.length) {
+      case 2048:
+        return 'rsa2048';
+      case 3072:
+        return 'rsa3072';
+      case 4096:
+        return 'rsa4096';
+      default:
+        throw new KmipError(a.length === undefined ? 'MissingData' : 'InvalidField', 'RSA key pairs are 2048, 3072 or 4096 bits (Cryptographic Length)');
+    }
+  }
+  if (a.algorithm === undefined) throw new KmipError('MissingData', 'Cryptographic Algorithm is required');
+  throw new KmipError('InvalidField', `Cryptographic Algorithm ${a.algorithm} is not supported for key pairs`);
+}
+
+/** Whether the new key may carry the plaintext-export mark: the creator holds keys:export-plaintext and did not opt out. */
+async function plaintextMark(call: KmipCall, a: ClientAttributes): Promise<boolean> {
+  if (a.extractable === false) return false;
+  const d = await decide(call.ctx, call.principal, 'keys:export-plaintext', { kind: 'keys' }, call.clientIp);
+  return d.allowed;
+}
+
+function templates(payload: TtlvItem | undefined, v: KmipCall['version'], ...which: ('common' | 'private' | 'public' | 'single')[]): (TtlvItem | undefined)[] {
+  const two = is2x(v);
+  return which.map((w) => {
+    switch (w) {
+      case 'single':
+        return read.structure(payload, two ? Tag.Attributes : Tag.TemplateAttribute) ?? read.structure(payload, Tag.Attributes) ?? read.structure(payload, Tag.TemplateAttribute);
+      case 'common':
+        return read.structure(payload, two ? Tag.CommonAttributes : Tag.CommonTemplateAttribute) ?? read.structure(payload, Tag.CommonTemplateAttribute);
+      case 'private':
+        return read.structure(payload, two ? Tag.PrivateKeyAttributes : Tag.PrivateKeyTemplateAttribute) ?? read.structure(payload, Tag.PrivateKeyTemplateAttribute);
+      case 'public':
+        return read.structure(payload, two ? Tag.PublicKeyAttributes : Tag.PublicKeyTemplateAttribute) ?? read.structure(payload, Tag.PublicKeyTemplateAttribute);
+    }
+  });
+}
+
+export const create: KmipOperation = {
+  name: 'Create',
+  async run(call, payload) {
+    assertUnsealed(call);
+    const objectType = required(read.enum(payload, Tag.ObjectType), Tag.ObjectType);
+    if (objectType !== ObjectType.SymmetricKey) throw new KmipError('InvalidField', 'Create makes Symmetric Keys; use Create Key Pair or Register');
+    const a = readClientAttributes(templates(payload, call.version, 'single'));
+    const type = symmetricType(a);
+    await authorizeCall(call, 'keys:create', { kind: 'keys' });
+    const o = await createKmipKey(call.ctx, { type, attributes: mergeClientAttributes(emptyAttributes(), a), plaintextExport: await plaintextMark(call, a) });
+    call.audit.resource = `key:${o.record.id}`;
+    call.placeholder.value = o.uid;
+    return struct(Tag.ResponsePayload, enumeration(Tag.ObjectType, ObjectType.SymmetricKey), text(Tag.UniqueIdentifier, o.uid));
+  },
+};
+
+export const createKeyPair: KmipOperation = {
+  name: 'CreateKeyPair',
+  async run(call, payload) {
+    assertUnsealed(call);
+    const [common, priv, pub] = templates(payload, call.version, 'common', 'private', 'public');
+    const both = readClientAttributes([common, priv, pub]);
+    const privateOnly = readClientAttributes([common, priv]);
+    const publicOnly = readClientAttributes([pub]);
+    const type = pairType(both);
+    await authorizeCall(call, 'keys:create', { kind: 'keys' });
+    const attributes = mergeClientAttributes(mergeClientAttributes(emptyAttributes(), privateOnly), { names: publicOnly.names, custom: [] }, true);
+    const o = await createKmipKey(call.ctx, { type, attributes, plaintextExport: await plaintextMark(call, privateOnly) });
+    call.audit.resource = `key:${o.record.id}`;
+    call.placeholder.value = o.uid;
+    return struct(Tag.ResponsePayload, text(Tag.PrivateKeyUniqueIdentifier, o.uid), text(Tag.PublicKeyUniqueIdentifier, `${o.uid}/public`));
+  },
+};
+
+/** The key material of a registered Symmetric Key: Raw bytes, or Transparent Symmetric Key {Key}. */
+function symmetricMaterial(object: TtlvItem): Uint8Array {
+  const block = required(read.structure(object, Tag.KeyBlock), Tag.KeyBlock);
+  const format = required(read.enum(block, Tag.KeyFormatType), Tag.KeyFormatType);
+  if (child(block, Tag.KeyWrappingData) !== undefined) throw new KmipError('FeatureNotSupported', 'registering wrapped keys is not supported');
+  const value = required(read.structure(block, Tag.KeyValue), Tag.KeyValue);
+  const material = child(value, Tag.KeyMaterial);
+  if (format === KeyFormatType.Raw && material?.type === 'ByteString') return material.value;
+  if (format === KeyFormatType.TransparentSymmetricKey && material?.type === 'Structure') return required(read.bytes(material, Tag.Key), Tag.Key);
+  throw new KmipError('InvalidField', 'a Symmetric Key is registered as Raw or Transparent Symmetric Key material');
+}
+
+export const register: KmipOperation = {
+  name: 'Register',
+  async run(call, payload) {
+    assertUnsealed(call);
+    const objectType = required(read.enum(payload, Tag.ObjectType), Tag.ObjectType);
+    if (objectType !== ObjectType.SymmetricKey) throw new KmipError('InvalidField', 'Register accepts Symmetric Keys (Private Key, Public Key, Secret Data and Opaque Object are not available yet)');
+    const object = required(read.structure(payload, Tag.SymmetricKey), Tag.SymmetricKey);
+    const block = read.structure(object, Tag.KeyBlock);
+    const a = readClientAttributes(templates(payload, call.version, 'single'));
+    const blockAlgorithm = read.enum(block, Tag.CryptographicAlgorithm);
+    const blockLength = read.int(block, Tag.CryptographicLength);
+    if (a.algorithm === undefined && blockAlgorithm !== undefined) a.algorithm = blockAlgorithm;
+    if (a.length === undefined && blockLength !== undefined) a.length = blockLength;
+    const type = symmetricType(a);
+    const secretKey = Uint8Array.from(symmetricMaterial(object));
+    await authorizeCall(call, 'keys:create', { kind: 'keys' });
+    const o = await createKmipKey(call.ctx, { type, secretKey, attributes: mergeClientAttributes(emptyAttributes(), a), plaintextExport: await plaintextMark(call, a) });
+    call.audit.resource = `key:${o.record.id}`;
+    call.placeholder.value = o.uid;
+    return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid));
+  },
+};

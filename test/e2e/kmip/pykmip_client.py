@@ -1,0 +1,105 @@
+"""
+PyKMIP's own client (Debian python3-pykmip, unmodified) driving Strongbox's KMIP listener over mutual TLS.
+Run by test/e2e/kmip-pykmip.test.ts:
+
+    python3 pykmip_client.py SCENARIO HOST PORT CERT KEY CA VERSION [ARGS...]
+
+Prints one JSON object: the results of each step, or {"error": "<exception class>: <message>"} per failed
+step, so the TypeScript test asserts on what PyKMIP itself saw.
+"""
+import json
+import sys
+import traceback
+
+from kmip import enums
+from kmip.pie import client as pie_client
+from kmip.pie import objects
+
+scenario, host, port, cert, key, ca, version = sys.argv[1:8]
+extra = sys.argv[8:]
+versions = {
+    "1.0": enums.KMIPVersion.KMIP_1_0,
+    "1.1": enums.KMIPVersion.KMIP_1_1,
+    "1.2": enums.KMIPVersion.KMIP_1_2,
+    "1.3": enums.KMIPVersion.KMIP_1_3,
+    "1.4": enums.KMIPVersion.KMIP_1_4,
+    "2.0": enums.KMIPVersion.KMIP_2_0,
+}
+out = {}
+
+
+def step(name, fn):
+    try:
+        out[name] = fn()
+    except Exception as e:  # noqa: BLE001 - reported to the test, which decides
+        out[name] = {"error": "%s: %s" % (type(e).__name__, e)}
+        if "--trace" in extra:
+            traceback.print_exc(file=sys.stderr)
+    return out[name]
+
+
+c = pie_client.ProxyKmipClient(hostname=host, port=int(port), cert=cert, key=key, ca=ca, config_file="/dev/null", kmip_version=versions[version])
+c.open()
+try:
+    if scenario == "full":
+        # Operation Policy Name exists in KMIP 1.x only (PyKMIP itself refuses it for 2.0).
+        policy = {} if version == "2.0" else {"operation_policy_name": "default"}
+        uid = step("create", lambda: c.create(enums.CryptographicAlgorithm.AES, 256, name="db-master", cryptographic_usage_mask=[enums.CryptographicUsageMask.ENCRYPT, enums.CryptographicUsageMask.DECRYPT], **policy))
+        step("attributes_pre", lambda: {a.attribute_name.value: str(a.attribute_value) for a in c.get_attributes(uid, ["State", "Name", "Operation Policy Name", "Cryptographic Length", "Cryptographic Algorithm"])[1]})
+        step("attribute_list", lambda: sorted(c.get_attribute_list(uid)))
+        step("encrypt_pre_active", lambda: c.encrypt(b"x" * 16, uid=uid, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.AES, "block_cipher_mode": enums.BlockCipherMode.CBC, "padding_method": enums.PaddingMethod.PKCS5}, iv_counter_nonce=b"\x00" * 16)[0].hex())
+        step("activate", lambda: c.activate(uid))
+        step("state_active", lambda: str(c.get_attributes(uid, ["State"])[1][0].attribute_value))
+        iv = bytes(range(16))
+        ct = step("encrypt_cbc", lambda: c.encrypt(b"the database page", uid=uid, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.AES, "block_cipher_mode": enums.BlockCipherMode.CBC, "padding_method": enums.PaddingMethod.PKCS5}, iv_counter_nonce=iv)[0].hex())
+        step("decrypt_cbc", lambda: c.decrypt(bytes.fromhex(ct), uid=uid, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.AES, "block_cipher_mode": enums.BlockCipherMode.CBC, "padding_method": enums.PaddingMethod.PKCS5}, iv_counter_nonce=iv).decode())
+        step("get", lambda: (lambda k: {"type": type(k).__name__, "length": k.cryptographic_length, "material": k.value.hex()})(c.get(uid)))
+        step("locate_by_name", lambda: c.locate(attributes=[c.attribute_factory.create_attribute(enums.AttributeType.NAME, "db-master")]))
+        step("locate_all_aes_max2", lambda: c.locate(maximum_items=2, attributes=[c.attribute_factory.create_attribute(enums.AttributeType.CRYPTOGRAPHIC_ALGORITHM, enums.CryptographicAlgorithm.AES)]))
+        reg = step("register", lambda: c.register(objects.SymmetricKey(enums.CryptographicAlgorithm.AES, 256, bytes(range(32)), name="registered")))
+        step("register_get", lambda: c.get(reg).value.hex())
+        pair = step("create_key_pair", lambda: c.create_key_pair(enums.CryptographicAlgorithm.EC, 256, public_name="sig-pub", private_name="sig-priv", public_usage_mask=[enums.CryptographicUsageMask.VERIFY], private_usage_mask=[enums.CryptographicUsageMask.SIGN]))
+        if isinstance(pair, tuple):
+            public_uid, private_uid = pair
+            step("activate_pair", lambda: c.activate(private_uid))
+            step("get_public", lambda: (lambda k: {"type": type(k).__name__, "format": str(k.key_format_type), "der": k.value.hex()})(c.get(public_uid)))
+            step("get_private", lambda: c.get(private_uid).value.hex())
+            sig = step("sign", lambda: c.sign(b"message to sign", uid=private_uid, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.ECDSA, "hashing_algorithm": enums.HashingAlgorithm.SHA_256}).hex())
+            step("verify_good", lambda: str(c.signature_verify(b"message to sign", bytes.fromhex(sig), uid=public_uid, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.ECDSA, "hashing_algorithm": enums.HashingAlgorithm.SHA_256})))
+            step("verify_bad", lambda: str(c.signature_verify(b"another message", bytes.fromhex(sig), uid=public_uid, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.ECDSA, "hashing_algorithm": enums.HashingAlgorithm.SHA_256})))
+        rsa = step("create_rsa", lambda: c.create_key_pair(enums.CryptographicAlgorithm.RSA, 2048, public_usage_mask=[enums.CryptographicUsageMask.VERIFY], private_usage_mask=[enums.CryptographicUsageMask.SIGN]))
+        if isinstance(rsa, tuple):
+            rsa_public, rsa_private = rsa
+            step("activate_rsa", lambda: c.activate(rsa_private))
+            step("rsa_public", lambda: c.get(rsa_public).value.hex())
+            step("rsa_attributes", lambda: {a.attribute_name.value: str(a.attribute_value) for a in c.get_attributes(rsa_private, ["Cryptographic Algorithm", "Cryptographic Length"])[1]})
+            step("rsa_sign_pss", lambda: c.sign(b"rsa message", uid=rsa_private, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.RSA, "hashing_algorithm": enums.HashingAlgorithm.SHA_256, "padding_method": enums.PaddingMethod.PSS}).hex())
+            step("rsa_sign_pkcs1", lambda: c.sign(b"rsa message", uid=rsa_private, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.RSA, "hashing_algorithm": enums.HashingAlgorithm.SHA_256, "padding_method": enums.PaddingMethod.PKCS1v15}).hex())
+        hm = step("create_hmac", lambda: c.create(enums.CryptographicAlgorithm.HMAC_SHA256, 256))
+        step("activate_hmac", lambda: c.activate(hm))
+        step("mac", lambda: [x.hex() if isinstance(x, bytes) else x for x in c.mac(b"payload", uid=hm, algorithm=enums.CryptographicAlgorithm.HMAC_SHA256)])
+        step("revoke", lambda: c.revoke(enums.RevocationReasonCode.CESSATION_OF_OPERATION, uid, revocation_message="retired"))
+        step("state_revoked", lambda: str(c.get_attributes(uid, ["State"])[1][0].attribute_value))
+        step("destroy", lambda: c.destroy(uid))
+        step("state_destroyed", lambda: str(c.get_attributes(uid, ["State"])[1][0].attribute_value))
+        step("get_destroyed", lambda: c.get(uid).value.hex())
+        step("get_missing", lambda: c.get("00000000-0000-4000-8000-000000000000").value.hex())
+        out["uids"] = {"aes": uid, "registered": reg, "pair": list(pair) if isinstance(pair, tuple) else None, "hmac": hm}
+    elif scenario == "weak":
+        allowed, denied = extra[0], extra[1]
+        step("get_attributes_allowed", lambda: str(c.get_attributes(allowed, ["State"])[1][0].attribute_value))
+        step("get_attributes_denied", lambda: str(c.get_attributes(denied, ["State"])[1][0].attribute_value))
+        step("encrypt_denied", lambda: c.encrypt(b"x" * 16, uid=denied, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.AES, "block_cipher_mode": enums.BlockCipherMode.CBC, "padding_method": enums.PaddingMethod.PKCS5}, iv_counter_nonce=b"\x00" * 16)[0].hex())
+        step("get_plaintext_allowed", lambda: c.get(allowed).value.hex())
+        step("locate_all", lambda: c.locate())
+        step("create", lambda: c.create(enums.CryptographicAlgorithm.AES, 256))
+    elif scenario == "revoke":
+        step("revoke", lambda: c.revoke(enums.RevocationReasonCode.KEY_COMPROMISE, extra[0], revocation_message="test: revoked"))
+    elif scenario == "locate_name":
+        step("locate", lambda: c.locate(attributes=[c.attribute_factory.create_attribute(enums.AttributeType.NAME, extra[0])]))
+    elif scenario == "unsupported":
+        step("derive_key", lambda: c.derive_key(enums.ObjectType.SYMMETRIC_KEY, [extra[0]], enums.DerivationMethod.HASH, {"cryptographic_parameters": {"hashing_algorithm": enums.HashingAlgorithm.SHA_256}, "derivation_data": b"abc"}, cryptographic_length=256, cryptographic_algorithm=enums.CryptographicAlgorithm.AES))
+        step("still_usable", lambda: str(c.get_attributes(extra[0], ["State"])[1][0].attribute_value))
+finally:
+    c.close()
+print(json.dumps(out))
