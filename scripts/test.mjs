@@ -14,8 +14,27 @@ const root = new URL('..', import.meta.url).pathname;
 process.chdir(root);
 
 // command → Debian package providing it
-const systemTools = { openssl: 'openssl', 'softhsm2-util': 'softhsm2', jq: 'jq', 'pykmip-server': 'python3-pykmip' };
-const missing = Object.entries(systemTools).filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0);
+const systemTools = {
+  openssl: 'openssl',
+  'softhsm2-util': 'softhsm2',
+  // the PKCS#11 clients of test/e2e/pkcs11-clients.test.ts
+  'pkcs11-tool': 'opensc',
+  'ssh-keygen': 'openssh-client',
+  sshd: 'openssh-server',
+  javac: 'openjdk-17-jdk-headless',
+  p11tool: 'gnutls-bin',
+  // docs-examples.test.ts
+  jq: 'jq',
+  // the KMIP client and server of test/e2e/kmip-*.test.ts and test/contract/kmip-provider.test.ts
+  'pykmip-server': 'python3-pykmip',
+};
+// files (not on PATH) → Debian package
+const systemFiles = {
+  '/usr/lib/x86_64-linux-gnu/pkcs11/p11-kit-client.so': 'p11-kit-modules',
+  '/usr/lib/x86_64-linux-gnu/engines-3/pkcs11.so': 'libengine-pkcs11-openssl',
+};
+const missing = Object.entries(systemTools).filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd} || test -x /usr/sbin/${cmd}`]).status !== 0);
+for (const [file, pkg] of Object.entries(systemFiles)) if (!existsSync(file)) missing.push([file, pkg]);
 // PostgreSQL server binaries (not on PATH) for the throwaway clusters of the PostgreSQL tests
 // (test/helpers/postgres.ts); they run as the `postgres` user the package creates.
 if (!existsSync('/usr/lib/postgresql/15/bin/initdb') || !existsSync('/usr/lib/postgresql/15/bin/pg_ctl')) missing.push(['initdb', 'postgresql-15']);

@@ -2,6 +2,7 @@
  * Composition root: config → storage → unseal provider → barrier → services → HTTP app.
  * Wired by hand (no DI container); nothing here touches process.argv, env or exit (bin/ does).
  */
+import { createPkcs11Server, type Pkcs11Server } from './pkcs11/server.js';
 import type { FastifyInstance } from 'fastify';
 import { Barrier } from './keyring/barrier.js';
 import { createUnsealProvider } from './providers/registry.js';
@@ -55,6 +56,8 @@ export interface StrongboxConfig {
   unixSocket?: boolean;
   /** also build the KMIP listener (needs `tls` with a client CA and map: mutual TLS only) */
   kmip?: boolean;
+  /** also serve the PKCS#11 token over the p11-kit RPC protocol (src/pkcs11/); groupShared: the socket is group-accessible */
+  pkcs11?: { groupShared: boolean };
   /** secp256k1 signing worker threads (0 = sign on the main thread; default 0) */
   signWorkers?: number;
   /** lower bound of the key-deletion waiting period in days (default 7) */
@@ -91,6 +94,8 @@ export interface Strongbox {
   local: FastifyInstance | undefined;
   /** the KMIP listener (not yet listening), when configured */
   kmip: KmipListener | undefined;
+  /** the PKCS#11 (p11-kit RPC) server, when configured; the caller listens on its socket path */
+  pkcs11: Pkcs11Server | undefined;
   /** Drains in-flight requests, seals (zeroizing keys) and closes storage. */
   close(): Promise<void>;
 }
@@ -272,6 +277,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     if (tls?.clientCa === undefined || tls.clientMap === undefined) throw new Error('KMIP needs mutual TLS: tls.clientCa and tls.clientMap');
     kmip = createKmipListener(ctx, { cert: tls.cert, key: tls.key, clientCa: tls.clientCa, clientMap: tls.clientMap }, (message, fields) => http.log.error(fields, message));
   }
+  const pkcs11 = config.pkcs11 ? createPkcs11Server({ ctx, auth, groupShared: config.pkcs11.groupShared, log: http.log }) : undefined;
   const sweep = setInterval(() => {
     if (!barrier.sealed) runLifecycle(ctx).catch((err: unknown) => http.log.error({ err }, 'lifecycle sweep failed'));
   }, config.lifecycleIntervalMs ?? 60_000);
@@ -305,12 +311,13 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     throttle,
     local,
     kmip,
+    pkcs11,
     async close() {
       clearInterval(sweep);
       if (keyringRefresh) clearInterval(keyringRefresh);
       clearInterval(unsealRetry);
       await ctx.rewrap.stop();
-      await Promise.all([http.close(), local?.close(), kmip?.close()]);
+      await Promise.all([http.close(), local?.close(), kmip?.close(), pkcs11?.close()]);
       // After the listeners (no more responses to count), before the audit log closes.
       await throttle.close();
       await audit.checkpoint().catch(() => undefined);

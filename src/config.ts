@@ -24,6 +24,10 @@ export interface ServerSettings {
   devRootToken: string | undefined;
   /** also listen on this Unix-domain socket (mode 0600) */
   listenUnix: string | undefined;
+  /** serve the PKCS#11 token (p11-kit RPC protocol) on this Unix-domain socket (mode 0600, or 0660 with pkcs11SocketGroup) */
+  pkcs11ListenUnix: string | undefined;
+  /** group (name or gid) given access to the PKCS#11 socket */
+  pkcs11SocketGroup: string | undefined;
   /** PEM files: server certificate and key (TLS on the TCP listener) */
   tlsCert: string | undefined;
   tlsKey: string | undefined;
@@ -63,6 +67,8 @@ export const ENV = {
   keyCacheSize: 'STRONGBOX_KEY_CACHE_SIZE',
   devRootToken: 'STRONGBOX_DEV_ROOT_TOKEN',
   listenUnix: 'STRONGBOX_LISTEN_UNIX',
+  pkcs11ListenUnix: 'STRONGBOX_PKCS11_LISTEN_UNIX',
+  pkcs11SocketGroup: 'STRONGBOX_PKCS11_SOCKET_GROUP',
   tlsCert: 'STRONGBOX_TLS_CERT',
   tlsKey: 'STRONGBOX_TLS_KEY',
   tlsClientCa: 'STRONGBOX_TLS_CLIENT_CA',
@@ -203,6 +209,10 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
   const tlsClientMap = pick('tlsClientMap')?.value;
   if (tlsClientCa !== undefined && tlsCert === undefined) throw new ConfigError('--tls-client-ca needs --tls-cert and --tls-key');
   if ((tlsClientCa === undefined) !== (tlsClientMap === undefined)) throw new ConfigError('--tls-client-ca and --tls-client-map go together');
+  const pkcs11ListenUnix = pick('pkcs11ListenUnix')?.value;
+  const pkcs11SocketGroup = pick('pkcs11SocketGroup');
+  if (pkcs11SocketGroup && pkcs11ListenUnix === undefined) throw new ConfigError(`${pkcs11SocketGroup.source}: needs --pkcs11-listen-unix`);
+  if (pkcs11SocketGroup && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,31}$/.test(pkcs11SocketGroup.value)) throw new ConfigError(`${pkcs11SocketGroup.source}: must be a group name or gid`);
   const minPending = pick('minPendingDays');
   let minPendingDays = 7;
   if (minPending) {
@@ -247,6 +257,8 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
     keyCacheSize: cache ? Number(cache.value) : DEFAULT_KEY_CACHE_SIZE,
     devRootToken: devRootToken?.value,
     listenUnix: pick('listenUnix')?.value,
+    pkcs11ListenUnix,
+    pkcs11SocketGroup: pkcs11SocketGroup?.value,
     tlsCert,
     tlsKey,
     tlsClientCa,

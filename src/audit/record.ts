@@ -18,7 +18,7 @@ export type AuditOutcome = 'success' | 'denied' | 'error';
 /** What a caller supplies; seq and time are assigned by the audit log. No secret may ever go in here. */
 export interface AuditFields {
   requestId: string;
-  interface: 'http' | 'ethrpc' | 'kmip';
+  interface: 'http' | 'ethrpc' | 'pkcs11' | 'kmip';
   operation: string;
   action: string | null;
   resource: string | null;

@@ -171,7 +171,7 @@ describe('typed data as a transaction intent', () => {
           chain: 'ethereum',
           network: '1',
           transfers: fx.transfers,
-          calls: [{ to: fx.call.toLowerCase(), selector: PERMIT_SELECTORS[fx.kind] }],
+          calls: [{ to: fx.call.toLowerCase(), selector: PERMIT_SELECTORS[fx.kind], tokenEffect: true }],
           fee: 0n,
           now,
         });
@@ -291,7 +291,7 @@ describe('typed data as a transaction intent', () => {
     it('ERC-20 transfer calldata: a call by selector and a token transfer (as for a transaction)', () => {
       const data = encodeFunctionData({ abi: erc20Abi, functionName: 'transfer', args: [RELAYER, 5n] });
       const reading = read(safeTx(domain13, { to: USDC, value: 0n, data }));
-      assert.deepEqual(reading.intent.calls, [{ to: USDC.toLowerCase(), selector: '0xa9059cbb' }]);
+      assert.deepEqual(reading.intent.calls, [{ to: USDC.toLowerCase(), selector: '0xa9059cbb', tokenEffect: true }]);
       assert.deepEqual(reading.intent.transfers, [{ to: USDC.toLowerCase(), amount: 0n, asset: 'native' }, { to: RELAYER, amount: 5n, asset: `token:${USDC.toLowerCase()}` }]);
     });
     it('calldata with the transfer selector that does not decode: 400 naming typedData.message.data', () => {

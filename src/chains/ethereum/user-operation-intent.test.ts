@@ -119,7 +119,7 @@ describe('account callData', () => {
     assert.equal(r.unread, null);
     assert.equal(r.intent.network, '1');
     assert.equal(r.intent.fee, userOperationMaxFee(o));
-    assert.deepEqual(r.intent.calls, [{ to: B, selector: '0x5fbfb9cf' }, { to: TOKEN, selector: '0xa9059cbb' }]);
+    assert.deepEqual(r.intent.calls, [{ to: B, selector: '0x5fbfb9cf' }, { to: TOKEN, selector: '0xa9059cbb', tokenEffect: true }]);
     assert.deepEqual(r.intent.transfers.map((t) => ({ ...t, to: t.to?.toLowerCase() ?? null })), [
       { to: B, amount: 0n, asset: 'native' },
       { to: A, amount: 0n, asset: 'native' },

@@ -8,7 +8,7 @@
  * initialized with shares nobody saw. Every exit path (a listener that cannot bind, any other failure
  * while starting, SIGINT/SIGTERM) closes what was opened and deletes the temporary dev directory.
  */
-import { chmodSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { ConfigError, DEFAULT_KEY_CACHE_SIZE, loadProviderOptions, type ServerSettings } from '../../../config.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +62,17 @@ async function bind(what: string, flag: string, listen: () => Promise<unknown>):
   }
 }
 
+/** A group name (from /etc/group) or a numeric gid. */
+function groupId(group: string): number {
+  if (/^[0-9]+$/.test(group)) return Number(group);
+  const line = readFileSetting('/etc/group', '--pkcs11-socket-group')
+    .split('\n')
+    .find((l) => l.split(':')[0] === group);
+  const gid = line === undefined ? NaN : Number(line.split(':')[2]);
+  if (!Number.isInteger(gid)) throw new ConfigError(`--pkcs11-socket-group: no group named ${JSON.stringify(group)}`);
+  return gid;
+}
+
 const DEV_BANNER = `
 ==================================================================
   WARNING: DEV MODE. NOT FOR PRODUCTION.
@@ -73,7 +84,7 @@ export default {
   path: ['server'],
   summary: 'Run the Strongbox server',
   usage:
-    '[--dev] [--seal shamir|pkcs11|awskms|kmip] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--kmip-listen HOST:PORT] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--ethereum-gas-cap CHAINID=GAS|none,…] [--dev-root-token T]',
+    '[--dev] [--seal shamir|pkcs11|awskms|kmip] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--pkcs11-listen-unix PATH [--pkcs11-socket-group GROUP]] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--kmip-listen HOST:PORT] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--ethereum-gas-cap CHAINID=GAS|none,…] [--dev-root-token T]',
   // Settings also come from STRONGBOX_* variables and the --config file (docs/operations.md, "Running").
   options: {
     dev: { type: 'boolean', description: 'a throwaway server: temporary data, initialized and unsealed, root token printed (not for production)' },
@@ -81,6 +92,8 @@ export default {
     storage: { type: 'string', value: 'postgres://URL', description: 'PostgreSQL storage shared by several nodes, instead of --data-dir (STRONGBOX_STORAGE)' },
     listen: { type: 'string', value: 'HOST:PORT', description: 'TCP address to listen on (STRONGBOX_LISTEN)', default: '127.0.0.1:8230' },
     'listen-unix': { type: 'string', value: 'PATH', description: 'also listen on a Unix-domain socket, mode 0600 (STRONGBOX_LISTEN_UNIX)', default: 'off' },
+    'pkcs11-listen-unix': { type: 'string', value: 'PATH', description: 'serve PKCS#11 (the p11-kit RPC protocol, for p11-kit-client.so) on a Unix-domain socket, mode 0600 (STRONGBOX_PKCS11_LISTEN_UNIX); docs/pkcs11.md', default: 'off' },
+    'pkcs11-socket-group': { type: 'string', value: 'GROUP', description: 'open the PKCS#11 socket to this group, mode 0660 (STRONGBOX_PKCS11_SOCKET_GROUP)', default: 'owner only' },
     config: { type: 'string', value: 'FILE', description: 'a JSON file of settings; flags and STRONGBOX_* variables take precedence', default: 'none' },
     seal: { type: 'string', value: 'shamir|pkcs11|awskms|kmip', description: 'the root of trust; pkcs11, awskms and kmip read their settings from the environment (STRONGBOX_SEAL)', default: 'shamir' },
     'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info, debug, trace or silent (STRONGBOX_LOG_LEVEL)', default: 'info' },
@@ -115,6 +128,8 @@ export default {
               ['keyCacheSize', 'key-cache-size'],
               ['devRootToken', 'dev-root-token'],
               ['listenUnix', 'listen-unix'],
+              ['pkcs11ListenUnix', 'pkcs11-listen-unix'],
+              ['pkcs11SocketGroup', 'pkcs11-socket-group'],
               ['tlsCert', 'tls-cert'],
               ['tlsKey', 'tls-key'],
               ['tlsClientCa', 'tls-client-ca'],
@@ -164,6 +179,7 @@ export default {
         ethereumGasCaps: settings.ethereumGasCaps,
         unixSocket: settings.listenUnix !== undefined,
         kmip: settings.kmipPort !== undefined,
+        ...(settings.pkcs11ListenUnix === undefined ? {} : { pkcs11: { groupShared: settings.pkcs11SocketGroup !== undefined } }),
         ...(tls ? { tls } : {}),
         ...(sink || noAudit ? { audit: { ...(sink ? { sink } : {}), ...(noAudit ? { unsafeDisabled: true } : {}) } } : {}),
       }).catch((err: unknown) => {
@@ -189,6 +205,22 @@ export default {
           process.umask(previousUmask);
         }
         chmodSync(socketPath, 0o600);
+      }
+      const pkcs11 = box.pkcs11;
+      const pkcs11Path = settings.pkcs11ListenUnix;
+      if (pkcs11 !== undefined && pkcs11Path !== undefined) {
+        rmSync(pkcs11Path, { force: true });
+        // Created 0600 from the start; with a group, chowned to it and opened to 0660 after.
+        const previousUmask = process.umask(0o177);
+        try {
+          await bind(`unix:${pkcs11Path}`, '--pkcs11-listen-unix PATH', () => pkcs11.listen(pkcs11Path));
+        } finally {
+          process.umask(previousUmask);
+        }
+        if (settings.pkcs11SocketGroup !== undefined) {
+          chownSync(pkcs11Path, process.getuid?.() ?? 0, groupId(settings.pkcs11SocketGroup));
+          chmodSync(pkcs11Path, 0o660);
+        } else chmodSync(pkcs11Path, 0o600);
       }
       const kmip = box.kmip;
       let kmipAddress = '';
@@ -217,6 +249,7 @@ export default {
       }
       io.stdout(`strongbox listening on ${address}\n`);
       if (local !== undefined && socketPath !== undefined) io.stdout(`strongbox listening on unix:${socketPath}\n`);
+      if (pkcs11 !== undefined && pkcs11Path !== undefined) io.stdout(`strongbox pkcs11 (p11-kit) on unix:${pkcs11Path}\n`);
       if (kmipAddress !== '') io.stdout(`strongbox kmip listening on ${kmipAddress}\n`);
     } catch (err) {
       await box?.close().catch(() => undefined);
