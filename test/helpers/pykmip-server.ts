@@ -38,7 +38,16 @@ export async function startPykmipServer(pki: TestPki): Promise<PykmipServer> {
     conf,
     ['[server]', 'hostname=127.0.0.1', `port=${port}`, `certificate_path=${pki.file('pykmip-server.crt')}`, `key_path=${pki.file('pykmip-server.key')}`, `ca_path=${pki.file('ca.crt')}`, 'auth_suite=TLS1.2', `policy_path=${join(dir, 'policies')}`, 'enable_tls_client_auth=True', 'logging_level=INFO', `database_path=${join(dir, 'pykmip.db')}`, ''].join('\n'),
   );
-  const proc = spawn('pykmip-server', ['-f', conf, '-l', join(dir, 'server.log')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: PyKMIP's server forks helper processes (the policy monitor) that inherit its
+  // output pipes; stopping only the parent would orphan them and keep this test process alive.
+  const proc = spawn('pykmip-server', ['-f', conf, '-l', join(dir, 'server.log')], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const killGroup = (signal: NodeJS.Signals): void => {
+    try {
+      process.kill(-proc.pid!, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -50,7 +59,7 @@ export async function startPykmipServer(pki: TestPki): Promise<PykmipServer> {
     if (!ready) await new Promise((r) => setTimeout(r, 100));
   }
   if (!ready) {
-    proc.kill('SIGKILL');
+    killGroup('SIGKILL');
     throw new Error(`pykmip-server did not start: ${out.slice(-2000)}`);
   }
   return {
@@ -59,11 +68,15 @@ export async function startPykmipServer(pki: TestPki): Promise<PykmipServer> {
     proc,
     log: () => out,
     async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      killGroup('SIGTERM');
       // PyKMIP's server joins its session threads on SIGTERM, which can take long: kill it after a while.
-      const hard = setTimeout(() => proc.kill('SIGKILL'), 3000);
+      const hard = setTimeout(() => killGroup('SIGKILL'), 3000);
       await exited;
       clearTimeout(hard);
+      // Its helpers may outlive it for a moment; the group kill reaches them, and our ends of the pipes close.
+      killGroup('SIGKILL');
+      proc.stdout?.destroy();
+      proc.stderr?.destroy();
     },
   };
 }
