@@ -134,7 +134,14 @@ export async function restoreBackup(params: RestoreParameters): Promise<RestoreR
   try {
     const file = join(scratch, params.databaseFile);
     writeFileSync(file, database, { mode: 0o600 });
-    const store = params.openStore(scratch);
+    let store: Store;
+    try {
+      store = params.openStore(scratch);
+    } catch (err) {
+      // The snapshot is not verified yet (its MAC needs the root key): a damaged file can fail as early
+      // as opening it (SQLite reads its schema). That is the damage the MAC would have found.
+      throw new StrongboxError('INTEGRITY_CHECK_FAILED', `the backup is damaged: its database cannot be opened (${(err as Error).message})`, { field: 'backup' });
+    }
     let keys = 0;
     let schemaVersion = 0;
     try {
