@@ -18,6 +18,7 @@ import type { Resource } from '../policy/types.js';
 import { authorize, describeResource } from '../service/access/authorize.js';
 import { registerAwsEndpoint } from '../aws/endpoint.js';
 import { certificatePrincipal } from '../service/access/certificate-principal.js';
+import { checkSignedBody, checkSignedRequest, signedRequestRequirement, type SignedRequestResult } from '../service/access/signed-requests.js';
 
 function defaultResource(action: Action): Resource {
   const prefix = action.slice(0, action.indexOf(':'));
@@ -67,6 +68,8 @@ declare module 'fastify' {
     input: RouteInput | undefined;
     /** the response was counted into its source's aggregate audit record instead of getting its own (source-throttle.ts) */
     auditAggregated: boolean;
+    /** a verified RFC 9421 signature whose Content-Digest the raw body must still match (set in onRequest) */
+    signedRequest: SignedRequestResult | undefined;
   }
 }
 
@@ -187,9 +190,14 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   // checked for lone surrogates (INVALID_ARGUMENT naming the field). See src/protocol/json.ts.
   const parseJsonBody = app.getDefaultJsonParser('error', 'error');
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
-    const text = body as string;
+  // Raw bytes first: a signed request's Content-Digest (RFC 9530) is checked over exactly the bytes
+  // received, before anything parses them. Decoding as UTF-8 afterwards is what parseAs 'string' did.
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    const raw = body as Buffer;
+    let text: string;
     try {
+      if (request.signedRequest !== undefined) checkSignedBody(request.signedRequest, raw);
+      text = raw.toString('utf8');
       assertJsonDepth(text);
     } catch (err) {
       return done(err as Error, undefined);
@@ -212,6 +220,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.decorateRequest('auditDecision', undefined);
   app.decorateRequest('input', undefined);
   app.decorateRequest('auditAggregated', false);
+  app.decorateRequest('signedRequest', undefined);
 
   // Fail closed: every response — success, error, denial, unknown route — waits until its audit
   // record is durable. If it cannot be, the response becomes 503 AUDIT_UNAVAILABLE and nothing
@@ -332,6 +341,16 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         if (route.auth === 'token') {
           const fromCert = request.headers.authorization === undefined && tls?.clientMap ? certificatePrincipal(request.raw.socket, tls.clientMap) : undefined;
           request.principal = fromCert ?? (await authenticateThrottled(request));
+          // RFC 9421: a principal whose policy requires signed requests is refused here, before the
+          // body is read, unless an application key of its own signed this request; the body's
+          // Content-Digest is then checked over the raw bytes by the JSON parser.
+          const requirement = await signedRequestRequirement(ctx, request.principal);
+          if (requirement !== undefined) {
+            const length = request.headers['content-length'];
+            const hasBody = (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined;
+            const host = (request.headers.host ?? '').toLowerCase();
+            request.signedRequest = await checkSignedRequest(ctx, request.principal, { method: request.method, targetUri: `${tls ? 'https' : 'http'}://${host}${request.raw.url ?? request.url}`, headers: request.headers, hasBody }, requirement);
+          }
         }
         if (route.requiresUnsealed && ctx.barrier.sealed) throw new StrongboxError('SEALED');
       },

@@ -181,12 +181,41 @@ const statement: JsonSchema = object(
   ['effect', 'actions', 'resources'],
 );
 
-export const policyDocument: JsonSchema = object({ statements: { type: 'array', minItems: 1, maxItems: 256, items: statement } }, ['statements']);
+export const policyDocument: JsonSchema = object(
+  {
+    statements: { type: 'array', minItems: 1, maxItems: 256, items: statement },
+    requireSignedRequests: { type: 'boolean', description: "every request of a principal holding this policy must be signed by one of its application keys (RFC 9421; docs/attestation.md)" },
+    signedRequestMaxAge: { type: 'integer', minimum: 1, maximum: 3600, description: 'seconds: the oldest request signature accepted (default 300)' },
+  },
+  ['statements'],
+);
 
 export const policyView: JsonSchema = {
   type: 'object',
   required: ['name', 'builtin', 'statements', 'updatedAt'],
-  properties: { name: { type: 'string' }, builtin: { type: 'boolean' }, statements: { type: 'array', items: { type: 'object', additionalProperties: true } }, updatedAt: { type: ['string', 'null'] } },
+  properties: {
+    name: { type: 'string' },
+    builtin: { type: 'boolean' },
+    statements: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    requireSignedRequests: { type: 'boolean' },
+    signedRequestMaxAge: { type: 'integer' },
+    updatedAt: { type: ['string', 'null'] },
+  },
+};
+
+/** An application key for signed requests (RFC 9421): its public key only. */
+export const appKeyInfo: JsonSchema = {
+  type: 'object',
+  required: ['keyId', 'accessor', 'algorithm', 'publicKey', 'createdAt', 'revokedAt', 'status'],
+  properties: {
+    keyId: { type: 'string', description: 'the keyid the application puts in Signature-Input' },
+    accessor: { type: 'string', description: 'the token accessor or certificate accessor (cert.…) whose requests it signs' },
+    algorithm: { type: 'string', enum: ['ed25519', 'ecdsa-p256-sha256'] },
+    publicKey: { type: 'string', description: 'SPKI PEM' },
+    createdAt: { type: 'string' },
+    revokedAt: { type: ['string', 'null'] },
+    status: { type: 'string', enum: ['active', 'revoked'] },
+  },
 };
 
 /** An AWS credential as listed and revoked: never its secret. */

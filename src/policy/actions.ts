@@ -41,7 +41,8 @@ export const actions = {
   'sys:rotate': 'add a keyring term and re-wrap every stored record under it',
   'tokens:create': 'mint child tokens (never with more power than the parent)',
   'tokens:revoke': 'revoke tokens by accessor',
-  'tokens:read': 'look up tokens by accessor',
+  'tokens:read': 'look up tokens by accessor; list application keys',
+  'tokens:app-keys': 'register and revoke application keys (RFC 9421 signed requests) of any token or certificate accessor',
   'policies:read': 'read and list policies',
   'policies:write': 'create, replace and delete policies',
 } as const;

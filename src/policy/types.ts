@@ -31,6 +31,13 @@ export interface Statement {
 
 export interface PolicyDocument {
   statements: Statement[];
+  /**
+   * Every request of a principal holding this policy must be signed by one of its application keys
+   * (RFC 9421; service/access/signed-requests.ts). Applies to all of its requests, whatever the action.
+   */
+  requireSignedRequests?: boolean;
+  /** the oldest signature (`created` to now, seconds) accepted; default 300, at most 3600 */
+  signedRequestMaxAge?: number;
 }
 
 /** An HD-derived key's origin: its wallet and canonical derivation path. */

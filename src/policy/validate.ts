@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { StrongboxError } from '../protocol/errors.js';
 import { actions } from './actions.js';
 import type { PolicyDocument } from './types.js';
+import { MAX_SIGNATURE_MAX_AGE_SECONDS } from '../protocol/http-signature.js';
 import { canonicalWalletKeyGlob, WALLET_KEY_PREFIX, WalletKeyGlobError } from './wallet-key-glob.js';
 
 const RESOURCE_PREFIXES = ['key:', 'wallet:', 'secret:', 'policy:', 'token:', 'audit:', 'sys:'];
@@ -41,6 +42,8 @@ export function canonicalPolicyDocument(doc: PolicyDocument): PolicyDocument {
 
 export function assertPolicyDocument(doc: PolicyDocument): void {
   if (doc.statements.length === 0) throw bad('statements', 'must have at least one statement');
+  const maxAge = doc.signedRequestMaxAge;
+  if (maxAge !== undefined && !(Number.isSafeInteger(maxAge) && maxAge >= 1 && maxAge <= MAX_SIGNATURE_MAX_AGE_SECONDS)) throw bad('signedRequestMaxAge', `must be a whole number of seconds from 1 to ${MAX_SIGNATURE_MAX_AGE_SECONDS}`);
   doc.statements.forEach((st, i) => {
     const at = `statements.${i}`;
     for (const [j, a] of st.actions.entries()) {

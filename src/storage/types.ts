@@ -340,8 +340,35 @@ export interface KmipObjectRecord {
   updatedAt: string;
 }
 
+/** An application's public key for signed requests (RFC 9421; migration 17), bound to one principal. */
+export interface AppKeyRecord {
+  /** the `keyid` the application puts in Signature-Input; unique */
+  keyId: string;
+  /** the token accessor (or `cert.…` certificate accessor) whose requests it signs */
+  accessor: string;
+  /** `ed25519` | `ecdsa-p256-sha256` (RFC 9421 §3.3 names) */
+  algorithm: string;
+  /** SubjectPublicKeyInfo, DER */
+  publicKey: Uint8Array;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** Registers an application key; false when the key id is taken. Durable on return. */
+  createAppKey(record: AppKeyRecord): Promise<boolean>;
+  getAppKey(keyId: string): Promise<AppKeyRecord | undefined>;
+  /** In key id order after `after`; only those of `accessor` when given. */
+  listAppKeys(after: string | undefined, limit: number, accessor?: string): Promise<AppKeyRecord[]>;
+  /** Marks it revoked (first revocation wins); false when there is no such key. */
+  revokeAppKey(keyId: string, revokedAt: string): Promise<boolean>;
+  /**
+   * Records a signature nonce until `expiresAtMs`; false when (keyId, nonce) is already recorded — a
+   * replay, on any node of the database. Durable on return. Rows expired before `nowMs` are pruned now
+   * and then.
+   */
+  claimRequestNonce(keyId: string, nonce: string, expiresAtMs: number, nowMs: number): Promise<boolean>;
   /** The KMIP metadata of a key, if KMIP ever touched it. */
   getKmipObject(keyId: string): Promise<KmipObjectRecord | undefined>;
   /** Inserts or replaces the KMIP metadata of an existing key (`plaintextExport` is kept as first written). */

@@ -37,6 +37,9 @@ import tokensCreate from './access/tokens-create.js';
 import awsCredentialsCreate from './access/aws-credentials-create.js';
 import awsCredentialsList from './access/aws-credentials-list.js';
 import awsCredentialsRevoke from './access/aws-credentials-revoke.js';
+import appKeysCreate from './access/app-keys-create.js';
+import appKeysList from './access/app-keys-list.js';
+import appKeysRevoke from './access/app-keys-revoke.js';
 import tokensGet from './access/tokens-get.js';
 import tokensRenewSelf from './access/tokens-renew-self.js';
 import tokensRevoke from './access/tokens-revoke.js';
@@ -157,6 +160,9 @@ export const routes: readonly Route[] = [
   awsCredentialsCreate,
   awsCredentialsList,
   awsCredentialsRevoke,
+  appKeysCreate,
+  appKeysList,
+  appKeysRevoke,
   tokensSelf,
   tokensRenewSelf,
   tokensRevoke,

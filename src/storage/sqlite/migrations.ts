@@ -306,4 +306,30 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // Signed requests (RFC 9421, service/access/signed-requests.ts): application public keys bound to a
+    // token or certificate accessor (SPKI DER; never a private key), and the replay cache of the
+    // signatures' nonces. A nonce row lives until expires_at (ms since the epoch), longer than any
+    // signature carrying it is valid; the primary key refuses a reuse on every node of the database.
+    version: 17,
+    name: 'signed-requests',
+    sql: `
+      CREATE TABLE app_keys (
+        key_id      TEXT PRIMARY KEY,
+        accessor    TEXT NOT NULL,
+        algorithm   TEXT NOT NULL,
+        public_key  BLOB NOT NULL,
+        created_at  TEXT NOT NULL,
+        revoked_at  TEXT
+      ) STRICT;
+      CREATE INDEX app_keys_accessor ON app_keys(accessor);
+      CREATE TABLE request_nonces (
+        key_id     TEXT NOT NULL,
+        nonce      TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (key_id, nonce)
+      ) STRICT;
+      CREATE INDEX request_nonces_expiry ON request_nonces(expires_at);
+    `,
+  },
 ];

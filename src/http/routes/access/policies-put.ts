@@ -16,5 +16,5 @@ export default defineRoute({
   resource: (_ctx, { params }) => ({ kind: 'policy', name: params.name }),
   successStatus: 200,
   schema: { params: policyParams, body: policyDocument, response: { 200: policyView } },
-  handler: ({ services }, { params, body }) => putPolicy(services.ctx, { name: params.name, statements: body.statements }),
+  handler: ({ services }, { params, body }) => putPolicy(services.ctx, { ...body, name: params.name }),
 });
