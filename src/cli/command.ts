@@ -1,5 +1,6 @@
 /** CLI command shape and shared helpers. One file per command in commands/, listed in index.ts. */
 import type { ParseArgsConfig } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { StrongboxClient, type CancelCredential } from '../sdk/client.js';
 import { StrongboxError } from '../protocol/errors.js';
 import { parseDuration } from '../protocol/duration.js';
@@ -69,7 +70,19 @@ export const clientOptions = {
 export function clientFrom(args: CommandArgs, io: CliIo): StrongboxClient {
   const addr = (args.values['addr'] as string | undefined) ?? io.env['STRONGBOX_ADDR'] ?? DEFAULT_ADDR;
   const token = (args.values['token'] as string | undefined) ?? io.env['STRONGBOX_TOKEN'];
-  return new StrongboxClient({ addr, ...(token === undefined ? {} : { token }) });
+  // Signed requests (RFC 9421, docs/attestation.md): the application key's PKCS#8 PEM file and key id.
+  const keyFile = io.env['STRONGBOX_SIGNING_KEY_FILE'];
+  const keyId = io.env['STRONGBOX_SIGNING_KEY_ID'];
+  if ((keyFile === undefined) !== (keyId === undefined)) throw new UsageError('set both STRONGBOX_SIGNING_KEY_FILE and STRONGBOX_SIGNING_KEY_ID, or neither');
+  let signingKey: { keyId: string; privateKey: string } | undefined;
+  if (keyFile !== undefined && keyId !== undefined) {
+    try {
+      signingKey = { keyId, privateKey: readFileSync(keyFile, 'utf8') };
+    } catch (err) {
+      throw new UsageError(`cannot read STRONGBOX_SIGNING_KEY_FILE ${keyFile}: ${(err as Error).message}`);
+    }
+  }
+  return new StrongboxClient({ addr, ...(token === undefined ? {} : { token }), ...(signingKey === undefined ? {} : { signingKey }) });
 }
 
 /** Prints a result: JSON with --json, otherwise `human(result)` lines. */

@@ -40,6 +40,9 @@ import tokenRevoke from './commands/access/token-revoke.js';
 import awsCredentialsCreate from './commands/access/aws-credentials-create.js';
 import awsCredentialsList from './commands/access/aws-credentials-list.js';
 import awsCredentialsRevoke from './commands/access/aws-credentials-revoke.js';
+import appKeyRegister from './commands/access/app-key-register.js';
+import appKeyList from './commands/access/app-key-list.js';
+import appKeyRevoke from './commands/access/app-key-revoke.js';
 import policyWrite from './commands/access/policy-write.js';
 import policyRead from './commands/access/policy-read.js';
 import policyList from './commands/access/policy-list.js';
@@ -109,6 +112,9 @@ export const commands: readonly Command[] = [
   awsCredentialsCreate,
   awsCredentialsList,
   awsCredentialsRevoke,
+  appKeyRegister,
+  appKeyList,
+  appKeyRevoke,
   policyWrite,
   policyRead,
   policyList,

@@ -6,6 +6,7 @@ import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '..
 import type { AwsCredentialInfo, CreateTokenRequest, Duration, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse, RsaEncryptionAlgorithm, RsaPadding } from '../protocol/types.js';
 import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
 import type { ApprovalInfo, ApprovalStatus, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse } from '../protocol/transaction-rules.js';
+import { createRequestSigner, type RequestSigner, type RequestSigningKey } from './request-signer.js';
 import type { EthereumAuthorizationRequest, EthereumSignAuthorizationResponse, EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumSignUserOperationRequest, EthereumSignUserOperationResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
 
 export interface ClientOptions {
@@ -13,6 +14,24 @@ export interface ClientOptions {
   addr: string;
   token?: string;
   timeoutMs?: number;
+  /**
+   * An application key registered with POST /v1/auth/app-keys: every request is then signed (RFC 9421,
+   * with a Content-Digest of the body), as a policy with `requireSignedRequests` demands.
+   */
+  signingKey?: RequestSigningKey;
+}
+
+export type { RequestSigningKey };
+
+/** An application key for signed requests, as registered (public key only). */
+export interface AppKeyInfo {
+  keyId: string;
+  accessor: string;
+  algorithm: 'ed25519' | 'ecdsa-p256-sha256';
+  publicKey: string;
+  createdAt: string;
+  revokedAt: string | null;
+  status: 'active' | 'revoked';
 }
 
 export class StrongboxApiError extends Error {
@@ -99,23 +118,34 @@ export class StrongboxClient {
   readonly addr: string;
   readonly #token: string | undefined;
   readonly #timeoutMs: number;
+  readonly #signer: RequestSigner | undefined;
 
   constructor(options: ClientOptions) {
     this.addr = options.addr.replace(/\/+$/, '');
     this.#token = options.token;
     this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#signer = options.signingKey === undefined ? undefined : createRequestSigner(options.signingKey);
   }
 
-  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** Authorization and, with a signing key, the RFC 9421 signature headers over exactly `body`. */
+  async #headers(method: string, url: string, body: Uint8Array | undefined): Promise<Record<string, string>> {
     const headers: Record<string, string> = {};
     if (this.#token !== undefined) headers['authorization'] = `Bearer ${this.#token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.#signer !== undefined) Object.assign(headers, await this.#signer.sign(method, url, body));
+    return headers;
+  }
+
+  async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    // The exact bytes sent are the bytes the Content-Digest covers.
+    const bytes = body === undefined ? undefined : new TextEncoder().encode(JSON.stringify(body));
+    const url = this.addr + path;
     let res: Response;
     try {
-      res = await fetch(this.addr + path, {
+      res = await fetch(url, {
         method,
-        headers,
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        headers: await this.#headers(method, url, bytes),
+        ...(bytes === undefined ? {} : { body: bytes }),
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
     } catch (err) {
@@ -366,6 +396,23 @@ export class StrongboxClient {
     const qs = q.toString();
     return this.request<{ credentials: AwsCredentialInfo[]; nextCursor: string | null }>('GET', `/v1/aws-credentials${qs ? `?${qs}` : ''}`);
   }
+  /** Registers an application's public key (SPKI PEM or JWK; Ed25519 or P-256) for signed requests of a token or certificate accessor. */
+  registerAppKey(params: { keyId: string; accessor: string; publicKey: string | Record<string, unknown> }) {
+    return this.request<AppKeyInfo>('POST', '/v1/auth/app-keys', params);
+  }
+  /** Application keys (active and revoked), one page, by key id; optionally only those of `accessor` */
+  listAppKeys(params: { limit?: number; cursor?: string; accessor?: string } = {}) {
+    const q = new URLSearchParams();
+    if (params.limit !== undefined) q.set('limit', String(params.limit));
+    if (params.cursor !== undefined) q.set('cursor', params.cursor);
+    if (params.accessor !== undefined) q.set('accessor', params.accessor);
+    const qs = q.toString();
+    return this.request<{ keys: AppKeyInfo[]; nextCursor: string | null }>('GET', `/v1/auth/app-keys${qs ? `?${qs}` : ''}`);
+  }
+  /** Revokes an application key at once (idempotent) */
+  revokeAppKey(keyId: string) {
+    return this.request<AppKeyInfo>('DELETE', `/v1/auth/app-keys/${encodeURIComponent(keyId)}`);
+  }
   /** Revokes an AWS credential at once (idempotent) */
   revokeAwsCredential(accessKeyId: string) {
     return this.request<AwsCredentialInfo>('DELETE', `/v1/aws-credentials/${encodeURIComponent(accessKeyId)}`);
@@ -417,7 +464,8 @@ export class StrongboxClient {
   }
   /** The backup file (see docs/ceremonies.md). */
   async backup(): Promise<Uint8Array> {
-    const res = await fetch(this.addr + '/v1/sys/backup', { headers: this.#token === undefined ? {} : { authorization: `Bearer ${this.#token}` }, signal: AbortSignal.timeout(this.#timeoutMs) }).catch((err: unknown) => {
+    const url = this.addr + '/v1/sys/backup';
+    const res = await fetch(url, { headers: await this.#headers('GET', url, undefined), signal: AbortSignal.timeout(this.#timeoutMs) }).catch((err: unknown) => {
       throw new StrongboxApiError('NETWORK_ERROR', `cannot reach Strongbox at ${this.addr}: ${(err as Error).message}`, 0, undefined, undefined, err);
     });
     if (!res.ok) {
