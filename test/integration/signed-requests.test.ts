@@ -12,6 +12,10 @@ import { createHash, generateKeyPairSync, randomBytes, type KeyObject } from 'no
 import { createSigner, httpbis } from 'http-message-signatures';
 import { auditRecordOf, startTestBox, type TestBox } from '../helpers/app.js';
 import { rawRequest } from '../helpers/signed-requests.js';
+import { jsonOf, runCli } from '../helpers/cli.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { StrongboxApiError, StrongboxClient } from '../../src/sdk/client.js';
 import { createRequestSigner } from '../../src/sdk/request-signer.js';
 
@@ -239,6 +243,32 @@ describe('signed requests (RFC 9421) on one node', () => {
     const list = await t.call('GET', `/v1/auth/app-keys?accessor=${signedAccessor}`);
     assert.deepEqual((list.body.keys as { keyId: string }[]).map((k) => k.keyId), ['app-ed', 'app-ed-2']);
     assert.match(list.body.keys[0].publicKey, /^-----BEGIN PUBLIC KEY-----/);
+  });
+
+  it('the CLI signs with STRONGBOX_SIGNING_KEY_FILE and STRONGBOX_SIGNING_KEY_ID; app-key commands list and register', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strongbox-signed-cli-'));
+    try {
+      const keyFile = join(dir, 'app.key');
+      writeFileSync(keyFile, pem(ed.privateKey, 'pkcs8'), { mode: 0o600 });
+      const env = { STRONGBOX_ADDR: addr, STRONGBOX_TOKEN: signedToken };
+      const signedList = await runCli(['key', 'list', '--json'], { ...env, STRONGBOX_SIGNING_KEY_FILE: keyFile, STRONGBOX_SIGNING_KEY_ID: 'app-ed' });
+      assert.equal(signedList.code, 0, signedList.stderr);
+      assert.ok(Array.isArray(jsonOf(signedList).keys));
+      const unsigned = await runCli(['key', 'list'], env);
+      assert.equal(unsigned.code, 4, unsigned.stderr);
+      assert.match(unsigned.stderr, /signed requests/);
+      const pubFile = join(dir, 'other.pub');
+      writeFileSync(pubFile, pem(generateKeyPairSync('ed25519').publicKey, 'spki'));
+      const reg = await runCli(['app-key', 'register', '--key-id', 'cli-key', '--accessor', signedAccessor, '--public-key', pubFile, '--json'], { STRONGBOX_ADDR: addr, STRONGBOX_TOKEN: t.rootToken });
+      assert.equal(reg.code, 0, reg.stderr);
+      assert.equal(jsonOf(reg).algorithm, 'ed25519');
+      const list = await runCli(['app-key', 'list', '--accessor', signedAccessor], { STRONGBOX_ADDR: addr, STRONGBOX_TOKEN: t.rootToken });
+      assert.match(list.stdout, /cli-key\s+active/);
+      const rev = await runCli(['app-key', 'revoke', 'cli-key'], { STRONGBOX_ADDR: addr, STRONGBOX_TOKEN: t.rootToken });
+      assert.match(rev.stdout, /^revoked cli-key at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('the replay cache survives a restart (SQLite table)', async () => {
