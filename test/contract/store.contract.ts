@@ -4,7 +4,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ConflictError, type ApprovalRecord, type AuditHead, type AuditRow, type KeyRecord, type Store, type WalletRecord } from '../../src/storage/types.js';
@@ -578,6 +578,50 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         };
         await Promise.all([0, 1, 2, 3].map((i) => worker(i % 2 === 0 ? store : other, `w${i}`)));
         assert.deepEqual([...used].sort((x, y) => Number(x - y)), Array.from({ length: 24 }, (_, i) => BigInt(i)));
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('application keys: stored and read back, a taken key id refused, listed by key id (all or one accessor), revoked once', async () => {
+      const rec = (keyId: string, accessor: string) => ({ keyId, accessor, algorithm: 'ed25519', publicKey: new Uint8Array(randomBytes(44)), createdAt: '2026-01-01T00:00:00.000Z', revokedAt: null });
+      const a = rec(`ak-${randomUUID()}`, 'acc-a');
+      assert.equal(await store.createAppKey(a), true);
+      assert.equal(await store.createAppKey({ ...rec(a.keyId, 'acc-b') }), false, 'a key id is never reused');
+      assert.deepEqual(await store.getAppKey(a.keyId), a);
+      assert.equal(await store.getAppKey('missing'), undefined);
+      const b = rec(`${a.keyId}-2`, 'acc-b');
+      assert.equal(await store.createAppKey(b), true);
+      assert.deepEqual((await store.listAppKeys(undefined, 10, 'acc-b')).map((k) => k.keyId), [b.keyId]);
+      assert.deepEqual((await store.listAppKeys(a.keyId, 10)).map((k) => k.keyId).filter((id) => id.startsWith(a.keyId)), [b.keyId]);
+      assert.equal(await store.revokeAppKey(a.keyId, '2026-01-02T00:00:00.000Z'), true);
+      assert.equal(await store.revokeAppKey(a.keyId, '2026-01-03T00:00:00.000Z'), true, 'idempotent');
+      assert.equal((await store.getAppKey(a.keyId))!.revokedAt, '2026-01-02T00:00:00.000Z', 'the first revocation stands');
+      assert.equal(await store.revokeAppKey('missing', '2026-01-02T00:00:00.000Z'), false);
+    });
+
+    it('request nonces: claimed once per key id, across two store instances; expired rows are pruned', async () => {
+      const other = await h.openSecond();
+      try {
+        const now = Date.now();
+        const keyId = `nk-${randomUUID()}`;
+        assert.equal(await store.claimRequestNonce(keyId, 'n-1', now + 60_000, now), true);
+        assert.equal(await store.claimRequestNonce(keyId, 'n-1', now + 60_000, now), false, 'a replay on the same instance');
+        assert.equal(await other.claimRequestNonce(keyId, 'n-1', now + 60_000, now), false, 'a replay on another instance');
+        assert.equal(await other.claimRequestNonce(`${keyId}-b`, 'n-1', now + 60_000, now), true, 'nonces are per key id');
+        // 20 concurrent claims of one nonce through both instances: exactly one wins
+        const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store : other).claimRequestNonce(keyId, 'n-race', now + 60_000, now)));
+        assert.equal(results.filter(Boolean).length, 1);
+        // pruning: a fresh instance prunes on its first claim; an expired row is gone, a live one stays
+        const third = await h.openSecond();
+        try {
+          assert.equal(await store.claimRequestNonce(keyId, 'n-old', now - 1, now - 2), true);
+          assert.equal(await third.claimRequestNonce(keyId, 'n-other', now + 60_000, now), true);
+          assert.equal(await third.claimRequestNonce(keyId, 'n-old', now + 60_000, now), true, 'the expired row was pruned');
+          assert.equal(await third.claimRequestNonce(keyId, 'n-1', now + 60_000, now), false, 'the live row was kept');
+        } finally {
+          await third.close();
+        }
       } finally {
         await other.close();
       }

@@ -19,7 +19,7 @@ interface Row {
 
 const COLUMNS = 'key_id, accessor, algorithm, public_key, created_at, revoked_at';
 const toRecord = (r: Row): AppKeyRecord => ({ keyId: r.key_id, accessor: r.accessor, algorithm: r.algorithm, publicKey: new Uint8Array(r.public_key), createdAt: r.created_at, revokedAt: r.revoked_at });
-export const NONCE_PRUNE_INTERVAL_MS = 60_000;
+const NONCE_PRUNE_INTERVAL_MS = 60_000;
 
 export function appKeyMethods(db: Database.Database): Methods {
   // Prepared on first use: a read-only store (offline tools) may open a file older than migration 17.
