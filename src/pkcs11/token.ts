@@ -14,6 +14,7 @@ import { StrongboxError, errorCodes } from '../protocol/errors.js';
 import { KEY_NAME_PATTERN, type KeyType } from '../protocol/types.js';
 import type { Authenticator } from '../service/access/authenticate.js';
 import { authorize, decide, describeResource } from '../service/access/authorize.js';
+import { signedRequestRequirement } from '../service/access/signed-requests.js';
 import type { Principal, ServiceContext } from '../service/shared/context.js';
 import { keyRecordResource, resolveKey, type ServiceKey } from '../service/shared/resolve-key.js';
 import { listKeys } from '../service/keys/list-keys.js';
@@ -363,6 +364,12 @@ export class TokenConnection {
       this.secret = undefined;
       throw toReturnValue(err);
     }
+    // A policy that came to require signed requests after login ends the login.
+    if ((await signedRequestRequirement(this.ctx, this.principal)) !== undefined) {
+      this.principal = undefined;
+      this.secret = undefined;
+      throw new Pkcs11Error(CKR.USER_NOT_LOGGED_IN, "the token's policy requires signed requests (RFC 9421)");
+    }
     return this.principal;
   }
 
@@ -383,6 +390,12 @@ export class TokenConnection {
     } catch (err) {
       note.reason = err instanceof StrongboxError ? err.code : 'error';
       throw toReturnValue(err, true);
+    }
+    // A token whose policy requires signed requests (RFC 9421) cannot sign PKCS#11 calls: refused, so the
+    // socket is no way around the requirement.
+    if ((await signedRequestRequirement(this.ctx, principal)) !== undefined) {
+      note.reason = 'SIGNATURE_REQUIRED';
+      throw new Pkcs11Error(CKR.PIN_INCORRECT, "the token's policy requires signed requests (RFC 9421), which PKCS#11 calls cannot carry");
     }
     this.principal = principal;
     this.secret = secret;

@@ -310,6 +310,17 @@ describe('PKCS#11 through p11-kit: real clients', { timeout: 600_000 }, () => {
     assert.match(wrong.stderr + wrong.stdout, /CKR_PIN_INCORRECT/);
   });
 
+  it('a token whose policy requires signed requests (RFC 9421) cannot log in over PKCS#11: CKR_PIN_INCORRECT, audited', async () => {
+    assert.equal((await api(sb.addr, 'PUT', '/v1/policies/signed-only', ROOT, { statements: [{ effect: 'allow', actions: ['keys:*'], resources: ['*'] }], requireSignedRequests: true })).status, 200);
+    const t = await api(sb.addr, 'POST', '/v1/tokens', ROOT, { policies: ['signed-only'] });
+    assert.equal(t.status, 201, JSON.stringify(t.body));
+    const r = await tool('--login', '--pin', t.body.token as string, '-O');
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr + r.stdout, /CKR_PIN_INCORRECT/);
+    const audit = await api(sb.addr, 'GET', '/v1/audit?afterSeq=0&limit=1000', ROOT);
+    assert.ok((audit.body.records as { interface: string; reason: string | null }[]).some((x) => x.interface === 'pkcs11' && (x.reason ?? '').endsWith(': SIGNATURE_REQUIRED')), 'the refused login is audited with its reason');
+  });
+
   it('malformed frames end their own connection; the server keeps serving', async () => {
     const init = encodeFrame(0x10, encodeMessage(callByName('C_Initialize').id, 'request', [new TextEncoder().encode('PRIVATE-GNOME-KEYRING-PKCS11-PROTOCOL-V-1'), 0, { lengthOnly: 0 }]));
     const oversized = Buffer.alloc(12);

@@ -60,7 +60,7 @@ describe('signed requests (RFC 9421) on one node', () => {
   before(async () => {
     t = await startTestBox();
     addr = await listen();
-    const statements = [{ effect: 'allow', actions: ['keys:*', 'policies:*'], resources: ['*'] }];
+    const statements = [{ effect: 'allow', actions: ['keys:*', 'policies:*', 'sys:*'], resources: ['*'] }];
     assert.equal((await t.call('PUT', '/v1/policies/signed-app', { statements, requireSignedRequests: true, signedRequestMaxAge: 120 })).status, 200);
     assert.equal((await t.call('PUT', '/v1/policies/plain-app', { statements })).status, 200);
     const mint = async (policies: string[]) => (await t.call('POST', '/v1/tokens', { policies })).body as { token: string; accessor: string };
@@ -208,6 +208,20 @@ describe('signed requests (RFC 9421) on one node', () => {
       assert.equal(res.body.code, 'SIGNATURE_MALFORMED', JSON.stringify([h, res.body]));
       assert.ok(['signature-input', 'signature'].includes(res.body.field), JSON.stringify(res.body));
     }
+  });
+
+  it('KMIP over HTTPS (JSON TTLV) works for a signing principal: the HTTP layer checked the signature', async () => {
+    const msg = {
+      tag: 'RequestMessage',
+      value: [
+        { tag: 'RequestHeader', value: [{ tag: 'ProtocolVersion', value: [{ tag: 'ProtocolVersionMajor', type: 'Integer', value: 2 }, { tag: 'ProtocolVersionMinor', type: 'Integer', value: 1 }] }, { tag: 'BatchCount', type: 'Integer', value: 1 }] },
+        { tag: 'BatchItem', value: [{ tag: 'Operation', type: 'Enumeration', value: 'DiscoverVersions' }, { tag: 'RequestPayload', value: [] }] },
+      ],
+    };
+    const res = await rawRequest(addr, await signed('POST', '/kmip/2_1', msg));
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.match(JSON.stringify(res.body), /"ResultStatus","type":"Enumeration","value":"Success"/);
+    await refusedWith(await rawRequest(addr, { method: 'POST', path: '/kmip/2_1', headers: { authorization: `Bearer ${signedToken}`, 'content-type': 'application/json' }, body: new TextEncoder().encode(JSON.stringify(msg)) }), 'SIGNATURE_REQUIRED', 'signature_missing');
   });
 
   it('a principal without the requirement is unaffected', async () => {

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Principal, ServiceContext } from '../../service/shared/context.js';
+import { signedRequestRequirement } from '../../service/access/signed-requests.js';
 import { ResultReason, ResultStatus, enumName } from '../enums.js';
 import { buildResponse, errorResponse, KmipError, parseRequest, type ProtocolVersion, type RequestMessage, type ResponseBatchItem } from '../message.js';
 import { Tag } from '../tags.js';
@@ -22,6 +23,8 @@ export interface KmipSource {
   /** undefined: the client certificate maps to no principal */
   principal: Principal | undefined;
   clientIp: string | undefined;
+  /** the transport already enforced the principal's signed-request requirement (KMIP over HTTPS: RFC 9421 in http/app.ts) */
+  signedRequestsChecked?: boolean;
   /** where failures' causes are logged (never secrets) */
   log?: (message: string, fields: Record<string, unknown>) => void;
 }
@@ -85,6 +88,13 @@ export async function handleKmipMessage(src: KmipSource, item: TtlvItem): Promis
       outcome = 'denied';
       status = 401;
       code = 'UNAUTHENTICATED';
+    } else if (src.signedRequestsChecked !== true && (await signedRequestRequirement(src.ctx, src.principal)) !== undefined) {
+      // KMIP requests cannot carry an RFC 9421 signature: a certificate whose policy requires one is refused here too.
+      result = { operation: b.operation, uniqueBatchItemId: b.uniqueBatchItemId, status: ResultStatus.OperationFailed, reason: ResultReason.AuthenticationNotSuccessful, message: "the certificate's policy requires signed requests (RFC 9421), which KMIP cannot carry; use the REST API" };
+      outcome = 'denied';
+      status = 401;
+      code = 'SIGNATURE_REQUIRED';
+      call.audit.reason = 'signed_request: signature_missing';
     } else if (op === undefined) {
       result = { operation: b.operation, uniqueBatchItemId: b.uniqueBatchItemId, status: ResultStatus.OperationFailed, reason: ResultReason.OperationNotSupported, message: `operation ${opName} is not supported by Strongbox (docs/kmip.md lists those that are)` };
       outcome = 'error';

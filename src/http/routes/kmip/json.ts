@@ -29,7 +29,7 @@ export default defineRoute({
       const field = /^(\$[^:]*):/.exec(err.message)?.[1] ?? '$';
       throw new StrongboxError('INVALID_ARGUMENT', `not a JSON TTLV message: ${err.message}`, { field });
     }
-    const response = await handleKmipMessage({ ctx: services.ctx, principal, clientIp: request.ip, log: (message, fields) => request.log.error(fields, message) }, item);
+    const response = await handleKmipMessage({ ctx: services.ctx, principal, clientIp: request.ip, signedRequestsChecked: true, log: (message, fields) => request.log.error(fields, message) }, item);
     return toJsonTtlv(response);
   },
 });
