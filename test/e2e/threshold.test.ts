@@ -168,6 +168,10 @@ describe('FROST threshold keys across three servers', () => {
     const stranger = await api('b', 'POST', '/v1/threshold/sign/round1', { sessionId: randomUUID(), keyId: id, request: { chain: 'solana', transaction: 'AA==' } });
     assert.equal(stranger.status, 403, JSON.stringify(stranger.body));
     assert.equal(stranger.body.code, 'THRESHOLD_PEER_UNKNOWN');
+    // No single server can sign with its share through the generic route.
+    const generic = await api('a', 'POST', '/v1/keys/sol-quorum/sign', { digest: '0x' + 'ab'.repeat(32) });
+    assert.equal(generic.status, 400, JSON.stringify(generic.body));
+    assert.equal(generic.body.code, 'UNSUPPORTED_OPERATION');
   });
 
   it('a Solana transfer signed 2-of-3 through the ordinary Solana route verifies in @solana/web3.js', async () => {
@@ -186,6 +190,20 @@ describe('FROST threshold keys across three servers', () => {
     const signed = await api('a', 'POST', '/v1/keys/sol-quorum/solana/sign-transaction', { message: solanaMessage(2000) });
     assert.equal(signed.status, 200, JSON.stringify(signed.body));
     assertSolanaSigned(signed.body, 'b refusing');
+    // Every round is audited where it was answered: b recorded its refusals, c its two rounds, a the outcome.
+    const records = async (name: Name) => (await api(name, 'GET', '/v1/audit?limit=1000')).body.records as any[];
+    const bDenied = (await records('b')).filter((r) => r.operation === 'thresholdSignRound1' && r.decision?.outcome === 'deny');
+    assert.equal(bDenied.length, 2, 'b audited both of its refusals');
+    const cRounds = (await records('c')).filter((r) => r.operation === 'thresholdSignRound1' || r.operation === 'thresholdSignRound2');
+    assert.ok(cRounds.length >= 2 && cRounds.every((r) => r.status === 200 && String(r.principal).startsWith('cert.')), JSON.stringify(cRounds));
+    const aRecords = await records('a');
+    const outcome = aRecords.filter((r) => r.operation === 'solanaSignTransaction').at(-1);
+    assert.equal(outcome?.decision?.outcome, 'allow');
+    assert.match(outcome.decision.reason, /signed by a, c; declined: b \(TRANSACTION_DENIED\)/);
+    // The secret DKG shares are audited as a keyed HMAC of the field (audit/inputs.ts), one per delivery.
+    const shares = aRecords.filter((r) => r.operation === 'thresholdDkgShare' && r.status === 200);
+    assert.equal(shares.length, 2, 'a received one share from each other participant');
+    for (const r of shares) assert.match(String(r.inputs?.signingShare), /^[0-9a-f]{64}$/, JSON.stringify(r.inputs));
   });
 
   it('a Taproot key-path spend signed 2-of-3 through the PSBT route is finalized by bitcoinjs-lib and verified by tiny-secp256k1', async () => {

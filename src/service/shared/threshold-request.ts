@@ -33,10 +33,12 @@ export interface ReadRequest {
 
 /** Reads a request against a threshold key record, refusing what the key cannot sign (named fields). */
 export function readThresholdRequest(record: KeyRecord, req: ThresholdSignRequest, now: () => Date): ReadRequest {
+  if (typeof req !== 'object' || req === null) throw new StrongboxError('INVALID_ARGUMENT', 'request must be an object naming its chain', { field: 'request' });
   const publicKey = record.publicKey;
   if (publicKey === null) throw new StrongboxError('INTERNAL', 'threshold key without a public key');
   if (req.chain === 'solana') {
     if (record.type !== 'frost-ed25519') throw new StrongboxError('UNSUPPORTED_OPERATION', `Solana signing needs an Ed25519 key; key ${record.id} is ${record.type}`, { field: 'request.chain' });
+    if (typeof req.transaction !== 'string') throw new StrongboxError('INVALID_ARGUMENT', 'transaction must be a base64 Solana wire transaction', { field: 'transaction' });
     const tx = parseTransaction(req.transaction, 'transaction');
     const slot = signerIndex(tx.message, publicKey);
     if (slot === -1) throw new StrongboxError('NOT_A_REQUIRED_SIGNER', `key ${record.id} (${solanaAddress(publicKey)}) is not one of the ${tx.message.numRequiredSignatures} required signers of this transaction`, { field: 'transaction' });
@@ -51,7 +53,8 @@ export function readThresholdRequest(record: KeyRecord, req: ThresholdSignReques
   }
   if (req.chain === 'bitcoin') {
     if (record.type !== 'frost-secp256k1-tr') throw new StrongboxError('UNSUPPORTED_OPERATION', `Bitcoin Taproot signing needs a frost-secp256k1-tr key; key ${record.id} is ${record.type}`, { field: 'request.chain' });
-    const network = parseNetwork(req.network);
+    const network = parseNetwork(req.network, 'request.network');
+    if (typeof req.psbt !== 'string') throw new StrongboxError('INVALID_PSBT', 'psbt must be a base64-encoded BIP174 PSBT', { field: 'psbt' });
     const tx = parsePsbt(req.psbt);
     const tasks = planPsbtSigning(tx, publicKey);
     const p2wpkh = tasks.find((t) => t.kind !== 'p2tr');
