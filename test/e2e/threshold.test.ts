@@ -215,6 +215,9 @@ describe('FROST threshold keys across three servers', () => {
     const tr = bitcoin.payments.p2tr({ internalPubkey: internal.subarray(1, 33), network });
     // bitcoinjs-lib's own BIP86 tweak of the internal key is the group key the DKG produced.
     assert.equal(Buffer.from(tr.output!.subarray(2)).toString('hex'), created.body.verifyingKey);
+    const address = await api('c', 'GET', '/v1/keys/btc-quorum/bitcoin/address?network=regtest');
+    assert.equal(address.status, 200, JSON.stringify(address.body));
+    assert.equal(address.body.address, tr.address, 'the P2TR address every participant shows is bitcoinjs-lib\'s');
     const psbt = new bitcoin.Psbt({ network });
     psbt.addInput({ hash: new Uint8Array(32).fill(9), index: 0, witnessUtxo: { script: tr.output!, value: 50_000n }, tapInternalKey: internal.subarray(1, 33) });
     psbt.addOutput({ address: bitcoin.payments.p2wpkh({ pubkey: ecc.pointFromScalar(new Uint8Array(32).fill(3), true)!, network }).address!, value: 49_000n });

@@ -207,8 +207,9 @@ export async function dkgRound3(ctx: DkgContext, params: DkgRound3Parameters): P
     try {
       key = frost.DKG.round3(session.secret, session.others, round2);
       frost.validateSecret(key.secret, key.public);
-    } catch (err) {
-      throw bad('sessionId', `key generation failed: ${(err as Error).message}`);
+    } catch {
+      // noble's message is not passed on: this step handles secret shares.
+      throw bad('sessionId', 'key generation failed: a received share does not match its sender\'s commitments');
     }
     const verifyingKey = groupVerifyingKey(suite, key.public);
     let publicKey: Uint8Array;

@@ -130,8 +130,9 @@ export async function signRound2(ctx: ParticipantContext, params: SignRound2Para
       const secret = { identifier: material.identifier, signingShare: fromHex(material.signingShare) };
       try {
         return { shares: session.messages.map((message, i) => toHex(frost.signShare(secret, pub, session.nonces[i]!, lists[i]!, message))) };
-      } catch (err) {
-        throw protocolError(`the signing package was refused: ${(err as Error).message}`);
+      } catch {
+        // noble's message is not passed on: this step handles the secret share and nonces.
+        throw protocolError('the signing package was refused (invalid commitments)');
       } finally {
         wipe(secret.signingShare);
       }
