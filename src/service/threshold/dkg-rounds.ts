@@ -253,5 +253,5 @@ export async function dkgRound3(ctx: DkgContext, params: DkgRound3Parameters): P
 }
 
 function bad(field: string, detail: string): StrongboxError {
-  return new StrongboxError('THRESHOLD_PROTOCOL_ERROR', detail, { field });
+  return new StrongboxError('THRESHOLD_PROTOCOL_ERROR', detail.startsWith(field) ? detail : `${field}: ${detail}`, { field });
 }

@@ -44,21 +44,21 @@ export async function setThresholdPeers(ctx: Pick<ServiceContext, 'store' | 'bar
   const principals = new Set<string>();
   const peers: ThresholdPeer[] = params.peers.map((p, i) => {
     assertPeerId(p.id, `peers[${i}].id`);
-    if (ids.has(p.id)) throw new StrongboxError('INVALID_ARGUMENT', `peer id ${p.id} is listed twice`, { field: `peers[${i}].id` });
+    if (ids.has(p.id)) throw new StrongboxError('INVALID_ARGUMENT', `peers[${i}].id: peer id ${p.id} is listed twice`, { field: `peers[${i}].id` });
     ids.add(p.id);
     let url: URL;
     try {
       url = new URL(p.url);
     } catch {
-      throw new StrongboxError('INVALID_ARGUMENT', 'url must be an https:// URL', { field: `peers[${i}].url` });
+      throw new StrongboxError('INVALID_ARGUMENT', `peers[${i}].url must be an https:// URL`, { field: `peers[${i}].url` });
     }
     if (url.protocol !== 'https:' || url.username !== '' || url.password !== '' || url.search !== '' || url.hash !== '') {
-      throw new StrongboxError('INVALID_ARGUMENT', 'url must be an https:// URL without credentials, query or fragment (peers talk over mutual TLS only)', { field: `peers[${i}].url` });
+      throw new StrongboxError('INVALID_ARGUMENT', `peers[${i}].url must be an https:// URL without credentials, query or fragment (peers talk over mutual TLS only)`, { field: `peers[${i}].url` });
     }
-    if (typeof p.principal !== 'string' || p.principal.length === 0 || p.principal.length > 128) throw new StrongboxError('INVALID_ARGUMENT', 'principal must be the CN of the peer\'s client certificate', { field: `peers[${i}].principal` });
-    if (principals.has(p.principal)) throw new StrongboxError('INVALID_ARGUMENT', `principal ${p.principal} is listed twice`, { field: `peers[${i}].principal` });
+    if (typeof p.principal !== 'string' || p.principal.length === 0 || p.principal.length > 128) throw new StrongboxError('INVALID_ARGUMENT', `peers[${i}].principal must be the CN of the peer's client certificate`, { field: `peers[${i}].principal` });
+    if (principals.has(p.principal)) throw new StrongboxError('INVALID_ARGUMENT', `peers[${i}].principal ${p.principal} is listed twice`, { field: `peers[${i}].principal` });
     principals.add(p.principal);
-    if (p.ca !== undefined && (typeof p.ca !== 'string' || !p.ca.includes('-----BEGIN CERTIFICATE-----'))) throw new StrongboxError('INVALID_ARGUMENT', 'ca must be PEM certificate text', { field: `peers[${i}].ca` });
+    if (p.ca !== undefined && (typeof p.ca !== 'string' || !p.ca.includes('-----BEGIN CERTIFICATE-----'))) throw new StrongboxError('INVALID_ARGUMENT', `peers[${i}].ca must be PEM certificate text`, { field: `peers[${i}].ca` });
     return { id: p.id, url: url.origin, principal: p.principal, ...(p.ca === undefined ? {} : { ca: p.ca }) };
   });
   if (!ids.has(params.self)) throw new StrongboxError('INVALID_ARGUMENT', 'peers must include this node (the entry whose id is self)', { field: 'self' });

@@ -152,5 +152,5 @@ export async function signRound2(ctx: ParticipantContext, params: SignRound2Para
 }
 
 function protocolError(detail: string): StrongboxError {
-  return new StrongboxError('THRESHOLD_PROTOCOL_ERROR', detail, { field: 'commitments' });
+  return new StrongboxError('THRESHOLD_PROTOCOL_ERROR', detail.startsWith('commitments') ? detail : `commitments: ${detail}`, { field: 'commitments' });
 }
