@@ -37,6 +37,7 @@ import { tryAutoUnseal } from './service/sys/auto-unseal.js';
 import { Rewrapper } from './service/sys/keyring-rotation.js';
 import { KEYRING_REFRESH_MS, refreshKeyring } from './service/shared/keyring-refresh.js';
 import { SigningPool } from './crypto/pool/signing-pool.js';
+import { ThresholdState } from './service/shared/threshold-state.js';
 import { createKmipListener, type KmipListener } from './kmip/server/listener.js';
 
 export interface StrongboxConfig {
@@ -241,9 +242,11 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     settings: { minPendingDays: config.minPendingDays ?? 7 },
     metrics,
     ethereum: { upstream, gasCaps: gasCaps(config.ethereumGasCaps), nonces: new NonceTracker({ ledger: store, ...(upstream === undefined ? {} : { leaseMs: upstream.timeoutMs + NONCE_LEASE_MARGIN_MS }) }) },
+    threshold: new ThresholdState(config.tls === undefined ? undefined : { cert: config.tls.cert, key: config.tls.key, ca: config.tls.clientCa }),
     version: VERSION,
     now: () => new Date(),
   };
+  barrier.onSeal(() => ctx.threshold.clear());
   metrics.gauge('strongbox_sealed', '1 while this node is sealed (every key unusable), else 0', () => [[{}, barrier.sealed ? 1 : 0]]);
   metrics.gauge('strongbox_key_cache_entries', 'Unwrapped keys held in memory (bounded by --key-cache-size)', () => [[{}, keyCache.size]]);
   metrics.counterFrom('strongbox_key_cache_requests_total', 'Key cache lookups by result (hit, miss); hit rate = hit / (hit + miss)', () => [

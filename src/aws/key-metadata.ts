@@ -17,6 +17,9 @@ export const keySpecOf: Record<KeyType, string> = {
   rsa2048: 'RSA_2048',
   rsa3072: 'RSA_3072',
   rsa4096: 'RSA_4096',
+  // threshold keys have no AWS counterpart (and the AWS endpoint cannot sign with them)
+  'frost-ed25519': 'FROST_ED25519',
+  'frost-secp256k1-tr': 'FROST_SECP256K1_TR',
 };
 
 export const keyTypeOfSpec: Readonly<Record<string, KeyType>> = {

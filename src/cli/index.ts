@@ -5,6 +5,8 @@ import { StrongboxApiError } from '../sdk/client.js';
 import { ConfigError } from '../config.js';
 import { USAGE_EXIT_CODE, UsageError, type CliIo, type Command, type CommandArgs, type OptionSpec } from './command.js';
 import keyCreate from './commands/keys/create.js';
+import thresholdCreate from './commands/threshold/create.js';
+import { thresholdPeersSet, thresholdPeersShow } from './commands/threshold/peers.js';
 import keyDataKey from './commands/symmetric/data-key.js';
 import keyDecrypt from './commands/symmetric/decrypt.js';
 import keyEncrypt from './commands/symmetric/encrypt.js';
@@ -105,6 +107,9 @@ export const commands: readonly Command[] = [
   walletShow,
   walletDerive,
   walletXpub,
+  thresholdCreate,
+  thresholdPeersShow,
+  thresholdPeersSet,
   tokenCreate,
   tokenLookup,
   tokenRenew,

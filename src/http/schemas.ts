@@ -1,5 +1,5 @@
 /** JSON Schema fragments shared by route files; they also feed the generated OpenAPI document. */
-import { hashNames, KEY_NAME_PATTERN, keyTypes, keyWrapAlgorithms, publicKeyFormats, rsaEncryptionAlgorithms, rsaPaddings, signatureEncodings } from '../protocol/types.js';
+import { hashNames, KEY_NAME_PATTERN, keyTypes, thresholdKeyTypes, keyWrapAlgorithms, publicKeyFormats, rsaEncryptionAlgorithms, rsaPaddings, signatureEncodings } from '../protocol/types.js';
 import { MAX_DURATION_LENGTH } from '../protocol/duration.js';
 
 export type JsonSchema = Record<string, unknown>;
@@ -68,7 +68,7 @@ export const keyInfo: JsonSchema = {
   properties: {
     id: { type: 'string' },
     name: { type: ['string', 'null'] },
-    type: keyType,
+    type: { type: 'string', enum: [...keyTypes, ...thresholdKeyTypes] },
     origin: { type: 'string', enum: ['generated', 'imported'] },
     state: { type: 'string', enum: ['enabled', 'disabled', 'pending_deletion', 'destroyed'] },
     exportable: { type: 'boolean' },

@@ -11,7 +11,7 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { StrongboxError, errorCodes } from '../protocol/errors.js';
-import { KEY_NAME_PATTERN, type KeyType } from '../protocol/types.js';
+import { isThresholdKeyType, KEY_NAME_PATTERN, type KeyType } from '../protocol/types.js';
 import type { Authenticator } from '../service/access/authenticate.js';
 import { authorize, decide, describeResource } from '../service/access/authorize.js';
 import { signedRequestRequirement } from '../service/access/signed-requests.js';
@@ -492,6 +492,8 @@ export class TokenConnection {
       const page = await listKeys(this.ctx, { limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
       for (const info of page.keys) {
         if (info.state !== 'enabled' && info.state !== 'disabled') continue;
+        // Threshold keys sign only as a quorum, through the chain routes: they are no PKCS#11 objects.
+        if (isThresholdKeyType(info.type)) continue;
         const key = await resolveKey(this.ctx, info.id);
         if (!(await decide(this.ctx, principal, 'keys:read', keyRecordResource(key), undefined)).allowed) continue;
         const spki = await this.spkiOf(key);

@@ -39,6 +39,8 @@ export const actions = {
   'sys:backup': 'download a backup (every record still sealed, integrity-protected)',
   'sys:cold': 'take the installation cold: seal and destroy the HSM wrapping key (after an escrow exists)',
   'sys:rotate': 'add a keyring term and re-wrap every stored record under it',
+  'sys:threshold': 'read and set this server\'s threshold peers (GET/PUT /v1/sys/threshold/peers)',
+  'threshold:participate': 'answer threshold rounds (DKG and signing) as a participant; grant it only to the peers\' certificate principals (docs/threshold.md)',
   'tokens:create': 'mint child tokens (never with more power than the parent)',
   'tokens:revoke': 'revoke tokens by accessor',
   'tokens:read': 'look up tokens by accessor; list application keys',

@@ -3,7 +3,17 @@ import type { Duration } from './duration.js';
 
 export type { Duration };
 export const keyTypes = ['secp256k1', 'p256', 'ed25519', 'aes256', 'hmac256', 'rsa2048', 'rsa3072', 'rsa4096'] as const;
-export type KeyType = (typeof keyTypes)[number];
+/**
+ * Threshold keys (docs/threshold.md): made by distributed key generation among Strongbox servers, never by
+ * POST /v1/keys; each server holds one FROST share. They sign through the Solana and Bitcoin PSBT routes.
+ */
+export const thresholdKeyTypes = ['frost-ed25519', 'frost-secp256k1-tr'] as const;
+export type ThresholdKeyType = (typeof thresholdKeyTypes)[number];
+export function isThresholdKeyType(type: string): type is ThresholdKeyType {
+  return (thresholdKeyTypes as readonly string[]).includes(type);
+}
+/** Every stored key's type; `keyTypes` are the ones POST /v1/keys creates and imports. */
+export type KeyType = (typeof keyTypes)[number] | ThresholdKeyType;
 export const rsaKeyTypes = ['rsa2048', 'rsa3072', 'rsa4096'] as const;
 export type RsaKeyType = (typeof rsaKeyTypes)[number];
 /** RSA keys sign (PSS, PKCS#1 v1.5) and decrypt (OAEP); the modulus size is in the type. */

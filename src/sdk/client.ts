@@ -2,6 +2,7 @@
  * Strongbox client for the v1 REST API. Imports only protocol/ (no server code, no native
  * modules) and uses the platform fetch. Errors are rebuilt from the problem+json `code`.
  */
+import type { CreateThresholdKeyRequest, CreateThresholdKeyResponse, ThresholdPeersRequest, ThresholdPeersResponse } from '../protocol/threshold.js';
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
 import type { AwsCredentialInfo, CreateTokenRequest, Duration, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse, RsaEncryptionAlgorithm, RsaPadding } from '../protocol/types.js';
 import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
@@ -177,6 +178,18 @@ export class StrongboxClient {
   }
   seal() {
     return this.request<{ sealed: true }>('POST', '/v1/sys/seal');
+  }
+  /** This server's threshold peers (docs/threshold.md). */
+  getThresholdPeers() {
+    return this.request<ThresholdPeersResponse>('GET', '/v1/sys/threshold/peers');
+  }
+  /** Replaces this server's threshold peers: every participant, this one included. */
+  setThresholdPeers(params: ThresholdPeersRequest) {
+    return this.request<ThresholdPeersResponse>('PUT', '/v1/sys/threshold/peers', params);
+  }
+  /** Creates a t-of-n threshold key by DKG among the participants, coordinated by this server. */
+  createThresholdKey(params: CreateThresholdKeyRequest) {
+    return this.request<CreateThresholdKeyResponse>('POST', '/v1/threshold/keys', params);
   }
   createKey(params: { type: KeyType; name?: string } & KeyMetadata) {
     return this.request<KeyInfo>('POST', '/v1/keys', params);

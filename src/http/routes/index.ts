@@ -63,6 +63,9 @@ import keysBitcoinSignPsbt from './bitcoin/sign-psbt.js';
 import keysVerify from './keys/verify.js';
 import ethereumRpc from './ethereum/rpc.js';
 import keysSolanaSignTransaction from './solana/sign-transaction.js';
+import thresholdCreateKey from './threshold/create-key.js';
+import { thresholdPeersGet, thresholdPeersPut } from './threshold/peers.js';
+import { thresholdDkgRound1, thresholdDkgRound2, thresholdDkgRound3, thresholdDkgShare, thresholdSignRound1, thresholdSignRound2 } from './threshold/participant.js';
 import walletsCreate from './wallets/create.js';
 import walletsList from './wallets/list.js';
 import walletsGet from './wallets/get.js';
@@ -115,6 +118,15 @@ export const routes: readonly Route[] = [
   keysSolanaSignTransaction,
   keysBitcoinAddress,
   keysBitcoinSignPsbt,
+  thresholdPeersGet,
+  thresholdPeersPut,
+  thresholdCreateKey,
+  thresholdDkgRound1,
+  thresholdDkgRound2,
+  thresholdDkgShare,
+  thresholdDkgRound3,
+  thresholdSignRound1,
+  thresholdSignRound2,
   keysTransactionRulesPut,
   keysTransactionRulesGet,
   keysTransactionRulesDelete,

@@ -9,6 +9,7 @@ import { parseNetwork } from '../../chains/bitcoin/network.js';
 import type { ServiceContext } from '../shared/context.js';
 import type { KeyRef } from '../shared/resolve-key.js';
 import { resolveBitcoinKey } from './bitcoin-signer.js';
+import { resolveKey } from '../shared/resolve-key.js';
 import { StrongboxError } from '../../protocol/errors.js';
 
 export interface BitcoinAddressParameters {
@@ -26,6 +27,13 @@ function parseType(value: string | undefined): BitcoinAddressType {
 }
 
 export async function bitcoinAddress(ctx: Pick<ServiceContext, 'store'>, params: BitcoinAddressParameters): Promise<BitcoinAddressResponse> {
-  const record = await resolveBitcoinKey(ctx, params.key);
+  const resolved = typeof params.key === 'string' ? await resolveKey(ctx, params.key) : params.key;
+  if (resolved.type === 'frost-secp256k1-tr' && resolved.publicKey !== null) {
+    // A threshold key signs Taproot key-path inputs only: its address is the BIP86 address of its internal key.
+    const type = parseType(params.type ?? 'p2tr');
+    if (type !== 'p2tr') throw new StrongboxError('UNSUPPORTED_OPERATION', 'a frost-secp256k1-tr key has only a P2TR (Taproot key-path) address', { field: 'type' });
+    return deriveAddress(resolved.publicKey, type, parseNetwork(params.network));
+  }
+  const record = await resolveBitcoinKey(ctx, resolved);
   return deriveAddress(record.publicKey, parseType(params.type), parseNetwork(params.network));
 }

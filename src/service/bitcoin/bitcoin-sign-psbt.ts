@@ -14,7 +14,10 @@ import { loadTaprootKeyPath } from '../../crypto/signers/bip340.js';
 import { secp256k1 } from '../../crypto/signers/secp256k1.js';
 import { wipe } from '../../crypto/wipe.js';
 import type { ServiceContext } from '../shared/context.js';
-import { assertUsable, loadKey, openKeyMaterial, type KeyRef } from '../shared/resolve-key.js';
+import { assertUsable, loadKey, openKeyMaterial, resolveKey, type KeyRef } from '../shared/resolve-key.js';
+import { readThresholdRequest } from '../shared/threshold-request.js';
+import { thresholdSign } from '../shared/threshold-sign.js';
+import type { KeyRecord } from '../../storage/types.js';
 import { resolveBitcoinKey, type BitcoinKeyRecord } from './bitcoin-signer.js';
 import { guardTransaction, type HeldTransaction, type RequestContext } from '../shared/transaction-guard.js';
 import { bitcoinIntent } from '../../chains/bitcoin/intent.js';
@@ -90,12 +93,34 @@ export async function signParsedPsbt(ctx: BitcoinSignContext, record: BitcoinKey
 }
 
 /**
+ * A threshold key (frost-secp256k1-tr): one signing session signs the BIP341 sighash of every Taproot
+ * key-path input of the key (service/shared/threshold-sign.ts); each participant, this node included,
+ * reads the PSBT and judges it by its own rules. The aggregate BIP340 signatures verify under the
+ * BIP86 output key before they are added.
+ */
+async function thresholdSignPsbt(ctx: BitcoinSignContext & Pick<ServiceContext, 'now'> & Partial<Pick<ServiceContext, 'threshold'>>, record: KeyRecord, params: BitcoinSignPsbtParameters): Promise<BitcoinSignPsbtResponse> {
+  if (ctx.threshold === undefined) throw new StrongboxError('UNSUPPORTED_OPERATION', 'threshold keys sign through the REST API only');
+  assertUsable(record);
+  const network = parseNetwork(params.network);
+  const request = { chain: 'bitcoin', psbt: params.psbt, network } as const;
+  const read = readThresholdRequest(record, request, ctx.now);
+  const { tx, tasks } = read.bitcoin!;
+  const { signatures, signers, declined } = await thresholdSign({ ...ctx, threshold: ctx.threshold }, record, request, read.messages);
+  tasks.forEach((task, i) => addSignature(tx, record.publicKey!, task, signatures[i]!));
+  params.requester?.decide({ outcome: 'allow', reason: `threshold: signed by ${signers.join(', ')}${declined.length === 0 ? '' : `; declined: ${declined.map((d) => `${d.peer} (${d.code})`).join(', ')}`}` });
+  ctx.metrics?.signatures.inc({ type: 'frost-secp256k1-tr', operation: 'bitcoin' }, tasks.length);
+  return { psbt: toPsbtBase64(tx), signedInputs: tasks.map((t) => t.index) };
+}
+
+/**
  * When the key has transaction rules, the PSBT's outputs are judged first (transaction-guard.ts):
  * denied, signed (spend reserved), or held for approval (nothing signed).
  */
-export async function bitcoinSignPsbt(ctx: BitcoinSignContext & Pick<ServiceContext, 'now'>, params: BitcoinSignPsbtParameters): Promise<BitcoinSignPsbtResponse | HeldTransaction> {
+export async function bitcoinSignPsbt(ctx: BitcoinSignContext & Pick<ServiceContext, 'now'> & Partial<Pick<ServiceContext, 'threshold'>>, params: BitcoinSignPsbtParameters): Promise<BitcoinSignPsbtResponse | HeldTransaction> {
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
-  const record = await resolveBitcoinKey(ctx, params.key);
+  const threshold = typeof params.key === 'string' ? await resolveKey(ctx, params.key) : params.key;
+  if (threshold.type === 'frost-secp256k1-tr') return thresholdSignPsbt(ctx, threshold, params);
+  const record = await resolveBitcoinKey(ctx, threshold);
   assertUsable(record);
   const network = parseNetwork(params.network);
   const tx = parsePsbt(params.psbt);

@@ -5,7 +5,7 @@
  * left out (the `visible` predicate is the interface's authorization), so Locate is no existence oracle.
  * The scan is linear over the key list; SCAN_LIMIT bounds it.
  */
-import type { KeyType } from '../../protocol/types.js';
+import { isThresholdKeyType, type KeyType } from '../../protocol/types.js';
 import type { ServiceContext } from '../shared/context.js';
 import type { KeyRecord } from '../../storage/types.js';
 import { toKmipObject, type KmipObject, type KmipObjectKind, type KmipState } from './kmip-object.js';
@@ -49,6 +49,8 @@ export async function locateKmipObjects(ctx: Pick<ServiceContext, 'store'>, crit
     const page = await ctx.store.listKeys({ limit: PAGE, ...(after === undefined ? {} : { after }) });
     for (const record of page.keys) {
       scanned++;
+      // Threshold keys sign only as a quorum, through the chain routes: KMIP does not see them.
+      if (isThresholdKeyType(record.type)) continue;
       const stored = await ctx.store.getKmipObject(record.id);
       const objects = [toKmipObject(record, stored, false)];
       if (objects[0]!.kind === 'private') objects.push(toKmipObject(record, stored, true));

@@ -16,6 +16,7 @@ import type { PolicyCache } from './policy-cache.js';
 import type { NonceTracker } from './ethereum-nonces.js';
 import type { EthereumRpcClient } from '../../chains/ethereum/rpc-client.js';
 import type { Metrics } from '../../observability/metrics.js';
+import type { ThresholdState } from './threshold-state.js';
 
 export interface ServiceContext {
   store: Store;
@@ -47,6 +48,8 @@ export interface ServiceContext {
   metrics: Metrics;
   /** the JSON-RPC signer's upstream node and nonce tracker */
   ethereum: EthereumNetwork;
+  /** threshold signing: this node's TLS identity toward its peers and the sessions in progress (memory only) */
+  threshold: ThresholdState;
   /** the server's version string, reported by health */
   version: string;
   now(): Date;
@@ -109,4 +112,6 @@ export const SYS = {
   /** the installation's import wrapping key: private (PKCS#8, sealed) and public (SPKI, in the clear) */
   sealedWrappingKey: 'sealed_wrapping_key',
   wrappingPublicKey: 'wrapping_public_key',
+  /** the threshold peers (service/shared/threshold-peers.ts), sealed: who this node runs DKG and signing with */
+  thresholdPeers: 'threshold_peers',
 } as const;

@@ -25,7 +25,7 @@ export function toKeyInfo(record: KeyRecord): KeyInfo {
   };
   if (record.publicKey !== null) info.publicKey = toHex(record.publicKey);
   if (record.type === 'secp256k1' && record.publicKey !== null) info.address = ethereumAddress(record.publicKey);
-  if (record.type === 'ed25519' && record.publicKey !== null) info.solanaAddress = solanaAddress(record.publicKey);
+  if ((record.type === 'ed25519' || record.type === 'frost-ed25519') && record.publicKey !== null) info.solanaAddress = solanaAddress(record.publicKey);
   if (record.kcv !== null) info.kcv = toHex(record.kcv);
   if (record.wallet !== null) info.wallet = record.wallet;
   if (record.path !== null) info.path = record.path;

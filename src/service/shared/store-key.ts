@@ -42,13 +42,14 @@ export function assertKeyMetadata(type: KeyType, params: KeyMetadataParameters):
 
 export async function storeKey(
   ctx: Pick<ServiceContext, 'store' | 'barrier' | 'now'>,
-  params: KeyMetadataParameters & { type: KeyType; origin: KeyRecord['origin']; secretKey: Uint8Array; wallet?: string; path?: string },
+  params: KeyMetadataParameters & { type: KeyType; origin: KeyRecord['origin']; secretKey: Uint8Array; wallet?: string; path?: string; id?: string; publicKey?: Uint8Array },
 ): Promise<KeyInfo> {
   const { type, secretKey } = params;
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
   const rotationPeriodDays = parseOptionalDuration(params.rotationPeriodDays, ROTATION_PERIOD);
   const alg = signingAlgorithm(type);
-  const id = randomId();
+  // Threshold keys bring the id every participant agreed on, and the group's public key (no secret here derives it).
+  const id = params.id ?? randomId();
   const createdAt = ctx.now().toISOString();
   const record: KeyRecord = {
     id,
@@ -57,7 +58,7 @@ export async function storeKey(
     origin: params.origin,
     state: 'enabled',
     exportable: params.exportable === true,
-    publicKey: alg ? alg.publicKeyOf(secretKey) : null,
+    publicKey: params.publicKey ?? (alg ? alg.publicKeyOf(secretKey) : null),
     // aes256 only: the X9.24 check value is defined for block-cipher keys; hmac256 keys have none.
     kcv: type === 'aes256' ? keyCheckValue(secretKey) : null,
     currentVersion: 1,

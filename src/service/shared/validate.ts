@@ -14,7 +14,7 @@ export function assertKeyName(name: string | undefined): void {
 }
 
 export function assertKeyType(type: unknown, field = 'type'): asserts type is KeyType {
-  if (!keyTypes.includes(type as KeyType)) {
+  if (!(keyTypes as readonly unknown[]).includes(type)) {
     throw new StrongboxError('INVALID_ARGUMENT', `${field} must be one of ${keyTypes.join(', ')}`, { field });
   }
 }

@@ -15,6 +15,8 @@ import { assertUsable, loadKey, resolveKey, type KeyRef } from '../shared/resolv
 import { guardTransaction, type HeldTransaction, type RequestContext } from '../shared/transaction-guard.js';
 import { solanaIntent } from '../../chains/solana/intent.js';
 import type { KeyRecord } from '../../storage/types.js';
+import { readThresholdRequest } from '../shared/threshold-request.js';
+import { thresholdSign } from '../shared/threshold-sign.js';
 
 export interface SolanaSignTransactionParameters {
   key: KeyRef;
@@ -49,12 +51,46 @@ export async function signParsedSolanaTransaction(ctx: Pick<ServiceContext, 'sto
 }
 
 /**
+ * A threshold key: a signing session among its participants (service/shared/threshold-sign.ts). Each
+ * participant — this node included — judges the transaction by its own rules; there is no hold for
+ * approval (a participant whose rules require one refuses).
+ */
+async function thresholdSolanaSign(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'now'> & Partial<Pick<ServiceContext, 'metrics' | 'threshold'>>, record: KeyRecord, params: SolanaSignTransactionParameters): Promise<SolanaSignTransactionResponse> {
+  if (ctx.threshold === undefined) throw new StrongboxError('UNSUPPORTED_OPERATION', 'threshold keys sign through the REST API only');
+  assertUsable(record);
+  if ((params.transaction === undefined) === (params.message === undefined)) {
+    throw new StrongboxError('INVALID_ARGUMENT', 'give exactly one of transaction or message', { field: params.transaction === undefined ? 'message' : 'transaction' });
+  }
+  let wire: string;
+  if (params.transaction !== undefined) {
+    wire = Buffer.from(serializeTransaction(parseTransaction(params.transaction, 'transaction'))).toString('base64');
+  } else {
+    const message = parseMessage(params.message, 'message');
+    wire = Buffer.from(serializeTransaction({ message, signatures: Array.from({ length: message.numRequiredSignatures }, () => new Uint8Array(SIGNATURE_BYTES)) })).toString('base64');
+  }
+  const request = { chain: 'solana', transaction: wire } as const;
+  const read = readThresholdRequest(record, request, ctx.now);
+  const { tx, slot } = read.solana!;
+  const { signatures, signers, declined } = await thresholdSign({ ...ctx, threshold: ctx.threshold }, record, request, read.messages);
+  const signature = signatures[0]!;
+  tx.signatures[slot] = signature;
+  params.requester?.decide({ outcome: 'allow', reason: `threshold: signed by ${signers.join(', ')}${declined.length === 0 ? '' : `; declined: ${declined.map((d) => `${d.peer} (${d.code})`).join(', ')}`}` });
+  ctx.metrics?.signatures.inc({ type: 'frost-ed25519', operation: 'solana' });
+  return {
+    transaction: Buffer.from(serializeTransaction(tx)).toString('base64'),
+    signature: base58.encode(signature),
+    message: Buffer.from(tx.message.bytes).toString('base64'),
+  };
+}
+
+/**
  * When the key has transaction rules, the decoded transfers are judged first (transaction-guard.ts):
  * denied, signed (spend reserved), or held for approval (nothing signed).
  */
-export async function solanaSignTransaction(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache' | 'now'> & Partial<Pick<ServiceContext, 'metrics'>>, params: SolanaSignTransactionParameters): Promise<SolanaSignTransactionResponse | HeldTransaction> {
+export async function solanaSignTransaction(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'keyCache' | 'now'> & Partial<Pick<ServiceContext, 'metrics' | 'threshold'>>, params: SolanaSignTransactionParameters): Promise<SolanaSignTransactionResponse | HeldTransaction> {
   if (ctx.barrier.sealed) throw new StrongboxError('SEALED');
   const record = await resolveKey(ctx, params.key);
+  if (record.type === 'frost-ed25519') return thresholdSolanaSign(ctx, record, params);
   if (record.type !== 'ed25519' || record.publicKey === null) throw new StrongboxError('UNSUPPORTED_OPERATION', `Solana signing needs an ed25519 key; key ${record.id} is ${record.type}`);
   assertUsable(record);
   if ((params.transaction === undefined) === (params.message === undefined)) {

@@ -13,6 +13,7 @@ import { AUDIT_KEYS_CONTEXT, SYS_AUDIT_KEYS } from '../../audit/keys.js';
 import type { SealedReplacement } from '../../storage/types.js';
 import type { KeyringRewrap, RewrapProgress, ServiceContext } from '../shared/context.js';
 import { SYS } from '../shared/context.js';
+import { THRESHOLD_PEERS_CONTEXT } from '../shared/threshold-peers.js';
 import { awsCredentialContext, keyMaterialContext, secretContext, walletSeedContext, WRAPPING_KEY_CONTEXT } from '../shared/record-identity.js';
 
 type Ctx = Pick<ServiceContext, 'store' | 'barrier' | 'rewrap'>;
@@ -112,6 +113,7 @@ export class Rewrapper implements KeyringRewrap {
       for (const [name, context] of [
         [SYS_AUDIT_KEYS, AUDIT_KEYS_CONTEXT],
         [SYS.sealedWrappingKey, WRAPPING_KEY_CONTEXT],
+        [SYS.thresholdPeers, THRESHOLD_PEERS_CONTEXT],
       ] as const) {
         const sealed = await ctx.store.getSysValue(name);
         if (sealed === undefined) continue;
