@@ -274,7 +274,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     if (err === undefined) http.log.warn({ clientIp: fields.clientIp }, fields.reason ?? 'unauthenticated requests audited in aggregate');
     else http.log.error({ clientIp: fields.clientIp, err }, 'aggregate audit record could not be written');
   };
-  const pkcs11 = config.pkcs11 ? createPkcs11Server({ ctx, auth, groupShared: config.pkcs11.groupShared, log: http.log }) : undefined;
+  const pkcs11 = config.pkcs11 ? createPkcs11Server({ ctx, auth, groupShared: config.pkcs11.groupShared, throttle, log: http.log }) : undefined;
   let kmip: KmipListener | undefined;
   if (config.kmip) {
     const tls = config.tls;

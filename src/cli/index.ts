@@ -25,6 +25,7 @@ import operatorSeal from './commands/sys/seal.js';
 import operatorStatus from './commands/sys/status.js';
 import operatorUnseal from './commands/sys/unseal.js';
 import server from './commands/sys/server.js';
+import pkcs11Bridge from './commands/sys/pkcs11-bridge.js';
 import { operatorCold, operatorEscrow, operatorRestoreHsm } from './commands/sys/cold.js';
 import operatorMigrateSeal from './commands/sys/migrate-seal.js';
 import operatorBackup from './commands/sys/backup.js';
@@ -62,6 +63,7 @@ import { closest } from './suggest.js';
 
 export const commands: readonly Command[] = [
   server,
+  pkcs11Bridge,
   operatorInit,
   operatorUnseal,
   operatorSeal,

@@ -16,20 +16,22 @@ import type { Authenticator } from '../service/access/authenticate.js';
 import { CKR } from './constants.js';
 import { decodeMessage, encodeError, encodeMessage } from './rpc-calls.js';
 import { encodeFrame, FrameDecoder, RPC_PROTOCOL_VERSION, RpcProtocolError, type Frame } from './rpc-message.js';
-import { Pkcs11Error, TokenConnection, toReturnValue, type CallNote } from './token.js';
+import { Pkcs11Error, TokenConnection, toReturnValue, type CallNote, type LoginThrottle } from './token.js';
 
 export interface Pkcs11ServerOptions {
   ctx: ServiceContext;
   auth: Authenticator;
   /** the socket is group-accessible (--pkcs11-socket-group): PIN files are refused */
   groupShared?: boolean;
+  /** the per-source authentication throttle shared with the HTTP API (wrong PINs count) */
+  throttle?: LoginThrottle;
   log?: { error(obj: unknown, msg: string): void; warn(obj: unknown, msg: string): void };
 }
 
 /** Calls whose data argument is sensitive: the audit record keeps an HMAC of it, never the bytes. */
-const DATA_CALLS = new Set(['C_Sign', 'C_SignUpdate', 'C_Verify', 'C_VerifyUpdate', 'C_Encrypt', 'C_Decrypt', 'C_Digest', 'C_DigestUpdate']);
+const DATA_CALLS = new Set(['C_Sign', 'C_SignUpdate', 'C_Verify', 'C_VerifyUpdate', 'C_Encrypt', 'C_EncryptUpdate', 'C_Decrypt', 'C_DecryptUpdate', 'C_Digest', 'C_DigestUpdate']);
 
-const STATUS_OF_RV = (rv: number): number => (rv === CKR.OK ? 200 : rv === CKR.GENERAL_ERROR || rv === CKR.DEVICE_ERROR ? 500 : rv === CKR.USER_NOT_LOGGED_IN || rv === CKR.PIN_INCORRECT || rv === CKR.PIN_EXPIRED ? 401 : rv === CKR.KEY_FUNCTION_NOT_PERMITTED ? 403 : 400);
+const STATUS_OF_RV = (rv: number): number => (rv === CKR.OK ? 200 : rv === CKR.GENERAL_ERROR || rv === CKR.DEVICE_ERROR ? 500 : rv === CKR.USER_NOT_LOGGED_IN || rv === CKR.PIN_INCORRECT || rv === CKR.PIN_EXPIRED ? 401 : rv === CKR.KEY_FUNCTION_NOT_PERMITTED ? 403 : rv === CKR.PIN_LOCKED ? 429 : 400);
 
 export interface Pkcs11Server {
   server: Server;
@@ -46,7 +48,7 @@ export function createPkcs11Server(options: Pkcs11ServerOptions): Pkcs11Server {
     sockets.add(socket);
     const connId = ++connections;
     let seq = 0;
-    const token = new TokenConnection(ctx, options.auth, { groupShared: options.groupShared === true });
+    const token = new TokenConnection(ctx, options.auth, { groupShared: options.groupShared === true, ...(options.throttle === undefined ? {} : { throttle: options.throttle }) });
     const decoder = new FrameDecoder();
     let versioned = false;
     let queue: Promise<void> = Promise.resolve();
@@ -131,7 +133,7 @@ export function createPkcs11Server(options: Pkcs11ServerOptions): Pkcs11Server {
 
   async function audit(connId: number, seq: number, call: string, principal: string | null, note: CallNote, rv: number, code: string | null, data?: Uint8Array): Promise<boolean> {
     const keys = ctx.auditKeys();
-    const denied = rv === CKR.KEY_FUNCTION_NOT_PERMITTED || rv === CKR.PIN_INCORRECT || rv === CKR.PIN_EXPIRED || rv === CKR.USER_NOT_LOGGED_IN;
+    const denied = rv === CKR.KEY_FUNCTION_NOT_PERMITTED || rv === CKR.PIN_INCORRECT || rv === CKR.PIN_LOCKED || rv === CKR.PIN_EXPIRED || rv === CKR.USER_NOT_LOGGED_IN;
     try {
       await ctx.audit.append({
         requestId: `pkcs11-${process.pid}-${connId}-${seq}`,

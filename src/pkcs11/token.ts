@@ -139,7 +139,26 @@ export function toReturnValue(err: unknown, loginCall = false): Pkcs11Error {
 export interface TokenOptions {
   /** the socket is shared with a group: a PIN may not name a file (the server would read it for them) */
   groupShared: boolean;
+  /**
+   * The per-source authentication throttle the HTTP API uses (http/source-throttle.ts): every wrong
+   * PIN takes one failure from the socket's budget, and while it is empty C_Login answers
+   * CKR_PIN_LOCKED before the PIN is even looked at.
+   */
+  throttle?: LoginThrottle;
 }
+
+/** The part of the source throttle a login needs (structural, so pkcs11/ does not import http/). */
+export interface LoginThrottle {
+  retryAfterMs(source: string): number;
+  failed(source: string): void;
+}
+
+/**
+ * The source a PKCS#11 login counts as in the throttle. Node cannot name the peer of a Unix socket
+ * (no SO_PEERCRED), so every process that can open the socket shares one budget, apart from the
+ * HTTP API's own Unix socket (`local`).
+ */
+export const PKCS11_THROTTLE_SOURCE = 'unix:pkcs11';
 
 /** One connection's view of the token. */
 export class TokenConnection {
@@ -327,6 +346,17 @@ export class TokenConnection {
       case 'C_Decrypt':
         this.update('decrypt', v[0]!, v[1] as Uint8Array, note, true);
         return [await this.finishOutput('decrypt', v[0]!, num(v[2]!), note)];
+      case 'C_EncryptUpdate':
+      case 'C_DecryptUpdate':
+        // Multi-part: the parts are gathered (up to MAX_PART_BYTES) and the whole result comes from
+        // C_*Final. Strongbox's AES-GCM ciphertext carries its nonce and tag, and RSA-OAEP is one
+        // block, so no output can be given before the last part (PKCS#11 §5.8 allows an empty part).
+        this.update(name === 'C_EncryptUpdate' ? 'encrypt' : 'decrypt', v[0]!, v[1] as Uint8Array, note);
+        return [new Uint8Array(0)];
+      case 'C_EncryptFinal':
+        return [await this.finishOutput('encrypt', v[0]!, num(v[1]!), note)];
+      case 'C_DecryptFinal':
+        return [await this.finishOutput('decrypt', v[0]!, num(v[1]!), note)];
       case 'C_Verify':
         this.update('verify', v[0]!, v[1] as Uint8Array, note);
         await this.finishVerify(v[0]!, v[2] as Uint8Array, note);
@@ -379,17 +409,27 @@ export class TokenConnection {
     // No security officer: tokens and policies are administered through the API.
     if (userType !== CKU.USER) throw new Pkcs11Error(CKR.USER_TYPE_INVALID);
     if (this.principal !== undefined) throw new Pkcs11Error(CKR.USER_ALREADY_LOGGED_IN);
+    const throttle = this.options.throttle;
+    // A socket whose peers failed too often is refused before the PIN is read or looked up, as
+    // HTTP answers 429 AUTH_THROTTLED; CKR_PIN_LOCKED is PKCS#11's word for it (it lifts by itself).
+    const waitMs = throttle?.retryAfterMs(PKCS11_THROTTLE_SOURCE) ?? 0;
+    if (waitMs > 0) {
+      note.reason = `AUTH_THROTTLED: too many wrong PINs on this socket, retry after ${Math.ceil(waitMs / 1000)} s`;
+      throw new Pkcs11Error(CKR.PIN_LOCKED, note.reason, 'AUTH_THROTTLED');
+    }
     const pinValue = v[2];
     if (!(pinValue instanceof Uint8Array)) throw new Pkcs11Error(CKR.PIN_INCORRECT, 'protected authentication path is not supported');
     if (pinValue.length === 0 || pinValue.length > MAX_PIN_BYTES) throw new Pkcs11Error(CKR.PIN_LEN_RANGE);
     let secret = new TextDecoder().decode(pinValue);
-    if (secret.startsWith('/')) secret = this.readPinFile(secret);
     let principal: Principal;
     try {
+      if (secret.startsWith('/')) secret = this.readPinFile(secret);
       principal = await this.auth.authenticate(`Bearer ${secret}`);
     } catch (err) {
-      note.reason = err instanceof StrongboxError ? err.code : 'error';
-      throw toReturnValue(err, true);
+      const rv = toReturnValue(err, true);
+      if (rv.rv === CKR.PIN_INCORRECT || rv.rv === CKR.PIN_EXPIRED) throttle?.failed(PKCS11_THROTTLE_SOURCE);
+      if (!(err instanceof Pkcs11Error)) note.reason = err instanceof StrongboxError ? err.code : 'error';
+      throw rv;
     }
     // A token whose policy requires signed requests (RFC 9421) cannot sign PKCS#11 calls: refused, so the
     // socket is no way around the requirement.

@@ -1,11 +1,19 @@
 /**
- * A pool of signing worker threads for secp256k1, so signing and verify-before-release use the
- * other cores while the main thread serves HTTP and writes the audit chain. Requests queued in one
+ * A pool of signing worker threads for secp256k1 and RSA, so signing and verify-before-release use the
+ * other cores while the main thread serves HTTP and writes the audit chain (an RSA-4096 signature
+ * costs ≈ 14 ms of CPU: on the event loop it would stall every other request that long). Requests queued in one
  * event-loop turn go to a worker as one message. A key's secret reaches a worker once (the worker
  * keeps it until evicted); evictions and seal are forwarded so workers wipe their copies too.
  */
 import { Worker } from 'node:worker_threads';
 import { StrongboxError } from '../../protocol/errors.js';
+
+/** An RSA signature's parameters (validated on the main thread: the worker only signs). */
+export interface PooledRsa {
+  type: 'rsa2048' | 'rsa3072' | 'rsa4096';
+  hash: 'sha256' | 'sha384' | 'sha512';
+  padding: 'pss' | 'pkcs1';
+}
 
 interface Pending {
   resolve: (r: { signature: Uint8Array; recid: number }) => void;
@@ -15,7 +23,7 @@ interface Pending {
 interface PoolWorker {
   worker: Worker;
   known: Set<string>;
-  queue: { id: number; cacheId: string; digest: Uint8Array; secretKey?: Uint8Array; publicKey?: Uint8Array }[];
+  queue: { id: number; cacheId: string; digest: Uint8Array; secretKey?: Uint8Array; publicKey?: Uint8Array; rsa?: PooledRsa }[];
   inFlight: number;
   scheduled: boolean;
 }
@@ -61,14 +69,17 @@ export class SigningPool {
     return pw;
   }
 
-  /** Signs a 32-byte digest with the key cached as `cacheId` (whose secret is sent on first use). */
-  sign(cacheId: string, digest: Uint8Array, material: () => { secretKey: Uint8Array; publicKey: Uint8Array }): Promise<{ signature: Uint8Array; recid: number }> {
+  /**
+   * Signs a digest with the key cached as `cacheId` (whose secret is sent on first use): a 32-byte
+   * secp256k1 digest, or with `rsa` an RSA digest of that hash and padding (recid is then 0).
+   */
+  sign(cacheId: string, digest: Uint8Array, material: () => { secretKey: Uint8Array; publicKey: Uint8Array }, rsa?: PooledRsa): Promise<{ signature: Uint8Array; recid: number }> {
     if (this.#closed) return Promise.reject(new StrongboxError('SHUTTING_DOWN'));
     const pw = this.#workers[this.#next++ % this.#workers.length]!;
     const id = this.#nextId++;
     // A copy: a view into Buffer's 8 KiB pool would be cloned whole by postMessage (and with it whatever
     // else the pool holds). Uint8Array.prototype.slice copies even for a Buffer, whose slice() is a view.
-    const item: PoolWorker['queue'][number] = { id, cacheId, digest: Uint8Array.prototype.slice.call(digest) };
+    const item: PoolWorker['queue'][number] = { id, cacheId, digest: Uint8Array.prototype.slice.call(digest), ...(rsa === undefined ? {} : { rsa }) };
     if (!pw.known.has(cacheId)) {
       const m = material();
       item.secretKey = Uint8Array.prototype.slice.call(m.secretKey);

@@ -29,7 +29,7 @@ import { promisify } from 'node:util';
 import { StrongboxError } from '../../protocol/errors.js';
 import type { HashName, RsaKeyType, RsaPadding } from '../../protocol/types.js';
 import { randomBytes } from '../random.js';
-import type { AsymmetricAlgorithm, OaepParameters, SignPayload, SyncSigner } from './types.js';
+import type { AsymmetricAlgorithm, LoadedSigner, OaepParameters, SignPayload, SyncSigner } from './types.js';
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -315,9 +315,41 @@ function rsa(type: RsaKeyType, bits: number): AsymmetricAlgorithm {
   };
 }
 
+/** What loadPooled needs of the signing pool (crypto/pool/signing-pool.ts), structurally. */
+interface RsaSigningPool {
+  sign(cacheId: string, digest: Uint8Array, material: () => { secretKey: Uint8Array; publicKey: Uint8Array }, rsa: { type: RsaKeyType; hash: RsaHash; padding: RsaPadding }): Promise<{ signature: Uint8Array; recid: number }>;
+  evict(cacheId: string): void;
+}
+
+/**
+ * An RSA signer whose signing (and verify-before-release) runs on a pool worker thread. The payload is
+ * checked here, so a bad digest or hash is still INVALID_ARGUMENT naming its field; OAEP decryption
+ * stays on this thread (it is rarer, and its one failure answer must not depend on a worker).
+ */
+export function loadPooled(pool: RsaSigningPool, type: RsaKeyType, cacheId: string, secretKey: Uint8Array, publicKey: Uint8Array): LoadedSigner {
+  const local = rsaAlgorithms[type].load(secretKey, publicKey);
+  const pkcs8 = secretKey.slice();
+  return {
+    async sign(payload) {
+      const d = rsaDigestOf(payload);
+      const { signature } = await pool.sign(cacheId, d.digest, () => ({ secretKey: pkcs8, publicKey }), { type, hash: d.hash, padding: d.padding });
+      return { signature };
+    },
+    decrypt(ciphertext, oaep) {
+      return local.decrypt!(ciphertext, oaep);
+    },
+    wipe() {
+      pkcs8.fill(0);
+      local.wipe();
+      pool.evict(cacheId);
+    },
+  };
+}
+
 export const rsa2048 = rsa('rsa2048', 2048);
 export const rsa3072 = rsa('rsa3072', 3072);
 export const rsa4096 = rsa('rsa4096', 4096);
+const rsaAlgorithms: Record<RsaKeyType, AsymmetricAlgorithm> = { rsa2048, rsa3072, rsa4096 };
 
 /** Largest OAEP plaintext for a key size and hash (RFC 8017 §7.1.1: k - 2hLen - 2). */
 export function oaepMaxPlaintextBytes(bits: number, hash: OaepParameters['hash']): number {

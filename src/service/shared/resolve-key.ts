@@ -7,6 +7,7 @@ import { KEY_ID_PATTERN } from '../../protocol/types.js';
 import { signingAlgorithm } from '../../crypto/algorithms.js';
 import { wipe } from '../../crypto/wipe.js';
 import { loadPooled } from '../../crypto/signers/secp256k1.js';
+import { loadPooled as loadPooledRsa } from '../../crypto/signers/rsa.js';
 import { ensureTerm } from './keyring-refresh.js';
 import type { KeyRecord } from '../../storage/types.js';
 import type { ServiceContext } from './context.js';
@@ -99,7 +100,15 @@ export async function loadKey(ctx: Pick<ServiceContext, 'store' | 'barrier' | 'k
   } else {
     try {
       const pool = ctx.signingPool;
-      const signer = pool !== undefined && record.type === 'secp256k1' ? loadPooled(pool, cacheId, secretKey, record.publicKey!) : alg.load(secretKey, record.publicKey!);
+      const type = record.type;
+      const signer =
+        pool === undefined
+          ? alg.load(secretKey, record.publicKey!)
+          : type === 'secp256k1'
+            ? loadPooled(pool, cacheId, secretKey, record.publicKey!)
+            : type === 'rsa2048' || type === 'rsa3072' || type === 'rsa4096'
+              ? loadPooledRsa(pool, type, cacheId, secretKey, record.publicKey!)
+              : alg.load(secretKey, record.publicKey!);
       entry = { kind: 'signer', signer };
     } finally {
       wipe(secretKey);
