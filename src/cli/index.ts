@@ -19,6 +19,7 @@ import keyList from './commands/keys/list.js';
 import keyPublicKey from './commands/keys/public-key.js';
 import keyShow from './commands/keys/show.js';
 import keySign from './commands/keys/sign.js';
+import keySignBatch from './commands/keys/sign-batch.js';
 import keyVerify from './commands/keys/verify.js';
 import operatorInit from './commands/sys/init.js';
 import operatorSeal from './commands/sys/seal.js';
@@ -82,6 +83,7 @@ export const commands: readonly Command[] = [
   keyShow,
   keyPublicKey,
   keySign,
+  keySignBatch,
   keyVerify,
   keyImport,
   keyWrappingKey,

@@ -12,7 +12,7 @@ import { StrongboxError, errorCodes, isErrorCode } from '../protocol/errors.js';
 import type { Principal } from '../service/shared/context.js';
 import { assertJsonDepth, assertWellFormedStrings } from '../protocol/json.js';
 import { auditInputs } from '../audit/inputs.js';
-import type { AuditDecision, AuditOutcome } from '../audit/record.js';
+import type { AuditDecision, AuditFields, AuditOutcome } from '../audit/record.js';
 import type { Action } from '../policy/actions.js';
 import type { Resource } from '../policy/types.js';
 import { authorize, describeResource } from '../service/access/authorize.js';
@@ -70,6 +70,8 @@ declare module 'fastify' {
     auditAggregated: boolean;
     /** a verified RFC 9421 signature whose Content-Digest the raw body must still match (set in onRequest) */
     signedRequest: SignedRequestResult | undefined;
+    /** a batch's per-item audit records (http/batch.ts), appended by onSend in the same group as the request's own */
+    auditItems: AuditFields[] | undefined;
   }
 }
 
@@ -221,6 +223,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   app.decorateRequest('input', undefined);
   app.decorateRequest('auditAggregated', false);
   app.decorateRequest('signedRequest', undefined);
+  app.decorateRequest('auditItems', undefined);
 
   // Fail closed: every response — success, error, denial, unknown route — waits until its audit
   // record is durable. If it cannot be, the response becomes 503 AUDIT_UNAVAILABLE and nothing
@@ -237,7 +240,12 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       return payload;
     }
     try {
-      await ctx.audit.append({
+      // A batch's item records (http/batch.ts) are queued in the same turn as the request's own, so
+      // they join the same group commit; nothing is released until every one of them is durable.
+      const items = request.auditItems;
+      request.auditItems = undefined;
+      const itemsDurable = items === undefined ? undefined : Promise.all(items.map((fields) => ctx.audit.append(fields)));
+      const own = ctx.audit.append({
         requestId: request.id,
         interface: 'http',
         operation: route?.operationId ?? 'unknown',
@@ -252,6 +260,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
         inputs: auditInputs(ctx.auditKeys(), route?.sensitive, request.body),
         ...(request.auditDecision === undefined ? {} : { decision: request.auditDecision }),
       });
+      if (itemsDurable !== undefined) await Promise.all([itemsDurable, own]);
+      else await own;
       return payload;
     } catch (err) {
       const error = toStrongboxError(err);
@@ -362,7 +372,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       // Authorization needs the validated input (which key, which secret path), so it runs after
       // schema validation and before the handler — once, here, for every route.
       preHandler: async (request) => {
-        if (route.action === null) return;
+        if (route.action === null || route.authorizeItems === true) return;
         const input = routeInput(request);
         const resource = route.resource ? await route.resource(ctx, input) : defaultResource(route.action);
         request.auditResource = describeResource(resource);

@@ -69,6 +69,11 @@ export interface Route {
   action: Action | null;
   /** what the action applies to; defaults to the resource kind implied by the action's prefix */
   resource?: (ctx: ServiceContext, input: RouteInput) => Promise<Resource> | Resource;
+  /**
+   * Cross-key batches (http/batch.ts): no route-level authorization — each item names its key and is
+   * authorized on it by runBatch, which the handler must call. The route's `action` is what each item needs.
+   */
+  authorizeItems?: boolean;
   /** body fields whose values are sensitive: the audit record holds only their HMAC */
   sensitive?: readonly string[];
   successStatus: number;

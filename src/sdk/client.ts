@@ -5,6 +5,7 @@
 import type { CreateThresholdKeyRequest, CreateThresholdKeyResponse, ThresholdPeersRequest, ThresholdPeersResponse } from '../protocol/threshold.js';
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
 import type { AwsCredentialInfo, CreateTokenRequest, Duration, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse, RsaEncryptionAlgorithm, RsaPadding } from '../protocol/types.js';
+import type { BatchResponse } from '../protocol/batch.js';
 import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
 import type { ApprovalInfo, ApprovalStatus, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse } from '../protocol/transaction-rules.js';
 import { createRequestSigner, type RequestSigner, type RequestSigningKey } from './request-signer.js';
@@ -59,6 +60,8 @@ export class StrongboxApiError extends Error {
 }
 
 export type { CreateTokenRequest, Duration, TokenInfo };
+export type { BatchItemResult, BatchResponse } from '../protocol/batch.js';
+export { isBatchError, MAX_BATCH_ITEMS } from '../protocol/batch.js';
 export type { ApprovalInfo, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse };
 
 /**
@@ -365,6 +368,38 @@ export class StrongboxClient {
   }
   decrypt(key: string, params: { ciphertext: string; aad?: string } & RsaOaepParams) {
     return this.request<{ plaintext: string; keyVersion: number; algorithm?: RsaEncryptionAlgorithm }>('POST', `/v1/keys/${encodeURIComponent(key)}/decrypt`, params);
+  }
+  /**
+   * Signs up to 1,000 items in one request, answered in order: with one key (`signBatch(key, items)`),
+   * or each item with the key it names (`signBatch(items)`, items with `key`). A refused item's result is
+   * `{ error }` (problem+json, field `batch.<i>.<field>`); the others are signed regardless.
+   */
+  signBatch(key: string, items: SignParams[]): Promise<BatchResponse<SignResponse>>;
+  signBatch(items: (SignParams & { key: string })[]): Promise<BatchResponse<SignResponse>>;
+  signBatch(keyOrItems: string | (SignParams & { key: string })[], items?: SignParams[]): Promise<BatchResponse<SignResponse>> {
+    return this.#batch('sign', keyOrItems, items);
+  }
+  /** Verifies up to 1,000 signatures in one request, with one key or each item with the key it names (like signBatch). */
+  verifyBatch(key: string, items: (SignParams & { signature: string })[]): Promise<BatchResponse<{ valid: boolean }>>;
+  verifyBatch(items: (SignParams & { signature: string; key: string })[]): Promise<BatchResponse<{ valid: boolean }>>;
+  verifyBatch(keyOrItems: string | (SignParams & { signature: string; key: string })[], items?: (SignParams & { signature: string })[]): Promise<BatchResponse<{ valid: boolean }>> {
+    return this.#batch('verify', keyOrItems, items);
+  }
+  /** Encrypts up to 1,000 plaintexts in one request, with one key or each item with the key it names (like signBatch). */
+  encryptBatch(key: string, items: ({ plaintext: string; aad?: string } & RsaOaepParams)[]): Promise<BatchResponse<{ ciphertext: string; keyVersion: number; algorithm?: RsaEncryptionAlgorithm }>>;
+  encryptBatch(items: ({ key: string; plaintext: string; aad?: string } & RsaOaepParams)[]): Promise<BatchResponse<{ ciphertext: string; keyVersion: number; algorithm?: RsaEncryptionAlgorithm }>>;
+  encryptBatch(keyOrItems: string | ({ key: string; plaintext: string } & RsaOaepParams)[], items?: ({ plaintext: string } & RsaOaepParams)[]): Promise<BatchResponse<{ ciphertext: string; keyVersion: number; algorithm?: RsaEncryptionAlgorithm }>> {
+    return this.#batch('encrypt', keyOrItems, items);
+  }
+  /** Decrypts up to 1,000 ciphertexts in one request, with one key or each item with the key it names (like signBatch). */
+  decryptBatch(key: string, items: ({ ciphertext: string; aad?: string } & RsaOaepParams)[]): Promise<BatchResponse<{ plaintext: string; keyVersion: number; algorithm?: RsaEncryptionAlgorithm }>>;
+  decryptBatch(items: ({ key: string; ciphertext: string; aad?: string } & RsaOaepParams)[]): Promise<BatchResponse<{ plaintext: string; keyVersion: number; algorithm?: RsaEncryptionAlgorithm }>>;
+  decryptBatch(keyOrItems: string | ({ key: string; ciphertext: string } & RsaOaepParams)[], items?: ({ ciphertext: string } & RsaOaepParams)[]): Promise<BatchResponse<{ plaintext: string; keyVersion: number; algorithm?: RsaEncryptionAlgorithm }>> {
+    return this.#batch('decrypt', keyOrItems, items);
+  }
+  #batch<T>(operation: 'sign' | 'verify' | 'encrypt' | 'decrypt', keyOrItems: string | object[], items: object[] | undefined): Promise<BatchResponse<T>> {
+    if (typeof keyOrItems === 'string') return this.request<BatchResponse<T>>('POST', `/v1/keys/${encodeURIComponent(keyOrItems)}/${operation}`, { batch: items ?? [] });
+    return this.request<BatchResponse<T>>('POST', `/v1/${operation}-batch`, { batch: keyOrItems });
   }
   disableKey(key: string) {
     return this.request<KeyInfo>('POST', `/v1/keys/${encodeURIComponent(key)}/disable`);

@@ -46,13 +46,13 @@ import tokensRevoke from './access/tokens-revoke.js';
 import tokensSelf from './access/tokens-self.js';
 import keysCreate from './keys/create.js';
 import keysDataKey from './symmetric/data-key.js';
-import keysDecrypt from './symmetric/decrypt.js';
-import keysEncrypt from './symmetric/encrypt.js';
+import keysDecrypt, { decryptBatch } from './symmetric/decrypt.js';
+import keysEncrypt, { encryptBatch } from './symmetric/encrypt.js';
 import keysGet from './keys/get.js';
 import keysImport from './keys/import.js';
 import keysList from './keys/list.js';
 import keysPublicKey from './keys/public-key.js';
-import keysSign from './keys/sign.js';
+import keysSign, { signBatch } from './keys/sign.js';
 import keysEthereumSignMessage from './ethereum/sign-message.js';
 import keysEthereumSignTypedData from './ethereum/sign-typed-data.js';
 import keysEthereumSignTransaction from './ethereum/sign-transaction.js';
@@ -60,7 +60,7 @@ import keysEthereumSignAuthorization from './ethereum/sign-authorization.js';
 import keysEthereumSignUserOperation from './ethereum/sign-user-operation.js';
 import keysBitcoinAddress from './bitcoin/address.js';
 import keysBitcoinSignPsbt from './bitcoin/sign-psbt.js';
-import keysVerify from './keys/verify.js';
+import keysVerify, { verifyBatch } from './keys/verify.js';
 import ethereumRpc from './ethereum/rpc.js';
 import keysSolanaSignTransaction from './solana/sign-transaction.js';
 import thresholdCreateKey from './threshold/create-key.js';
@@ -109,6 +109,7 @@ export const routes: readonly Route[] = [
   keysGet,
   keysPublicKey,
   keysSign,
+  signBatch,
   keysEthereumSignMessage,
   keysEthereumSignTypedData,
   keysEthereumSignTransaction,
@@ -135,10 +136,13 @@ export const routes: readonly Route[] = [
   approvalsApprove,
   approvalsReject,
   keysVerify,
+  verifyBatch,
   keysMac,
   keysVerifyMac,
   keysEncrypt,
   keysDecrypt,
+  encryptBatch,
+  decryptBatch,
   keysDataKey,
   keysUpdate,
   keysAliasAdd,

@@ -23,6 +23,12 @@ export function toPrincipal(t: TokenRecord): Principal {
 
 export interface Authenticator {
   authenticate(authorization: string | undefined): Promise<Principal>;
+  /**
+   * Charges one more unit of the principal's token limits (rate limit, use count) beyond the one its
+   * request took: each item of a batch after the first (http/batch.ts), so limits count items, not
+   * requests. Throws RATE_LIMITED or TOKEN_USES_EXHAUSTED; a token without limits costs nothing.
+   */
+  charge(principal: Principal): Promise<void>;
   /** forget cached token records (after revocation or renewal on this node) */
   invalidate(): void;
 }
@@ -30,6 +36,11 @@ export interface Authenticator {
 export function createAuthenticator(ctx: Pick<ServiceContext, 'store' | 'now'>): Authenticator {
   const cache = new Map<string, { record: TokenRecord; at: number }>();
   const limiter = new RateLimiter();
+  const takeRate = (t: TokenRecord, nowMs: number): void => {
+    if (t.ratePerSecond === null) return;
+    const retryAfterMs = limiter.take(t.accessor, t.ratePerSecond, t.rateBurst ?? Math.max(1, Math.ceil(t.ratePerSecond)), nowMs);
+    if (retryAfterMs > 0) throw new StrongboxError('RATE_LIMITED', `rate limit of ${t.ratePerSecond}/s exceeded; retry after ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
+  };
   return {
     async authenticate(authorization) {
       if (authorization === undefined || !authorization.startsWith('Bearer ') || authorization.length > 512) {
@@ -51,16 +62,19 @@ export function createAuthenticator(ctx: Pick<ServiceContext, 'store' | 'now'>):
       const t = record.record;
       if (t.revokedAt !== null) throw new StrongboxError('TOKEN_REVOKED', 'the token was revoked');
       if (t.expiresAt !== null && Date.parse(t.expiresAt) <= nowMs) throw new StrongboxError('TOKEN_EXPIRED', `the token expired at ${t.expiresAt}`);
-      if (t.ratePerSecond !== null) {
-        const retryAfterMs = limiter.take(t.accessor, t.ratePerSecond, t.rateBurst ?? Math.max(1, Math.ceil(t.ratePerSecond)), nowMs);
-        if (retryAfterMs > 0) throw new StrongboxError('RATE_LIMITED', `rate limit of ${t.ratePerSecond}/s exceeded; retry after ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
-      }
+      takeRate(t, nowMs);
       if (t.numUsesLeft !== null) {
         if (!(await ctx.store.consumeTokenUse(t.accessor))) throw new StrongboxError('TOKEN_USES_EXHAUSTED', 'the token has no uses left');
         // The principal reflects this request's use.
         return toPrincipal({ ...t, numUsesLeft: t.numUsesLeft - 1 });
       }
       return toPrincipal(t);
+    },
+    async charge(principal) {
+      const t = principal.token;
+      if (t.ratePerSecond === null && t.numUsesLeft === null) return;
+      takeRate(t, ctx.now().getTime());
+      if (t.numUsesLeft !== null && !(await ctx.store.consumeTokenUse(t.accessor))) throw new StrongboxError('TOKEN_USES_EXHAUSTED', 'the token has no uses left');
     },
     invalidate() {
       cache.clear();
