@@ -11,14 +11,20 @@
  * - a key derived from an HD wallet as the participant;
  * - transaction rules judging the whole multisig spend (limit exceeded → 403, change to the multisig is
  *   not a transfer);
- * - malformed or unexpected scripts refused with 4xx naming psbt.
+ * - malformed or unexpected scripts refused with 4xx naming psbt;
+ * - descriptors (POST /v1/wallets/{id}/bitcoin/multisig): the addresses of wsh(sortedmulti(…)) and
+ *   tr(NUMS,multi_a(…)) with the wallet's xpub and two foreign xpubs equal bitcoinjs-lib's payments of
+ *   the same keys, and the wallet key at the returned path cosigns a spend of that address; bad
+ *   checksums, private keys, foreign-only descriptors refused with 400 naming descriptor.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import * as bitcoin from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
+import { HDKey } from '@scure/bip32';
 import { startTestBox, type TestBox } from '../helpers/app.js';
+import { descriptorChecksum } from '../../src/chains/bitcoin/descriptor.js';
 
 bitcoin.initEccLib(ecc);
 
@@ -323,6 +329,102 @@ describe('Bitcoin multisig cosigning', () => {
       const signed = bitcoin.Psbt.fromBase64(res.body.psbt);
       assert.equal(hex(signed.data.inputs[0]!.tapScriptSig![0]!.pubkey), hex(participant.subarray(1)));
       assert.equal(signed.validateSignaturesOfInput(0, validator), true);
+    });
+  });
+
+  describe('descriptors: POST /v1/wallets/{id}/bitcoin/multisig', () => {
+    const ORIGIN = "48'/1'/0'/2'";
+    const foreignXpub = (): HDKey => HDKey.fromMasterSeed(new Uint8Array(randomBytes(32)), { private: 0x04358394, public: 0x043587cf }).derive(`m/${ORIGIN}`);
+    const cosigners = [foreignXpub(), foreignXpub()];
+    let walletXpub: string;
+    let fingerprint: string;
+    const withChecksum = (d: string) => `${d}#${descriptorChecksum(d)!}`;
+    const expr = (fp: string, xpub: string) => `[${fp}/${ORIGIN}]${xpub}/0/*`;
+    const derive = (xpub: string, index: number) => new Uint8Array(HDKey.fromExtendedKey(xpub, xpub.startsWith('tpub') ? { private: 0x04358394, public: 0x043587cf } : undefined).deriveChild(0).deriveChild(index).publicKey!);
+
+    before(async () => {
+      assert.equal((await box.call('POST', '/v1/wallets', { name: 'coord' })).status, 201);
+      const res = await box.call('GET', `/v1/wallets/coord/xpub?path=${encodeURIComponent(`m/${ORIGIN}`)}`);
+      walletXpub = res.body.xpub;
+      const master = await box.call('GET', '/v1/wallets/coord/xpub?path=m');
+      fingerprint = Buffer.from(bitcoin.crypto.hash160(bytes(master.body.publicKey)).subarray(0, 4)).toString('hex');
+    });
+
+    it('wsh(sortedmulti(2, wallet, A, B)): addresses equal bitcoinjs-lib p2wsh(p2ms(sorted keys)), and the derived wallet key cosigns a spend', async () => {
+      const descriptor = withChecksum(`wsh(sortedmulti(2,${expr(fingerprint, walletXpub)},${expr('aaaaaaaa', cosigners[0]!.publicExtendedKey)},${expr('bbbbbbbb', cosigners[1]!.publicExtendedKey)}))`);
+      const res = await box.call('POST', '/v1/wallets/coord/bitcoin/multisig', { descriptor, network: 'regtest', from: 5, count: 3 });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.type, 'wsh_sortedmulti');
+      assert.equal(res.body.threshold, 2);
+      assert.equal(res.body.participants, 3);
+      assert.deepEqual(res.body.walletKeys, [{ position: 0, originPath: `m/${ORIGIN}` }]);
+      assert.deepEqual(res.body.addresses.map((a: { index: number }) => a.index), [5, 6, 7]);
+      for (const a of res.body.addresses) {
+        const keys = [derive(walletXpub, a.index), derive(cosigners[0]!.publicExtendedKey, a.index), derive(cosigners[1]!.publicExtendedKey, a.index)];
+        const expected = p2wshMulti(keys);
+        assert.equal(a.address, expected.address, `index ${a.index}: address`);
+        assert.equal(a.witnessScript, `0x${hex(expected.redeem!.output!)}`);
+        assert.equal(a.walletKeys[0].path, `m/${ORIGIN}/0/${a.index}`);
+        assert.equal(a.walletKeys[0].publicKey, `0x${hex(keys[0]!)}`);
+        assert.equal(a.walletKeys[0].keyId, null, 'not derived yet');
+      }
+      // Derive the wallet key at index 5 and cosign a spend of the first address.
+      const first = res.body.addresses[0];
+      const key = await box.call('POST', '/v1/wallets/coord/derive', { path: first.walletKeys[0].path });
+      assert.equal(key.status, 200);
+      const again = await box.call('POST', '/v1/wallets/coord/bitcoin/multisig', { descriptor, network: 'regtest', from: 5, count: 1 });
+      assert.equal(again.body.addresses[0].walletKeys[0].keyId, key.body.id);
+      const psbt = new bitcoin.Psbt({ network: regtest });
+      psbt.addInput({ hash: txid(40), index: 0, witnessUtxo: { script: bitcoin.address.toOutputScript(first.address, regtest), value: 10_000n }, witnessScript: bytes(first.witnessScript) });
+      psbt.addOutput({ address: payeeAddress, value: 9_000n });
+      const signed = await signPsbt(psbt, key.body.id);
+      assert.equal(signed.status, 200, JSON.stringify(signed.body));
+      assert.equal(bitcoin.Psbt.fromBase64(signed.body.psbt).validateSignaturesOfInput(0, validator), true);
+    });
+
+    it('tr(NUMS, multi_a(2, wallet, A, B)): addresses equal bitcoinjs-lib p2tr of the same leaf', async () => {
+      const descriptor = withChecksum(`tr(${hex(NUMS)},multi_a(2,${expr('aaaaaaaa', cosigners[0]!.publicExtendedKey)},${expr(fingerprint, walletXpub)},${expr('bbbbbbbb', cosigners[1]!.publicExtendedKey)}))`);
+      const res = await box.call('POST', '/v1/wallets/coord/bitcoin/multisig', { descriptor, network: 'regtest', count: 2 });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.type, 'tr_multi_a');
+      assert.deepEqual(res.body.walletKeys, [{ position: 1, originPath: `m/${ORIGIN}` }]);
+      for (const a of res.body.addresses) {
+        const keys = [derive(cosigners[0]!.publicExtendedKey, a.index), derive(walletXpub, a.index), derive(cosigners[1]!.publicExtendedKey, a.index)].map((k) => k.subarray(1));
+        const leaf = { output: multiA(2, keys), version: 0xc0 };
+        const expected = bitcoin.payments.p2tr({ internalPubkey: NUMS, scriptTree: leaf, redeem: leaf, network: regtest });
+        assert.equal(a.address, expected.address, `index ${a.index}: address`);
+        assert.equal(a.leafScript, `0x${hex(leaf.output)}`);
+        assert.equal(a.controlBlock, `0x${hex(expected.witness![expected.witness!.length - 1]!)}`);
+        assert.equal(a.internalKey, `0x${hex(NUMS)}`);
+      }
+    });
+
+    const refusals: [string, () => string, string][] = [
+      ['a checksum that does not match', () => `wsh(sortedmulti(2,${expr(fingerprint, walletXpub)},${expr('aaaaaaaa', cosigners[0]!.publicExtendedKey)}))#qqqqqqqq`, 'checksum'],
+      ['no checksum', () => `wsh(sortedmulti(2,${expr(fingerprint, walletXpub)},${expr('aaaaaaaa', cosigners[0]!.publicExtendedKey)}))`, 'checksum'],
+      ['no key of the wallet', () => withChecksum(`wsh(sortedmulti(1,${expr('aaaaaaaa', cosigners[0]!.publicExtendedKey)},${expr('bbbbbbbb', cosigners[1]!.publicExtendedKey)}))`), 'no multisig key of wallet'],
+      ['a private key', () => withChecksum(`wsh(sortedmulti(1,${expr(fingerprint, walletXpub)},[aaaaaaaa/${ORIGIN}]${cosigners[0]!.privateExtendedKey}/0/*))`), 'private key'],
+      ['multi() instead of sortedmulti() in wsh', () => withChecksum(`wsh(multi(1,${expr(fingerprint, walletXpub)},${expr('aaaaaaaa', cosigners[0]!.publicExtendedKey)}))`), 'sortedmulti'],
+      ['a threshold above the number of keys', () => withChecksum(`wsh(sortedmulti(3,${expr(fingerprint, walletXpub)},${expr('aaaaaaaa', cosigners[0]!.publicExtendedKey)}))`), 'threshold'],
+      ['a hardened step after an xpub', () => withChecksum(`wsh(sortedmulti(1,[${fingerprint}/${ORIGIN}]${walletXpub}/0h/*))`), 'hardened'],
+      ['pkh()', () => withChecksum(`pkh(${expr(fingerprint, walletXpub)})`), 'must be'],
+      ['unbalanced parentheses', () => withChecksum(`wsh(sortedmulti(1,${expr(fingerprint, walletXpub)})`), 'unbalanced'],
+    ];
+    for (const [what, descriptor, detail] of refusals) {
+      it(`refuses ${what}: 400 INVALID_DESCRIPTOR naming descriptor`, async () => {
+        const res = await box.call('POST', '/v1/wallets/coord/bitcoin/multisig', { descriptor: descriptor(), network: 'regtest' });
+        assert.equal(res.status, 400, JSON.stringify(res.body));
+        assert.equal(res.body.code, 'INVALID_DESCRIPTOR');
+        assert.equal(res.body.field, 'descriptor');
+        assert.match(res.body.detail, new RegExp(detail));
+      });
+    }
+
+    it('refuses a count above 100 naming count', async () => {
+      const descriptor = withChecksum(`wsh(sortedmulti(1,${expr(fingerprint, walletXpub)}))`);
+      const res = await box.call('POST', '/v1/wallets/coord/bitcoin/multisig', { descriptor, count: 101 });
+      assert.equal(res.status, 400);
+      assert.match(JSON.stringify(res.body), /count/);
     });
   });
 });

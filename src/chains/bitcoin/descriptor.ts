@@ -19,14 +19,13 @@ import { HDKey } from '@scure/bip32';
 import { OutScript, p2tr, p2wsh, TaprootControlBlock } from '@scure/btc-signer';
 import { compareBytes } from '@scure/btc-signer/utils.js';
 import { StrongboxError } from '../../protocol/errors.js';
+import { MAX_DESCRIPTOR_LENGTH } from '../../protocol/bitcoin.js';
 import { networkParams, type BitcoinNetwork } from './network.js';
 
 const INPUT_CHARSET = "0123456789()[],'/*abcdefgh@:$%{}IJKLMNOPQRSTUVWXYZ&+-.;<=>?!^_|~ijklmnopqrstuvwxyzABCDEFGH`#\"\\ ";
 const CHECKSUM_CHARSET = 'qpzry9x8gf2tvdw0s3jn54khce6mua7l';
 const GENERATOR = [0xf5dee51989n, 0xa9fdca3312n, 0x1bab10e32dn, 0x3706b1677an, 0x644d626ffdn];
 
-/** Longest descriptor accepted (BIP380 guarantees 2-3 symbol error detection up to 49154 characters). */
-export const MAX_DESCRIPTOR_LENGTH = 16_384;
 
 function polymod(symbols: number[]): bigint {
   let chk = 1n;
@@ -198,6 +197,12 @@ export function parseMultisigDescriptor(input: string): MultisigDescriptor {
   const body = input.slice(0, hash);
   if (expand(body) === undefined) throw invalid('contains characters outside the BIP380 character set');
   if (!isDescriptorChecksumValid(input)) throw invalid(`checksum does not match (BIP380); expected #${descriptorChecksum(body) ?? '?'} for this text, so the descriptor was altered or mistyped`);
+  let depth = 0;
+  for (const c of body) {
+    depth += c === '(' ? 1 : c === ')' ? -1 : 0;
+    if (depth < 0) break;
+  }
+  if (depth !== 0) throw invalid('has unbalanced parentheses');
   const text = body;
   const wsh = call(text, 'wsh');
   if (wsh !== undefined) {

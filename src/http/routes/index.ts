@@ -66,6 +66,7 @@ import walletsGet from './wallets/get.js';
 import { walletsTransactionRulesDelete, walletsTransactionRulesGet, walletsTransactionRulesPut } from './approvals/wallet-rules.js';
 import walletsDerive from './wallets/derive.js';
 import walletsXpub from './wallets/xpub.js';
+import walletsBitcoinMultisig from './wallets/bitcoin-multisig.js';
 import { keysTransactionRulesDelete, keysTransactionRulesGet, keysTransactionRulesPut } from './approvals/key-rules.js';
 import { approvalsApprove, approvalsGet, approvalsList, approvalsReject } from './approvals/approvals.js';
 import keysMac from './symmetric/mac.js';
@@ -147,6 +148,7 @@ export const routes: readonly Route[] = [
   walletsTransactionRulesDelete,
   walletsDerive,
   walletsXpub,
+  walletsBitcoinMultisig,
   secretsList,
   secretsPut,
   secretsGet,
