@@ -59,6 +59,7 @@ import walletDerive from './commands/wallets/derive.js';
 import walletList from './commands/wallets/list.js';
 import walletShow from './commands/wallets/show.js';
 import walletXpub from './commands/wallets/xpub.js';
+import walletMultisig from './commands/wallets/multisig.js';
 import { commandGroups, commandHelp, groupHelp, helpText, nextWords, usageLine } from './help.js';
 import { closest } from './suggest.js';
 
@@ -111,6 +112,7 @@ export const commands: readonly Command[] = [
   walletShow,
   walletDerive,
   walletXpub,
+  walletMultisig,
   thresholdCreate,
   thresholdPeersShow,
   thresholdPeersSet,

@@ -49,6 +49,8 @@ export const errorCodes = {
   PSBT_NO_KEY_INPUTS: { category: 'INVALID_ARGUMENT', title: 'No input of the PSBT spends an output of the key', retryable: false },
   PSBT_INPUT_UNSUPPORTED: { category: 'INVALID_ARGUMENT', title: 'An input of the key cannot be signed (missing witnessUtxo, legacy or script-path input)', retryable: false },
   UNSUPPORTED_SIGHASH: { category: 'INVALID_ARGUMENT', title: 'An input asks for a sighash type Strongbox does not sign', retryable: false },
+  MULTISIG_SCRIPT_UNSUPPORTED: { category: 'INVALID_ARGUMENT', title: 'A script with the key is not a multisig of a shape Strongbox cosigns (P2WSH sortedmulti, tapscript multi_a)', retryable: false },
+  INVALID_DESCRIPTOR: { category: 'INVALID_ARGUMENT', title: 'The output descriptor is malformed, has a bad checksum, or is not a supported multisig', retryable: false },
   ROUTE_NOT_FOUND: { category: 'NOT_FOUND', title: 'No such route', retryable: false },
   METHOD_NOT_ALLOWED: { category: 'INVALID_ARGUMENT', title: 'The method is not allowed on this route', retryable: false },
   BODY_TOO_LARGE: { category: 'PAYLOAD_TOO_LARGE', title: 'The request body exceeds the size limit', retryable: false },

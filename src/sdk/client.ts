@@ -6,7 +6,7 @@ import type { CreateThresholdKeyRequest, CreateThresholdKeyResponse, ThresholdPe
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
 import type { AwsCredentialInfo, CreateTokenRequest, Duration, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse, RsaEncryptionAlgorithm, RsaPadding } from '../protocol/types.js';
 import type { BatchResponse } from '../protocol/batch.js';
-import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
+import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinMultisigAddressesRequest, BitcoinMultisigAddressesResponse, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
 import type { ApprovalInfo, ApprovalStatus, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse } from '../protocol/transaction-rules.js';
 import { createRequestSigner, type RequestSigner, type RequestSigningKey } from './request-signer.js';
 import type { EthereumAuthorizationRequest, EthereumSignAuthorizationResponse, EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumSignUserOperationRequest, EthereumSignUserOperationResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
@@ -348,6 +348,10 @@ export class StrongboxClient {
     const qs = q.toString();
     return this.request<WalletXpubResponse>('GET', `/v1/wallets/${encodeURIComponent(wallet)}/xpub${qs ? `?${qs}` : ''}`);
   }
+  /** Addresses of a checksummed multisig descriptor (wsh(sortedmulti(…)), tr(KEY,multi_a(…))) in which the wallet is a participant, with the wallet's key path per index. */
+  walletBitcoinMultisig(wallet: string, params: BitcoinMultisigAddressesRequest) {
+    return this.request<BitcoinMultisigAddressesResponse>('POST', `/v1/wallets/${encodeURIComponent(wallet)}/bitcoin/multisig`, params);
+  }
   /** The key's P2WPKH (default) or P2TR (BIP86 key path) address on mainnet (default), testnet or regtest. */
   bitcoinAddress(key: string, params: { network?: BitcoinNetwork; type?: BitcoinAddressType } = {}) {
     const q = new URLSearchParams();
@@ -356,7 +360,7 @@ export class StrongboxClient {
     const qs = q.toString();
     return this.request<BitcoinAddressResponse>('GET', `/v1/keys/${encodeURIComponent(key)}/bitcoin/address${qs ? `?${qs}` : ''}`);
   }
-  /** Signs the inputs of a base64 PSBT that spend the key's P2WPKH or P2TR outputs; returns the PSBT (not finalized) and the indexes signed. */
+  /** Signs the inputs of a base64 PSBT that spend the key's P2WPKH or P2TR outputs, or a P2WSH sortedmulti / tapscript multi_a with the key as a participant; returns the PSBT (not finalized) and the indexes signed. */
   /** Throws ApprovalPendingError when the key's transaction rules hold the PSBT for approval. */
   async bitcoinSignPsbt(key: string, psbt: string, params: { network?: BitcoinNetwork } = {}): Promise<BitcoinSignPsbtResponse> {
     const res = await this.request<BitcoinSignPsbtResponse | HeldTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/bitcoin/sign-psbt`, { psbt, ...params });

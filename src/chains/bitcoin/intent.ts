@@ -17,6 +17,10 @@
  *   outputs differ from the ones it was computed over.
  * - A BIP143 (P2WPKH) signature commits to its own input's amount only — not to any other input's amount
  *   or script.
+ * A P2WSH multisig cosignature is BIP143 ECDSA like P2WPKH and counts the same way; a tapscript
+ * multi_a cosignature is BIP341 like a key-path one. Change to a multisig script the key cosigns in this
+ * PSBT is change, not a transfer: that script is bound by every signature (BIP143 scriptCode is the
+ * witnessScript whose hash is the program; BIP341 commits to the spent scriptPubKeys).
  * Each signature of a request can be taken alone and combined with signatures from other requests, so an
  * amount counts only if it is proven, or if EVERY signature this request makes commits to it. Otherwise
  * the split-signing attack of the 2020 segwit fee disclosures works: the key's inputs I1 and I2 are each
@@ -33,7 +37,7 @@
 import type { Transaction } from '@scure/btc-signer';
 import type { TransactionIntent, UnboundedFee } from '../../policy/transaction-rules.js';
 import type { BitcoinNetwork } from './network.js';
-import { planPsbtInputs, SIGHASH_ANYONECANPAY, summarizePsbt, type PsbtPlan } from './psbt.js';
+import { isWitnessV0, planPsbtInputs, SIGHASH_ANYONECANPAY, summarizePsbt, type PsbtPlan } from './psbt.js';
 
 const unbounded = (why: string): UnboundedFee => ({ unbounded: why, field: 'psbt' });
 
@@ -42,11 +46,11 @@ export function unboundFee(plan: PsbtPlan): UnboundedFee | undefined {
   const acp = plan.inputs.find((i) => (i.sighashType & SIGHASH_ANYONECANPAY) !== 0);
   if (acp !== undefined) {
     return unbounded(
-      `psbt input ${acp.index} is to be signed with SIGHASH_ALL|ANYONECANPAY (0x${acp.sighashType.toString(16)}), which commits to none of the other inputs, so the transaction it can end up in and its fee are not bound; sign it with SIGHASH_ALL${acp.kind === 'p2tr' ? ' or SIGHASH_DEFAULT' : ''}`,
+      `psbt input ${acp.index} is to be signed with SIGHASH_ALL|ANYONECANPAY (0x${acp.sighashType.toString(16)}), which commits to none of the other inputs, so the transaction it can end up in and its fee are not bound; sign it with SIGHASH_ALL${!isWitnessV0(acp.kind) ? ' or SIGHASH_DEFAULT' : ''}`,
     );
   }
   // ANYONECANPAY is excluded above, so every P2TR signature is BIP341 DEFAULT/ALL and commits to every amount.
-  const ecdsa = plan.inputs.filter((i) => i.kind === 'p2wpkh');
+  const ecdsa = plan.inputs.filter((i) => isWitnessV0(i.kind));
   for (let index = 0; index < plan.spent.length; index++) {
     if (plan.spent[index]?.proven !== false) continue;
     const notCommitting = ecdsa.find((i) => i.index !== index);
@@ -61,7 +65,8 @@ export function unboundFee(plan: PsbtPlan): UnboundedFee | undefined {
 
 export function bitcoinIntent(tx: Transaction, network: BitcoinNetwork, publicKey: Uint8Array, now: Date): TransactionIntent {
   const plan = planPsbtInputs(tx, publicKey);
-  const summary = summarizePsbt(tx, network, publicKey);
+  const cosigned = plan.inputs.filter((i) => i.kind === 'p2wsh_multi' || i.kind === 'p2tr_multi_a').map((i) => plan.spent[i.index]!.script);
+  const summary = summarizePsbt(tx, network, publicKey, cosigned);
   let fee: TransactionIntent['fee'];
   if (summary.fee === null) {
     const index = plan.spent.findIndex((out) => out === undefined);

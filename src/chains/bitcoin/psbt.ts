@@ -13,6 +13,10 @@
  * - P2TR key-path inputs whose witnessUtxo script is the key's BIP86 output (no script tree):
  *   BIP340 Schnorr over the BIP341 sighash, SIGHASH_DEFAULT by default; ALL and ALL|ANYONECANPAY
  *   are honoured too (ANYONECANPAY, again, not for keys whose rules compare amounts).
+ * - P2WSH sortedmulti and P2TR script-path multi_a inputs in which the key is one participant
+ *   (chains/bitcoin/multisig.ts): ECDSA over the BIP143 sighash with the witnessScript as scriptCode
+ *   (partial_sig), or BIP340 under the untweaked key over the BIP341 script-path sighash of each
+ *   multi_a leaf with the key (tap_script_sig). Same sighash types as P2WPKH and P2TR respectively.
  * NONE and SINGLE (with or without ANYONECANPAY) are refused: they leave outputs uncommitted, so a
  * summary of the transfers (summarizePsbt) would not bind what the signature authorizes.
  * An input that the key owns but that cannot be signed safely (no witnessUtxo, legacy or nested
@@ -23,6 +27,7 @@ import { hash160, sha256x2 } from '@scure/btc-signer/utils.js';
 import { StrongboxError } from '../../protocol/errors.js';
 import type { BitcoinAddressType } from '../../protocol/bitcoin.js';
 import { bitcoinPayment, compressPublicKey, xOnlyPublicKey } from './address.js';
+import { matchP2trMultisig, matchP2wshMultisig, type TapLeafMultisig } from './multisig.js';
 import { networkParams, type BitcoinNetwork } from './network.js';
 
 type TransactionInput = ReturnType<Transaction['getInput']>;
@@ -35,10 +40,24 @@ export const SIGHASH_ANYONECANPAY = 0x80;
 export const MAX_PSBT_INPUTS = 500;
 export const MAX_PSBT_OUTPUTS = 2500;
 
-const ALLOWED_SIGHASH: Record<BitcoinAddressType, readonly number[]> = {
+/** How the key signs an input: single-key P2WPKH / P2TR key path, or as one cosigner of a multisig. */
+export type PsbtInputKind = BitcoinAddressType | 'p2wsh_multi' | 'p2tr_multi_a';
+
+/** Whether the input's signature is BIP143 ECDSA (commits to its own input's amount only). */
+export const isWitnessV0 = (kind: PsbtInputKind): boolean => kind === 'p2wpkh' || kind === 'p2wsh_multi';
+
+const ALLOWED_SIGHASH: Record<PsbtInputKind, readonly number[]> = {
   p2wpkh: [SIGHASH_ALL, SIGHASH_ALL | SIGHASH_ANYONECANPAY],
   p2tr: [SIGHASH_DEFAULT, SIGHASH_ALL, SIGHASH_ALL | SIGHASH_ANYONECANPAY],
+  p2wsh_multi: [SIGHASH_ALL, SIGHASH_ALL | SIGHASH_ANYONECANPAY],
+  p2tr_multi_a: [SIGHASH_DEFAULT, SIGHASH_ALL, SIGHASH_ALL | SIGHASH_ANYONECANPAY],
 };
+
+function assertSighash(index: number, kind: PsbtInputKind, sighashType: number): void {
+  if (!ALLOWED_SIGHASH[kind].includes(sighashType)) {
+    throw new StrongboxError('UNSUPPORTED_SIGHASH', `psbt input ${index}: sighash type 0x${sighashType.toString(16).padStart(2, '0')} is not signed for ${kind} inputs; allowed: ${ALLOWED_SIGHASH[kind].map((t) => `0x${t.toString(16).padStart(2, '0')}`).join(', ')}`, { field: 'psbt' });
+  }
+}
 
 /** The scripts by which a key is recognized in a PSBT. */
 export interface KeyScripts {
@@ -164,9 +183,13 @@ function unsupported(index: number, why: string): StrongboxError {
 /** An input the key signs, and how. */
 export interface PlannedInput {
   index: number;
-  kind: BitcoinAddressType;
+  kind: PsbtInputKind;
   /** the input's sighash type (0 = SIGHASH_DEFAULT, Taproot only) */
   sighashType: number;
+  /** p2wsh_multi: the sortedmulti witnessScript (the BIP143 scriptCode) */
+  witnessScript?: Uint8Array;
+  /** p2tr_multi_a: the multi_a leaves with the key, each signed */
+  leaves?: TapLeafMultisig[];
 }
 
 export interface PsbtPlan {
@@ -177,8 +200,10 @@ export interface PsbtPlan {
 }
 
 export interface SigningTask extends PlannedInput {
-  /** the 32-byte message to sign: BIP143 (p2wpkh) or BIP341 (p2tr) signature hash */
+  /** the 32-byte message to sign: BIP143 (p2wpkh, p2wsh_multi) or BIP341 (p2tr, p2tr_multi_a) signature hash */
   sighash: Uint8Array;
+  /** p2tr_multi_a: the TapLeaf hash of the leaf this signature is for */
+  leafHash?: Uint8Array;
 }
 
 /**
@@ -208,15 +233,22 @@ export function planPsbtInputs(tx: Transaction, publicKey: Uint8Array): PsbtPlan
     const kind: BitcoinAddressType | undefined = equal(witness?.script, key.p2wpkh) ? 'p2wpkh' : equal(witness?.script, key.p2tr) ? 'p2tr' : undefined;
     if (kind !== undefined) {
       const sighashType = input.sighashType ?? (kind === 'p2tr' ? SIGHASH_DEFAULT : SIGHASH_ALL);
-      if (!ALLOWED_SIGHASH[kind].includes(sighashType)) {
-        throw new StrongboxError('UNSUPPORTED_SIGHASH', `psbt input ${index}: sighash type 0x${sighashType.toString(16).padStart(2, '0')} is not signed for ${kind} inputs; allowed: ${ALLOWED_SIGHASH[kind].map((t) => `0x${t.toString(16).padStart(2, '0')}`).join(', ')}`, { field: 'psbt' });
-      }
+      assertSighash(index, kind, sighashType);
       if (kind === 'p2tr') {
         if (input.tapMerkleRoot !== undefined && input.tapMerkleRoot.byteLength > 0) throw unsupported(index, 'has a Taproot script tree (tapMerkleRoot); only BIP86 key-path outputs are signed');
         if (input.tapInternalKey !== undefined && !equal(input.tapInternalKey, key.xOnly)) throw new StrongboxError('INVALID_PSBT', `psbt input ${index}: tapInternalKey is not the key that the witnessUtxo script commits to`, { field: 'psbt' });
       }
       inputs.push({ index, kind, sighashType });
       continue;
+    }
+    if (witness !== undefined) {
+      const multi = matchP2wshMultisig(input, index, witness.script, key) ?? matchP2trMultisig(input, index, witness.script, key);
+      if (multi !== undefined) {
+        const sighashType = input.sighashType ?? (multi.kind === 'p2tr_multi_a' ? SIGHASH_DEFAULT : SIGHASH_ALL);
+        assertSighash(index, multi.kind, sighashType);
+        inputs.push(multi.kind === 'p2wsh_multi' ? { index, kind: multi.kind, sighashType, witnessScript: multi.witnessScript } : { index, kind: multi.kind, sighashType, leaves: multi.leaves });
+        continue;
+      }
     }
     if (witness === undefined && out !== undefined && (equal(out.script, key.p2wpkh) || equal(out.script, key.p2tr))) {
       throw unsupported(index, 'spends an output of the key but has no witnessUtxo (PSBT_IN_WITNESS_UTXO is required)');
@@ -226,13 +258,13 @@ export function planPsbtInputs(tx: Transaction, publicKey: Uint8Array): PsbtPlan
     }
     if (namesKey(input, key, uncompressed)) {
       if (out === undefined) throw unsupported(index, 'names the key (tapInternalKey or a BIP32 derivation) but has no witnessUtxo (PSBT_IN_WITNESS_UTXO is required)');
-      throw unsupported(index, "names the key (tapInternalKey or a BIP32 derivation) but does not spend the key's P2WPKH or P2TR key-path (BIP86) output; script paths and other scripts are not signed");
+      throw unsupported(index, "names the key (tapInternalKey or a BIP32 derivation) but does not spend the key's P2WPKH or P2TR key-path (BIP86) output; script paths other than a tapscript multi_a leaf with the key (tapLeafScript), and scripts other than a P2WSH sortedmulti with the key (witnessScript), are not signed");
     }
   }
   if (inputs.length === 0) {
-    throw new StrongboxError('PSBT_NO_KEY_INPUTS', "no unsigned input of the psbt spends the key's P2WPKH or P2TR output (inputs are matched by their witnessUtxo script)", { field: 'psbt' });
+    throw new StrongboxError('PSBT_NO_KEY_INPUTS', "no unsigned input of the psbt spends the key's P2WPKH or P2TR output, or a multisig with the key (inputs are matched by their witnessUtxo script, witnessScript and tapLeafScript)", { field: 'psbt' });
   }
-  const firstTaproot = inputs.find((i) => i.kind === 'p2tr');
+  const firstTaproot = inputs.find((i) => !isWitnessV0(i.kind));
   const missing = spent.findIndex((out) => out === undefined);
   if (firstTaproot !== undefined && missing !== -1) {
     // BIP341 commits to the amounts and scripts of every input's spent output.
@@ -247,15 +279,28 @@ export function planPsbtSigning(tx: Transaction, publicKey: Uint8Array): Signing
   const key = keyScripts(publicKey);
   // Every spent output is present when a Taproot input is planned (planPsbtInputs).
   const prevouts = spent.filter((out): out is SpentOutput => out !== undefined);
-  return inputs.map(({ index, kind, sighashType }) => {
+  return inputs.flatMap((planned): SigningTask[] => {
+    const { index, kind, sighashType } = planned;
     const amount = spent[index]!.amount;
     if (kind === 'p2wpkh') {
       // BIP143: the scriptCode of a P2WPKH input is the P2PKH script of the same key hash.
       const scriptCode = OutScript.encode({ type: 'pkh', hash: hash160(key.compressed) });
-      return { index, kind, sighashType, sighash: tx.preimageWitnessV0(index, scriptCode, sighashType, amount) };
+      return [{ index, kind, sighashType, sighash: tx.preimageWitnessV0(index, scriptCode, sighashType, amount) }];
+    }
+    if (kind === 'p2wsh_multi') {
+      // BIP143: the scriptCode of a P2WSH input is its witnessScript (no OP_CODESEPARATOR in sortedmulti).
+      return [{ ...planned, sighash: tx.preimageWitnessV0(index, planned.witnessScript!, sighashType, amount) }];
+    }
+    if (kind === 'p2tr_multi_a') {
+      // BIP341 with the BIP342 extension: ext_flag 1, tapleaf_hash, key_version 0, codesep_pos 0xffffffff.
+      return planned.leaves!.map((leaf) => ({
+        ...planned,
+        leafHash: leaf.leafHash,
+        sighash: tx.preimageWitnessV1(index, prevouts.map((p) => p.script), sighashType, prevouts.map((p) => p.amount), undefined, leaf.script, 0xc0),
+      }));
     }
     const sighash = tx.preimageWitnessV1(index, prevouts.map((p) => p.script), sighashType, prevouts.map((p) => p.amount));
-    return { index, kind, sighashType, sighash };
+    return [{ index, kind, sighashType, sighash }];
   });
 }
 
@@ -266,8 +311,11 @@ export function planPsbtSigning(tx: Transaction, publicKey: Uint8Array): Signing
  */
 export function addSignature(tx: Transaction, publicKey: Uint8Array, task: SigningTask, signature: Uint8Array): void {
   const key = keyScripts(publicKey);
-  if (task.kind === 'p2wpkh') {
+  if (task.kind === 'p2wpkh' || task.kind === 'p2wsh_multi') {
     tx.updateInput(task.index, { partialSig: [[key.compressed, Uint8Array.from([...signature, task.sighashType])]] }, true);
+  } else if (task.kind === 'p2tr_multi_a') {
+    const tapScriptSig = task.sighashType === SIGHASH_DEFAULT ? signature : Uint8Array.from([...signature, task.sighashType]);
+    tx.updateInput(task.index, { tapScriptSig: [[{ pubKey: key.xOnly, leafHash: task.leafHash! }, tapScriptSig]] }, true);
   } else {
     const tapKeySig = task.sighashType === SIGHASH_DEFAULT ? signature : Uint8Array.from([...signature, task.sighashType]);
     tx.updateInput(task.index, { tapKeySig, tapInternalKey: key.xOnly }, true);
@@ -302,13 +350,14 @@ export interface PsbtSummary {
 
 /**
  * Summarizes a PSBT: every output as a transfer to its address, except outputs to one of the key's
- * own scripts (its change, identified by exact script match when `publicKey` is given), and the fee
+ * own scripts (its change, identified by exact script match when `publicKey` is given, and `ownScripts`:
+ * the multisig outputs the key cosigns, whose change returns to the same script), and the fee
  * when every input's spent amount is given. Pure: no key material, no I/O. Throws INVALID_PSBT for a
  * malformed PSBT, a nonWitnessUtxo that is not the outpoint's transaction, or outputs exceeding inputs.
  */
-export function summarizePsbt(psbt: Uint8Array | Transaction, network: BitcoinNetwork, publicKey?: Uint8Array): PsbtSummary {
+export function summarizePsbt(psbt: Uint8Array | Transaction, network: BitcoinNetwork, publicKey?: Uint8Array, ownScripts: readonly Uint8Array[] = []): PsbtSummary {
   const tx = psbt instanceof Transaction ? psbt : parsePsbtBytes(psbt);
-  const own = publicKey === undefined ? [] : [keyScripts(publicKey).p2wpkh, keyScripts(publicKey).p2tr];
+  const own = publicKey === undefined ? [...ownScripts] : [keyScripts(publicKey).p2wpkh, keyScripts(publicKey).p2tr, ...ownScripts];
   const params = networkParams(network);
   const transfers: PsbtTransfer[] = [];
   let outputTotal = 0n;

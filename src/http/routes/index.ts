@@ -72,6 +72,7 @@ import walletsGet from './wallets/get.js';
 import { walletsTransactionRulesDelete, walletsTransactionRulesGet, walletsTransactionRulesPut } from './approvals/wallet-rules.js';
 import walletsDerive from './wallets/derive.js';
 import walletsXpub from './wallets/xpub.js';
+import walletsBitcoinMultisig from './wallets/bitcoin-multisig.js';
 import { keysTransactionRulesDelete, keysTransactionRulesGet, keysTransactionRulesPut } from './approvals/key-rules.js';
 import { approvalsApprove, approvalsGet, approvalsList, approvalsReject } from './approvals/approvals.js';
 import keysMac from './symmetric/mac.js';
@@ -166,6 +167,7 @@ export const routes: readonly Route[] = [
   walletsTransactionRulesDelete,
   walletsDerive,
   walletsXpub,
+  walletsBitcoinMultisig,
   secretsList,
   secretsPut,
   secretsGet,

@@ -1,16 +1,18 @@
 /**
  * Sign the inputs of a BIP174 PSBT that belong to an enabled secp256k1 key: P2WPKH inputs with
  * ECDSA (libsecp256k1 through the key cache, RFC 6979, low-S, DER) over the BIP143 sighash, P2TR
- * key-path inputs with BIP340 Schnorr under the BIP86-tweaked key over the BIP341 sighash. Which
+ * key-path inputs with BIP340 Schnorr under the BIP86-tweaked key over the BIP341 sighash, and, as one
+ * cosigner among several, P2WSH sortedmulti inputs (ECDSA, BIP143 with the witnessScript) and tapscript
+ * multi_a leaves (BIP340 under the untweaked key, BIP342 sighash). Which
  * inputs, and their sighashes, come from src/chains/bitcoin/psbt.ts (@scure/btc-signer). Every
  * signature is verified against the key (ECDSA) or the Taproot output key (Schnorr) before the
  * PSBT is returned. The PSBT is not finalized: the caller combines and finalizes it.
  */
 import type { BitcoinSignPsbtResponse } from '../../protocol/bitcoin.js';
 import { StrongboxError } from '../../protocol/errors.js';
-import { addSignature, keyScripts, parsePsbt, planPsbtInputs, planPsbtSigning, toPsbtBase64, type SigningTask } from '../../chains/bitcoin/psbt.js';
+import { addSignature, isWitnessV0, keyScripts, parsePsbt, planPsbtInputs, planPsbtSigning, toPsbtBase64, type SigningTask } from '../../chains/bitcoin/psbt.js';
 import { parseNetwork } from '../../chains/bitcoin/network.js';
-import { loadTaprootKeyPath } from '../../crypto/signers/bip340.js';
+import { bip340Sign, loadTaprootKeyPath } from '../../crypto/signers/bip340.js';
 import { secp256k1 } from '../../crypto/signers/secp256k1.js';
 import { wipe } from '../../crypto/wipe.js';
 import type { ServiceContext } from '../shared/context.js';
@@ -35,9 +37,9 @@ export interface BitcoinSignPsbtParameters {
   requester?: RequestContext | undefined;
 }
 
-/** DER ECDSA signatures of the P2WPKH sighashes, through the cached (possibly pooled) signer. */
-async function signEcdsa(ctx: BitcoinSignContext, record: BitcoinKeyRecord, tasks: SigningTask[]): Promise<Map<number, Uint8Array>> {
-  const out = new Map<number, Uint8Array>();
+/** DER ECDSA signatures of the BIP143 sighashes (P2WPKH, P2WSH multisig), through the cached (possibly pooled) signer. */
+async function signEcdsa(ctx: BitcoinSignContext, record: BitcoinKeyRecord, tasks: SigningTask[]): Promise<Map<SigningTask, Uint8Array>> {
+  const out = new Map<SigningTask, Uint8Array>();
   if (tasks.length === 0) return out;
   const loaded = await loadKey(ctx, record);
   if (loaded.kind !== 'signer') throw new StrongboxError('INTERNAL', 'key material kind mismatch');
@@ -46,18 +48,19 @@ async function signEcdsa(ctx: BitcoinSignContext, record: BitcoinKeyRecord, task
     const { signature } = await loaded.signer.sign(payload, 'der');
     // Verify before release (GUIDE §10), insisting on low S: BIP146 makes high-S non-standard.
     if (!secp256k1.verify(record.publicKey, payload, signature, 'der', { requireLowS: true })) throw new StrongboxError('INTERNAL', 'ECDSA signature failed self-verification');
-    out.set(task.index, signature);
+    out.set(task, signature);
   }
   return out;
 }
 
 /**
- * BIP340 signatures of the P2TR sighashes. The Taproot tweak needs the scalar itself, which the
- * key cache does not hand out (its signers sign ECDSA digests only), so the material is unwrapped
- * here for this request and wiped when done.
+ * BIP340 signatures of the BIP341 sighashes: P2TR key-path inputs under the BIP86-tweaked key, tapscript
+ * multi_a leaves under the untweaked x-only key (BIP342 checks each key of the leaf as it stands). The
+ * Taproot tweak, and BIP340 itself, need the scalar, which the key cache does not hand out (its signers
+ * sign ECDSA digests only), so the material is unwrapped here for this request and wiped when done.
  */
-async function signSchnorr(ctx: BitcoinSignContext, record: BitcoinKeyRecord, tasks: SigningTask[]): Promise<Map<number, Uint8Array>> {
-  const out = new Map<number, Uint8Array>();
+async function signSchnorr(ctx: BitcoinSignContext, record: BitcoinKeyRecord, tasks: SigningTask[]): Promise<Map<SigningTask, Uint8Array>> {
+  const out = new Map<SigningTask, Uint8Array>();
   if (tasks.length === 0) return out;
   const secretKey = await openKeyMaterial(ctx, record);
   try {
@@ -66,7 +69,8 @@ async function signSchnorr(ctx: BitcoinSignContext, record: BitcoinKeyRecord, ta
       // The output key the signer signs for must be the witness program of the key's P2TR script
       // (OP_1 PUSH32 <Q>), computed separately by btc-signer's p2tr.
       if (Buffer.compare(signer.outputKey, keyScripts(record.publicKey).p2tr.subarray(2)) !== 0) throw new StrongboxError('INTERNAL', 'taproot output key mismatch');
-      for (const task of tasks) out.set(task.index, signer.sign(task.sighash));
+      const xOnly = keyScripts(record.publicKey).xOnly;
+      for (const task of tasks) out.set(task, task.kind === 'p2tr_multi_a' ? bip340Sign(task.sighash, secretKey, xOnly) : signer.sign(task.sighash));
     } finally {
       signer.wipe();
     }
@@ -81,15 +85,15 @@ export const BITCOIN_SIGN_PSBT = 'bitcoin.signPsbt';
 /** Signs the key's inputs of an already-parsed PSBT (also used when a held request is approved). */
 export async function signParsedPsbt(ctx: BitcoinSignContext, record: BitcoinKeyRecord, tx: Transaction): Promise<BitcoinSignPsbtResponse> {
   const tasks = planPsbtSigning(tx, record.publicKey);
-  const ecdsa = await signEcdsa(ctx, record, tasks.filter((t) => t.kind === 'p2wpkh'));
-  const schnorr = await signSchnorr(ctx, record, tasks.filter((t) => t.kind === 'p2tr'));
+  const ecdsa = await signEcdsa(ctx, record, tasks.filter((t) => isWitnessV0(t.kind)));
+  const schnorr = await signSchnorr(ctx, record, tasks.filter((t) => !isWitnessV0(t.kind)));
   for (const task of tasks) {
-    const signature = (task.kind === 'p2wpkh' ? ecdsa : schnorr).get(task.index);
+    const signature = (isWitnessV0(task.kind) ? ecdsa : schnorr).get(task);
     if (signature === undefined) throw new StrongboxError('INTERNAL', 'missing signature');
     addSignature(tx, record.publicKey, task, signature);
   }
   ctx.metrics?.signatures.inc({ type: 'secp256k1', operation: 'bitcoin' }, tasks.length);
-  return { psbt: toPsbtBase64(tx), signedInputs: tasks.map((t) => t.index) };
+  return { psbt: toPsbtBase64(tx), signedInputs: [...new Set(tasks.map((t) => t.index))] };
 }
 
 /**
