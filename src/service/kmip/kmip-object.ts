@@ -32,6 +32,9 @@ export interface KmipAttributes {
   custom: [string, string][];
   /** the public-key object's own names (a key pair's two objects may be named apart) */
   publicNames?: string[];
+  /** Re-key links (KMIP 1.4 §3.35): the key that replaced this one, and the key this one replaced */
+  replacementId?: string;
+  replacedId?: string;
 }
 
 export interface KmipObject {
