@@ -259,5 +259,16 @@ describe('KMIP Register (private keys), Re-key, RSA-OAEP and version rules', () 
       const list = ok(await one([1, 2], ['GetAttributeList', [t('UniqueIdentifier', plain)]]));
       assert.ok(!fields(list.payload, 'AttributeName').includes('Operation Policy Name'));
     });
+
+    it('a Key Value holds only Key Material, at every version (no attributes inside it, which 1.x clients reject)', async () => {
+      const pair = ok(await one([2, 1], ['CreateKeyPair', [s('CommonAttributes', e('CryptographicAlgorithm', 'EC'), s('CryptographicDomainParameters', e('RecommendedCurve', 'P_256')))]]));
+      const pub = field(pair.payload, 'PublicKeyUniqueIdentifier');
+      for (const v of [[1, 0], [1, 4], [2, 0], [2, 1]] as [number, number][]) {
+        const got = ok(await one(v, ['Get', [t('UniqueIdentifier', pub)]]));
+        const block = (field(got.payload, 'PublicKey') as J[]).find((f) => f.tag === 'KeyBlock')!.value as J[];
+        const keyValue = block.find((f) => f.tag === 'KeyValue')!.value as J[];
+        assert.deepEqual(keyValue.map((f) => f.tag), ['KeyMaterial'], `KMIP ${v.join('.')}`);
+      }
+    });
   });
 });
