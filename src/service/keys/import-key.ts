@@ -29,7 +29,7 @@ function invalidPem(detail: string): StrongboxError {
 }
 
 /** Returns the secret scalar/seed of a PEM key of the expected type, after checking its embedded public key. */
-export function secretFromPem(type: KeyType, pem: string): Uint8Array {
+function secretFromPem(type: KeyType, pem: string): Uint8Array {
   const rsa = signingAlgorithm(type)?.secretFromPem;
   if (rsa !== undefined) {
     if (pem.length > MAX_PEM_CHARS || !pem.includes('-----BEGIN')) throw invalidPem('pem must be a PEM-encoded private key');

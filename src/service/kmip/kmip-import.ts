@@ -4,16 +4,17 @@
  * SEC1 ECPrivateKey (P-256, secp256k1), Transparent EC Private Key (Recommended Curve + D) and Raw (a
  * 32-byte scalar or Ed25519 seed, typed by the Cryptographic Algorithm and curve the client gave).
  *
- * Everything goes through the same checks as a REST import (service/keys/import-key.ts): the scalar is in
- * [1, n-1], an embedded public point is on the curve and matches the private key, an RSA key has an
- * allowed modulus and passes a pairwise signing test. The DER is parsed by node:crypto (OpenSSL); the
- * key type comes from the material itself, and must agree with the algorithm the client named.
+ * The same checks as a REST import (service/keys/import-key.ts), through the same algorithm objects
+ * (crypto/algorithms.ts): the scalar is in [1, n-1], an embedded public point is on the curve and is the
+ * one the scalar yields, an RSA key has an allowed modulus and passes a pairwise signing test. The DER is
+ * parsed by node:crypto (OpenSSL); the key type comes from the material itself, and must agree with the
+ * algorithm the client named.
  */
 import { createPrivateKey, type KeyObject } from 'node:crypto';
 import { StrongboxError } from '../../protocol/errors.js';
 import type { KeyType } from '../../protocol/types.js';
 import { signingAlgorithm } from '../../crypto/algorithms.js';
-import { assertImportedSecret, secretFromPem } from '../keys/import-key.js';
+import { wipe } from '../../crypto/wipe.js';
 
 export type KmipPrivateKeyFormat = 'pkcs8' | 'pkcs1' | 'sec1' | 'raw';
 
@@ -21,13 +22,6 @@ const MAX_DER_BYTES = 8 * 1024;
 
 function invalid(detail: string): StrongboxError {
   return new StrongboxError('INVALID_KEY_MATERIAL', detail, { field: 'KeyMaterial' });
-}
-
-const PEM_LABEL: Record<Exclude<KmipPrivateKeyFormat, 'raw'>, string> = { pkcs8: 'PRIVATE KEY', pkcs1: 'RSA PRIVATE KEY', sec1: 'EC PRIVATE KEY' };
-
-function toPem(format: Exclude<KmipPrivateKeyFormat, 'raw'>, der: Uint8Array): string {
-  const lines = Buffer.from(der).toString('base64').match(/.{1,64}/g) ?? [];
-  return `-----BEGIN ${PEM_LABEL[format]}-----\n${lines.join('\n')}\n-----END ${PEM_LABEL[format]}-----\n`;
 }
 
 /** The Strongbox key type a parsed private key is. */
@@ -65,10 +59,33 @@ export function privateKeyFromDer(format: Exclude<KmipPrivateKeyFormat, 'raw'>, 
   const type = typeOf(key);
   if (format === 'pkcs1' && !type.startsWith('rsa')) throw invalid('PKCS#1 holds RSA keys only');
   if (format === 'sec1' && type !== 'p256' && type !== 'secp256k1') throw invalid('ECPrivateKey holds EC keys only');
+  const alg = signingAlgorithm(type)!;
+  if (type.startsWith('rsa')) {
+    // RSA secrets are sealed as PKCS#8 DER; assertSecretKey checks the modulus and signs a pairwise test.
+    const pkcs8 = new Uint8Array(key.export({ type: 'pkcs8', format: 'der' }));
+    assertSecret(type, pkcs8);
+    return { type, secretKey: pkcs8 };
+  }
+  const jwk = key.export({ format: 'jwk' });
+  if (typeof jwk.d !== 'string') throw invalid('Key Material holds no private key');
+  const secretKey = new Uint8Array(Buffer.from(jwk.d, 'base64url'));
+  assertSecret(type, secretKey);
+  // The public key the DER carried (OpenSSL keeps it as given) must be the one the scalar yields.
+  const derived = alg.toJwk(alg.publicKeyOf(secretKey));
+  if (derived.x !== jwk.x || (derived.y !== undefined && derived.y !== jwk.y)) {
+    wipe(secretKey);
+    throw invalid('the public key embedded in Key Material does not match its private key');
+  }
+  return { type, secretKey };
+}
+
+/** The algorithm's own check (range, length, RSA shape and pairwise test); wipes the secret when it fails. */
+function assertSecret(type: KeyType, secretKey: Uint8Array): void {
   try {
-    return { type, secretKey: secretFromPem(type, toPem(format, der)) };
+    signingAlgorithm(type)!.assertSecretKey(secretKey);
   } catch (err) {
-    if (err instanceof StrongboxError && err.code === 'INVALID_KEY_MATERIAL') throw invalid(err.message.replace(/\bpem\b/g, 'Key Material'));
+    wipe(secretKey);
+    if (err instanceof StrongboxError && err.code === 'INVALID_KEY_MATERIAL') throw invalid(err.message.replace(/\bprivateKey\b/g, 'Key Material'));
     throw err;
   }
 }
@@ -79,12 +96,7 @@ export function privateKeyFromRaw(type: KeyType, raw: Uint8Array): Uint8Array {
   if (alg === undefined || type.startsWith('rsa')) throw invalid(`${type} keys cannot be registered as Raw; use PKCS#8 or PKCS#1`);
   if (raw.length !== 32) throw invalid(`a ${type} private key is 32 bytes, not ${raw.length}`);
   const secretKey = Uint8Array.from(raw);
-  try {
-    assertImportedSecret(type, secretKey);
-  } catch (err) {
-    if (err instanceof StrongboxError && err.code === 'INVALID_KEY_MATERIAL') throw invalid(err.message.replace(/\bprivateKey\b/g, 'Key Material'));
-    throw err;
-  }
+  assertSecret(type, secretKey);
   return secretKey;
 }
 
