@@ -5,7 +5,7 @@
  * with Vendor Attributes for custom ones. Responses to a 1.x client hold only attributes 1.x defines, keep
  * Operation Policy Name when the client set it, and never put attributes inside a Key Value.
  */
-import { CryptographicAlgorithm, NameType, ObjectType, RecommendedCurve, State } from './enums.js';
+import { CryptographicAlgorithm, LinkType, NameType, ObjectType, RecommendedCurve, State } from './enums.js';
 import { child, children, dateTime, enumeration, int, KmipError, read, struct, text, type ProtocolVersion } from './message.js';
 import { Tag } from './tags.js';
 import type { TtlvItem } from './ttlv.js';
@@ -193,6 +193,8 @@ function objectAttributes(o: KmipObject, v: ProtocolVersion): [string, TtlvItem]
   if (!two && a.operationPolicyName !== undefined) out.push(['Operation Policy Name', text(Tag.OperationPolicyName, a.operationPolicyName)]);
   if (o.kind === 'private') out.push(['Link', struct(Tag.Link, enumeration(Tag.LinkType, 0x102), text(Tag.LinkedObjectIdentifier, r.id + '/public'))]);
   if (o.kind === 'public') out.push(['Link', struct(Tag.Link, enumeration(Tag.LinkType, 0x103), text(Tag.LinkedObjectIdentifier, r.id))]);
+  if (o.kind !== 'public' && a.replacementId !== undefined) out.push(['Link', struct(Tag.Link, enumeration(Tag.LinkType, LinkType.ReplacementObjectLink), text(Tag.LinkedObjectIdentifier, a.replacementId))]);
+  if (o.kind !== 'public' && a.replacedId !== undefined) out.push(['Link', struct(Tag.Link, enumeration(Tag.LinkType, LinkType.ReplacedObjectLink), text(Tag.LinkedObjectIdentifier, a.replacedId))]);
   if (two && o.kind !== 'public') {
     out.push(['Sensitive', { tag: Tag.Sensitive, type: 'Boolean', value: !o.plaintextExport }]);
     out.push(['Extractable', { tag: Tag.Extractable, type: 'Boolean', value: o.plaintextExport }]);

@@ -338,6 +338,16 @@ export interface KmipObjectRecord {
   /** JSON text; storage does not interpret it */
   attributes: string;
   updatedAt: string;
+  /** the object's KMIP Names (both halves of a key pair), indexed for Locate (migration 20); replaced on every put */
+  names?: readonly string[];
+}
+
+/** What Locate narrows candidates by, through indexes (migration 20); the service checks the rest. */
+export interface KmipLocateFilter {
+  /** a KMIP Name (kmip_names) or the Strongbox key name */
+  name?: string;
+  types?: readonly KeyType[];
+  states?: readonly KeyState[];
 }
 
 /** An application's public key for signed requests (RFC 9421; migration 17), bound to one principal. */
@@ -375,6 +385,8 @@ export interface Store {
   putKmipObject(record: KmipObjectRecord): Promise<void>;
   /** KMIP metadata records in key id order after `after` (Locate pages through them). */
   listKmipObjects(after: string | undefined, limit: number): Promise<KmipObjectRecord[]>;
+  /** Keys matching the filter, in creation order after the cursor, from indexes (never a scan of every key). */
+  locateKmipKeys(filter: KmipLocateFilter, options: ListKeysOptions): Promise<KeyPage>;
   /** Reads one system value (sealed root key, sealed keyring, seal config, token hashes). */
   getSysValue(name: string): Promise<Uint8Array | undefined>;
   /**

@@ -188,6 +188,37 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.equal((await store.getKmipObject(ks[1]!.id))?.plaintextExport, true);
     });
 
+    it('KMIP Locate index: by KMIP Name (replaced on every put) or key name, by type and state, in creation order with a cursor', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const ks = [key({ type: 'aes256' }), key({ type: 'aes256', state: 'disabled' }), key({ type: 'p256', name: `locate-${tag}` }), key({ type: 'aes256' })];
+      for (const k of ks) await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: k.createdAt });
+      const put = (k: KeyRecord, names: string[]) => store.putKmipObject({ keyId: k.id, state: 'active', plaintextExport: false, attributes: '{}', updatedAt: k.createdAt, names });
+      await put(ks[0]!, [`n-${tag}`, `other-${tag}`]);
+      await put(ks[1]!, [`n-${tag}`]);
+      await put(ks[3]!, [`old-${tag}`]);
+      await put(ks[3]!, [`n-${tag}`]);
+      const all = async (filter: Parameters<Store['locateKmipKeys']>[0], limit = 1) => {
+        const ids: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await store.locateKmipKeys(filter, { limit, ...(after === undefined ? {} : { after }) });
+          ids.push(...page.keys.map((k) => k.id));
+          if (page.nextCursor === null) return ids;
+          after = page.nextCursor;
+        }
+      };
+      assert.deepEqual(await all({ name: `n-${tag}` }), [ks[0]!.id, ks[1]!.id, ks[3]!.id], 'creation order, paged one by one');
+      assert.deepEqual(await all({ name: `old-${tag}` }), [], 'a put replaces the Names');
+      assert.deepEqual(await all({ name: `locate-${tag}` }), [ks[2]!.id], 'the Strongbox key name matches too');
+      assert.deepEqual(await all({ name: `n-${tag}`, states: ['enabled'] }), [ks[0]!.id, ks[3]!.id]);
+      assert.deepEqual(await all({ name: `n-${tag}`, types: ['p256'] }), []);
+      assert.deepEqual(await all({ name: `n-${tag}`, types: [] }), [], 'an empty type list matches nothing');
+      const p256s = await all({ types: ['p256'], states: ['enabled'] }, 50);
+      assert.ok(p256s.includes(ks[2]!.id) && !p256s.includes(ks[0]!.id));
+      store = await h.reopen();
+      assert.deepEqual(await all({ name: `n-${tag}` }, 2), [ks[0]!.id, ks[1]!.id, ks[3]!.id], 'after a reopen, two per page');
+    });
+
     it('rejects a duplicate name with ConflictError(key_name) and stores nothing', async () => {
       const k = key({ name: 'contract-dup' });
       await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: k.createdAt });

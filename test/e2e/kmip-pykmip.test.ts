@@ -10,7 +10,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { constants, createDecipheriv, createHmac, createPublicKey, verify as verifySignature } from 'node:crypto';
+import { constants, createDecipheriv, createHmac, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, verify as verifySignature } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { repoRoot } from '../helpers/paths.js';
 import { httpsJson, makePki, rawKmip, runPykmip, spawnKmipServer, type KmipServer, type TestPki } from '../helpers/kmip.js';
@@ -148,6 +148,35 @@ describe('KMIP: PyKMIP client against Strongbox over mutual TLS', () => {
     assert.match(w['create'].error, /PERMISSION_DENIED/);
   });
 
+  it('Register of private keys made by node:crypto (PKCS#8 P-256, PKCS#1 RSA), RSA-OAEP both ways, RSA and ECDSA signatures checked by node:crypto, Re-key', async () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const nodeCiphertext = publicEncrypt({ key: rsa.publicKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha1' }, Buffer.from('from node:crypto'));
+    const r = await runPykmip(repoRoot, pki, 'register', s.kmipPort, 'storage', '1.2', [
+      (ec.privateKey.export({ format: 'der', type: 'pkcs8' }) as Buffer).toString('hex'),
+      (rsa.privateKey.export({ format: 'der', type: 'pkcs1' }) as Buffer).toString('hex'),
+      nodeCiphertext.toString('hex'),
+    ]);
+    assert.match(r['register_p256'], UUID, JSON.stringify(r));
+    assert.ok(verifySignature('sha256', Buffer.from('signed by a registered key'), ec.publicKey, Buffer.from(r['sign_p256'], 'hex')), 'the registered P-256 key signed; node:crypto verifies');
+    assert.match(r['register_rsa'], UUID, JSON.stringify(r));
+    assert.equal(r['rsa_attributes']['Cryptographic Algorithm'], 'CryptographicAlgorithm.RSA');
+    assert.equal(r['rsa_attributes']['Cryptographic Length'], '2048');
+    assert.equal(r['rsa_attributes']['Object Type'], 'ObjectType.PRIVATE_KEY');
+    const plain = privateDecrypt({ key: rsa.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.from(r['encrypt_oaep_sha256'], 'hex'));
+    assert.equal(plain.toString(), 'data key for node', 'Strongbox encrypted with OAEP SHA-256; node:crypto decrypts');
+    assert.equal(r['decrypt_oaep_sha1'], 'from node:crypto', 'node:crypto encrypted with OAEP SHA-1; Strongbox decrypts');
+    assert.ok(verifySignature('sha256', Buffer.from('rsa registered'), { key: rsa.publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, Buffer.from(r['sign_rsa_pss'], 'hex')), 'RSA-PSS verified by node:crypto');
+    assert.match(r['register_garbage'].error, /INVALID_FIELD/);
+    assert.match(r['register_garbage'].error, /PKCS#8/);
+    assert.match(r['register_rsa_as_ec'].error, /INVALID_FIELD/);
+    assert.match(r['rekey'], UUID);
+    assert.notEqual(r['rekey'], r['uids'].aes);
+    assert.equal(r['rekey_state'], 'State.ACTIVE');
+    assert.deepEqual(r['rekey_names'].map((n: string) => n.includes('to-rekey')), [true]);
+    assert.match(r['rekey_again'].error, /ILLEGAL_OPERATION/);
+  });
+
   it('a certificate the client map does not name authenticates nothing', async () => {
     const w = await runPykmip(repoRoot, pki, 'weak', s.kmipPort, 'unmapped', '1.2', [full.get('1.2')!['uids'].registered, 'x']);
     assert.match(w['get_attributes_allowed'].error, /AUTHENTICATION_NOT_SUCCESSFUL/);
@@ -247,7 +276,7 @@ describe('KMIP: PyKMIP client against Strongbox over mutual TLS', () => {
     }
     const kmip = records.filter((r) => r.interface === 'kmip');
     const ops = new Set(kmip.map((r) => r.operation));
-    for (const op of ['kmip.Create', 'kmip.Get', 'kmip.Encrypt', 'kmip.Decrypt', 'kmip.Locate', 'kmip.Register', 'kmip.CreateKeyPair', 'kmip.Sign', 'kmip.Activate', 'kmip.Revoke', 'kmip.Destroy', 'kmip.DeriveKey', 'kmip.unknown']) assert.ok(ops.has(op), `audited: ${op}`);
+    for (const op of ['kmip.Create', 'kmip.Get', 'kmip.Encrypt', 'kmip.Decrypt', 'kmip.Locate', 'kmip.Register', 'kmip.CreateKeyPair', 'kmip.Sign', 'kmip.Activate', 'kmip.Revoke', 'kmip.Destroy', 'kmip.ReKey', 'kmip.DeriveKey', 'kmip.unknown']) assert.ok(ops.has(op), `audited: ${op}`);
     const denied = kmip.filter((r) => r.outcome === 'denied');
     assert.ok(denied.some((r) => r.action === 'keys:export-plaintext'), 'the refused plaintext export is audited with its action');
     assert.ok(kmip.filter((r) => r.operation === 'kmip.Get' && r.outcome === 'success').every((r) => r.action === 'keys:export-plaintext' || r.resource !== null));

@@ -1,11 +1,12 @@
 /**
  * Create (AES and HMAC-SHA256 symmetric keys), Create Key Pair (EC P-256, secp256k1, Ed25519) and Register
- * (symmetric keys) — KMIP 1.4 §4.1-4.3, 2.1 §6.1.3-6.1.4, §6.1.40. Each answers the new Unique Identifier
+ * (symmetric and private keys) — KMIP 1.4 §4.1-4.3, 2.1 §6.1.3-6.1.4, §6.1.40. Each answers the new Unique Identifier
  * and makes it the batch's ID Placeholder.
  */
 import type { KeyType } from '../../protocol/types.js';
 import { decide } from '../../service/access/authorize.js';
 import { createKmipKey } from '../../service/kmip/create-kmip-key.js';
+import { privateKeyFromDer, privateKeyFromRaw, scalarFromBigInteger } from '../../service/kmip/kmip-import.js';
 import { emptyAttributes } from '../../service/kmip/kmip-object.js';
 import { is2x, mergeClientAttributes, readClientAttributes, type ClientAttributes } from '../attributes.js';
 import { CryptographicAlgorithm, KeyFormatType, ObjectType, RecommendedCurve } from '../enums.js';
@@ -129,22 +130,69 @@ function symmetricMaterial(object: TtlvItem): Uint8Array {
   throw new KmipError('InvalidField', 'a Symmetric Key is registered as Raw or Transparent Symmetric Key material');
 }
 
+/** The key material of a registered Private Key (docs/kmip.md, "Register"): its Strongbox type and secret. */
+function privateMaterial(object: TtlvItem, a: ClientAttributes): { type: KeyType; secretKey: Uint8Array } {
+  const block = required(read.structure(object, Tag.KeyBlock), Tag.KeyBlock);
+  const format = required(read.enum(block, Tag.KeyFormatType), Tag.KeyFormatType);
+  if (child(block, Tag.KeyWrappingData) !== undefined) throw new KmipError('FeatureNotSupported', 'registering wrapped keys is not supported');
+  const value = required(read.structure(block, Tag.KeyValue), Tag.KeyValue);
+  const material = child(value, Tag.KeyMaterial);
+  let out: { type: KeyType; secretKey: Uint8Array };
+  if (material?.type === 'ByteString' && (format === KeyFormatType.PKCS_8 || format === KeyFormatType.PKCS_1 || format === KeyFormatType.ECPrivateKey)) {
+    out = privateKeyFromDer(format === KeyFormatType.PKCS_8 ? 'pkcs8' : format === KeyFormatType.PKCS_1 ? 'pkcs1' : 'sec1', material.value);
+  } else if (material?.type === 'ByteString' && format === KeyFormatType.Raw) {
+    const type = pairType(a);
+    out = { type, secretKey: privateKeyFromRaw(type, material.value) };
+  } else if (material?.type === 'Structure' && format === KeyFormatType.TransparentECPrivateKey) {
+    const curve = required(read.enum(material, Tag.RecommendedCurve), Tag.RecommendedCurve);
+    const d = child(material, Tag.D);
+    if (d === undefined) throw new KmipError('MissingData', 'D is required');
+    if (d.type !== 'BigInteger') throw new KmipError('InvalidField', 'D must be a Big Integer');
+    const type = pairType({ ...a, algorithm: a.algorithm === CryptographicAlgorithm.Ed25519 ? a.algorithm : CryptographicAlgorithm.EC, curve });
+    out = { type, secretKey: privateKeyFromRaw(type, scalarFromBigInteger(d.value)) };
+  } else {
+    throw new KmipError('KeyFormatTypeNotSupported', 'a Private Key is registered as PKCS#8, PKCS#1 (RSA), ECPrivateKey, Transparent EC Private Key or Raw (32-byte scalar or Ed25519 seed)');
+  }
+  // The material decides the type; an algorithm the client named must agree with it.
+  if (a.algorithm !== undefined) {
+    const want: number[] = out.type.startsWith('rsa') ? [CryptographicAlgorithm.RSA] : out.type === 'ed25519' ? [CryptographicAlgorithm.Ed25519, CryptographicAlgorithm.EC] : [CryptographicAlgorithm.EC, CryptographicAlgorithm.ECDSA];
+    if (!want.includes(a.algorithm)) {
+      out.secretKey.fill(0);
+      throw new KmipError('InvalidField', `Cryptographic Algorithm ${a.algorithm} does not match the ${out.type} key in Key Material`);
+    }
+  }
+  return out;
+}
+
 export const register: KmipOperation = {
   name: 'Register',
   async run(call, payload) {
     assertUnsealed(call);
     const objectType = required(read.enum(payload, Tag.ObjectType), Tag.ObjectType);
-    if (objectType !== ObjectType.SymmetricKey) throw new KmipError('InvalidField', 'Register accepts Symmetric Keys (Private Key, Public Key, Secret Data and Opaque Object are not available yet)');
-    const object = required(read.structure(payload, Tag.SymmetricKey), Tag.SymmetricKey);
+    if (objectType !== ObjectType.SymmetricKey && objectType !== ObjectType.PrivateKey) {
+      throw new KmipError('FeatureNotSupported', 'Register accepts Symmetric Keys and Private Keys (Public Key, Secret Data and Opaque Object are not available yet)');
+    }
+    const isPrivate = objectType === ObjectType.PrivateKey;
+    const object = required(read.structure(payload, isPrivate ? Tag.PrivateKey : Tag.SymmetricKey), isPrivate ? Tag.PrivateKey : Tag.SymmetricKey);
     const block = read.structure(object, Tag.KeyBlock);
     const a = readClientAttributes(templates(payload, call.version, 'single'));
     const blockAlgorithm = read.enum(block, Tag.CryptographicAlgorithm);
     const blockLength = read.int(block, Tag.CryptographicLength);
     if (a.algorithm === undefined && blockAlgorithm !== undefined) a.algorithm = blockAlgorithm;
     if (a.length === undefined && blockLength !== undefined) a.length = blockLength;
-    const type = symmetricType(a);
-    const secretKey = Uint8Array.from(symmetricMaterial(object));
-    await authorizeCall(call, 'keys:create', { kind: 'keys' });
+    let type: KeyType;
+    let secretKey: Uint8Array;
+    if (isPrivate) ({ type, secretKey } = privateMaterial(object, a));
+    else {
+      type = symmetricType(a);
+      secretKey = Uint8Array.from(symmetricMaterial(object));
+    }
+    try {
+      await authorizeCall(call, 'keys:create', { kind: 'keys' });
+    } catch (err) {
+      secretKey.fill(0);
+      throw err;
+    }
     const o = await createKmipKey(call.ctx, { type, secretKey, attributes: mergeClientAttributes(emptyAttributes(), a), plaintextExport: await plaintextMark(call, a) });
     call.audit.resource = `key:${o.record.id}`;
     call.placeholder.value = o.uid;

@@ -1,5 +1,5 @@
 /**
- * Encrypt / Decrypt (AES-GCM, and AES-CBC with PKCS#5 or no padding), Sign / Signature Verify (ECDSA
+ * Encrypt / Decrypt (AES-GCM, AES-CBC with PKCS#5 or no padding, and RSAES-OAEP with RSA keys), Sign / Signature Verify (ECDSA
  * with SHA-256 on P-256 and secp256k1, DER signatures; Ed25519), MAC / MAC Verify (HMAC-SHA256) and RNG
  * Retrieve — KMIP 1.4 §4.29-4.35, 2.1 §6.1.18-19, §6.1.50-51, §6.1.29-30, §6.1.43. Signing and MACs go
  * through the same services as the REST API (verify-before-release included).
@@ -7,6 +7,7 @@
 import { StrongboxError } from '../../protocol/errors.js';
 import { hexToBytes, toHex } from '../../protocol/hex.js';
 import { generateRandom, MAX_RANDOM_BYTES } from '../../service/keys/generate-random.js';
+import { rsaDecrypt, rsaEncrypt } from '../../service/keys/rsa-encryption.js';
 import { sign } from '../../service/keys/sign.js';
 import { verify } from '../../service/keys/verify.js';
 import { generateMac } from '../../service/symmetric/generate-mac.js';
@@ -14,7 +15,7 @@ import { verifyMac } from '../../service/symmetric/verify-mac.js';
 import { kmipDecrypt, kmipEncrypt, type KmipCipherParameters } from '../../service/kmip/kmip-material.js';
 import type { KmipObject } from '../../service/kmip/kmip-object.js';
 import { BlockCipherMode, CryptographicAlgorithm, DigitalSignatureAlgorithm, HashingAlgorithm, PaddingMethod } from '../enums.js';
-import { bytes, enumeration, KmipError, read, required, struct, text } from '../message.js';
+import { bytes, child, enumeration, KmipError, read, required, struct, text } from '../message.js';
 import { Tag } from '../tags.js';
 import type { TtlvItem } from '../ttlv.js';
 import { assertUnsealed, objectFor, uidOf, type KmipOperation } from './call.js';
@@ -46,12 +47,44 @@ function cipherParameters(payload: TtlvItem | undefined, decrypting: boolean): K
   throw new KmipError('InvalidField', 'Block Cipher Mode must be GCM or CBC');
 }
 
+const isRsaType = (type: string): boolean => type === 'rsa2048' || type === 'rsa3072' || type === 'rsa4096';
+
+/**
+ * RSAES-OAEP parameters (KMIP 1.4 §3.6 Cryptographic Parameters; 2.1 adds Mask Generator and its hash):
+ * Padding Method OAEP (the default for RSA keys), Hashing Algorithm SHA-256 (default) or SHA-1, MGF1 with
+ * the same hash. PKCS#1 v1.5 encryption is refused (a padding oracle); a P Source (label) is not supported.
+ */
+function oaepParameters(payload: TtlvItem | undefined): { algorithm: 'RSAES_OAEP_SHA_256' | 'RSAES_OAEP_SHA_1'; data: Uint8Array } {
+  const p = read.structure(payload, Tag.CryptographicParameters);
+  const algorithm = read.enum(p, Tag.CryptographicAlgorithm);
+  if (algorithm !== undefined && algorithm !== CryptographicAlgorithm.RSA) throw new KmipError('InvalidField', 'this is an RSA key: Cryptographic Algorithm must be RSA');
+  const padding = read.enum(p, Tag.PaddingMethod);
+  if (padding !== undefined && padding !== PaddingMethod.OAEP) throw new KmipError('InvalidField', 'RSA encryption uses Padding Method OAEP (PKCS#1 v1.5 encryption is not offered)');
+  const hash = read.enum(p, Tag.HashingAlgorithm) ?? HashingAlgorithm.SHA_256;
+  if (hash !== HashingAlgorithm.SHA_256 && hash !== HashingAlgorithm.SHA_1) throw new KmipError('InvalidField', 'OAEP Hashing Algorithm must be SHA-256 or SHA-1');
+  const mgf = read.enum(p, Tag.MaskGenerator);
+  if (mgf !== undefined && mgf !== MGF1) throw new KmipError('InvalidField', 'Mask Generator must be MGF1');
+  const mgfHash = read.enum(p, Tag.MaskGeneratorHashingAlgorithm);
+  if (mgfHash !== undefined && mgfHash !== hash) throw new KmipError('InvalidField', 'Mask Generator Hashing Algorithm must equal the Hashing Algorithm');
+  if (child(p, Tag.PSource) !== undefined) throw new KmipError('FeatureNotSupported', 'P Source (an OAEP label) is not supported');
+  if (read.bytes(payload, Tag.IVCounterNonce) !== undefined) throw new KmipError('InvalidField', 'RSA encryption takes no IV/Counter/Nonce');
+  return { algorithm: hash === HashingAlgorithm.SHA_1 ? 'RSAES_OAEP_SHA_1' : 'RSAES_OAEP_SHA_256', data: required(read.bytes(payload, Tag.Data), Tag.Data) };
+}
+
+/** Mask Generator MGF1 (KMIP 2.1 §11.34) */
+const MGF1 = 1;
+
 export const encrypt: KmipOperation = {
   name: 'Encrypt',
   async run(call, payload) {
     assertUnsealed(call);
-    const p = cipherParameters(payload, false);
     const o = await objectFor(call, uidOf(call, payload), 'keys:encrypt');
+    if (isRsaType(o.record.type)) {
+      const p = oaepParameters(payload);
+      const r = await rsaEncrypt(call.ctx, { key: o.record, algorithm: p.algorithm, plaintext: toHex(p.data) });
+      return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), bytes(Tag.Data, hexToBytes(r.ciphertext)));
+    }
+    const p = cipherParameters(payload, false);
     const out = await kmipEncrypt(call.ctx, o, p);
     return struct(
       Tag.ResponsePayload,
@@ -67,8 +100,16 @@ export const decrypt: KmipOperation = {
   name: 'Decrypt',
   async run(call, payload) {
     assertUnsealed(call);
-    const p = cipherParameters(payload, true);
     const o = await objectFor(call, uidOf(call, payload), 'keys:decrypt');
+    if (isRsaType(o.record.type)) {
+      if (o.kind === 'public') throw new KmipError('IllegalOperation', 'decrypt with the private key');
+      const p = oaepParameters(payload);
+      if (p.data.length === 0 || p.data.length > 512) throw new KmipError('InvalidField', 'Data has the wrong length for an RSA ciphertext');
+      const r = await rsaDecrypt(call.ctx, { key: o.record, algorithm: p.algorithm, ciphertext: toHex(p.data) });
+      const plaintext = hexToBytes(r.plaintext);
+      return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), bytes(Tag.Data, plaintext));
+    }
+    const p = cipherParameters(payload, true);
     const data = await kmipDecrypt(call.ctx, o, p);
     return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), bytes(Tag.Data, data));
   },

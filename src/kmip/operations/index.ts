@@ -5,7 +5,7 @@ import type { KmipOperation } from './call.js';
 import { create, createKeyPair, register } from './create.js';
 import { decrypt, encrypt, mac, macVerify, rngRetrieve, signatureVerify, signOperation } from './crypto.js';
 import { get } from './get.js';
-import { activate, destroy, revoke } from './lifecycle.js';
+import { activate, destroy, reKey, revoke } from './lifecycle.js';
 import { locate } from './locate.js';
 import { discoverVersions, query, supportedOperations } from './server-info.js';
 
@@ -33,6 +33,7 @@ export const operations: ReadonlyMap<number, KmipOperation> = new Map<number, Km
   [Operation.MAC, mac],
   [Operation.MACVerify, macVerify],
   [Operation.RNGRetrieve, rngRetrieve],
+  [Operation.ReKey, reKey],
 ]);
 
 supportedOperations.push(...operations.keys());

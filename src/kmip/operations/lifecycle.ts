@@ -1,8 +1,14 @@
-/** Activate, Revoke and Destroy (KMIP 1.4 §4.19-4.21; the state mapping is service/kmip/kmip-lifecycle.ts). */
+/**
+ * Activate, Revoke and Destroy (KMIP 1.4 §4.19-4.21; the state mapping is service/kmip/kmip-lifecycle.ts),
+ * and Re-key of symmetric keys (§4.4; service/kmip/rekey-kmip.ts).
+ */
+import { decide } from '../../service/access/authorize.js';
 import { activateKmipObject, destroyKmipObject, revokeKmipObject } from '../../service/kmip/kmip-lifecycle.js';
-import { KmipError, read, required, struct, text } from '../message.js';
+import { rekeyKmipObject } from '../../service/kmip/rekey-kmip.js';
+import { is2x, readClientAttributes } from '../attributes.js';
+import { child, KmipError, read, required, struct, text } from '../message.js';
 import { Tag } from '../tags.js';
-import { assertUnsealed, objectFor, uidOf, type KmipOperation } from './call.js';
+import { assertUnsealed, authorizeCall, objectFor, uidOf, type KmipOperation } from './call.js';
 
 export const activate: KmipOperation = {
   name: 'Activate',
@@ -38,5 +44,25 @@ export const destroy: KmipOperation = {
     if (o.kind === 'public') throw new KmipError('IllegalOperation', 'destroy the private key; its public key follows it');
     await destroyKmipObject(call.ctx, o);
     return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid));
+  },
+};
+
+export const reKey: KmipOperation = {
+  name: 'ReKey',
+  async run(call, payload) {
+    assertUnsealed(call);
+    const offsetItem = child(payload, Tag.Offset);
+    if (offsetItem !== undefined && offsetItem.type !== 'Interval') throw new KmipError('InvalidField', 'Offset must be an Interval');
+    // Re-key copies the existing key's attributes; new ones from the client are not applied.
+    const given = readClientAttributes([read.structure(payload, is2x(call.version) ? Tag.Attributes : Tag.TemplateAttribute)]);
+    if (given.algorithm !== undefined || given.length !== undefined) throw new KmipError('InvalidField', 'Re-key keeps the existing key\'s Cryptographic Algorithm and Length');
+    // keys:rotate on the existing key, then keys:create for the new one (the audit record names the new key).
+    const o = await objectFor(call, uidOf(call, payload), 'keys:rotate');
+    await authorizeCall(call, 'keys:create', { kind: 'keys' });
+    const mark = o.plaintextExport && (await decide(call.ctx, call.principal, 'keys:export-plaintext', { kind: 'keys' }, call.clientIp)).allowed;
+    const created = await rekeyKmipObject(call.ctx, o, { plaintextExport: mark, ...(offsetItem?.type === 'Interval' ? { offsetSeconds: offsetItem.value } : {}) });
+    call.audit.resource = `key:${created.record.id}`;
+    call.placeholder.value = created.uid;
+    return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, created.uid));
   },
 };

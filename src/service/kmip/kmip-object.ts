@@ -32,6 +32,9 @@ export interface KmipAttributes {
   custom: [string, string][];
   /** the public-key object's own names (a key pair's two objects may be named apart) */
   publicNames?: string[];
+  /** Re-key links (KMIP 1.4 §3.35): the key that replaced this one, and the key this one replaced */
+  replacementId?: string;
+  replacedId?: string;
 }
 
 export interface KmipObject {
@@ -111,7 +114,8 @@ export async function loadKmipObject(ctx: Pick<ServiceContext, 'store'>, uid: st
 /** Writes an object's KMIP state and attributes (the plaintext-export mark is fixed at the first write). */
 export async function saveKmipObject(ctx: Pick<ServiceContext, 'store' | 'now'>, record: KeyRecord, state: KmipState, attributes: KmipAttributes, plaintextExport = false): Promise<void> {
   const stored = state === 'destroyed' || state === 'destroyed_compromised' ? (state === 'destroyed_compromised' ? 'compromised' : 'deactivated') : state;
-  await ctx.store.putKmipObject({ keyId: record.id, state: stored, plaintextExport, attributes: JSON.stringify(attributes), updatedAt: ctx.now().toISOString() });
+  const names = [...new Set([...attributes.names, ...(attributes.publicNames ?? [])])];
+  await ctx.store.putKmipObject({ keyId: record.id, state: stored, plaintextExport, attributes: JSON.stringify(attributes), updatedAt: ctx.now().toISOString(), names });
 }
 
 /** Checks the bounds of client-chosen attribute values before they are stored. */

@@ -3,11 +3,15 @@
  * order, skipping `offset` and returning at most `maximum`. Every key is a KMIP object (REST-made keys
  * too), and an asymmetric key is two (private, then `<id>/public`). Objects the caller may not read are
  * left out (the `visible` predicate is the interface's authorization), so Locate is no existence oracle.
- * The scan is linear over the key list; SCAN_LIMIT bounds it.
+ *
+ * The store narrows the candidates through indexes (migration 20: kmip_names, keys by type and by state),
+ * so Locate reads only keys that can match, never every key; the exact KMIP rules (object kind, the
+ * KMIP state derived from the key's state, every Name, the length) are checked here on those. Paging
+ * (Offset Items, Maximum Items) counts visible matching objects in creation order.
  */
 import { isThresholdKeyType, type KeyType } from '../../protocol/types.js';
 import type { ServiceContext } from '../shared/context.js';
-import type { KeyRecord } from '../../storage/types.js';
+import type { KeyRecord, KeyState, KmipLocateFilter } from '../../storage/types.js';
 import { toKmipObject, type KmipObject, type KmipObjectKind, type KmipState } from './kmip-object.js';
 
 export interface LocateCriteria {
@@ -21,8 +25,37 @@ export interface LocateCriteria {
   maximum?: number;
 }
 
-export const LOCATE_SCAN_LIMIT = 100_000;
 const PAGE = 500;
+
+/** Key states a KMIP state can come from (service/kmip/kmip-object.ts kmipState). */
+const KEY_STATES: Record<KmipState, KeyState[]> = {
+  active: ['enabled'],
+  pre_active: ['disabled'],
+  deactivated: ['disabled'],
+  compromised: ['disabled'],
+  destroyed: ['pending_deletion', 'destroyed'],
+  destroyed_compromised: ['pending_deletion', 'destroyed'],
+};
+
+const SYMMETRIC: readonly KeyType[] = ['aes256', 'hmac256'];
+
+/** What the store's indexes can narrow by: one Name, key types (from algorithm, length and object type) and key states. */
+function indexFilter(c: LocateCriteria): KmipLocateFilter {
+  const filter: KmipLocateFilter = {};
+  if (c.names !== undefined && c.names[0] !== undefined) filter.name = c.names[0];
+  let types: KeyType[] | undefined = c.types === undefined ? undefined : [...c.types];
+  if (c.kinds !== undefined) {
+    const wantSymmetric = c.kinds.includes('symmetric');
+    const wantAsymmetric = c.kinds.includes('private') || c.kinds.includes('public');
+    if (!wantAsymmetric) types = (types ?? [...SYMMETRIC]).filter((t) => SYMMETRIC.includes(t));
+    else if (!wantSymmetric) types = types?.filter((t) => !SYMMETRIC.includes(t));
+    if (!wantSymmetric && !wantAsymmetric) types = [];
+  }
+  if (c.lengthBits !== undefined && types !== undefined) types = types.filter((t) => keyLengthBits(t) === c.lengthBits);
+  if (types !== undefined) filter.types = types;
+  if (c.states !== undefined) filter.states = [...new Set(c.states.flatMap((s) => KEY_STATES[s]))];
+  return filter;
+}
 
 export const keyLengthBits = (type: KeyType): number => (type === 'rsa2048' ? 2048 : type === 'rsa3072' ? 3072 : type === 'rsa4096' ? 4096 : 256);
 
@@ -44,11 +77,10 @@ export async function locateKmipObjects(ctx: Pick<ServiceContext, 'store'>, crit
   let skip = criteria.offset ?? 0;
   const max = criteria.maximum;
   let after: string | undefined;
-  let scanned = 0;
+  const filter = indexFilter(criteria);
   for (;;) {
-    const page = await ctx.store.listKeys({ limit: PAGE, ...(after === undefined ? {} : { after }) });
+    const page = await ctx.store.locateKmipKeys(filter, { limit: PAGE, ...(after === undefined ? {} : { after }) });
     for (const record of page.keys) {
-      scanned++;
       // Threshold keys sign only as a quorum, through the chain routes: KMIP does not see them.
       if (isThresholdKeyType(record.type)) continue;
       const stored = await ctx.store.getKmipObject(record.id);
@@ -65,7 +97,7 @@ export async function locateKmipObjects(ctx: Pick<ServiceContext, 'store'>, crit
         if (max === undefined || out.length < max) out.push(o.uid);
       }
     }
-    if (page.nextCursor === null || scanned >= LOCATE_SCAN_LIMIT) break;
+    if (page.nextCursor === null) break;
     after = page.nextCursor;
   }
   return { uids: out, located };

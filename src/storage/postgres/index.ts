@@ -300,7 +300,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     kind: 'postgres',
     ...transactionRuleMethods({ q, tx, spendLockNamespace: SPEND_NS }),
     ...nonceLeaseMethods({ q, tx }),
-    ...kmipObjectMethods({ q }),
+    ...kmipObjectMethods({ q, tx }),
     ...appKeyMethods({ q }),
     async getSysValue(name) {
       const r = await q<{ value: Buffer }>('SELECT value FROM sys_values WHERE name = $1', [name]);
@@ -374,6 +374,29 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     async listKeys(options): Promise<KeyPage> {
       const after = options.after === undefined ? 0 : Number.parseInt(options.after, 10);
       const rows = (await q<KeyRow>(`${KEY_SELECT} WHERE k.seq > $1 ORDER BY k.seq LIMIT $2`, [Number.isSafeInteger(after) ? after : 0, options.limit + 1])).rows;
+      const page = rows.slice(0, options.limit);
+      const last = page.at(-1);
+      return { keys: page.map(toKeyRecord), nextCursor: rows.length > options.limit && last ? String(last.seq) : null };
+    },
+    async locateKmipKeys(filter, options): Promise<KeyPage> {
+      // Every value is bound; keys_type_seq, keys_state_seq and kmip_names (migration 20) serve the conditions.
+      const after = options.after === undefined ? 0 : Number.parseInt(options.after, 10);
+      const values: unknown[] = [Number.isSafeInteger(after) ? after : 0];
+      const where: string[] = ['k.seq > $1'];
+      if (filter.types !== undefined) {
+        values.push([...filter.types]);
+        where.push(`k.type = ANY($${values.length}::text[])`);
+      }
+      if (filter.states !== undefined) {
+        values.push([...filter.states]);
+        where.push(`k.state = ANY($${values.length}::text[])`);
+      }
+      if (filter.name !== undefined) {
+        values.push(filter.name);
+        where.push(`(k.name = $${values.length} OR k.id IN (SELECT key_id FROM kmip_names WHERE name = $${values.length}))`);
+      }
+      values.push(options.limit + 1);
+      const rows = (await q<KeyRow>(`${KEY_SELECT} WHERE ${where.join(' AND ')} ORDER BY k.seq LIMIT $${values.length}`, values)).rows;
       const page = rows.slice(0, options.limit);
       const last = page.at(-1);
       return { keys: page.map(toKeyRecord), nextCursor: rows.length > options.limit && last ? String(last.seq) : null };

@@ -332,4 +332,24 @@ export const pgMigrations: readonly Migration[] = [
       CREATE INDEX request_nonces_expiry ON request_nonces(expires_at);
     `,
   },
+  {
+    // KMIP Locate through indexes (service/kmip/locate-kmip.ts): the KMIP Names of each key, and the key
+    // type and state in creation order; existing KMIP Names are copied in from kmip_objects.
+    version: 20,
+    name: 'kmip-locate-index',
+    sql: `
+      CREATE TABLE kmip_names (
+        name   TEXT NOT NULL,
+        key_id TEXT NOT NULL REFERENCES keys(id),
+        PRIMARY KEY (name, key_id)
+      );
+      CREATE INDEX kmip_names_key ON kmip_names(key_id);
+      CREATE INDEX keys_type_seq ON keys(type, seq);
+      CREATE INDEX keys_state_seq ON keys(state, seq);
+      INSERT INTO kmip_names (name, key_id)
+        SELECT DISTINCT n.name, o.key_id FROM kmip_objects o,
+          LATERAL (SELECT jsonb_array_elements_text(COALESCE(o.attributes::jsonb -> 'names', '[]'::jsonb)) AS name
+                   UNION SELECT jsonb_array_elements_text(COALESCE(o.attributes::jsonb -> 'publicNames', '[]'::jsonb))) n;
+    `,
+  },
 ];

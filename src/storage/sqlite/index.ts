@@ -456,6 +456,29 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
       const last = page.at(-1);
       return { keys: page.map(toKeyRecord), nextCursor: rows.length > options.limit && last ? String(last.seq) : null };
     },
+    async locateKmipKeys(filter, options): Promise<KeyPage> {
+      // Dynamic only in the number of placeholders; every value is bound. keys_type_seq, keys_state_seq
+      // and kmip_names (migration 20) serve the conditions.
+      const after = options.after === undefined ? 0 : Number.parseInt(options.after, 10);
+      const where: string[] = ['k.seq > ?'];
+      const values: unknown[] = [Number.isSafeInteger(after) ? after : 0];
+      if (filter.types !== undefined) {
+        where.push(`k.type IN (${filter.types.map(() => '?').join(', ') || 'NULL'})`);
+        values.push(...filter.types);
+      }
+      if (filter.states !== undefined) {
+        where.push(`k.state IN (${filter.states.map(() => '?').join(', ') || 'NULL'})`);
+        values.push(...filter.states);
+      }
+      if (filter.name !== undefined) {
+        where.push('(k.name = ? OR k.id IN (SELECT key_id FROM kmip_names WHERE name = ?))');
+        values.push(filter.name, filter.name);
+      }
+      const rows = db.prepare(`${KEY_SELECT} WHERE ${where.join(' AND ')} ORDER BY k.seq LIMIT ?`).all(...values, options.limit + 1) as KeyRow[];
+      const page = rows.slice(0, options.limit);
+      const last = page.at(-1);
+      return { keys: page.map(toKeyRecord), nextCursor: rows.length > options.limit && last ? String(last.seq) : null };
+    },
     async getKeyVersion(keyId, version) {
       const row = stmts.getVersion.get(keyId, version) as { key_id: string; version: number; sealed_material: Buffer; created_at: string } | undefined;
       return row && { keyId: row.key_id, version: row.version, sealedMaterial: new Uint8Array(row.sealed_material), createdAt: row.created_at };

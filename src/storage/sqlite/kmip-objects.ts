@@ -1,5 +1,5 @@
 /**
- * SQLite side of the KMIP metadata per key (migration 15). The plaintext-export mark is written once:
+ * SQLite side of the KMIP metadata per key (migration 15) and its Name index (migration 20). The plaintext-export mark is written once:
  * a later put keeps the stored value, so no KMIP attribute change can turn it on.
  */
 import type Database from 'better-sqlite3';
@@ -24,6 +24,8 @@ export function kmipObjectMethods(db: Database.Database): Methods {
     put: db.prepare(`INSERT INTO kmip_objects (key_id, state, plaintext_export, attributes, updated_at) VALUES (?, ?, ?, ?, ?)
                      ON CONFLICT (key_id) DO UPDATE SET state = excluded.state, attributes = excluded.attributes, updated_at = excluded.updated_at`),
     list: db.prepare('SELECT key_id, state, plaintext_export, attributes, updated_at FROM kmip_objects WHERE key_id > ? ORDER BY key_id LIMIT ?'),
+    clearNames: db.prepare('DELETE FROM kmip_names WHERE key_id = ?'),
+    addName: db.prepare('INSERT OR IGNORE INTO kmip_names (name, key_id) VALUES (?, ?)'),
   });
   let prepared: ReturnType<typeof prepare> | undefined;
   const stmts = (): ReturnType<typeof prepare> => (prepared ??= prepare());
@@ -33,7 +35,15 @@ export function kmipObjectMethods(db: Database.Database): Methods {
       return r && toRecord(r);
     },
     async putKmipObject(o) {
-      stmts().put.run(o.keyId, o.state, o.plaintextExport ? 1 : 0, o.attributes, o.updatedAt);
+      const st = stmts();
+      // The metadata and its Name index change together (one transaction).
+      db.transaction(() => {
+        st.put.run(o.keyId, o.state, o.plaintextExport ? 1 : 0, o.attributes, o.updatedAt);
+        if (o.names !== undefined) {
+          st.clearNames.run(o.keyId);
+          for (const name of o.names) st.addName.run(name, o.keyId);
+        }
+      }).immediate();
     },
     async listKmipObjects(after, limit) {
       return (stmts().list.all(after ?? '', limit) as Row[]).map(toRecord);
