@@ -57,13 +57,14 @@ describe('audit logs written before head signatures', () => {
     try {
       db.transaction(() => {
         db.exec('ALTER TABLE audit_records DROP COLUMN head_signature');
-        // and what the later migrations added (13: the tokens' maximum lifetime; 14: spend buckets; 15: KMIP metadata), which
+        // and what the later migrations added (13: the tokens' maximum lifetime; 14: spend buckets; 15: KMIP metadata; 18: caller bindings), which
         // rerun at the upgrade
         db.exec('ALTER TABLE tokens DROP COLUMN max_expires_at; ALTER TABLE tokens DROP COLUMN renewable');
         db.exec(`DROP INDEX spend_reservations_bucket; DROP INDEX spend_reservations_reservation;
           ALTER TABLE spend_reservations DROP COLUMN bucket; ALTER TABLE spend_reservations DROP COLUMN reservation_id;
           CREATE INDEX spend_reservations_scope ON spend_reservations(scope, scope_id, created_at)`);
         db.exec('DROP TABLE kmip_objects'); // 15: KMIP metadata
+        db.exec('ALTER TABLE tokens DROP COLUMN bind_caller'); // 18: tokens bound to a caller measurement
         db.prepare('DELETE FROM schema_migrations WHERE version >= 12').run();
         const cps = db.prepare('SELECT seq, checkpoint FROM audit_checkpoints ORDER BY seq').all() as { seq: number; checkpoint: string }[];
         db.prepare('DELETE FROM audit_checkpoints').run();

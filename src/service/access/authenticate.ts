@@ -11,6 +11,8 @@ import type { TokenRecord } from '../../storage/types.js';
 import type { Principal, ServiceContext } from '../shared/context.js';
 import { RateLimiter } from './rate-limit.js';
 import { hashToken } from '../shared/token-secret.js';
+import type { CallerFacts } from '../../policy/types.js';
+import { withCaller } from './caller-binding.js';
 
 export const TOKEN_CACHE_MS = 1000;
 export function isRootToken(t: Pick<TokenRecord, 'policies'>): boolean {
@@ -22,16 +24,20 @@ export function toPrincipal(t: TokenRecord): Principal {
 }
 
 export interface Authenticator {
-  authenticate(authorization: string | undefined): Promise<Principal>;
+  /**
+   * `caller`: the calling process, when the interface measured it (the HTTP API on the Unix socket). A
+   * token bound to a caller measurement is refused without one, or when it differs (caller-binding.ts).
+   */
+  authenticate(authorization: string | undefined, caller?: CallerFacts): Promise<Principal>;
   /** forget cached token records (after revocation or renewal on this node) */
   invalidate(): void;
 }
 
-export function createAuthenticator(ctx: Pick<ServiceContext, 'store' | 'now'>): Authenticator {
+export function createAuthenticator(ctx: Pick<ServiceContext, 'store' | 'now' | 'metrics'>): Authenticator {
   const cache = new Map<string, { record: TokenRecord; at: number }>();
   const limiter = new RateLimiter();
   return {
-    async authenticate(authorization) {
+    async authenticate(authorization, caller) {
       if (authorization === undefined || !authorization.startsWith('Bearer ') || authorization.length > 512) {
         throw new StrongboxError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
       }
@@ -51,6 +57,8 @@ export function createAuthenticator(ctx: Pick<ServiceContext, 'store' | 'now'>):
       const t = record.record;
       if (t.revokedAt !== null) throw new StrongboxError('TOKEN_REVOKED', 'the token was revoked');
       if (t.expiresAt !== null && Date.parse(t.expiresAt) <= nowMs) throw new StrongboxError('TOKEN_EXPIRED', `the token expired at ${t.expiresAt}`);
+      // Before the rate limit and the use count: a refused caller spends neither.
+      const principal = withCaller(toPrincipal(t), caller, () => ctx.metrics.callerMismatches.inc());
       if (t.ratePerSecond !== null) {
         const retryAfterMs = limiter.take(t.accessor, t.ratePerSecond, t.rateBurst ?? Math.max(1, Math.ceil(t.ratePerSecond)), nowMs);
         if (retryAfterMs > 0) throw new StrongboxError('RATE_LIMITED', `rate limit of ${t.ratePerSecond}/s exceeded; retry after ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
@@ -58,9 +66,9 @@ export function createAuthenticator(ctx: Pick<ServiceContext, 'store' | 'now'>):
       if (t.numUsesLeft !== null) {
         if (!(await ctx.store.consumeTokenUse(t.accessor))) throw new StrongboxError('TOKEN_USES_EXHAUSTED', 'the token has no uses left');
         // The principal reflects this request's use.
-        return toPrincipal({ ...t, numUsesLeft: t.numUsesLeft - 1 });
+        return { ...principal, token: { ...t, numUsesLeft: t.numUsesLeft - 1 } };
       }
-      return toPrincipal(t);
+      return principal;
     },
     invalidate() {
       cache.clear();

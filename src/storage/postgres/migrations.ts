@@ -306,4 +306,13 @@ export const pgMigrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    // A token's binding to the calling application on the Unix socket (issue 19, docs/attestation.md):
+    // JSON {uid?, exeSha256?, scriptSha256?}, null for unbound tokens.
+    version: 18,
+    name: 'token-caller-binding',
+    sql: `
+      ALTER TABLE tokens ADD COLUMN bind_caller TEXT;
+    `,
+  },
 ];
