@@ -284,12 +284,30 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
   };
 }
 
+/** A URL without what may be a secret: its password, or (`originOnly`) also its path and query (an API key in an RPC URL). */
+function withoutSecrets(value: string, originOnly: boolean): string {
+  try {
+    const url = new URL(value);
+    if (originOnly) return url.origin;
+    url.password = '';
+    return url.toString();
+  } catch {
+    return '';
+  }
+}
+
 /**
  * SHA-256 (hex) of the effective settings, for attestations (docs/attestation.md): every setting by
- * name in sorted order, file settings by path, with the dev root token left out — no secret is hashed
- * (a low-entropy secret's hash could be guessed). Nodes configured alike report the same value.
+ * name in sorted order, file settings by path, with the dev root token left out, the PostgreSQL URL
+ * without its password and the Ethereum upstream by origin only — no secret is hashed (a low-entropy
+ * secret's hash could be guessed). Nodes configured alike report the same value.
  */
-export function effectiveConfigSha256(s: ServerSettings): string {
+export function effectiveConfigSha256(settings: ServerSettings): string {
+  const s = {
+    ...settings,
+    storage: settings.storage === undefined ? undefined : withoutSecrets(settings.storage, false),
+    ethereumUpstream: settings.ethereumUpstream === undefined ? undefined : withoutSecrets(settings.ethereumUpstream, true),
+  };
   const entries = Object.entries(s)
     .filter(([k]) => k !== 'devRootToken')
     .map(([k, v]) => [k, v instanceof Map ? [...v].map(([c, g]) => [c, g === null ? null : String(g)]).sort((a, b) => Number(a[0]) - Number(b[0])) : (v ?? null)] as const)
