@@ -7,8 +7,8 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { api, spawnServer, type SpawnedServer } from '../helpers/server.js';
@@ -180,5 +180,39 @@ req.end();
     assert.equal((await runClient(app, { SOCK: sock, TOKEN: token })).status, 200);
     assert.equal((await api(server.addr, 'GET', '/v1/keys', token)).status, 403);
     assert.equal(readFileSync(app, 'utf8'), listKeys);
+  });
+});
+
+describe('without a C compiler: caller measurement reports itself unavailable', () => {
+  it('the build still succeeds, and binding a token is refused with a clear error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'strongbox-nocc-'));
+    try {
+      // scripts/build-native.mjs with a compiler that fails: exit 0, no addon, a warning.
+      mkdirSync(join(dir, 'scripts'));
+      cpSync(join(repoRoot, 'native'), join(dir, 'native'), { recursive: true });
+      cpSync(join(repoRoot, 'scripts', 'build-native.mjs'), join(dir, 'scripts', 'build-native.mjs'));
+      symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'));
+      const built = spawnSync(process.execPath, [join(dir, 'scripts', 'build-native.mjs')], { env: { ...process.env, CC: 'false' }, encoding: 'utf8' });
+      assert.equal(built.status, 0, built.stderr);
+      assert.match(built.stderr, /caller measurement will be unavailable/);
+      assert.equal(existsSync(join(dir, 'build', 'peercred.node')), false);
+      // An installation without the addon (this build's code, no build/).
+      cpSync(join(repoRoot, 'dist', 'src'), join(dir, 'dist', 'src'), { recursive: true });
+      cpSync(join(repoRoot, 'package.json'), join(dir, 'package.json'));
+      const server = await spawnServer(['--dev', '--dev-root-token', ROOT], {}, join(dir, 'dist', 'src', 'bin', 'strongbox.js'));
+      try {
+        const r = await api(server.addr, 'POST', '/v1/tokens', ROOT, { policies: ['signer'], bindCaller: { uid: 0 } });
+        assert.equal(r.status, 409, JSON.stringify(r.body));
+        assert.equal(r.body.code, 'CALLER_MEASUREMENT_UNAVAILABLE');
+        assert.equal(r.body.field, 'bindCaller');
+        assert.match(r.body.detail, /peercred addon is not built/);
+        // Unbound tokens are unaffected.
+        assert.equal((await api(server.addr, 'POST', '/v1/tokens', ROOT, { policies: ['signer'] })).status, 201);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
