@@ -27,6 +27,10 @@ const systemTools = {
   jq: 'jq',
   // the KMIP tests: PyKMIP's client (under /usr/bin/python3) and pykmip-server
   'pykmip-server': 'python3-pykmip',
+  // the peercred addon (scripts/build-native.mjs) and the caller-measurement tests (sha256sum, runuser)
+  cc: 'gcc',
+  sha256sum: 'coreutils',
+  runuser: 'util-linux',
 };
 // files (not on PATH) → Debian package
 const systemFiles = {
@@ -50,6 +54,9 @@ if (missing.length > 0) {
 }
 
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { stdio: 'inherit' });
+// The rest of `npm run build`: the peercred addon and dist/manifest.json (docs/attestation.md).
+execFileSync(process.execPath, [join(root, 'scripts/build-native.mjs')], { stdio: 'inherit' });
+execFileSync(process.execPath, [join(root, 'dist/src/bin/strongbox.js'), 'release', 'manifest'], { stdio: 'inherit' });
 
 function findTests(dir) {
   const out = [];

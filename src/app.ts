@@ -21,6 +21,8 @@ import { SYS } from './service/shared/context.js';
 import { StrongboxError } from './protocol/errors.js';
 import { withKeyRecordCache } from './storage/key-record-cache.js';
 import { Metrics } from './observability/metrics.js';
+import { hostname } from 'node:os';
+import { INSTALL_ROOT, measureInstall, parseReleasePublicKey, shippedReleaseKey } from './service/sys/install-integrity.js';
 import { withStoreMetrics } from './observability/store-metrics.js';
 import { ethereumAddress } from './chains/ethereum/address.js';
 import { EthereumRpcClient } from './chains/ethereum/rpc-client.js';
@@ -76,6 +78,19 @@ export interface StrongboxConfig {
   lifecycleIntervalMs?: number;
   /** what unauthenticated traffic from one address may cost (defaults: DEFAULT_SOURCE_THROTTLE; tests lower them) */
   sourceThrottle?: Partial<SourceThrottleOptions>;
+  /**
+   * Measure the installation against its release manifest at start (docs/attestation.md). strict: refuse
+   * to unseal unless every file matches a manifest signed by a trusted release key. Absent: not measured.
+   */
+  integrity?: {
+    mode: 'strict' | 'warn';
+    /** trusted release keys (PEM); default: the shipped key (release/strongbox-release-ed25519.pub.pem) */
+    releasePublicKeys?: string[];
+    /** the installation root (default: the one this code runs from) */
+    root?: string;
+    /** SHA-256 of the effective configuration without secrets, for attestations */
+    configSha256?: string;
+  };
   audit?: {
     checkpointEvery?: number;
     checkpointIntervalMs?: number;
@@ -84,6 +99,15 @@ export interface StrongboxConfig {
     /** benchmarks only: no audit log at all (the server refuses this outside dev mode) */
     unsafeDisabled?: boolean;
   };
+}
+
+/** The installation measurement for ctx.integrity (service/sys/install-integrity.ts). */
+function measureIntegrity(options: StrongboxConfig['integrity']): ServiceContext['integrity'] {
+  const nodeId = hostname();
+  if (options === undefined) return { mode: 'warn', measurement: undefined, configSha256: null, nodeId };
+  const root = options.root ?? INSTALL_ROOT;
+  const keys = options.releasePublicKeys === undefined ? [shippedReleaseKey(root)].filter((k) => k !== undefined) : options.releasePublicKeys.map((pem, i) => parseReleasePublicKey(pem, i === 0 ? '--release-public-key' : `release public key ${i + 1}`));
+  return { mode: options.mode, measurement: measureInstall(root, keys), configSha256: options.configSha256 ?? null, nodeId };
 }
 
 export interface Strongbox {
@@ -244,9 +268,15 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
     ethereum: { upstream, gasCaps: gasCaps(config.ethereumGasCaps), nonces: new NonceTracker({ ledger: store, ...(upstream === undefined ? {} : { leaseMs: upstream.timeoutMs + NONCE_LEASE_MARGIN_MS }) }) },
     threshold: new ThresholdState(config.tls === undefined ? undefined : { cert: config.tls.cert, key: config.tls.key, ca: config.tls.clientCa }),
     version: VERSION,
+    integrity: measureIntegrity(config.integrity),
     now: () => new Date(),
   };
   barrier.onSeal(() => ctx.threshold.clear());
+  const measured = ctx.integrity.measurement;
+  if (measured !== undefined) {
+    metrics.gauge('strongbox_install_integrity_mismatches', 'Files of this installation that differ from its manifest (changed, missing or added; docs/attestation.md)', () => [[{}, measured.changed.length + measured.missing.length + measured.added.length]]);
+    metrics.gauge('strongbox_install_trusted', '1 when every file matches a manifest signed by a trusted release key, else 0', () => [[{}, measured.trusted ? 1 : 0]]);
+  }
   metrics.gauge('strongbox_sealed', '1 while this node is sealed (every key unusable), else 0', () => [[{}, barrier.sealed ? 1 : 0]]);
   metrics.gauge('strongbox_key_cache_entries', 'Unwrapped keys held in memory (bounded by --key-cache-size)', () => [[{}, keyCache.size]]);
   metrics.counterFrom('strongbox_key_cache_requests_total', 'Key cache lookups by result (hit, miss); hit rate = hit / (hit + miss)', () => [
@@ -269,7 +299,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
   metrics.gauge('strongbox_auth_throttle_sources', 'Source addresses in the unauthenticated-traffic throttle table (bounded)', () => [[{}, throttle.size]]);
   const services = { ctx, auth, throttle };
   const http = createHttpApp({ services, logger: config.logger, ...(config.tls ? { tls: config.tls } : {}) });
-  const local = config.unixSocket ? createHttpApp({ services, logger: config.logger }) : undefined;
+  const local = config.unixSocket ? createHttpApp({ services, logger: config.logger, measureCallers: true }) : undefined;
   logAggregate = (fields, err) => {
     if (err === undefined) http.log.warn({ clientIp: fields.clientIp }, fields.reason ?? 'unauthenticated requests audited in aggregate');
     else http.log.error({ clientIp: fields.clientIp, err }, 'aggregate audit record could not be written');

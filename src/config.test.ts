@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadSettings } from './config.js';
+import { ConfigError, effectiveConfigSha256, loadSettings } from './config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'strongbox-config-'));
 const file = (obj: unknown) => {
@@ -58,5 +58,20 @@ describe('server settings', () => {
 
   it('parses IPv6 listen addresses', () => {
     assert.deepEqual([loadSettings({ dev: true, listen: '[::1]:8230' }, {}).host], ['::1']);
+  });
+});
+
+describe('effectiveConfigSha256 (attestations)', () => {
+  const base = loadSettings({ dev: true }, {});
+  it('is stable, changes with a setting, and ignores secrets (dev root token, database password, RPC path)', () => {
+    assert.match(effectiveConfigSha256(base), /^[0-9a-f]{64}$/);
+    assert.equal(effectiveConfigSha256(base), effectiveConfigSha256(loadSettings({ dev: true }, {})));
+    assert.notEqual(effectiveConfigSha256(base), effectiveConfigSha256({ ...base, integrity: 'strict' }));
+    assert.equal(effectiveConfigSha256({ ...base, devRootToken: 'a' }), effectiveConfigSha256({ ...base, devRootToken: 'b' }));
+    const pg = (url: string) => effectiveConfigSha256({ ...base, storage: url });
+    assert.equal(pg('postgres://u:secret1@db:5432/s'), pg('postgres://u:secret2@db:5432/s'));
+    assert.notEqual(pg('postgres://u:secret1@db:5432/s'), pg('postgres://u:secret1@other:5432/s'));
+    const rpc = (url: string) => effectiveConfigSha256({ ...base, ethereumUpstream: url });
+    assert.equal(rpc('https://mainnet.example/v3/KEY1'), rpc('https://mainnet.example/v3/KEY2'));
   });
 });

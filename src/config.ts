@@ -2,6 +2,7 @@
  * Server settings from, in increasing precedence: defaults, a JSON config file (--config),
  * STRONGBOX_* environment variables, command-line flags. Validated here, naming the setting.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { sealTypes } from './providers/registry.js';
@@ -47,6 +48,10 @@ export interface ServerSettings {
   kmipPort: number | undefined;
   /** EIP-7825 transaction gas caps by chain id, laid over the defaults (null: no cap) */
   ethereumGasCaps: Map<number, bigint | null>;
+  /** strict: refuse to unseal unless the installation matches a signed release manifest; warn: log and count (docs/attestation.md) */
+  integrity: 'strict' | 'warn';
+  /** PEM file of the Ed25519 release public key to trust instead of the shipped one */
+  releasePublicKey: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -79,6 +84,8 @@ export const ENV = {
   ethereumUpstream: 'STRONGBOX_ETHEREUM_UPSTREAM',
   kmipListen: 'STRONGBOX_KMIP_LISTEN',
   ethereumGasCap: 'STRONGBOX_ETHEREUM_GAS_CAP',
+  integrity: 'STRONGBOX_INTEGRITY',
+  releasePublicKey: 'STRONGBOX_RELEASE_PUBLIC_KEY',
 } as const;
 type SettingName = keyof typeof ENV;
 const FILE_KEYS = new Set<string>([...Object.keys(ENV), 'dev']);
@@ -241,6 +248,8 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
   if (kmipListen && (tlsCert === undefined || tlsClientCa === undefined)) throw new ConfigError(`${kmipListen.source}: KMIP requires mutual TLS: give --tls-cert, --tls-key, --tls-client-ca and --tls-client-map`);
   const gasCap = pick('ethereumGasCap');
   const ethereumGasCaps = gasCap === undefined ? new Map<number, bigint | null>() : parseGasCaps(gasCap.value, gasCap.source);
+  const integrity = pick('integrity');
+  if (integrity && integrity.value !== 'strict' && integrity.value !== 'warn') throw new ConfigError(`${integrity.source}: must be strict or warn`);
   const dataDir = pick('dataDir')?.value;
   const storage = pick('storage');
   if (storage && !/^postgres(ql)?:\/\/\S+$/.test(storage.value)) throw new ConfigError(`${storage.source}: storage must be a PostgreSQL URL (postgres://USER@HOST:PORT/DATABASE); for SQLite give --data-dir`);
@@ -270,5 +279,38 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
     kmipHost: kmip?.host,
     kmipPort: kmip?.port,
     ethereumGasCaps,
+    integrity: (integrity?.value as 'strict' | 'warn' | undefined) ?? 'warn',
+    releasePublicKey: pick('releasePublicKey')?.value,
   };
+}
+
+/** A URL without what may be a secret: its password, or (`originOnly`) also its path and query (an API key in an RPC URL). */
+function withoutSecrets(value: string, originOnly: boolean): string {
+  try {
+    const url = new URL(value);
+    if (originOnly) return url.origin;
+    url.password = '';
+    return url.toString();
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * SHA-256 (hex) of the effective settings, for attestations (docs/attestation.md): every setting by
+ * name in sorted order, file settings by path, with the dev root token left out, the PostgreSQL URL
+ * without its password and the Ethereum upstream by origin only — no secret is hashed (a low-entropy
+ * secret's hash could be guessed). Nodes configured alike report the same value.
+ */
+export function effectiveConfigSha256(settings: ServerSettings): string {
+  const s = {
+    ...settings,
+    storage: settings.storage === undefined ? undefined : withoutSecrets(settings.storage, false),
+    ethereumUpstream: settings.ethereumUpstream === undefined ? undefined : withoutSecrets(settings.ethereumUpstream, true),
+  };
+  const entries = Object.entries(s)
+    .filter(([k]) => k !== 'devRootToken')
+    .map(([k, v]) => [k, v instanceof Map ? [...v].map(([c, g]) => [c, g === null ? null : String(g)]).sort((a, b) => Number(a[0]) - Number(b[0])) : (v ?? null)] as const)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify(entries)).digest('hex');
 }

@@ -18,7 +18,8 @@ export type AuditOutcome = 'success' | 'denied' | 'error';
 /** What a caller supplies; seq and time are assigned by the audit log. No secret may ever go in here. */
 export interface AuditFields {
   requestId: string;
-  interface: 'http' | 'ethrpc' | 'pkcs11' | 'kmip';
+  /** system: records the server writes itself (the installation measurement at unseal) */
+  interface: 'http' | 'ethrpc' | 'pkcs11' | 'kmip' | 'system';
   operation: string;
   action: string | null;
   resource: string | null;

@@ -53,6 +53,8 @@ import policyList from './commands/access/policy-list.js';
 import policyDelete from './commands/access/policy-delete.js';
 import auditVerify from './commands/audit/verify.js';
 import auditExport from './commands/audit/export.js';
+import verifyInstall from './commands/sys/verify-install.js';
+import { releaseManifest, releaseSign } from './commands/sys/release.js';
 import operatorGenerateRoot from './commands/sys/generate-root.js';
 import walletCreate from './commands/wallets/create.js';
 import walletDerive from './commands/wallets/derive.js';
@@ -132,6 +134,9 @@ export const commands: readonly Command[] = [
   policyDelete,
   auditVerify,
   auditExport,
+  verifyInstall,
+  releaseManifest,
+  releaseSign,
 ];
 
 function unknownCommand(argv: readonly string[]): string {

@@ -19,6 +19,8 @@ import { authorize, describeResource } from '../service/access/authorize.js';
 import { registerAwsEndpoint } from '../aws/endpoint.js';
 import { certificatePrincipal } from '../service/access/certificate-principal.js';
 import { checkSignedBody, checkSignedRequest, signedRequestRequirement, type SignedRequestResult } from '../service/access/signed-requests.js';
+import { CallerMismatchError } from '../service/access/caller-binding.js';
+import { createCallerMeasurer } from '../service/access/caller-measurement.js';
 
 function defaultResource(action: Action): Resource {
   const prefix = action.slice(0, action.indexOf(':'));
@@ -54,6 +56,8 @@ export interface HttpAppOptions {
   routes?: readonly Route[];
   /** HTTPS; with `clientCa`, client certificates signed by it and named in `clientMap` authenticate */
   tls?: { cert: string; key: string; clientCa?: string; clientMap?: Readonly<Record<string, string[]>> };
+  /** the Unix-socket listener: measure each request's calling process (docs/attestation.md) */
+  measureCallers?: boolean;
 }
 
 declare module 'fastify' {
@@ -325,6 +329,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
    * Bearer authentication behind the per-source throttle: a source that failed too often is refused
    * (429 AUTH_THROTTLED) before its token is even hashed, and every failure counts against it.
    */
+  const callers = options.measureCallers ? createCallerMeasurer() : undefined;
   const authenticateThrottled = async (request: FastifyRequest): Promise<Principal> => {
     const waitMs = services.throttle.retryAfterMs(request.ip);
     if (waitMs > 0) {
@@ -332,9 +337,13 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       throw new StrongboxError('AUTH_THROTTLED', `too many failed authentications from this address; retry after ${seconds} s`, { retryAfterSeconds: seconds });
     }
     try {
-      return await services.auth.authenticate(request.headers.authorization);
+      // Measured per request, not per connection: a process that exec()s or edits its script is seen at once.
+      const caller = callers === undefined ? undefined : await callers.measure(request.raw.socket);
+      return await services.auth.authenticate(request.headers.authorization, caller);
     } catch (err) {
       if (err instanceof StrongboxError && err.category === 'UNAUTHENTICATED') services.throttle.failed(request.ip);
+      // A valid but bound token: its audit record names the token's accessor.
+      if (err instanceof CallerMismatchError) request.principal = err.principal;
       throw err;
     }
   };

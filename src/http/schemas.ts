@@ -158,7 +158,22 @@ export const tokenInfo: JsonSchema = {
     numUsesLeft: { type: ['integer', 'null'] },
     rateLimit: { anyOf: [{ type: 'null' }, { type: 'object', properties: { perSecond: { type: 'number' }, burst: { type: 'integer' } } }] },
     revoked: { type: 'boolean' },
+    bindCaller: { anyOf: [{ type: 'null' }, { type: 'object', properties: { uid: { type: 'integer' }, exeSha256: { type: 'string' }, scriptSha256: { type: 'string' } } }], description: 'the application the token is bound to (Unix socket only); null = any caller' },
   },
+};
+
+/** A caller binding (docs/attestation.md): the kernel's uid, and SHA-256 digests of the executable and entry script. */
+export const callerBinding: JsonSchema = {
+  ...object(
+    {
+      uid: { type: 'integer', minimum: 0, maximum: 4294967295, description: 'the caller\'s uid (SO_PEERCRED)' },
+      exeSha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'SHA-256 of the caller\'s executable (/proc/<pid>/exe)' },
+      scriptSha256: { type: 'string', pattern: '^[0-9a-fA-F]{64}$', description: 'SHA-256 of an interpreter\'s entry script or jar' },
+    },
+    [],
+  ),
+  minProperties: 1,
+  description: 'bind the token to the calling application on the Unix socket: other callers, and every TCP request, get 403 CALLER_MEASUREMENT_MISMATCH',
 };
 
 const statement: JsonSchema = object(
@@ -176,6 +191,12 @@ const statement: JsonSchema = object(
         },
         ['start', 'end'],
       ),
+      caller: object({
+        uid: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'integer', minimum: 0, maximum: 4294967295 } },
+        gid: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'integer', minimum: 0, maximum: 4294967295 } },
+        exeSha256: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } },
+        scriptSha256: { type: 'array', minItems: 1, maxItems: 64, items: { type: 'string', pattern: '^[0-9a-fA-F]{64}$' } },
+      }),
     }),
   },
   ['effect', 'actions', 'resources'],

@@ -101,6 +101,7 @@ export class Metrics {
   readonly signatures = this.#add(new Counter('strongbox_signatures_total', 'Signatures released, by key type and operation'));
   readonly auditWriteDuration = this.#add(new Histogram('strongbox_audit_write_duration_seconds', 'Time to make one batch of audit records durable', LATENCY_BUCKETS));
   readonly auditBatchSize = this.#add(new Histogram('strongbox_audit_batch_records', 'Audit records per durable write (group commit)', BATCH_BUCKETS));
+  readonly callerMismatches = this.#add(new Counter('strongbox_caller_measurement_mismatches_total', 'Requests refused because the token is bound to a caller measurement the calling process does not match (docs/attestation.md)'));
   readonly storageErrors = this.#add(new Counter('strongbox_storage_errors_total', 'Storage operations that failed, by operation'));
 
   #add<M extends Metric>(m: M): M {

@@ -433,3 +433,25 @@ describe('assertPolicyDocument', () => {
     it(`rejects ${c.label}, naming ${c.field}`, () => rejects(c.doc, c.field));
   }
 });
+
+describe('evaluate: caller conditions (the Unix socket, docs/attestation.md)', () => {
+  const exe = 'aa'.repeat(32);
+  const script = 'bb'.repeat(32);
+  const caller = { uid: 1001, gid: 1001, pid: 42, exeSha256: exe, scriptSha256: script };
+  const p = policies({ app: [allow(['keys:sign'], ['key:*'], { caller: { uid: [1001, 1002], exeSha256: [exe.toUpperCase()], scriptSha256: [script] } })] });
+
+  it('allows only a measured caller whose every listed attribute matches (digests case-insensitively)', () => {
+    assert.equal(evaluate(p, facts('keys:sign', key(), { caller })).allowed, true);
+    assert.equal(evaluate(p, facts('keys:sign', key(), { caller: { ...caller, uid: 1003 } })).allowed, false, 'uid');
+    assert.equal(evaluate(p, facts('keys:sign', key(), { caller: { ...caller, scriptSha256: 'cc'.repeat(32) } })).allowed, false, 'script');
+    assert.equal(evaluate(p, facts('keys:sign', key(), { caller: { ...caller, scriptSha256: null } })).allowed, false, 'no script');
+    assert.equal(evaluate(p, facts('keys:sign', key(), { caller: { ...caller, exeSha256: null } })).allowed, false, 'exe unknown');
+  });
+
+  it('never matches an unmeasured request (TCP)', () => {
+    assert.equal(evaluate(p, facts('keys:sign', key())).allowed, false);
+    const denyOthers = policies({ all: [allow(['keys:sign'], ['key:*'])], guard: [deny(['keys:sign'], ['key:*'], { caller: { uid: [0] } })] });
+    assert.equal(evaluate(denyOthers, facts('keys:sign', key())).allowed, true, 'a deny conditioned on a caller does not apply without one');
+    assert.equal(evaluate(denyOthers, facts('keys:sign', key(), { caller: { ...caller, uid: 0 } })).allowed, false);
+  });
+});

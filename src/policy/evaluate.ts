@@ -6,7 +6,7 @@ import { BlockList, isIP } from 'node:net';
 import { globMatch } from './glob.js';
 import { EXPLICIT_ONLY_ACTIONS } from './actions.js';
 import { couldMatchWalletName } from './wallet-key-glob.js';
-import type { Conditions, PolicyDocument, RequestFacts, Resource, Statement } from './types.js';
+import type { CallerCondition, CallerFacts, Conditions, PolicyDocument, RequestFacts, Resource, Statement } from './types.js';
 
 export interface Decision {
   allowed: boolean;
@@ -87,9 +87,20 @@ function minutes(hhmm: string): number {
   return h! * 60 + m!;
 }
 
+/** A caller condition holds only for a measured caller (the Unix socket) whose every listed attribute matches. */
+function callerMatches(c: CallerCondition, caller: CallerFacts | undefined): boolean {
+  if (caller === undefined) return false;
+  if (c.uid !== undefined && !c.uid.includes(caller.uid)) return false;
+  if (c.gid !== undefined && !c.gid.includes(caller.gid)) return false;
+  if (c.exeSha256 !== undefined && !c.exeSha256.some((h) => caller.exeSha256 !== null && h.toLowerCase() === caller.exeSha256)) return false;
+  if (c.scriptSha256 !== undefined && !c.scriptSha256.some((h) => caller.scriptSha256 !== null && h.toLowerCase() === caller.scriptSha256)) return false;
+  return true;
+}
+
 function conditionsHold(c: Conditions | undefined, facts: RequestFacts): boolean {
   if (c === undefined) return true;
   if (c.sourceIp !== undefined && !ipAllowed(c.sourceIp, facts.sourceIp)) return false;
+  if (c.caller !== undefined && !callerMatches(c.caller, facts.caller)) return false;
   if (c.timeWindow !== undefined) {
     const { start, end, days } = c.timeWindow;
     const now = facts.now.getUTCHours() * 60 + facts.now.getUTCMinutes();

@@ -10,10 +10,34 @@ export interface TimeWindow {
   days?: ('mon' | 'tue' | 'wed' | 'thu' | 'fri' | 'sat' | 'sun')[];
 }
 
+/**
+ * The calling process on the Unix socket, as the kernel (SO_PEERCRED) and /proc report it
+ * (service/access/caller-measurement.ts; docs/attestation.md). Absent for every other listener.
+ */
+export interface CallerFacts {
+  uid: number;
+  gid: number;
+  pid: number;
+  /** SHA-256 (hex) of the process's executable image; null when it could not be read (docs/attestation.md) */
+  exeSha256: string | null;
+  /** SHA-256 (hex) of the entry script or jar of an interpreter (node, python, java); null otherwise */
+  scriptSha256: string | null;
+}
+
+/** What the calling process must be (all listed attributes must hold; each list is "one of"). */
+export interface CallerCondition {
+  uid?: number[];
+  gid?: number[];
+  exeSha256?: string[];
+  scriptSha256?: string[];
+}
+
 export interface Conditions {
   /** the client address must be in one of these CIDR blocks (IPv4 or IPv6) */
   sourceIp?: string[];
   timeWindow?: TimeWindow;
+  /** the request must come over the Unix socket from a process with these attributes */
+  caller?: CallerCondition;
 }
 
 export interface Statement {
@@ -70,4 +94,6 @@ export interface RequestFacts {
   sourceIp: string | undefined;
   now: Date;
   subject: string;
+  /** the calling process (Unix socket only) */
+  caller?: CallerFacts | undefined;
 }

@@ -135,6 +135,9 @@ export const errorCodes = {
   UPSTREAM_NOT_CONFIGURED: { category: 'FAILED_PRECONDITION', title: 'No upstream Ethereum node is configured (--ethereum-upstream)', retryable: false },
   UPSTREAM_UNAVAILABLE: { category: 'UNAVAILABLE', title: 'The upstream Ethereum node cannot be reached', retryable: true },
   NONCE_LEASE_UNAVAILABLE: { category: 'UNAVAILABLE', title: 'Another node is sending from the address and its nonce lease could not be taken (or was lost) in time; nothing was sent', retryable: true },
+  CALLER_MEASUREMENT_MISMATCH: { category: 'PERMISSION_DENIED', title: 'The token is bound to a caller measurement (uid, executable, script) that the calling process does not match', retryable: false },
+  CALLER_MEASUREMENT_UNAVAILABLE: { category: 'FAILED_PRECONDITION', title: 'Caller measurement is unavailable on this server (no peercred addon, or not Linux)', retryable: false },
+  INSTALL_INTEGRITY_FAILED: { category: 'FAILED_PRECONDITION', title: 'With --integrity strict, the installation does not match a signed release manifest; the server stays sealed', retryable: false },
   INTERNAL: { category: 'INTERNAL', title: 'Internal error', retryable: false },
 } as const satisfies Record<string, ErrorSpec>;
 

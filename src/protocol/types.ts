@@ -197,6 +197,19 @@ export interface CreateTokenRequest {
   /** root only: whose data the token acts for */
   subject?: string;
   rateLimit?: { perSecond: number; burst?: number };
+  /**
+   * Bind the token to the calling application on the Unix socket (docs/attestation.md): a request whose
+   * process does not have these attributes is refused (403 CALLER_MEASUREMENT_MISMATCH), and so is any
+   * request over TCP. A bound token's children are bound at least as tightly.
+   */
+  bindCaller?: CallerBinding;
+}
+
+/** What a bound token's caller must be: the kernel's uid, the SHA-256 of its executable and of its entry script (lowercase hex). */
+export interface CallerBinding {
+  uid?: number;
+  exeSha256?: string;
+  scriptSha256?: string;
 }
 
 /** A token as the API shows it: never the token or its hash. */
@@ -215,6 +228,8 @@ export interface TokenInfo {
   numUsesLeft: number | null;
   rateLimit: { perSecond: number; burst: number } | null;
   revoked: boolean;
+  /** the application the token is bound to (Unix socket only); null = any caller */
+  bindCaller: CallerBinding | null;
 }
 
 /** POST /v1/keys/{id}/mac: HMAC-SHA-256 (RFC 2104) of the message under an hmac256 key. */

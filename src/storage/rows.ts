@@ -2,6 +2,7 @@
  * Row shapes and row → record mappers shared by the SQLite and PostgreSQL stores: both keep the same
  * columns (snake_case, timestamps as ISO text, JSON arrays as text, sealed bytes as blobs/bytea).
  */
+import type { CallerBinding } from '../protocol/types.js';
 import type { ApprovalRecord, ApprovalStatus, ApprovalVote, AwsCredentialRecord, KeyPatch, KeyRecord, TokenRecord, WalletRecord } from './types.js';
 
 export interface TokenRow {
@@ -22,6 +23,8 @@ export interface TokenRow {
   rate_per_second: number | null;
   rate_burst: number | null;
   revoked_at: string | null;
+  /** JSON; absent before migration 18 (no token was bound) */
+  bind_caller?: string | null;
 }
 
 export function toTokenRecord(r: TokenRow): TokenRecord {
@@ -41,6 +44,7 @@ export function toTokenRecord(r: TokenRow): TokenRecord {
     ratePerSecond: r.rate_per_second,
     rateBurst: r.rate_burst,
     revokedAt: r.revoked_at,
+    bindCaller: r.bind_caller === undefined || r.bind_caller === null ? null : (JSON.parse(r.bind_caller) as CallerBinding),
   };
 }
 

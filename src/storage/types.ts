@@ -5,7 +5,7 @@
  * Every implementation passes test/contract/store.contract.ts.
  */
 
-import type { KeyType } from '../protocol/types.js';
+import type { CallerBinding, KeyType } from '../protocol/types.js';
 import { StrongboxError } from '../protocol/errors.js';
 export type { KeyType };
 export type KeyOrigin = 'generated' | 'imported';
@@ -153,6 +153,8 @@ export interface TokenRecord {
   ratePerSecond: number | null;
   rateBurst: number | null;
   revokedAt: string | null;
+  /** the application the token is bound to on the Unix socket (migration 18); null = any caller */
+  bindCaller: CallerBinding | null;
 }
 
 /** AWS SigV4 credentials (interfaces/aws): the secret is sealed by the barrier, since verifying a signature needs it. */

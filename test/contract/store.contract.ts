@@ -2,6 +2,7 @@
  * The Store contract: what every storage backend must do (SQLite and PostgreSQL run it unchanged).
  * Call `storeContract(name, open)` from a backend's test file.
  */
+import type { CallerBinding } from '../../src/protocol/types.js';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -333,7 +334,7 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.deepEqual((await store.getAwsCredential('SBXLISTBBBBBBBBBBBBB'))?.sealedSecret, new Uint8Array([7]));
     });
 
-    it('tokens: every field round-trips by hash and by accessor (maximum lifetime, renewable); setTokenExpiry moves only the expiry', async () => {
+    it('tokens: every field round-trips by hash and by accessor (maximum lifetime, renewable, caller binding); setTokenExpiry moves only the expiry', async () => {
       const base = {
         tokenHash: new Uint8Array(32),
         name: 'n',
@@ -349,8 +350,9 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         ratePerSecond: 1.5,
         rateBurst: 2,
         revokedAt: null,
+        bindCaller: null as CallerBinding | null,
       };
-      const renewable = { ...base, accessor: 'acc.rt-renewable', tokenHash: new Uint8Array(32).fill(1) };
+      const renewable = { ...base, accessor: 'acc.rt-renewable', tokenHash: new Uint8Array(32).fill(1), bindCaller: { uid: 1000, exeSha256: 'ab'.repeat(32), scriptSha256: 'cd'.repeat(32) } };
       const fixed = { ...base, accessor: 'acc.rt-fixed', tokenHash: new Uint8Array(32).fill(2), renewable: false, maxExpiresAt: base.expiresAt, numUsesLeft: null, ratePerSecond: null, rateBurst: null };
       const forever = { ...base, accessor: 'acc.rt-forever', tokenHash: new Uint8Array(32).fill(3), expiresAt: null, maxExpiresAt: null, ttlSeconds: null, parentAccessor: 'acc.rt-renewable' };
       for (const t of [renewable, fixed, forever]) {
@@ -381,6 +383,7 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         ratePerSecond: null,
         rateBurst: null,
         revokedAt: null,
+        bindCaller: null,
       });
       await store.createToken(token('acc.tree-parent', null));
       await store.createToken(token('acc.tree-child', 'acc.tree-parent'));
@@ -751,7 +754,7 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
         assert.equal((await store.getSecretVersion(path))?.version, 1);
 
         const accessor = `acc.${randomUUID()}`;
-        await store.createToken({ accessor, tokenHash: new Uint8Array(createHash('sha256').update(accessor).digest()), name: null, subject: 's', policies: ['p'], parentAccessor: null, createdAt: k.createdAt, expiresAt: null, maxExpiresAt: null, renewable: true, ttlSeconds: null, numUsesLeft: 5, ratePerSecond: null, rateBurst: null, revokedAt: null });
+        await store.createToken({ accessor, tokenHash: new Uint8Array(createHash('sha256').update(accessor).digest()), name: null, subject: 's', policies: ['p'], parentAccessor: null, createdAt: k.createdAt, expiresAt: null, maxExpiresAt: null, renewable: true, ttlSeconds: null, numUsesLeft: 5, ratePerSecond: null, rateBurst: null, revokedAt: null, bindCaller: null });
         const uses = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? store : other).consumeTokenUse(accessor)));
         assert.equal(uses.filter(Boolean).length, 5, 'exactly the 5 uses are taken');
         assert.equal((await other.getTokenByAccessor(accessor))?.numUsesLeft, 0);

@@ -11,8 +11,9 @@ export interface SpawnedServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function spawnServer(args: string[], env: Record<string, string> = {}): Promise<SpawnedServer> {
-  const proc = spawn(process.execPath, [cliPath, 'server', '--listen', '127.0.0.1:0', ...args], {
+/** `cli`: another installation's dist/src/bin/strongbox.js (the measured-installation tests run copies). */
+export async function spawnServer(args: string[], env: Record<string, string> = {}, cli: string = cliPath): Promise<SpawnedServer> {
+  const proc = spawn(process.execPath, [cli, 'server', '--listen', '127.0.0.1:0', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

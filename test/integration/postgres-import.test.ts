@@ -60,7 +60,8 @@ describe('copying a SQLite snapshot into PostgreSQL', () => {
 
   it('a snapshot of every schema version copies, and the database ends at the latest version with every table', async () => {
     let latestTables: string[] | undefined;
-    for (let version = 1; version <= LATEST; version++) {
+    // Every version this release has (the list may skip numbers reserved for other builds).
+    for (const version of pgMigrations.map((m) => m.version)) {
       const url = await cluster.createDatabase('every');
       const r = await importSqliteSnapshot(url, snapshot(version));
       assert.deepEqual([r.fromVersion, r.schemaVersion], [version, LATEST], `version ${version}`);
@@ -160,7 +161,7 @@ describe('copying a SQLite snapshot into PostgreSQL', () => {
     const row = await withPg(url, async (c) => (await c.query<{ revoked_at: string | null; expires_at: string | null }>(`SELECT revoked_at, expires_at FROM aws_credentials`)).rows[0]);
     assert.deepEqual(row, { revoked_at: '2026-02-02T00:00:00.000Z', expires_at: '2030-01-01T00:00:00.000Z' });
     const dates = await withPg(url, async (c) => (await c.query<{ version: number; applied_at: string }>('SELECT version, applied_at FROM schema_migrations ORDER BY version')).rows);
-    assert.equal(dates.length, LATEST);
+    assert.equal(dates.length, pgMigrations.length);
     assert.ok(dates.slice(8).every((d) => d.applied_at > dates[7]!.applied_at), 'later migrations dated at the restore, earlier ones keep the snapshot dates');
   });
 

@@ -78,6 +78,7 @@ import { approvalsApprove, approvalsGet, approvalsList, approvalsReject } from '
 import keysMac from './symmetric/mac.js';
 import keysVerifyMac from './symmetric/verify-mac.js';
 import sysHealth from './sys/health.js';
+import sysAttestation from './sys/attestation.js';
 import sysMetrics from './sys/metrics.js';
 import sysInit from './sys/init.js';
 import sysSeal from './sys/seal.js';
@@ -101,6 +102,7 @@ export const routes: readonly Route[] = [
   sysCeremonyCancel,
   sysRotate,
   sysRotateStatus,
+  sysAttestation,
   sysRekeyStart,
   sysRekeyUpdate,
   sysRekeyCancel,

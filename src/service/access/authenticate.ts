@@ -11,6 +11,8 @@ import type { TokenRecord } from '../../storage/types.js';
 import type { Principal, ServiceContext } from '../shared/context.js';
 import { RateLimiter } from './rate-limit.js';
 import { hashToken } from '../shared/token-secret.js';
+import type { CallerFacts } from '../../policy/types.js';
+import { withCaller } from './caller-binding.js';
 
 export const TOKEN_CACHE_MS = 1000;
 export function isRootToken(t: Pick<TokenRecord, 'policies'>): boolean {
@@ -22,7 +24,11 @@ export function toPrincipal(t: TokenRecord): Principal {
 }
 
 export interface Authenticator {
-  authenticate(authorization: string | undefined): Promise<Principal>;
+  /**
+   * `caller`: the calling process, when the interface measured it (the HTTP API on the Unix socket). A
+   * token bound to a caller measurement is refused without one, or when it differs (caller-binding.ts).
+   */
+  authenticate(authorization: string | undefined, caller?: CallerFacts): Promise<Principal>;
   /**
    * Charges one more unit of the principal's token limits (rate limit, use count) beyond the one its
    * request took: each item of a batch after the first (http/batch.ts), so limits count items, not
@@ -33,7 +39,7 @@ export interface Authenticator {
   invalidate(): void;
 }
 
-export function createAuthenticator(ctx: Pick<ServiceContext, 'store' | 'now'>): Authenticator {
+export function createAuthenticator(ctx: Pick<ServiceContext, 'store' | 'now' | 'metrics'>): Authenticator {
   const cache = new Map<string, { record: TokenRecord; at: number }>();
   const limiter = new RateLimiter();
   const takeRate = (t: TokenRecord, nowMs: number): void => {
@@ -42,7 +48,7 @@ export function createAuthenticator(ctx: Pick<ServiceContext, 'store' | 'now'>):
     if (retryAfterMs > 0) throw new StrongboxError('RATE_LIMITED', `rate limit of ${t.ratePerSecond}/s exceeded; retry after ${Math.ceil(retryAfterMs / 1000)} s`, { retryAfterSeconds: Math.ceil(retryAfterMs / 1000) });
   };
   return {
-    async authenticate(authorization) {
+    async authenticate(authorization, caller) {
       if (authorization === undefined || !authorization.startsWith('Bearer ') || authorization.length > 512) {
         throw new StrongboxError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
       }
@@ -62,13 +68,15 @@ export function createAuthenticator(ctx: Pick<ServiceContext, 'store' | 'now'>):
       const t = record.record;
       if (t.revokedAt !== null) throw new StrongboxError('TOKEN_REVOKED', 'the token was revoked');
       if (t.expiresAt !== null && Date.parse(t.expiresAt) <= nowMs) throw new StrongboxError('TOKEN_EXPIRED', `the token expired at ${t.expiresAt}`);
+      // Before the rate limit and the use count: a refused caller spends neither.
+      const principal = withCaller(toPrincipal(t), caller, () => ctx.metrics.callerMismatches.inc());
       takeRate(t, nowMs);
       if (t.numUsesLeft !== null) {
         if (!(await ctx.store.consumeTokenUse(t.accessor))) throw new StrongboxError('TOKEN_USES_EXHAUSTED', 'the token has no uses left');
         // The principal reflects this request's use.
-        return toPrincipal({ ...t, numUsesLeft: t.numUsesLeft - 1 });
+        return { ...principal, token: { ...t, numUsesLeft: t.numUsesLeft - 1 } };
       }
-      return toPrincipal(t);
+      return principal;
     },
     async charge(principal) {
       const t = principal.token;

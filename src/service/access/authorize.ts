@@ -25,7 +25,7 @@ export async function decide(
     const doc = await ctx.policyCache.get(ctx, name, now.getTime());
     if (doc !== null) docs.set(name, doc);
   }
-  const facts = { action, resource, sourceIp, now, subject: principal.subject };
+  const facts = { action, resource, sourceIp, now, subject: principal.subject, caller: principal.caller };
   // A derived key's wallet name (for `key:wallet/name/...` globs) is read only when a statement could
   // need it, and then through the store's record cache (storage/key-record-cache.ts), not per request.
   if (resource.kind === 'key' && resource.wallet !== undefined && needsWalletName(docs, facts)) {

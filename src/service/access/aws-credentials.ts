@@ -87,6 +87,8 @@ export async function createAwsCredential(
       throw new StrongboxError('POLICY_NOT_FOUND', `policies.${i}: no policy named "${name}"`, { field: `policies.${i}` });
     }
   }
+  // SigV4 credentials cannot carry a caller binding: a bound token's power must not leave its application.
+  if (principal.token.bindCaller !== null) throw new StrongboxError('ESCALATION_DENIED', 'a token bound to a caller measurement cannot create AWS credentials (they could be used from any process)');
   const now = ctx.now();
   // Never past the creating token's expiry: ttl is capped by it, and it is the default.
   const parentExpiresMs = principal.token.expiresAt === null ? undefined : Date.parse(principal.token.expiresAt);
@@ -186,6 +188,7 @@ export async function openAwsCredential(ctx: Pick<ServiceContext, 'store' | 'bar
       ratePerSecond: null,
       rateBurst: null,
       revokedAt: null,
+      bindCaller: null,
     },
   };
   return { status: expired ? 'expired' : 'active', principal, secretAccessKey, expiresAt: record.expiresAt };

@@ -36,6 +36,7 @@ export function certificatePrincipal(socket: unknown, clientMap: Readonly<Record
       ratePerSecond: null,
       rateBurst: null,
       revokedAt: null,
+      bindCaller: null,
     },
   };
 }

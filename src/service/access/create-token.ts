@@ -16,6 +16,7 @@ import { isBuiltinPolicy } from '../../policy/builtin.js';
 import type { Principal, ServiceContext } from '../shared/context.js';
 import { newToken } from '../shared/token-secret.js';
 import { toTokenInfo, type TokenInfo } from './token-info.js';
+import { childBinding } from './caller-binding.js';
 
 export const DEFAULT_TOKEN_TTL_SECONDS = 30 * 24 * 3600;
 export const MAX_TOKEN_TTL_SECONDS = 365 * 24 * 3600;
@@ -60,6 +61,8 @@ export async function createToken(ctx: Pick<ServiceContext, 'store' | 'now'>, pr
   const rate = params.rateLimit?.perSecond ?? null;
   const burst = params.rateLimit === undefined ? null : (params.rateLimit.burst ?? Math.max(1, Math.ceil(params.rateLimit.perSecond)));
 
+  const bindCaller = childBinding(parent.bindCaller, params.bindCaller);
+
   const fresh = newToken();
   const record = {
     accessor: fresh.accessor,
@@ -77,6 +80,7 @@ export async function createToken(ctx: Pick<ServiceContext, 'store' | 'now'>, pr
     ratePerSecond: rate,
     rateBurst: burst,
     revokedAt: null,
+    bindCaller,
   };
   await ctx.store.createToken(record);
   return { token: fresh.token, ...toTokenInfo(record) };

@@ -18,5 +18,6 @@ export function toTokenInfo(t: TokenRecord): TokenInfo {
     numUsesLeft: t.numUsesLeft,
     rateLimit: t.ratePerSecond === null ? null : { perSecond: t.ratePerSecond, burst: t.rateBurst ?? 1 },
     revoked: t.revokedAt !== null,
+    bindCaller: t.bindCaller,
   };
 }

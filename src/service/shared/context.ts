@@ -17,6 +17,7 @@ import type { NonceTracker } from './ethereum-nonces.js';
 import type { EthereumRpcClient } from '../../chains/ethereum/rpc-client.js';
 import type { Metrics } from '../../observability/metrics.js';
 import type { ThresholdState } from './threshold-state.js';
+import type { CallerFacts } from '../../policy/types.js';
 
 export interface ServiceContext {
   store: Store;
@@ -52,6 +53,8 @@ export interface ServiceContext {
   threshold: ThresholdState;
   /** the server's version string, reported by health */
   version: string;
+  /** the installation's measurement against its release manifest, and what attestations report (docs/attestation.md) */
+  integrity: InstallIntegrity;
   now(): Date;
 }
 
@@ -86,6 +89,33 @@ export interface EthereumNetwork {
   chainId?: bigint;
 }
 
+export type ManifestStatus = 'verified' | 'unsigned' | 'untrusted-signer' | 'bad-signature' | 'missing' | 'invalid';
+
+/** The installation measured against dist/manifest.json (service/sys/install-integrity.ts). */
+export interface InstallMeasurement {
+  /** verified: signed by a trusted release key (the file comparison is separate) */
+  manifest: ManifestStatus;
+  manifestSha256: string | null;
+  /** `ed25519:<SHA-256 of the raw public key>` of the key that signed the manifest, when verified */
+  signer: string | null;
+  files: number;
+  changed: string[];
+  missing: string[];
+  added: string[];
+  /** every file matches a manifest signed by a trusted key */
+  trusted: boolean;
+}
+
+export interface InstallIntegrity {
+  /** strict: refuse to unseal unless the measurement is trusted; warn: log, count and carry on */
+  mode: 'strict' | 'warn';
+  /** undefined when the embedding code did not ask for a measurement (tests through inject) */
+  measurement: InstallMeasurement | undefined;
+  /** SHA-256 of the effective configuration without secrets (docs/attestation.md), when known */
+  configSha256: string | null;
+  nodeId: string;
+}
+
 /** The caller, as established by authentication. */
 export interface Principal {
   /** non-secret handle for logs and audit (never the token) */
@@ -95,6 +125,8 @@ export interface Principal {
   policies: string[];
   token: TokenRecord;
   isRoot: boolean;
+  /** the calling process, measured on the Unix socket (service/access/caller-measurement.ts); absent elsewhere */
+  caller?: CallerFacts;
 }
 
 /** Names of the values kept in the store's sys table. Frozen: they are on disk in every installation. */

@@ -11,8 +11,9 @@ import type { ServiceContext } from '../shared/context.js';
 import { SYS } from '../shared/context.js';
 import { readSealConfig } from './seal-config.js';
 import { isCold } from './cold-storage.js';
+import { checkInstallBeforeUnseal } from './install-measurement.js';
 
-type Ctx = Pick<ServiceContext, 'store' | 'barrier' | 'provider' | 'audit' | 'sealedReason' | 'rewrap'>;
+type Ctx = Pick<ServiceContext, 'store' | 'barrier' | 'provider' | 'audit' | 'sealedReason' | 'rewrap' | 'integrity'>;
 
 /** Tries once; returns whether the server is now unsealed. Never throws for provider trouble. */
 export async function tryAutoUnseal(ctx: Ctx): Promise<boolean> {
@@ -42,6 +43,16 @@ export async function tryAutoUnseal(ctx: Ctx): Promise<boolean> {
     else if (err instanceof UnsealRejectedError) ctx.sealedReason.value = `${ctx.provider.type} rejected the sealed root key (a different HSM key or KMS key?)`;
     else ctx.sealedReason.value = `${ctx.provider.type} failed: ${(err as Error).name}`;
     return false;
+  }
+  try {
+    await checkInstallBeforeUnseal(ctx);
+  } catch (err) {
+    rootKey.fill(0);
+    if (err instanceof StrongboxError && err.code === 'INSTALL_INTEGRITY_FAILED') {
+      ctx.sealedReason.value = err.message;
+      return false;
+    }
+    throw err;
   }
   ctx.barrier.unseal(rootKey, sealedKeyring);
   ctx.audit.keys = await loadAuditKeys(ctx.store, ctx.barrier);

@@ -21,6 +21,7 @@ export async function mintRootToken(ctx: Pick<ServiceContext, 'store' | 'now'>, 
     ratePerSecond: null,
     rateBurst: null,
     revokedAt: null,
+    bindCaller: null,
   });
   return { token, accessor: fresh.accessor };
 }

@@ -31,7 +31,7 @@ export interface InitParameters {
   rootToken?: string;
 }
 
-export async function initialize(ctx: Pick<ServiceContext, 'store' | 'provider' | 'now' | 'barrier' | 'audit' | 'sealedReason' | 'rewrap'>, params: InitParameters): Promise<InitResponse> {
+export async function initialize(ctx: Pick<ServiceContext, 'store' | 'provider' | 'now' | 'barrier' | 'audit' | 'sealedReason' | 'rewrap' | 'integrity'>, params: InitParameters): Promise<InitResponse> {
   const { shares, threshold } = params;
   if (!Number.isInteger(shares) || shares < 1 || shares > MAX_SHARES) {
     throw new StrongboxError('INVALID_ARGUMENT', `shares must be an integer from 1 to ${MAX_SHARES}`, { field: 'shares' });

@@ -13,6 +13,7 @@ import { SYS } from '../shared/context.js';
 import { readSealConfig } from './seal-config.js';
 import { loadAuditKeys } from '../../audit/keys.js';
 import { unsealThroughProvider } from './auto-unseal.js';
+import { checkInstallBeforeUnseal } from './install-measurement.js';
 
 export interface UnsealParameters {
   /** a Shamir unseal share; omitted on auto-unseal servers */
@@ -20,7 +21,7 @@ export interface UnsealParameters {
 }
 
 export async function unseal(
-  ctx: Pick<ServiceContext, 'store' | 'barrier' | 'provider' | 'unsealProgress' | 'audit' | 'sealedReason' | 'rewrap'>,
+  ctx: Pick<ServiceContext, 'store' | 'barrier' | 'provider' | 'unsealProgress' | 'audit' | 'sealedReason' | 'rewrap' | 'integrity'>,
   params: UnsealParameters,
 ): Promise<UnsealResponse> {
   const config = await readSealConfig(ctx);
@@ -52,6 +53,13 @@ export async function unseal(
     throw err;
   } finally {
     for (const s of shares) s.fill(0);
+  }
+  try {
+    // The installation's measurement is audited at every unseal; with --integrity strict an untrusted one stays sealed.
+    await checkInstallBeforeUnseal(ctx);
+  } catch (err) {
+    rootKey.fill(0);
+    throw err;
   }
   ctx.barrier.unseal(rootKey, sealedKeyring);
   ctx.audit.keys = await loadAuditKeys(ctx.store, ctx.barrier);

@@ -6,8 +6,9 @@
  * Nothing here names a table: the tables and columns come from both catalogs (sqlite_schema and
  * PRAGMA table_info; information_schema and pg_constraint), so a table a later migration adds is
  * copied without a change here. What the copy relies on instead, checked before a row is written:
- *  - the snapshot's migrations are this release's (same numbers and names, 1..N without a gap) and
- *    N is not newer than this release;
+ *  - the snapshot's migrations are the first ones of this release's list (same numbers and names, in
+ *    order, none skipped — the list itself may skip numbers reserved for other builds) and the last of
+ *    them, N, is not newer than this release;
  *  - after the PostgreSQL migrations up to N, both databases have the same tables with the same
  *    columns, and every PostgreSQL column has a type the value mapping below knows.
  *
@@ -200,7 +201,7 @@ function snapshotMigrations(src: Database.Database): { version: number; name: st
   if (top > latest) throw new SnapshotSchemaError(`the backup was made by a newer Strongbox (schema version ${top}; this release knows up to ${latest}): restore it with that release or a later one`);
   applied.forEach((m, i) => {
     const mine = pgMigrations.find((x) => x.version === m.version);
-    if (m.version !== i + 1 || mine === undefined) throw new SnapshotSchemaError(`the snapshot's migrations are not 1..${top} without a gap (found ${m.version} at position ${i + 1})`);
+    if (m.version !== pgMigrations[i]?.version || mine === undefined) throw new SnapshotSchemaError(`the snapshot's migrations are not this release's up to ${top} without a gap (found ${m.version} at position ${i + 1})`);
     if (mine.name !== m.name) throw new SnapshotSchemaError(`the snapshot's migration ${m.version} is "${m.name}", this release's is "${mine.name}": it was made by a different build`);
   });
   return applied;

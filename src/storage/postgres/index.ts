@@ -462,9 +462,9 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
 
     async createToken(t) {
       await q(
-        `INSERT INTO tokens (accessor, token_hash, name, subject, policies, parent_accessor, created_at, expires_at, max_expires_at, renewable, ttl_seconds, num_uses_left, rate_per_second, rate_burst, revoked_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
-        [t.accessor, buf(t.tokenHash), t.name, t.subject, JSON.stringify(t.policies), t.parentAccessor, t.createdAt, t.expiresAt, t.maxExpiresAt, t.renewable, t.ttlSeconds, t.numUsesLeft, t.ratePerSecond, t.rateBurst, t.revokedAt],
+        `INSERT INTO tokens (accessor, token_hash, name, subject, policies, parent_accessor, created_at, expires_at, max_expires_at, renewable, ttl_seconds, num_uses_left, rate_per_second, rate_burst, revoked_at, bind_caller)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+        [t.accessor, buf(t.tokenHash), t.name, t.subject, JSON.stringify(t.policies), t.parentAccessor, t.createdAt, t.expiresAt, t.maxExpiresAt, t.renewable, t.ttlSeconds, t.numUsesLeft, t.ratePerSecond, t.rateBurst, t.revokedAt, t.bindCaller === null ? null : JSON.stringify(t.bindCaller)],
       ).catch((err: unknown) => mapConflict(err, 'token'));
     },
     async getTokenByHash(hash) {

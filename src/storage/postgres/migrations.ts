@@ -333,6 +333,15 @@ export const pgMigrations: readonly Migration[] = [
     `,
   },
   {
+    // A token's binding to the calling application on the Unix socket (issue 19, docs/attestation.md):
+    // JSON {uid?, exeSha256?, scriptSha256?}, null for unbound tokens.
+    version: 18,
+    name: 'token-caller-binding',
+    sql: `
+      ALTER TABLE tokens ADD COLUMN bind_caller TEXT;
+    `,
+  },
+  {
     // KMIP Locate through indexes (service/kmip/locate-kmip.ts): the KMIP Names of each key, and the key
     // type and state in creation order; existing KMIP Names are copied in from kmip_objects.
     version: 20,

@@ -553,9 +553,9 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     },
     async createToken(t) {
       try {
-        insertToken ??= db.prepare(`INSERT INTO tokens (accessor, token_hash, name, subject, policies, parent_accessor, created_at, expires_at, max_expires_at, renewable, ttl_seconds, num_uses_left, rate_per_second, rate_burst, revoked_at)
-                             VALUES (@accessor, @tokenHash, @name, @subject, @policies, @parentAccessor, @createdAt, @expiresAt, @maxExpiresAt, @renewable, @ttlSeconds, @numUsesLeft, @ratePerSecond, @rateBurst, @revokedAt)`);
-        insertToken.run({ ...t, policies: JSON.stringify(t.policies), renewable: t.renewable ? 1 : 0 });
+        insertToken ??= db.prepare(`INSERT INTO tokens (accessor, token_hash, name, subject, policies, parent_accessor, created_at, expires_at, max_expires_at, renewable, ttl_seconds, num_uses_left, rate_per_second, rate_burst, revoked_at, bind_caller)
+                             VALUES (@accessor, @tokenHash, @name, @subject, @policies, @parentAccessor, @createdAt, @expiresAt, @maxExpiresAt, @renewable, @ttlSeconds, @numUsesLeft, @ratePerSecond, @rateBurst, @revokedAt, @bindCaller)`);
+        insertToken.run({ ...t, policies: JSON.stringify(t.policies), renewable: t.renewable ? 1 : 0, bindCaller: t.bindCaller === null ? null : JSON.stringify(t.bindCaller) });
       } catch (err) {
         if (isUniqueViolation(err)) throw new ConflictError('token');
         throw err;

@@ -9,7 +9,7 @@
  * while starting, SIGINT/SIGTERM) closes what was opened and deletes the temporary dev directory.
  */
 import { chmodSync, chownSync, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { ConfigError, DEFAULT_KEY_CACHE_SIZE, loadProviderOptions, type ServerSettings } from '../../../config.js';
+import { ConfigError, DEFAULT_KEY_CACHE_SIZE, effectiveConfigSha256, loadProviderOptions, type ServerSettings } from '../../../config.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../../config.js';
@@ -84,7 +84,7 @@ export default {
   path: ['server'],
   summary: 'Run the Strongbox server',
   usage:
-    '[--dev] [--seal shamir|pkcs11|awskms|kmip] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--pkcs11-listen-unix PATH [--pkcs11-socket-group GROUP]] [--kmip-listen HOST:PORT] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--ethereum-gas-cap CHAINID=GAS|none,…] [--dev-root-token T]',
+    '[--dev] [--seal shamir|pkcs11|awskms|kmip] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--pkcs11-listen-unix PATH [--pkcs11-socket-group GROUP]] [--kmip-listen HOST:PORT] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--ethereum-gas-cap CHAINID=GAS|none,…] [--dev-root-token T] [--integrity strict|warn] [--release-public-key PEM]',
   // Settings also come from STRONGBOX_* variables and the --config file (docs/operations.md, "Running").
   options: {
     dev: { type: 'boolean', description: 'a throwaway server: temporary data, initialized and unsealed, root token printed (not for production)' },
@@ -110,6 +110,8 @@ export default {
     'min-pending-days': { type: 'string', value: 'N', description: 'shortest key-deletion waiting period; below 7 only with --dev (STRONGBOX_MIN_PENDING_DAYS)', default: '7' },
     'dev-root-token': { type: 'string', value: 'TOKEN', description: "with --dev: the root token to create (for scripts)", default: 'a random token' },
     'unsafe-no-audit': { type: 'boolean', description: 'with --dev, for benchmarks only: write NO audit records' },
+    integrity: { type: 'string', value: 'strict|warn', description: 'strict: stay sealed unless every file matches a signed release manifest; warn: log and count mismatches (STRONGBOX_INTEGRITY); docs/attestation.md', default: 'warn' },
+    'release-public-key': { type: 'string', value: 'PEM', description: 'trust this Ed25519 release public key instead of the shipped one (STRONGBOX_RELEASE_PUBLIC_KEY)', default: 'release/strongbox-release-ed25519.pub.pem' },
   },
   positionals: [],
   async run(args, io) {
@@ -141,6 +143,8 @@ export default {
               ['ethereumUpstream', 'ethereum-upstream'],
               ['ethereumGasCap', 'ethereum-gas-cap'],
               ['seal', 'seal'],
+              ['integrity', 'integrity'],
+              ['releasePublicKey', 'release-public-key'],
             ] as const
           )
             .map(([k, f]) => [k, flag(f)])
@@ -180,6 +184,11 @@ export default {
         unixSocket: settings.listenUnix !== undefined,
         ...(settings.pkcs11ListenUnix === undefined ? {} : { pkcs11: { groupShared: settings.pkcs11SocketGroup !== undefined } }),
         kmip: settings.kmipPort !== undefined,
+        integrity: {
+          mode: settings.integrity,
+          ...(settings.releasePublicKey === undefined ? {} : { releasePublicKeys: [readFileSetting(settings.releasePublicKey, '--release-public-key')] }),
+          configSha256: effectiveConfigSha256(settings),
+        },
         ...(tls ? { tls } : {}),
         ...(sink || noAudit ? { audit: { ...(sink ? { sink } : {}), ...(noAudit ? { unsafeDisabled: true } : {}) } } : {}),
       }).catch((err: unknown) => {
@@ -188,6 +197,11 @@ export default {
         throw err;
       });
 
+      const measured = box.ctx.integrity.measurement;
+      if (measured !== undefined && !measured.trusted) {
+        const { describeMeasurement } = await import('../../../service/sys/install-integrity.js');
+        io.stderr(`\n*** INSTALLATION INTEGRITY: NOT TRUSTED (--integrity ${settings.integrity}${settings.integrity === 'strict' ? ': the server will refuse to unseal' : ''}) ***\n  ${describeMeasurement(measured)}\n  (strongbox verify-install names every file; docs/attestation.md)\n\n`);
+      }
       // Bind first: nothing is initialized or printed unless every listener is up.
       const started = box;
       let address = '';

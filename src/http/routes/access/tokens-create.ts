@@ -1,6 +1,6 @@
 import { createToken } from '../../../service/access/create-token.js';
 import { defineRoute } from '../../route.js';
-import { duration, MAX_INT32, object, tokenInfo } from '../../schemas.js';
+import { callerBinding, duration, MAX_INT32, object, tokenInfo } from '../../schemas.js';
 
 export default defineRoute({
   method: 'POST',
@@ -25,6 +25,7 @@ export default defineRoute({
         orphan: { type: 'boolean', description: 'root only: no parent, so revoking the parent does not revoke it' },
         subject: { type: 'string', minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9._@-]+$', description: 'root only: whose data the token acts for' },
         rateLimit: object({ perSecond: { type: 'number', exclusiveMinimum: 0, maximum: 1_000_000 }, burst: { type: 'integer', minimum: 1, maximum: MAX_INT32 } }, ['perSecond']),
+        bindCaller: callerBinding,
       },
       ['policies'],
     ),
