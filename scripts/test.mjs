@@ -27,6 +27,8 @@ const systemTools = {
   jq: 'jq',
   // the KMIP tests: PyKMIP's client (under /usr/bin/python3) and pykmip-server
   'pykmip-server': 'python3-pykmip',
+  // the web console's browser tests (test/e2e/console.test.ts drive Debian's chromium with playwright-core)
+  chromium: 'chromium',
 };
 // files (not on PATH) → Debian package
 const systemFiles = {
