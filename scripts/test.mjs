@@ -52,6 +52,8 @@ if (missing.length > 0) {
 }
 
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { stdio: 'inherit' });
+// the web console (dist/ui), which the built server serves and test/e2e/console.test.ts drives
+execFileSync(process.execPath, [join(root, 'scripts/build-ui.mjs')], { stdio: 'inherit' });
 
 function findTests(dir) {
   const out = [];

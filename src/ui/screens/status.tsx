@@ -54,10 +54,16 @@ function Secrets({ title, items, warning }: { title: string; items: string[]; wa
   );
 }
 
-function Init({ onDone }: { onDone: () => void }) {
+interface InitResult {
+  shares: string[];
+  rootToken: string;
+  threshold: number;
+}
+
+/** `result` is held by the screen, so the shares stay on the page after the next poll says "initialized". */
+function Init({ result, setResult }: { result: InitResult | undefined; setResult: (r: InitResult | undefined) => void }) {
   const [shares, setShares] = useState('3');
   const [threshold, setThreshold] = useState('2');
-  const [result, setResult] = useState<{ shares: string[]; rootToken: string; threshold: number } | undefined>();
   const act = useAction(() => api<{ shares: string[]; rootToken: string; threshold: number }>('POST', '/v1/sys/init', { shares: Number(shares), threshold: Number(threshold) }, { anonymous: true }));
   if (result) {
     return (
@@ -67,7 +73,7 @@ function Init({ onDone }: { onDone: () => void }) {
         <p>
           Root token: <code class="mono">{result.rootToken}</code>
         </p>
-        <button type="button" onClick={onDone}>
+        <button type="button" onClick={() => setResult(undefined)}>
           Continue to unseal
         </button>
       </Section>
@@ -236,6 +242,7 @@ function Ceremony({ kind, state, reload }: { kind: 'generate-root' | 'rekey'; st
       {kind === 'generate-root' && (
         <details>
           <summary>Decode a new root token</summary>
+          <form onSubmit={(e) => e.preventDefault()}>
           <Field id="gr-encoded" label="Encoded token">
             <input id="gr-encoded" class="mono" value={encoded} onInput={(e) => setEncoded((e.target as HTMLInputElement).value)} />
           </Field>
@@ -247,6 +254,7 @@ function Ceremony({ kind, state, reload }: { kind: 'generate-root' | 'rekey'; st
               Root token: <code class="mono">{xorDecode(encoded, otp)}</code>
             </p>
           )}
+          </form>
         </details>
       )}
     </Section>
@@ -255,6 +263,7 @@ function Ceremony({ kind, state, reload }: { kind: 'generate-root' | 'rekey'; st
 
 export function StatusScreen() {
   const health = useLoad(() => api<Health>('GET', '/v1/sys/health', undefined, { anonymous: true }), [], 2000);
+  const [initResult, setInitResult] = useState<InitResult | undefined>();
   const h = health.data;
   useEffect(() => {
     if (h?.sealed && h.initialized) showSealedBanner();
@@ -288,9 +297,9 @@ export function StatusScreen() {
           </dl>
         </Section>
       )}
-      {h && !h.initialized && <Init onDone={health.reload} />}
-      {h && h.initialized && h.sealed && h.threshold !== undefined && <Unseal health={h} reload={health.reload} />}
-      {h && h.initialized && (
+      {h && (!h.initialized || initResult) && <Init result={initResult} setResult={(r) => (setInitResult(r), health.reload())} />}
+      {h && h.initialized && !initResult && h.sealed && h.threshold !== undefined && <Unseal health={h} reload={health.reload} />}
+      {h && h.initialized && !initResult && (
         <>
           <Ceremony kind="generate-root" state={h.generateRoot} reload={health.reload} />
           <Ceremony kind="rekey" state={h.rekey} reload={health.reload} />
