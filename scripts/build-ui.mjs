@@ -32,7 +32,7 @@ const result = await build({
   assetNames: '[name]-[hash]',
   metafile: true,
   // The audit chain is verified in the browser with the server's own verifier (src/audit/verify.ts):
-  // its node:crypto calls go to @noble (sha256, Ed25519), Buffer to the `buffer` package.
+  // its node:crypto calls go to @noble (sha256, Ed25519), Buffer to a small Uint8Array subclass.
   alias: { 'node:crypto': './src/ui/lib/node-crypto.ts' },
   inject: ['./src/ui/lib/buffer-global.ts'],
   define: { 'process.env.NODE_ENV': '"production"' },

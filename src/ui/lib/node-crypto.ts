@@ -3,7 +3,7 @@
  * bundle (scripts/build-ui.mjs aliases node:crypto here): SHA-256 from @noble/hashes and Ed25519
  * verification from @noble/curves. No primitive is implemented here; this only adapts the call shapes.
  */
-import { Buffer } from 'buffer';
+import { Buffer } from './buffer-global.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ed25519 } from '@noble/curves/ed25519.js';
 
