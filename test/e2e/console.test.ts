@@ -287,6 +287,17 @@ describe('web console in chromium', { timeout: 600_000 }, () => {
     assert.ok(m && Number(m[1]) > 20, text);
     await axe(admin, 'audit');
     await shot(admin, 'audit');
+    // The verifier can fail: one record's status edited on its way to the page breaks the chain.
+    await admin.route('**/v1/audit?*', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as { records: { seq: number; status: number }[] };
+      for (const r of body.records) if (r.seq === 5) r.status = 201;
+      await route.fulfill({ response, json: body });
+    });
+    await admin.getByRole('button', { name: 'Verify chain' }).click();
+    await result.getByText('Chain NOT intact').waitFor({ timeout: 60_000 });
+    assert.match((await result.textContent()) ?? '', /seq 5|record 5|5:/);
+    await admin.unroute('**/v1/audit?*');
     // Filters go to the server: only denied records.
     await admin.getByLabel('Outcome').selectOption('denied');
     await admin.getByRole('button', { name: 'Apply filters' }).click();
@@ -321,6 +332,20 @@ describe('web console in chromium', { timeout: 600_000 }, () => {
     await admin.locator('.field.invalid').getByRole('alert').waitFor();
     assert.equal((await api(server.addr, 'GET', '/v1/policies/ops', rootToken)).status, 404);
     await shot(admin, 'access-policy-error');
+  });
+
+  it('a network error gives a banner, not a blank page', async () => {
+    const page = await open();
+    await signIn(page, rootToken);
+    await go(page, 'keys', 'Keys');
+    await page.route('**/v1/**', (route) => route.abort('connectionrefused'));
+    await page.getByLabel('Name', { exact: true }).fill('offline');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    await page.locator('.banner[role="alert"]').filter({ hasText: 'The server cannot be reached' }).waitFor();
+    // …and the form says so next to its button.
+    await page.locator('.form-error').filter({ hasText: 'NETWORK' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'Keys' }).waitFor();
+    await page.unroute('**/v1/**');
   });
 
   it('no page broke its Content-Security-Policy or threw', () => {
