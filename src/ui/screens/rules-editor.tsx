@@ -48,6 +48,7 @@ export function RulesEditor({ keyId }: { keyId: string }) {
           if (r) {
             setText(JSON.stringify(r.rules, null, 2));
             setSaved(`Saved ${new Date(r.updatedAt).toLocaleString()}`);
+            current.reload();
           }
         }}
       >
