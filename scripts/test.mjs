@@ -27,6 +27,8 @@ const systemTools = {
   jq: 'jq',
   // the KMIP tests: PyKMIP's client (under /usr/bin/python3) and pykmip-server
   'pykmip-server': 'python3-pykmip',
+  // the web console's browser tests (test/e2e/console.test.ts drive Debian's chromium with playwright-core)
+  chromium: 'chromium',
   // the peercred addon (scripts/build-native.mjs) and the caller-measurement tests (sha256sum, runuser)
   cc: 'gcc',
   sha256sum: 'coreutils',
@@ -54,6 +56,8 @@ if (missing.length > 0) {
 }
 
 execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], { stdio: 'inherit' });
+// the web console (dist/ui), which the built server serves and test/e2e/console.test.ts drives
+execFileSync(process.execPath, [join(root, 'scripts/build-ui.mjs')], { stdio: 'inherit' });
 // The rest of `npm run build`: the peercred addon and dist/manifest.json (docs/attestation.md).
 execFileSync(process.execPath, [join(root, 'scripts/build-native.mjs')], { stdio: 'inherit' });
 execFileSync(process.execPath, [join(root, 'dist/src/bin/strongbox.js'), 'release', 'manifest'], { stdio: 'inherit' });

@@ -61,6 +61,8 @@ export interface StrongboxConfig {
   pkcs11?: { groupShared: boolean };
   /** also build the KMIP listener (needs `tls` with a client CA and map: mutual TLS only) */
   kmip?: boolean;
+  /** serve the web console (dist/ui, or `dir`) at /ui/ on the TCP listener (the CLI's default; off unless set here) */
+  ui?: boolean | { dir: string };
   /** secp256k1 signing worker threads (0 = sign on the main thread; default 0) */
   signWorkers?: number;
   /** lower bound of the key-deletion waiting period in days (default 7) */
@@ -298,7 +300,7 @@ export async function createStrongbox(config: StrongboxConfig): Promise<Strongbo
   metrics.counterFrom('strongbox_audit_aggregated_total', 'Responses to unauthenticated requests counted into an aggregate audit record instead of their own', () => [[{}, throttle.stats.aggregated]]);
   metrics.gauge('strongbox_auth_throttle_sources', 'Source addresses in the unauthenticated-traffic throttle table (bounded)', () => [[{}, throttle.size]]);
   const services = { ctx, auth, throttle };
-  const http = createHttpApp({ services, logger: config.logger, ...(config.tls ? { tls: config.tls } : {}) });
+  const http = createHttpApp({ services, logger: config.logger, ...(config.tls ? { tls: config.tls } : {}), ...(config.ui ? { ui: config.ui } : {}) });
   const local = config.unixSocket ? createHttpApp({ services, logger: config.logger, measureCallers: true }) : undefined;
   logAggregate = (fields, err) => {
     if (err === undefined) http.log.warn({ clientIp: fields.clientIp }, fields.reason ?? 'unauthenticated requests audited in aggregate');

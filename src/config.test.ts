@@ -21,6 +21,18 @@ describe('server settings', () => {
     assert.equal(s.logLevel, 'debug');
   });
 
+  it('the web console is on unless --no-ui, STRONGBOX_UI=false or "ui": false', () => {
+    assert.equal(loadSettings({ dataDir: '/x' }, {}).ui, true);
+    assert.equal(loadSettings({ dataDir: '/x', ui: false }, {}).ui, false);
+    assert.equal(loadSettings({ dataDir: '/x' }, { STRONGBOX_UI: 'false' }).ui, false);
+    assert.equal(loadSettings({ dataDir: '/x' }, { STRONGBOX_UI: '0' }).ui, false);
+    assert.equal(loadSettings({ config: file({ dataDir: '/x', ui: false }) }, {}).ui, false);
+    assert.equal(loadSettings({ config: file({ dataDir: '/x', ui: false }) }, { STRONGBOX_UI: 'true' }).ui, true, 'the environment over the file');
+    assert.equal(loadSettings({ dataDir: '/x', ui: false }, { STRONGBOX_UI: 'true' }).ui, false, 'the flag over the environment');
+    assert.throws(() => loadSettings({ dataDir: '/x' }, { STRONGBOX_UI: 'maybe' }), /STRONGBOX_UI: must be true or false/);
+    assert.throws(() => loadSettings({ config: file({ dataDir: '/x', ui: 'no' }) }, {}), /ui must be true or false/);
+  });
+
   it('requires a data dir outside dev mode', () => {
     assert.throws(() => loadSettings({}, {}), (e: unknown) => e instanceof ConfigError && /--data-dir/.test(e.message));
     assert.equal(loadSettings({ dev: true }, {}).dataDir, undefined);

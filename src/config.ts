@@ -52,6 +52,8 @@ export interface ServerSettings {
   integrity: 'strict' | 'warn';
   /** PEM file of the Ed25519 release public key to trust instead of the shipped one */
   releasePublicKey: string | undefined;
+  /** serve the web console at /ui/ (on by default; --no-ui, STRONGBOX_UI=false or `"ui": false` turn it off) */
+  ui: boolean;
 }
 
 export class ConfigError extends Error {
@@ -88,7 +90,23 @@ export const ENV = {
   releasePublicKey: 'STRONGBOX_RELEASE_PUBLIC_KEY',
 } as const;
 type SettingName = keyof typeof ENV;
-const FILE_KEYS = new Set<string>([...Object.keys(ENV), 'dev']);
+/** The web console switch: a boolean, not a string setting like those in ENV. */
+export const UI_ENV = 'STRONGBOX_UI';
+const FILE_KEYS = new Set<string>([...Object.keys(ENV), 'dev', 'ui']);
+
+function parseUi(flags: { ui?: boolean }, env: Readonly<Record<string, string | undefined>>, file: Record<string, unknown>): boolean {
+  if (flags.ui !== undefined) return flags.ui;
+  const e = env[UI_ENV];
+  if (e !== undefined && e !== '') {
+    if (/^(true|1|on|yes)$/i.test(e)) return true;
+    if (/^(false|0|off|no)$/i.test(e)) return false;
+    throw new ConfigError(`${UI_ENV}: must be true or false, got ${JSON.stringify(e)}`);
+  }
+  const f = file['ui'];
+  if (f === undefined) return true;
+  if (typeof f !== 'boolean') throw new ConfigError('--config: ui must be true or false');
+  return f;
+}
 
 /**
  * Settings of the auto-unseal providers, from STRONGBOX_* / AWS_* environment variables (so no secret,
@@ -168,7 +186,7 @@ export function parseListen(value: string, source: string): { host: string; port
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 }
 
-export function loadSettings(flags: Partial<Record<SettingName | 'config', string>> & { dev?: boolean }, env: Readonly<Record<string, string | undefined>>): ServerSettings {
+export function loadSettings(flags: Partial<Record<SettingName | 'config', string>> & { dev?: boolean; ui?: boolean }, env: Readonly<Record<string, string | undefined>>): ServerSettings {
   let file: Record<string, unknown> = {};
   if (flags.config !== undefined) {
     let text: string;
@@ -281,6 +299,7 @@ export function loadSettings(flags: Partial<Record<SettingName | 'config', strin
     ethereumGasCaps,
     integrity: (integrity?.value as 'strict' | 'warn' | undefined) ?? 'warn',
     releasePublicKey: pick('releasePublicKey')?.value,
+    ui: parseUi(flags, env, file),
   };
 }
 

@@ -43,6 +43,7 @@ import type { Route, RouteInput } from './route.js';
 import { routes as defaultRoutes } from './routes/index.js';
 import type { Services } from './services.js';
 import { TLS_CIPHERS } from '../tls-policy.js';
+import { registerUi } from './ui.js';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -58,6 +59,8 @@ export interface HttpAppOptions {
   tls?: { cert: string; key: string; clientCa?: string; clientMap?: Readonly<Record<string, string[]>> };
   /** the Unix-socket listener: measure each request's calling process (docs/attestation.md) */
   measureCallers?: boolean;
+  /** serve the web console's static files at /ui/ (src/http/ui.ts); a directory other than dist/ui for tests */
+  ui?: boolean | { dir: string };
 }
 
 declare module 'fastify' {
@@ -234,7 +237,8 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   // (no signature, no plaintext) is released.
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', request.id);
-    reply.header('cache-control', 'no-store');
+    // Only the console's content-hashed assets set their own (immutable) caching; everything else is no-store.
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     if (tls) reply.header('strict-transport-security', HSTS_HEADER);
     const route = request.route;
     // Without a valid credential, a source's responses are audited one by one only up to its budget;
@@ -398,6 +402,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
   }
 
   registerAwsEndpoint(app, services);
+  if (options.ui) registerUi(app, options.ui === true ? {} : options.ui);
 
   const openapi = buildOpenApi(routes, services.ctx.version);
   app.get('/v1/openapi.json', async () => openapi);

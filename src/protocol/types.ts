@@ -162,6 +162,13 @@ export interface HealthResponse {
   sealType: string | null;
   /** when sealed: why (waiting for shares, HSM/KMS unavailable and its reason, sealed by an operator) */
   sealedReason?: string;
+  /** when sealed and waiting for unseal shares: shares given so far on this node, of `threshold` (the web console polls it) */
+  progress?: number;
+  threshold?: number;
+  /** a generate-root attempt in progress on this node: shares given so far (never its nonce) */
+  generateRoot?: { progress: number; threshold: number };
+  /** a rekey attempt in progress on this node: shares given so far, and the new share set asked for (never its nonce) */
+  rekey?: { progress: number; threshold: number; newShares: number; newThreshold: number };
 }
 
 export interface InitResponse {

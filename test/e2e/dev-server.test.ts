@@ -3,7 +3,8 @@
  * on a port that is already taken it exits non-zero naming the port, prints no root token or unseal
  * share, and leaves no temporary data directory behind (issue 14, item 12); the same holds for a
  * Unix socket it cannot create and for a failure before binding (an unreadable TLS file); after a
- * normal start, SIGINT and SIGTERM delete the directory the banner announced.
+ * normal start, SIGINT and SIGTERM delete the directory the banner announced. The banner also prints
+ * the web console's address, which serves it; --no-ui prints none and serves none.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -102,6 +103,20 @@ describe('strongbox server --dev', () => {
     assert.deepEqual(devDirs(tmp), []);
   });
 
+  it('--no-ui: no console address printed, and /ui/ is not served', async () => {
+    const tmp = freshTmp();
+    const run = dev(['--listen', '127.0.0.1:0', '--no-ui'], tmp);
+    await run.listening;
+    assert.doesNotMatch(run.output(), /Web console/);
+    const addr = /strongbox listening on (http:\/\/\S+)/.exec(run.output())?.[1];
+    assert.ok(addr !== undefined, run.output());
+    const res = await fetch(`${addr}/ui/`);
+    assert.equal(res.status, 404);
+    assert.equal(((await res.json()) as { code: string }).code, 'ROUTE_NOT_FOUND');
+    run.kill('SIGTERM');
+    assert.equal((await run.exited).code, 0);
+  });
+
   for (const stop of ['SIGINT', 'SIGTERM'] as const) {
     it(`after a normal start, ${stop} exits 0 and deletes the announced directory`, async () => {
       const tmp = freshTmp();
@@ -111,6 +126,14 @@ describe('strongbox server --dev', () => {
       assert.ok(announced !== undefined, run.output());
       assert.match(run.output(), /Root token: +sbt\./, 'the secrets are printed once listening');
       assert.ok(announced.startsWith(tmp) && existsSync(announced), `${announced} is in TMPDIR and exists`);
+      if (stop === 'SIGTERM') {
+        // The web console's address is printed with the root token, and it answers there.
+        const consoleUrl = /Web console: +(http:\/\/\S+\/ui\/)/.exec(run.output())?.[1];
+        assert.ok(consoleUrl !== undefined, run.output());
+        const page = await fetch(consoleUrl);
+        assert.equal(page.status, 200);
+        assert.match(page.headers.get('content-security-policy') ?? '', /frame-ancestors 'none'/);
+      }
       run.kill(stop);
       const { code } = await run.exited;
       assert.equal(code, 0, run.output());

@@ -41,6 +41,8 @@ export interface TestBoxOptions {
   ethereumGasCaps?: ReadonlyMap<number, bigint | null>;
   /** lower the unauthenticated-traffic throttle's budgets (StrongboxConfig.sourceThrottle) */
   sourceThrottle?: StrongboxConfig['sourceThrottle'];
+  /** serve the web console at /ui/ (StrongboxConfig.ui) */
+  ui?: StrongboxConfig['ui'];
 }
 
 export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBox> {
@@ -56,6 +58,7 @@ export async function startTestBox(options: TestBoxOptions = {}): Promise<TestBo
     ...(options.auditSink === undefined ? {} : { audit: { sink: options.auditSink } }),
     ...(options.ethereumGasCaps === undefined ? {} : { ethereumGasCaps: options.ethereumGasCaps }),
     ...(options.sourceThrottle === undefined ? {} : { sourceThrottle: options.sourceThrottle }),
+    ...(options.ui === undefined ? {} : { ui: options.ui }),
   });
   const t: TestBox = {
     box,

@@ -27,7 +27,7 @@ describe('seal, unseal and restart (3-of-5 shares)', () => {
 
   it('is initialized and sealed after restart', async () => {
     const health = await box.call('GET', '/v1/sys/health', undefined, null);
-    assert.deepEqual(health.body, { initialized: true, sealed: true, version: health.body.version, sealType: 'shamir', sealedReason: 'waiting for unseal shares' });
+    assert.deepEqual(health.body, { initialized: true, sealed: true, version: health.body.version, sealType: 'shamir', sealedReason: 'waiting for unseal shares', progress: 0, threshold: 3 });
   });
 
   it('answers every key operation with 503 SEALED while sealed', async () => {

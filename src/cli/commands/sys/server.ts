@@ -80,11 +80,19 @@ const DEV_BANNER = `
   server is auto-initialized with ONE unseal share and auto-unsealed.
 ==================================================================`;
 
+/** `host:port` as a browser can open it: a wildcard bind address becomes loopback. */
+function consoleHost(address: string): string {
+  const m = /^(?:https?:\/\/)?(.*):([0-9]+)$/.exec(address);
+  if (!m) return address;
+  const host = m[1] === '0.0.0.0' ? '127.0.0.1' : m[1] === '[::]' || m[1] === '::' ? '[::1]' : m[1]!;
+  return `${host}:${m[2]}`;
+}
+
 export default {
   path: ['server'],
   summary: 'Run the Strongbox server',
   usage:
-    '[--dev] [--seal shamir|pkcs11|awskms|kmip] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--pkcs11-listen-unix PATH [--pkcs11-socket-group GROUP]] [--kmip-listen HOST:PORT] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--ethereum-gas-cap CHAINID=GAS|none,…] [--dev-root-token T] [--integrity strict|warn] [--release-public-key PEM]',
+    '[--dev] [--seal shamir|pkcs11|awskms|kmip] [--data-dir DIR | --storage postgres://URL] [--listen HOST:PORT] [--listen-unix PATH] [--pkcs11-listen-unix PATH [--pkcs11-socket-group GROUP]] [--kmip-listen HOST:PORT] [--config FILE] [--log-level LEVEL] [--key-cache-size N] [--tls-cert PEM --tls-key PEM [--tls-client-ca PEM --tls-client-map JSON]] [--audit-stream stdout|FILE] [--ethereum-upstream URL] [--ethereum-gas-cap CHAINID=GAS|none,…] [--dev-root-token T] [--integrity strict|warn] [--release-public-key PEM] [--no-ui]',
   // Settings also come from STRONGBOX_* variables and the --config file (docs/operations.md, "Running").
   options: {
     dev: { type: 'boolean', description: 'a throwaway server: temporary data, initialized and unsealed, root token printed (not for production)' },
@@ -109,6 +117,7 @@ export default {
     'ethereum-gas-cap': { type: 'string', value: 'CHAINID=GAS|none,…', description: 'EIP-7825 transaction gas caps by chain id, over the defaults (STRONGBOX_ETHEREUM_GAS_CAP)', default: '16777216 on chains 1, 11155111, 17000, 560048' },
     'min-pending-days': { type: 'string', value: 'N', description: 'shortest key-deletion waiting period; below 7 only with --dev (STRONGBOX_MIN_PENDING_DAYS)', default: '7' },
     'dev-root-token': { type: 'string', value: 'TOKEN', description: "with --dev: the root token to create (for scripts)", default: 'a random token' },
+    'no-ui': { type: 'boolean', description: 'do not serve the web console at /ui/ (STRONGBOX_UI=false)' },
     'unsafe-no-audit': { type: 'boolean', description: 'with --dev, for benchmarks only: write NO audit records' },
     integrity: { type: 'string', value: 'strict|warn', description: 'strict: stay sealed unless every file matches a signed release manifest; warn: log and count mismatches (STRONGBOX_INTEGRITY); docs/attestation.md', default: 'warn' },
     'release-public-key': { type: 'string', value: 'PEM', description: 'trust this Ed25519 release public key instead of the shipped one (STRONGBOX_RELEASE_PUBLIC_KEY)', default: 'release/strongbox-release-ed25519.pub.pem' },
@@ -119,6 +128,7 @@ export default {
     const settings = loadSettings(
       {
         ...(args.values['dev'] ? { dev: true } : {}),
+        ...(args.values['no-ui'] ? { ui: false } : {}),
         ...Object.fromEntries(
           (
             [
@@ -189,6 +199,7 @@ export default {
           ...(settings.releasePublicKey === undefined ? {} : { releasePublicKeys: [readFileSetting(settings.releasePublicKey, '--release-public-key')] }),
           configSha256: effectiveConfigSha256(settings),
         },
+        ui: settings.ui,
         ...(tls ? { tls } : {}),
         ...(sink || noAudit ? { audit: { ...(sink ? { sink } : {}), ...(noAudit ? { unsafeDisabled: true } : {}) } } : {}),
       }).catch((err: unknown) => {
@@ -260,6 +271,8 @@ export default {
         io.stderr(DEV_BANNER + '\n');
         if (noAudit) io.stderr('  --unsafe-no-audit: NOTHING IS AUDITED (benchmark mode)\n');
         io.stderr(secrets);
+        // The console is reached over the TCP listener; a wildcard address is opened through loopback.
+        if (settings.ui) io.stderr(`  Web console:  ${tls ? 'https' : 'http'}://${consoleHost(address)}/ui/  (sign in with the root token)\n\n`);
       }
       io.stdout(`strongbox listening on ${address}\n`);
       if (local !== undefined && socketPath !== undefined) io.stdout(`strongbox listening on unix:${socketPath}\n`);

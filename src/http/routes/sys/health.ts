@@ -16,7 +16,16 @@ export default defineRoute({
       200: {
         type: 'object',
         required: ['initialized', 'sealed', 'version', 'sealType'],
-        properties: { initialized: { type: 'boolean' }, sealed: { type: 'boolean' }, version: { type: 'string' }, sealType: { type: ['string', 'null'] }, sealedReason: { type: 'string' } },
+        properties: { initialized: { type: 'boolean' }, sealed: { type: 'boolean' }, version: { type: 'string' }, sealType: { type: ['string', 'null'] }, sealedReason: { type: 'string' },
+          progress: { type: 'integer' },
+          threshold: { type: 'integer' },
+          generateRoot: { type: 'object', required: ['progress', 'threshold'], properties: { progress: { type: 'integer' }, threshold: { type: 'integer' } } },
+          rekey: {
+            type: 'object',
+            required: ['progress', 'threshold', 'newShares', 'newThreshold'],
+            properties: { progress: { type: 'integer' }, threshold: { type: 'integer' }, newShares: { type: 'integer' }, newThreshold: { type: 'integer' } },
+          },
+        },
       },
     },
   },

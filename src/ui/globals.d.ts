@@ -1,0 +1,2 @@
+/** Style sheets are bundled by esbuild (scripts/build-ui.mjs); importing one has no value. */
+declare module '*.css';
