@@ -317,7 +317,7 @@ describe('PKCS#11 through p11-kit: real clients', { timeout: 600_000 }, () => {
     const r = await tool('--login', '--pin', t.body.token as string, '-O');
     assert.notEqual(r.code, 0);
     assert.match(r.stderr + r.stdout, /CKR_PIN_INCORRECT/);
-    const audit = await api(sb.addr, 'GET', '/v1/audit?afterSeq=0&limit=1000', ROOT);
+    const audit = await api(sb.addr, 'GET', '/v1/audit?afterSeq=0&limit=1000&outcome=denied', ROOT);
     assert.ok((audit.body.records as { interface: string; reason: string | null }[]).some((x) => x.interface === 'pkcs11' && (x.reason ?? '').endsWith(': SIGNATURE_REQUIRED')), 'the refused login is audited with its reason');
   });
 
