@@ -65,6 +65,7 @@ describe('audit logs written before head signatures', () => {
           CREATE INDEX spend_reservations_scope ON spend_reservations(scope, scope_id, created_at)`);
         db.exec('DROP TABLE kmip_objects'); // 15: KMIP metadata
         db.exec('DROP TABLE app_keys; DROP TABLE request_nonces'); // 17: signed requests
+        db.exec('DROP TABLE key_certificates'); // 21: certificates attached to keys
         db.prepare('DELETE FROM schema_migrations WHERE version >= 12').run();
         const cps = db.prepare('SELECT seq, checkpoint FROM audit_checkpoints ORDER BY seq').all() as { seq: number; checkpoint: string }[];
         db.prepare('DELETE FROM audit_checkpoints').run();
