@@ -17,6 +17,7 @@ import keyExportKeystore from './commands/keys/export-keystore.js';
 import keyWrappingKey from './commands/keys/wrapping-key.js';
 import keyList from './commands/keys/list.js';
 import keyPublicKey from './commands/keys/public-key.js';
+import { keyCertificateDelete, keyCertificateGet, keyCertificateSet } from './commands/keys/certificate.js';
 import keyShow from './commands/keys/show.js';
 import keySign from './commands/keys/sign.js';
 import keySignBatch from './commands/keys/sign-batch.js';
@@ -85,6 +86,9 @@ export const commands: readonly Command[] = [
   keyList,
   keyShow,
   keyPublicKey,
+  keyCertificateSet,
+  keyCertificateGet,
+  keyCertificateDelete,
   keySign,
   keySignBatch,
   keyVerify,

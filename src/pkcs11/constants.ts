@@ -67,6 +67,13 @@ export const CKA = {
   VALUE: 0x11,
   OBJECT_ID: 0x12,
   CERTIFICATE_TYPE: 0x80,
+  ISSUER: 0x81,
+  SERIAL_NUMBER: 0x82,
+  CERTIFICATE_CATEGORY: 0x87,
+  JAVA_MIDP_SECURITY_DOMAIN: 0x88,
+  URL: 0x89,
+  HASH_OF_SUBJECT_PUBLIC_KEY: 0x8a,
+  HASH_OF_ISSUER_PUBLIC_KEY: 0x8b,
   TRUSTED: 0x86,
   CHECK_VALUE: 0x90,
   KEY_TYPE: 0x100,
@@ -130,6 +137,9 @@ export const CKM = {
   AES_KEY_GEN: 0x1080,
   AES_GCM: 0x1087,
 } as const;
+
+/** certificate types (§4.6.1) */
+export const CKC = { X_509: 0 } as const;
 
 /** object classes */
 export const CKO = {

@@ -11,10 +11,12 @@
  */
 import { createPublicKey } from 'node:crypto';
 import type { ServiceKey } from '../service/shared/resolve-key.js';
-import { CKA, CKK, CKM, CKO } from './constants.js';
+import { createHash } from 'node:crypto';
+import { certificateFields } from './certificate-fields.js';
+import { CKA, CKC, CKK, CKM, CKO } from './constants.js';
 import { bool, bytesAttr, ulongAttr, type Attribute } from './rpc-calls.js';
 
-export type ObjectClass = typeof CKO.PUBLIC_KEY | typeof CKO.PRIVATE_KEY | typeof CKO.SECRET_KEY;
+export type ObjectClass = typeof CKO.PUBLIC_KEY | typeof CKO.PRIVATE_KEY | typeof CKO.SECRET_KEY | typeof CKO.CERTIFICATE;
 
 /** DER-encoded curve OIDs (CKA_EC_PARAMS): prime256v1, secp256k1, id-Ed25519 (RFC 8410). */
 export const EC_PARAMS: Readonly<Record<'p256' | 'secp256k1' | 'ed25519', string>> = {
@@ -151,6 +153,42 @@ export function objectAttributes(key: ServiceKey, cls: ObjectClass, spki: Uint8A
       if (spki !== undefined) put(bytesAttr(CKA.PUBLIC_KEY_INFO, spki));
     }
   }
+  return m;
+}
+
+/**
+ * The X.509 certificate object of a key with an attached certificate (PKCS#11 v3.0 §4.6.3): public,
+ * CKA_ID and CKA_LABEL of its key (SunPKCS11's KeyStore pairs a private key with the certificate of
+ * the same CKA_ID), CKA_VALUE the certificate's DER.
+ */
+export function certificateAttributes(key: ServiceKey, der: Uint8Array): Map<number, Attribute> {
+  const m = new Map<number, Attribute>();
+  const put = (a: Attribute) => m.set(a.type, a);
+  const { subject, issuer, serialNumber } = certificateFields(der);
+  put(ulongAttr(CKA.CLASS, CKO.CERTIFICATE));
+  put(bool(CKA.TOKEN, true));
+  put(bool(CKA.PRIVATE, false));
+  put(bool(CKA.MODIFIABLE, false));
+  put(bool(CKA.COPYABLE, false));
+  put(bool(CKA.DESTROYABLE, true));
+  put(bytesAttr(CKA.LABEL, new TextEncoder().encode(key.name ?? key.id)));
+  put(ulongAttr(CKA.CERTIFICATE_TYPE, CKC.X_509));
+  put(bool(CKA.TRUSTED, false));
+  // 0: unspecified (§4.6.2); the token asserts nothing about who the certificate belongs to.
+  put(ulongAttr(CKA.CERTIFICATE_CATEGORY, 0));
+  // §4.6.2: the first three bytes of the SHA-1 of the DER.
+  put(bytesAttr(CKA.CHECK_VALUE, new Uint8Array(createHash('sha1').update(der).digest().subarray(0, 3))));
+  put(bytesAttr(CKA.START_DATE, new Uint8Array(0)));
+  put(bytesAttr(CKA.END_DATE, new Uint8Array(0)));
+  put(bytesAttr(CKA.SUBJECT, subject));
+  put(bytesAttr(CKA.ID, keyIdBytes(key.id)));
+  put(bytesAttr(CKA.ISSUER, issuer));
+  put(bytesAttr(CKA.SERIAL_NUMBER, serialNumber));
+  put(bytesAttr(CKA.VALUE, der));
+  put(bytesAttr(CKA.URL, new Uint8Array(0)));
+  put(bytesAttr(CKA.HASH_OF_SUBJECT_PUBLIC_KEY, new Uint8Array(0)));
+  put(bytesAttr(CKA.HASH_OF_ISSUER_PUBLIC_KEY, new Uint8Array(0)));
+  put(ulongAttr(CKA.JAVA_MIDP_SECURITY_DOMAIN, 0));
   return m;
 }
 

@@ -6,7 +6,11 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, createPublicKey, verify } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startTestBox, type TestBox } from '../../test/helpers/app.js';
 import { createAuthenticator } from '../service/access/authenticate.js';
 import { StrongboxError } from '../protocol/errors.js';
@@ -181,6 +185,48 @@ describe('pkcs11 token: sessions, login, objects, operations, refusals', () => {
     // A read-only session cannot make or destroy keys.
     assert.equal(await rvOf(c.call('C_GenerateKey', [s, { type: CKM.AES_KEY_GEN, parameter: null }, []], note())), CKR.SESSION_READ_ONLY);
     assert.equal(await rvOf(c.call('C_DestroyObject', [s, aes!], note())), CKR.SESSION_READ_ONLY);
+  });
+
+  it('certificates: an attached certificate is a CKO_CERTIFICATE object with the key\'s CKA_ID; destroying it removes the certificate, not the key', async () => {
+    // A certificate for tk-ec's public key, issued by a throwaway openssl CA (-force_pubkey).
+    const work = mkdtempSync(join(tmpdir(), 'strongbox-tk-cert-'));
+    try {
+      const ossl = (args: string[]) => execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      writeFileSync(join(work, 'pub.pem'), (await t.call('GET', '/v1/keys/tk-ec/public-key')).body.publicKey as string);
+      ossl(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', join(work, 'ca.key')]);
+      ossl(['req', '-new', '-x509', '-key', join(work, 'ca.key'), '-subj', '/CN=tk CA', '-days', '1', '-out', join(work, 'ca.pem')]);
+      ossl(['req', '-new', '-key', join(work, 'ca.key'), '-subj', '/CN=tk-ec', '-out', join(work, 'csr.pem')]);
+      ossl(['x509', '-req', '-in', join(work, 'csr.pem'), '-CA', join(work, 'ca.pem'), '-CAkey', join(work, 'ca.key'), '-force_pubkey', join(work, 'pub.pem'), '-set_serial', '5', '-days', '1', '-out', join(work, 'cert.pem')]);
+      const der = ossl(['x509', '-in', join(work, 'cert.pem'), '-outform', 'DER']);
+      const { c, s } = await open(t.rootToken);
+      assert.equal((await find(c, s, byLabel('tk-ec', CKO.CERTIFICATE))).length, 0, 'no certificate yet');
+      assert.equal((await t.call('PUT', '/v1/keys/tk-ec/certificate', { certificate: readFileSync(join(work, 'cert.pem'), 'utf8') })).status, 200);
+      const [cert] = await find(c, s, byLabel('tk-ec', CKO.CERTIFICATE));
+      assert.ok(cert !== undefined);
+      assert.equal((await find(c, s, [bytesAttr(CKA.LABEL, Buffer.from('tk-ec'))])).length, 3, 'private, public, certificate');
+      assert.equal((await find(c, s, [ulongAttr(CKA.CLASS, CKO.CERTIFICATE), ulongAttr(CKA.CERTIFICATE_TYPE, 0)])).length, 1);
+      const [priv] = await find(c, s, byLabel('tk-ec', CKO.PRIVATE_KEY));
+      const [[privId]] = (await c.call('C_GetAttributeValue', [s, priv!, [{ type: CKA.ID, length: 64 }]], note())) as [Attribute[]];
+      const [attrs, rv] = await c.call('C_GetAttributeValue', [s, cert, [{ type: CKA.ID, length: 64 }, { type: CKA.VALUE, length: 4096 }, { type: CKA.PRIVATE, length: 1 }, { type: CKA.TOKEN, length: 1 }, { type: CKA.SERIAL_NUMBER, length: 64 }]], note());
+      assert.equal(rv, 0n);
+      const [idAttr, value, priv2, tok, serial] = attrs as Attribute[];
+      assert.deepEqual(idAttr!.value, privId!.value, 'the same CKA_ID as the private key');
+      assert.deepEqual(Buffer.from((value!.value as { value: Uint8Array }).value), der, 'CKA_VALUE is the DER openssl wrote');
+      assert.deepEqual(priv2!.value, { kind: 'byte', value: 0 });
+      assert.deepEqual(tok!.value, { kind: 'byte', value: 1 });
+      assert.equal(Buffer.from((serial!.value as { value: Uint8Array }).value).toString('hex'), '020105', 'DER INTEGER 5');
+      // The weak principal cannot read tk-ec: no certificate object either.
+      const w = await open(weak);
+      assert.equal((await find(w.c, w.s, byLabel('tk-ec', CKO.CERTIFICATE))).length, 0);
+      // C_DestroyObject on the certificate removes the certificate; the key stays enabled.
+      await c.call('C_DestroyObject', [s, cert], note());
+      assert.equal((await t.call('GET', '/v1/keys/tk-ec/certificate')).status, 404);
+      assert.equal((await t.call('GET', '/v1/keys/tk-ec')).body.state, 'enabled');
+      assert.equal(await rvOf(c.call('C_GetAttributeValue', [s, cert, [{ type: CKA.ID, length: 64 }]], note())), CKR.OBJECT_HANDLE_INVALID);
+      assert.equal((await find(c, s, byLabel('tk-ec', CKO.CERTIFICATE))).length, 0);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('refusals: a readable key whose use is denied is CKR_KEY_FUNCTION_NOT_PERMITTED (audited action and resource noted); an unreadable key is no object', async () => {

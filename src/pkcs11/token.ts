@@ -32,7 +32,8 @@ import { rsaDecrypt, rsaEncrypt } from '../service/keys/rsa-encryption.js';
 import type { Action } from '../policy/actions.js';
 import type { Resource } from '../policy/types.js';
 import { CKA, CKF_SESSION, CKF_SLOT, CKF_TOKEN, CKM, CKO, CKR, CKS, CKU } from './constants.js';
-import { classesOf, curveOfParams, matches, objectAttributes, SENSITIVE_ATTRIBUTES, type ObjectClass } from './objects.js';
+import { certificateAttributes, classesOf, curveOfParams, matches, objectAttributes, SENSITIVE_ATTRIBUTES, type ObjectClass } from './objects.js';
+import { deleteKeyCertificate, keyCertificateDer } from '../service/keys/key-certificate.js';
 import { createDigest, ecdsaDigest, mechanismFor, mechanisms, type MechanismSpec, type Operation } from './mechanisms.js';
 import { oaepParameters, parseDigestInfo, pssParameters, type RsaSignHash } from './rsa-parameters.js';
 import type { RsaEncryptionAlgorithm } from '../protocol/types.js';
@@ -528,6 +529,9 @@ export class TokenConnection {
     const found: number[] = [];
     let cursor: string | undefined;
     let scanned = 0;
+    // A key's certificate is one more row to read: only when the template can match a certificate.
+    const classWanted = template.find((a) => a.type === CKA.CLASS)?.value;
+    const wantsCertificates = classWanted?.kind !== 'ulong' || BigInt(classWanted.value) === BigInt(CKO.CERTIFICATE);
     do {
       const page = await listKeys(this.ctx, { limit: 1000, ...(cursor === undefined ? {} : { cursor }) });
       for (const info of page.keys) {
@@ -538,6 +542,12 @@ export class TokenConnection {
         if (!(await decide(this.ctx, principal, 'keys:read', keyRecordResource(key), undefined)).allowed) continue;
         const spki = await this.spkiOf(key);
         for (const cls of classesOf(key)) if (matches(objectAttributes(key, cls, spki), template)) found.push(this.handleFor(key.id, cls));
+        if (wantsCertificates) {
+          const der = await keyCertificateDer(this.ctx, key);
+          if (der !== undefined && matches(certificateAttributes(key, der), template) && (await decide(this.ctx, principal, 'keys:certificate:read', keyRecordResource(key), undefined)).allowed) {
+            found.push(this.handleFor(key.id, CKO.CERTIFICATE));
+          }
+        }
       }
       scanned += page.keys.length;
       cursor = page.nextCursor ?? undefined;
@@ -555,8 +565,14 @@ export class TokenConnection {
 
   private async getAttributes(v: RpcValue[], note: CallNote): Promise<RpcValue[]> {
     this.session(v[0]!);
-    const { key, cls } = await this.object(v[1]!, 'keys:read', note);
-    const attrs = objectAttributes(key, cls, await this.spkiOf(key));
+    const { key, cls } = await this.object(v[1]!, this.handles.get(num(v[1]!))?.cls === CKO.CERTIFICATE ? 'keys:certificate:read' : 'keys:read', note);
+    let attrs: Map<number, Attribute>;
+    if (cls === CKO.CERTIFICATE) {
+      // Removed through the API since C_FindObjects: the object is gone.
+      const der = await keyCertificateDer(this.ctx, key);
+      if (der === undefined) throw new Pkcs11Error(CKR.OBJECT_HANDLE_INVALID);
+      attrs = certificateAttributes(key, der);
+    } else attrs = objectAttributes(key, cls, await this.spkiOf(key));
     let rv: number = CKR.OK;
     const out: Attribute[] = (v[2] as TemplateSlot[]).map((slot) => {
       const a = attrs.get(slot.type);
@@ -577,6 +593,12 @@ export class TokenConnection {
   private async destroy(v: RpcValue[], note: CallNote): Promise<RpcValue[]> {
     const s = this.session(v[0]!);
     if (!s.rw) throw new Pkcs11Error(CKR.SESSION_READ_ONLY);
+    if (this.handles.get(num(v[1]!))?.cls === CKO.CERTIFICATE) {
+      // A certificate object goes with its certificate only: the key stays.
+      const { key } = await this.object(v[1]!, 'keys:certificate:write', note);
+      if (!(await deleteKeyCertificate(this.ctx, { key })).deleted) throw new Pkcs11Error(CKR.OBJECT_HANDLE_INVALID);
+      return [];
+    }
     const { key } = await this.object(v[1]!, 'keys:delete', note);
     // Strongbox never erases a key at once: the object goes away now, the material after the
     // shortest waiting period this server allows (cancel it through the API or CLI).

@@ -26,6 +26,8 @@ export const actions = {
   'wallets:rules:write': 'set and delete an HD wallet\'s transaction rules (they govern every key derived from it that has no rules of its own)',
   'keys:rules:read': 'read a key\'s transaction rules',
   'keys:rules:write': 'set and delete a key\'s transaction rules (limits, allow lists, approvals)',
+  'keys:certificate:read': 'read the X.509 certificate attached to a key',
+  'keys:certificate:write': 'attach (replace) and remove the X.509 certificate of a key (PKCS#11 certificate objects)',
   'approvals:read': 'list and read transactions held for approval (and their signed result)',
   'approvals:write': 'approve or reject a held transaction (only the approvers its rules name count)',
   'secrets:read': 'read a secret (any version)',

@@ -17,18 +17,18 @@ const documents: Record<string, PolicyDocument> = {
   },
   operator: {
     statements: [
-      { effect: 'allow', actions: ['sys:*', 'keys:create', 'keys:read', 'keys:update', 'keys:rotate', 'keys:disable', 'keys:delete', 'wallets:create', 'wallets:read', 'wallets:derive', 'policies:read', 'tokens:read'], resources: ['*'] },
+      { effect: 'allow', actions: ['sys:*', 'keys:create', 'keys:read', 'keys:update', 'keys:certificate:read', 'keys:certificate:write', 'keys:rotate', 'keys:disable', 'keys:delete', 'wallets:create', 'wallets:read', 'wallets:derive', 'policies:read', 'tokens:read'], resources: ['*'] },
     ],
   },
   signer: {
     statements: [
       // approvals:read: a signer fetches the signed result of a transaction held for approval.
-      { effect: 'allow', actions: ['keys:read', 'keys:sign', 'keys:verify', 'keys:mac', 'keys:verify-mac', 'keys:encrypt', 'keys:decrypt', 'approvals:read'], resources: ['key:*'] },
+      { effect: 'allow', actions: ['keys:read', 'keys:certificate:read', 'keys:sign', 'keys:verify', 'keys:mac', 'keys:verify-mac', 'keys:encrypt', 'keys:decrypt', 'approvals:read'], resources: ['key:*'] },
       { effect: 'allow', actions: ['ethereum:rpc'], resources: ['sys:*'] },
     ],
   },
   auditor: {
-    statements: [{ effect: 'allow', actions: ['audit:read', 'keys:read', 'wallets:read', 'policies:read', 'tokens:read', 'sys:read'], resources: ['*'] }],
+    statements: [{ effect: 'allow', actions: ['audit:read', 'keys:read', 'keys:certificate:read', 'wallets:read', 'policies:read', 'tokens:read', 'sys:read'], resources: ['*'] }],
   },
   user: {
     statements: [{ effect: 'allow', actions: ['secrets:*'], resources: ['secret:users/${subject}/*'] }],

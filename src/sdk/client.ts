@@ -64,6 +64,19 @@ export type { BatchItemResult, BatchResponse } from '../protocol/batch.js';
 export { isBatchError, MAX_BATCH_ITEMS } from '../protocol/batch.js';
 export type { ApprovalInfo, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse };
 
+/** A key's certificate: PEM, and what node:crypto parsed from it. */
+export interface KeyCertificateResponse {
+  keyId: string;
+  certificate: string;
+  subject: string;
+  issuer: string;
+  serialNumber: string;
+  validFrom: string;
+  validTo: string;
+  fingerprint256: string;
+  updatedAt: string;
+}
+
 /**
  * Thrown by signing methods that must return a signature (ethereumSignTransaction, ethereumSignTypedData,
  * and the viem and ethers signers) when the key's transaction rules hold the transaction (or permit) for
@@ -286,6 +299,16 @@ export class StrongboxClient {
   /** Like ethereumSignUserOperation, but an operation held for approval is returned (status `pending`) instead of thrown. */
   ethereumSignUserOperationOrHold(key: string, request: EthereumSignUserOperationRequest) {
     return this.request<EthereumSignUserOperationResponse | HeldTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/ethereum/sign-user-operation`, request);
+  }
+  /** Attaches (replaces) an X.509 certificate whose public key is the key's (PKCS#11 certificate object). */
+  putKeyCertificate(key: string, certificatePem: string) {
+    return this.request<KeyCertificateResponse>('PUT', `/v1/keys/${encodeURIComponent(key)}/certificate`, { certificate: certificatePem });
+  }
+  getKeyCertificate(key: string) {
+    return this.request<KeyCertificateResponse>('GET', `/v1/keys/${encodeURIComponent(key)}/certificate`);
+  }
+  deleteKeyCertificate(key: string) {
+    return this.request<{ keyId: string; deleted: boolean }>('DELETE', `/v1/keys/${encodeURIComponent(key)}/certificate`);
   }
   putTransactionRules(key: string, rules: TransactionRulesDocument) {
     return this.request<TransactionRulesResponse>('PUT', `/v1/keys/${encodeURIComponent(key)}/transaction-rules`, rules);

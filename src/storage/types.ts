@@ -366,8 +366,26 @@ export interface AppKeyRecord {
   revokedAt: string | null;
 }
 
+/**
+ * An X.509 certificate attached to a key (migration 21): public data, stored as DER in plain, bound to
+ * its key by the key id (the row's primary key and a foreign key to `keys`). The service layer checks
+ * that its public key is the key's before it is stored.
+ */
+export interface KeyCertificateRecord {
+  keyId: string;
+  /** the certificate, DER */
+  certificate: Uint8Array;
+  updatedAt: string;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
+  /** The certificate attached to a key, if any. */
+  getKeyCertificate(keyId: string): Promise<KeyCertificateRecord | undefined>;
+  /** Attaches a certificate to an existing key, replacing the one it had. Durable on return. */
+  putKeyCertificate(record: KeyCertificateRecord): Promise<void>;
+  /** Removes the key's certificate; false when it had none. Durable on return. */
+  deleteKeyCertificate(keyId: string): Promise<boolean>;
   /** Registers an application key; false when the key id is taken. Durable on return. */
   createAppKey(record: AppKeyRecord): Promise<boolean>;
   getAppKey(keyId: string): Promise<AppKeyRecord | undefined>;

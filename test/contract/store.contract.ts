@@ -218,6 +218,22 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.ok(p256s.includes(ks[2]!.id) && !p256s.includes(ks[0]!.id));
       store = await h.reopen();
       assert.deepEqual(await all({ name: `n-${tag}` }, 2), [ks[0]!.id, ks[1]!.id, ks[3]!.id], 'after a reopen, two per page');
+    it('key certificates: absent, attached, replaced, kept across a reopen, deleted; bound to an existing key', async () => {
+      const ks = [key(), key()];
+      for (const k of ks) await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: k.createdAt });
+      assert.equal(await store.getKeyCertificate(ks[0]!.id), undefined);
+      const first = { keyId: ks[0]!.id, certificate: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]), updatedAt: '2026-01-01T00:00:00.000Z' };
+      await store.putKeyCertificate(first);
+      assert.deepEqual(await store.getKeyCertificate(ks[0]!.id), first);
+      assert.equal(await store.getKeyCertificate(ks[1]!.id), undefined, 'only the key it was attached to');
+      const second = { ...first, certificate: new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x02]), updatedAt: '2026-01-02T00:00:00.000Z' };
+      await store.putKeyCertificate(second);
+      store = await h.reopen();
+      assert.deepEqual(await store.getKeyCertificate(ks[0]!.id), second, 'replaced, durable');
+      await assert.rejects(store.putKeyCertificate({ ...first, keyId: '00000000-0000-4000-8000-0000000000ff' }), 'a certificate needs its key');
+      assert.equal(await store.deleteKeyCertificate(ks[0]!.id), true);
+      assert.equal(await store.deleteKeyCertificate(ks[0]!.id), false);
+      assert.equal(await store.getKeyCertificate(ks[0]!.id), undefined);
     });
 
     it('rejects a duplicate name with ConflictError(key_name) and stores nothing', async () => {

@@ -475,6 +475,35 @@ describe('strongbox CLI against a spawned server', () => {
     });
   });
 
+  describe('key certificates', () => {
+    it('key certificate set|get|delete: a certificate openssl issued for the key; another key\'s is exit 3, none is exit 6', async () => {
+      const key = json(await sb(['key', 'create', '--type', 'p256', '--name', 'cert-cli', '--json']));
+      const pub = join(dir, 'cert-cli.pub.pem');
+      writeFileSync(pub, (await sb(['key', 'public-key', 'cert-cli'])).stdout);
+      const caKey = join(dir, 'cli-ca.key');
+      const exec = promisify(execFile);
+      await exec('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', caKey]);
+      await exec('openssl', ['req', '-new', '-x509', '-key', caKey, '-subj', '/CN=CLI CA', '-days', '1', '-out', join(dir, 'cli-ca.pem')]);
+      await exec('openssl', ['req', '-new', '-key', caKey, '-subj', '/CN=cert-cli', '-out', join(dir, 'cert-cli.csr')]);
+      await exec('openssl', ['x509', '-req', '-in', join(dir, 'cert-cli.csr'), '-CA', join(dir, 'cli-ca.pem'), '-CAkey', caKey, '-force_pubkey', pub, '-set_serial', '42', '-days', '1', '-out', join(dir, 'cert-cli.pem')]);
+      const set = await sb(['key', 'certificate', 'set', 'cert-cli', '--file', join(dir, 'cert-cli.pem')]);
+      assert.equal(set.code, 0, set.stderr);
+      assert.match(set.stdout, /CN=cert-cli/);
+      const got = await sb(['key', 'certificate', 'get', key.id]);
+      assert.equal(got.code, 0, got.stderr);
+      const der = (pem: string) => pem.split('\n').filter((l) => l !== '' && !l.startsWith('-----')).join('');
+      assert.equal(der(got.stdout), der(readFileSync(join(dir, 'cert-cli.pem'), 'utf8')));
+      assert.equal(json(await sb(['key', 'certificate', 'get', 'cert-cli', '--json'])).serialNumber, '2A');
+      const mismatch = await sb(['key', 'certificate', 'set', 'cert-cli', '--file', join(dir, 'cli-ca.pem')]);
+      assert.equal(mismatch.code, 3, mismatch.stderr);
+      assert.match(mismatch.stderr, /CERTIFICATE_KEY_MISMATCH/);
+      const del = await sb(['key', 'certificate', 'delete', 'cert-cli']);
+      assert.equal(del.code, 0, del.stderr);
+      assert.equal((await sb(['key', 'certificate', 'get', 'cert-cli'])).code, 6);
+      assert.equal((await sb(['key', 'certificate', 'set', 'cert-cli'])).code, 2, '--file is required');
+    });
+  });
+
   describe('error exit codes', () => {
     it('an unknown key exits 6 (NOT_FOUND)', async () => {
       for (const args of [['key', 'show', 'nope'], ['key', 'sign', 'nope', '--digest', digest], ['key', 'sign', '00000000-0000-4000-8000-000000000000', '--digest', digest]]) {

@@ -5,7 +5,8 @@
  * verifies against the public key the REST API exports; OpenSSL's pkcs11 engine makes a
  * self-signed certificate; pkcs11-tool makes an RSA key pair, signs (PKCS#1 v1.5, PSS), verifies and
  * decrypts RSA-OAEP, each result checked by openssl against the REST public key; ssh-keygen -D lists the key and ssh -I logs in to a loopback sshd with
- * it; Java's SunPKCS11 signs with SHA256withECDSA; GnuTLS p11tool lists the objects. A weak token
+ * it; Java's SunPKCS11 signs with SHA256withECDSA, and with a certificate attached over REST lists
+ * the key in its KeyStore and signs with it (verified with the certificate in Java and by openssl); GnuTLS p11tool lists the objects. A weak token
  * sees only its own keys, a wrong PIN is CKR_PIN_INCORRECT, malformed frames end only their own
  * connection, and no token (PIN) reaches the audit log.
  */
@@ -283,6 +284,53 @@ describe('PKCS#11 through p11-kit: real clients', { timeout: 600_000 }, () => {
     assert.equal(v.stdout.trim(), 'Verified OK', v.stderr);
   });
 
+  it('Java KeyStore: a certificate attached over REST makes the key a KeyStore entry; its signature verifies with the certificate in Java and in openssl; pkcs11-tool lists the certificate object', async () => {
+    // The certificate the OpenSSL-engine test made with the p11-ec key (self-signed, so it matches).
+    const certPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
+    const keyId = (await api(sb.addr, 'GET', '/v1/keys/p11-ec', ROOT)).body.id as string;
+    const put = await api(sb.addr, 'PUT', '/v1/keys/p11-ec/certificate', ROOT, { certificate: certPem });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+
+    const listed = await tool('--login', '--pin', ROOT, '--list-objects', '--type', 'cert');
+    assert.equal(listed.code, 0, listed.stderr);
+    const block = listed.stdout.split(/\n(?=\S)/).find((b) => b.startsWith('Certificate Object') && b.includes('label:      p11-ec'));
+    assert.ok(block, listed.stdout);
+    assert.match(block, /type = X\.509 cert/);
+    assert.match(block, /subject:\s+DN: CN\s*=\s*strongbox-pkcs11/);
+    assert.match(block, new RegExp(`ID:\\s+${keyId.replace(/-/g, '')}`));
+
+    const src = join(dir, 'P11KeyStore.java');
+    writeFileSync(
+      src,
+      `import java.security.*;\nimport java.security.cert.*;\nimport java.util.*;\npublic class P11KeyStore {\n  public static void main(String[] a) throws Exception {\n    Provider p = Security.getProvider("SunPKCS11").configure(a[0]);\n    Security.addProvider(p);\n    KeyStore ks = KeyStore.getInstance("PKCS11", p);\n    ks.load(null, a[1].toCharArray());\n    List<String> aliases = Collections.list(ks.aliases());\n    System.out.println("aliases " + String.join(",", aliases));\n    PrivateKey key = (PrivateKey) ks.getKey(a[2], null);\n    X509Certificate cert = (X509Certificate) ks.getCertificate(a[2]);\n    System.out.println("entry " + ks.isKeyEntry(a[2]) + " " + cert.getSubjectX500Principal().getName());\n    Signature s = Signature.getInstance("SHA256withECDSA", p);\n    s.initSign(key);\n    s.update(a[3].getBytes("UTF-8"));\n    byte[] sig = s.sign();\n    Signature v = Signature.getInstance("SHA256withECDSA", "SunEC");\n    v.initVerify(cert.getPublicKey());\n    v.update(a[3].getBytes("UTF-8"));\n    System.out.println("verified " + v.verify(sig));\n    System.out.println("signature " + HexFormat.of().formatHex(sig));\n  }\n}\n`,
+    );
+    const cfg = join(dir, 'java.cfg');
+    writeFileSync(cfg, `name = strongbox\nlibrary = ${MODULE}\nslot = 1\n`);
+    const r = await run('java', [src, cfg, ROOT, 'p11-ec', 'hello from the java keystore'], env, dir);
+    assert.equal(r.code, 0, r.stderr);
+    const line = (prefix: string) => r.stdout.split('\n').find((l) => l.startsWith(prefix + ' '))?.slice(prefix.length + 1);
+    assert.ok(line('aliases')?.split(',').includes('p11-ec'), r.stdout);
+    assert.equal(line('entry'), 'true CN=strongbox-pkcs11');
+    assert.equal(line('verified'), 'true', 'Java verifies with the certificate\'s public key');
+    // And openssl, with the public key taken from the certificate file.
+    const pub = await run('openssl', ['x509', '-in', join(dir, 'cert.pem'), '-noout', '-pubkey']);
+    writeFileSync(join(dir, 'ks.pub.pem'), pub.stdout);
+    writeFileSync(join(dir, 'ks.sig'), Buffer.from(line('signature')!, 'hex'));
+    writeFileSync(join(dir, 'ks.msg'), 'hello from the java keystore');
+    const v = await run('openssl', ['dgst', '-sha256', '-verify', join(dir, 'ks.pub.pem'), '-signature', join(dir, 'ks.sig'), join(dir, 'ks.msg')]);
+    assert.equal(v.stdout.trim(), 'Verified OK', v.stderr);
+    writeFileSync(join(dir, 'ks.msg'), 'another message');
+    assert.notEqual((await run('openssl', ['dgst', '-sha256', '-verify', join(dir, 'ks.pub.pem'), '-signature', join(dir, 'ks.sig'), join(dir, 'ks.msg')])).code, 0);
+
+    // Removed over REST: the token no longer has the certificate object, and Java no longer lists the key.
+    assert.equal((await api(sb.addr, 'DELETE', '/v1/keys/p11-ec/certificate', ROOT)).body.deleted, true);
+    assert.doesNotMatch((await tool('--login', '--pin', ROOT, '--list-objects', '--type', 'cert')).stdout, /label:\s+p11-ec/);
+    const after = await run('java', [src, cfg, ROOT, 'p11-ec', 'x'], env, dir);
+    assert.notEqual(after.code, 0, 'no KeyStore entry without the certificate');
+    assert.equal(line('aliases')?.split(',').includes('p11-ec'), true);
+    assert.ok(!(after.stdout.split('\n').find((l) => l.startsWith('aliases ')) ?? '').split(/[ ,]/).includes('p11-ec'), after.stdout);
+  });
+
   it('GnuTLS p11tool --list-all sees the objects', async () => {
     const r = await run('p11tool', ['--provider', MODULE, '--login', '--list-all', 'pkcs11:token=strongbox'], { ...env, GNUTLS_PIN: ROOT });
     assert.equal(r.code, 0, r.stderr);
@@ -317,8 +365,14 @@ describe('PKCS#11 through p11-kit: real clients', { timeout: 600_000 }, () => {
     const r = await tool('--login', '--pin', t.body.token as string, '-O');
     assert.notEqual(r.code, 0);
     assert.match(r.stderr + r.stdout, /CKR_PIN_INCORRECT/);
-    const audit = await api(sb.addr, 'GET', '/v1/audit?afterSeq=0&limit=1000&outcome=denied', ROOT);
-    assert.ok((audit.body.records as { interface: string; reason: string | null }[]).some((x) => x.interface === 'pkcs11' && (x.reason ?? '').endsWith(': SIGNATURE_REQUIRED')), 'the refused login is audited with its reason');
+    // Paged: the clients before this one (Java's KeyStore scan above all) leave more than one page.
+    const records: { interface: string; reason: string | null }[] = [];
+    for (let afterSeq: number | null = 0; afterSeq !== null; ) {
+      const page = await api(sb.addr, 'GET', `/v1/audit?afterSeq=${afterSeq}&limit=1000`, ROOT);
+      records.push(...(page.body.records as typeof records));
+      afterSeq = page.body.nextAfterSeq as number | null;
+    }
+    assert.ok(records.some((x) => x.interface === 'pkcs11' && (x.reason ?? '').endsWith(': SIGNATURE_REQUIRED')), 'the refused login is audited with its reason');
   });
 
   it('malformed frames end their own connection; the server keeps serving', async () => {

@@ -52,6 +52,7 @@ import keysGet from './keys/get.js';
 import keysImport from './keys/import.js';
 import keysList from './keys/list.js';
 import keysPublicKey from './keys/public-key.js';
+import { keysCertificateDelete, keysCertificateGet, keysCertificatePut } from './keys/certificate.js';
 import keysSign, { signBatch } from './keys/sign.js';
 import keysEthereumSignMessage from './ethereum/sign-message.js';
 import keysEthereumSignTypedData from './ethereum/sign-typed-data.js';
@@ -111,6 +112,9 @@ export const routes: readonly Route[] = [
   keysList,
   keysGet,
   keysPublicKey,
+  keysCertificatePut,
+  keysCertificateGet,
+  keysCertificateDelete,
   keysSign,
   signBatch,
   keysEthereumSignMessage,

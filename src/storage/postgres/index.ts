@@ -26,6 +26,7 @@ import { pgMigrations } from './migrations.js';
 import { transactionRuleMethods, type TxClient } from './transaction-rules.js';
 import { nonceLeaseMethods } from './nonce-leases.js';
 import { kmipObjectMethods } from './kmip-objects.js';
+import { keyCertificateMethods } from './key-certificates.js';
 import { appKeyMethods } from './app-keys.js';
 
 /** Advisory lock namespace (first key of the two-key form); the second key says what is locked. */
@@ -301,6 +302,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     ...transactionRuleMethods({ q, tx, spendLockNamespace: SPEND_NS }),
     ...nonceLeaseMethods({ q, tx }),
     ...kmipObjectMethods({ q, tx }),
+    ...keyCertificateMethods({ q }),
     ...appKeyMethods({ q }),
     async getSysValue(name) {
       const r = await q<{ value: Buffer }>('SELECT value FROM sys_values WHERE name = $1', [name]);

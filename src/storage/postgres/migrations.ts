@@ -361,4 +361,17 @@ export const pgMigrations: readonly Migration[] = [
                    UNION SELECT jsonb_array_elements_text(COALESCE(o.attributes::jsonb -> 'publicNames', '[]'::jsonb))) n;
     `,
   },
+  {
+    // X.509 certificates attached to keys (service/keys/key-certificate.ts; PKCS#11 CKO_CERTIFICATE
+    // objects for Java's KeyStore). Public data, stored as DER; the key id binds it to its key.
+    version: 21,
+    name: 'key-certificates',
+    sql: `
+      CREATE TABLE key_certificates (
+        key_id      TEXT PRIMARY KEY REFERENCES keys(id),
+        certificate BYTEA NOT NULL,
+        updated_at  TEXT NOT NULL
+      );
+    `,
+  },
 ];

@@ -17,6 +17,7 @@ import { toKeyInsert } from './key-insert.js';
 import type { AuditBatchMessage, KeyBatchMessage, WriterReply } from './writer-worker.js';
 import { nonceLeaseMethods } from './nonce-leases.js';
 import { kmipObjectMethods } from './kmip-objects.js';
+import { keyCertificateMethods } from './key-certificates.js';
 import { appKeyMethods } from './app-keys.js';
 
 export const SQLITE_FILE = 'strongbox.db';
@@ -381,6 +382,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     ...transactionRuleMethods(db),
     ...nonceLeaseMethods(db),
     ...kmipObjectMethods(db),
+    ...keyCertificateMethods(db),
     ...appKeyMethods(db),
     async getSysValue(name) {
       const v = stmts.getSys.get(name) as Buffer | undefined;

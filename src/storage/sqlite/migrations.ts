@@ -360,4 +360,17 @@ export const migrations: readonly Migration[] = [
         UNION SELECT j.value, o.key_id FROM kmip_objects o, json_each(o.attributes, '$.publicNames') j;
     `,
   },
+  {
+    // X.509 certificates attached to keys (service/keys/key-certificate.ts; PKCS#11 CKO_CERTIFICATE
+    // objects for Java's KeyStore). Public data, stored as DER; the key id binds it to its key.
+    version: 21,
+    name: 'key-certificates',
+    sql: `
+      CREATE TABLE key_certificates (
+        key_id      TEXT PRIMARY KEY REFERENCES keys(id),
+        certificate BLOB NOT NULL,
+        updated_at  TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
 ];
