@@ -21,7 +21,7 @@ const SEED = 0x5eed_1437;
 /** Values tried per target (member or parameter), out of the hostile lists below. */
 const VALUES_PER_TARGET = 12;
 /** A bound on the run, so the suite stays fast; the test fails if the plan outgrows it. */
-const FUZZ_REQUESTS_MAX = 5000;
+const FUZZ_REQUESTS_MAX = 8000;
 /** Requests in flight at once. */
 const LANES = 16;
 
