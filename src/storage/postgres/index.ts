@@ -27,6 +27,7 @@ import { transactionRuleMethods, type TxClient } from './transaction-rules.js';
 import { nonceLeaseMethods } from './nonce-leases.js';
 import { kmipObjectMethods } from './kmip-objects.js';
 import { appKeyMethods } from './app-keys.js';
+import { musig2SessionMethods } from './musig2-sessions.js';
 
 /** Advisory lock namespace (first key of the two-key form); the second key says what is locked. */
 export const LOCK_NS = 0x5b0c5;
@@ -302,6 +303,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     ...nonceLeaseMethods({ q, tx }),
     ...kmipObjectMethods({ q }),
     ...appKeyMethods({ q }),
+    ...musig2SessionMethods({ q, tx }),
     async getSysValue(name) {
       const r = await q<{ value: Buffer }>('SELECT value FROM sys_values WHERE name = $1', [name]);
       return r.rows[0] && bytes(r.rows[0].value);

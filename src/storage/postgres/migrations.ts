@@ -332,4 +332,22 @@ export const pgMigrations: readonly Migration[] = [
       CREATE INDEX request_nonces_expiry ON request_nonces(expires_at);
     `,
   },
+  {
+    // MuSig2 (BIP327) signing sessions (service/bitcoin/bitcoin-musig2.ts): the secret nonce sealed
+    // under the keyring, deleted (committed) before the partial signature is returned, so a nonce
+    // signs at most once even across a crash. expires_at is ms since the epoch.
+    version: 19,
+    name: 'musig2-sessions',
+    sql: `
+      CREATE TABLE musig2_sessions (
+        id           TEXT PRIMARY KEY,
+        key_id       TEXT NOT NULL,
+        params       TEXT NOT NULL,
+        sealed_nonce BYTEA NOT NULL,
+        created_at   TEXT NOT NULL,
+        expires_at   BIGINT NOT NULL
+      );
+      CREATE INDEX musig2_sessions_expiry ON musig2_sessions(expires_at);
+    `,
+  },
 ];

@@ -18,6 +18,7 @@ import type { AuditBatchMessage, KeyBatchMessage, WriterReply } from './writer-w
 import { nonceLeaseMethods } from './nonce-leases.js';
 import { kmipObjectMethods } from './kmip-objects.js';
 import { appKeyMethods } from './app-keys.js';
+import { musig2SessionMethods } from './musig2-sessions.js';
 
 export const SQLITE_FILE = 'strongbox.db';
 
@@ -382,6 +383,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     ...nonceLeaseMethods(db),
     ...kmipObjectMethods(db),
     ...appKeyMethods(db),
+    ...musig2SessionMethods(db),
     async getSysValue(name) {
       const v = stmts.getSys.get(name) as Buffer | undefined;
       return v === undefined ? undefined : new Uint8Array(v);
