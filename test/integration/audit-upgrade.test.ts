@@ -57,7 +57,7 @@ describe('audit logs written before head signatures', () => {
     try {
       db.transaction(() => {
         db.exec('ALTER TABLE audit_records DROP COLUMN head_signature');
-        // and what the later migrations added (13: the tokens' maximum lifetime; 14: spend buckets; 15: KMIP metadata; 17: signed requests), which
+        // and what the later migrations added (13: the tokens' maximum lifetime; 14: spend buckets; 15: KMIP metadata; 17: signed requests; 19: MuSig2 sessions), which
         // rerun at the upgrade
         db.exec('ALTER TABLE tokens DROP COLUMN max_expires_at; ALTER TABLE tokens DROP COLUMN renewable');
         db.exec(`DROP INDEX spend_reservations_bucket; DROP INDEX spend_reservations_reservation;
@@ -65,6 +65,7 @@ describe('audit logs written before head signatures', () => {
           CREATE INDEX spend_reservations_scope ON spend_reservations(scope, scope_id, created_at)`);
         db.exec('DROP TABLE kmip_objects'); // 15: KMIP metadata
         db.exec('DROP TABLE app_keys; DROP TABLE request_nonces'); // 17: signed requests
+        db.exec('DROP TABLE musig2_sessions'); // 19: MuSig2 sessions
         db.prepare('DELETE FROM schema_migrations WHERE version >= 12').run();
         const cps = db.prepare('SELECT seq, checkpoint FROM audit_checkpoints ORDER BY seq').all() as { seq: number; checkpoint: string }[];
         db.prepare('DELETE FROM audit_checkpoints').run();
