@@ -5,7 +5,8 @@
  * (libsecp256k1) against the BIP86-tweaked output key bitcoinjs-lib derives itself — not with the code
  * under test. Also: a second sign of a session is refused (409); a session survives a kill -9 of a
  * spawned server between nonce and sign and then signs once only; the key's transaction rules refuse
- * an over-limit spend; malformed inputs get a 4xx naming the field; an HD-derived key takes part.
+ * an over-limit spend; malformed inputs get a 4xx naming the field; an HD-derived key takes part; the
+ * CLI commands make the same spend.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -18,6 +19,7 @@ import * as ecc from 'tiny-secp256k1';
 import * as musig2 from '@scure/btc-signer/musig2.js';
 import { startTestBox, type TestBox } from '../helpers/app.js';
 import { api, spawnServer, type SpawnedServer } from '../helpers/server.js';
+import { runCli } from '../helpers/cli.js';
 
 bitcoin.initEccLib(ecc);
 
@@ -279,5 +281,21 @@ describe('MuSig2 session across kill -9 (spawned server)', () => {
     assert.equal((await api(third.addr, 'POST', '/v1/sys/unseal', null, { share })).status, 200);
     const gone = await api(third.addr, 'POST', '/v1/keys/mu/bitcoin/musig2/sign', token, { session: s.nonce.session, psbt: s.psbt.toBase64(), publicNonces: s.publicNonces.map(hex0x) });
     assert.equal(gone.status, 409, JSON.stringify(gone.body));
+
+    // The CLI: `strongbox bitcoin musig2-nonce` and `musig2-sign` make the same 2-of-2 spend.
+    const env = { STRONGBOX_ADDR: third.addr, STRONGBOX_TOKEN: token };
+    const viaCli: Call = async (_method, url, body: any) => {
+      const key = url.split('/')[3]!;
+      const args = url.endsWith('/nonce')
+        ? ['bitcoin', 'musig2-nonce', key, '--psbt', body.psbt, '--input', String(body.input), ...body.publicKeys.flatMap((k: string) => ['--public-key', k]), '--network', body.network]
+        : ['bitcoin', 'musig2-sign', key, '--session', body.session, '--psbt', body.psbt, ...(body.publicNonces ?? []).flatMap((n: string) => ['--public-nonce', n])];
+      const r = await runCli([...args, '--json'], env);
+      return { status: r.code === 0 ? 200 : 1000 + (r.code ?? -1), body: r.code === 0 ? JSON.parse(r.stdout) : r.stderr };
+    };
+    const c = await spend(viaCli, 'mu', key);
+    await finish(viaCli, 'mu', c);
+    const cliAgain = await viaCli('POST', '/v1/keys/mu/bitcoin/musig2/sign', { session: c.nonce.session, psbt: c.psbt.toBase64(), publicNonces: c.publicNonces.map(hex0x) });
+    assert.equal(cliAgain.status, 1008, `FAILED_PRECONDITION exits 8: ${JSON.stringify(cliAgain.body)}`);
+    assert.match(String(cliAgain.body), /MUSIG2_SESSION_UNKNOWN|MuSig2 session/);
   });
 });
