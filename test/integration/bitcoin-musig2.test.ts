@@ -17,7 +17,9 @@ import { join } from 'node:path';
 import * as bitcoin from 'bitcoinjs-lib';
 import * as ecc from 'tiny-secp256k1';
 import * as musig2 from '@scure/btc-signer/musig2.js';
-import { startTestBox, type TestBox } from '../helpers/app.js';
+import Database from 'better-sqlite3';
+import { SQLITE_FILE } from '../../src/storage/sqlite/index.js';
+import { auditRecordOf, startTestBox, type TestBox } from '../helpers/app.js';
 import { api, spawnServer, type SpawnedServer } from '../helpers/server.js';
 import { runCli } from '../helpers/cli.js';
 
@@ -136,6 +138,30 @@ describe('MuSig2 2-of-2 Taproot key-path signing', () => {
   it('signs its part; the aggregate signature finalizes and verifies under the BIP86 output key', async () => {
     const s = await spend(call, 'mu', mine);
     await finish(call, 'mu', s);
+  });
+
+  it('stores the secret nonce sealed (not in plaintext), and audits both requests without the psbt', async () => {
+    const s = await spend(call, 'mu', mine);
+    const db = new Database(join(box.dataDir, SQLITE_FILE), { readonly: true });
+    try {
+      const row = db.prepare('SELECT key_id, sealed_nonce, params FROM musig2_sessions WHERE id = ?').get(s.nonce.session) as { key_id: string; sealed_nonce: Buffer; params: string };
+      assert.ok(row !== undefined, 'the session is stored');
+      // A BIP327 secret nonce is k1 ‖ k2 ‖ the signer's public key: in plaintext the key would show.
+      assert.equal(row.sealed_nonce.indexOf(Buffer.from(mine)), -1, 'the stored secret nonce is not plaintext');
+      assert.ok(row.sealed_nonce.length > 97);
+      assert.equal(row.params.includes(s.psbt.toBase64()), false);
+    } finally {
+      db.close();
+    }
+    const body = { psbt: s.psbt.toBase64(), input: 0, publicKeys: [hex0x(s.other.publicKey), hex0x(mine)], network: 'regtest' };
+    const nonce = await box.call('POST', '/v1/keys/mu/bitcoin/musig2/nonce', body);
+    assert.equal(nonce.status, 200);
+    const signed = await box.call('POST', '/v1/keys/mu/bitcoin/musig2/sign', { session: s.nonce.session, psbt: body.psbt, publicNonces: s.publicNonces.map(hex0x) });
+    assert.equal(signed.status, 200, JSON.stringify(signed.body));
+    for (const res of [nonce, signed]) {
+      const record = await auditRecordOf(box, String(res.headers['x-request-id']));
+      assert.equal(JSON.stringify(record).includes(body.psbt), false, 'the psbt is not in the audit record');
+    }
   });
 
   it('accepts the aggregate nonce instead of every public nonce', async () => {
