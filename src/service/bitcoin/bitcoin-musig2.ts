@@ -25,6 +25,7 @@ import { evaluateTransaction } from '../../policy/transaction-rules.js';
 import { wipe } from '../../crypto/wipe.js';
 import type { ServiceContext } from '../shared/context.js';
 import { assertUsable, openKeyMaterial, type KeyRef } from '../shared/resolve-key.js';
+import { ensureTerm } from '../shared/keyring-refresh.js';
 import { effectiveRules, judgeIntent, type RequestContext } from '../shared/transaction-guard.js';
 import { resolveBitcoinKey, type BitcoinKeyRecord } from './bitcoin-signer.js';
 
@@ -187,20 +188,23 @@ export async function bitcoinMusig2Sign(ctx: Musig2Context, params: BitcoinMusig
   }
 
   const sign = async (): Promise<BitcoinMusig2SignResponse> => {
-    // Durably deleted before anything is signed: whatever happens next, this nonce never signs again.
-    const taken = await ctx.store.takeMusig2Session(stored.id);
-    if (taken === undefined) throw unknownSession(`MuSig2 session ${stored.id} was already used`);
-    const secretNonce = ctx.barrier.decrypt(taken.sealedNonce, nonceContext(taken.id, record.id));
-    let secretKey: Uint8Array | undefined;
+    // The key and the secret nonce are unsealed first, so that nothing but signing is left once the
+    // session is gone. Then it is durably deleted: whatever happens next, this nonce never signs again.
+    await ensureTerm(ctx, stored.sealedNonce);
+    const secretKey = await openKeyMaterial(ctx, record, session.keyVersion);
+    let secretNonce: Uint8Array | undefined;
     try {
-      secretKey = await openKeyMaterial(ctx, record, session.keyVersion);
+      secretNonce = ctx.barrier.decrypt(stored.sealedNonce, nonceContext(stored.id, record.id));
+      const taken = await ctx.store.takeMusig2Session(stored.id);
+      if (taken === undefined) throw unknownSession(`MuSig2 session ${stored.id} was already used`);
+      if (!equalBytes(taken.sealedNonce, stored.sealedNonce)) throw new StrongboxError('INTERNAL', 'MuSig2 session changed while it was read');
       // Session.sign verifies the partial signature before returning it (BIP327 Sign with PartialSigVerifyInternal).
       const partial = signing.sign(secretNonce, secretKey);
       ctx.metrics?.signatures.inc({ type: 'secp256k1', operation: 'bitcoin' }, 1);
       return { session: stored.id, input: session.input, partialSignature: toHex(partial), signerIndex: session.signerIndex };
     } finally {
-      wipe(secretNonce);
-      if (secretKey !== undefined) wipe(secretKey);
+      if (secretNonce !== undefined) wipe(secretNonce);
+      wipe(secretKey);
     }
   };
 
