@@ -164,6 +164,26 @@ describe('MuSig2 2-of-2 Taproot key-path signing', () => {
     }
   });
 
+  it('an expired session does not sign (409) and is deleted', async () => {
+    const s = await spend(call, 'mu', mine);
+    const db = new Database(join(box.dataDir, SQLITE_FILE));
+    try {
+      // Age the session past its expiry (the server compares expires_at with its clock).
+      assert.equal(db.prepare('UPDATE musig2_sessions SET expires_at = ? WHERE id = ?').run(Date.now() - 1, s.nonce.session).changes, 1);
+    } finally {
+      db.close();
+    }
+    const res = await call('POST', '/v1/keys/mu/bitcoin/musig2/sign', { session: s.nonce.session, psbt: s.psbt.toBase64(), publicNonces: s.publicNonces.map(hex0x) });
+    assert.equal(res.status, 409, JSON.stringify(res.body));
+    assert.equal(res.body.code, 'MUSIG2_SESSION_UNKNOWN');
+    const check = new Database(join(box.dataDir, SQLITE_FILE), { readonly: true });
+    try {
+      assert.equal(check.prepare('SELECT count(*) FROM musig2_sessions WHERE id = ?').pluck().get(s.nonce.session), 0);
+    } finally {
+      check.close();
+    }
+  });
+
   it('accepts the aggregate nonce instead of every public nonce', async () => {
     const s = await spend(call, 'mu', mine);
     const signed = await call('POST', `/v1/keys/mu/bitcoin/musig2/sign`, { session: s.nonce.session, psbt: s.psbt.toBase64(), aggregateNonce: hex0x(musig2.nonceAggregate(s.publicNonces)) });
