@@ -6,6 +6,7 @@ import { ConfigError } from '../config.js';
 import { USAGE_EXIT_CODE, UsageError, type CliIo, type Command, type CommandArgs, type OptionSpec } from './command.js';
 import keyCreate from './commands/keys/create.js';
 import thresholdCreate from './commands/threshold/create.js';
+import { bitcoinMusig2Nonce, bitcoinMusig2Sign } from './commands/bitcoin/musig2.js';
 import { thresholdPeersSet, thresholdPeersShow } from './commands/threshold/peers.js';
 import keyDataKey from './commands/symmetric/data-key.js';
 import keyDecrypt from './commands/symmetric/decrypt.js';
@@ -119,6 +120,8 @@ export const commands: readonly Command[] = [
   walletDerive,
   walletXpub,
   walletMultisig,
+  bitcoinMusig2Nonce,
+  bitcoinMusig2Sign,
   thresholdCreate,
   thresholdPeersShow,
   thresholdPeersSet,

@@ -77,3 +77,55 @@ export interface BitcoinMultisigAddressesResponse {
   walletKeys: BitcoinMultisigWalletKey[];
   addresses: BitcoinMultisigAddress[];
 }
+
+/** POST /v1/keys/{id}/bitcoin/musig2/nonce: opens a MuSig2 (BIP327) signing session for one Taproot key-path input. */
+export interface BitcoinMusig2NonceRequest {
+  /** BIP174 PSBT, base64: the transaction the session signs */
+  psbt: string;
+  /** index of the input that spends the aggregate key's P2TR output */
+  input: number;
+  /** every participant's 33-byte compressed public key (0x-hex), the key's own among them */
+  publicKeys: string[];
+  /** KeySort the keys before aggregation (default true); false aggregates them in the order given */
+  sortKeys?: boolean;
+  /** bip86 (default): the output key is the aggregate tweaked with hash_TapTweak(P); none: the aggregate itself */
+  tweak?: 'bip86' | 'none';
+  network?: BitcoinNetwork;
+}
+
+export interface BitcoinMusig2NonceResponse {
+  /** the session id to sign with (once) */
+  session: string;
+  /** the key's 66-byte public nonce, 0x-hex */
+  publicNonce: string;
+  input: number;
+  /** the participants' keys in aggregation (and nonce) order */
+  publicKeys: string[];
+  /** the key's index in publicKeys */
+  signerIndex: number;
+  /** x-only aggregate key (the Taproot internal key), 0x-hex */
+  aggregateKey: string;
+  /** x-only key the output commits to and the final signature verifies under, 0x-hex */
+  outputKey: string;
+  expiresAt: string;
+}
+
+/** POST /v1/keys/{id}/bitcoin/musig2/sign: exactly one of publicNonces and aggregateNonce. */
+export interface BitcoinMusig2SignRequest {
+  session: string;
+  /** the same transaction as at nonce time (the input's BIP341 sighash must be unchanged) */
+  psbt: string;
+  /** every participant's 66-byte public nonce in publicKeys order, the key's own included */
+  publicNonces?: string[];
+  /** the 66-byte aggregate nonce (BIP327 NonceAgg of every public nonce) */
+  aggregateNonce?: string;
+  network?: BitcoinNetwork;
+}
+
+export interface BitcoinMusig2SignResponse {
+  session: string;
+  input: number;
+  /** the key's 32-byte partial signature, 0x-hex */
+  partialSignature: string;
+  signerIndex: number;
+}

@@ -67,6 +67,7 @@ export const errorCodes = {
   THRESHOLD_SESSION_UNKNOWN: { category: 'FAILED_PRECONDITION', title: 'No such threshold session in progress on this participant (finished, expired, or lost in a restart: its nonces are gone and are never reused)', retryable: false },
   THRESHOLD_PROTOCOL_ERROR: { category: 'INVALID_ARGUMENT', title: 'A threshold round\'s package is malformed or inconsistent with this participant\'s view', retryable: false },
   THRESHOLD_QUORUM_NOT_REACHED: { category: 'FAILED_PRECONDITION', title: 'Fewer participants than the key\'s threshold agreed to sign (refused by their rules, or unreachable)', retryable: true },
+  MUSIG2_SESSION_UNKNOWN: { category: 'FAILED_PRECONDITION', title: 'No such MuSig2 session of the key: already used (its nonce signs once), expired, or never opened', retryable: false },
   THRESHOLD_PEER_FAILED: { category: 'UNAVAILABLE', title: 'A threshold participant did not complete a round; nothing was signed', retryable: true },
   WALLET_NOT_FOUND: { category: 'NOT_FOUND', title: 'No wallet has that id or name', retryable: false },
   WALLET_NAME_TAKEN: { category: 'ALREADY_EXISTS', title: 'Another wallet already has that name', retryable: false },

@@ -6,7 +6,7 @@ import type { CreateThresholdKeyRequest, CreateThresholdKeyResponse, ThresholdPe
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
 import type { AwsCredentialInfo, CreateTokenRequest, Duration, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse, RsaEncryptionAlgorithm, RsaPadding } from '../protocol/types.js';
 import type { BatchResponse } from '../protocol/batch.js';
-import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinMultisigAddressesRequest, BitcoinMultisigAddressesResponse, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
+import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinMultisigAddressesRequest, BitcoinMultisigAddressesResponse, BitcoinMusig2NonceRequest, BitcoinMusig2NonceResponse, BitcoinMusig2SignRequest, BitcoinMusig2SignResponse, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
 import type { ApprovalInfo, ApprovalStatus, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse } from '../protocol/transaction-rules.js';
 import { createRequestSigner, type RequestSigner, type RequestSigningKey } from './request-signer.js';
 import type { EthereumAuthorizationRequest, EthereumSignAuthorizationResponse, EthereumSignMessageRequest, EthereumSignMessageResponse, EthereumSignTransactionResponse, EthereumSignTypedDataResponse, EthereumSignUserOperationRequest, EthereumSignUserOperationResponse, EthereumTransactionRequest, EthereumTypedData } from '../protocol/ethereum.js';
@@ -389,6 +389,14 @@ export class StrongboxClient {
     const res = await this.request<BitcoinSignPsbtResponse | HeldTransactionResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/bitcoin/sign-psbt`, { psbt, ...params });
     if ('approvalId' in res) throw new ApprovalPendingError(res);
     return res;
+  }
+  /** Opens a MuSig2 (BIP327) session for one Taproot key-path input of the PSBT: the key's public nonce and the session id. */
+  bitcoinMusig2Nonce(key: string, params: BitcoinMusig2NonceRequest) {
+    return this.request<BitcoinMusig2NonceResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/bitcoin/musig2/nonce`, params);
+  }
+  /** Signs a MuSig2 session (once): the key's 32-byte partial signature. */
+  bitcoinMusig2Sign(key: string, params: BitcoinMusig2SignRequest) {
+    return this.request<BitcoinMusig2SignResponse>('POST', `/v1/keys/${encodeURIComponent(key)}/bitcoin/musig2/sign`, params);
   }
   encrypt(key: string, params: { plaintext: string; aad?: string } & RsaOaepParams) {
     return this.request<{ ciphertext: string; keyVersion: number; algorithm?: RsaEncryptionAlgorithm }>('POST', `/v1/keys/${encodeURIComponent(key)}/encrypt`, params);

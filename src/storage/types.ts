@@ -378,6 +378,23 @@ export interface KeyCertificateRecord {
   updatedAt: string;
 }
 
+/**
+ * A MuSig2 (BIP327) signing session of one key (migration 19): the secret nonce sealed under the
+ * keyring (never stored in plaintext), what the session signs (`params`, JSON text the service
+ * writes and reads), and its expiry. Taken (deleted) exactly once, before the partial signature leaves.
+ */
+export interface Musig2SessionRecord {
+  id: string;
+  keyId: string;
+  /** service/bitcoin/bitcoin-musig2.ts's session parameters, JSON */
+  params: string;
+  /** the 97-byte secret nonce, sealed by the barrier */
+  sealedNonce: Uint8Array;
+  createdAt: string;
+  /** ms since the epoch */
+  expiresAt: number;
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** The certificate attached to a key, if any. */
@@ -386,6 +403,14 @@ export interface Store {
   putKeyCertificate(record: KeyCertificateRecord): Promise<void>;
   /** Removes the key's certificate; false when it had none. Durable on return. */
   deleteKeyCertificate(keyId: string): Promise<boolean>;
+  /** Stores a new MuSig2 session, pruning sessions that expired before `nowMs`. Durable on return. */
+  createMusig2Session(record: Musig2SessionRecord, nowMs: number): Promise<void>;
+  getMusig2Session(id: string): Promise<Musig2SessionRecord | undefined>;
+  /**
+   * Deletes the session and returns it, atomically: of concurrent calls (on any node) at most one gets
+   * it. The deletion is durable (committed) on return. Undefined when there is no such session.
+   */
+  takeMusig2Session(id: string): Promise<Musig2SessionRecord | undefined>;
   /** Registers an application key; false when the key id is taken. Durable on return. */
   createAppKey(record: AppKeyRecord): Promise<boolean>;
   getAppKey(keyId: string): Promise<AppKeyRecord | undefined>;

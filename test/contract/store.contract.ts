@@ -677,6 +677,35 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       }
     });
 
+    it('MuSig2 sessions: stored and read back, taken exactly once across two store instances, expired ones pruned on create', async () => {
+      const other = await h.openSecond();
+      try {
+        const now = Date.now();
+        const rec = (id: string, expiresAt: number) => ({ id, keyId: `k-${id}`, params: JSON.stringify({ input: 0 }), sealedNonce: new Uint8Array(randomBytes(133)), createdAt: new Date(now).toISOString(), expiresAt });
+        const a = rec(randomUUID(), now + 600_000);
+        await store.createMusig2Session(a, now);
+        assert.deepEqual(await store.getMusig2Session(a.id), a);
+        assert.deepEqual(await other.getMusig2Session(a.id), a, 'visible to another instance');
+        assert.equal(await store.getMusig2Session(randomUUID()), undefined);
+        // 20 concurrent takes through both instances: exactly one gets the session
+        const taken = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? store : other).takeMusig2Session(a.id)));
+        assert.equal(taken.filter((t) => t !== undefined).length, 1);
+        assert.deepEqual(taken.find((t) => t !== undefined), a);
+        assert.equal(await store.getMusig2Session(a.id), undefined, 'gone once taken');
+        assert.equal(await other.takeMusig2Session(a.id), undefined);
+        // pruning: an expired session is deleted by the next create, a live one stays
+        const old = rec(randomUUID(), now - 1);
+        const live = rec(randomUUID(), now + 600_000);
+        await store.createMusig2Session(old, now - 10);
+        await store.createMusig2Session(live, now - 10);
+        await other.createMusig2Session(rec(randomUUID(), now + 600_000), now);
+        assert.equal(await store.getMusig2Session(old.id), undefined, 'the expired session was pruned');
+        assert.deepEqual(await store.getMusig2Session(live.id), live, 'the live session was kept');
+      } finally {
+        await other.close();
+      }
+    });
+
     it('reports the schema version of the last migration (the same number on every backend)', async () => {
       assert.equal(await store.schemaVersion(), migrations.at(-1)!.version);
     });

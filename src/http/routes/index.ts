@@ -61,6 +61,8 @@ import keysEthereumSignAuthorization from './ethereum/sign-authorization.js';
 import keysEthereumSignUserOperation from './ethereum/sign-user-operation.js';
 import keysBitcoinAddress from './bitcoin/address.js';
 import keysBitcoinSignPsbt from './bitcoin/sign-psbt.js';
+import keysBitcoinMusig2Nonce from './bitcoin/musig2-nonce.js';
+import keysBitcoinMusig2Sign from './bitcoin/musig2-sign.js';
 import keysVerify, { verifyBatch } from './keys/verify.js';
 import ethereumRpc from './ethereum/rpc.js';
 import keysSolanaSignTransaction from './solana/sign-transaction.js';
@@ -126,6 +128,8 @@ export const routes: readonly Route[] = [
   keysSolanaSignTransaction,
   keysBitcoinAddress,
   keysBitcoinSignPsbt,
+  keysBitcoinMusig2Nonce,
+  keysBitcoinMusig2Sign,
   thresholdPeersGet,
   thresholdPeersPut,
   thresholdCreateKey,

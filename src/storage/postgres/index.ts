@@ -28,6 +28,7 @@ import { nonceLeaseMethods } from './nonce-leases.js';
 import { kmipObjectMethods } from './kmip-objects.js';
 import { keyCertificateMethods } from './key-certificates.js';
 import { appKeyMethods } from './app-keys.js';
+import { musig2SessionMethods } from './musig2-sessions.js';
 
 /** Advisory lock namespace (first key of the two-key form); the second key says what is locked. */
 export const LOCK_NS = 0x5b0c5;
@@ -304,6 +305,7 @@ export async function openPostgresStore(url: string, options: PostgresStoreOptio
     ...kmipObjectMethods({ q, tx }),
     ...keyCertificateMethods({ q }),
     ...appKeyMethods({ q }),
+    ...musig2SessionMethods({ q, tx }),
     async getSysValue(name) {
       const r = await q<{ value: Buffer }>('SELECT value FROM sys_values WHERE name = $1', [name]);
       return r.rows[0] && bytes(r.rows[0].value);

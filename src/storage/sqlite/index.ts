@@ -19,6 +19,7 @@ import { nonceLeaseMethods } from './nonce-leases.js';
 import { kmipObjectMethods } from './kmip-objects.js';
 import { keyCertificateMethods } from './key-certificates.js';
 import { appKeyMethods } from './app-keys.js';
+import { musig2SessionMethods } from './musig2-sessions.js';
 
 export const SQLITE_FILE = 'strongbox.db';
 
@@ -384,6 +385,7 @@ export function openSqliteStore(dataDir: string, options: { readonly?: boolean }
     ...kmipObjectMethods(db),
     ...keyCertificateMethods(db),
     ...appKeyMethods(db),
+    ...musig2SessionMethods(db),
     async getSysValue(name) {
       const v = stmts.getSys.get(name) as Buffer | undefined;
       return v === undefined ? undefined : new Uint8Array(v);
