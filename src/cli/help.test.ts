@@ -32,7 +32,7 @@ describe('CLI help pages', () => {
 
   it('every group answers --help (exit 0) and alone (exit 2) with its page; every group word is a group', async () => {
     const groups = commandGroups(commands);
-    assert.deepEqual([...groups].sort(), ['app-key', 'approval', 'audit', 'aws-credentials', 'key', 'key rules', 'operator', 'policy', 'release', 'threshold', 'threshold peers', 'token', 'wallet']);
+    assert.deepEqual([...groups].sort(), ['app-key', 'approval', 'audit', 'aws-credentials', 'bitcoin', 'key', 'key certificate', 'key rules', 'operator', 'policy', 'release', 'threshold', 'threshold peers', 'token', 'wallet']);
     for (const g of groups) {
       const help = await run([...g.split(' '), '--help']);
       assert.equal(help.code, 0, `${g} --help`);

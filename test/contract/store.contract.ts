@@ -218,6 +218,8 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.ok(p256s.includes(ks[2]!.id) && !p256s.includes(ks[0]!.id));
       store = await h.reopen();
       assert.deepEqual(await all({ name: `n-${tag}` }, 2), [ks[0]!.id, ks[1]!.id, ks[3]!.id], 'after a reopen, two per page');
+    });
+
     it('key certificates: absent, attached, replaced, kept across a reopen, deleted; bound to an existing key', async () => {
       const ks = [key(), key()];
       for (const k of ks) await store.createKey(k, { keyId: k.id, version: 1, sealedMaterial: new Uint8Array([1]), createdAt: k.createdAt });

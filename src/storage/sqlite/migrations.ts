@@ -306,6 +306,7 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  // 16 is not used: FROST signing sessions stay in memory (docs/threshold.md), and a release never had it.
   {
     // Signed requests (RFC 9421, service/access/signed-requests.ts): application public keys bound to a
     // token or certificate accessor (SPKI DER; never a private key), and the replay cache of the
