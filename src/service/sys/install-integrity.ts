@@ -1,6 +1,6 @@
 /**
  * A measured installation (issue 19, part 3; docs/attestation.md). `npm run build` writes
- * dist/manifest.json — the SHA-256 of every file Strongbox runs: dist/src/**, package.json, the lockfile,
+ * dist/manifest.json — the SHA-256 of every file Strongbox runs: dist/src/**, dist/ui/**, package.json, the lockfile,
  * the compiled native addons (better-sqlite3, secp256k1, pkcs11js, and Strongbox's peercred addon) —
  * sorted by path, with no timestamps, so two builds of one tree give the same bytes. A release signs those
  * bytes with its Ed25519 key (dist/manifest.sig, `strongbox release sign`). At start the server measures
@@ -51,6 +51,8 @@ function walk(dir: string, skip: (name: string) => boolean = () => false): strin
 /** The files Strongbox runs, relative to the root, sorted. */
 export function installedFiles(root: string): string[] {
   const files = walk(join(root, 'dist', 'src')).map((p) => toPosix(relative(root, p)));
+  // the web console the server serves at /ui/ (code that runs in the operators' browsers)
+  if (existsSync(join(root, 'dist', 'ui'))) files.push(...walk(join(root, 'dist', 'ui')).map((p) => toPosix(relative(root, p))));
   for (const f of ['package.json', 'package-lock.json', 'build/peercred.node']) if (existsSync(join(root, f))) files.push(f);
   for (const pkg of NATIVE_PACKAGES) {
     // obj.target holds the linker's intermediate copies, never loaded.
