@@ -265,3 +265,19 @@ export interface SignResponse {
   recoveryId?: number;
   keyVersion: number;
 }
+
+/** A key's X.509 certificate (PUT/GET /v1/keys/{id}/certificate): PEM, and what node:crypto parsed from it. */
+export interface KeyCertificateResponse {
+  keyId: string;
+  /** PEM */
+  certificate: string;
+  subject: string;
+  issuer: string;
+  /** hex, as node:crypto prints it */
+  serialNumber: string;
+  validFrom: string;
+  validTo: string;
+  /** SHA-256 of the DER, colon-separated hex */
+  fingerprint256: string;
+  updatedAt: string;
+}

@@ -4,7 +4,7 @@
  */
 import type { CreateThresholdKeyRequest, CreateThresholdKeyResponse, ThresholdPeersRequest, ThresholdPeersResponse } from '../protocol/threshold.js';
 import { errorCodes, isErrorCode, type ErrorCode, type ProblemDetails } from '../protocol/errors.js';
-import type { AwsCredentialInfo, CreateTokenRequest, Duration, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse, RsaEncryptionAlgorithm, RsaPadding } from '../protocol/types.js';
+import type { AwsCredentialInfo, KeyCertificateResponse, CreateTokenRequest, Duration, ExportKeyResponse, HashName, HealthResponse, InitResponse, KeyInfo, KeystoreV3, KeyType, KeyWrapAlgorithm, MacResponse, PublicKeyFormat, SignatureEncoding, SignResponse, UnsealResponse, WrappedKeyResponse, WrappingKeyResponse, TokenInfo, WalletInfo, WalletPage, WalletXpubResponse, SolanaSignTransactionResponse, RsaEncryptionAlgorithm, RsaPadding } from '../protocol/types.js';
 import type { BatchResponse } from '../protocol/batch.js';
 import type { BitcoinAddressResponse, BitcoinAddressType, BitcoinMultisigAddressesRequest, BitcoinMultisigAddressesResponse, BitcoinMusig2NonceRequest, BitcoinMusig2NonceResponse, BitcoinMusig2SignRequest, BitcoinMusig2SignResponse, BitcoinNetwork, BitcoinSignPsbtResponse } from '../protocol/bitcoin.js';
 import type { ApprovalInfo, ApprovalStatus, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse } from '../protocol/transaction-rules.js';
@@ -23,6 +23,7 @@ export interface ClientOptions {
   signingKey?: RequestSigningKey;
 }
 
+export type { KeyCertificateResponse } from '../protocol/types.js';
 export type { RequestSigningKey };
 
 /** An application key for signed requests, as registered (public key only). */
@@ -63,19 +64,6 @@ export type { CreateTokenRequest, Duration, TokenInfo };
 export type { BatchItemResult, BatchResponse } from '../protocol/batch.js';
 export { isBatchError, MAX_BATCH_ITEMS } from '../protocol/batch.js';
 export type { ApprovalInfo, HeldTransactionResponse, TransactionRulesDocument, TransactionRulesResponse };
-
-/** A key's certificate: PEM, and what node:crypto parsed from it. */
-export interface KeyCertificateResponse {
-  keyId: string;
-  certificate: string;
-  subject: string;
-  issuer: string;
-  serialNumber: string;
-  validFrom: string;
-  validTo: string;
-  fingerprint256: string;
-  updatedAt: string;
-}
 
 /**
  * Thrown by signing methods that must return a signature (ethereumSignTransaction, ethereumSignTypedData,

@@ -7,33 +7,19 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { requireSigningAlgorithm } from '../../crypto/algorithms.js';
 import { StrongboxError } from '../../protocol/errors.js';
+import type { KeyCertificateResponse } from '../../protocol/types.js';
 import type { ServiceContext } from '../shared/context.js';
 import { resolveKey, type KeyRef, type ServiceKey } from '../shared/resolve-key.js';
 
 /** A certificate PEM larger than this is refused (a chain or a bundle is not one certificate). */
 export const MAX_CERTIFICATE_PEM_CHARS = 65536;
 
-export interface KeyCertificateView {
-  keyId: string;
-  /** PEM */
-  certificate: string;
-  subject: string;
-  issuer: string;
-  /** hex, as node:crypto prints it */
-  serialNumber: string;
-  validFrom: string;
-  validTo: string;
-  /** SHA-256 of the DER, colon-separated hex */
-  fingerprint256: string;
-  updatedAt: string;
-}
-
 function toPem(der: Uint8Array): string {
   const b64 = Buffer.from(der).toString('base64').replace(/.{1,64}/g, '$&\n');
   return `-----BEGIN CERTIFICATE-----\n${b64}-----END CERTIFICATE-----\n`;
 }
 
-function view(keyId: string, der: Uint8Array, updatedAt: string): KeyCertificateView {
+function view(keyId: string, der: Uint8Array, updatedAt: string): KeyCertificateResponse {
   const x = new X509Certificate(Buffer.from(der));
   return { keyId, certificate: toPem(der), subject: x.subject, issuer: x.issuer, serialNumber: x.serialNumber, validFrom: x.validFrom, validTo: x.validTo, fingerprint256: x.fingerprint256, updatedAt };
 }
@@ -52,7 +38,7 @@ function parseCertificate(pem: string): X509Certificate {
 }
 
 /** Attaches (or replaces) the key's certificate after checking that its public key is the key's. */
-export async function setKeyCertificate(ctx: Pick<ServiceContext, 'store' | 'now'>, params: { key: KeyRef; certificate: string }): Promise<KeyCertificateView> {
+export async function setKeyCertificate(ctx: Pick<ServiceContext, 'store' | 'now'>, params: { key: KeyRef; certificate: string }): Promise<KeyCertificateResponse> {
   const cert = parseCertificate(params.certificate);
   const record = await resolveKey(ctx, params.key);
   const alg = requireSigningAlgorithm(record.type, 'have a certificate');
@@ -66,7 +52,7 @@ export async function setKeyCertificate(ctx: Pick<ServiceContext, 'store' | 'now
   return view(record.id, der, updatedAt);
 }
 
-export async function getKeyCertificate(ctx: Pick<ServiceContext, 'store'>, params: { key: KeyRef }): Promise<KeyCertificateView> {
+export async function getKeyCertificate(ctx: Pick<ServiceContext, 'store'>, params: { key: KeyRef }): Promise<KeyCertificateResponse> {
   const record = await resolveKey(ctx, params.key);
   const row = await ctx.store.getKeyCertificate(record.id);
   if (row === undefined) throw new StrongboxError('CERTIFICATE_NOT_FOUND', `key ${record.id} has no certificate`);

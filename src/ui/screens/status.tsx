@@ -8,18 +8,9 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, clearSealedBanner, showSealedBanner } from '../api.js';
 import { errorFor, Field, FormError, Section } from '../components/form.js';
 import { useAction, useLoad } from '../hooks.js';
+import type { HealthResponse } from '../../protocol/types.js';
 
-interface Health {
-  initialized: boolean;
-  sealed: boolean;
-  version: string;
-  sealType: string | null;
-  sealedReason?: string;
-  progress?: number;
-  threshold?: number;
-  generateRoot?: { progress: number; threshold: number };
-  rekey?: { progress: number; threshold: number; newShares: number; newThreshold: number };
-}
+type Health = HealthResponse;
 
 export function Progress({ label, done, of }: { label: string; done: number; of: number }) {
   return (

@@ -1,6 +1,6 @@
 /** `key certificate set|get|delete`: the X.509 certificate attached to a key (PKCS#11 certificate object, Java KeyStore). */
 import { readFileSync } from 'node:fs';
-import type { KeyCertificateResponse } from '../../../sdk/client.js';
+import type { KeyCertificateResponse } from '../../../protocol/types.js';
 import { clientFrom, clientOptions, output, requireString, table, UsageError, type Command } from '../../command.js';
 
 const certificateTable = (r: KeyCertificateResponse): string =>
