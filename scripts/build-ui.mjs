@@ -17,6 +17,9 @@ rmSync(out, { recursive: true, force: true });
 mkdirSync(join(out, 'assets'), { recursive: true });
 const result = await build({
   absWorkingDir: root,
+  // Paths as written, not resolved through links: a build whose node_modules is a link (the second build of
+  // scripts/verify-reproducible.mjs) names the bundled packages exactly as a plain checkout does.
+  preserveSymlinks: true,
   entryPoints: ['src/ui/main.tsx'],
   bundle: true,
   format: 'esm',
