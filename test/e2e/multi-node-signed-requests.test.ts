@@ -7,8 +7,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync } from 'node:crypto';
-import { spawnServer, type SpawnedServer, api } from '../helpers/server.js';
-import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
+import { type SpawnedServer, api } from '../helpers/server.js';
+import { startTwoNodes, type TwoNodes } from '../helpers/two-nodes.js';
 import { rawRequest } from '../helpers/signed-requests.js';
 import { createRequestSigner } from '../../src/sdk/request-signer.js';
 
@@ -16,11 +16,10 @@ import { createRequestSigner } from '../../src/sdk/request-signer.js';
 const SERVICE = 'http://strongbox.internal:8230';
 
 describe('signed requests on two nodes sharing one PostgreSQL database', () => {
-  let cluster: PostgresCluster;
+  let nodes: TwoNodes;
   let a: SpawnedServer;
   let b: SpawnedServer;
   let token: string;
-  const servers: SpawnedServer[] = [];
   const key = generateKeyPairSync('ed25519');
   const signer = createRequestSigner({ keyId: 'mn-app', privateKey: key.privateKey.export({ format: 'pem', type: 'pkcs8' }) as string });
 
@@ -36,18 +35,9 @@ describe('signed requests on two nodes sharing one PostgreSQL database', () => {
   };
 
   before(async () => {
-    cluster = await startPostgres();
-    const url = await cluster.createDatabase('signedrequests');
-    const node = async (): Promise<SpawnedServer> => {
-      const s = await spawnServer(['--storage', url, '--log-level', 'warn', '--sign-workers', '0'], { STRONGBOX_DATA_DIR: '' });
-      servers.push(s);
-      return s;
-    };
-    [a, b] = await Promise.all([node(), node()]);
-    const init = await api(a.addr, 'POST', '/v1/sys/init', null, { shares: 1, threshold: 1 });
-    assert.equal(init.status, 200, JSON.stringify(init.body));
-    const root = init.body.rootToken as string;
-    for (const s of [a, b]) assert.equal((await api(s.addr, 'POST', '/v1/sys/unseal', null, { share: init.body.shares[0] })).body.sealed, false);
+    nodes = await startTwoNodes('signedrequests');
+    ({ a, b } = nodes);
+    const root = nodes.root;
     const policy = await api(a.addr, 'PUT', '/v1/policies/signed-app', root, { statements: [{ effect: 'allow', actions: ['keys:*'], resources: ['*'] }], requireSignedRequests: true });
     assert.equal(policy.status, 200, JSON.stringify(policy.body));
     const minted = await api(b.addr, 'POST', '/v1/tokens', root, { policies: ['signed-app'] });
@@ -57,8 +47,7 @@ describe('signed requests on two nodes sharing one PostgreSQL database', () => {
     assert.equal(reg.status, 201, JSON.stringify(reg.body));
   });
   after(async () => {
-    for (const s of servers) await s.stop('SIGKILL');
-    cluster?.stop();
+    await nodes?.stop();
   });
 
   it('fresh signatures pass on both nodes; unsigned requests are refused on both', async () => {

@@ -8,36 +8,24 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeFunctionData, encodeFunctionData, erc20Abi, parseTransaction, recoverTransactionAddress, type TransactionSerialized } from 'viem';
-import { spawnServer, type SpawnedServer, api } from '../helpers/server.js';
-import { startPostgres, type PostgresCluster } from '../helpers/postgres.js';
+import { type SpawnedServer, api } from '../helpers/server.js';
+import { startTwoNodes, type TwoNodes } from '../helpers/two-nodes.js';
 
 const USDC = '0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48';
 const B = '0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC';
 
 describe('token limits on two nodes sharing one PostgreSQL database', () => {
-  let cluster: PostgresCluster;
+  let nodes: TwoNodes;
   let a: SpawnedServer;
   let b: SpawnedServer;
   let root: string;
-  const servers: SpawnedServer[] = [];
 
   before(async () => {
-    cluster = await startPostgres();
-    const url = await cluster.createDatabase('tokenlimits');
-    const node = async (): Promise<SpawnedServer> => {
-      const s = await spawnServer(['--storage', url, '--log-level', 'warn', '--sign-workers', '0'], { STRONGBOX_DATA_DIR: '' });
-      servers.push(s);
-      return s;
-    };
-    [a, b] = await Promise.all([node(), node()]);
-    const init = await api(a.addr, 'POST', '/v1/sys/init', null, { shares: 1, threshold: 1 });
-    assert.equal(init.status, 200, JSON.stringify(init.body));
-    root = init.body.rootToken as string;
-    for (const s of [a, b]) assert.equal((await api(s.addr, 'POST', '/v1/sys/unseal', null, { share: init.body.shares[0] })).body.sealed, false);
+    nodes = await startTwoNodes('tokenlimits');
+    ({ a, b, root } = nodes);
   });
   after(async () => {
-    for (const s of servers) await s.stop('SIGKILL');
-    cluster?.stop();
+    await nodes?.stop();
   });
 
   const transfer = (nonce: number, amount: bigint) => ({
