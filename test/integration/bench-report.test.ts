@@ -134,6 +134,13 @@ describe('bench: cost rows and report', () => {
     assert.match(targets, /key creation ≥ 5,000\/s on SQLite \(wrk, c=64\): \*\*MISS\*\* — 159\/s/);
   });
 
+  it('a run in which no request completed (a batch of 1,000 in a 1 s quick run) shows n/a, not 0 ms or NaN', () => {
+    const none = parseWrkOutput(WRK_OK.replace('  315 requests in 1.01s', '  0 requests in 1.01s').replace('Requests/sec:    312.50', 'Requests/sec:      0.00'));
+    const row = costRow({ label: 'batch of 1,000', items: 1000, connections: 2 }, none, 1.5, threads, limits);
+    assert.equal(row.perSec, 0);
+    assert.match(renderCostTable([row]), /\| batch of 1,000 \| 2 \| 0 \| n\/a \| n\/a \| n\/a \| n\/a \| 0\.0% \|/);
+  });
+
   it('says how to install wrk when the stage is skipped', () => {
     assert.match(renderCostSkipped(), /apt-get install wrk/);
   });
