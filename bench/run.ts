@@ -1,6 +1,8 @@
 /**
- * `npm run bench`: one run, one table.
+ * `npm run bench`: one run, one report.
  *   1. the limit: in-process native secp256k1 sign/s (and sign+verify/s) on one core;
+ *   1b. the wrk stage (bench/cost.ts): the cost ratio against that limit for single requests and batches,
+ *      and key creation — skipped with a visible note when wrk is not installed;
  *   2. the framework ceiling: a bare Fastify sign route in a child process (bench/bare-server.ts),
  *      plus the same route with verify-before-release added, at the top concurrency only;
  *   3. Strongbox on SQLite (--dev, log level warn): REST sign, key creation, the AWS-compatible Sign;
@@ -13,7 +15,8 @@
  * written into docs/benchmarks.md between the bench markers. Child processes are always killed.
  *
  * Environment: BENCH_DURATION (seconds per load run, default 5), BENCH_NO_DOC=1 (print only),
- * BENCH_SCALE_KEYS (keys for the scale run, default 1,000,000).
+ * BENCH_SCALE_KEYS (keys for the scale run, default 1,000,000), BENCH_QUICK=1 (a smoke run of every
+ * stage: 1 s load runs, concurrency 1 and 64, 2,000 keys for the scale run; prints only).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -30,20 +33,24 @@ import { killAllChildren, startChild, type Child } from './children.js';
 import { measureInProcess } from './inprocess.js';
 import { runLoad, type LoadResult } from './load.js';
 import { describeMachine, describeMachineMarkdown, renderTable, rewriteSection, type Row } from './report.js';
+import { COST_END, COST_START, renderCostSection, renderCostSkipped, runCostStage, type CostResult } from './cost.js';
+import { wrkAvailable, WRK_INSTALL_HINT } from './wrk.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cliPath = join(repoRoot, 'dist', 'src', 'bin', 'strongbox.js');
 const barePath = join(repoRoot, 'dist', 'bench', 'bare-server.js');
 const docPath = join(repoRoot, 'docs', 'benchmarks.md');
 
-const DURATION = Math.max(1, Number(process.env['BENCH_DURATION'] ?? 5) || 5);
-const WARMUP_SEC = 2;
-const CONCURRENCY = [1, 16, 64, 256] as const;
+const QUICK = process.env['BENCH_QUICK'] === '1';
+const DURATION = QUICK ? 1 : Math.max(1, Number(process.env['BENCH_DURATION'] ?? 5) || 5);
+const WARMUP_SEC = QUICK ? 1 : 2;
+const CONCURRENCY: readonly number[] = QUICK ? [1, 64] : [1, 16, 64, 256];
+const IN_PROCESS = QUICK ? { warmupMs: 200, durationMs: 500 } : { warmupMs: 500, durationMs: 2_000 };
 const TARGET_CONC = 64;
 const TARGET_PCT = 50;
 const TARGET_P99_MS = 15;
 const TARGET_KEYS_PER_SEC = 5000;
-const SCALE_KEYS = Math.max(2000, Number(process.env['BENCH_SCALE_KEYS'] ?? 1_000_000) || 1_000_000);
+const SCALE_KEYS = QUICK ? 2000 : Math.max(2000, Number(process.env['BENCH_SCALE_KEYS'] ?? 1_000_000) || 1_000_000);
 const TOKEN = 'bench-root-token';
 
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
@@ -207,7 +214,15 @@ async function main(): Promise<void> {
     //    Measured again at the end (sign only): on a shared VM the speed of a core drifts, and the
     //    reference is the better of the two.
     log('in-process native secp256k1: 0.5s warm-up, 2s ecdsaSign, 2s ecdsaSign+ecdsaVerify');
-    const inproc = measureInProcess({ warmupMs: 500, durationMs: 2_000 });
+    const inproc = measureInProcess(IN_PROCESS);
+
+    // 1b. The wrk stage: cost per signature against the limit just measured (bench/cost.ts).
+    let cost: CostResult | undefined;
+    if (wrkAvailable()) {
+      cost = await runCostStage({ limits: { signPerSec: inproc.signPerSec, signVerifyPerSec: inproc.signVerifyPerSec }, durationSec: DURATION, warmupSec: QUICK ? 1 : DURATION });
+    } else {
+      log(`NOTE: ${WRK_INSTALL_HINT}; skipping the wrk stage (cost ratio, batches, key creation with wrk)`);
+    }
 
     // 2. The framework ceiling.
     const bare = await startChild('bare fastify', [barePath, '0'], /bare listening on (http:\/\/\S+)/);
@@ -232,7 +247,7 @@ async function main(): Promise<void> {
     const sbTarget: HttpTarget = { name: 'strongbox', url: `${sb.url}/v1/keys/${keyId}/sign`, headers: { ...json, ...auth }, body, serverPid: sb.proc.pid };
     const sbResults = await loadTest(sbTarget, CONCURRENCY, true);
     const keyCreate: HttpTarget = { name: 'strongbox key creation', url: `${sb.url}/v1/keys`, headers: { ...json, ...auth }, body: JSON.stringify({ type: 'secp256k1' }), serverPid: sb.proc.pid, expect: (st) => st === 201 };
-    const createResults = await loadTest(keyCreate, [64], false);
+    const createResults = await loadTest(keyCreate, [TARGET_CONC], false);
     // The AWS-compatible endpoint: a SigV4-signed Sign request made by the AWS SDK, replayed.
     const creds = await postJson(`${sb.url}/v1/aws-credentials`, {}, auth);
     const sbAws = await captureSignRequest(sb.url, { accessKeyId: String(creds.json['accessKeyId']), secretAccessKey: String(creds.json['secretAccessKey']) });
@@ -251,7 +266,7 @@ async function main(): Promise<void> {
     children.push(sbOff);
     const createdOff = await postJson(`${sbOff.url}/v1/keys`, { type: 'secp256k1' }, auth);
     const offTarget = { ...sbTarget, name: 'strongbox audit off', url: `${sbOff.url}/v1/keys/${String(createdOff.json['id'])}/sign`, serverPid: sbOff.proc.pid };
-    const sbOffResults = await loadTest(offTarget, [16, TARGET_CONC], true);
+    const sbOffResults = await loadTest(offTarget, QUICK ? [TARGET_CONC] : [16, TARGET_CONC], true);
     await sbOff.stop(15_000);
 
     // 5. Strongbox on PostgreSQL: a throwaway cluster (initdb + pg_ctl as the postgres user).
@@ -273,7 +288,7 @@ async function main(): Promise<void> {
 
     // 6. Peers: SoftHSM2 over PKCS#11 (in process, one core) and moto_server's KMS Sign.
     log('SoftHSM2 PKCS#11 secp256k1 C_Sign: 0.5s warm-up, 2s measured');
-    const hsm = softHsmSignRate({ warmupMs: 500, durationMs: 2_000 });
+    const hsm = softHsmSignRate(IN_PROCESS);
     let motoResults: LoadResult[] = [];
     try {
       const moto = await startMoto();
@@ -291,7 +306,7 @@ async function main(): Promise<void> {
     const scale = await measureScale(auth);
 
     log('in-process native secp256k1 again: 0.5s warm-up, 2s ecdsaSign');
-    const inprocEnd = measureInProcess({ warmupMs: 500, durationMs: 2_000, verify: false });
+    const inprocEnd = measureInProcess({ ...IN_PROCESS, verify: false });
     const signPerSec = Math.max(inproc.signPerSec, inprocEnd.signPerSec);
     const inprocRows: Row[] = [
       inProcessRow('in-process ecdsaSign (start)', inproc.signPerSec, signPerSec, inproc.otherCpuPct),
@@ -343,10 +358,19 @@ async function main(): Promise<void> {
         ? `⚠ Other processes on the machine used up to ${Math.round(busiest)}% of a core during some runs (column "other CPU"); those rows are pessimistic, rerun on a quiet machine.`
         : `Other processes used at most ${Math.round(busiest)}% of a core during the runs.`;
     const seconds = Math.round((Date.now() - started) / 1000);
+    const costText = cost === undefined ? renderCostSkipped() : renderCostSection(cost);
     const section = [
       `Latest run: ${seconds} s in all; ${DURATION} s per load run, after a ${WARMUP_SEC} s warm-up per server.`,
       '',
       describeMachineMarkdown(machine),
+      '',
+      '### Cost per signature (wrk)',
+      '',
+      COST_START,
+      costText,
+      COST_END,
+      '',
+      '### Throughput against one core (autocannon)',
       '',
       table,
       '',
@@ -357,8 +381,9 @@ async function main(): Promise<void> {
       noiseLine,
     ].join('\n');
 
-    console.log(`\n${describeMachineMarkdown(machine)}\n\n${table}\n\n${targets.join('\n').replaceAll('**', '')}\n${noiseLine}\n`);
-    if (process.env['BENCH_NO_DOC'] !== '1') {
+    console.log(`\n${describeMachineMarkdown(machine)}\n\n${costText.replaceAll('**', '')}\n\n${table}\n\n${targets.join('\n').replaceAll('**', '')}\n${noiseLine}\n`);
+    if (cost === undefined) log(`NOTE: the wrk stage was skipped (${WRK_INSTALL_HINT})`);
+    if (process.env['BENCH_NO_DOC'] !== '1' && !QUICK) {
       rewriteSection(docPath, section);
       log(`wrote ${docPath}`);
     }

@@ -14,6 +14,14 @@
  * through needs `ethereum:rpc`. Each call in a request (batches included) gets its own audit
  * record (`ethrpc.<method>`), durable before the response is released; the HTTP request gets the
  * usual one too.
+ *
+ * Token limits count calls, not requests, as REST batches count items (http/batch.ts): the HTTP
+ * request's own charge (taken at authentication) pays for the first call that runs, and every further
+ * call that runs takes one more unit of the token's use count and rate limit before it runs — read-only
+ * and passed-through calls too, so a batch of n calls costs what n single requests would. A call over
+ * the limit is answered alone with its JSON-RPC error (TOKEN_USES_EXHAUSTED → 4100, RATE_LIMITED →
+ * -32002) and its own `denied` audit record; the calls before and after it are unaffected. Calls that
+ * are not valid requests (-32600) never run and cost nothing.
  */
 import { StrongboxError, errorCodes } from '../protocol/errors.js';
 import { parseClientJson } from '../protocol/json.js';
@@ -55,6 +63,13 @@ export interface RpcCaller {
   requestId: string;
   /** eth_accounts, once per request */
   accounts?: Promise<string[]>;
+  /**
+   * Takes one more unit of the token's limits (use count, rate limit): called before each call that runs
+   * after the first. Throws TOKEN_USES_EXHAUSTED or RATE_LIMITED. Absent: the token has no limits.
+   */
+  charge?: () => Promise<void>;
+  /** the request's own charge is still unspent (set by handleRpc; the first call that runs spends it) */
+  prepaid?: boolean;
 }
 
 /** JSON-RPC error codes (JSON-RPC 2.0, EIP-1193, EIP-1474). */
@@ -263,6 +278,8 @@ async function handleCall(ctx: ServiceContext, caller: RpcCaller, call: unknown,
   let failure: unknown;
   let ok = false;
   try {
+    if (caller.prepaid === false) await caller.charge?.();
+    caller.prepaid = false;
     result = await run(ctx, caller, method, paramsOf(c), note);
     ok = true;
   } catch (err) {
@@ -301,9 +318,8 @@ export async function handleRpc(ctx: ServiceContext, caller: RpcCaller, body: un
   if (Array.isArray(body)) {
     if (body.length === 0) return invalid('an empty batch is not a request');
     if (body.length > MAX_BATCH) return invalid(`a batch holds at most ${MAX_BATCH} calls`);
-    // A token's use count and rate limit are charged once per HTTP request: a batch would multiply them.
-    const t = caller.principal.token;
-    if (body.length > 1 && (t.numUsesLeft !== null || t.ratePerSecond !== null)) return invalid('a token with a use or rate limit sends one call per request (no batches)');
+    // Limits count calls: the request's charge pays for the first call that runs, handleCall charges the rest.
+    caller.prepaid = true;
     const out: RpcResponse[] = [];
     for (let i = 0; i < body.length; i++) {
       const r = await handleCall(ctx, caller, body[i], i);

@@ -151,7 +151,7 @@ describe('Ethereum JSON-RPC signer (no upstream node)', () => {
     assert.equal(noToken.status, 401);
   });
 
-  it('rules refusals are -32003 with the reason; tokens with use or rate limits cannot batch', async () => {
+  it('rules refusals are -32003 with the reason; tokens with use limits batch, each call taking a use', async () => {
     const k = await box.call('POST', '/v1/keys', { type: 'secp256k1', name: 'rpc-ruled' });
     assert.equal((await box.call('PUT', '/v1/keys/rpc-ruled/transaction-rules', { version: 1, maxValuePerTransaction: '10' })).status, 200);
     const denied = await rpc('eth_signTransaction', [{ from: k.body.address, to: b, value: '0x64', gas: '0x5208', gasPrice: '0x1', nonce: '0x0', chainId: '0x1' }]);
@@ -166,11 +166,14 @@ describe('Ethereum JSON-RPC signer (no upstream node)', () => {
     const blind = await rpc('personal_sign', ['0x01', k.body.address]);
     assert.ok(typeof blind.result === 'string', 'EIP-191 messages are not blind signing');
 
-    const once = (await box.call('POST', '/v1/tokens', { policies: ['signer'], ttl: 600, numUses: 5 })).body.token;
+    const once = (await box.call('POST', '/v1/tokens', { policies: ['signer'], ttl: 600, numUses: 3 })).body.token;
     const batch = await box.call('POST', '/v1/ethereum/rpc', [{ jsonrpc: '2.0', id: 1, method: 'personal_sign', params: ['a', a] }, { jsonrpc: '2.0', id: 2, method: 'personal_sign', params: ['b', a] }], once);
-    assert.equal(batch.status, 400);
-    assert.match(batch.body.error.message, /one call per request/);
-    assert.ok(typeof (await rpc('personal_sign', ['a', a], once)).result === 'string', 'single calls still work');
+    assert.equal(batch.status, 200, JSON.stringify(batch.body));
+    assert.equal(await verifyMessage({ address: a, message: 'a', signature: batch.body[0].result }), true);
+    assert.equal(await verifyMessage({ address: a, message: 'b', signature: batch.body[1].result }), true);
+    assert.ok(typeof (await rpc('personal_sign', ['a', a], once)).result === 'string', 'single calls still work, taking the last use');
+    const spent = await box.call('POST', '/v1/ethereum/rpc', { jsonrpc: '2.0', id: 3, method: 'personal_sign', params: ['c', a] }, once);
+    assert.equal(spent.status, 401, 'two calls of the batch took two uses, the single call the third');
   });
 
   it('each call is one audit record (ethrpc.<method>) with its outcome; signing inputs only as HMACs', async () => {

@@ -19,5 +19,5 @@ export async function listKeys(ctx: Pick<ServiceContext, 'store'>, params: ListK
     throw new StrongboxError('INVALID_ARGUMENT', 'cursor must be a value returned as nextCursor', { field: 'cursor' });
   }
   const page = await ctx.store.listKeys(params.cursor === undefined ? { limit } : { limit, after: params.cursor });
-  return { keys: page.keys.map(toKeyInfo), nextCursor: page.nextCursor };
+  return { keys: page.keys.map((record) => toKeyInfo(record)), nextCursor: page.nextCursor };
 }

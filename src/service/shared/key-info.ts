@@ -5,7 +5,8 @@ import { ethereumAddress } from '../../chains/ethereum/address.js';
 import { solanaAddress } from '../../chains/solana/address.js';
 import type { KeyRecord } from '../../storage/types.js';
 
-export function toKeyInfo(record: KeyRecord): KeyInfo {
+/** `address`: the record's EIP-55 address when the caller has just computed it (saves two Keccak-256 calls). */
+export function toKeyInfo(record: KeyRecord, address?: `0x${string}`): KeyInfo {
   const info: KeyInfo = {
     id: record.id,
     name: record.name,
@@ -24,7 +25,7 @@ export function toKeyInfo(record: KeyRecord): KeyInfo {
     createdAt: record.createdAt,
   };
   if (record.publicKey !== null) info.publicKey = toHex(record.publicKey);
-  if (record.type === 'secp256k1' && record.publicKey !== null) info.address = ethereumAddress(record.publicKey);
+  if (record.type === 'secp256k1' && record.publicKey !== null) info.address = address ?? ethereumAddress(record.publicKey);
   if ((record.type === 'ed25519' || record.type === 'frost-ed25519') && record.publicKey !== null) info.solanaAddress = solanaAddress(record.publicKey);
   if (record.kcv !== null) info.kcv = toHex(record.kcv);
   if (record.wallet !== null) info.wallet = record.wallet;

@@ -25,7 +25,8 @@ export default defineRoute({
     },
   },
   handler: async ({ services, principal, request, reply }, { body }) => {
-    const out = await handleRpc(services.ctx, { principal: principal!, ip: request.ip, requestId: request.id }, body);
+    // Token limits count calls, not requests: each call of a batch after the first is charged (ethrpc/dispatch.ts).
+    const out = await handleRpc(services.ctx, { principal: principal!, ip: request.ip, requestId: request.id, charge: () => services.auth.charge(principal!) }, body);
     reply.status(out.status);
     return out.body;
   },
