@@ -290,15 +290,15 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     else done();
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Synchronous: nothing here waits, so no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     // Route templates (not URLs) as labels: a bounded set. The AWS endpoint is labelled by operation.
     const route = request.route?.url === '/' ? request.route.operationId : (request.routeOptions.url ?? 'unknown');
     const outcome = outcomeOf(reply.statusCode, request.errorCode);
     ctx.metrics.requests.inc({ route, method: request.method, outcome });
     ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, { route, outcome });
     // An aggregated response gets no log line either (the aggregate record is logged once).
-    if (request.auditAggregated) return;
-    if (!(request.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info')) return;
+    if (request.auditAggregated || !(request.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info')) return done();
     request.log.info(
       {
         method: request.method,
@@ -310,6 +310,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       },
       'request',
     );
+    done();
   });
 
   app.setErrorHandler(async (err, request, reply) => {
