@@ -13,7 +13,7 @@ import { AuditLog, type AuditLogOptions } from './log.js';
 import { loadAuditKeys, type AuditKeys } from './keys.js';
 import { verifyAuditLog } from './verify.js';
 import { parseExport, recordLine } from './export.js';
-import { headSignatureFromJson, type AuditFields, type Checkpoint } from './record.js';
+import { canonicalRecord, headSignatureFromJson, type AuditFields, type Checkpoint } from './record.js';
 import { Barrier } from '../keyring/barrier.js';
 import { Keyring } from '../keyring/keyring.js';
 import { randomBytes } from '../crypto/random.js';
@@ -180,6 +180,28 @@ describe('AuditLog', () => {
       assert.equal(r5['requestId'], 'req-4');
       assert.equal(r5['v'], 1);
       assert.deepEqual(Object.keys(r5), ['v', 'seq', 'time', 'requestId', 'interface', 'operation', 'action', 'resource', 'principal', 'clientIp', 'outcome', 'status', 'code', 'reason', 'inputs']);
+    } finally {
+      log.close();
+    }
+  });
+
+  it('stores exactly canonicalRecord of each record (fields serialized once, at append), whatever optional members it has', async () => {
+    const store = new FakeAuditStore();
+    const at = new Date('2026-03-04T05:06:07.089Z');
+    const log = await AuditLog.open(store, options({ now: () => at }));
+    const variants: AuditFields[] = [
+      fields(0),
+      { ...fields(1), decision: { outcome: 'deny', reason: 'daily_limit_exceeded', amount: '10', tokens: [{ token: 'ethereum:1:0xab', amount: '5' }] } },
+      { ...fields(2), operation: 'unauthenticated.aggregate', aggregate: { count: 3, from: '2026-01-01T00:00:00.000Z', to: '2026-01-01T00:00:01.000Z', responses: { 'keys.sign 401 UNAUTHENTICATED': 3 } } },
+      { ...fields(3), reason: 'naïve "quoted" \\ \u2028 ✓', inputs: { digest: 'ab'.repeat(32) }, resource: null },
+      // A caller spreading optional members it does not have (as the HTTP layer does).
+      { ...fields(4), ...({ decision: undefined, aggregate: undefined } as unknown as Partial<AuditFields>) },
+    ];
+    try {
+      for (const f of variants) await log.append(f);
+      assert.equal(store.rows.length, variants.length);
+      store.rows.forEach((row, i) => assert.equal(row.record, canonicalRecord({ v: 1, seq: i + 1, time: at.toISOString(), ...variants[i]! })));
+      assertChain(store.rows);
     } finally {
       log.close();
     }

@@ -18,7 +18,7 @@ import { sign as edSign } from 'node:crypto';
 import { StrongboxError } from '../protocol/errors.js';
 import type { AuditHead, AuditRow, Store } from '../storage/types.js';
 import { checkpointLine, headLine } from './export.js';
-import { canonicalRecord, chainHash, checkpointMessage, decodeHeadSignature, encodeHeadSignature, GENESIS_HASH, headMessage, type AuditFields, type AuditRecord, type Checkpoint, type HeadSignature } from './record.js';
+import { canonicalFields, chainHash, recordText, checkpointMessage, decodeHeadSignature, encodeHeadSignature, GENESIS_HASH, headMessage, type AuditFields, type Checkpoint, type HeadSignature } from './record.js';
 import { createSessionKey, type AuditKeys, type SessionKey } from './keys.js';
 
 export interface AuditLogOptions {
@@ -39,7 +39,8 @@ type HeadSigner = (seq: number, hash: Uint8Array, from: number) => HeadSignature
 const hex = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex');
 
 interface Pending {
-  fields: AuditFields;
+  /** canonicalFields of the record: serialized once, when appended */
+  fields: string;
   time: string;
   resolve: (seq: number) => void;
   reject: (err: Error) => void;
@@ -99,14 +100,15 @@ export class AuditLog {
     const time = this.#now().toISOString();
     // A record that cannot be serialized would fail the whole batch it joins, and every response in
     // it: it is refused here, alone (its request answers AUDIT_UNAVAILABLE; nothing is released).
+    let text: string;
     try {
-      canonicalRecord({ v: 1, seq: 0, time, ...fields });
+      text = canonicalFields(fields);
     } catch (err) {
       this.stats.failures++;
       throw new StrongboxError('AUDIT_UNAVAILABLE', 'the audit record could not be serialized; the result was withheld', { cause: err });
     }
     return new Promise<number>((resolve, reject) => {
-      this.#batch.push({ fields, time, resolve, reject });
+      this.#batch.push({ fields: text, time, resolve, reject });
       if (!this.#flushing) void this.#flush();
     });
   }
@@ -120,8 +122,7 @@ export class AuditLog {
     let seq = from;
     let prev: Uint8Array = head?.hash ?? GENESIS_HASH;
     const rows: AuditRow[] = batch.map((p) => {
-      const record: AuditRecord = { v: 1, seq: ++seq, time: p.time, ...p.fields };
-      const text = canonicalRecord(record);
+      const text = recordText(++seq, p.time, p.fields);
       prev = chainHash(prev, text);
       return { seq, record: text, hash: prev };
     });

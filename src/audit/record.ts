@@ -98,6 +98,36 @@ export function canonicalRecord(r: AuditRecord): string {
   });
 }
 
+/**
+ * The part of a record's canonical text its fields decide (everything after `time`), as a JSON object.
+ * The audit log serializes a record's fields once, when it is appended, and places them after the
+ * seq assigned in the store's transaction (recordText): the result is exactly canonicalRecord's text.
+ */
+export function canonicalFields(f: AuditFields): string {
+  return JSON.stringify({
+    requestId: f.requestId,
+    interface: f.interface,
+    operation: f.operation,
+    action: f.action,
+    resource: f.resource,
+    principal: f.principal,
+    clientIp: f.clientIp,
+    outcome: f.outcome,
+    status: f.status,
+    code: f.code,
+    reason: f.reason,
+    inputs: f.inputs,
+    ...(f.decision === undefined ? {} : { decision: f.decision }),
+    ...(f.aggregate === undefined ? {} : { aggregate: f.aggregate }),
+  });
+}
+
+/** canonicalRecord({ v: 1, seq, time, ...fields }) from canonicalFields(fields), without serializing the fields again. */
+export function recordText(seq: number, time: string, fieldsText: string): string {
+  if (!Number.isSafeInteger(seq) || fieldsText[0] !== '{') throw new Error('recordText: a safe integer seq and a JSON object of fields are required');
+  return `{"v":1,"seq":${seq},"time":${JSON.stringify(time)},${fieldsText.slice(1)}`;
+}
+
 export function chainHash(prev: Uint8Array, text: string): Uint8Array {
   return new Uint8Array(createHash('sha256').update(AUDIT_DOMAIN).update(prev).update(text, 'utf8').digest());
 }

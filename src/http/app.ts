@@ -163,10 +163,13 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     // %zz, a lone % or %ff%fe in the path: the router cannot decode it, so no route (nor its hooks) runs.
     frameworkErrors: (error, request, reply) => {
+      // A path parameter over the router's 100-character bound (no id or name is that long) is refused before routing too.
       const refusal =
         error.code === 'FST_ERR_BAD_URL'
           ? new StrongboxError('MALFORMED_URL', 'the URL has malformed percent-encoding (such as %zz, a lone %, or escapes that are not UTF-8)', { field: 'url' })
-          : toStrongboxError(error);
+          : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+            ? new StrongboxError('INVALID_ARGUMENT', 'a path parameter of the URL is longer than 100 characters (no id or name is that long)', { field: 'url' })
+            : toStrongboxError(error);
       void answerUnrouted(request.id, request.ip ?? null, refusal).then(({ status, body }) => {
         if (status === 503) void reply.header('retry-after', '5');
         void (reply as FastifyReply).status(status).header('x-request-id', request.id).header('cache-control', 'no-store').type('application/problem+json; charset=utf-8').send(body);
@@ -290,15 +293,15 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     else done();
   });
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Synchronous: nothing here waits, so no promise per request.
+  app.addHook('onResponse', (request, reply, done) => {
     // Route templates (not URLs) as labels: a bounded set. The AWS endpoint is labelled by operation.
     const route = request.route?.url === '/' ? request.route.operationId : (request.routeOptions.url ?? 'unknown');
     const outcome = outcomeOf(reply.statusCode, request.errorCode);
     ctx.metrics.requests.inc({ route, method: request.method, outcome });
     ctx.metrics.requestDuration.observe(reply.elapsedTime / 1000, { route, outcome });
     // An aggregated response gets no log line either (the aggregate record is logged once).
-    if (request.auditAggregated) return;
-    if (!(request.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info')) return;
+    if (request.auditAggregated || !(request.log as { isLevelEnabled?: (l: string) => boolean }).isLevelEnabled?.('info')) return done();
     request.log.info(
       {
         method: request.method,
@@ -310,6 +313,7 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
       },
       'request',
     );
+    done();
   });
 
   app.setErrorHandler(async (err, request, reply) => {

@@ -535,6 +535,15 @@ describe('bad input', () => {
       });
     }
 
+    for (const [method, path] of [['GET', `/v1/keys/${'k'.repeat(101)}`], ['POST', `/v1/keys/${'k'.repeat(300)}/sign`], ['DELETE', `/v1/policies/${'p'.repeat(101)}`]] as const) {
+      it(`${method} with a ${path.length}-character URL whose path parameter is over 100 characters → 400 INVALID_ARGUMENT naming the url, audited`, async () => {
+        const res = await box.box.http.inject({ method, url: path, headers: { authorization: `Bearer ${box.rootToken}` }, ...(method === 'POST' ? { payload: { digest: '0x' + '11'.repeat(32) } } : {}) });
+        const body = await assertAuditedProblem(res, 400, 'INVALID_ARGUMENT');
+        assert.equal(body['field'], 'url');
+        assert.match(String(body['detail']), /longer than 100 characters/);
+      });
+    }
+
     interface RawResponse {
       status: number;
       headers: Map<string, string>;
