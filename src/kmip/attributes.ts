@@ -4,12 +4,28 @@
  * structures (KMIP 1.4 §2.1.1, §2.1.8); KMIP 2.x as tagged items inside `Attributes` (KMIP 2.1 §2.1.1)
  * with Vendor Attributes for custom ones. Responses to a 1.x client hold only attributes 1.x defines, keep
  * Operation Policy Name when the client set it, and never put attributes inside a Key Value.
+ *
+ * KMIP 2.x Vendor Attribute (KMIP 2.1 §4.60 Table 150, 2.0 §4.56): no tag of its own — the 1.x `Attribute`
+ * tag 0x420008 is reused as the Structure {Vendor Identification 0x42009D (Text String, [A-Za-z0-9_.]),
+ * Attribute Name 0x42000A (Text String), Attribute Value 0x42000B (any type)}, and an Attribute Reference
+ * 0x42013B names one as the Structure {Vendor Identification, Attribute Name} (2.1 §5.5 Table 161). The tag
+ * table (2.1 §9.1.3.1) keeps 0x420008, 0x42000A, 0x42000B and 0x42009D and marks 0x420009 (Attribute
+ * Index) and 0x42002D (Custom Attribute) reserved. Confirmed by sources that agree: the KMIP 2.1 OS
+ * specification text; the OASIS KMIP 2.0/2.1 profile test cases (TL-M-2-21, TL-M-3-21, SKFF-M-9-21, copied
+ * into test/vectors/kmip/); Cosmian KMS (`#[serde(rename = "Attribute")] vendor_attributes`,
+ * crate/kmip/src/kmip_2_1/kmip_attributes.rs); PyKMIP 0.10 (enums.is_attribute lists Tags.ATTRIBUTE for
+ * 2.0; objects.AttributeReference reads Vendor Identification then Attribute Name).
+ *
+ * Mapping to 1.x (docs/kmip.md): the spec reserves vendor identifications "x" and "y" for 1.x Custom
+ * Attributes, and the OASIS test cases pair 1.4's `x-attribute1` with 2.1's (x, attribute1) — so a 1.x
+ * custom attribute `x-foo` is the 2.x Vendor Attribute (x, foo), and `y-foo` is (y, foo). Other vendor
+ * identifications have no 1.x name and are refused (Invalid Field).
  */
 import { CryptographicAlgorithm, LinkType, NameType, ObjectType, RecommendedCurve, State } from './enums.js';
 import { child, children, dateTime, enumeration, int, KmipError, read, struct, text, type ProtocolVersion } from './message.js';
 import { Tag } from './tags.js';
 import type { TtlvItem } from './ttlv.js';
-import type { KmipAttributes, KmipObject, KmipState } from '../service/kmip/kmip-object.js';
+import { MAX_KMIP_TEXT, type KmipAttributes, type KmipObject, type KmipState } from '../service/kmip/kmip-object.js';
 import { keyLengthBits } from '../service/kmip/locate-kmip.js';
 
 export const is2x = (v: ProtocolVersion): boolean => v.major >= 2;
@@ -101,13 +117,79 @@ function apply(out: ClientAttributes, name: string, value: TtlvItem): void {
       out.extractable = value.value;
       return;
     default:
-      if (/^[xy]-/.test(name)) {
-        const v = value.type === 'TextString' ? value.value : value.type === 'Boolean' ? String(value.value) : value.type === 'Integer' || value.type === 'Enumeration' || value.type === 'Interval' ? String(value.value) : undefined;
-        if (v === undefined) throw new KmipError('InvalidField', `custom attribute ${name} must be text, a number or a boolean`);
+      if (isCustomName(name)) {
+        const v = customValueText(name, value);
         if (name === PLAINTEXT_EXPORT_ATTRIBUTE) out.extractable = v === 'true' || v === '1';
         else out.custom.push([name, v]);
       }
   }
+}
+
+/** A 1.x custom attribute name (`x-…` client-defined, `y-…` server-defined; KMIP 1.4 §3.39). */
+export const isCustomName = (name: string): boolean => /^[xy]-/.test(name);
+
+/**
+ * The text Strongbox keeps for a custom (1.x) or vendor (2.x) attribute value: Text String, or a Boolean,
+ * Integer, Enumeration or Interval written in decimal. Other types (Date-Time, Byte String, Structure …)
+ * are refused rather than kept in a form the client did not send.
+ */
+export function customValueText(name: string, value: TtlvItem): string {
+  switch (value.type) {
+    case 'TextString':
+      return value.value;
+    case 'Boolean':
+    case 'Integer':
+    case 'Enumeration':
+    case 'Interval':
+      return String(value.value);
+    default:
+      throw new KmipError('InvalidField', `custom attribute ${name} must be a Text String, Integer, Enumeration, Interval or Boolean, not ${value.type}`);
+  }
+}
+
+const VENDOR_IDENTIFICATION = /^[A-Za-z0-9_.]+$/;
+/** A vendor attribute's name is kept as `x-<name>`, within the stored text limit. */
+export const MAX_VENDOR_ATTRIBUTE_NAME = MAX_KMIP_TEXT - 2;
+
+/** The 1.x custom attribute name of the 2.x vendor attribute (vendor, name): (x, foo) ⇔ `x-foo`. */
+export function vendorToCustomName(vendor: string | undefined, name: string | undefined): string {
+  if (vendor === undefined) throw new KmipError('InvalidField', 'a Vendor Attribute needs a Vendor Identification');
+  if (name === undefined) throw new KmipError('InvalidField', 'a Vendor Attribute needs an Attribute Name');
+  if (!VENDOR_IDENTIFICATION.test(vendor)) throw new KmipError('InvalidField', 'Vendor Identification must be letters, digits, underscore or period');
+  if (vendor !== 'x' && vendor !== 'y') throw new KmipError('InvalidField', `Vendor Identification ${vendor} is not supported: Strongbox keeps vendor attributes of vendor x (client) and y, the KMIP 1.x custom attributes`);
+  if (name.length === 0) throw new KmipError('InvalidField', 'a Vendor Attribute needs a non-empty Attribute Name');
+  if (name.length > MAX_VENDOR_ATTRIBUTE_NAME) throw new KmipError('InvalidField', `Vendor Attribute name longer than ${MAX_VENDOR_ATTRIBUTE_NAME} characters`);
+  return `${vendor}-${name}`;
+}
+
+/** The 2.x (vendor, name) of a 1.x custom attribute name: `x-foo` ⇔ (x, foo). */
+export function customNameToVendor(name: string): { vendor: string; name: string } {
+  return { vendor: name.slice(0, 1), name: name.slice(2) };
+}
+
+/** Reads a 2.x Vendor Attribute (`Attribute` {Vendor Identification, Attribute Name, Attribute Value}). */
+export function readVendorAttribute(item: TtlvItem): { name: string; value: TtlvItem | undefined } {
+  if (item.type !== 'Structure') throw new KmipError('InvalidField', 'a Vendor Attribute (Attribute) must be a Structure');
+  const name = vendorToCustomName(read.text(item, Tag.VendorIdentification), read.text(item, Tag.AttributeName));
+  return { name, value: child(item, Tag.AttributeValue) };
+}
+
+/** Reads a 2.x Attribute Reference naming a vendor attribute ({Vendor Identification, Attribute Name}). */
+export function readVendorReference(ref: TtlvItem): string {
+  if (ref.type !== 'Structure') throw new KmipError('InvalidField', 'Attribute Reference must be an Enumeration or a Structure');
+  return vendorToCustomName(read.text(ref, Tag.VendorIdentification), read.text(ref, Tag.AttributeName));
+}
+
+/** The 2.x Vendor Attribute for a stored custom attribute (the value is kept as text). */
+export function vendorAttribute(customName: string, value: string): TtlvItem {
+  const v = customNameToVendor(customName);
+  return struct(Tag.Attribute, text(Tag.VendorIdentification, v.vendor), text(Tag.AttributeName, v.name), text(Tag.AttributeValue, value));
+}
+
+/** The 2.x Attribute Reference of a stored custom attribute. */
+export function vendorReference(customName: string): TtlvItem {
+  const v = customNameToVendor(customName);
+  return struct(Tag.AttributeReference, text(Tag.VendorIdentification, v.vendor), text(Tag.AttributeName, v.name));
 }
 
 const TAG_ATTRIBUTE_NAMES = new Map<number, string>([
@@ -135,8 +217,13 @@ export function readAttribute1(a: TtlvItem): { name: string; index: number | und
   return { name, index: read.int(a, Tag.AttributeIndex), value: child(a, Tag.AttributeValue) };
 }
 
-/** Reads one 2.x attribute item (tagged) into (name, value); attributes Strongbox does not keep have no name. */
-export function readAttribute2(item: TtlvItem): { name: string | undefined; value: TtlvItem } {
+/**
+ * Reads one 2.x attribute item (tagged) into (name, value); attributes Strongbox does not keep have no name.
+ * A Vendor Attribute (tag Attribute) becomes its 1.x custom attribute name; without an Attribute Value its
+ * value is undefined.
+ */
+export function readAttribute2(item: TtlvItem): { name: string | undefined; value: TtlvItem | undefined } {
+  if (item.tag === Tag.Attribute) return readVendorAttribute(item);
   return { name: TAG_ATTRIBUTE_NAMES.get(item.tag), value: item };
 }
 
@@ -152,7 +239,9 @@ export function readClientAttributes(containers: (TtlvItem | undefined)[]): Clie
     if (c.tag === Tag.Attributes || c.tag === Tag.CommonAttributes || c.tag === Tag.PrivateKeyAttributes || c.tag === Tag.PublicKeyAttributes) {
       for (const item of c.value) {
         const { name, value } = readAttribute2(item);
-        if (name !== undefined) apply(out, name, value);
+        if (name === undefined) continue;
+        if (value === undefined) throw new KmipError('InvalidField', `Vendor Attribute ${name.slice(2)} has no Attribute Value`);
+        apply(out, name, value);
       }
       continue;
     }
@@ -258,13 +347,8 @@ export function attributeNames(o: KmipObject, v: ProtocolVersion): string[] {
 export function encodeAttributes(o: KmipObject, v: ProtocolVersion, wanted: string[]): TtlvItem[] {
   const all = objectAttributes(o, v).filter(([n]) => wanted.length === 0 || wanted.includes(n));
   if (is2x(v)) {
-    return [
-      struct(
-        Tag.Attributes,
-        // Custom attributes are 1.x's; 2.x Vendor Attributes are not supported yet (docs/kmip.md).
-        ...all.filter(([n]) => !/^[xy]-/.test(n)).map(([, item]) => item),
-      ),
-    ];
+    // Custom attributes travel as Vendor Attributes (x, foo); their values are kept as text.
+    return [struct(Tag.Attributes, ...all.map(([n, item]) => (isCustomName(n) && item.type === 'TextString' ? vendorAttribute(n, item.value) : item)))];
   }
   const index = new Map<string, number>();
   return all.map(([n, item]) => {

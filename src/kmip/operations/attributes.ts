@@ -5,24 +5,24 @@
  */
 import type { KmipAttributes, KmipObject } from '../../service/kmip/kmip-object.js';
 import { updateKmipAttributes } from '../../service/kmip/kmip-lifecycle.js';
-import { attributeNames, encodeAttributes, is2x, readAttribute1, readAttribute2 } from '../attributes.js';
+import { attributeNames, customValueText, encodeAttributes, is2x, isCustomName, PLAINTEXT_EXPORT_ATTRIBUTE, readAttribute1, readAttribute2, readVendorReference, vendorReference } from '../attributes.js';
 import { child, children, enumeration, KmipError, read, struct, text } from '../message.js';
 import { Tag, tagByName } from '../tags.js';
 import type { TtlvItem } from '../ttlv.js';
 import { assertUnsealed, objectFor, uidOf, type KmipCall, type KmipOperation } from './call.js';
 
 const WRITABLE = new Set(['Name', 'Cryptographic Usage Mask', 'Operation Policy Name']);
-const isCustom = (name: string): boolean => /^[xy]-/.test(name);
 
-/** The 1.x name a 2.x Attribute Reference (an Enumeration of a tag, or a vendor structure) stands for. */
+/**
+ * The 1.x name a 2.x Attribute Reference stands for: an Enumeration of a tag, or a Vendor Attribute
+ * reference {Vendor Identification, Attribute Name} (KMIP 2.1 §5.5), (x, foo) being `x-foo`.
+ */
 function referenceName(ref: TtlvItem): string {
   if (ref.type === 'Enumeration') {
     for (const [name, tag] of Object.entries(Tag)) if (tag === ref.value) return name.replace(/([a-z])([A-Z])/g, '$1 $2');
     throw new KmipError('InvalidField', 'unknown Attribute Reference');
   }
-  const name = read.text(ref, Tag.AttributeName);
-  if (name === undefined) throw new KmipError('InvalidField', 'Attribute Reference needs an Attribute Name');
-  return isCustom(name) ? name : `x-${name}`;
+  return readVendorReference(ref);
 }
 
 export const getAttributes: KmipOperation = {
@@ -42,9 +42,9 @@ export const getAttributeList: KmipOperation = {
     const o = await objectFor(call, uidOf(call, payload), 'keys:read');
     const names = attributeNames(o, call.version);
     if (!is2x(call.version)) return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), ...names.map((n) => text(Tag.AttributeName, n)));
-    // 2.x Attribute References name standard attributes by tag; custom (1.x) attributes are not listed.
+    // 2.x Attribute References name standard attributes by tag, custom attributes as Vendor Attribute references.
     const refs = names.map((n) => {
-      if (isCustom(n)) return undefined;
+      if (isCustomName(n)) return vendorReference(n);
       const tag = tagByName(n.replaceAll(' ', ''));
       return tag === undefined ? undefined : enumeration(Tag.AttributeReference, tag);
     });
@@ -66,15 +66,18 @@ function changeOf(call: KmipCall, payload: TtlvItem | undefined, tag2x: number):
     return readAttribute1(a);
   }
   const holder = read.structure(payload, tag2x);
+  const what = tag2x === Tag.NewAttribute ? 'New Attribute' : 'Current Attribute';
   const item = holder?.type === 'Structure' ? holder.value[0] : undefined;
-  if (item === undefined) throw new KmipError('MissingData', `${tag2x === Tag.NewAttribute ? 'New Attribute' : 'Current Attribute'} is required`);
+  if (item === undefined) throw new KmipError('MissingData', `${what} is required`);
+  if (holder!.type === 'Structure' && holder!.value.length > 1) throw new KmipError('InvalidField', `${what} holds one attribute`);
   const { name, value } = readAttribute2(item);
   if (name === undefined) throw new KmipError('InvalidField', 'this attribute cannot be changed');
   return { name, index: undefined, value };
 }
 
 function assertWritable(name: string): void {
-  if (!WRITABLE.has(name) && !isCustom(name)) throw new KmipError('PermissionDenied', `attribute ${name} is read-only`);
+  // The plaintext-export mark is fixed at creation (docs/kmip.md, "The plaintext question").
+  if (name === PLAINTEXT_EXPORT_ATTRIBUTE || (!WRITABLE.has(name) && !isCustomName(name))) throw new KmipError('PermissionDenied', `attribute ${name} is read-only`);
 }
 
 function applyChange(a: KmipAttributes, c: Change, mode: 'add' | 'set' | 'delete'): KmipAttributes {
@@ -111,9 +114,7 @@ function applyChange(a: KmipAttributes, c: Change, mode: 'add' | 'set' | 'delete
         next.custom.splice(i, 1);
         return next;
       }
-      const v = c.value!;
-      const textValue = v.type === 'TextString' ? v.value : v.type === 'Integer' || v.type === 'Enumeration' || v.type === 'Boolean' ? String(v.value) : undefined;
-      if (textValue === undefined) throw new KmipError('InvalidField', 'custom attributes are text, numbers or booleans');
+      const textValue = customValueText(c.name, c.value!);
       if (i >= 0) next.custom[i] = [c.name, textValue];
       else next.custom.push([c.name, textValue]);
       return next;

@@ -21,6 +21,8 @@ export interface LocateCriteria {
   /** Strongbox key types the Cryptographic Algorithm (and curve) given maps to */
   types?: KeyType[];
   lengthBits?: number;
+  /** custom attributes (1.x name, value as text) the object must carry; matched on the candidates, no index */
+  custom?: [string, string][];
   offset?: number;
   maximum?: number;
 }
@@ -64,6 +66,7 @@ function matches(o: KmipObject, c: LocateCriteria): boolean {
   if (c.states !== undefined && !c.states.includes(o.state)) return false;
   if (c.types !== undefined && !c.types.includes(o.record.type)) return false;
   if (c.lengthBits !== undefined && keyLengthBits(o.record.type) !== c.lengthBits) return false;
+  if (c.custom !== undefined && !c.custom.every(([n, v]) => o.attributes.custom.some(([k, w]) => k === n && w === v))) return false;
   if (c.names !== undefined) {
     const names = o.kind === 'public' ? (o.attributes.publicNames ?? o.attributes.names) : o.attributes.names;
     if (!c.names.every((n) => names.includes(n) || (o.record.name !== null && o.record.name === n))) return false;
