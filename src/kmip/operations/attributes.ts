@@ -160,7 +160,10 @@ export const deleteAttribute: KmipOperation = {
     }
     assertWritable(c.name);
     const o = await objectFor(call, uidOf(call, payload), 'keys:update');
+    // 1.x answers the deleted attribute (KMIP 1.4 §4.16); 2.x only the Unique Identifier (2.1 §6.1.16).
+    const index = c.index ?? 0;
+    const deleted = is2x(call.version) ? undefined : encodeAttributes(o, call.version, [c.name]).find((a) => (read.int(a, Tag.AttributeIndex) ?? 0) === index);
     await updateKmipAttributes(call.ctx, o, applyChange(o.attributes, c, 'delete'));
-    return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid));
+    return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), deleted);
   },
 };
