@@ -159,7 +159,7 @@ describe('KMIP custom attributes / 2.x Vendor Attributes over the TTLV listener'
     // The vendor attributes of TL-M-2-21's Create that hold text (Strongbox keeps custom values as text).
     const uid = await createAes([2, 1], [vendor('ID', 'TL-M-2-21'), vendor('Barcode', 'XXA012A1'), vendor('VendorAttribute1', 'XXA012A1')]);
     const listStep = stepOf(tc, 1);
-    const wantRefs = xmlChildren(payloadOf(xmlChildren(listStep.response, 'BatchItem')[1]), 'AttributeReference').filter((r) => Array.isArray(r.value) && ['ID', 'Barcode', 'VendorAttribute1'].includes(xmlChild(r, 'AttributeName')!.value as string));
+    const wantRefs = xmlChildren(payloadOf(xmlChildren(listStep.response, 'BatchItem')[1]!), 'AttributeReference').filter((r) => Array.isArray(r.value) && ['ID', 'Barcode', 'VendorAttribute1'].includes(xmlChild(r, 'AttributeName')!.value as string));
     assert.equal(wantRefs.length, 3);
     const { response } = await send(request([2, 1], [['GetAttributeList', [t('UniqueIdentifier', uid)]]]));
     const gotRefs = xmlChildren(payloadOf(ok(batchItems(response)[0]!)), 'AttributeReference').filter((r) => Array.isArray(r.value));
