@@ -174,10 +174,17 @@ export function readVendorAttribute(item: TtlvItem): { name: string; value: Ttlv
   return { name, value: child(item, Tag.AttributeValue) };
 }
 
-/** Reads a 2.x Attribute Reference naming a vendor attribute ({Vendor Identification, Attribute Name}). */
-export function readVendorReference(ref: TtlvItem): string {
+/**
+ * Reads a 2.x Attribute Reference naming a vendor attribute ({Vendor Identification, Attribute Name}) into
+ * its 1.x name. A well-formed reference to another vendor's attribute names nothing Strongbox keeps
+ * (undefined): Get Attributes answers without it, Delete Attribute answers Item Not Found.
+ */
+export function readVendorReference(ref: TtlvItem): string | undefined {
   if (ref.type !== 'Structure') throw new KmipError('InvalidField', 'Attribute Reference must be an Enumeration or a Structure');
-  return vendorToCustomName(read.text(ref, Tag.VendorIdentification), read.text(ref, Tag.AttributeName));
+  const vendor = read.text(ref, Tag.VendorIdentification);
+  const name = read.text(ref, Tag.AttributeName);
+  if (vendor !== undefined && name !== undefined && vendor !== 'x' && vendor !== 'y' && VENDOR_IDENTIFICATION.test(vendor)) return undefined;
+  return vendorToCustomName(vendor, name);
 }
 
 /** The 2.x Vendor Attribute for a stored custom attribute (the value is kept as text). */

@@ -97,6 +97,8 @@ describe('KMIP 2.x Vendor Attributes and the version rules (JSON TTLV route)', (
         assert.deepEqual(await vendors2(version, uid), [['x', 'ID', 'TL-M-2-21'], ['x', 'count', '7'], ['y', 'origin', 'v']]);
         assert.deepEqual(await vendors2(version, uid, [vref('x', 'count')]), [['x', 'count', '7']]);
         assert.deepEqual(await vendors2(version, uid, [vref('x', 'absent')]), []);
+        // Another vendor's attribute is never kept: a reference to one selects nothing (and not everything).
+        assert.deepEqual(await vendors2(version, uid, [vref('acme', 'ID')]), []);
 
         const reg = ok(await one(version, ['Register', [e('ObjectType', 'SymmetricKey'), s('Attributes', e('CryptographicAlgorithm', 'AES'), i('CryptographicLength', 256), vendor('x', 'owner', t('x', 'backup'))), s('SymmetricKey', s('KeyBlock', e('KeyFormatType', 'Raw'), s('KeyValue', b('KeyMaterial', randomBytes(32))), e('CryptographicAlgorithm', 'AES'), i('CryptographicLength', 256)))]]));
         assert.deepEqual(await vendors2(version, field(reg.payload, 'UniqueIdentifier')), [['x', 'owner', 'backup']]);
@@ -128,6 +130,8 @@ describe('KMIP 2.x Vendor Attributes and the version rules (JSON TTLV route)', (
         ok(await one(version, ['DeleteAttribute', [t('UniqueIdentifier', uid), s('CurrentAttribute', vendor('x', 'b', t('x', '2')))]]));
         assert.deepEqual(await vendors2(version, uid), []);
         failed(await one(version, ['DeleteAttribute', [t('UniqueIdentifier', uid), vref('x', 'a')]]), 'ItemNotFound', /no attribute x-a/);
+        failed(await one(version, ['DeleteAttribute', [t('UniqueIdentifier', uid), vref('acme', 'a')]]), 'ItemNotFound', /vendor x and y only/);
+        failed(await one(version, ['DeleteAttribute', [t('UniqueIdentifier', uid), vref('ac-me', 'a')]]), 'InvalidField', /letters, digits, underscore or period/);
       });
     });
   }

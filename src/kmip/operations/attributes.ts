@@ -17,7 +17,7 @@ const WRITABLE = new Set(['Name', 'Cryptographic Usage Mask', 'Operation Policy 
  * The 1.x name a 2.x Attribute Reference stands for: an Enumeration of a tag, or a Vendor Attribute
  * reference {Vendor Identification, Attribute Name} (KMIP 2.1 §5.5), (x, foo) being `x-foo`.
  */
-function referenceName(ref: TtlvItem): string {
+function referenceName(ref: TtlvItem): string | undefined {
   if (ref.type === 'Enumeration') {
     for (const [name, tag] of Object.entries(Tag)) if (tag === ref.value) return name.replace(/([a-z])([A-Z])/g, '$1 $2');
     throw new KmipError('InvalidField', 'unknown Attribute Reference');
@@ -30,7 +30,8 @@ export const getAttributes: KmipOperation = {
   async run(call, payload) {
     assertUnsealed(call);
     const o = await objectFor(call, uidOf(call, payload), 'keys:read');
-    const wanted = is2x(call.version) ? children(payload, Tag.AttributeReference).map(referenceName) : children(payload, Tag.AttributeName).map((n) => (n.type === 'TextString' ? n.value : ''));
+    // Another vendor's attribute is never kept: its reference selects nothing ('' is no attribute's name).
+    const wanted = is2x(call.version) ? children(payload, Tag.AttributeReference).map((r) => referenceName(r) ?? '') : children(payload, Tag.AttributeName).map((n) => (n.type === 'TextString' ? n.value : ''));
     return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), ...encodeAttributes(o, call.version, wanted));
   },
 };
@@ -156,7 +157,9 @@ export const deleteAttribute: KmipOperation = {
       c = { name, index: read.int(payload, Tag.AttributeIndex), value: undefined };
     } else {
       const ref = child(payload, Tag.AttributeReference);
-      c = ref !== undefined ? { name: referenceName(ref), index: undefined, value: undefined } : { ...changeOf(call, payload, Tag.CurrentAttribute), value: undefined };
+      const name = ref === undefined ? undefined : referenceName(ref);
+      if (ref !== undefined && name === undefined) throw new KmipError('ItemNotFound', 'no such vendor attribute: Strongbox keeps vendor attributes of vendor x and y only');
+      c = name !== undefined ? { name, index: undefined, value: undefined } : { ...changeOf(call, payload, Tag.CurrentAttribute), value: undefined };
     }
     assertWritable(c.name);
     const o = await objectFor(call, uidOf(call, payload), 'keys:update');
