@@ -24,8 +24,9 @@
 import { CryptographicAlgorithm, LinkType, NameType, ObjectType, RecommendedCurve, State } from './enums.js';
 import { child, children, dateTime, enumeration, int, KmipError, read, struct, text, type ProtocolVersion } from './message.js';
 import { Tag } from './tags.js';
+import { hexToBytes, toHex } from '../protocol/hex.js';
 import type { TtlvItem } from './ttlv.js';
-import { MAX_KMIP_TEXT, type KmipAttributes, type KmipObject, type KmipState } from '../service/kmip/kmip-object.js';
+import { MAX_KMIP_TEXT, type CustomAttribute, type CustomValueType, type KmipAttributes, type KmipObject, type KmipState } from '../service/kmip/kmip-object.js';
 import { keyLengthBits } from '../service/kmip/locate-kmip.js';
 
 export const is2x = (v: ProtocolVersion): boolean => v.major >= 2;
@@ -39,7 +40,7 @@ export interface ClientAttributes {
   operationPolicyName?: string;
   activationDate?: Date;
   curve?: number;
-  custom: [string, string][];
+  custom: CustomAttribute[];
   objectType?: number;
   state?: number;
   /** 2.x Extractable, or the custom attribute x-strongbox-plaintext-export */
@@ -118,9 +119,9 @@ function apply(out: ClientAttributes, name: string, value: TtlvItem): void {
       return;
     default:
       if (isCustomName(name)) {
-        const v = customValueText(name, value);
-        if (name === PLAINTEXT_EXPORT_ATTRIBUTE) out.extractable = v === 'true' || v === '1';
-        else out.custom.push([name, v]);
+        const v = customAttributeOf(name, value);
+        if (name === PLAINTEXT_EXPORT_ATTRIBUTE) out.extractable = v[1] === 'true' || v[1] === '1';
+        else out.custom.push(v);
       }
   }
 }
@@ -129,21 +130,48 @@ function apply(out: ClientAttributes, name: string, value: TtlvItem): void {
 export const isCustomName = (name: string): boolean => /^[xy]-/.test(name);
 
 /**
- * The text Strongbox keeps for a custom (1.x) or vendor (2.x) attribute value: Text String, or a Boolean,
- * Integer, Enumeration or Interval written in decimal. Other types (Date-Time, Byte String, Structure …)
- * are refused rather than kept in a form the client did not send.
+ * What Strongbox keeps of a custom (1.x) or vendor (2.x) attribute: its value as text and its type, so it
+ * is answered in the type the client sent (KMIP 1.4 §3.39 and 2.1 §4.60 allow any type). Numbers and
+ * Date-Times (seconds) in decimal, Booleans true/false, Byte Strings in hex; a Structure is refused.
  */
-export function customValueText(name: string, value: TtlvItem): string {
+export function customAttributeOf(name: string, value: TtlvItem): CustomAttribute {
   switch (value.type) {
     case 'TextString':
-      return value.value;
+      return [name, value.value];
     case 'Boolean':
+    case 'Integer':
+    case 'LongInteger':
+    case 'BigInteger':
+    case 'Enumeration':
+    case 'Interval':
+    case 'DateTime':
+      return [name, String(value.value), value.type];
+    case 'ByteString':
+      return [name, toHex(value.value).slice(2), 'ByteString'];
+    default:
+      throw new KmipError('InvalidField', `custom attribute ${name} must be a single value, not a ${value.type}`);
+  }
+}
+
+/** The stored custom attribute value as a TTLV item of its type. */
+export function customValueItem(tag: number, value: string, type: CustomValueType | undefined): TtlvItem {
+  switch (type) {
+    case undefined:
+      return text(tag, value);
+    case 'Boolean':
+      return { tag, type, value: value === 'true' };
     case 'Integer':
     case 'Enumeration':
     case 'Interval':
-      return String(value.value);
+      return { tag, type, value: Number(value) };
+    case 'LongInteger':
+    case 'BigInteger':
+    case 'DateTime':
+      return { tag, type, value: BigInt(value) };
+    case 'ByteString':
+      return { tag, type, value: hexToBytes(value) };
     default:
-      throw new KmipError('InvalidField', `custom attribute ${name} must be a Text String, Integer, Enumeration, Interval or Boolean, not ${value.type}`);
+      return text(tag, value);
   }
 }
 
@@ -187,10 +215,10 @@ export function readVendorReference(ref: TtlvItem): string | undefined {
   return vendorToCustomName(vendor, name);
 }
 
-/** The 2.x Vendor Attribute for a stored custom attribute (the value is kept as text). */
-export function vendorAttribute(customName: string, value: string): TtlvItem {
+/** The 2.x Vendor Attribute for a stored custom attribute (its value an Attribute Value item). */
+export function vendorAttribute(customName: string, value: TtlvItem): TtlvItem {
   const v = customNameToVendor(customName);
-  return struct(Tag.Attribute, text(Tag.VendorIdentification, v.vendor), text(Tag.AttributeName, v.name), text(Tag.AttributeValue, value));
+  return struct(Tag.Attribute, text(Tag.VendorIdentification, v.vendor), text(Tag.AttributeName, v.name), { ...value, tag: Tag.AttributeValue });
 }
 
 /** The 2.x Attribute Reference of a stored custom attribute. */
@@ -296,7 +324,7 @@ function objectAttributes(o: KmipObject, v: ProtocolVersion): [string, TtlvItem]
     out.push(['Extractable', { tag: Tag.Extractable, type: 'Boolean', value: o.plaintextExport }]);
   }
   if (!two && o.kind !== 'public') out.push([PLAINTEXT_EXPORT_ATTRIBUTE, text(Tag.AttributeValue, String(o.plaintextExport))]);
-  for (const [name, value] of a.custom) out.push([name, text(Tag.AttributeValue, value)]);
+  for (const [name, value, type] of a.custom) out.push([name, customValueItem(Tag.AttributeValue, value, type)]);
   return out;
 }
 
@@ -354,8 +382,8 @@ export function attributeNames(o: KmipObject, v: ProtocolVersion): string[] {
 export function encodeAttributes(o: KmipObject, v: ProtocolVersion, wanted: string[]): TtlvItem[] {
   const all = objectAttributes(o, v).filter(([n]) => wanted.length === 0 || wanted.includes(n));
   if (is2x(v)) {
-    // Custom attributes travel as Vendor Attributes (x, foo); their values are kept as text.
-    return [struct(Tag.Attributes, ...all.map(([n, item]) => (isCustomName(n) && item.type === 'TextString' ? vendorAttribute(n, item.value) : item)))];
+    // Custom attributes travel as Vendor Attributes (x, foo).
+    return [struct(Tag.Attributes, ...all.map(([n, item]) => (isCustomName(n) ? vendorAttribute(n, item) : item)))];
   }
   const index = new Map<string, number>();
   return all.map(([n, item]) => {
@@ -373,10 +401,10 @@ export function mergeClientAttributes(base: KmipAttributes, c: ClientAttributes,
   if (c.usageMask !== undefined) out.usageMask = c.usageMask;
   if (c.operationPolicyName !== undefined) out.operationPolicyName = c.operationPolicyName;
   if (c.activationDate !== undefined) out.activationDate = c.activationDate.toISOString();
-  for (const [k, val] of c.custom) {
-    const i = out.custom.findIndex(([n]) => n === k);
-    if (i >= 0) out.custom[i] = [k, val];
-    else out.custom.push([k, val]);
+  for (const entry of c.custom) {
+    const i = out.custom.findIndex(([n]) => n === entry[0]);
+    if (i >= 0) out.custom[i] = entry;
+    else out.custom.push(entry);
   }
   return out;
 }

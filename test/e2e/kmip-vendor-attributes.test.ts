@@ -4,8 +4,9 @@
  * - the OASIS profile test case SKFF-M-9 (test/vectors/kmip/oasis/) replayed at 1.4, 2.0 and 2.1: its Add,
  *   Modify and Delete Attribute steps (1.x `x-attribute1`, 2.x Vendor Attribute (x, attribute1)) get the
  *   test case's response payloads byte for byte (with the object's identifier in place of
- *   $UNIQUE_IDENTIFIER_0), and TL-M-3-21's Get Attribute List answers the test case's vendor Attribute
- *   References;
+ *   $UNIQUE_IDENTIFIER_0), TL-M-2-21's typed Vendor Attributes (Text String, Integer, Date-Time) come
+ *   back byte for byte, TL-M-3-21's Get Attribute List answers the test case's vendor Attribute References
+ *   and its Modify Attribute steps the test case's payloads;
  * - a Vendor Attribute in a Get Attributes response is compared with bytes assembled here from the tag
  *   numbers of the KMIP 2.1 tag table (§9.1.3.1) — not with Strongbox's encoder;
  * - PyKMIP (an independent codec) reads the 2.0 vendor Attribute References, deletes by one it encodes
@@ -165,6 +166,36 @@ describe('KMIP custom attributes / 2.x Vendor Attributes over the TTLV listener'
     const gotRefs = xmlChildren(payloadOf(ok(batchItems(response)[0]!)), 'AttributeReference').filter((r) => Array.isArray(r.value));
     const hex = (refs: J[]) => refs.map((r) => Buffer.from(encodeTtlv(fromJsonTtlv(r))).toString('hex')).sort();
     assert.deepEqual(hex(gotRefs), hex(wantRefs));
+  });
+
+  it('OASIS TL-M-2-21 / TL-M-3-21: the Create’s typed Vendor Attributes come back byte for byte, and TL-M-3-21’s Modify Attribute steps answer its payloads', async () => {
+    const now = '2024-05-01T12:00:00+00:00';
+    const create = substitute(stepOf(readKmipXml(join(VECTORS, 'TL-M-2-21.xml')), 0).request, [], now);
+    const vendorAttrs = xmlChildren(xmlChild(xmlChild(xmlChildren(create, 'BatchItem')[0], 'RequestPayload'), 'Attributes'), 'Attribute');
+    assert.deepEqual(vendorAttrs.map((a) => xmlChild(a, 'AttributeValue')!.type), ['TextString', 'TextString', 'TextString', 'Integer', 'DateTime']);
+    const uid = await createAes([2, 1], vendorAttrs);
+    const { response } = await send(request([2, 1], [['GetAttributes', [t('UniqueIdentifier', uid), ...vendorAttrs.map((a) => s('AttributeReference', xmlChild(a, 'VendorIdentification')!, xmlChild(a, 'AttributeName')!))]]]));
+    const got = xmlChildren(xmlChild(payloadOf(ok(batchItems(response)[0]!)), 'Attributes'), 'Attribute');
+    const hex = (a: J) => Buffer.from(encodeTtlv(fromJsonTtlv(a))).toString('hex');
+    assert.deepEqual(got.map(hex).sort(), vendorAttrs.map(hex).sort());
+
+    // TL-M-3-21 step 3: Modify Attribute of VendorAttribute3 (Date-Time) and VendorAttribute2 (Integer); the
+    // test case finds the key by Locate (Application Specific Information, which Strongbox does not keep),
+    // so the identifier is given here instead.
+    const later = '2024-05-02T08:30:00+00:00';
+    const step3 = stepOf(readKmipXml(join(VECTORS, 'TL-M-3-21.xml')), 3);
+    const modifies = xmlChildren(substitute(step3.request, [uid], later), 'BatchItem').filter((bi) => xmlChild(bi, 'Operation')!.value === 'ModifyAttribute');
+    assert.equal(modifies.length, 2);
+    const withUid = modifies.map((bi) => ({ ...bi, value: (bi.value as J[]).map((f) => (f.tag === 'RequestPayload' ? { ...f, value: [t('UniqueIdentifier', uid), ...(f.value as J[])] } : f)) }));
+    const sent = await send(s('RequestMessage', s('RequestHeader', s('ProtocolVersion', i('ProtocolVersionMajor', 2), i('ProtocolVersionMinor', 1)), i('BatchCount', 2)), ...withUid));
+    const want = xmlChildren(substitute(step3.response, [uid]), 'BatchItem').filter((bi) => xmlChild(bi, 'Operation')!.value === 'ModifyAttribute');
+    for (const [n, g] of batchItems(sent.response).entries()) {
+      assert.equal(xmlChild(g, 'UniqueBatchItemID')?.value, xmlChild(want[n], 'UniqueBatchItemID')?.value);
+      assert.equal(hex(payloadOf(ok(g))!), hex(payloadOf(want[n]!)!));
+    }
+    const after = await send(request([2, 1], [['GetAttributes', [t('UniqueIdentifier', uid), s('AttributeReference', t('VendorIdentification', 'x'), t('AttributeName', 'VendorAttribute2')), s('AttributeReference', t('VendorIdentification', 'x'), t('AttributeName', 'VendorAttribute3'))]]]));
+    const values = xmlChildren(xmlChild(payloadOf(ok(batchItems(after.response)[0]!)), 'Attributes'), 'Attribute').map((a) => xmlChild(a, 'AttributeValue'));
+    assert.deepEqual(values, [{ tag: 'AttributeValue', type: 'Integer', value: 1 }, { tag: 'AttributeValue', type: 'DateTime', value: later }]);
   });
 
   it('Locate by a Vendor Attribute (2.1) and by the same Custom Attribute (1.4) finds only the object carrying it', async () => {

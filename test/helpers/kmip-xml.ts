@@ -52,12 +52,16 @@ export function readKmipXml(path: string): XmlTestCase {
   return parseKmipXml(readFileSync(path, 'utf8'));
 }
 
-/** Replaces `$UNIQUE_IDENTIFIER_n` placeholders (the test cases' server-chosen identifiers). */
-export function substitute(item: JsonTtlv, ids: string[]): JsonTtlv {
-  if (Array.isArray(item.value)) return { ...item, value: (item.value as JsonTtlv[]).map((c) => substitute(c, ids)) };
+/**
+ * Replaces `$UNIQUE_IDENTIFIER_n` placeholders (the test cases' server-chosen identifiers) and, when `now`
+ * is given, the Date-Time `$NOW` (ISO 8601).
+ */
+export function substitute(item: JsonTtlv, ids: string[], now?: string): JsonTtlv {
+  if (Array.isArray(item.value)) return { ...item, value: (item.value as JsonTtlv[]).map((c) => substitute(c, ids, now)) };
   if (typeof item.value === 'string') {
     const m = /^\$UNIQUE_IDENTIFIER_([0-9]+)$/.exec(item.value);
     if (m) return { ...item, value: ids[Number(m[1])] ?? item.value };
+    if (item.value === '$NOW' && now !== undefined) return { ...item, value: now };
   }
   return item;
 }

@@ -3,9 +3,9 @@
  * §6.1.23-24, §6.1.2, §6.1.48, §6.1.31, §6.1.16). Clients may set Name, Cryptographic Usage Mask,
  * Operation Policy Name and custom attributes (`x-…`); the others are derived from the key and read-only.
  */
-import type { KmipAttributes, KmipObject } from '../../service/kmip/kmip-object.js';
+import type { CustomAttribute, KmipAttributes, KmipObject } from '../../service/kmip/kmip-object.js';
 import { updateKmipAttributes } from '../../service/kmip/kmip-lifecycle.js';
-import { attributeNames, customValueText, encodeAttributes, is2x, isCustomName, PLAINTEXT_EXPORT_ATTRIBUTE, readAttribute1, readAttribute2, readVendorReference, vendorReference } from '../attributes.js';
+import { attributeNames, customAttributeOf, encodeAttributes, is2x, isCustomName, PLAINTEXT_EXPORT_ATTRIBUTE, readAttribute1, readAttribute2, readVendorReference, vendorReference } from '../attributes.js';
 import { child, children, enumeration, KmipError, read, struct, text } from '../message.js';
 import { Tag, tagByName } from '../tags.js';
 import type { TtlvItem } from '../ttlv.js';
@@ -82,7 +82,7 @@ function assertWritable(name: string): void {
 }
 
 function applyChange(a: KmipAttributes, c: Change, mode: 'add' | 'set' | 'delete'): KmipAttributes {
-  const next: KmipAttributes = { ...a, names: [...a.names], custom: a.custom.map(([k, v]) => [k, v] as [string, string]) };
+  const next: KmipAttributes = { ...a, names: [...a.names], custom: a.custom.map((entry) => [...entry] as CustomAttribute) };
   if (mode !== 'delete' && c.value === undefined) throw new KmipError('MissingData', 'Attribute Value is required');
   switch (c.name) {
     case 'Name': {
@@ -115,9 +115,9 @@ function applyChange(a: KmipAttributes, c: Change, mode: 'add' | 'set' | 'delete
         next.custom.splice(i, 1);
         return next;
       }
-      const textValue = customValueText(c.name, c.value!);
-      if (i >= 0) next.custom[i] = [c.name, textValue];
-      else next.custom.push([c.name, textValue]);
+      const entry = customAttributeOf(c.name, c.value!);
+      if (i >= 0) next.custom[i] = entry;
+      else next.custom.push(entry);
       return next;
     }
   }
