@@ -1,7 +1,8 @@
 /**
  * Get Attributes, Get Attribute List, Add / Set / Modify / Delete Attribute (KMIP 1.4 §4.12-4.15; 2.1
  * §6.1.23-24, §6.1.2, §6.1.48, §6.1.31, §6.1.16). Clients may set Name, Cryptographic Usage Mask,
- * Operation Policy Name and custom attributes (`x-…`); the others are derived from the key and read-only.
+ * Operation Policy Name and custom attributes (1.x `x-…`, the 2.x Vendor Attributes (x, …); see
+ * ../attributes.ts); the others are derived from the key and read-only.
  */
 import type { CustomAttribute, KmipAttributes, KmipObject } from '../../service/kmip/kmip-object.js';
 import { updateKmipAttributes } from '../../service/kmip/kmip-lifecycle.js';
