@@ -4,12 +4,29 @@
  * structures (KMIP 1.4 §2.1.1, §2.1.8); KMIP 2.x as tagged items inside `Attributes` (KMIP 2.1 §2.1.1)
  * with Vendor Attributes for custom ones. Responses to a 1.x client hold only attributes 1.x defines, keep
  * Operation Policy Name when the client set it, and never put attributes inside a Key Value.
+ *
+ * KMIP 2.x Vendor Attribute (KMIP 2.1 §4.60 Table 150, 2.0 §4.56): no tag of its own — the 1.x `Attribute`
+ * tag 0x420008 is reused as the Structure {Vendor Identification 0x42009D (Text String, [A-Za-z0-9_.]),
+ * Attribute Name 0x42000A (Text String), Attribute Value 0x42000B (any type)}, and an Attribute Reference
+ * 0x42013B names one as the Structure {Vendor Identification, Attribute Name} (2.1 §5.5 Table 161). The tag
+ * table (2.1 §9.1.3.1) keeps 0x420008, 0x42000A, 0x42000B and 0x42009D and marks 0x420009 (Attribute
+ * Index) and 0x42002D (Custom Attribute) reserved. Confirmed by sources that agree: the KMIP 2.1 OS
+ * specification text; the OASIS KMIP 2.0/2.1 profile test cases (TL-M-2-21, TL-M-3-21, SKFF-M-9-21, copied
+ * into test/vectors/kmip/); Cosmian KMS (`#[serde(rename = "Attribute")] vendor_attributes`,
+ * crate/kmip/src/kmip_2_1/kmip_attributes.rs); PyKMIP 0.10 (enums.is_attribute lists Tags.ATTRIBUTE for
+ * 2.0; objects.AttributeReference reads Vendor Identification then Attribute Name).
+ *
+ * Mapping to 1.x (docs/kmip.md): the spec reserves vendor identifications "x" and "y" for 1.x Custom
+ * Attributes, and the OASIS test cases pair 1.4's `x-attribute1` with 2.1's (x, attribute1) — so a 1.x
+ * custom attribute `x-foo` is the 2.x Vendor Attribute (x, foo), and `y-foo` is (y, foo). Other vendor
+ * identifications have no 1.x name and are refused (Invalid Field).
  */
 import { CryptographicAlgorithm, LinkType, NameType, ObjectType, RecommendedCurve, State } from './enums.js';
 import { child, children, dateTime, enumeration, int, KmipError, read, struct, text, type ProtocolVersion } from './message.js';
 import { Tag } from './tags.js';
+import { hexToBytes, toHex } from '../protocol/hex.js';
 import type { TtlvItem } from './ttlv.js';
-import type { KmipAttributes, KmipObject, KmipState } from '../service/kmip/kmip-object.js';
+import { MAX_KMIP_TEXT, type CustomAttribute, type CustomValueType, type KmipAttributes, type KmipObject, type KmipState } from '../service/kmip/kmip-object.js';
 import { keyLengthBits } from '../service/kmip/locate-kmip.js';
 
 export const is2x = (v: ProtocolVersion): boolean => v.major >= 2;
@@ -23,7 +40,7 @@ export interface ClientAttributes {
   operationPolicyName?: string;
   activationDate?: Date;
   curve?: number;
-  custom: [string, string][];
+  custom: CustomAttribute[];
   objectType?: number;
   state?: number;
   /** 2.x Extractable, or the custom attribute x-strongbox-plaintext-export */
@@ -101,13 +118,113 @@ function apply(out: ClientAttributes, name: string, value: TtlvItem): void {
       out.extractable = value.value;
       return;
     default:
-      if (/^[xy]-/.test(name)) {
-        const v = value.type === 'TextString' ? value.value : value.type === 'Boolean' ? String(value.value) : value.type === 'Integer' || value.type === 'Enumeration' || value.type === 'Interval' ? String(value.value) : undefined;
-        if (v === undefined) throw new KmipError('InvalidField', `custom attribute ${name} must be text, a number or a boolean`);
-        if (name === PLAINTEXT_EXPORT_ATTRIBUTE) out.extractable = v === 'true' || v === '1';
-        else out.custom.push([name, v]);
+      if (isCustomName(name)) {
+        const v = customAttributeOf(name, value);
+        if (name === PLAINTEXT_EXPORT_ATTRIBUTE) out.extractable = v[1] === 'true' || v[1] === '1';
+        else out.custom.push(v);
       }
   }
+}
+
+/** A 1.x custom attribute name (`x-…` client-defined, `y-…` server-defined; KMIP 1.4 §3.39). */
+export const isCustomName = (name: string): boolean => /^[xy]-/.test(name);
+
+/**
+ * What Strongbox keeps of a custom (1.x) or vendor (2.x) attribute: its value as text and its type, so it
+ * is answered in the type the client sent (KMIP 1.4 §3.39 and 2.1 §4.60 allow any type). Numbers and
+ * Date-Times (seconds) in decimal, Booleans true/false, Byte Strings in hex; a Structure is refused.
+ */
+export function customAttributeOf(name: string, value: TtlvItem): CustomAttribute {
+  switch (value.type) {
+    case 'TextString':
+      return [name, value.value];
+    case 'Boolean':
+    case 'Integer':
+    case 'LongInteger':
+    case 'BigInteger':
+    case 'Enumeration':
+    case 'Interval':
+    case 'DateTime':
+      return [name, String(value.value), value.type];
+    case 'ByteString':
+      return [name, toHex(value.value).slice(2), 'ByteString'];
+    default:
+      throw new KmipError('InvalidField', `custom attribute ${name} must be a single value, not a ${value.type}`);
+  }
+}
+
+/** The stored custom attribute value as a TTLV item of its type. */
+export function customValueItem(tag: number, value: string, type: CustomValueType | undefined): TtlvItem {
+  switch (type) {
+    case undefined:
+      return text(tag, value);
+    case 'Boolean':
+      return { tag, type, value: value === 'true' };
+    case 'Integer':
+    case 'Enumeration':
+    case 'Interval':
+      return { tag, type, value: Number(value) };
+    case 'LongInteger':
+    case 'BigInteger':
+    case 'DateTime':
+      return { tag, type, value: BigInt(value) };
+    case 'ByteString':
+      return { tag, type, value: hexToBytes(value) };
+    default:
+      return text(tag, value);
+  }
+}
+
+const VENDOR_IDENTIFICATION = /^[A-Za-z0-9_.]+$/;
+/** A vendor attribute's name is kept as `x-<name>`, within the stored text limit. */
+export const MAX_VENDOR_ATTRIBUTE_NAME = MAX_KMIP_TEXT - 2;
+
+/** The 1.x custom attribute name of the 2.x vendor attribute (vendor, name): (x, foo) ⇔ `x-foo`. */
+export function vendorToCustomName(vendor: string | undefined, name: string | undefined): string {
+  if (vendor === undefined) throw new KmipError('InvalidField', 'a Vendor Attribute needs a Vendor Identification');
+  if (name === undefined) throw new KmipError('InvalidField', 'a Vendor Attribute needs an Attribute Name');
+  if (!VENDOR_IDENTIFICATION.test(vendor)) throw new KmipError('InvalidField', 'Vendor Identification must be letters, digits, underscore or period');
+  if (vendor !== 'x' && vendor !== 'y') throw new KmipError('InvalidField', `Vendor Identification ${vendor} is not supported: Strongbox keeps vendor attributes of vendor x (client) and y, the KMIP 1.x custom attributes`);
+  if (name.length === 0) throw new KmipError('InvalidField', 'a Vendor Attribute needs a non-empty Attribute Name');
+  if (name.length > MAX_VENDOR_ATTRIBUTE_NAME) throw new KmipError('InvalidField', `Vendor Attribute name longer than ${MAX_VENDOR_ATTRIBUTE_NAME} characters`);
+  return `${vendor}-${name}`;
+}
+
+/** The 2.x (vendor, name) of a 1.x custom attribute name: `x-foo` ⇔ (x, foo). */
+export function customNameToVendor(name: string): { vendor: string; name: string } {
+  return { vendor: name.slice(0, 1), name: name.slice(2) };
+}
+
+/** Reads a 2.x Vendor Attribute (`Attribute` {Vendor Identification, Attribute Name, Attribute Value}). */
+export function readVendorAttribute(item: TtlvItem): { name: string; value: TtlvItem | undefined } {
+  if (item.type !== 'Structure') throw new KmipError('InvalidField', 'a Vendor Attribute (Attribute) must be a Structure');
+  const name = vendorToCustomName(read.text(item, Tag.VendorIdentification), read.text(item, Tag.AttributeName));
+  return { name, value: child(item, Tag.AttributeValue) };
+}
+
+/**
+ * Reads a 2.x Attribute Reference naming a vendor attribute ({Vendor Identification, Attribute Name}) into
+ * its 1.x name. A well-formed reference to another vendor's attribute names nothing Strongbox keeps
+ * (undefined): Get Attributes answers without it, Delete Attribute answers Item Not Found.
+ */
+export function readVendorReference(ref: TtlvItem): string | undefined {
+  if (ref.type !== 'Structure') throw new KmipError('InvalidField', 'Attribute Reference must be an Enumeration or a Structure');
+  const vendor = read.text(ref, Tag.VendorIdentification);
+  const name = read.text(ref, Tag.AttributeName);
+  if (vendor !== undefined && name !== undefined && vendor !== 'x' && vendor !== 'y' && VENDOR_IDENTIFICATION.test(vendor)) return undefined;
+  return vendorToCustomName(vendor, name);
+}
+
+/** The 2.x Vendor Attribute for a stored custom attribute (its value an Attribute Value item). */
+export function vendorAttribute(customName: string, value: TtlvItem): TtlvItem {
+  const v = customNameToVendor(customName);
+  return struct(Tag.Attribute, text(Tag.VendorIdentification, v.vendor), text(Tag.AttributeName, v.name), { ...value, tag: Tag.AttributeValue });
+}
+
+/** The 2.x Attribute Reference of a stored custom attribute. */
+export function vendorReference(customName: string): TtlvItem {
+  const v = customNameToVendor(customName);
+  return struct(Tag.AttributeReference, text(Tag.VendorIdentification, v.vendor), text(Tag.AttributeName, v.name));
 }
 
 const TAG_ATTRIBUTE_NAMES = new Map<number, string>([
@@ -135,8 +252,13 @@ export function readAttribute1(a: TtlvItem): { name: string; index: number | und
   return { name, index: read.int(a, Tag.AttributeIndex), value: child(a, Tag.AttributeValue) };
 }
 
-/** Reads one 2.x attribute item (tagged) into (name, value); attributes Strongbox does not keep have no name. */
-export function readAttribute2(item: TtlvItem): { name: string | undefined; value: TtlvItem } {
+/**
+ * Reads one 2.x attribute item (tagged) into (name, value); attributes Strongbox does not keep have no name.
+ * A Vendor Attribute (tag Attribute) becomes its 1.x custom attribute name; without an Attribute Value its
+ * value is undefined.
+ */
+export function readAttribute2(item: TtlvItem): { name: string | undefined; value: TtlvItem | undefined } {
+  if (item.tag === Tag.Attribute) return readVendorAttribute(item);
   return { name: TAG_ATTRIBUTE_NAMES.get(item.tag), value: item };
 }
 
@@ -152,7 +274,9 @@ export function readClientAttributes(containers: (TtlvItem | undefined)[]): Clie
     if (c.tag === Tag.Attributes || c.tag === Tag.CommonAttributes || c.tag === Tag.PrivateKeyAttributes || c.tag === Tag.PublicKeyAttributes) {
       for (const item of c.value) {
         const { name, value } = readAttribute2(item);
-        if (name !== undefined) apply(out, name, value);
+        if (name === undefined) continue;
+        if (value === undefined) throw new KmipError('InvalidField', `Vendor Attribute ${name.slice(2)} has no Attribute Value`);
+        apply(out, name, value);
       }
       continue;
     }
@@ -200,7 +324,7 @@ function objectAttributes(o: KmipObject, v: ProtocolVersion): [string, TtlvItem]
     out.push(['Extractable', { tag: Tag.Extractable, type: 'Boolean', value: o.plaintextExport }]);
   }
   if (!two && o.kind !== 'public') out.push([PLAINTEXT_EXPORT_ATTRIBUTE, text(Tag.AttributeValue, String(o.plaintextExport))]);
-  for (const [name, value] of a.custom) out.push([name, text(Tag.AttributeValue, value)]);
+  for (const [name, value, type] of a.custom) out.push([name, customValueItem(Tag.AttributeValue, value, type)]);
   return out;
 }
 
@@ -258,13 +382,8 @@ export function attributeNames(o: KmipObject, v: ProtocolVersion): string[] {
 export function encodeAttributes(o: KmipObject, v: ProtocolVersion, wanted: string[]): TtlvItem[] {
   const all = objectAttributes(o, v).filter(([n]) => wanted.length === 0 || wanted.includes(n));
   if (is2x(v)) {
-    return [
-      struct(
-        Tag.Attributes,
-        // Custom attributes are 1.x's; 2.x Vendor Attributes are not supported yet (docs/kmip.md).
-        ...all.filter(([n]) => !/^[xy]-/.test(n)).map(([, item]) => item),
-      ),
-    ];
+    // Custom attributes travel as Vendor Attributes (x, foo).
+    return [struct(Tag.Attributes, ...all.map(([n, item]) => (isCustomName(n) ? vendorAttribute(n, item) : item)))];
   }
   const index = new Map<string, number>();
   return all.map(([n, item]) => {
@@ -282,10 +401,10 @@ export function mergeClientAttributes(base: KmipAttributes, c: ClientAttributes,
   if (c.usageMask !== undefined) out.usageMask = c.usageMask;
   if (c.operationPolicyName !== undefined) out.operationPolicyName = c.operationPolicyName;
   if (c.activationDate !== undefined) out.activationDate = c.activationDate.toISOString();
-  for (const [k, val] of c.custom) {
-    const i = out.custom.findIndex(([n]) => n === k);
-    if (i >= 0) out.custom[i] = [k, val];
-    else out.custom.push([k, val]);
+  for (const entry of c.custom) {
+    const i = out.custom.findIndex(([n]) => n === entry[0]);
+    if (i >= 0) out.custom[i] = entry;
+    else out.custom.push(entry);
   }
   return out;
 }

@@ -240,6 +240,8 @@ export const enumByTag = new Map<number, EnumTable>([
   [Tag.WrappingMethod, WrappingMethod],
   [Tag.EncodingOption, EncodingOption],
   [Tag.UniqueIdentifier, UniqueIdentifierEnum],
+  // A 2.x Attribute Reference Enumeration holds a tag (KMIP 2.1 §5.5); JSON and XML name it by the tag's name.
+  [Tag.AttributeReference, Tag],
 ]);
 
 export function enumName(tag: number, value: number): string | undefined {

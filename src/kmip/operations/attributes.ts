@@ -1,28 +1,29 @@
 /**
  * Get Attributes, Get Attribute List, Add / Set / Modify / Delete Attribute (KMIP 1.4 §4.12-4.15; 2.1
  * §6.1.23-24, §6.1.2, §6.1.48, §6.1.31, §6.1.16). Clients may set Name, Cryptographic Usage Mask,
- * Operation Policy Name and custom attributes (`x-…`); the others are derived from the key and read-only.
+ * Operation Policy Name and custom attributes (1.x `x-…`, the 2.x Vendor Attributes (x, …); see
+ * ../attributes.ts); the others are derived from the key and read-only.
  */
-import type { KmipAttributes, KmipObject } from '../../service/kmip/kmip-object.js';
+import type { CustomAttribute, KmipAttributes, KmipObject } from '../../service/kmip/kmip-object.js';
 import { updateKmipAttributes } from '../../service/kmip/kmip-lifecycle.js';
-import { attributeNames, encodeAttributes, is2x, readAttribute1, readAttribute2 } from '../attributes.js';
+import { attributeNames, customAttributeOf, encodeAttributes, is2x, isCustomName, PLAINTEXT_EXPORT_ATTRIBUTE, readAttribute1, readAttribute2, readVendorReference, vendorReference } from '../attributes.js';
 import { child, children, enumeration, KmipError, read, struct, text } from '../message.js';
 import { Tag, tagByName } from '../tags.js';
 import type { TtlvItem } from '../ttlv.js';
 import { assertUnsealed, objectFor, uidOf, type KmipCall, type KmipOperation } from './call.js';
 
 const WRITABLE = new Set(['Name', 'Cryptographic Usage Mask', 'Operation Policy Name']);
-const isCustom = (name: string): boolean => /^[xy]-/.test(name);
 
-/** The 1.x name a 2.x Attribute Reference (an Enumeration of a tag, or a vendor structure) stands for. */
-function referenceName(ref: TtlvItem): string {
+/**
+ * The 1.x name a 2.x Attribute Reference stands for: an Enumeration of a tag, or a Vendor Attribute
+ * reference {Vendor Identification, Attribute Name} (KMIP 2.1 §5.5), (x, foo) being `x-foo`.
+ */
+function referenceName(ref: TtlvItem): string | undefined {
   if (ref.type === 'Enumeration') {
     for (const [name, tag] of Object.entries(Tag)) if (tag === ref.value) return name.replace(/([a-z])([A-Z])/g, '$1 $2');
     throw new KmipError('InvalidField', 'unknown Attribute Reference');
   }
-  const name = read.text(ref, Tag.AttributeName);
-  if (name === undefined) throw new KmipError('InvalidField', 'Attribute Reference needs an Attribute Name');
-  return isCustom(name) ? name : `x-${name}`;
+  return readVendorReference(ref);
 }
 
 export const getAttributes: KmipOperation = {
@@ -30,7 +31,8 @@ export const getAttributes: KmipOperation = {
   async run(call, payload) {
     assertUnsealed(call);
     const o = await objectFor(call, uidOf(call, payload), 'keys:read');
-    const wanted = is2x(call.version) ? children(payload, Tag.AttributeReference).map(referenceName) : children(payload, Tag.AttributeName).map((n) => (n.type === 'TextString' ? n.value : ''));
+    // Another vendor's attribute is never kept: its reference selects nothing ('' is no attribute's name).
+    const wanted = is2x(call.version) ? children(payload, Tag.AttributeReference).map((r) => referenceName(r) ?? '') : children(payload, Tag.AttributeName).map((n) => (n.type === 'TextString' ? n.value : ''));
     return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), ...encodeAttributes(o, call.version, wanted));
   },
 };
@@ -42,9 +44,9 @@ export const getAttributeList: KmipOperation = {
     const o = await objectFor(call, uidOf(call, payload), 'keys:read');
     const names = attributeNames(o, call.version);
     if (!is2x(call.version)) return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), ...names.map((n) => text(Tag.AttributeName, n)));
-    // 2.x Attribute References name standard attributes by tag; custom (1.x) attributes are not listed.
+    // 2.x Attribute References name standard attributes by tag, custom attributes as Vendor Attribute references.
     const refs = names.map((n) => {
-      if (isCustom(n)) return undefined;
+      if (isCustomName(n)) return vendorReference(n);
       const tag = tagByName(n.replaceAll(' ', ''));
       return tag === undefined ? undefined : enumeration(Tag.AttributeReference, tag);
     });
@@ -66,19 +68,22 @@ function changeOf(call: KmipCall, payload: TtlvItem | undefined, tag2x: number):
     return readAttribute1(a);
   }
   const holder = read.structure(payload, tag2x);
+  const what = tag2x === Tag.NewAttribute ? 'New Attribute' : 'Current Attribute';
   const item = holder?.type === 'Structure' ? holder.value[0] : undefined;
-  if (item === undefined) throw new KmipError('MissingData', `${tag2x === Tag.NewAttribute ? 'New Attribute' : 'Current Attribute'} is required`);
+  if (item === undefined) throw new KmipError('MissingData', `${what} is required`);
+  if (holder!.type === 'Structure' && holder!.value.length > 1) throw new KmipError('InvalidField', `${what} holds one attribute`);
   const { name, value } = readAttribute2(item);
   if (name === undefined) throw new KmipError('InvalidField', 'this attribute cannot be changed');
   return { name, index: undefined, value };
 }
 
 function assertWritable(name: string): void {
-  if (!WRITABLE.has(name) && !isCustom(name)) throw new KmipError('PermissionDenied', `attribute ${name} is read-only`);
+  // The plaintext-export mark is fixed at creation (docs/kmip.md, "The plaintext question").
+  if (name === PLAINTEXT_EXPORT_ATTRIBUTE || (!WRITABLE.has(name) && !isCustomName(name))) throw new KmipError('PermissionDenied', `attribute ${name} is read-only`);
 }
 
 function applyChange(a: KmipAttributes, c: Change, mode: 'add' | 'set' | 'delete'): KmipAttributes {
-  const next: KmipAttributes = { ...a, names: [...a.names], custom: a.custom.map(([k, v]) => [k, v] as [string, string]) };
+  const next: KmipAttributes = { ...a, names: [...a.names], custom: a.custom.map((entry) => [...entry] as CustomAttribute) };
   if (mode !== 'delete' && c.value === undefined) throw new KmipError('MissingData', 'Attribute Value is required');
   switch (c.name) {
     case 'Name': {
@@ -111,11 +116,9 @@ function applyChange(a: KmipAttributes, c: Change, mode: 'add' | 'set' | 'delete
         next.custom.splice(i, 1);
         return next;
       }
-      const v = c.value!;
-      const textValue = v.type === 'TextString' ? v.value : v.type === 'Integer' || v.type === 'Enumeration' || v.type === 'Boolean' ? String(v.value) : undefined;
-      if (textValue === undefined) throw new KmipError('InvalidField', 'custom attributes are text, numbers or booleans');
-      if (i >= 0) next.custom[i] = [c.name, textValue];
-      else next.custom.push([c.name, textValue]);
+      const entry = customAttributeOf(c.name, c.value!);
+      if (i >= 0) next.custom[i] = entry;
+      else next.custom.push(entry);
       return next;
     }
   }
@@ -155,11 +158,16 @@ export const deleteAttribute: KmipOperation = {
       c = { name, index: read.int(payload, Tag.AttributeIndex), value: undefined };
     } else {
       const ref = child(payload, Tag.AttributeReference);
-      c = ref !== undefined ? { name: referenceName(ref), index: undefined, value: undefined } : { ...changeOf(call, payload, Tag.CurrentAttribute), value: undefined };
+      const name = ref === undefined ? undefined : referenceName(ref);
+      if (ref !== undefined && name === undefined) throw new KmipError('ItemNotFound', 'no such vendor attribute: Strongbox keeps vendor attributes of vendor x and y only');
+      c = name !== undefined ? { name, index: undefined, value: undefined } : { ...changeOf(call, payload, Tag.CurrentAttribute), value: undefined };
     }
     assertWritable(c.name);
     const o = await objectFor(call, uidOf(call, payload), 'keys:update');
+    // 1.x answers the deleted attribute (KMIP 1.4 §4.16); 2.x only the Unique Identifier (2.1 §6.1.16).
+    const index = c.index ?? 0;
+    const deleted = is2x(call.version) ? undefined : encodeAttributes(o, call.version, [c.name]).find((a) => (read.int(a, Tag.AttributeIndex) ?? 0) === index);
     await updateKmipAttributes(call.ctx, o, applyChange(o.attributes, c, 'delete'));
-    return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid));
+    return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), deleted);
   },
 };

@@ -1,6 +1,7 @@
 /**
- * Locate (KMIP 1.4 §4.9, 2.1 §6.1.27) by Name, Object Type, State, Cryptographic Algorithm (and curve)
- * and Cryptographic Length, with Maximum Items and Offset Items. Objects the caller may not read
+ * Locate (KMIP 1.4 §4.9, 2.1 §6.1.27) by Name, Object Type, State, Cryptographic Algorithm (and curve),
+ * Cryptographic Length and custom attributes (1.x `x-…`, 2.x Vendor Attributes), with Maximum Items and
+ * Offset Items. Objects the caller may not read
  * (keys:read) are left out. The first located object becomes the ID Placeholder.
  */
 import type { KeyType } from '../../protocol/types.js';
@@ -57,6 +58,7 @@ export const locate: KmipOperation = {
     const types = typesFor(a.algorithm, a.curve);
     if (types !== undefined) criteria.types = types;
     if (a.length !== undefined) criteria.lengthBits = a.length;
+    if (a.custom.length > 0) criteria.custom = a.custom;
     call.audit.action = 'keys:read';
     call.audit.resource = 'key:*';
     const { uids, located } = await locateKmipObjects(call.ctx, criteria, async (record) => (await decide(call.ctx, call.principal, 'keys:read', keyRecordResource(record), call.clientIp)).allowed);

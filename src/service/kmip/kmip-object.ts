@@ -28,14 +28,19 @@ export interface KmipAttributes {
   compromiseDate?: string;
   destroyDate?: string;
   revocation?: { code: number; message?: string };
-  /** Custom Attributes ("x-…" / "y-…" in 1.x, Vendor Attributes in 2.x) as [name, text value] pairs */
-  custom: [string, string][];
+  /** Custom Attributes ("x-…" / "y-…" in 1.x, Vendor Attributes (x, …) / (y, …) in 2.x) */
+  custom: CustomAttribute[];
   /** the public-key object's own names (a key pair's two objects may be named apart) */
   publicNames?: string[];
   /** Re-key links (KMIP 1.4 §3.35): the key that replaced this one, and the key this one replaced */
   replacementId?: string;
   replacedId?: string;
 }
+
+/** The TTLV type of a custom attribute value; absent is Text String (and every value stored before types were kept). */
+export type CustomValueType = 'Integer' | 'LongInteger' | 'BigInteger' | 'Enumeration' | 'Interval' | 'Boolean' | 'DateTime' | 'ByteString';
+/** A custom attribute: name, value as text (decimal numbers and seconds, true/false, hex bytes), its type. */
+export type CustomAttribute = [name: string, value: string, type?: CustomValueType];
 
 export interface KmipObject {
   record: KeyRecord;
@@ -122,7 +127,7 @@ export async function saveKmipObject(ctx: Pick<ServiceContext, 'store' | 'now'>,
 export function assertKmipAttributes(a: KmipAttributes): void {
   if (a.names.length > MAX_KMIP_NAMES || (a.publicNames?.length ?? 0) > MAX_KMIP_NAMES) throw new StrongboxError('INVALID_ARGUMENT', `at most ${MAX_KMIP_NAMES} Name attributes`, { field: 'Name' });
   if (a.custom.length > MAX_KMIP_CUSTOM_ATTRIBUTES) throw new StrongboxError('INVALID_ARGUMENT', `at most ${MAX_KMIP_CUSTOM_ATTRIBUTES} custom attributes`, { field: 'CustomAttribute' });
-  for (const s of [...a.names, ...(a.publicNames ?? []), ...a.custom.flat(), a.operationPolicyName ?? '']) {
+  for (const s of [...a.names, ...(a.publicNames ?? []), ...a.custom.flatMap(([n, v]) => [n, v]), a.operationPolicyName ?? '']) {
     if (s.length > MAX_KMIP_TEXT) throw new StrongboxError('INVALID_ARGUMENT', `attribute text longer than ${MAX_KMIP_TEXT} characters`, { field: 'Attribute' });
   }
 }

@@ -12,7 +12,7 @@
 import { isThresholdKeyType, type KeyType } from '../../protocol/types.js';
 import type { ServiceContext } from '../shared/context.js';
 import type { KeyRecord, KeyState, KmipLocateFilter } from '../../storage/types.js';
-import { toKmipObject, type KmipObject, type KmipObjectKind, type KmipState } from './kmip-object.js';
+import { toKmipObject, type CustomAttribute, type KmipObject, type KmipObjectKind, type KmipState } from './kmip-object.js';
 
 export interface LocateCriteria {
   names?: string[];
@@ -21,6 +21,8 @@ export interface LocateCriteria {
   /** Strongbox key types the Cryptographic Algorithm (and curve) given maps to */
   types?: KeyType[];
   lengthBits?: number;
+  /** custom attributes (1.x name, value, type) the object must carry; matched on the candidates, no index */
+  custom?: CustomAttribute[];
   offset?: number;
   maximum?: number;
 }
@@ -64,6 +66,7 @@ function matches(o: KmipObject, c: LocateCriteria): boolean {
   if (c.states !== undefined && !c.states.includes(o.state)) return false;
   if (c.types !== undefined && !c.types.includes(o.record.type)) return false;
   if (c.lengthBits !== undefined && keyLengthBits(o.record.type) !== c.lengthBits) return false;
+  if (c.custom !== undefined && !c.custom.every(([n, v, t]) => o.attributes.custom.some(([k, w, u]) => k === n && w === v && u === t))) return false;
   if (c.names !== undefined) {
     const names = o.kind === 'public' ? (o.attributes.publicNames ?? o.attributes.names) : o.attributes.names;
     if (!c.names.every((n) => names.includes(n) || (o.record.name !== null && o.record.name === n))) return false;

@@ -15,7 +15,7 @@
 import { StrongboxError } from '../../protocol/errors.js';
 import type { ServiceContext } from '../shared/context.js';
 import { createKmipKey } from './create-kmip-key.js';
-import { saveKmipObject, toKmipObject, type KmipObject } from './kmip-object.js';
+import { saveKmipObject, toKmipObject, type CustomAttribute, type KmipObject } from './kmip-object.js';
 
 export interface RekeyKmipParameters {
   /** seconds between the Re-key and the new key's Activation Date */
@@ -41,7 +41,7 @@ export async function rekeyKmipObject(ctx: Pick<ServiceContext, 'store' | 'barri
   const { names, usageMask, operationPolicyName, custom } = o.attributes;
   const attributes = {
     names: [...names],
-    custom: custom.map(([k, v]) => [k, v] as [string, string]),
+    custom: custom.map((c) => [...c] as CustomAttribute),
     replacedId: o.uid,
     ...(usageMask === undefined ? {} : { usageMask }),
     ...(operationPolicyName === undefined ? {} : { operationPolicyName }),

@@ -14,6 +14,7 @@ import traceback
 from kmip import enums
 from kmip.pie import client as pie_client
 from kmip.pie import objects
+from kmip.core import objects as cobjects
 
 scenario, host, port, cert, key, ca, version = sys.argv[1:8]
 extra = sys.argv[8:]
@@ -121,6 +122,27 @@ try:
         step("revoke", lambda: c.revoke(enums.RevocationReasonCode.KEY_COMPROMISE, extra[0], revocation_message="test: revoked"))
     elif scenario == "locate_name":
         step("locate", lambda: c.locate(attributes=[c.attribute_factory.create_attribute(enums.AttributeType.NAME, extra[0])]))
+    elif scenario == "vendor_2_0":
+        # PyKMIP's own 2.0 codec reads Get Attribute List's vendor Attribute References (keeping the
+        # Attribute Name) and writes a Delete Attribute by a vendor Attribute Reference.
+        uid = extra[0]
+        step("attribute_list", lambda: sorted(c.get_attribute_list(uid)))
+        step("delete_by_reference", lambda: c.delete_attribute(unique_identifier=uid, attribute_reference=cobjects.AttributeReference(vendor_identification="x", attribute_name=extra[1]))[0])
+        step("attribute_list_after", lambda: sorted(c.get_attribute_list(uid)))
+    elif scenario == "vendor_1_x":
+        # The same attributes as 1.x Custom Attributes `x-…`; Delete Attribute answers the deleted attribute.
+        uid = extra[0]
+        step("get", lambda: [(a.attribute_name.value, str(a.attribute_value)) for a in c.get_attributes(uid, ["x-" + extra[1]])[1]])
+        step("delete", lambda: (lambda r: [r[0], r[1].attribute_name.value, str(r[1].attribute_value)])(c.delete_attribute(unique_identifier=uid, attribute_name="x-" + extra[1])))
+        step("get_after", lambda: [a.attribute_name.value for a in c.get_attributes(uid, ["x-" + extra[1]])[1]])
+    elif scenario == "link":
+        # Where PyKMIP stops when it meets a Link attribute: the frame that raised, in PyKMIP's own files.
+        try:
+            c.get_attributes(extra[0], ["Link"])
+            out["link"] = "decoded"
+        except Exception as e:  # noqa: BLE001 - reported to the test
+            frame = traceback.extract_tb(e.__traceback__)[-1]
+            out["link"] = {"error": type(e).__name__, "file": frame.filename, "line": frame.lineno, "code": frame.line}
     elif scenario == "unsupported":
         step("derive_key", lambda: c.derive_key(enums.ObjectType.SYMMETRIC_KEY, [extra[0]], enums.DerivationMethod.HASH, {"cryptographic_parameters": {"hashing_algorithm": enums.HashingAlgorithm.SHA_256}, "derivation_data": b"abc"}, cryptographic_length=256, cryptographic_algorithm=enums.CryptographicAlgorithm.AES))
         step("still_usable", lambda: str(c.get_attributes(extra[0], ["State"])[1][0].attribute_value))
