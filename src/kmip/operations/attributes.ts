@@ -2,14 +2,17 @@
  * Get Attributes, Get Attribute List, Add / Set / Modify / Delete Attribute (KMIP 1.4 §4.12-4.15; 2.1
  * §6.1.23-24, §6.1.2, §6.1.48, §6.1.31, §6.1.16). Clients may set Name, Cryptographic Usage Mask,
  * Operation Policy Name and custom attributes (`x-…`); the others are derived from the key and read-only.
+ * KMIP items (a registered public key: keys:read / keys:update; Secret Data and Opaque Objects:
+ * secrets:read / secrets:write on their secret) answer the same way.
  */
-import type { KmipAttributes, KmipObject } from '../../service/kmip/kmip-object.js';
+import type { KmipAttributes } from '../../service/kmip/kmip-object.js';
 import { updateKmipAttributes } from '../../service/kmip/kmip-lifecycle.js';
+import { updateKmipItemAttributes } from '../../service/kmip/kmip-item.js';
 import { attributeNames, encodeAttributes, is2x, readAttribute1, readAttribute2 } from '../attributes.js';
 import { child, children, enumeration, KmipError, read, struct, text } from '../message.js';
 import { Tag, tagByName } from '../tags.js';
 import type { TtlvItem } from '../ttlv.js';
-import { assertUnsealed, objectFor, uidOf, type KmipCall, type KmipOperation } from './call.js';
+import { assertUnsealed, itemFor, objectFor, uidOf, type KmipCall, type KmipOperation } from './call.js';
 
 const WRITABLE = new Set(['Name', 'Cryptographic Usage Mask', 'Operation Policy Name']);
 const isCustom = (name: string): boolean => /^[xy]-/.test(name);
@@ -29,7 +32,8 @@ export const getAttributes: KmipOperation = {
   name: 'GetAttributes',
   async run(call, payload) {
     assertUnsealed(call);
-    const o = await objectFor(call, uidOf(call, payload), 'keys:read');
+    const uid = uidOf(call, payload);
+    const o = (await itemFor(call, uid, 'keys:read', 'secrets:read')) ?? (await objectFor(call, uid, 'keys:read'));
     const wanted = is2x(call.version) ? children(payload, Tag.AttributeReference).map(referenceName) : children(payload, Tag.AttributeName).map((n) => (n.type === 'TextString' ? n.value : ''));
     return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), ...encodeAttributes(o, call.version, wanted));
   },
@@ -39,7 +43,8 @@ export const getAttributeList: KmipOperation = {
   name: 'GetAttributeList',
   async run(call, payload) {
     assertUnsealed(call);
-    const o = await objectFor(call, uidOf(call, payload), 'keys:read');
+    const uid = uidOf(call, payload);
+    const o = (await itemFor(call, uid, 'keys:read', 'secrets:read')) ?? (await objectFor(call, uid, 'keys:read'));
     const names = attributeNames(o, call.version);
     if (!is2x(call.version)) return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), ...names.map((n) => text(Tag.AttributeName, n)));
     // 2.x Attribute References name standard attributes by tag; custom (1.x) attributes are not listed.
@@ -121,7 +126,7 @@ function applyChange(a: KmipAttributes, c: Change, mode: 'add' | 'set' | 'delete
   }
 }
 
-function echo(call: KmipCall, o: KmipObject, c: Change): TtlvItem {
+function echo(call: KmipCall, o: { uid: string }, c: Change): TtlvItem {
   if (is2x(call.version) || c.value === undefined) return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid));
   return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), struct(Tag.Attribute, text(Tag.AttributeName, c.name), c.index === undefined ? undefined : { tag: Tag.AttributeIndex, type: 'Integer', value: c.index }, { ...c.value, tag: Tag.AttributeValue }));
 }
@@ -133,7 +138,10 @@ function changeOperation(name: string, mode: 'add' | 'set', tag2x: number): Kmip
       assertUnsealed(call);
       const c = changeOf(call, payload, tag2x);
       assertWritable(c.name);
-      const o = await objectFor(call, uidOf(call, payload), 'keys:update');
+      const uid = uidOf(call, payload);
+      const item = await itemFor(call, uid, 'keys:update', 'secrets:write');
+      if (item !== undefined) return echo(call, await updateKmipItemAttributes(call.ctx, item, applyChange(item.attributes, c, mode)), c);
+      const o = await objectFor(call, uid, 'keys:update');
       const updated = await updateKmipAttributes(call.ctx, o, applyChange(o.attributes, c, mode));
       return echo(call, updated, c);
     },
@@ -158,7 +166,13 @@ export const deleteAttribute: KmipOperation = {
       c = ref !== undefined ? { name: referenceName(ref), index: undefined, value: undefined } : { ...changeOf(call, payload, Tag.CurrentAttribute), value: undefined };
     }
     assertWritable(c.name);
-    const o = await objectFor(call, uidOf(call, payload), 'keys:update');
+    const uid = uidOf(call, payload);
+    const item = await itemFor(call, uid, 'keys:update', 'secrets:write');
+    if (item !== undefined) {
+      await updateKmipItemAttributes(call.ctx, item, applyChange(item.attributes, c, 'delete'));
+      return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, item.uid));
+    }
+    const o = await objectFor(call, uid, 'keys:update');
     await updateKmipAttributes(call.ctx, o, applyChange(o.attributes, c, 'delete'));
     return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid));
   },
