@@ -18,7 +18,7 @@
 import { randomUUID } from 'node:crypto';
 import { StrongboxError } from '../../protocol/errors.js';
 import type { KeyType } from '../../protocol/types.js';
-import type { KmipItemRecord } from '../../storage/types.js';
+import { ConflictError, type KmipItemRecord } from '../../storage/types.js';
 import type { ServiceContext } from '../shared/context.js';
 import { ensureTerm } from '../shared/keyring-refresh.js';
 import { secretContext } from '../shared/record-identity.js';
@@ -148,6 +148,9 @@ export async function registerKmipSecret(ctx: Ctx, p: RegisterKmipSecretParamete
   try {
     // cas 0: the path must be new (a UUID nobody wrote to).
     await ctx.store.putSecretVersion(path, (v) => ctx.barrier.encrypt(plaintext, secretContext(path, v)), createdAt, 0);
+  } catch (err) {
+    if (err instanceof ConflictError) throw new StrongboxError('SECRET_CAS_MISMATCH', `a secret already exists at ${path}; register again for a new Unique Identifier`);
+    throw err;
   } finally {
     plaintext.fill(0);
   }
