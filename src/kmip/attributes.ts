@@ -27,6 +27,7 @@ import { Tag } from './tags.js';
 import { hexToBytes, toHex } from '../protocol/hex.js';
 import type { TtlvItem } from './ttlv.js';
 import { MAX_KMIP_TEXT, type CustomAttribute, type CustomValueType, type KmipAttributes, type KmipObject, type KmipState } from '../service/kmip/kmip-object.js';
+import type { KmipItem } from '../service/kmip/kmip-item.js';
 import { keyLengthBits } from '../service/kmip/locate-kmip.js';
 
 export const is2x = (v: ProtocolVersion): boolean => v.major >= 2;
@@ -328,6 +329,37 @@ function objectAttributes(o: KmipObject, v: ProtocolVersion): [string, TtlvItem]
   return out;
 }
 
+/** What Strongbox reports for a KMIP item (a registered public key, Secret Data, Opaque Object). */
+function itemAttributes(o: KmipItem, v: ProtocolVersion): [string, TtlvItem][] {
+  const out: [string, TtlvItem][] = [];
+  const two = is2x(v);
+  out.push(['Unique Identifier', text(Tag.UniqueIdentifier, o.uid)]);
+  out.push(['Object Type', enumeration(Tag.ObjectType, o.kind === 'public_key' ? ObjectType.PublicKey : o.kind === 'secret_data' ? ObjectType.SecretData : ObjectType.OpaqueObject)]);
+  const a = o.attributes;
+  if (o.keyType !== undefined) {
+    out.push(['Cryptographic Algorithm', enumeration(Tag.CryptographicAlgorithm, algorithmOf(o.keyType, v))]);
+    out.push(['Cryptographic Length', int(Tag.CryptographicLength, keyLengthBits(o.keyType))]);
+    const curve = curveOf(o.keyType);
+    if (curve !== undefined) out.push(['Cryptographic Domain Parameters', struct(Tag.CryptographicDomainParameters, enumeration(Tag.RecommendedCurve, curve))]);
+  }
+  // A public key verifies (RSA: and encrypts); a secret's usage mask is only what the client set.
+  const usage = a.usageMask ?? (o.keyType === undefined ? undefined : o.keyType.startsWith('rsa') ? 0x2 | 0x4 : 0x2);
+  if (usage !== undefined) out.push(['Cryptographic Usage Mask', int(Tag.CryptographicUsageMask, usage)]);
+  out.push(['State', enumeration(Tag.State, stateValue(o.state))]);
+  out.push(['Initial Date', dateTime(Tag.InitialDate, new Date(o.createdAt))]);
+  if (a.activationDate) out.push(['Activation Date', dateTime(Tag.ActivationDate, new Date(a.activationDate))]);
+  if (a.deactivationDate) out.push(['Deactivation Date', dateTime(Tag.DeactivationDate, new Date(a.deactivationDate))]);
+  if (a.compromiseDate) out.push(['Compromise Date', dateTime(Tag.CompromiseDate, new Date(a.compromiseDate))]);
+  if (a.destroyDate) out.push(['Destroy Date', dateTime(Tag.DestroyDate, new Date(a.destroyDate))]);
+  if (a.revocation) out.push(['Revocation Reason', struct(Tag.RevocationReason, enumeration(Tag.RevocationReasonCode, a.revocation.code), a.revocation.message === undefined ? undefined : text(Tag.RevocationMessage, a.revocation.message))]);
+  for (const n of a.names) out.push(['Name', struct(Tag.Name, text(Tag.NameValue, n), enumeration(Tag.NameType, NameType.UninterpretedTextString))]);
+  if (!two && a.operationPolicyName !== undefined) out.push(['Operation Policy Name', text(Tag.OperationPolicyName, a.operationPolicyName)]);
+  for (const [name, value] of a.custom) out.push([name, text(Tag.AttributeValue, value)]);
+  return out;
+}
+
+const attributesOf = (o: KmipObject | KmipItem, v: ProtocolVersion): [string, TtlvItem][] => ('record' in o ? objectAttributes(o, v) : itemAttributes(o, v));
+
 function defaultUsageMask(o: KmipObject): number {
   switch (o.record.type) {
     case 'aes256':
@@ -371,16 +403,16 @@ export function curveOf(type: string): number | undefined {
 }
 
 /** 1.x attribute names Strongbox reports (Get Attribute List, and the default of Get Attributes). */
-export function attributeNames(o: KmipObject, v: ProtocolVersion): string[] {
-  return [...new Set(objectAttributes(o, v).map(([n]) => n))];
+export function attributeNames(o: KmipObject | KmipItem, v: ProtocolVersion): string[] {
+  return [...new Set(attributesOf(o, v).map(([n]) => n))];
 }
 
 /**
  * Get Attributes' answer: 1.x a list of `Attribute` structures (indexed per name), 2.x one `Attributes`
  * structure (custom attributes as Vendor Attributes). `wanted` filters by 1.x name; empty = all.
  */
-export function encodeAttributes(o: KmipObject, v: ProtocolVersion, wanted: string[]): TtlvItem[] {
-  const all = objectAttributes(o, v).filter(([n]) => wanted.length === 0 || wanted.includes(n));
+export function encodeAttributes(o: KmipObject | KmipItem, v: ProtocolVersion, wanted: string[]): TtlvItem[] {
+  const all = attributesOf(o, v).filter(([n]) => wanted.length === 0 || wanted.includes(n));
   if (is2x(v)) {
     // Custom attributes travel as Vendor Attributes (x, foo).
     return [struct(Tag.Attributes, ...all.map(([n, item]) => (isCustomName(n) ? vendorAttribute(n, item) : item)))];

@@ -172,6 +172,7 @@ export const KeyFormatType = {
   X_509: 0x05,
   ECPrivateKey: 0x06,
   TransparentSymmetricKey: 0x07,
+  TransparentRSAPublicKey: 0x0b,
   TransparentECPrivateKey: 0x14,
   TransparentECPublicKey: 0x15,
   PKCS_12: 0x16,

@@ -352,6 +352,38 @@ export interface KmipLocateFilter {
   states?: readonly KeyState[];
 }
 
+/**
+ * A KMIP object that is not a Strongbox key (migration 22): a Public Key without its private half, or
+ * the metadata of a Secret Data / Opaque Object whose value is the Strongbox secret `kmip/<uid>`. The
+ * Unique Identifier shares the key id space (service/kmip/kmip-item.ts). `publicKey` is a public key
+ * (never secret material); the secret value never appears here.
+ */
+export interface KmipItemRecord {
+  uid: string;
+  /** public_key | secret_data | opaque */
+  objectType: string;
+  /** the key type of a public key (p256, secp256k1, ed25519, rsa*), else null */
+  keyType: string | null;
+  /** a KMIP state: pre_active | active | deactivated | compromised | destroyed | destroyed_compromised */
+  state: string;
+  /** JSON text; storage does not interpret it */
+  attributes: string;
+  /** a public key's bytes (the key type's native form); null for secrets and once destroyed */
+  publicKey: Uint8Array | null;
+  createdAt: string;
+  updatedAt: string;
+  /** the object's KMIP Names, indexed for Locate; replaced on every put */
+  names?: readonly string[];
+}
+
+/** What Locate narrows KMIP items by, through indexes (migration 22). */
+export interface KmipItemFilter {
+  name?: string;
+  objectTypes?: readonly string[];
+  states?: readonly string[];
+  keyTypes?: readonly string[];
+}
+
 /** An application's public key for signed requests (RFC 9421; migration 17), bound to one principal. */
 export interface AppKeyRecord {
   /** the `keyid` the application puts in Signature-Input; unique */
@@ -432,6 +464,12 @@ export interface Store {
   listKmipObjects(after: string | undefined, limit: number): Promise<KmipObjectRecord[]>;
   /** Keys matching the filter, in creation order after the cursor, from indexes (never a scan of every key). */
   locateKmipKeys(filter: KmipLocateFilter, options: ListKeysOptions): Promise<KeyPage>;
+  /** A KMIP item (public key, Secret Data, Opaque Object) by Unique Identifier. */
+  getKmipItem(uid: string): Promise<KmipItemRecord | undefined>;
+  /** Inserts or replaces a KMIP item (createdAt is kept as first written) and its Names, in one transaction; durable on return. */
+  putKmipItem(record: KmipItemRecord): Promise<void>;
+  /** KMIP items matching the filter, in creation order after the cursor, from indexes (never a scan of every item). */
+  locateKmipItems(filter: KmipItemFilter, options: ListKeysOptions): Promise<{ items: KmipItemRecord[]; nextCursor: string | null }>;
   /** Reads one system value (sealed root key, sealed keyring, seal config, token hashes). */
   getSysValue(name: string): Promise<Uint8Array | undefined>;
   /**

@@ -189,6 +189,39 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       assert.equal((await store.getKmipObject(ks[1]!.id))?.plaintextExport, true);
     });
 
+    it('KMIP items (migration 22): absent, written, updated (created_at kept), located by Name, type, state and key type in creation order with a cursor', async () => {
+      const tag = randomUUID().slice(0, 8);
+      const uids: string[] = [randomUUID(), randomUUID(), randomUUID()];
+      assert.equal(await store.getKmipItem(uids[0]!), undefined);
+      const first = { uid: uids[0]!, objectType: 'public_key', keyType: 'p256', state: 'pre_active', attributes: '{"names":["a"]}', publicKey: new Uint8Array([4, 1, 2]), createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' };
+      await store.putKmipItem({ ...first, names: [`n-${tag}`, `old-${tag}`] });
+      assert.deepEqual(await store.getKmipItem(uids[0]!), first);
+      const changed = { ...first, state: 'destroyed', publicKey: null, attributes: '{"names":[]}', createdAt: '2030-01-01T00:00:00.000Z', updatedAt: '2026-01-02T00:00:00.000Z' };
+      await store.putKmipItem({ ...changed, names: [`n-${tag}`] });
+      assert.deepEqual(await store.getKmipItem(uids[0]!), { ...changed, createdAt: first.createdAt }, 'state, attributes and material change; the creation date does not');
+      await store.putKmipItem({ uid: uids[1]!, objectType: 'secret_data', keyType: null, state: 'active', attributes: '{}', publicKey: null, createdAt: first.createdAt, updatedAt: first.updatedAt, names: [`n-${tag}`] });
+      await store.putKmipItem({ uid: uids[2]!, objectType: 'opaque', keyType: null, state: 'active', attributes: '{}', publicKey: null, createdAt: first.createdAt, updatedAt: first.updatedAt, names: [`x-${tag}`] });
+      const all = async (filter: Parameters<Store['locateKmipItems']>[0], limit = 1) => {
+        const found: string[] = [];
+        let after: string | undefined;
+        for (;;) {
+          const page = await store.locateKmipItems(filter, { limit, ...(after === undefined ? {} : { after }) });
+          found.push(...page.items.map((o) => o.uid));
+          if (page.nextCursor === null) return found;
+          after = page.nextCursor;
+        }
+      };
+      assert.deepEqual(await all({ name: `n-${tag}` }), [uids[0], uids[1]], 'creation order, paged one by one');
+      assert.deepEqual(await all({ name: `old-${tag}` }), [], 'a put replaces the Names');
+      assert.deepEqual(await all({ name: `n-${tag}`, objectTypes: ['secret_data', 'opaque'] }), [uids[1]]);
+      assert.deepEqual(await all({ name: `n-${tag}`, states: ['destroyed'] }), [uids[0]]);
+      assert.deepEqual(await all({ name: `n-${tag}`, keyTypes: ['p256'] }), [uids[0]]);
+      assert.deepEqual(await all({ name: `n-${tag}`, keyTypes: [] }), [], 'an empty list matches nothing');
+      assert.deepEqual((await all({ objectTypes: ['opaque'] }, 1000)).filter((u) => uids.includes(u)), [uids[2]]);
+      store = await h.reopen();
+      assert.equal((await store.getKmipItem(uids[1]!))?.objectType, 'secret_data');
+    });
+
     it('KMIP Locate index: by KMIP Name (replaced on every put) or key name, by type and state, in creation order with a cursor', async () => {
       const tag = randomUUID().slice(0, 8);
       const ks = [key({ type: 'aes256' }), key({ type: 'aes256', state: 'disabled' }), key({ type: 'p256', name: `locate-${tag}` }), key({ type: 'aes256' })];

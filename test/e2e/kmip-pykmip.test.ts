@@ -10,14 +10,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { constants, createDecipheriv, createHmac, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, verify as verifySignature } from 'node:crypto';
+import { constants, createDecipheriv, createHmac, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, sign as signData, verify as verifySignature } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { repoRoot } from '../helpers/paths.js';
 import { httpsJson, makePki, rawKmip, runPykmip, spawnKmipServer, type KmipServer, type TestPki } from '../helpers/kmip.js';
 import { decodeTtlv, encodeTtlv, type TtlvItem } from '../../src/kmip/ttlv.js';
-import { buildRequest, read, struct } from '../../src/kmip/message.js';
+import { buildRequest, bytes, enumeration, read, struct } from '../../src/kmip/message.js';
 import { Tag } from '../../src/kmip/tags.js';
-import { Operation, ResultReason, ResultStatus } from '../../src/kmip/enums.js';
+import { KeyFormatType, ObjectType, Operation, ResultReason, ResultStatus } from '../../src/kmip/enums.js';
 
 const ROOT = 'kmip-e2e-root-token';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -26,6 +26,7 @@ describe('KMIP: PyKMIP client against Strongbox over mutual TLS', () => {
   let pki: TestPki;
   let s: KmipServer;
   const full = new Map<string, Record<string, any>>();
+  const objectRuns = new Map<string, Record<string, any>>();
 
   before(async () => {
     pki = await makePki();
@@ -34,7 +35,13 @@ describe('KMIP: PyKMIP client against Strongbox over mutual TLS', () => {
     await pki.leaf('weak', 'kmip-weak-client', 'client');
     await pki.leaf('unmapped', 'kmip-nobody', 'client');
     s = await spawnKmipServer(pki, { 'kmip-storage-client': ['kmip-storage'], 'kmip-weak-client': ['kmip-weak'] }, ROOT);
-    const put = await httpsJson(pki, `${s.addr}/v1/policies/kmip-storage`, 'PUT', { statements: [{ effect: 'allow', actions: ['keys:*', 'keys:export-plaintext'], resources: ['key:*'] }] }, { token: ROOT });
+    const put = await httpsJson(
+      pki,
+      `${s.addr}/v1/policies/kmip-storage`,
+      'PUT',
+      { statements: [{ effect: 'allow', actions: ['keys:*', 'keys:export-plaintext'], resources: ['key:*'] }, { effect: 'allow', actions: ['secrets:*'], resources: ['secret:kmip/*'] }] },
+      { token: ROOT },
+    );
     assert.equal(put.status, 200, JSON.stringify(put.body));
     for (const v of ['1.0', '1.2', '1.4', '2.0']) full.set(v, await runPykmip(repoRoot, pki, 'full', s.kmipPort, 'storage', v));
   });
@@ -133,18 +140,38 @@ describe('KMIP: PyKMIP client against Strongbox over mutual TLS', () => {
     assert.equal(createHmac('sha256', Buffer.from(material, 'hex')).update('payload').digest('hex'), r['mac'][1]);
   });
 
-  it('a weak certificate (policy: keys:read and keys:encrypt on one key) is refused every other key, plaintext export, and Create', async () => {
+  it('a weak certificate (policy: keys:read and keys:encrypt on one key, secrets:read on one KMIP secret) is refused every other key and secret, plaintext export, Create and Register', async () => {
     const r = full.get('1.2')!;
     const allowed = r['uids'].registered as string;
     const other = r['uids'].hmac as string;
-    const put = await httpsJson(pki, `${s.addr}/v1/policies/kmip-weak`, 'PUT', { statements: [{ effect: 'allow', actions: ['keys:read', 'keys:encrypt'], resources: [`key:${allowed}`] }] }, { token: ROOT });
+    // Two Secret Data objects registered by the root token through the JSON route; the weak policy covers one.
+    const registerSecret = async (value: string): Promise<string> => {
+      const body = { tag: 'RequestMessage', value: [
+        { tag: 'RequestHeader', value: [{ tag: 'ProtocolVersion', value: [{ tag: 'ProtocolVersionMajor', type: 'Integer', value: 2 }, { tag: 'ProtocolVersionMinor', type: 'Integer', value: 1 }] }, { tag: 'BatchCount', type: 'Integer', value: 1 }] },
+        { tag: 'BatchItem', value: [{ tag: 'Operation', type: 'Enumeration', value: 'Register' }, { tag: 'RequestPayload', value: [
+          { tag: 'ObjectType', type: 'Enumeration', value: 'SecretData' },
+          { tag: 'Attributes', value: [] },
+          { tag: 'SecretData', value: [{ tag: 'SecretDataType', type: 'Enumeration', value: 'Password' }, { tag: 'KeyBlock', value: [{ tag: 'KeyFormatType', type: 'Enumeration', value: 'Opaque' }, { tag: 'KeyValue', value: [{ tag: 'KeyMaterial', type: 'ByteString', value: Buffer.from(value).toString('hex') }] }] }] },
+        ] }] },
+      ] };
+      const res = await httpsJson(pki, `${s.addr}/kmip/2_1`, 'POST', body, { token: ROOT });
+      const uid = /"UniqueIdentifier","type":"TextString","value":"([0-9a-f-]+)"/.exec(JSON.stringify(res.body))?.[1];
+      assert.ok(uid, JSON.stringify(res.body));
+      return uid;
+    };
+    const mySecret = await registerSecret('weak client may read this');
+    const otherSecret = await registerSecret('weak client may not read this');
+    const put = await httpsJson(pki, `${s.addr}/v1/policies/kmip-weak`, 'PUT', { statements: [{ effect: 'allow', actions: ['keys:read', 'keys:encrypt'], resources: [`key:${allowed}`] }, { effect: 'allow', actions: ['secrets:read'], resources: [`secret:kmip/${mySecret}`] }] }, { token: ROOT });
     assert.equal(put.status, 200);
-    const w = await runPykmip(repoRoot, pki, 'weak', s.kmipPort, 'weak', '1.2', [allowed, other]);
+    const w = await runPykmip(repoRoot, pki, 'weak', s.kmipPort, 'weak', '1.2', [allowed, other, otherSecret, mySecret]);
+    assert.equal(w['get_secret_allowed'], Buffer.from('weak client may read this').toString('hex'), JSON.stringify(w));
+    assert.match(w['get_secret_denied'].error, /PERMISSION_DENIED/, 'a secret outside the policy is refused');
+    assert.match(w['register_secret'].error, /PERMISSION_DENIED/);
     assert.equal(w['get_attributes_allowed'], 'State.PRE_ACTIVE');
     assert.match(w['get_attributes_denied'].error, /PERMISSION_DENIED/);
     assert.match(w['encrypt_denied'].error, /PERMISSION_DENIED/);
     assert.match(w['get_plaintext_allowed'].error, /PERMISSION_DENIED/, 'keys:read is not keys:export-plaintext');
-    assert.deepEqual(w['locate_all'], [allowed], 'Locate shows only what the certificate may read');
+    assert.deepEqual(w['locate_all'], [allowed, mySecret], 'Locate shows only what the certificate may read (keys, then KMIP items)');
     assert.match(w['create'].error, /PERMISSION_DENIED/);
   });
 
@@ -175,6 +202,79 @@ describe('KMIP: PyKMIP client against Strongbox over mutual TLS', () => {
     assert.equal(r['rekey_state'], 'State.ACTIVE');
     assert.deepEqual(r['rekey_names'].map((n: string) => n.includes('to-rekey')), [true]);
     assert.match(r['rekey_again'].error, /ILLEGAL_OPERATION/);
+  });
+
+  for (const v of ['1.2', '2.0']) {
+    it(`KMIP ${v}: Secret Data (Password), Opaque Object and Public Keys (EC X.509, RSA PKCS#1) registered by PyKMIP come back byte-equal, are located, verify and encrypt (checked by node:crypto), and are destroyed`, async () => {
+      const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+      const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      const ecSpki = ec.publicKey.export({ format: 'der', type: 'spki' }) as Buffer;
+      const rsaPkcs1 = rsa.publicKey.export({ format: 'der', type: 'pkcs1' }) as Buffer;
+      const ecSig = signData('sha256', Buffer.from('signed outside Strongbox'), ec.privateKey);
+      const r = await runPykmip(repoRoot, pki, 'objects', s.kmipPort, 'storage', v, [ecSpki.toString('hex'), rsaPkcs1.toString('hex'), ecSig.toString('hex')]);
+      objectRuns.set(v, r);
+      assert.match(r['register_secret'], UUID, JSON.stringify(r));
+      assert.deepEqual(r['get_secret'], { type: 'SecretData', data_type: 'SecretDataType.PASSWORD', value: Buffer.from(`db password ${v}`).toString('hex') });
+      assert.equal(r['secret_attributes']['Object Type'], 'ObjectType.SECRET_DATA');
+      assert.equal(r['secret_attributes']['State'], 'State.PRE_ACTIVE');
+      assert.deepEqual(r['locate_secret_by_name'], [r['register_secret']]);
+      assert.ok(r['locate_secret_by_type'].includes(r['register_secret']));
+      assert.match(r['sign_with_secret'].error, /INVALID_OBJECT_TYPE|ILLEGAL_OPERATION/);
+      assert.deepEqual(r['get_opaque'], { type: 'OpaqueObject', value: Buffer.concat([Buffer.from([0]), Buffer.from('opaque'), Buffer.from([0xff]), Buffer.from(`bytes${v}`)]).toString('hex') });
+      assert.ok(r['locate_opaque_by_type'].includes(r['register_opaque']));
+      assert.ok(!r['locate_opaque_by_type'].includes(r['register_secret']));
+      assert.deepEqual(r['get_ec_public'], { type: 'PublicKey', format: 'KeyFormatType.X_509', value: ecSpki.toString('hex') });
+      assert.equal(r['verify_good'], 'ValidityIndicator.VALID', 'a signature node:crypto made verifies with the registered public key');
+      assert.equal(r['verify_bad'], 'ValidityIndicator.INVALID');
+      assert.equal(r['get_rsa_public'], rsaPkcs1.toString('hex'));
+      const plain = privateDecrypt({ key: rsa.privateKey, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, Buffer.from(r['encrypt_rsa_public'], 'hex'));
+      assert.equal(plain.toString(), 'for the private key holder', 'Strongbox encrypted with the registered RSA public key; node:crypto decrypts');
+      assert.deepEqual(r['locate_public_by_name'], [r['register_ec_public']]);
+      for (const step of ['destroy_secret', 'destroy_opaque', 'revoke_ec_public', 'destroy_ec_public']) assert.ok(!(typeof r[step] === 'object' && r[step] !== null && 'error' in r[step]), `${step}: ${JSON.stringify(r[step])}`);
+      for (const step of ['get_secret_destroyed', 'get_opaque_destroyed', 'get_ec_public_destroyed']) assert.match(r[step].error, v.startsWith('1.') ? /ITEM_NOT_FOUND/ : /OBJECT_DESTROYED|ITEM_NOT_FOUND/, step);
+      // One id space: a KMIP secret is a Strongbox secret (its value erased by Destroy), and no key.
+      const rest = await httpsJson(pki, `${s.addr}/v1/secret-versions/kmip/${r['register_secret']}`, 'GET', undefined, { token: ROOT });
+      assert.equal(rest.status, 200, JSON.stringify(rest.body));
+      assert.equal(rest.body.versions[0].destroyed, true);
+      assert.equal((await httpsJson(pki, `${s.addr}/v1/keys/${r['register_secret']}`, 'GET', undefined, { token: ROOT })).status, 404);
+    });
+  }
+
+  it('malformed Public Key and Secret Data over the TTLV listener: KMIP errors naming the problem, on a connection that keeps serving', async () => {
+    const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+    const jwk = ec.publicKey.export({ format: 'jwk' });
+    const offCurve = Buffer.concat([Buffer.from([4]), Buffer.from(jwk.x!, 'base64url'), Buffer.from(jwk.y!, 'base64url')]);
+    offCurve[64]! ^= 1;
+    const keyBlock = (format: number, material: TtlvItem) => struct(Tag.KeyBlock, enumeration(Tag.KeyFormatType, format), struct(Tag.KeyValue, { ...material, tag: Tag.KeyMaterial }));
+    const register = (objectType: number, object: TtlvItem) => ({ operation: Operation.Register, payload: struct(Tag.RequestPayload, enumeration(Tag.ObjectType, objectType), struct(Tag.TemplateAttribute), object) });
+    const secret = (value: Buffer) => struct(Tag.SecretData, enumeration(Tag.SecretDataType, 1), keyBlock(KeyFormatType.Opaque, bytes(Tag.KeyMaterial, value)));
+    const frame = encodeTtlv(
+      buildRequest({ major: 1, minor: 4 }, [
+        register(ObjectType.PublicKey, struct(Tag.PublicKey, keyBlock(KeyFormatType.PKCS_8, bytes(Tag.KeyMaterial, ec.publicKey.export({ format: 'der', type: 'spki' }) as Buffer)))),
+        register(ObjectType.PublicKey, struct(Tag.PublicKey, keyBlock(KeyFormatType.TransparentECPublicKey, struct(Tag.KeyMaterial, enumeration(Tag.RecommendedCurve, 0x07), bytes(Tag.QString, offCurve))))),
+        register(ObjectType.SecretData, secret(Buffer.alloc(0))),
+        register(ObjectType.SecretData, secret(Buffer.alloc(40 * 1024, 7))),
+      ]),
+    );
+    // Batch Error Continuation defaults to Stop: send each item as its own request, then a good one, on one connection.
+    const items = (decodeTtlv(frame).value as TtlvItem[]).filter((x) => x.tag === Tag.BatchItem);
+    const one = (item: TtlvItem) => encodeTtlv(struct(Tag.RequestMessage, struct(Tag.RequestHeader, struct(Tag.ProtocolVersion, { tag: Tag.ProtocolVersionMajor, type: 'Integer', value: 1 }, { tag: Tag.ProtocolVersionMinor, type: 'Integer', value: 4 }), { tag: Tag.BatchCount, type: 'Integer', value: 1 }), item));
+    const good = encodeTtlv(buildRequest({ major: 1, minor: 4 }, [{ operation: Operation.DiscoverVersions, payload: struct(Tag.RequestPayload) }]));
+    const r = await rawKmip(pki, s.kmipPort, 'storage', [...items.map(one), good], items.length + 1);
+    assert.equal(r.messages.length, items.length + 1, 'every request answered on one connection');
+    const results = r.messages.map((m) => read.structure(decodeTtlv(new Uint8Array(m)), Tag.BatchItem));
+    const expected: [number, RegExp][] = [
+      [ResultReason.KeyFormatTypeNotSupported, /Public Key is registered as X\.509/],
+      [ResultReason.InvalidField, /not a valid P-256 point/],
+      [ResultReason.InvalidField, /SecretData is empty/],
+      [ResultReason.InvalidField, /SecretData is 40960 bytes; at most 32768/],
+    ];
+    expected.forEach(([reason, message], n) => {
+      assert.equal(read.enum(results[n], Tag.ResultStatus), ResultStatus.OperationFailed, `item ${n}`);
+      assert.equal(read.enum(results[n], Tag.ResultReason), reason, `item ${n}`);
+      assert.match(read.text(results[n], Tag.ResultMessage) ?? '', message);
+    });
+    assert.equal(read.enum(results.at(-1), Tag.ResultStatus), ResultStatus.Success);
   });
 
   it('a certificate the client map does not name authenticates nothing', async () => {
@@ -286,5 +386,11 @@ describe('KMIP: PyKMIP client against Strongbox over mutual TLS', () => {
       assert.ok(!everything.includes(material), `the ${v} key material is in no audit record or log line`);
     }
     assert.ok(!everything.includes(Buffer.from([...Array(32).keys()]).toString('hex')), 'nor the registered key');
+    for (const [v, r] of objectRuns) {
+      assert.ok(!everything.includes(r['get_secret'].value), `the ${v} Secret Data value is in no audit record or log line`);
+      assert.ok(!everything.includes(Buffer.from(`db password ${v}`).toString('base64')), `nor its base64 (${v})`);
+    }
+    assert.ok(kmip.some((r) => r.operation === 'kmip.Get' && r.action === 'secrets:read' && /^secret:kmip\//.test(r.resource) && r.outcome === 'denied'), 'the refused Get of a secret is audited');
+    assert.ok(kmip.some((r) => r.operation === 'kmip.SignatureVerify' && r.action === 'keys:verify' && r.outcome === 'success'));
   });
 });

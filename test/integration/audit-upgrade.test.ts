@@ -57,7 +57,7 @@ describe('audit logs written before head signatures', () => {
     try {
       db.transaction(() => {
         db.exec('ALTER TABLE audit_records DROP COLUMN head_signature');
-        // and what the later migrations added (13: the tokens' maximum lifetime; 14: spend buckets; 15: KMIP metadata; 17: signed requests; 18: caller bindings; 19: MuSig2 sessions; 20: the KMIP Locate index; 21: key certificates), which
+        // and what the later migrations added (13: the tokens' maximum lifetime; 14: spend buckets; 15: KMIP metadata; 17: signed requests; 18: caller bindings; 19: MuSig2 sessions; 20: the KMIP Locate index; 21: key certificates; 22: KMIP items), which
         // rerun at the upgrade
         db.exec('ALTER TABLE tokens DROP COLUMN max_expires_at; ALTER TABLE tokens DROP COLUMN renewable');
         db.exec(`DROP INDEX spend_reservations_bucket; DROP INDEX spend_reservations_reservation;
@@ -68,6 +68,7 @@ describe('audit logs written before head signatures', () => {
         db.exec('ALTER TABLE tokens DROP COLUMN bind_caller'); // 18: tokens bound to a caller measurement
         db.exec('DROP TABLE kmip_names; DROP INDEX keys_type_seq; DROP INDEX keys_state_seq'); // 20: the KMIP Locate index
         db.exec('DROP TABLE key_certificates'); // 21: certificates attached to keys
+        db.exec('DROP TABLE kmip_item_names; DROP TABLE kmip_items'); // 22: KMIP items (public keys, Secret Data, Opaque Objects)
         db.exec('DROP TABLE musig2_sessions'); // 19: MuSig2 sessions
         db.prepare('DELETE FROM schema_migrations WHERE version >= 12').run();
         const cps = db.prepare('SELECT seq, checkpoint FROM audit_checkpoints ORDER BY seq').all() as { seq: number; checkpoint: string }[];

@@ -78,7 +78,7 @@ describe('KMIP Locate: paging over thousands of objects through the indexes', ()
     const uids: string[] = [];
     const located: number[] = [];
     for (let offset = 0; ; offset += size) {
-      const r = await locateKmipObjects({ store: counting }, { ...criteria, offset, maximum: size }, async () => true);
+      const r = await locateKmipObjects({ store: counting }, { ...criteria, offset, maximum: size }, async () => true, async () => true);
       located.push(r.located);
       uids.push(...r.uids);
       if (r.uids.length < size) return { uids, located };
@@ -139,5 +139,26 @@ describe('KMIP Locate: paging over thousands of objects through the indexes', ()
     const want = expectUids((m) => m.names.includes('tenant-a') && !hidden.has(m.id));
     assert.deepEqual(r.uids, want);
     assert.equal(r.located, want.length);
+  });
+
+  it('KMIP items (Secret Data, Opaque, public keys): an Object Type of items asks no key, and items follow the keys with the same paging', async () => {
+    const items: string[] = [];
+    for (let n = 0; n < 30; n++) {
+      const uid = randomUUID();
+      const kind = n % 3 === 0 ? 'public_key' : n % 3 === 1 ? 'secret_data' : 'opaque';
+      const names = n % 2 === 0 ? ['tenant-a'] : [];
+      await store.putKmipItem({ uid, objectType: kind, keyType: kind === 'public_key' ? 'p256' : null, state: 'active', attributes: JSON.stringify({ names, custom: [] }), publicKey: null, createdAt: new Date(Date.UTC(2026, 1, 1) + n).toISOString(), updatedAt: new Date().toISOString(), names });
+      items.push(uid);
+    }
+    rowsRead = 0;
+    const secrets = await allPages({ kinds: ['secret_data'] }, 4);
+    assert.deepEqual(secrets.uids, items.filter((_, n) => n % 3 === 1));
+    assert.equal(rowsRead, 0, 'Locate by Secret Data reads no key row');
+    const named = await allPages({ names: ['tenant-a'] }, 37);
+    assert.deepEqual(named.uids, [...expectUids((m) => m.names.includes('tenant-a')), ...items.filter((_, n) => n % 2 === 0)], 'keys first, then items, each in creation order');
+    const p256Public = await allPages({ types: ['p256'], kinds: ['public'], states: ['active'] }, 250);
+    assert.deepEqual(p256Public.uids, [...expectUids((m) => m.type === 'p256' && m.state === 'enabled', ['public']), ...items.filter((_, n) => n % 3 === 0)]);
+    const hidden = await locateKmipObjects({ store: counting }, { kinds: ['opaque'], offset: 0, maximum: 100 }, async () => true, async (item) => item.uid !== items[2]);
+    assert.deepEqual(hidden.uids, items.filter((_, n) => n % 3 === 2 && n !== 2), 'items the caller may not read are left out');
   });
 });

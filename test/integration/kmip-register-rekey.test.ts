@@ -173,9 +173,9 @@ describe('KMIP Register (private keys), Re-key, RSA-OAEP and version rules', () 
       assert.equal(await keyCount(), before, 'no key was stored');
     });
 
-    it('Public Key, Secret Data and Opaque Object are refused with a reason (not yet supported)', async () => {
-      const r = await one([2, 1], ['Register', [e('ObjectType', 'SecretData'), s('SecretData', e('SecretDataType', 'Password'), s('KeyBlock', e('KeyFormatType', 'Opaque'), s('KeyValue', b('KeyMaterial', Buffer.from('pw')))))]]);
-      failed(r, 'FeatureNotSupported', /Secret Data/);
+    it('object types Register does not take (a Certificate) are refused with a reason (kmip-objects.test.ts covers Public Key, Secret Data and Opaque Object)', async () => {
+      const r = await one([2, 1], ['Register', [e('ObjectType', 'Certificate'), s('Certificate', e('CertificateType', '0x00000001'), b('CertificateValue', Buffer.from('not a certificate')))]]);
+      failed(r, 'InvalidObjectType', /Register accepts Symmetric Keys, Private Keys, Public Keys, Secret Data and Opaque Objects/);
     });
   });
 

@@ -3,14 +3,17 @@
  * §6.1.23-24, §6.1.2, §6.1.48, §6.1.31, §6.1.16). Clients may set Name, Cryptographic Usage Mask,
  * Operation Policy Name and custom attributes (1.x `x-…`, the 2.x Vendor Attributes (x, …); see
  * ../attributes.ts); the others are derived from the key and read-only.
+ * KMIP items (a registered public key: keys:read / keys:update; Secret Data and Opaque Objects:
+ * secrets:read / secrets:write on their secret) answer the same way.
  */
 import type { CustomAttribute, KmipAttributes, KmipObject } from '../../service/kmip/kmip-object.js';
 import { updateKmipAttributes } from '../../service/kmip/kmip-lifecycle.js';
+import { updateKmipItemAttributes } from '../../service/kmip/kmip-item.js';
 import { attributeNames, customAttributeOf, encodeAttributes, is2x, isCustomName, PLAINTEXT_EXPORT_ATTRIBUTE, readAttribute1, readAttribute2, readVendorReference, vendorReference } from '../attributes.js';
 import { child, children, enumeration, KmipError, read, struct, text } from '../message.js';
 import { Tag, tagByName } from '../tags.js';
 import type { TtlvItem } from '../ttlv.js';
-import { assertUnsealed, objectFor, uidOf, type KmipCall, type KmipOperation } from './call.js';
+import { assertUnsealed, itemFor, objectFor, uidOf, type KmipCall, type KmipOperation } from './call.js';
 
 const WRITABLE = new Set(['Name', 'Cryptographic Usage Mask', 'Operation Policy Name']);
 
@@ -30,7 +33,8 @@ export const getAttributes: KmipOperation = {
   name: 'GetAttributes',
   async run(call, payload) {
     assertUnsealed(call);
-    const o = await objectFor(call, uidOf(call, payload), 'keys:read');
+    const uid = uidOf(call, payload);
+    const o = (await itemFor(call, uid, 'keys:read', 'secrets:read')) ?? (await objectFor(call, uid, 'keys:read'));
     // Another vendor's attribute is never kept: its reference selects nothing ('' is no attribute's name).
     const wanted = is2x(call.version) ? children(payload, Tag.AttributeReference).map((r) => referenceName(r) ?? '') : children(payload, Tag.AttributeName).map((n) => (n.type === 'TextString' ? n.value : ''));
     return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), ...encodeAttributes(o, call.version, wanted));
@@ -41,7 +45,8 @@ export const getAttributeList: KmipOperation = {
   name: 'GetAttributeList',
   async run(call, payload) {
     assertUnsealed(call);
-    const o = await objectFor(call, uidOf(call, payload), 'keys:read');
+    const uid = uidOf(call, payload);
+    const o = (await itemFor(call, uid, 'keys:read', 'secrets:read')) ?? (await objectFor(call, uid, 'keys:read'));
     const names = attributeNames(o, call.version);
     if (!is2x(call.version)) return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), ...names.map((n) => text(Tag.AttributeName, n)));
     // 2.x Attribute References name standard attributes by tag, custom attributes as Vendor Attribute references.
@@ -124,7 +129,7 @@ function applyChange(a: KmipAttributes, c: Change, mode: 'add' | 'set' | 'delete
   }
 }
 
-function echo(call: KmipCall, o: KmipObject, c: Change): TtlvItem {
+function echo(call: KmipCall, o: { uid: string }, c: Change): TtlvItem {
   if (is2x(call.version) || c.value === undefined) return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid));
   return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), struct(Tag.Attribute, text(Tag.AttributeName, c.name), c.index === undefined ? undefined : { tag: Tag.AttributeIndex, type: 'Integer', value: c.index }, { ...c.value, tag: Tag.AttributeValue }));
 }
@@ -136,7 +141,10 @@ function changeOperation(name: string, mode: 'add' | 'set', tag2x: number): Kmip
       assertUnsealed(call);
       const c = changeOf(call, payload, tag2x);
       assertWritable(c.name);
-      const o = await objectFor(call, uidOf(call, payload), 'keys:update');
+      const uid = uidOf(call, payload);
+      const item = await itemFor(call, uid, 'keys:update', 'secrets:write');
+      if (item !== undefined) return echo(call, await updateKmipItemAttributes(call.ctx, item, applyChange(item.attributes, c, mode)), c);
+      const o = await objectFor(call, uid, 'keys:update');
       const updated = await updateKmipAttributes(call.ctx, o, applyChange(o.attributes, c, mode));
       return echo(call, updated, c);
     },
@@ -163,11 +171,18 @@ export const deleteAttribute: KmipOperation = {
       c = name !== undefined ? { name, index: undefined, value: undefined } : { ...changeOf(call, payload, Tag.CurrentAttribute), value: undefined };
     }
     assertWritable(c.name);
-    const o = await objectFor(call, uidOf(call, payload), 'keys:update');
+    const uid = uidOf(call, payload);
+    const item = await itemFor(call, uid, 'keys:update', 'secrets:write');
+    const o = item ?? (await objectFor(call, uid, 'keys:update'));
     // 1.x answers the deleted attribute (KMIP 1.4 §4.16); 2.x only the Unique Identifier (2.1 §6.1.16).
     const index = c.index ?? 0;
     const deleted = is2x(call.version) ? undefined : encodeAttributes(o, call.version, [c.name]).find((a) => (read.int(a, Tag.AttributeIndex) ?? 0) === index);
-    await updateKmipAttributes(call.ctx, o, applyChange(o.attributes, c, 'delete'));
-    return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), deleted);
+    if (item !== undefined) {
+      await updateKmipItemAttributes(call.ctx, item, applyChange(item.attributes, c, 'delete'));
+      return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, item.uid), deleted);
+    }
+    const key = o as KmipObject;
+    await updateKmipAttributes(call.ctx, key, applyChange(key.attributes, c, 'delete'));
+    return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, key.uid), deleted);
   },
 };

@@ -9,6 +9,7 @@ import type { Resource } from '../../policy/types.js';
 import { authorize, describeResource } from '../../service/access/authorize.js';
 import type { Principal, ServiceContext } from '../../service/shared/context.js';
 import { keyResource } from '../../service/shared/resolve-key.js';
+import { findKmipItem, kmipSecretPath, type KmipItem } from '../../service/kmip/kmip-item.js';
 import { loadKmipObject, parseUid, type KmipObject } from '../../service/kmip/kmip-object.js';
 import { KmipError, read, type ProtocolVersion } from '../message.js';
 import { Tag } from '../tags.js';
@@ -48,11 +49,38 @@ export function uidOf(call: KmipCall, payload: TtlvItem | undefined): string {
 }
 
 /**
+ * The policy resource of a KMIP item: a registered public key is a key resource named by its Unique
+ * Identifier (`key:<uid>`, so `key:*` policies cover it); a Secret Data or Opaque Object is its secret
+ * (`secret:kmip/<uid>`).
+ */
+export function itemResource(item: KmipItem): Resource {
+  return item.kind === 'public_key' ? { kind: 'key', id: item.uid, name: null } : { kind: 'secret', path: kmipSecretPath(item.uid) };
+}
+
+/** The item a Unique Identifier names, if any, after authorizing `keyAction` (public keys) or `secretAction` (Secret Data, Opaque) on it. */
+export async function itemFor(call: KmipCall, uid: string, keyAction: Action, secretAction: Action): Promise<KmipItem | undefined> {
+  const item = await findKmipItem(call.ctx, uid);
+  if (item === undefined) return undefined;
+  await authorizeCall(call, item.kind === 'public_key' ? keyAction : secretAction, itemResource(item));
+  return item;
+}
+
+/** The refusal of an operation that does not apply to a KMIP item's object type. */
+export function invalidObjectType(item: KmipItem, what: string): KmipError {
+  const type = item.kind === 'public_key' ? 'a Public Key' : item.kind === 'secret_data' ? 'Secret Data' : 'an Opaque Object';
+  return new KmipError('InvalidObjectType', `${item.uid} is ${type}: ${what}`);
+}
+
+/**
  * The object a Unique Identifier names, after authorizing `action` on its key. An unknown id is
  * authorized against a resource named by the id itself, so a caller without the right learns nothing
- * (Permission Denied), and one with it gets Item Not Found.
+ * (Permission Denied), and one with it gets Item Not Found. A KMIP item (public key, Secret Data, Opaque
+ * Object) reaching here is not what the operation works on: authorized (`action` for a public key, a
+ * read of the secret otherwise), then refused with Invalid Object Type.
  */
 export async function objectFor(call: KmipCall, uid: string, action: Action): Promise<KmipObject> {
+  const item = await itemFor(call, uid, action, 'secrets:read');
+  if (item !== undefined) throw invalidObjectType(item, `${action.replace(/^keys:/, '')} needs a key`);
   const { keyId } = parseUid(uid);
   const { resource, record } = await keyResource(call.ctx, keyId);
   await authorizeCall(call, action, resource);

@@ -2,7 +2,9 @@
  * Encrypt / Decrypt (AES-GCM, AES-CBC with PKCS#5 or no padding, and RSAES-OAEP with RSA keys), Sign / Signature Verify (ECDSA
  * with SHA-256 on P-256 and secp256k1, DER signatures; Ed25519), MAC / MAC Verify (HMAC-SHA256) and RNG
  * Retrieve — KMIP 1.4 §4.29-4.35, 2.1 §6.1.18-19, §6.1.50-51, §6.1.29-30, §6.1.43. Signing and MACs go
- * through the same services as the REST API (verify-before-release included).
+ * through the same services as the REST API (verify-before-release included). A registered Public Key (a
+ * KMIP item) verifies, and an RSA one encrypts with OAEP; Secret Data and Opaque Objects do neither
+ * (Invalid Object Type), and every other operation refuses items the same way (call.ts objectFor).
  */
 import { StrongboxError } from '../../protocol/errors.js';
 import { hexToBytes, toHex } from '../../protocol/hex.js';
@@ -13,12 +15,13 @@ import { verify } from '../../service/keys/verify.js';
 import { generateMac } from '../../service/symmetric/generate-mac.js';
 import { verifyMac } from '../../service/symmetric/verify-mac.js';
 import { kmipDecrypt, kmipEncrypt, type KmipCipherParameters } from '../../service/kmip/kmip-material.js';
-import type { KmipObject } from '../../service/kmip/kmip-object.js';
+import { encryptWithKmipItem, verifyWithKmipItem } from '../../service/kmip/kmip-public-key.js';
+import type { KeyType } from '../../protocol/types.js';
 import { BlockCipherMode, CryptographicAlgorithm, DigitalSignatureAlgorithm, HashingAlgorithm, PaddingMethod } from '../enums.js';
 import { bytes, child, enumeration, KmipError, read, required, struct, text } from '../message.js';
 import { Tag } from '../tags.js';
 import type { TtlvItem } from '../ttlv.js';
-import { assertUnsealed, objectFor, uidOf, type KmipOperation } from './call.js';
+import { assertUnsealed, invalidObjectType, itemFor, objectFor, uidOf, type KmipOperation } from './call.js';
 
 /** Validity Indicator (KMIP 1.4 §9.1.3.2.24) */
 const VALID = 1;
@@ -78,7 +81,16 @@ export const encrypt: KmipOperation = {
   name: 'Encrypt',
   async run(call, payload) {
     assertUnsealed(call);
-    const o = await objectFor(call, uidOf(call, payload), 'keys:encrypt');
+    const uid = uidOf(call, payload);
+    const item = await itemFor(call, uid, 'keys:encrypt', 'secrets:read');
+    if (item !== undefined) {
+      if (item.kind !== 'public_key') throw invalidObjectType(item, 'Encrypt needs a key');
+      if (item.keyType === undefined || !isRsaType(item.keyType)) throw new KmipError('IllegalOperation', 'only RSA public keys encrypt');
+      const p = oaepParameters(payload);
+      const data = encryptWithKmipItem(item, p.data, { hash: p.algorithm === 'RSAES_OAEP_SHA_1' ? 'sha1' : 'sha256', label: new Uint8Array(0) });
+      return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, item.uid), bytes(Tag.Data, data));
+    }
+    const o = await objectFor(call, uid, 'keys:encrypt');
     if (isRsaType(o.record.type)) {
       const p = oaepParameters(payload);
       const r = await rsaEncrypt(call.ctx, { key: o.record, algorithm: p.algorithm, plaintext: toHex(p.data) });
@@ -115,7 +127,6 @@ export const decrypt: KmipOperation = {
   },
 };
 
-const isRsa = (o: KmipObject): boolean => o.record.type === 'rsa2048' || o.record.type === 'rsa3072' || o.record.type === 'rsa4096';
 
 type SignFields = { message?: `0x${string}`; digest?: `0x${string}`; hash?: 'sha256' | 'sha384' | 'sha512'; padding?: 'pss' | 'pkcs1'; encoding?: 'der' };
 
@@ -124,19 +135,19 @@ type SignFields = { message?: `0x${string}`; digest?: `0x${string}`; hash?: 'sha
  * answers DER; RSA signs with PSS or PKCS#1 v1.5 over SHA-256/384/512 (Padding Method, or the Digital
  * Signature Algorithm); Ed25519 signs the data itself.
  */
-function signFields(o: KmipObject, payload: TtlvItem | undefined): SignFields {
+function signFields(type: KeyType, payload: TtlvItem | undefined): SignFields {
   const p = read.structure(payload, Tag.CryptographicParameters);
   const hash = read.enum(p, Tag.HashingAlgorithm);
   const dsa = read.enum(p, Tag.DigitalSignatureAlgorithm);
   const data = read.bytes(payload, Tag.Data);
   const digested = read.bytes(payload, Tag.DigestedData);
   if ((data === undefined) === (digested === undefined)) throw new KmipError('MissingData', 'give exactly one of Data or Digested Data');
-  if (o.record.type === 'ed25519') {
+  if (type === 'ed25519') {
     if (digested !== undefined) throw new KmipError('InvalidField', 'Ed25519 signs the data itself, not a digest');
     return { message: toHex(data!) };
   }
   const input = digested !== undefined ? { digest: toHex(digested) } : { message: toHex(data!) };
-  if (isRsa(o)) {
+  if (isRsaType(type)) {
     const hashName = hash === undefined || hash === HashingAlgorithm.SHA_256 ? 'sha256' : hash === HashingAlgorithm.SHA_384 ? 'sha384' : hash === HashingAlgorithm.SHA_512 ? 'sha512' : undefined;
     if (hashName === undefined) throw new KmipError('InvalidField', 'RSA signs with SHA-256, SHA-384 or SHA-512');
     const padding = read.enum(p, Tag.PaddingMethod);
@@ -157,7 +168,7 @@ export const signOperation: KmipOperation = {
     assertUnsealed(call);
     const o = await objectFor(call, uidOf(call, payload), 'keys:sign');
     if (o.kind !== 'private') throw new KmipError('IllegalOperation', 'sign with a private key');
-    const r = await sign(call.ctx, { key: o.record, ...signFields(o, payload) });
+    const r = await sign(call.ctx, { key: o.record, ...signFields(o.record.type, payload) });
     return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), bytes(Tag.SignatureData, hexToBytes(r.signature)));
   },
 };
@@ -166,11 +177,20 @@ export const signatureVerify: KmipOperation = {
   name: 'SignatureVerify',
   async run(call, payload) {
     assertUnsealed(call);
-    const o = await objectFor(call, uidOf(call, payload), 'keys:verify');
+    const uid = uidOf(call, payload);
+    const item = await itemFor(call, uid, 'keys:verify', 'secrets:read');
+    if (item !== undefined) {
+      if (item.kind !== 'public_key' || item.keyType === undefined) throw invalidObjectType(item, 'Signature Verify needs a public key');
+      const signature = required(read.bytes(payload, Tag.SignatureData), Tag.SignatureData);
+      if (signature.length === 0 || signature.length > 512) throw new KmipError('InvalidField', 'Signature Data has the wrong length');
+      const valid = verifyWithKmipItem(item, signFields(item.keyType, payload), signature);
+      return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, item.uid), enumeration(Tag.ValidityIndicator, valid ? VALID : INVALID));
+    }
+    const o = await objectFor(call, uid, 'keys:verify');
     if (o.kind === 'symmetric') throw new KmipError('IllegalOperation', 'verify with a public (or private) key');
     const signature = required(read.bytes(payload, Tag.SignatureData), Tag.SignatureData);
     if (signature.length === 0 || signature.length > 512) throw new KmipError('InvalidField', 'Signature Data has the wrong length');
-    const r = await verify(call.ctx, { key: o.record, ...signFields(o, payload), signature: toHex(signature) });
+    const r = await verify(call.ctx, { key: o.record, ...signFields(o.record.type, payload), signature: toHex(signature) });
     return struct(Tag.ResponsePayload, text(Tag.UniqueIdentifier, o.uid), enumeration(Tag.ValidityIndicator, r.valid ? VALID : INVALID));
   },
 };

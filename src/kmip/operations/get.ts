@@ -7,17 +7,24 @@
  *    explicit-only action keys:export-plaintext on that key;
  *  - otherwise not at all: Operation Failed, Permission Denied (docs/kmip.md explains the choice).
  * The Key Value holds only Key Material (no attributes inside it, which 1.x clients choke on).
+ * KMIP items: a registered Public Key answers its material (X.509, PKCS#1 or Transparent RSA Public Key
+ * for RSA, Raw or Transparent EC Public Key for EC and Ed25519; by default the format it was registered
+ * in) under keys:read; Secret Data and Opaque Objects answer their value under secrets:read on their
+ * secret (the same action as reading it through REST).
  */
+import { createPublicKey } from 'node:crypto';
 import { StrongboxError } from '../../protocol/errors.js';
 import { kmipPublicKey, kmipRawPublicKey, releaseKmipPlaintext, wrapKmipMaterial } from '../../service/kmip/kmip-material.js';
 import type { KmipObject } from '../../service/kmip/kmip-object.js';
+import { assertNotDestroyed, readKmipSecret, type KmipItem } from '../../service/kmip/kmip-item.js';
+import { itemPkcs1, itemRawPublicKey, itemSpki } from '../../service/kmip/kmip-public-key.js';
 import { keyLengthBits } from '../../service/kmip/locate-kmip.js';
 import { algorithmOf, curveOf } from '../attributes.js';
-import { BlockCipherMode, KeyFormatType, ObjectType, WrappingMethod } from '../enums.js';
-import { bytes, enumeration, int, KmipError, read, required, struct, text } from '../message.js';
+import { BlockCipherMode, KeyFormatType, ObjectType, SecretDataType, WrappingMethod } from '../enums.js';
+import { big, bytes, enumeration, int, KmipError, read, required, struct, text } from '../message.js';
 import { Tag } from '../tags.js';
 import type { TtlvItem } from '../ttlv.js';
-import { assertUnsealed, objectFor, uidOf, type KmipCall, type KmipOperation } from './call.js';
+import { assertUnsealed, itemFor, objectFor, uidOf, type KmipCall, type KmipOperation } from './call.js';
 
 function keyBlock(call: KmipCall, o: KmipObject, format: number, value: TtlvItem, wrapping?: TtlvItem): TtlvItem {
   return struct(Tag.KeyBlock, enumeration(Tag.KeyFormatType, format), value, enumeration(Tag.CryptographicAlgorithm, algorithmOf(o.record.type, call.version)), int(Tag.CryptographicLength, keyLengthBits(o.record.type)), wrapping);
@@ -29,6 +36,45 @@ function objectItem(o: KmipObject, block: TtlvItem): TtlvItem {
 
 const objectTypeOf = (o: KmipObject): number => (o.kind === 'symmetric' ? ObjectType.SymmetricKey : o.kind === 'public' ? ObjectType.PublicKey : ObjectType.PrivateKey);
 
+const bigOf = (b64url: string): bigint => BigInt(`0x${Buffer.from(b64url, 'base64url').toString('hex') || '0'}`);
+
+/** A registered public key in the format asked (default: the format it was registered in). */
+function publicItemBlock(call: KmipCall, item: KmipItem, requestedFormat: number | undefined): TtlvItem {
+  const type = item.keyType!;
+  const rsa = type.startsWith('rsa');
+  const format = requestedFormat ?? item.attributes.keyFormatType ?? KeyFormatType.X_509;
+  let value: TtlvItem;
+  if (format === KeyFormatType.X_509) value = struct(Tag.KeyValue, bytes(Tag.KeyMaterial, itemSpki(item)));
+  else if (rsa && format === KeyFormatType.PKCS_1) value = struct(Tag.KeyValue, bytes(Tag.KeyMaterial, itemPkcs1(item)));
+  else if (rsa && format === KeyFormatType.TransparentRSAPublicKey) {
+    const jwk = createPublicKey({ key: Buffer.from(itemSpki(item)), format: 'der', type: 'spki' }).export({ format: 'jwk' });
+    value = struct(Tag.KeyValue, struct(Tag.KeyMaterial, big(Tag.Modulus, bigOf(String(jwk.n))), big(Tag.PublicExponent, bigOf(String(jwk.e)))));
+  } else if (!rsa && format === KeyFormatType.Raw) value = struct(Tag.KeyValue, bytes(Tag.KeyMaterial, itemRawPublicKey(item)));
+  else if (!rsa && format === KeyFormatType.TransparentECPublicKey) value = struct(Tag.KeyValue, struct(Tag.KeyMaterial, enumeration(Tag.RecommendedCurve, curveOf(type)!), bytes(Tag.QString, itemRawPublicKey(item))));
+  else throw new KmipError('KeyFormatTypeNotSupported', rsa ? 'RSA public keys: X.509, PKCS#1 or Transparent RSA Public Key' : 'EC and Ed25519 public keys: X.509, Raw or Transparent EC Public Key');
+  return struct(Tag.KeyBlock, enumeration(Tag.KeyFormatType, format), value, enumeration(Tag.CryptographicAlgorithm, algorithmOf(type, call.version)), int(Tag.CryptographicLength, keyLengthBits(type)));
+}
+
+async function getItem(call: KmipCall, item: KmipItem, requestedFormat: number | undefined, wrapped: boolean): Promise<TtlvItem> {
+  assertNotDestroyed(item);
+  if (wrapped) throw new KmipError('FeatureNotSupported', 'public keys, Secret Data and Opaque Objects are answered unwrapped only');
+  if (item.kind === 'public_key') {
+    return struct(Tag.ResponsePayload, enumeration(Tag.ObjectType, ObjectType.PublicKey), text(Tag.UniqueIdentifier, item.uid), struct(Tag.PublicKey, publicItemBlock(call, item, requestedFormat)));
+  }
+  if (requestedFormat !== undefined && requestedFormat !== KeyFormatType.Opaque && item.kind === 'secret_data') throw new KmipError('KeyFormatTypeNotSupported', 'Secret Data is answered as Opaque');
+  const secretValue = await readKmipSecret(call.ctx, item);
+  try {
+    const value = Uint8Array.from(secretValue);
+    if (item.kind === 'opaque') {
+      return struct(Tag.ResponsePayload, enumeration(Tag.ObjectType, ObjectType.OpaqueObject), text(Tag.UniqueIdentifier, item.uid), struct(Tag.OpaqueObject, enumeration(Tag.OpaqueDataType, item.attributes.opaqueDataType ?? 0x80000000), bytes(Tag.OpaqueDataValue, value)));
+    }
+    const block = struct(Tag.KeyBlock, enumeration(Tag.KeyFormatType, KeyFormatType.Opaque), struct(Tag.KeyValue, bytes(Tag.KeyMaterial, value)));
+    return struct(Tag.ResponsePayload, enumeration(Tag.ObjectType, ObjectType.SecretData), text(Tag.UniqueIdentifier, item.uid), struct(Tag.SecretData, enumeration(Tag.SecretDataType, item.attributes.secretDataType ?? SecretDataType.Password), block));
+  } finally {
+    secretValue.fill(0);
+  }
+}
+
 export const get: KmipOperation = {
   name: 'Get',
   async run(call, payload) {
@@ -36,6 +82,8 @@ export const get: KmipOperation = {
     const uid = uidOf(call, payload);
     const requestedFormat = read.enum(payload, Tag.KeyFormatType);
     const wrapSpec = read.structure(payload, Tag.KeyWrappingSpecification);
+    const item = await itemFor(call, uid, 'keys:read', 'secrets:read');
+    if (item !== undefined) return getItem(call, item, requestedFormat, wrapSpec !== undefined);
     let o = await objectFor(call, uid, 'keys:read');
     if (o.state === 'destroyed' || o.state === 'destroyed_compromised') {
       if (o.kind !== 'public') throw new StrongboxError('KEY_DESTROYED', `object ${o.uid} was destroyed`);

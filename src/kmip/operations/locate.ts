@@ -1,19 +1,18 @@
 /**
  * Locate (KMIP 1.4 §4.9, 2.1 §6.1.27) by Name, Object Type, State, Cryptographic Algorithm (and curve),
  * Cryptographic Length and custom attributes (1.x `x-…`, 2.x Vendor Attributes), with Maximum Items and
- * Offset Items. Objects the caller may not read
- * (keys:read) are left out. The first located object becomes the ID Placeholder.
+ * Offset Items. Objects the caller may not read (keys:read; secrets:read for Secret Data and Opaque
+ * Objects) are left out. The first located object becomes the ID Placeholder.
  */
 import type { KeyType } from '../../protocol/types.js';
 import { decide } from '../../service/access/authorize.js';
 import { keyRecordResource } from '../../service/shared/resolve-key.js';
-import { locateKmipObjects, type LocateCriteria } from '../../service/kmip/locate-kmip.js';
-import type { KmipObjectKind } from '../../service/kmip/kmip-object.js';
+import { locateKmipObjects, type LocateCriteria, type LocateKind } from '../../service/kmip/locate-kmip.js';
 import { is2x, readClientAttributes, stateFromValue } from '../attributes.js';
 import { CryptographicAlgorithm, ObjectType, RecommendedCurve } from '../enums.js';
 import { int, KmipError, read, struct, text } from '../message.js';
 import { Tag } from '../tags.js';
-import { assertUnsealed, type KmipOperation } from './call.js';
+import { assertUnsealed, itemResource, type KmipOperation } from './call.js';
 
 const MAX_LOCATE_ITEMS = 10_000;
 
@@ -37,7 +36,13 @@ function typesFor(algorithm: number | undefined, curve: number | undefined): Key
   }
 }
 
-const KINDS: Record<number, KmipObjectKind> = { [ObjectType.SymmetricKey]: 'symmetric', [ObjectType.PrivateKey]: 'private', [ObjectType.PublicKey]: 'public' };
+const KINDS: Record<number, LocateKind> = {
+  [ObjectType.SymmetricKey]: 'symmetric',
+  [ObjectType.PrivateKey]: 'private',
+  [ObjectType.PublicKey]: 'public',
+  [ObjectType.SecretData]: 'secret_data',
+  [ObjectType.OpaqueObject]: 'opaque',
+};
 
 export const locate: KmipOperation = {
   name: 'Locate',
@@ -61,7 +66,13 @@ export const locate: KmipOperation = {
     if (a.custom.length > 0) criteria.custom = a.custom;
     call.audit.action = 'keys:read';
     call.audit.resource = 'key:*';
-    const { uids, located } = await locateKmipObjects(call.ctx, criteria, async (record) => (await decide(call.ctx, call.principal, 'keys:read', keyRecordResource(record), call.clientIp)).allowed);
+    // KMIP items: a public key is visible with keys:read on key:<uid>, a Secret Data or Opaque Object with secrets:read on its secret.
+    const { uids, located } = await locateKmipObjects(
+      call.ctx,
+      criteria,
+      async (record) => (await decide(call.ctx, call.principal, 'keys:read', keyRecordResource(record), call.clientIp)).allowed,
+      async (item) => (await decide(call.ctx, call.principal, item.kind === 'public_key' ? 'keys:read' : 'secrets:read', itemResource(item), call.clientIp)).allowed,
+    );
     if (uids[0] !== undefined) call.placeholder.value = uids[0];
     // Located Items exists from KMIP 1.3 on.
     const count = call.version.major > 1 || call.version.minor >= 3 ? int(Tag.LocatedItems, located) : undefined;

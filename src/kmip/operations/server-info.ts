@@ -39,7 +39,7 @@ export const query: KmipOperation = {
     const functions = new Set(children(payload, Tag.QueryFunction).map((f) => (f.type === 'Enumeration' ? f.value : 0)));
     const items = [];
     if (functions.has(QueryFunction.QueryOperations)) items.push(...supportedOperations.map((op) => enumeration(Tag.Operation, op)));
-    if (functions.has(QueryFunction.QueryObjects)) items.push(...[ObjectType.SymmetricKey, ObjectType.PublicKey, ObjectType.PrivateKey].map((t) => enumeration(Tag.ObjectType, t)));
+    if (functions.has(QueryFunction.QueryObjects)) items.push(...[ObjectType.SymmetricKey, ObjectType.PublicKey, ObjectType.PrivateKey, ObjectType.SecretData, ObjectType.OpaqueObject].map((t) => enumeration(Tag.ObjectType, t)));
     if (functions.has(QueryFunction.QueryServerInformation)) {
       items.push(text(Tag.VendorIdentification, 'Strongbox'));
       items.push(struct(Tag.ServerInformation, text(Tag.ServerName, 'strongbox'), text(Tag.ServerVersion, VERSION)));

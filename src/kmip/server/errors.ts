@@ -21,6 +21,7 @@ const byCode: Partial<Record<ErrorCode, ResultReasonName>> = {
   UNSUPPORTED_OPERATION: 'FeatureNotSupported',
   DECRYPTION_FAILED: 'CryptographicFailure',
   BLIND_SIGNING_FORBIDDEN: 'PermissionDenied',
+  SECRET_VERSION_DESTROYED: 'ObjectDestroyed',
 };
 
 const byCategory: Record<ErrorCategory, ResultReasonName> = {
@@ -47,6 +48,7 @@ const ONE_X_FALLBACK: Partial<Record<ResultReasonName, ResultReasonName>> = {
   UnsupportedProtocolVersion: 'InvalidMessage',
   CodecError: 'InvalidMessage',
   ReadOnlyAttribute: 'PermissionDenied',
+  InvalidObjectType: 'IllegalOperation',
 };
 
 export interface KmipResult {

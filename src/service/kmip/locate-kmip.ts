@@ -8,15 +8,22 @@
  * so Locate reads only keys that can match, never every key; the exact KMIP rules (object kind, the
  * KMIP state derived from the key's state, every Name, the length) are checked here on those. Paging
  * (Offset Items, Maximum Items) counts visible matching objects in creation order.
+ *
+ * KMIP items that are not keys (kmip-item.ts: registered Public Keys, Secret Data, Opaque Objects) follow
+ * the keys, in their own creation order, narrowed by their own indexes (migration 22).
  */
 import { isThresholdKeyType, type KeyType } from '../../protocol/types.js';
 import type { ServiceContext } from '../shared/context.js';
-import type { KeyRecord, KeyState, KmipLocateFilter } from '../../storage/types.js';
+import type { KeyRecord, KeyState, KmipItemFilter, KmipLocateFilter } from '../../storage/types.js';
+import { kmipItemOf, type KmipItem } from './kmip-item.js';
 import { toKmipObject, type CustomAttribute, type KmipObject, type KmipObjectKind, type KmipState } from './kmip-object.js';
+
+/** Object kinds Locate tells apart: keys' (kmip-object.ts) and items' (a registered public key is 'public'). */
+export type LocateKind = KmipObjectKind | 'secret_data' | 'opaque';
 
 export interface LocateCriteria {
   names?: string[];
-  kinds?: KmipObjectKind[];
+  kinds?: LocateKind[];
   states?: KmipState[];
   /** Strongbox key types the Cryptographic Algorithm (and curve) given maps to */
   types?: KeyType[];
@@ -61,12 +68,15 @@ function indexFilter(c: LocateCriteria): KmipLocateFilter {
 
 export const keyLengthBits = (type: KeyType): number => (type === 'rsa2048' ? 2048 : type === 'rsa3072' ? 3072 : type === 'rsa4096' ? 4096 : 256);
 
+/** Every custom attribute the criteria name (name, value and type) is among the object's. */
+const hasCustom = (custom: readonly CustomAttribute[], c: LocateCriteria): boolean => c.custom === undefined || c.custom.every(([n, v, t]) => custom.some(([k, w, u]) => k === n && w === v && u === t));
+
 function matches(o: KmipObject, c: LocateCriteria): boolean {
   if (c.kinds !== undefined && !c.kinds.includes(o.kind)) return false;
   if (c.states !== undefined && !c.states.includes(o.state)) return false;
   if (c.types !== undefined && !c.types.includes(o.record.type)) return false;
   if (c.lengthBits !== undefined && keyLengthBits(o.record.type) !== c.lengthBits) return false;
-  if (c.custom !== undefined && !c.custom.every(([n, v, t]) => o.attributes.custom.some(([k, w, u]) => k === n && w === v && u === t))) return false;
+  if (!hasCustom(o.attributes.custom, c)) return false;
   if (c.names !== undefined) {
     const names = o.kind === 'public' ? (o.attributes.publicNames ?? o.attributes.names) : o.attributes.names;
     if (!c.names.every((n) => names.includes(n) || (o.record.name !== null && o.record.name === n))) return false;
@@ -74,14 +84,57 @@ function matches(o: KmipObject, c: LocateCriteria): boolean {
   return true;
 }
 
-export async function locateKmipObjects(ctx: Pick<ServiceContext, 'store'>, criteria: LocateCriteria, visible: (record: KeyRecord) => Promise<boolean>): Promise<{ uids: string[]; located: number }> {
+const itemKind = (item: KmipItem): LocateKind => (item.kind === 'public_key' ? 'public' : item.kind);
+
+/** What the items' indexes can narrow by; undefined when no item can match. */
+function itemFilter(c: LocateCriteria): KmipItemFilter | undefined {
+  const filter: KmipItemFilter = {};
+  let objectTypes: string[] | undefined;
+  if (c.kinds !== undefined) objectTypes = c.kinds.flatMap((k) => (k === 'public' ? ['public_key'] : k === 'secret_data' || k === 'opaque' ? [k] : []));
+  // An algorithm or length matches public keys only.
+  if (c.types !== undefined || c.lengthBits !== undefined) {
+    objectTypes = (objectTypes ?? ['public_key']).filter((t) => t === 'public_key');
+    const types = (c.types ?? []).filter((t) => c.lengthBits === undefined || keyLengthBits(t) === c.lengthBits);
+    if (c.types !== undefined) filter.keyTypes = types;
+  }
+  if (objectTypes !== undefined) {
+    if (objectTypes.length === 0) return undefined;
+    filter.objectTypes = objectTypes;
+  }
+  if (c.states !== undefined) filter.states = c.states;
+  if (c.names !== undefined && c.names[0] !== undefined) filter.name = c.names[0];
+  return filter;
+}
+
+function itemMatches(item: KmipItem, c: LocateCriteria): boolean {
+  if (c.kinds !== undefined && !c.kinds.includes(itemKind(item))) return false;
+  if (c.states !== undefined && !c.states.includes(item.state)) return false;
+  if (c.types !== undefined && (item.keyType === undefined || !c.types.includes(item.keyType))) return false;
+  if (c.lengthBits !== undefined && (item.keyType === undefined || keyLengthBits(item.keyType) !== c.lengthBits)) return false;
+  if (c.names !== undefined && !c.names.every((n) => item.attributes.names.includes(n))) return false;
+  return hasCustom(item.attributes.custom, c);
+}
+
+export async function locateKmipObjects(
+  ctx: Pick<ServiceContext, 'store'>,
+  criteria: LocateCriteria,
+  visible: (record: KeyRecord) => Promise<boolean>,
+  /** which KMIP items the caller may see (none when not given) */
+  visibleItem: (item: KmipItem) => Promise<boolean> = async () => false,
+): Promise<{ uids: string[]; located: number }> {
   const out: string[] = [];
   let located = 0;
   let skip = criteria.offset ?? 0;
   const max = criteria.maximum;
+  const take = (uid: string): void => {
+    located++;
+    if (skip > 0) skip--;
+    else if (max === undefined || out.length < max) out.push(uid);
+  };
   let after: string | undefined;
   const filter = indexFilter(criteria);
-  for (;;) {
+  // No key type can match (the Object Type asks for Secret Data, say): the keys are not asked at all.
+  for (; filter.types === undefined || filter.types.length > 0; ) {
     const page = await ctx.store.locateKmipKeys(filter, { limit: PAGE, ...(after === undefined ? {} : { after }) });
     for (const record of page.keys) {
       // Threshold keys sign only as a quorum, through the chain routes: KMIP does not see them.
@@ -91,14 +144,18 @@ export async function locateKmipObjects(ctx: Pick<ServiceContext, 'store'>, crit
       if (objects[0]!.kind === 'private') objects.push(toKmipObject(record, stored, true));
       const hits = objects.filter((o) => matches(o, criteria));
       if (hits.length === 0 || !(await visible(record))) continue;
-      for (const o of hits) {
-        located++;
-        if (skip > 0) {
-          skip--;
-          continue;
-        }
-        if (max === undefined || out.length < max) out.push(o.uid);
-      }
+      for (const o of hits) take(o.uid);
+    }
+    if (page.nextCursor === null) break;
+    after = page.nextCursor;
+  }
+  const items = itemFilter(criteria);
+  after = undefined;
+  while (items !== undefined) {
+    const page = await ctx.store.locateKmipItems(items, { limit: PAGE, ...(after === undefined ? {} : { after }) });
+    for (const record of page.items) {
+      const item = kmipItemOf(record);
+      if (itemMatches(item, criteria) && (await visibleItem(item))) take(item.uid);
     }
     if (page.nextCursor === null) break;
     after = page.nextCursor;

@@ -392,4 +392,32 @@ export const migrations: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    // KMIP objects that are not Strongbox keys (service/kmip/kmip-item.ts): Public Keys registered without
+    // their private half, and the metadata of Secret Data and Opaque Objects, whose values are Strongbox
+    // secrets at kmip/<uid>. Names and the type and state in creation order are indexed for Locate.
+    version: 22,
+    name: 'kmip-items',
+    sql: `
+      CREATE TABLE kmip_items (
+        seq          INTEGER PRIMARY KEY,
+        uid          TEXT NOT NULL UNIQUE,
+        object_type  TEXT NOT NULL,
+        key_type     TEXT,
+        state        TEXT NOT NULL,
+        attributes   TEXT NOT NULL,
+        public_key   BLOB,
+        created_at   TEXT NOT NULL,
+        updated_at   TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX kmip_items_type_seq ON kmip_items(object_type, seq);
+      CREATE INDEX kmip_items_state_seq ON kmip_items(state, seq);
+      CREATE TABLE kmip_item_names (
+        name TEXT NOT NULL,
+        uid  TEXT NOT NULL REFERENCES kmip_items(uid),
+        PRIMARY KEY (name, uid)
+      ) STRICT;
+      CREATE INDEX kmip_item_names_uid ON kmip_item_names(uid);
+    `,
+  },
 ];

@@ -110,6 +110,39 @@ try:
         # PyKMIP cannot decode Link attribute values (NotImplementedError); test/integration/kmip-register-rekey.test.ts checks the links.
         step("rekey_again", lambda: c.rekey(uid=aes))
         out["uids"] = {"p256": ec, "rsa": rsa, "aes": aes, "rekeyed": new}
+    elif scenario == "objects":
+        # Secret Data, Opaque Object and Public Keys (made by node:crypto in the test: a P-256 SPKI and an
+        # RSA-2048 PKCS#1 public key, with a signature node:crypto made over b"signed outside Strongbox").
+        ec_spki, rsa_pkcs1, ec_sig = bytes.fromhex(extra[0]), bytes.fromhex(extra[1]), bytes.fromhex(extra[2])
+        password = b"db password " + version.encode()
+        sd = step("register_secret", lambda: c.register(objects.SecretData(password, enums.SecretDataType.PASSWORD, masks=[enums.CryptographicUsageMask.DERIVE_KEY], name="db-password-" + version)))
+        step("get_secret", lambda: (lambda o: {"type": type(o).__name__, "data_type": str(o.data_type), "value": o.value.hex()})(c.get(sd)))
+        step("secret_attributes", lambda: {a.attribute_name.value: str(a.attribute_value) for a in c.get_attributes(sd, ["Object Type", "State", "Name"])[1]})
+        step("locate_secret_by_name", lambda: c.locate(attributes=[c.attribute_factory.create_attribute(enums.AttributeType.NAME, "db-password-" + version)]))
+        step("locate_secret_by_type", lambda: c.locate(attributes=[c.attribute_factory.create_attribute(enums.AttributeType.OBJECT_TYPE, enums.ObjectType.SECRET_DATA)]))
+        step("sign_with_secret", lambda: c.sign(b"x", uid=sd, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.ECDSA, "hashing_algorithm": enums.HashingAlgorithm.SHA_256}).hex())
+        op = step("register_opaque", lambda: c.register(objects.OpaqueObject(b"\x00opaque\xffbytes" + version.encode(), enums.OpaqueDataType.NONE, name="blob-" + version)))
+        step("get_opaque", lambda: (lambda o: {"type": type(o).__name__, "value": o.value.hex()})(c.get(op)))
+        step("locate_opaque_by_type", lambda: c.locate(attributes=[c.attribute_factory.create_attribute(enums.AttributeType.OBJECT_TYPE, enums.ObjectType.OPAQUE_DATA)]))
+        pk = step("register_ec_public", lambda: c.register(objects.PublicKey(enums.CryptographicAlgorithm.EC, 256, ec_spki, enums.KeyFormatType.X_509, masks=[enums.CryptographicUsageMask.VERIFY], name="verifier-" + version)))
+        step("get_ec_public", lambda: (lambda o: {"type": type(o).__name__, "format": str(o.key_format_type), "value": o.value.hex()})(c.get(pk)))
+        step("activate_ec_public", lambda: c.activate(pk))
+        ecdsa = {"cryptographic_algorithm": enums.CryptographicAlgorithm.ECDSA, "hashing_algorithm": enums.HashingAlgorithm.SHA_256}
+        step("verify_good", lambda: str(c.signature_verify(b"signed outside Strongbox", ec_sig, uid=pk, cryptographic_parameters=ecdsa)))
+        step("verify_bad", lambda: str(c.signature_verify(b"something else", ec_sig, uid=pk, cryptographic_parameters=ecdsa)))
+        rk = step("register_rsa_public", lambda: c.register(objects.PublicKey(enums.CryptographicAlgorithm.RSA, 2048, rsa_pkcs1, enums.KeyFormatType.PKCS_1, masks=[enums.CryptographicUsageMask.ENCRYPT], name="rsa-pub-" + version)))
+        step("get_rsa_public", lambda: c.get(rk).value.hex())
+        step("activate_rsa_public", lambda: c.activate(rk))
+        step("encrypt_rsa_public", lambda: c.encrypt(b"for the private key holder", uid=rk, cryptographic_parameters={"cryptographic_algorithm": enums.CryptographicAlgorithm.RSA, "padding_method": enums.PaddingMethod.OAEP, "hashing_algorithm": enums.HashingAlgorithm.SHA_256})[0].hex())
+        step("locate_public_by_name", lambda: c.locate(attributes=[c.attribute_factory.create_attribute(enums.AttributeType.NAME, "verifier-" + version)]))
+        step("destroy_secret", lambda: c.destroy(sd))
+        step("get_secret_destroyed", lambda: c.get(sd).value.hex())
+        step("destroy_opaque", lambda: c.destroy(op))
+        step("get_opaque_destroyed", lambda: c.get(op).value.hex())
+        step("revoke_ec_public", lambda: c.revoke(enums.RevocationReasonCode.CESSATION_OF_OPERATION, pk))
+        step("destroy_ec_public", lambda: c.destroy(pk))
+        step("get_ec_public_destroyed", lambda: c.get(pk).value.hex())
+        out["uids"] = {"secret": sd, "opaque": op, "ec_public": pk, "rsa_public": rk}
     elif scenario == "weak":
         allowed, denied = extra[0], extra[1]
         step("get_attributes_allowed", lambda: str(c.get_attributes(allowed, ["State"])[1][0].attribute_value))
@@ -118,6 +151,10 @@ try:
         step("get_plaintext_allowed", lambda: c.get(allowed).value.hex())
         step("locate_all", lambda: c.locate())
         step("create", lambda: c.create(enums.CryptographicAlgorithm.AES, 256))
+        if len(extra) >= 4:
+            step("get_secret_allowed", lambda: c.get(extra[3]).value.hex())
+            step("get_secret_denied", lambda: c.get(extra[2]).value.hex())
+            step("register_secret", lambda: c.register(objects.SecretData(b"weak", enums.SecretDataType.PASSWORD)))
     elif scenario == "revoke":
         step("revoke", lambda: c.revoke(enums.RevocationReasonCode.KEY_COMPROMISE, extra[0], revocation_message="test: revoked"))
     elif scenario == "locate_name":
