@@ -10,31 +10,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDecipheriv } from 'node:crypto';
 import { startTestBox, type TestBox } from '../helpers/app.js';
-
-type J = { tag: string; type?: string; value: unknown };
-const s = (tag: string, ...value: J[]): J => ({ tag, value });
-const t = (tag: string, value: string): J => ({ tag, type: 'TextString', value });
-const e = (tag: string, value: string): J => ({ tag, type: 'Enumeration', value });
-const i = (tag: string, value: number): J => ({ tag, type: 'Integer', value });
-const b = (tag: string, hex: string): J => ({ tag, type: 'ByteString', value: hex });
-
-function request(version: [number, number], items: [string, J[]][], header: J[] = []): J {
-  return s(
-    'RequestMessage',
-    s('RequestHeader', s('ProtocolVersion', i('ProtocolVersionMajor', version[0]), i('ProtocolVersionMinor', version[1])), ...header, i('BatchCount', items.length)),
-    ...items.map(([op, payload]) => s('BatchItem', e('Operation', op), s('RequestPayload', ...payload))),
-  );
-}
+import { b, e, field, i, items, request, s, t, type J } from '../helpers/kmip-json.js';
 
 const createAes = (extra: J[] = []): [string, J[]] => ['Create', [e('ObjectType', 'SymmetricKey'), s('Attributes', e('CryptographicAlgorithm', 'AES'), i('CryptographicLength', 256), ...extra)]];
-
-/** The batch items of a JSON response as plain objects: {Operation, ResultStatus, ResultReason, payload}. */
-function items(res: { body: J }): Record<string, any>[] {
-  return (res.body.value as J[])
-    .filter((x) => x.tag === 'BatchItem')
-    .map((bi) => Object.fromEntries((bi.value as J[]).map((f) => [f.tag === 'ResponsePayload' ? 'payload' : f.tag, f.tag === 'ResponsePayload' ? f.value : f.value])));
-}
-const field = (payload: J[] | undefined, tag: string): any => payload?.find((f) => f.tag === tag)?.value;
 
 describe('KMIP JSON TTLV route: message semantics', () => {
   let box: TestBox;

@@ -12,30 +12,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, generateKeyPairSync, privateDecrypt, randomBytes, sign as signData, type KeyObject } from 'node:crypto';
 import { startTestBox, type TestBox } from '../helpers/app.js';
+import { b, e, field, fields, i, items, request, s, t, type J } from '../helpers/kmip-json.js';
 
-type J = { tag: string; type?: string; value: unknown };
-const s = (tag: string, ...value: J[]): J => ({ tag, value });
-const t = (tag: string, value: string): J => ({ tag, type: 'TextString', value });
-const e = (tag: string, value: string): J => ({ tag, type: 'Enumeration', value });
-const i = (tag: string, value: number): J => ({ tag, type: 'Integer', value });
-const b = (tag: string, bytes: Uint8Array | Buffer): J => ({ tag, type: 'ByteString', value: Buffer.from(bytes).toString('hex') });
-
-function request(version: [number, number], items: [string, J[]][]): J {
-  return s(
-    'RequestMessage',
-    s('RequestHeader', s('ProtocolVersion', i('ProtocolVersionMajor', version[0]), i('ProtocolVersionMinor', version[1])), i('BatchCount', items.length)),
-    ...items.map(([op, payload]) => s('BatchItem', e('Operation', op), s('RequestPayload', ...payload))),
-  );
-}
-
-function items(res: { status: number; body: J }): Record<string, any>[] {
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return (res.body.value as J[])
-    .filter((x) => x.tag === 'BatchItem')
-    .map((bi) => Object.fromEntries((bi.value as J[]).map((f) => [f.tag === 'ResponsePayload' ? 'payload' : f.tag, f.value])));
-}
-const field = (payload: J[] | undefined, tag: string): any => payload?.find((f) => f.tag === tag)?.value;
-const fields = (payload: J[] | undefined, tag: string): any[] => (payload ?? []).filter((f) => f.tag === tag).map((f) => f.value);
 /** Validity Indicator (no enumeration table: hex in JSON; KMIP 1.4 §9.1.3.2.24) */
 const VALID = '0x00000001';
 const INVALID = '0x00000002';

@@ -10,30 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { startTestBox, type TestBox } from '../helpers/app.js';
-
-type J = { tag: string; type?: string; value: unknown };
-const s = (tag: string, ...value: J[]): J => ({ tag, value });
-const t = (tag: string, value: string): J => ({ tag, type: 'TextString', value });
-const e = (tag: string, value: string): J => ({ tag, type: 'Enumeration', value });
-const i = (tag: string, value: number): J => ({ tag, type: 'Integer', value });
-const b = (tag: string, bytes: Uint8Array | Buffer): J => ({ tag, type: 'ByteString', value: Buffer.from(bytes).toString('hex') });
-
-function request(version: [number, number], items: [string, J[]][]): J {
-  return s(
-    'RequestMessage',
-    s('RequestHeader', s('ProtocolVersion', i('ProtocolVersionMajor', version[0]), i('ProtocolVersionMinor', version[1])), i('BatchCount', items.length)),
-    ...items.map(([op, payload]) => s('BatchItem', e('Operation', op), s('RequestPayload', ...payload))),
-  );
-}
-
-function items(res: { status: number; body: J }): Record<string, any>[] {
-  assert.equal(res.status, 200, JSON.stringify(res.body));
-  return (res.body.value as J[])
-    .filter((x) => x.tag === 'BatchItem')
-    .map((bi) => Object.fromEntries((bi.value as J[]).map((f) => [f.tag === 'ResponsePayload' ? 'payload' : f.tag, f.value])));
-}
-const field = (payload: J[] | undefined, tag: string): any => payload?.find((f) => f.tag === tag)?.value;
-const fields = (payload: J[] | undefined, tag: string): any[] => (payload ?? []).filter((f) => f.tag === tag).map((f) => f.value);
+import { b, e, field, fields, i, items, request, s, t, type J } from '../helpers/kmip-json.js';
 
 /** A Register of a Private Key: Key Block {format, Key Value {Key Material}, algorithm?} */
 function registerPrivate(format: string, material: J, algorithm?: string, extra: J[] = []): [string, J[]] {

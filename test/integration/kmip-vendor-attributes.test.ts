@@ -17,26 +17,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startTestBox, type TestBox } from '../helpers/app.js';
+import { b, e, field, fields, i, request, s, t, type J } from '../helpers/kmip-json.js';
 
-type J = { tag: string; type?: string; value: unknown };
-const s = (tag: string, ...value: J[]): J => ({ tag, value });
-const t = (tag: string, value: string): J => ({ tag, type: 'TextString', value });
-const e = (tag: string, value: string): J => ({ tag, type: 'Enumeration', value });
-const i = (tag: string, value: number): J => ({ tag, type: 'Integer', value });
-const b = (tag: string, bytes: Buffer): J => ({ tag, type: 'ByteString', value: bytes.toString('hex') });
 const vendor = (id: string, name: string, value: J = t('AttributeValue', 'v')): J => s('Attribute', t('VendorIdentification', id), t('AttributeName', name), { ...value, tag: 'AttributeValue' });
 const vref = (id: string, name: string): J => s('AttributeReference', t('VendorIdentification', id), t('AttributeName', name));
 const attr1 = (name: string, value: J): J => s('Attribute', t('AttributeName', name), { ...value, tag: 'AttributeValue' });
 
-function request(version: [number, number], items: [string, J[]][]): J {
-  return s(
-    'RequestMessage',
-    s('RequestHeader', s('ProtocolVersion', i('ProtocolVersionMajor', version[0]), i('ProtocolVersionMinor', version[1])), i('BatchCount', items.length)),
-    ...items.map(([op, payload]) => s('BatchItem', e('Operation', op), s('RequestPayload', ...payload))),
-  );
-}
-const field = (payload: J[] | undefined, tag: string): any => payload?.find((f) => f.tag === tag)?.value;
-const fields = (payload: J[] | undefined, tag: string): any[] => (payload ?? []).filter((f) => f.tag === tag).map((f) => f.value);
 /** Every tag anywhere in a JSON TTLV tree. */
 const allTags = (j: unknown): string[] => (Array.isArray(j) ? j.flatMap(allTags) : typeof j === 'object' && j !== null ? [(j as J).tag, ...allTags((j as J).value)] : []);
 

@@ -18,29 +18,30 @@ import { wipe } from '../../crypto/wipe.js';
 
 export type KmipPrivateKeyFormat = 'pkcs8' | 'pkcs1' | 'sec1' | 'raw';
 
-const MAX_DER_BYTES = 8 * 1024;
+export const MAX_DER_BYTES = 8 * 1024;
 
-function invalid(detail: string): StrongboxError {
+export function invalid(detail: string): StrongboxError {
   return new StrongboxError('INVALID_KEY_MATERIAL', detail, { field: 'KeyMaterial' });
 }
 
-/** The Strongbox key type a parsed private key is. */
-function typeOf(key: KeyObject): KeyType {
+/** The Strongbox key type a parsed private or public key is (RSA 2048/3072/4096, P-256, secp256k1, Ed25519). */
+export function keyTypeOf(key: KeyObject, kind: 'private' | 'public'): KeyType {
   const details = key.asymmetricKeyDetails;
+  const what = kind === 'public' ? ' public' : '';
   switch (key.asymmetricKeyType) {
     case 'rsa': {
       const bits = details?.modulusLength;
       if (bits === 2048 || bits === 3072 || bits === 4096) return `rsa${bits}`;
-      throw invalid(`RSA keys are 2048, 3072 or 4096 bits, not ${bits ?? 'unknown'}`);
+      throw invalid(`RSA${what} keys are 2048, 3072 or 4096 bits, not ${bits ?? 'unknown'}`);
     }
     case 'ec':
       if (details?.namedCurve === 'prime256v1') return 'p256';
       if (details?.namedCurve === 'secp256k1') return 'secp256k1';
-      throw invalid(`EC keys are on P-256 or secp256k1, not ${details?.namedCurve ?? 'an unnamed curve'}`);
+      throw invalid(`EC${what} keys are on P-256 or secp256k1, not ${details?.namedCurve ?? 'an unnamed curve'}`);
     case 'ed25519':
       return 'ed25519';
     default:
-      throw invalid(`${key.asymmetricKeyType ?? 'this'} private keys are not supported`);
+      throw invalid(`${key.asymmetricKeyType ?? 'this kind of'} ${kind} keys are not supported`);
   }
 }
 
@@ -56,7 +57,7 @@ export function privateKeyFromDer(format: Exclude<KmipPrivateKeyFormat, 'raw'>, 
   } catch {
     throw invalid(`Key Material is not a valid ${format === 'pkcs8' ? 'PKCS#8' : format === 'pkcs1' ? 'PKCS#1 RSA' : 'SEC1 EC'} private key (bad encoding, or a public point not on the curve)`);
   }
-  const type = typeOf(key);
+  const type = keyTypeOf(key, 'private');
   if (format === 'pkcs1' && !type.startsWith('rsa')) throw invalid('PKCS#1 holds RSA keys only');
   if (format === 'sec1' && type !== 'p256' && type !== 'secp256k1') throw invalid('ECPrivateKey holds EC keys only');
   const alg = signingAlgorithm(type)!;

@@ -17,32 +17,7 @@ import { requireDecryptingAlgorithm, signingAlgorithm } from '../../crypto/algor
 import type { OaepParameters } from '../../crypto/signers/types.js';
 import { toEncoding, toSignPayload, type PayloadFields } from '../shared/sign-payload.js';
 import { assertNotDestroyed, type KmipItem } from './kmip-item.js';
-
-const MAX_DER_BYTES = 8 * 1024;
-
-function invalid(detail: string): StrongboxError {
-  return new StrongboxError('INVALID_KEY_MATERIAL', detail, { field: 'KeyMaterial' });
-}
-
-/** The Strongbox key type of a parsed public key. */
-function typeOf(key: KeyObject): KeyType {
-  const details = key.asymmetricKeyDetails;
-  switch (key.asymmetricKeyType) {
-    case 'rsa': {
-      const bits = details?.modulusLength;
-      if (bits === 2048 || bits === 3072 || bits === 4096) return `rsa${bits}`;
-      throw invalid(`RSA public keys are 2048, 3072 or 4096 bits, not ${bits ?? 'unknown'}`);
-    }
-    case 'ec':
-      if (details?.namedCurve === 'prime256v1') return 'p256';
-      if (details?.namedCurve === 'secp256k1') return 'secp256k1';
-      throw invalid(`EC public keys are on P-256 or secp256k1, not ${details?.namedCurve ?? 'an unnamed curve'}`);
-    case 'ed25519':
-      return 'ed25519';
-    default:
-      throw invalid(`${key.asymmetricKeyType ?? 'this kind of'} public keys are not supported`);
-  }
-}
+import { invalid, keyTypeOf, MAX_DER_BYTES } from './kmip-import.js';
 
 /** The key type's own check (on the curve, length, modulus), with the message naming Key Material. */
 function assertPublic(type: KeyType, publicKey: Uint8Array): void {
@@ -63,7 +38,7 @@ export function publicKeyFromDer(format: 'spki' | 'pkcs1', der: Uint8Array): { t
   } catch {
     throw invalid(`Key Material is not a valid ${format === 'spki' ? 'X.509 SubjectPublicKeyInfo' : 'PKCS#1 RSA'} public key (bad encoding, or a point not on the curve)`);
   }
-  const type = typeOf(key);
+  const type = keyTypeOf(key, 'public');
   if (format === 'pkcs1' && !type.startsWith('rsa')) throw invalid('PKCS#1 holds RSA keys only');
   let publicKey: Uint8Array;
   if (type.startsWith('rsa')) publicKey = new Uint8Array(key.export({ type: 'spki', format: 'der' }));
@@ -108,7 +83,7 @@ export function publicKeyFromRsaComponents(modulus: bigint, exponent: bigint): {
   } catch {
     throw invalid('Modulus and Public Exponent are not a valid RSA public key');
   }
-  const type = typeOf(key);
+  const type = keyTypeOf(key, 'public');
   const publicKey = new Uint8Array(key.export({ type: 'spki', format: 'der' }));
   assertPublic(type, publicKey);
   return { type, publicKey };
