@@ -33,3 +33,16 @@ export function items(res: { status?: number; body: J }): Record<string, any>[] 
 /** The value of the first `tag` in a payload, or of every one. */
 export const field = (payload: J[] | undefined, tag: string): any => payload?.find((f) => f.tag === tag)?.value;
 export const fields = (payload: J[] | undefined, tag: string): any[] => (payload ?? []).filter((f) => f.tag === tag).map((f) => f.value);
+
+/** A batch item that succeeded (else the assertion names the whole item). */
+export function ok(r: Record<string, any>): Record<string, any> {
+  assert.equal(r.ResultStatus, 'Success', JSON.stringify(r));
+  return r;
+}
+
+/** A batch item that failed with `reason`, its message matching `message`. */
+export function failed(r: Record<string, any>, reason: string, message: RegExp): void {
+  assert.equal(r.ResultStatus, 'OperationFailed', JSON.stringify(r));
+  assert.equal(r.ResultReason, reason, JSON.stringify(r));
+  assert.match(r.ResultMessage, message);
+}

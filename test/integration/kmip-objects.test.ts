@@ -12,7 +12,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, generateKeyPairSync, privateDecrypt, randomBytes, sign as signData, type KeyObject } from 'node:crypto';
 import { startTestBox, type TestBox } from '../helpers/app.js';
-import { b, e, field, fields, i, items, request, s, t, type J } from '../helpers/kmip-json.js';
+import { b, e, failed, field, fields, i, items, ok, request, s, t, type J } from '../helpers/kmip-json.js';
 
 /** Validity Indicator (no enumeration table: hex in JSON; KMIP 1.4 §9.1.3.2.24) */
 const VALID = '0x00000001';
@@ -43,15 +43,6 @@ describe('KMIP Public Key, Secret Data and Opaque Object', () => {
   let box: TestBox;
   const kmip = async (version: [number, number], batch: [string, J[]][], token?: string) => items(await box.call('POST', '/kmip/2_1', request(version, batch), token));
   const one = async (version: [number, number], item: [string, J[]], token?: string) => (await kmip(version, [item], token))[0]!;
-  const ok = (r: Record<string, any>): Record<string, any> => {
-    assert.equal(r.ResultStatus, 'Success', JSON.stringify(r));
-    return r;
-  };
-  const failed = (r: Record<string, any>, reason: string, message: RegExp) => {
-    assert.equal(r.ResultStatus, 'OperationFailed', JSON.stringify(r));
-    assert.equal(r.ResultReason, reason, JSON.stringify(r));
-    assert.match(r.ResultMessage, message);
-  };
   const uidOf = (r: Record<string, any>): string => field(ok(r).payload, 'UniqueIdentifier');
   const locate = async (v: [number, number], criteria: J[]): Promise<string[]> => {
     // 1.x: Attribute Value enumerations have no name table in JSON, so they travel as hex.

@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { constants, createPublicKey, generateKeyPairSync, privateDecrypt, publicEncrypt, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { startTestBox, type TestBox } from '../helpers/app.js';
-import { b, e, field, fields, i, items, request, s, t, type J } from '../helpers/kmip-json.js';
+import { b, e, failed, field, fields, i, items, ok, request, s, t, type J } from '../helpers/kmip-json.js';
 
 /** A Register of a Private Key: Key Block {format, Key Value {Key Material}, algorithm?} */
 function registerPrivate(format: string, material: J, algorithm?: string, extra: J[] = []): [string, J[]] {
@@ -29,15 +29,6 @@ describe('KMIP Register (private keys), Re-key, RSA-OAEP and version rules', () 
   let box: TestBox;
   const kmip = async (version: [number, number], batch: [string, J[]][]) => items(await box.call('POST', '/kmip/2_1', request(version, batch)));
   const one = async (version: [number, number], item: [string, J[]]) => (await kmip(version, [item]))[0]!;
-  const ok = (r: Record<string, any>): Record<string, any> => {
-    assert.equal(r.ResultStatus, 'Success', JSON.stringify(r));
-    return r;
-  };
-  const failed = (r: Record<string, any>, reason: string, message: RegExp) => {
-    assert.equal(r.ResultStatus, 'OperationFailed', JSON.stringify(r));
-    assert.equal(r.ResultReason, reason, JSON.stringify(r));
-    assert.match(r.ResultMessage, message);
-  };
   const keyCount = async () => (await box.call('GET', '/v1/keys?limit=1000')).body.keys.length as number;
 
   before(async () => {

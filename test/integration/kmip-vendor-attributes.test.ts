@@ -17,7 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { startTestBox, type TestBox } from '../helpers/app.js';
-import { b, e, field, fields, i, request, s, t, type J } from '../helpers/kmip-json.js';
+import { b, e, failed, field, fields, i, ok, request, s, t, type J } from '../helpers/kmip-json.js';
 
 const vendor = (id: string, name: string, value: J = t('AttributeValue', 'v')): J => s('Attribute', t('VendorIdentification', id), t('AttributeName', name), { ...value, tag: 'AttributeValue' });
 const vref = (id: string, name: string): J => s('AttributeReference', t('VendorIdentification', id), t('AttributeName', name));
@@ -45,15 +45,6 @@ describe('KMIP 2.x Vendor Attributes and the version rules (JSON TTLV route)', (
     return (res.body.value as J[]).filter((x) => x.tag === 'BatchItem').map((bi) => Object.fromEntries((bi.value as J[]).map((f) => [f.tag === 'ResponsePayload' ? 'payload' : f.tag, f.value])));
   };
   const one = async (version: [number, number], item: [string, J[]]) => (await kmip(version, [item]))[0]!;
-  const ok = (r: Record<string, any>): Record<string, any> => {
-    assert.equal(r.ResultStatus, 'Success', JSON.stringify(r));
-    return r;
-  };
-  const failed = (r: Record<string, any>, reason: string, message: RegExp) => {
-    assert.equal(r.ResultStatus, 'OperationFailed', JSON.stringify(r));
-    assert.equal(r.ResultReason, reason, JSON.stringify(r));
-    assert.match(r.ResultMessage, message);
-  };
   const createAes = async (version: [number, number], extra: J[] = []): Promise<string> => {
     const template = version[0] >= 2 ? s('Attributes', e('CryptographicAlgorithm', 'AES'), i('CryptographicLength', 256), ...extra) : s('TemplateAttribute', attr1('Cryptographic Algorithm', e('x', '0x00000003')), attr1('Cryptographic Length', i('x', 256)), ...extra);
     return field(ok(await one(version, ['Create', [e('ObjectType', 'SymmetricKey'), template]])).payload, 'UniqueIdentifier');
