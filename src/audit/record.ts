@@ -125,7 +125,8 @@ export function canonicalFields(f: AuditFields): string {
 /** canonicalRecord({ v: 1, seq, time, ...fields }) from canonicalFields(fields), without serializing the fields again. */
 export function recordText(seq: number, time: string, fieldsText: string): string {
   if (!Number.isSafeInteger(seq) || fieldsText[0] !== '{') throw new Error('recordText: a safe integer seq and a JSON object of fields are required');
-  return `{"v":1,"seq":${seq},"time":${JSON.stringify(time)},${fieldsText.slice(1)}`;
+  const rest = fieldsText.slice(1);
+  return `{"v":1,"seq":${seq},"time":${JSON.stringify(time)}${rest === '}' ? '' : ','}${rest}`;
 }
 
 export function chainHash(prev: Uint8Array, text: string): Uint8Array {

@@ -319,6 +319,9 @@ export async function handleRpc(ctx: ServiceContext, caller: RpcCaller, body: un
     if (body.length === 0) return invalid('an empty batch is not a request');
     if (body.length > MAX_BATCH) return invalid(`a batch holds at most ${MAX_BATCH} calls`);
     // Limits count calls: the request's charge pays for the first call that runs, handleCall charges the rest.
+    // An interface that cannot charge further calls must not let a limited token batch at all.
+    const t = caller.principal.token;
+    if (body.length > 1 && caller.charge === undefined && (t.numUsesLeft !== null || t.ratePerSecond !== null)) return invalid('a token with a use or rate limit sends one call per request through this interface (no batches)');
     caller.prepaid = true;
     const out: RpcResponse[] = [];
     for (let i = 0; i < body.length; i++) {

@@ -45,6 +45,9 @@ import type { Services } from './services.js';
 import { TLS_CIPHERS } from '../tls-policy.js';
 import { registerUi } from './ui.js';
 
+/** The longest path parameter the router matches (ids, key names and aliases are at most 128 characters). */
+const MAX_PATH_PARAM = 256;
+
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Sent on every response of a TLS listener: browsers (the web console) keep to HTTPS for a year. */
@@ -158,17 +161,19 @@ export function createHttpApp(options: HttpAppOptions): FastifyInstance {
     bodyLimit: MAX_BODY_BYTES,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
+    // Above the longest id or name a path names (key names and aliases: 128 characters); a longer one is refused before routing.
+    routerOptions: { maxParamLength: MAX_PATH_PARAM },
     // Our own onRequest hook answers during shutdown, so the 503 is a problem+json SHUTTING_DOWN.
     return503OnClosing: false,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: false, allErrors: false } },
     // %zz, a lone % or %ff%fe in the path: the router cannot decode it, so no route (nor its hooks) runs.
     frameworkErrors: (error, request, reply) => {
-      // A path parameter over the router's 100-character bound (no id or name is that long) is refused before routing too.
+      // A path parameter over MAX_PATH_PARAM characters (no id or name is that long) is refused before routing too.
       const refusal =
         error.code === 'FST_ERR_BAD_URL'
           ? new StrongboxError('MALFORMED_URL', 'the URL has malformed percent-encoding (such as %zz, a lone %, or escapes that are not UTF-8)', { field: 'url' })
           : error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-            ? new StrongboxError('INVALID_ARGUMENT', 'a path parameter of the URL is longer than 100 characters (no id or name is that long)', { field: 'url' })
+            ? new StrongboxError('INVALID_ARGUMENT', `a path parameter of the URL is longer than ${MAX_PATH_PARAM} characters (no id or name is that long)`, { field: 'url' })
             : toStrongboxError(error);
       void answerUnrouted(request.id, request.ip ?? null, refusal).then(({ status, body }) => {
         if (status === 503) void reply.header('retry-after', '5');

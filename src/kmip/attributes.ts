@@ -136,6 +136,8 @@ export const isCustomName = (name: string): boolean => /^[xy]-/.test(name);
  * Date-Times (seconds) in decimal, Booleans true/false, Byte Strings in hex; a Structure is refused.
  */
 export function customAttributeOf(name: string, value: TtlvItem): CustomAttribute {
+  // 2.x cannot name (x, '') — an empty Attribute Name is refused there — so 1.x may not name `x-` either: the mapping stays one-to-one.
+  if (name.length <= 2) throw new KmipError('InvalidField', `custom attribute ${name} needs a name after ${name.slice(0, 2)}`);
   switch (value.type) {
     case 'TextString':
       return [name, value.value];
@@ -354,7 +356,7 @@ function itemAttributes(o: KmipItem, v: ProtocolVersion): [string, TtlvItem][] {
   if (a.revocation) out.push(['Revocation Reason', struct(Tag.RevocationReason, enumeration(Tag.RevocationReasonCode, a.revocation.code), a.revocation.message === undefined ? undefined : text(Tag.RevocationMessage, a.revocation.message))]);
   for (const n of a.names) out.push(['Name', struct(Tag.Name, text(Tag.NameValue, n), enumeration(Tag.NameType, NameType.UninterpretedTextString))]);
   if (!two && a.operationPolicyName !== undefined) out.push(['Operation Policy Name', text(Tag.OperationPolicyName, a.operationPolicyName)]);
-  for (const [name, value] of a.custom) out.push([name, text(Tag.AttributeValue, value)]);
+  for (const [name, value, type] of a.custom) out.push([name, customValueItem(Tag.AttributeValue, value, type)]);
   return out;
 }
 

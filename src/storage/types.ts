@@ -466,8 +466,12 @@ export interface Store {
   locateKmipKeys(filter: KmipLocateFilter, options: ListKeysOptions): Promise<KeyPage>;
   /** A KMIP item (public key, Secret Data, Opaque Object) by Unique Identifier. */
   getKmipItem(uid: string): Promise<KmipItemRecord | undefined>;
-  /** Inserts or replaces a KMIP item (createdAt is kept as first written) and its Names, in one transaction; durable on return. */
-  putKmipItem(record: KmipItemRecord): Promise<void>;
+  /**
+   * Inserts a KMIP item (`ifUpdatedAt` undefined; an existing uid is an error), or replaces one only if its
+   * updatedAt is still `ifUpdatedAt` (optimistic concurrency: false when another write came first), with
+   * its Names, in one transaction; durable on return. createdAt is kept as first written.
+   */
+  putKmipItem(record: KmipItemRecord, ifUpdatedAt?: string): Promise<boolean>;
   /** KMIP items matching the filter, in creation order after the cursor, from indexes (never a scan of every item). */
   locateKmipItems(filter: KmipItemFilter, options: ListKeysOptions): Promise<{ items: KmipItemRecord[]; nextCursor: string | null }>;
   /** Reads one system value (sealed root key, sealed keyring, seal config, token hashes). */

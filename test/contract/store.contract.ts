@@ -194,11 +194,16 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       const uids: string[] = [randomUUID(), randomUUID(), randomUUID()];
       assert.equal(await store.getKmipItem(uids[0]!), undefined);
       const first = { uid: uids[0]!, objectType: 'public_key', keyType: 'p256', state: 'pre_active', attributes: '{"names":["a"]}', publicKey: new Uint8Array([4, 1, 2]), createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z' };
-      await store.putKmipItem({ ...first, names: [`n-${tag}`, `old-${tag}`] });
+      assert.equal(await store.putKmipItem({ ...first, names: [`n-${tag}`, `old-${tag}`] }), true);
       assert.deepEqual(await store.getKmipItem(uids[0]!), first);
+      await assert.rejects(store.putKmipItem({ ...first, state: 'active' }), 'inserting an existing uid is an error');
       const changed = { ...first, state: 'destroyed', publicKey: null, attributes: '{"names":[]}', createdAt: '2030-01-01T00:00:00.000Z', updatedAt: '2026-01-02T00:00:00.000Z' };
-      await store.putKmipItem({ ...changed, names: [`n-${tag}`] });
+      assert.equal(await store.putKmipItem({ ...changed, names: [`n-${tag}`] }, first.updatedAt), true);
       assert.deepEqual(await store.getKmipItem(uids[0]!), { ...changed, createdAt: first.createdAt }, 'state, attributes and material change; the creation date does not');
+      // A writer that read the item before that change loses: the destroyed item does not come back.
+      const stale = { ...first, state: 'deactivated', updatedAt: '2026-01-03T00:00:00.000Z', names: [`stale-${tag}`] };
+      assert.equal(await store.putKmipItem(stale, first.updatedAt), false);
+      assert.deepEqual(await store.getKmipItem(uids[0]!), { ...changed, createdAt: first.createdAt }, 'a stale write changes nothing');
       await store.putKmipItem({ uid: uids[1]!, objectType: 'secret_data', keyType: null, state: 'active', attributes: '{}', publicKey: null, createdAt: first.createdAt, updatedAt: first.updatedAt, names: [`n-${tag}`] });
       await store.putKmipItem({ uid: uids[2]!, objectType: 'opaque', keyType: null, state: 'active', attributes: '{}', publicKey: null, createdAt: first.createdAt, updatedAt: first.updatedAt, names: [`x-${tag}`] });
       const all = async (filter: Parameters<Store['locateKmipItems']>[0], limit = 1) => {
@@ -213,6 +218,7 @@ export function storeContract(name: string, open: () => Promise<StoreHarness>): 
       };
       assert.deepEqual(await all({ name: `n-${tag}` }), [uids[0], uids[1]], 'creation order, paged one by one');
       assert.deepEqual(await all({ name: `old-${tag}` }), [], 'a put replaces the Names');
+      assert.deepEqual(await all({ name: `stale-${tag}` }), [], 'nor does a stale write touch the Names');
       assert.deepEqual(await all({ name: `n-${tag}`, objectTypes: ['secret_data', 'opaque'] }), [uids[1]]);
       assert.deepEqual(await all({ name: `n-${tag}`, states: ['destroyed'] }), [uids[0]]);
       assert.deepEqual(await all({ name: `n-${tag}`, keyTypes: ['p256'] }), [uids[0]]);

@@ -134,6 +134,23 @@ describe('KMIP 2.x Vendor Attributes and the version rules (JSON TTLV route)', (
     assert.deepEqual(await located(t('x', '0')), [], 'the Text String "0" is not the Integer 0');
   });
 
+  it('KMIP items keep the type of custom values too: Secret Data registered with typed Vendor Attributes reads them back typed at 2.1 and 1.4', async () => {
+    const typed: J[] = [
+      { tag: 'x', type: 'Integer', value: 7 },
+      { tag: 'x', type: 'DateTime', value: '2021-01-02T03:04:05+00:00' },
+      { tag: 'x', type: 'ByteString', value: 'c0ffee' },
+      t('x', 'text'),
+    ];
+    const secret = s('SecretData', e('SecretDataType', 'Password'), s('KeyBlock', e('KeyFormatType', 'Opaque'), s('KeyValue', b('KeyMaterial', randomBytes(16)))));
+    const uid = field(ok(await one([2, 1], ['Register', [e('ObjectType', 'SecretData'), s('Attributes', ...typed.map((v, n) => vendor('x', `i${n}`, v))), secret]])).payload, 'UniqueIdentifier');
+    const two = ok(await one([2, 1], ['GetAttributes', [t('UniqueIdentifier', uid)]]));
+    const got2 = (fields(field(two.payload, 'Attributes'), 'Attribute') as J[][]).filter((a) => field(a, 'VendorIdentification') === 'x').map((a) => a.find((f) => f.tag === 'AttributeValue'));
+    assert.deepEqual(got2, typed.map((v) => ({ ...v, tag: 'AttributeValue' })));
+    const one14 = ok(await one([1, 4], ['GetAttributes', [t('UniqueIdentifier', uid)]]));
+    const got1 = (fields(one14.payload, 'Attribute') as J[][]).filter((a) => /^x-i[0-9]$/.test(field(a, 'AttributeName'))).map((a) => a.find((f) => f.tag === 'AttributeValue'));
+    assert.deepEqual(got1, typed.map((v) => ({ ...v, tag: 'AttributeValue' })));
+  });
+
   it('one store for both versions: 1.4 x-foo is the 2.x Vendor Attribute (x, foo), y-bar is (y, bar), and back', async () => {
     const uid = await createAes([1, 4], [attr1('x-foo', t('x', 'from-1.4')), attr1('y-bar', t('x', 'server-side'))]);
     for (const v of [[2, 0], [2, 1]] as [number, number][]) assert.deepEqual(await vendors2(v, uid), [['x', 'foo', 'from-1.4'], ['y', 'bar', 'server-side']]);
@@ -178,6 +195,9 @@ describe('KMIP 2.x Vendor Attributes and the version rules (JSON TTLV route)', (
     failed(await one([2, 1], ['SetAttribute', [t('UniqueIdentifier', uid), s('NewAttribute', s('Attribute', t('VendorIdentification', 'x'), t('AttributeName', 'keep')))]]), 'MissingData', /Attribute Value is required/);
     failed(await one([2, 1], ['SetAttribute', [t('UniqueIdentifier', uid), s('NewAttribute', vendor('x', 'strongbox-plaintext-export', t('x', 'true')))]]), 'PermissionDenied', /x-strongbox-plaintext-export is read-only/);
     failed(await one([1, 4], ['AddAttribute', [t('UniqueIdentifier', uid), attr1('x-strongbox-plaintext-export', t('x', 'true'))]]), 'PermissionDenied', /read-only/);
+    // 2.x cannot name (x, ''), so 1.x cannot name x- or y- alone either.
+    failed(await one([1, 4], ['AddAttribute', [t('UniqueIdentifier', uid), attr1('x-', t('x', 'v'))]]), 'InvalidField', /custom attribute x- needs a name after x-/);
+    failed(await one([1, 4], ['Create', [e('ObjectType', 'SymmetricKey'), s('TemplateAttribute', attr1('Cryptographic Algorithm', e('x', '0x00000003')), attr1('Cryptographic Length', i('x', 256)), attr1('y-', t('x', 'v')))]]), 'InvalidField', /custom attribute y- needs a name after y-/);
     const many = Array.from({ length: 64 }, (_, n) => ['AddAttribute', [t('UniqueIdentifier', uid), s('NewAttribute', vendor('x', `m${n}`))]] as [string, J[]]);
     const added = await kmip([2, 1], many);
     assert.equal(added.at(-1)!.ResultStatus, 'OperationFailed', 'the 65th custom attribute is refused');

@@ -535,12 +535,20 @@ describe('bad input', () => {
       });
     }
 
-    for (const [method, path] of [['GET', `/v1/keys/${'k'.repeat(101)}`], ['POST', `/v1/keys/${'k'.repeat(300)}/sign`], ['DELETE', `/v1/policies/${'p'.repeat(101)}`]] as const) {
-      it(`${method} with a ${path.length}-character URL whose path parameter is over 100 characters → 400 INVALID_ARGUMENT naming the url, audited`, async () => {
+    it('a key named with the longest name allowed (128 characters) is reachable by that name', async () => {
+      const name = 'n'.repeat(128);
+      assert.equal((await box.call('POST', '/v1/keys', { type: 'p256', name })).status, 201);
+      const got = await box.call('GET', `/v1/keys/${name}`);
+      assert.equal(got.status, 200, JSON.stringify(got.body));
+      assert.equal(got.body.name, name);
+    });
+
+    for (const [method, path] of [['GET', `/v1/keys/${'k'.repeat(257)}`], ['POST', `/v1/keys/${'k'.repeat(300)}/sign`], ['DELETE', `/v1/policies/${'p'.repeat(257)}`]] as const) {
+      it(`${method} with a ${path.length}-character URL whose path parameter is over 256 characters → 400 INVALID_ARGUMENT naming the url, audited`, async () => {
         const res = await box.box.http.inject({ method, url: path, headers: { authorization: `Bearer ${box.rootToken}` }, ...(method === 'POST' ? { payload: { digest: '0x' + '11'.repeat(32) } } : {}) });
         const body = await assertAuditedProblem(res, 400, 'INVALID_ARGUMENT');
         assert.equal(body['field'], 'url');
-        assert.match(String(body['detail']), /longer than 100 characters/);
+        assert.match(String(body['detail']), /longer than 256 characters/);
       });
     }
 

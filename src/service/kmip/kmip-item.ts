@@ -45,6 +45,8 @@ export interface KmipItem {
   keyType?: KeyType;
   publicKey?: Uint8Array | null;
   createdAt: string;
+  /** as read from the store: a write succeeds only if the stored item still has it (undefined: a new item) */
+  updatedAt?: string;
 }
 
 /** The Strongbox secret path that holds a Secret Data's or Opaque Object's value. */
@@ -67,6 +69,7 @@ export function kmipItemOf(r: KmipItemRecord): KmipItem {
     state: r.state as KmipState,
     attributes: { ...a, names: Array.isArray(a.names) ? a.names : [], custom: Array.isArray(a.custom) ? a.custom : [] },
     createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
   };
   if (r.keyType !== null) {
     item.keyType = r.keyType as KeyType;
@@ -81,20 +84,31 @@ export async function findKmipItem(ctx: Pick<ServiceContext, 'store'>, uid: stri
   return r && kmipItemOf(r);
 }
 
+/**
+ * Writes an item: a new one (no updatedAt), or the change of one read earlier, which succeeds only if no
+ * other write came in between (optimistic concurrency: a Destroy cannot be undone by an attribute change
+ * that read the item before it). updatedAt moves forward on every write, also within one millisecond.
+ */
 async function save(ctx: Pick<ServiceContext, 'store' | 'now'>, item: KmipItem): Promise<KmipItem> {
   assertKmipAttributes(item.attributes);
-  await ctx.store.putKmipItem({
-    uid: item.uid,
-    objectType: item.kind,
-    keyType: item.keyType ?? null,
-    state: item.state,
-    attributes: JSON.stringify(item.attributes),
-    publicKey: item.publicKey ?? null,
-    createdAt: item.createdAt,
-    updatedAt: ctx.now().toISOString(),
-    names: [...new Set(item.attributes.names)],
-  });
-  return item;
+  const read = item.updatedAt;
+  const updatedAt = new Date(Math.max(ctx.now().getTime(), read === undefined ? 0 : Date.parse(read) + 1)).toISOString();
+  const written = await ctx.store.putKmipItem(
+    {
+      uid: item.uid,
+      objectType: item.kind,
+      keyType: item.keyType ?? null,
+      state: item.state,
+      attributes: JSON.stringify(item.attributes),
+      publicKey: item.publicKey ?? null,
+      createdAt: item.createdAt,
+      updatedAt,
+      names: [...new Set(item.attributes.names)],
+    },
+    read,
+  );
+  if (!written) throw new StrongboxError('KEY_STATE_CONFLICT', `KMIP object ${item.uid} changed while this operation ran (another operation on it finished first); read it again and retry`);
+  return { ...item, updatedAt };
 }
 
 /** A fresh Unique Identifier that names no key and no item (UUIDs do not collide; this makes it certain). */

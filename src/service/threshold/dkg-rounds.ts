@@ -68,7 +68,8 @@ export async function dkgRound1(ctx: DkgContext, params: DkgRound1Parameters): P
   assertDkgShape(params);
   for (const p of params.participants) peerById(config, p);
   if (!params.participants.includes(config.self)) throw new StrongboxError('INVALID_ARGUMENT', `participants does not include this node (${config.self})`, { field: 'participants' });
-  if ((await ctx.store.getKey(params.keyId)) !== undefined) throw new StrongboxError('THRESHOLD_PROTOCOL_ERROR', `key ${params.keyId} already exists on this participant`, { field: 'keyId' });
+  // One id space with KMIP items (registered public keys, Secret Data, Opaque Objects): an id naming either is taken.
+  if ((await ctx.store.getKey(params.keyId)) !== undefined || (await ctx.store.getKmipItem(params.keyId)) !== undefined) throw new StrongboxError('THRESHOLD_PROTOCOL_ERROR', `key ${params.keyId} already exists on this participant`, { field: 'keyId' });
   const frost = frostSuite(suiteOf(params.type));
   const r1 = frost.DKG.round1(frost.Identifier.derive(config.self), { min: params.threshold, max: params.participants.length });
   ctx.threshold.put(params.sessionId, {

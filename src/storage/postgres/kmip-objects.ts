@@ -71,17 +71,20 @@ export function kmipObjectMethods({ q, tx }: Pick<PgAccess, 'q' | 'tx'>): Method
       const r = await q<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM kmip_items WHERE uid = $1`, [uid]);
       return r.rows[0] && toItem(r.rows[0]);
     },
-    async putKmipItem(o) {
-      await tx(async (c) => {
-        await c.query(
-          `INSERT INTO kmip_items (uid, object_type, key_type, state, attributes, public_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (uid) DO UPDATE SET state = excluded.state, attributes = excluded.attributes, public_key = excluded.public_key, updated_at = excluded.updated_at`,
-          [o.uid, o.objectType, o.keyType, o.state, o.attributes, o.publicKey === null ? null : Buffer.from(o.publicKey), o.createdAt, o.updatedAt],
-        );
+    async putKmipItem(o, ifUpdatedAt) {
+      const publicKey = o.publicKey === null ? null : Buffer.from(o.publicKey);
+      return tx(async (c) => {
+        if (ifUpdatedAt === undefined) {
+          await c.query('INSERT INTO kmip_items (uid, object_type, key_type, state, attributes, public_key, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)', [o.uid, o.objectType, o.keyType, o.state, o.attributes, publicKey, o.createdAt, o.updatedAt]);
+        } else {
+          const r = await c.query('UPDATE kmip_items SET state = $1, attributes = $2, public_key = $3, updated_at = $4 WHERE uid = $5 AND updated_at = $6', [o.state, o.attributes, publicKey, o.updatedAt, o.uid, ifUpdatedAt]);
+          if (r.rowCount === 0) return false;
+        }
         if (o.names !== undefined) {
           await c.query('DELETE FROM kmip_item_names WHERE uid = $1', [o.uid]);
           if (o.names.length > 0) await c.query('INSERT INTO kmip_item_names (name, uid) SELECT DISTINCT unnest($1::text[]), $2 ON CONFLICT DO NOTHING', [[...o.names], o.uid]);
         }
+        return true;
       });
     },
     async locateKmipItems(filter, options) {

@@ -53,8 +53,8 @@ export function kmipObjectMethods(db: Database.Database): Methods {
     clearNames: db.prepare('DELETE FROM kmip_names WHERE key_id = ?'),
     addName: db.prepare('INSERT OR IGNORE INTO kmip_names (name, key_id) VALUES (?, ?)'),
     getItem: db.prepare(`SELECT ${ITEM_COLUMNS} FROM kmip_items WHERE uid = ?`),
-    putItem: db.prepare(`INSERT INTO kmip_items (uid, object_type, key_type, state, attributes, public_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                         ON CONFLICT (uid) DO UPDATE SET state = excluded.state, attributes = excluded.attributes, public_key = excluded.public_key, updated_at = excluded.updated_at`),
+    insertItem: db.prepare('INSERT INTO kmip_items (uid, object_type, key_type, state, attributes, public_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    updateItem: db.prepare('UPDATE kmip_items SET state = ?, attributes = ?, public_key = ?, updated_at = ? WHERE uid = ? AND updated_at = ?'),
     clearItemNames: db.prepare('DELETE FROM kmip_item_names WHERE uid = ?'),
     addItemName: db.prepare('INSERT OR IGNORE INTO kmip_item_names (name, uid) VALUES (?, ?)'),
   });
@@ -83,15 +83,20 @@ export function kmipObjectMethods(db: Database.Database): Methods {
       const r = stmts().getItem.get(uid) as ItemRow | undefined;
       return r && toItem(r);
     },
-    async putKmipItem(o) {
+    async putKmipItem(o, ifUpdatedAt) {
       const st = stmts();
-      db.transaction(() => {
-        st.putItem.run(o.uid, o.objectType, o.keyType, o.state, o.attributes, o.publicKey === null ? null : Buffer.from(o.publicKey), o.createdAt, o.updatedAt);
-        if (o.names !== undefined) {
-          st.clearItemNames.run(o.uid);
-          for (const name of o.names) st.addItemName.run(name, o.uid);
-        }
-      }).immediate();
+      const publicKey = o.publicKey === null ? null : Buffer.from(o.publicKey);
+      return db
+        .transaction((): boolean => {
+          if (ifUpdatedAt === undefined) st.insertItem.run(o.uid, o.objectType, o.keyType, o.state, o.attributes, publicKey, o.createdAt, o.updatedAt);
+          else if (st.updateItem.run(o.state, o.attributes, publicKey, o.updatedAt, o.uid, ifUpdatedAt).changes === 0) return false;
+          if (o.names !== undefined) {
+            st.clearItemNames.run(o.uid);
+            for (const name of o.names) st.addItemName.run(name, o.uid);
+          }
+          return true;
+        })
+        .immediate();
     },
     async locateKmipItems(filter, options) {
       // Dynamic only in the number of placeholders; every value is bound. kmip_items_type_seq,
